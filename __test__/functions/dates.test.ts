@@ -1,0 +1,119 @@
+import test from 'ava';
+import { ERR, Matrix } from '../../ts/runtime/index.js';
+import { call, callIn, col, ctx, makeBook } from '../helpers/runtime.js';
+
+const close = (a: unknown, b: number) => typeof a === 'number' && Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
+
+test('DATE normalises month/day overflow, years 0-1899 and the 1900 bug (corpus DATE.xlsx)', (t) => {
+  t.is(call('DATE', 2025, 1, 10), 45667); // corpus DAYS_DAYS360.xlsx A2
+  t.is(call('DATE', 1900, 2, 29), 60); // Excel's fictitious 1900-02-29
+  t.is(call('DATE', 1900, 3, 1), 61);
+  t.is(call('DATE', 1900, 3, 0), 60);
+  t.is(call('DATE', 100, 1, 1), call('DATE', 2000, 1, 1)); // 0-1899 adds 1900
+  t.is(call('DATE', 2024, 13, 1), call('DATE', 2025, 1, 1));
+  t.is(call('DATE', 2024, 1, 0), call('DATE', 2023, 12, 31));
+  t.is(call('DATE', 9999, 13, -1), ERR.NUM); // corpus DATE.xlsx D5
+  t.is(call('DATE', -1, 1, 1), ERR.NUM);
+  t.is(call('DATE', 'x', 1, 1), ERR.VALUE);
+  t.is(callIn(ctx({}, makeBook([], { date1904: true })), 'DATE', 1904, 1, 2), 1);
+});
+
+test('YEAR/MONTH/DAY/WEEKDAY of serials, incl. 0 and 60', (t) => {
+  t.is(call('YEAR', 45667), 2025);
+  t.is(call('MONTH', 60), 2);
+  t.is(call('DAY', 60), 29);
+  t.is(call('DAY', 0), 0);
+  t.is(call('DAY', -1), ERR.NUM);
+  t.is(call('YEAR', 2958466), ERR.NUM);
+  t.is(call('WEEKDAY', 45667), 6); // 2025-01-10 is a Friday
+  t.is(call('WEEKDAY', 45667, 2), 5);
+  t.is(call('WEEKDAY', 45667, 3), 4);
+  t.is(call('WEEKDAY', 45667, 9), ERR.NUM);
+});
+
+test('TIME and HOUR/MINUTE/SECOND', (t) => {
+  t.true(close(call('TIME', 16, 30, 0), 0.6875));
+  t.true(close(call('TIME', 25, 0, 0), 1 / 24)); // wraps past a day
+  t.is(call('TIME', -1, 0, 0), ERR.NUM);
+  t.is(call('HOUR', 0.6875), 16);
+  t.is(call('MINUTE', 0.6875), 30);
+  t.is(call('SECOND', call('TIME', 1, 2, 3)), 3);
+});
+
+test('DATEVALUE and TIMEVALUE parse text only', (t) => {
+  t.is(call('DATEVALUE', '2025-01-10'), 45667);
+  t.is(call('DATEVALUE', 45667), ERR.VALUE);
+  t.is(call('DATEVALUE', 'nonsense'), ERR.VALUE);
+  t.true(close(call('TIMEVALUE', '16:30'), 0.6875));
+});
+
+test('DAYS and DAYS360 (corpus DAYS_DAYS360.xlsx)', (t) => {
+  t.is(call('DAYS', 45667, 45658), 9);
+  t.is(call('DAYS360', 45350, 45352), 3); // 2024-02-28 -> 2024-03-01
+  t.is(call('DAYS360', 45351, 45716), 358); // 2024-02-29 -> 2025-02-28
+  t.is(call('DAYS360', 45838, 45869), 30); // 06-30 -> 07-31
+  t.is(call('DAYS360', 45992.000001, 46000.999999), 9); // dates rounded to the second
+  t.is(call('DAYS', -5, -10), ERR.NUM);
+  t.is(call('DAYS360', call('DATE', 2025, 1, 1), call('DATE', 2025, 1, 31), true), 29);
+});
+
+test('EDATE/EOMONTH clamp to month ends; booleans months are #VALUE!', (t) => {
+  t.is(call('EDATE', call('DATE', 2024, 1, 31), 1), call('DATE', 2024, 2, 29));
+  t.is(call('EOMONTH', call('DATE', 2023, 3, 5), -1), call('DATE', 2023, 2, 28));
+  t.is(call('EOMONTH', 44987, true), ERR.VALUE); // corpus EOMONTH.xlsx C11
+  t.is(call('EDATE', 10, -1), ERR.NUM);
+});
+
+test('YEARFRAC bases (Excel documentation: 2012-01-01 to 2012-07-30)', (t) => {
+  const s = call('DATE', 2012, 1, 1);
+  const e = call('DATE', 2012, 7, 30);
+  t.true(close(call('YEARFRAC', s, e), 0.58055555555556));
+  t.true(close(call('YEARFRAC', s, e, 1), 0.57650273224044));
+  t.true(close(call('YEARFRAC', s, e, 3), 0.57808219178082));
+  t.is(call('YEARFRAC', s, e, 5), ERR.NUM);
+});
+
+test('DATEDIF units (Excel documentation examples)', (t) => {
+  const a = call('DATE', 2001, 1, 1);
+  t.is(call('DATEDIF', a, call('DATE', 2003, 1, 1), 'Y'), 2);
+  t.is(call('DATEDIF', call('DATE', 2001, 6, 1), call('DATE', 2002, 8, 15), 'D'), 440);
+  t.is(call('DATEDIF', call('DATE', 2001, 6, 1), call('DATE', 2002, 8, 15), 'YD'), 75);
+  t.is(call('DATEDIF', call('DATE', 2015, 1, 31), call('DATE', 2015, 3, 1), 'MD'), -2); // Excel's known MD quirk
+  t.is(call('DATEDIF', call('DATE', 2003, 1, 1), a, 'Y'), ERR.NUM);
+  t.is(call('DATEDIF', a, a, 'Q'), ERR.NUM);
+});
+
+test('WEEKNUM and ISOWEEKNUM', (t) => {
+  t.is(call('WEEKNUM', call('DATE', 2012, 3, 9)), 10); // Excel documentation
+  t.is(call('WEEKNUM', call('DATE', 2012, 3, 9), 2), 11);
+  t.is(call('ISOWEEKNUM', call('DATE', 2012, 3, 9)), 10);
+  t.is(call('ISOWEEKNUM', call('DATE', 2021, 1, 1)), 53);
+  t.is(call('WEEKNUM', call('DATE', 2021, 1, 1), 21), 53);
+});
+
+test('NETWORKDAYS / WORKDAY with holidays and weekend masks (Excel documentation)', (t) => {
+  const start = call('DATE', 2012, 10, 1);
+  const end = call('DATE', 2013, 3, 1);
+  const hol = col([call('DATE', 2012, 11, 22) as number, call('DATE', 2012, 12, 4) as number, call('DATE', 2013, 1, 21) as number]);
+  t.is(call('NETWORKDAYS', start, end), 110);
+  t.is(call('NETWORKDAYS', start, end, hol), 107);
+  t.is(call('NETWORKDAYS', end, start), -110);
+  t.is(call('NETWORKDAYS.INTL', call('DATE', 2006, 1, 1), call('DATE', 2006, 1, 31)), 22);
+  t.is(call('NETWORKDAYS.INTL', call('DATE', 2006, 1, 1), call('DATE', 2006, 2, 1), 7, new Matrix(1, 2, ['2006/1/2', '2006/1/16'])), 22);
+  t.is(call('NETWORKDAYS.INTL', call('DATE', 2006, 1, 1), call('DATE', 2006, 2, 1), '0010001', new Matrix(1, 2, ['2006/1/2', '2006/1/16'])), 20);
+  t.is(call('NETWORKDAYS.INTL', start, end, '1111111'), ERR.VALUE);
+  t.is(call('NETWORKDAYS.INTL', start, end, 8), ERR.NUM);
+  const d = call('DATE', 2008, 10, 1);
+  const h2 = col([call('DATE', 2008, 11, 26) as number, call('DATE', 2008, 12, 4) as number, call('DATE', 2009, 1, 21) as number]);
+  t.is(call('WORKDAY', d, 151), call('DATE', 2009, 4, 30));
+  t.is(call('WORKDAY', d, 151, h2), call('DATE', 2009, 5, 5));
+  t.is(call('WORKDAY.INTL', call('DATE', 2012, 1, 1), 30, 0), ERR.NUM);
+  t.is(call('WORKDAY.INTL', call('DATE', 2012, 1, 1), 90, 11), 41013);
+  t.is(call('WORKDAY.INTL', call('DATE', 2012, 1, 1), 30, 17), 40944);
+  t.is(call('WORKDAY', d, -5), call('DATE', 2008, 9, 24));
+});
+
+test('NOW and TODAY read the book clock', (t) => {
+  t.is(callIn(ctx({}, makeBook([], { now: 45000.75 })), 'NOW'), 45000.75);
+  t.is(callIn(ctx({}, makeBook([], { now: 45000.75 })), 'TODAY'), 45000);
+});

@@ -1,0 +1,469 @@
+//! Bind stage: resolve a parsed formula against the workbook.
+//!
+//! Sheet names become sheet indexes, defined names are replaced by what they stand
+//! for, LET/LAMBDA parameters become local slots, and cell addresses become
+//! coordinates *relative to the formula's cell* (absolute ones stay absolute). The
+//! result is a formula shape: one `Bound` tree serves every cell that shares it.
+//!
+//! Things Excel would evaluate to an error (an unknown name, a deleted sheet) bind to
+//! that error. Things sheetc cannot compute (an unimplemented function, an external
+//! workbook, ...) make binding fail with `Unsupported`, and the cell is backfilled.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::ast::{BinaryOp, CellAddr, Coord as AstCoord, ErrorKind, Expr, RefTarget, SheetPrefix, Span, UnaryOp};
+use crate::parse::FormulaParser;
+use crate::read::Workbook;
+
+pub const MAX_ROW: u32 = 1_048_575;
+pub const MAX_COL: u32 = 16_383;
+
+/// A row or column coordinate of a bound reference.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Coord {
+    Abs(u32),
+    /// Offset from the formula cell's row/column.
+    Rel(i32),
+}
+
+impl Coord {
+    /// The concrete coordinate for a formula at `base`; None when it falls off the sheet.
+    pub fn at(self, base: u32, max: u32) -> Option<u32> {
+        match self {
+            Coord::Abs(v) => Some(v),
+            Coord::Rel(d) => {
+                let v = base as i64 + d as i64;
+                if v < 0 || v > max as i64 {
+                    None
+                } else {
+                    Some(v as u32)
+                }
+            }
+        }
+    }
+}
+
+/// A rectangle on one sheet (inclusive), possibly relative.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Area {
+    pub sheet: u32,
+    pub r0: Coord,
+    pub c0: Coord,
+    pub r1: Coord,
+    pub c1: Coord,
+}
+
+/// A bound expression (a formula shape).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Bound {
+    Number(f64),
+    Text(String),
+    Bool(bool),
+    Error(ErrorKind),
+    Array { rows: usize, cols: usize, items: Vec<Bound> },
+    Cell { sheet: u32, row: Coord, col: Coord },
+    Area(Area),
+    /// Several areas: a union or a 3D reference.
+    Areas(Vec<Bound>),
+    Call { name: String, args: Vec<Bound> },
+    Unary(UnaryOp, Box<Bound>),
+    Binary(BinaryOp, Box<Bound>, Box<Bound>),
+    /// A LET/LAMBDA variable.
+    Local(u32),
+    Let { bindings: Vec<(u32, Bound)>, body: Box<Bound> },
+    Lambda { params: Vec<u32>, body: Box<Bound> },
+    Invoke { callee: Box<Bound>, args: Vec<Bound> },
+    /// An omitted argument.
+    Missing,
+}
+
+/// Why a formula cannot be compiled (the cell is backfilled).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Unsupported {
+    pub reason: String,
+    pub span: Option<Span>,
+    /// The unsupported function's name, when that is the reason.
+    pub function: Option<String>,
+}
+
+impl Unsupported {
+    fn new(reason: impl Into<String>) -> Self {
+        Unsupported { reason: reason.into(), span: None, function: None }
+    }
+}
+
+/// Functions the binder handles itself (they never reach the runtime registry as calls).
+const SPECIAL_FORMS: &[&str] = &["LET", "LAMBDA", "SINGLE", "ANCHORARRAY"];
+
+/// The names the runtime implements, plus `true` for functions whose parameters read
+/// references (so the binder keeps them as references).
+pub struct FunctionTable {
+    pub supported: HashSet<String>,
+}
+
+impl FunctionTable {
+    pub fn new(names: impl IntoIterator<Item = String>) -> Self {
+        FunctionTable { supported: names.into_iter().map(|n| n.to_ascii_uppercase()).collect() }
+    }
+    pub fn is_supported(&self, name: &str) -> bool {
+        self.supported.contains(name) || SPECIAL_FORMS.contains(&name)
+    }
+}
+
+/// Maximum depth of defined names referring to defined names.
+const MAX_NAME_DEPTH: usize = 16;
+
+/// Binds formulas of one workbook. Keeps the parsed and bound defined names.
+pub struct Binder<'w> {
+    workbook: &'w Workbook,
+    functions: &'w FunctionTable,
+    parser: FormulaParser,
+    /// (upper-case name, scope) → bound value of a defined name.
+    name_cache: HashMap<(String, Option<u32>), Result<Bound, Unsupported>>,
+    /// Array-formula ranges by anchor: (sheet, row, col) → (last row, last col), for `A1#`.
+    spills: &'w HashMap<(u32, u32, u32), (u32, u32)>,
+}
+
+struct Scope {
+    /// Formula's sheet and cell (for relative coordinates and sheet-scoped names).
+    sheet: u32,
+    row: u32,
+    col: u32,
+    /// LET/LAMBDA variables in scope, innermost last: (upper-case name, slot).
+    locals: Vec<(String, u32)>,
+    next_slot: u32,
+    name_depth: usize,
+}
+
+impl<'w> Binder<'w> {
+    pub fn new(
+        workbook: &'w Workbook,
+        functions: &'w FunctionTable,
+        spills: &'w HashMap<(u32, u32, u32), (u32, u32)>,
+    ) -> Self {
+        Binder { workbook, functions, parser: FormulaParser::new(), name_cache: HashMap::new(), spills }
+    }
+
+    pub fn parser(&mut self) -> &mut FormulaParser {
+        &mut self.parser
+    }
+
+    /// Binds `expr`, written in the cell (`row`, `col`) of `sheet`.
+    pub fn bind(&mut self, expr: &Expr, sheet: u32, row: u32, col: u32) -> Result<Bound, Unsupported> {
+        let mut scope = Scope { sheet, row, col, locals: Vec::new(), next_slot: 0, name_depth: 0 };
+        self.expr(expr, &mut scope)
+    }
+
+    fn sheet_of(&self, prefix: &Option<SheetPrefix>, scope: &Scope) -> Result<Result<Vec<u32>, ErrorKind>, Unsupported> {
+        Ok(match prefix {
+            None => Ok(vec![scope.sheet]),
+            Some(SheetPrefix::Single(name)) => match self.workbook.sheet_index(name) {
+                Some(i) => Ok(vec![i]),
+                None => Err(ErrorKind::Ref),
+            },
+            Some(SheetPrefix::Span(a, b)) => match (self.workbook.sheet_index(a), self.workbook.sheet_index(b)) {
+                (Some(x), Some(y)) => Ok((x.min(y)..=x.max(y)).collect()),
+                _ => Err(ErrorKind::Ref),
+            },
+            Some(SheetPrefix::External { .. }) => {
+                return Err(Unsupported::new("reference to another workbook (external link)"));
+            }
+            Some(SheetPrefix::RefError) => Err(ErrorKind::Ref),
+        })
+    }
+
+    fn coord(c: AstCoord, base: u32) -> Coord {
+        if c.absolute {
+            Coord::Abs(c.index)
+        } else {
+            Coord::Rel(c.index as i32 - base as i32)
+        }
+    }
+
+    fn cell(&self, sheet: u32, a: CellAddr, scope: &Scope) -> Bound {
+        Bound::Cell { sheet, row: Self::coord(a.row, scope.row), col: Self::coord(a.col, scope.col) }
+    }
+
+    fn target(&self, sheet: u32, t: &RefTarget, scope: &Scope) -> Bound {
+        match *t {
+            RefTarget::Cell(a) => self.cell(sheet, a, scope),
+            RefTarget::Area(a, b) => Bound::Area(Area {
+                sheet,
+                r0: Self::coord(a.row, scope.row),
+                c0: Self::coord(a.col, scope.col),
+                r1: Self::coord(b.row, scope.row),
+                c1: Self::coord(b.col, scope.col),
+            }),
+            RefTarget::Cols(a, b) => Bound::Area(Area {
+                sheet,
+                r0: Coord::Abs(0),
+                c0: Self::coord(a, scope.col),
+                r1: Coord::Abs(MAX_ROW),
+                c1: Self::coord(b, scope.col),
+            }),
+            RefTarget::Rows(a, b) => Bound::Area(Area {
+                sheet,
+                r0: Self::coord(a, scope.row),
+                c0: Coord::Abs(0),
+                r1: Self::coord(b, scope.row),
+                c1: Coord::Abs(MAX_COL),
+            }),
+        }
+    }
+
+    fn expr(&mut self, e: &Expr, scope: &mut Scope) -> Result<Bound, Unsupported> {
+        Ok(match e {
+            Expr::Number(n) => Bound::Number(*n),
+            Expr::Text(s) => Bound::Text(s.clone()),
+            Expr::Bool(b) => Bound::Bool(*b),
+            Expr::Error(k) => Bound::Error(*k),
+            Expr::Missing => Bound::Missing,
+            Expr::Array(rows) => {
+                let cols = rows.iter().map(|r| r.len()).max().unwrap_or(0);
+                let mut items = Vec::with_capacity(rows.len() * cols);
+                for r in rows {
+                    for i in 0..cols {
+                        items.push(match r.get(i) {
+                            Some(x) => self.expr(x, scope)?,
+                            None => Bound::Error(ErrorKind::NA),
+                        });
+                    }
+                }
+                Bound::Array { rows: rows.len(), cols, items }
+            }
+            Expr::Ref { sheet, target } => match self.sheet_of(sheet, scope)? {
+                Err(k) => Bound::Error(k),
+                Ok(sheets) if sheets.len() == 1 => self.target(sheets[0], target, scope),
+                Ok(sheets) => Bound::Areas(sheets.into_iter().map(|s| self.target(s, target, scope)).collect()),
+            },
+            Expr::RefError { .. } => Bound::Error(ErrorKind::Ref),
+            Expr::Name { sheet, name } => self.name(sheet, name, scope)?,
+            Expr::Table(_) => return Err(Unsupported::new("structured table reference")),
+            Expr::Call { name, args, span } => self.call(name, args, *span, scope)?,
+            Expr::Invoke { callee, args } => {
+                let callee = Box::new(self.expr(callee, scope)?);
+                let args = args.iter().map(|a| self.expr(a, scope)).collect::<Result<_, _>>()?;
+                Bound::Invoke { callee, args }
+            }
+            Expr::Unary { op, operand } => Bound::Unary(*op, Box::new(self.expr(operand, scope)?)),
+            Expr::Binary { op, left, right } => {
+                Bound::Binary(*op, Box::new(self.expr(left, scope)?), Box::new(self.expr(right, scope)?))
+            }
+            Expr::Spill(inner) => self.spill(inner, scope)?,
+        })
+    }
+
+    /// `A1#`: the range the anchor's array formula spilled into (as Excel stored it).
+    fn spill(&mut self, inner: &Expr, scope: &mut Scope) -> Result<Bound, Unsupported> {
+        let b = self.expr(inner, scope)?;
+        if let Bound::Cell { sheet, row, col } = b {
+            if let (Some(r), Some(c)) = (row.at(scope.row, MAX_ROW), col.at(scope.col, MAX_COL)) {
+                if let Some(&(r1, c1)) = self.spills.get(&(sheet, r, c)) {
+                    return Ok(Bound::Area(Area {
+                        sheet,
+                        r0: Coord::Abs(r),
+                        c0: Coord::Abs(c),
+                        r1: Coord::Abs(r1),
+                        c1: Coord::Abs(c1),
+                    }));
+                }
+            }
+            return Ok(Bound::Error(ErrorKind::Ref));
+        }
+        Err(Unsupported::new("spill reference of a computed reference"))
+    }
+
+    fn name(&mut self, sheet: &Option<SheetPrefix>, name: &str, scope: &mut Scope) -> Result<Bound, Unsupported> {
+        let upper = name.to_uppercase();
+        if sheet.is_none() {
+            if let Some((_, slot)) = scope.locals.iter().rev().find(|(n, _)| *n == upper) {
+                return Ok(Bound::Local(*slot));
+            }
+        }
+        let scope_sheet = match sheet {
+            None => Some(scope.sheet),
+            Some(SheetPrefix::Single(s)) => match self.workbook.sheet_index(s) {
+                Some(i) => Some(i),
+                None => return Ok(Bound::Error(ErrorKind::Ref)),
+            },
+            Some(SheetPrefix::External { .. }) => return Err(Unsupported::new("defined name in another workbook")),
+            _ => return Ok(Bound::Error(ErrorKind::Ref)),
+        };
+        // Sheet-scoped names win over workbook names.
+        let found = self
+            .workbook
+            .names
+            .iter()
+            .find(|n| n.scope == scope_sheet && n.name.eq_ignore_ascii_case(name))
+            .or_else(|| {
+                if sheet.is_none() {
+                    self.workbook.names.iter().find(|n| n.scope.is_none() && n.name.eq_ignore_ascii_case(name))
+                } else {
+                    None
+                }
+            });
+        let Some(def) = found else {
+            return Ok(Bound::Error(ErrorKind::Name));
+        };
+        let key = (upper, def.scope);
+        if let Some(cached) = self.name_cache.get(&key) {
+            return cached.clone();
+        }
+        if scope.name_depth >= MAX_NAME_DEPTH {
+            return Err(Unsupported::new(format!("defined name {name} refers to itself or nests too deeply")));
+        }
+        let formula = def.formula.clone();
+        let def_scope = def.scope;
+        let result = match self.parser.parse(&formula) {
+            Err(e) => Err(Unsupported::new(format!("defined name {name} does not parse: {}", e.message))),
+            Ok(expr) => {
+                // Names are written with absolute references; relative parts are relative to A1.
+                let mut inner = Scope {
+                    sheet: def_scope.unwrap_or(scope.sheet),
+                    row: 0,
+                    col: 0,
+                    locals: Vec::new(),
+                    next_slot: scope.next_slot,
+                    name_depth: scope.name_depth + 1,
+                };
+                self.expr(&expr, &mut inner)
+            }
+        };
+        self.name_cache.insert(key, result.clone());
+        result
+    }
+
+    fn call(&mut self, name: &str, args: &[Expr], span: Span, scope: &mut Scope) -> Result<Bound, Unsupported> {
+        match name {
+            "LET" => return self.let_form(args, scope),
+            "LAMBDA" => return self.lambda(args, scope),
+            "SINGLE" if args.len() == 1 => {
+                return Ok(Bound::Unary(UnaryOp::ImplicitIntersection, Box::new(self.expr(&args[0], scope)?)));
+            }
+            "ANCHORARRAY" if args.len() == 1 => return self.spill(&args[0], scope),
+            _ => {}
+        }
+        // A LET-bound lambda called by name.
+        let upper = name.to_uppercase();
+        if let Some((_, slot)) = scope.locals.iter().rev().find(|(n, _)| *n == upper) {
+            let slot = *slot;
+            let args = args.iter().map(|a| self.expr(a, scope)).collect::<Result<_, _>>()?;
+            return Ok(Bound::Invoke { callee: Box::new(Bound::Local(slot)), args });
+        }
+        if !self.functions.is_supported(name) {
+            // A defined name holding a LAMBDA, called like a function.
+            if self.workbook.names.iter().any(|n| n.name.eq_ignore_ascii_case(name)) {
+                let callee = self.name(&None, name, scope)?;
+                let args = args.iter().map(|a| self.expr(a, scope)).collect::<Result<_, _>>()?;
+                return Ok(Bound::Invoke { callee: Box::new(callee), args });
+            }
+            return Err(Unsupported {
+                reason: format!("unsupported function {name}"),
+                span: Some(span),
+                function: Some(name.to_string()),
+            });
+        }
+        let args = args.iter().map(|a| self.expr(a, scope)).collect::<Result<_, _>>()?;
+        Ok(Bound::Call { name: name.to_string(), args })
+    }
+
+    fn param_name(e: &Expr) -> Option<String> {
+        match e {
+            Expr::Name { sheet: None, name } => Some(name.to_uppercase()),
+            _ => None,
+        }
+    }
+
+    fn let_form(&mut self, args: &[Expr], scope: &mut Scope) -> Result<Bound, Unsupported> {
+        if args.len() < 3 || args.len() % 2 == 0 {
+            return Ok(Bound::Error(ErrorKind::Value));
+        }
+        let depth = scope.locals.len();
+        let mut bindings = Vec::new();
+        for pair in args[..args.len() - 1].chunks(2) {
+            let Some(name) = Self::param_name(&pair[0]) else {
+                scope.locals.truncate(depth);
+                return Ok(Bound::Error(ErrorKind::Value));
+            };
+            let value = self.expr(&pair[1], scope)?;
+            let slot = scope.next_slot;
+            scope.next_slot += 1;
+            scope.locals.push((name, slot));
+            bindings.push((slot, value));
+        }
+        let body = self.expr(&args[args.len() - 1], scope);
+        scope.locals.truncate(depth);
+        Ok(Bound::Let { bindings, body: Box::new(body?) })
+    }
+
+    fn lambda(&mut self, args: &[Expr], scope: &mut Scope) -> Result<Bound, Unsupported> {
+        let Some((body, params)) = args.split_last() else {
+            return Ok(Bound::Error(ErrorKind::Value));
+        };
+        let depth = scope.locals.len();
+        let mut slots = Vec::new();
+        for p in params {
+            let Some(name) = Self::param_name(p) else {
+                scope.locals.truncate(depth);
+                return Ok(Bound::Error(ErrorKind::Value));
+            };
+            let slot = scope.next_slot;
+            scope.next_slot += 1;
+            scope.locals.push((name, slot));
+            slots.push(slot);
+        }
+        let body = self.expr(body, scope);
+        scope.locals.truncate(depth);
+        Ok(Bound::Lambda { params: slots, body: Box::new(body?) })
+    }
+}
+
+/// Visits every reference in a bound expression (for the dependency graph).
+pub fn visit_refs(b: &Bound, f: &mut dyn FnMut(&Bound)) {
+    match b {
+        Bound::Cell { .. } | Bound::Area(_) => f(b),
+        Bound::Areas(items) | Bound::Call { args: items, .. } => items.iter().for_each(|x| visit_refs(x, f)),
+        Bound::Array { items, .. } => items.iter().for_each(|x| visit_refs(x, f)),
+        Bound::Unary(_, x) => visit_refs(x, f),
+        Bound::Binary(_, l, r) => {
+            visit_refs(l, f);
+            visit_refs(r, f);
+        }
+        Bound::Let { bindings, body } => {
+            bindings.iter().for_each(|(_, x)| visit_refs(x, f));
+            visit_refs(body, f);
+        }
+        Bound::Lambda { body, .. } => visit_refs(body, f),
+        Bound::Invoke { callee, args } => {
+            visit_refs(callee, f);
+            args.iter().for_each(|x| visit_refs(x, f));
+        }
+        _ => {}
+    }
+}
+
+/// Names of the functions a bound expression calls (for the report and for volatility).
+pub fn visit_calls(b: &Bound, f: &mut dyn FnMut(&str)) {
+    match b {
+        Bound::Call { name, args } => {
+            f(name);
+            args.iter().for_each(|x| visit_calls(x, f));
+        }
+        Bound::Areas(items) | Bound::Array { items, .. } => items.iter().for_each(|x| visit_calls(x, f)),
+        Bound::Unary(_, x) => visit_calls(x, f),
+        Bound::Binary(_, l, r) => {
+            visit_calls(l, f);
+            visit_calls(r, f);
+        }
+        Bound::Let { bindings, body } => {
+            bindings.iter().for_each(|(_, x)| visit_calls(x, f));
+            visit_calls(body, f);
+        }
+        Bound::Lambda { body, .. } => visit_calls(body, f),
+        Bound::Invoke { callee, args } => {
+            visit_calls(callee, f);
+            args.iter().for_each(|x| visit_calls(x, f));
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,224 @@
+//! Code generation for one formula shape: a bound expression becomes the body of a JS
+//! function `(x, B, r, c) => value`, where `x` is the runtime context, `B` the run's
+//! sheet stores, and `r`/`c` the cell the shape is evaluated for. Relative references
+//! become `r + dr` / `c + dc`, so one function serves every cell of the shape.
+
+use crate::ast::{BinaryOp, ErrorKind, UnaryOp};
+use crate::bind::{Area, Bound, Coord};
+use crate::js;
+
+/// How a reference is wanted where it appears.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Want {
+    /// The value (a single cell is read directly).
+    Value,
+    /// A reference object (function arguments, range operators).
+    Ref,
+}
+
+pub struct ShapeCode {
+    /// `function NAME(x, B, r, c) { ... }` source.
+    pub source: String,
+}
+
+/// Generates the JS function for a shape.
+pub fn shape_function(name: &str, bound: &Bound) -> ShapeCode {
+    let mut g = Gen { temps: 0, locals: Vec::new() };
+    let body = g.expr(bound, Want::Ref);
+    let mut decls = Vec::new();
+    for i in 0..g.temps {
+        decls.push(format!("t{i}"));
+    }
+    for l in &g.locals {
+        decls.push(format!("l{l}"));
+    }
+    let decl = if decls.is_empty() { String::new() } else { format!("let {};", decls.join(",")) };
+    ShapeCode { source: format!("function {name}(x,B,r,c){{{decl}return {body};}}\n") }
+}
+
+pub fn error_literal(k: ErrorKind) -> &'static str {
+    match k {
+        ErrorKind::Null => "R.ERR.NULL",
+        ErrorKind::Div0 => "R.ERR.DIV0",
+        ErrorKind::Value => "R.ERR.VALUE",
+        ErrorKind::Ref => "R.ERR.REF",
+        ErrorKind::Name => "R.ERR.NAME",
+        ErrorKind::Num => "R.ERR.NUM",
+        ErrorKind::NA => "R.ERR.NA",
+        ErrorKind::GettingData => "R.ERR.DATA",
+        ErrorKind::Spill => "R.ERR.SPILL",
+        ErrorKind::Calc => "R.ERR.CALC",
+    }
+}
+
+fn coord(c: Coord, var: &str) -> String {
+    match c {
+        Coord::Abs(v) => v.to_string(),
+        Coord::Rel(0) => var.to_string(),
+        Coord::Rel(d) if d > 0 => format!("{var}+{d}"),
+        Coord::Rel(d) => format!("{var}-{}", -d),
+    }
+}
+
+fn function_access(name: &str) -> String {
+    if name.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_') && !name.is_empty() {
+        format!("R.F.{name}")
+    } else {
+        format!("R.F[{}]", js::string(name))
+    }
+}
+
+struct Gen {
+    temps: usize,
+    locals: Vec<u32>,
+}
+
+impl Gen {
+    fn temp(&mut self) -> String {
+        self.temps += 1;
+        format!("t{}", self.temps - 1)
+    }
+
+    fn area(&self, a: &Area) -> String {
+        format!(
+            "new R.Ref(B[{}],{},{},{},{})",
+            a.sheet,
+            coord(a.r0, "r"),
+            coord(a.c0, "c"),
+            coord(a.r1, "r"),
+            coord(a.c1, "c")
+        )
+    }
+
+    fn expr(&mut self, b: &Bound, want: Want) -> String {
+        match b {
+            Bound::Number(n) => {
+                let s = js::number(*n);
+                if s.starts_with('-') {
+                    format!("({s})")
+                } else {
+                    s
+                }
+            }
+            Bound::Text(s) => js::string(s),
+            Bound::Bool(v) => v.to_string(),
+            Bound::Error(k) => error_literal(*k).to_string(),
+            Bound::Missing => "null".to_string(),
+            Bound::Array { rows, cols, items } => {
+                let items: Vec<String> = items.iter().map(|i| self.expr(i, Want::Value)).collect();
+                format!("new R.Matrix({rows},{cols},[{}])", items.join(","))
+            }
+            Bound::Cell { sheet, row, col } => {
+                let (r, c) = (coord(*row, "r"), coord(*col, "c"));
+                match want {
+                    Want::Value => format!("B[{sheet}].get({r},{c})"),
+                    Want::Ref => format!("new R.Ref(B[{sheet}],{r},{c},{r},{c})"),
+                }
+            }
+            Bound::Area(a) => self.area(a),
+            Bound::Areas(items) => {
+                let items: Vec<String> = items.iter().map(|i| self.expr(i, Want::Ref)).collect();
+                format!("new R.RefList([{}])", items.join(","))
+            }
+            Bound::Unary(op, inner) => {
+                let v = self.expr(inner, if *op == UnaryOp::ImplicitIntersection { Want::Ref } else { Want::Value });
+                let f = match op {
+                    UnaryOp::Neg => "neg",
+                    UnaryOp::Plus => "plus",
+                    UnaryOp::Percent => "percent",
+                    UnaryOp::ImplicitIntersection => "implicit",
+                };
+                format!("R.{f}({v},x)")
+            }
+            Bound::Binary(op, l, r) => self.binary(*op, l, r),
+            Bound::Call { name, args } => self.call(name, args),
+            Bound::Local(slot) => format!("l{slot}"),
+            Bound::Let { bindings, body } => {
+                let mut parts = Vec::new();
+                for (slot, value) in bindings {
+                    self.locals.push(*slot);
+                    let v = self.expr(value, Want::Ref);
+                    parts.push(format!("l{slot}={v}"));
+                }
+                parts.push(self.expr(body, want));
+                format!("({})", parts.join(","))
+            }
+            Bound::Lambda { params, body } => {
+                let ps: Vec<String> = params.iter().map(|p| format!("l{p}")).collect();
+                let body = self.expr(body, Want::Ref);
+                format!("new R.Lambda({},({})=>{})", params.len(), ps.join(","), body)
+            }
+            Bound::Invoke { callee, args } => {
+                let callee = self.expr(callee, Want::Ref);
+                let args: Vec<String> = args.iter().map(|a| self.expr(a, Want::Ref)).collect();
+                format!("R.invoke(x,{callee},[{}])", args.join(","))
+            }
+        }
+    }
+
+    fn binary(&mut self, op: BinaryOp, l: &Bound, r: &Bound) -> String {
+        let (f, want) = match op {
+            BinaryOp::Add => ("add", Want::Value),
+            BinaryOp::Sub => ("sub", Want::Value),
+            BinaryOp::Mul => ("mul", Want::Value),
+            BinaryOp::Div => ("div", Want::Value),
+            BinaryOp::Pow => ("pow", Want::Value),
+            BinaryOp::Concat => ("concat", Want::Value),
+            BinaryOp::Eq => ("eq", Want::Value),
+            BinaryOp::Ne => ("ne", Want::Value),
+            BinaryOp::Lt => ("lt", Want::Value),
+            BinaryOp::Le => ("le", Want::Value),
+            BinaryOp::Gt => ("gt", Want::Value),
+            BinaryOp::Ge => ("ge", Want::Value),
+            BinaryOp::Range => ("range", Want::Ref),
+            BinaryOp::Union => ("union", Want::Ref),
+            BinaryOp::Intersect => ("intersection", Want::Ref),
+        };
+        let a = self.expr(l, want);
+        let b = self.expr(r, want);
+        if want == Want::Ref {
+            format!("R.{f}({a},{b})")
+        } else {
+            format!("R.{f}({a},{b},x)")
+        }
+    }
+
+    fn call(&mut self, name: &str, args: &[Bound]) -> String {
+        match (name, args.len()) {
+            ("IF", 1..=3) => {
+                let t = self.temp();
+                let cond = self.expr(&args[0], Want::Ref);
+                let yes = match args.get(1) {
+                    Some(Bound::Missing) => "0".to_string(),
+                    Some(a) => self.expr(a, Want::Ref),
+                    None => "true".to_string(),
+                };
+                let no = match args.get(2) {
+                    Some(Bound::Missing) => "0".to_string(),
+                    Some(a) => self.expr(a, Want::Ref),
+                    None => "false".to_string(),
+                };
+                return format!("(({t}=R.condition({cond},x))===true?{yes}:{t}===false?{no}:R.ifOther({t},x,()=>{yes},()=>{no}))");
+            }
+            ("IFERROR", 2) | ("IFNA", 2) => {
+                let t = self.temp();
+                let v = self.expr(&args[0], Want::Ref);
+                let alt = self.expr(&args[1], Want::Ref);
+                let test = if name == "IFERROR" {
+                    format!("{t} instanceof R.ExcelError")
+                } else {
+                    format!("{t}===R.ERR.NA")
+                };
+                let na = name == "IFNA";
+                return format!("(({t}=R.val({v},x)),{test}?{alt}:{t} instanceof R.Matrix?R.iferrorMatrix({t},()=>{alt},{na},x):{t})");
+            }
+            _ => {}
+        }
+        let args: Vec<String> = args.iter().map(|a| self.expr(a, Want::Ref)).collect();
+        if args.is_empty() {
+            format!("{}(x)", function_access(name))
+        } else {
+            format!("{}(x,{})", function_access(name), args.join(","))
+        }
+    }
+}

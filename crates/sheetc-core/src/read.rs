@@ -1,0 +1,555 @@
+//! Read stage: the workbook file into one owned `Workbook`.
+//!
+//! Cells are streamed with calamine's `worksheet_cells_reader` and
+//! `next_cell_with_formula_metadata`, so a sheet is never materialised as a dense
+//! range. The workbook-level parts calamine does not expose the way we need them
+//! (defined names with their scope, `calcPr` iteration settings, the ranges of array
+//! formulas) are read from the zip directly with quick-xml.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufReader, Read, Seek};
+use std::path::Path;
+use std::sync::Arc;
+
+use calamine::{DataRef, Reader, Xlsx, XlsxError, XlsxFormulaMetadata};
+use quick_xml::events::Event;
+
+use crate::ast::ErrorKind;
+use crate::error::{ErrorCode, Result, SheetcError};
+
+/// Limits that protect the build from hostile files.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// Total uncompressed size of the zip's parts, in bytes.
+    pub max_uncompressed_bytes: u64,
+    /// Total number of cells across all sheets.
+    pub max_cells: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_uncompressed_bytes: 4 << 30, max_cells: 50_000_000 }
+    }
+}
+
+/// A constant value (or a formula's cached result) as stored in the file.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Empty,
+    Number(f64),
+    Text(String),
+    Bool(bool),
+    Error(ErrorKind),
+}
+
+/// A cell's formula: an index into the sheet's formula texts, and the cell the text is
+/// written for. Shared-formula children point at their anchor's text and position, so
+/// the text is stored once per group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FormulaRef {
+    pub text: u32,
+    pub origin_row: u32,
+    pub origin_col: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CellKind {
+    /// A constant (possibly empty with only a style, which we drop).
+    Constant,
+    /// An ordinary or shared formula.
+    Formula(FormulaRef),
+    /// The anchor of an array formula covering `(row..=last_row, col..=last_col)`.
+    ArrayFormula { formula: FormulaRef, last_row: u32, last_col: u32 },
+    /// A cell inside an array formula's range (not the anchor): its value is computed.
+    ArrayMember,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Cell {
+    pub row: u32,
+    pub col: u32,
+    pub kind: CellKind,
+    /// The constant, or Excel's cached result of the formula.
+    pub value: Value,
+}
+
+impl Cell {
+    pub fn formula(&self) -> Option<FormulaRef> {
+        match self.kind {
+            CellKind::Formula(f) | CellKind::ArrayFormula { formula: f, .. } => Some(f),
+            _ => None,
+        }
+    }
+    pub fn is_computed(&self) -> bool {
+        !matches!(self.kind, CellKind::Constant)
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Sheet {
+    pub name: String,
+    /// Cells in row-major order (the order the file stores them).
+    pub cells: Vec<Cell>,
+    /// Formula texts referenced by `FormulaRef::text`.
+    pub formulas: Vec<Arc<str>>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct DefinedName {
+    pub name: String,
+    /// Sheet index for a sheet-scoped name.
+    pub scope: Option<u32>,
+    /// The formula text of the name (without `=`).
+    pub formula: String,
+    pub hidden: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CalcSettings {
+    pub iterate: bool,
+    pub iterate_count: u32,
+    pub iterate_delta: f64,
+}
+
+impl Default for CalcSettings {
+    fn default() -> Self {
+        CalcSettings { iterate: false, iterate_count: 100, iterate_delta: 0.001 }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Workbook {
+    pub sheets: Vec<Sheet>,
+    pub names: Vec<DefinedName>,
+    pub calc: CalcSettings,
+    pub date1904: bool,
+}
+
+impl Workbook {
+    pub fn sheet_index(&self, name: &str) -> Option<u32> {
+        self.sheets.iter().position(|s| s.name.eq_ignore_ascii_case(name)).map(|i| i as u32)
+    }
+    pub fn cell_count(&self) -> usize {
+        self.sheets.iter().map(|s| s.cells.len()).sum()
+    }
+}
+
+/// What the first bytes of the file say it is.
+fn sniff(path: &Path) -> Result<()> {
+    let mut f = File::open(path).map_err(|e| SheetcError::io(&format!("cannot open {}", path.display()), e))?;
+    let mut head = [0u8; 8];
+    let n = f.read(&mut head).map_err(|e| SheetcError::io("cannot read the file", e))?;
+    if n >= 4 && head[..4] == *b"PK\x03\x04" {
+        return Ok(());
+    }
+    if n >= 8 && head == [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1] {
+        // An OLE compound file: either an encrypted OOXML package or a legacy .xls.
+        let mut rest = Vec::new();
+        f.take(64 << 20).read_to_end(&mut rest).map_err(|e| SheetcError::io("cannot read the file", e))?;
+        let needle: Vec<u8> = "EncryptedPackage".encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
+        if rest.windows(needle.len()).any(|w| w == needle.as_slice()) {
+            return Err(SheetcError::new(
+                ErrorCode::Encrypted,
+                "the workbook is password-protected; save an unprotected copy from Excel and compile that",
+            ));
+        }
+        return Err(SheetcError::new(
+            ErrorCode::LegacyFormat,
+            "this is a legacy binary workbook (.xls); open it in Excel and save it as .xlsx",
+        ));
+    }
+    Err(SheetcError::new(
+        ErrorCode::NotAWorkbook,
+        format!("{} is not an Excel workbook (.xlsx/.xlsm): it is not a zip file", path.display()),
+    ))
+}
+
+fn corrupt(msg: impl Into<String>) -> SheetcError {
+    SheetcError::new(ErrorCode::Corrupt, msg)
+}
+
+fn map_xlsx_err(e: XlsxError) -> SheetcError {
+    match e {
+        XlsxError::Io(io) => SheetcError::io("reading the workbook", io),
+        XlsxError::Zip(z) => corrupt(format!("the workbook's zip is damaged: {z}")),
+        other => corrupt(format!("the workbook is damaged or not a spreadsheet: {other}")),
+    }
+}
+
+/// Workbook-level facts read from `xl/workbook.xml` and its relationships.
+struct WorkbookPart {
+    /// (sheet name, part path) in workbook order; only worksheets.
+    sheets: Vec<(String, String)>,
+    names: Vec<(String, Option<u32>, String, bool)>,
+    calc: CalcSettings,
+    date1904: bool,
+}
+
+fn read_part<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, name: &str, limit: u64) -> Result<Option<Vec<u8>>> {
+    let mut file = match zip.by_name(name) {
+        Ok(f) => f,
+        Err(zip::result::ZipError::FileNotFound) => return Ok(None),
+        Err(e) => return Err(corrupt(format!("cannot read {name}: {e}"))),
+    };
+    let mut buf = Vec::new();
+    (&mut file)
+        .take(limit + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| corrupt(format!("cannot read {name}: {e}")))?;
+    if buf.len() as u64 > limit {
+        return Err(SheetcError::new(ErrorCode::TooLarge, format!("{name} is larger than the limit of {limit} bytes")));
+    }
+    Ok(Some(buf))
+}
+
+fn attr(e: &quick_xml::events::BytesStart<'_>, key: &str) -> Option<String> {
+    e.attributes().flatten().find(|a| a.key.local_name().into_inner() == key).map(|a| {
+        let raw: &str = &a.value;
+        quick_xml::escape::unescape(raw).map(|v| v.into_owned()).unwrap_or_else(|_| raw.to_string())
+    })
+}
+
+fn resolve_target(target: &str) -> String {
+    let t = target.trim_start_matches('/');
+    if t.starts_with("xl/") {
+        t.to_string()
+    } else {
+        format!("xl/{t}")
+    }
+}
+
+fn read_workbook_part<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, limit: u64) -> Result<WorkbookPart> {
+    let rels = read_part(zip, "xl/_rels/workbook.xml.rels", limit)?
+        .ok_or_else(|| corrupt("the workbook has no xl/_rels/workbook.xml.rels part"))?;
+    let mut targets: HashMap<String, (String, bool)> = HashMap::new();
+    let mut reader = quick_xml::Reader::from_reader(rels.as_slice());
+    let mut buf = Vec::new();
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::Start(e)) | Ok(Event::Empty(e)) if e.local_name().into_inner() == "Relationship" => {
+                if let (Some(id), Some(target)) = (attr(&e, "Id"), attr(&e, "Target")) {
+                    let is_sheet = attr(&e, "Type").is_some_and(|t| t.ends_with("/worksheet"));
+                    targets.insert(id, (resolve_target(&target), is_sheet));
+                }
+            }
+            Ok(Event::Eof) => break,
+            Err(e) => return Err(corrupt(format!("xl/_rels/workbook.xml.rels is not valid XML: {e}"))),
+            _ => {}
+        }
+        buf.clear();
+    }
+
+    let wb = read_part(zip, "xl/workbook.xml", limit)?.ok_or_else(|| corrupt("the workbook has no xl/workbook.xml part"))?;
+    let mut part = WorkbookPart { sheets: Vec::new(), names: Vec::new(), calc: CalcSettings::default(), date1904: false };
+    let mut reader = quick_xml::Reader::from_reader(wb.as_slice());
+    let mut all_sheets = 0u32;
+    let mut local_to_index: HashMap<u32, u32> = HashMap::new();
+    let mut pending_name: Option<(String, Option<u32>, bool)> = None;
+    let mut name_text = String::new();
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::Start(e)) | Ok(Event::Empty(e)) => match e.local_name().into_inner() {
+                "sheet" => {
+                    let name = attr(&e, "name").unwrap_or_default();
+                    let rid = attr(&e, "id").unwrap_or_default();
+                    if let Some((target, true)) = targets.get(&rid) {
+                        local_to_index.insert(all_sheets, part.sheets.len() as u32);
+                        part.sheets.push((name, target.clone()));
+                    }
+                    all_sheets += 1;
+                }
+                "workbookPr" => {
+                    part.date1904 = attr(&e, "date1904").is_some_and(|v| v == "1" || v == "true");
+                }
+                "calcPr" => {
+                    part.calc.iterate = attr(&e, "iterate").is_some_and(|v| v == "1" || v == "true");
+                    if let Some(n) = attr(&e, "iterateCount").and_then(|v| v.parse().ok()) {
+                        part.calc.iterate_count = n;
+                    }
+                    if let Some(d) = attr(&e, "iterateDelta").and_then(|v| v.parse().ok()) {
+                        part.calc.iterate_delta = d;
+                    }
+                }
+                "definedName" => {
+                    let name = attr(&e, "name").unwrap_or_default();
+                    let scope = attr(&e, "localSheetId").and_then(|v| v.parse::<u32>().ok());
+                    let hidden = attr(&e, "hidden").is_some_and(|v| v == "1" || v == "true");
+                    pending_name = Some((name, scope, hidden));
+                    name_text.clear();
+                }
+                _ => {}
+            },
+            Ok(Event::Text(t)) if pending_name.is_some() => {
+                name_text.push_str(&t.xml10_content());
+            }
+            Ok(Event::GeneralRef(r)) if pending_name.is_some() => {
+                let ent: String = r.as_ref().to_string();
+                name_text.push_str(match ent.as_str() {
+                    "amp" => "&",
+                    "lt" => "<",
+                    "gt" => ">",
+                    "quot" => "\"",
+                    "apos" => "'",
+                    _ => "",
+                });
+            }
+            Ok(Event::End(e)) if e.local_name().into_inner() == "definedName" => {
+                if let Some((name, scope, hidden)) = pending_name.take() {
+                    let scope = scope.and_then(|s| local_to_index.get(&s).copied());
+                    part.names.push((name, scope, std::mem::take(&mut name_text), hidden));
+                }
+            }
+            Ok(Event::Eof) => break,
+            Err(e) => return Err(corrupt(format!("xl/workbook.xml is not valid XML: {e}"))),
+            _ => {}
+        }
+        buf.clear();
+    }
+    Ok(part)
+}
+
+/// Collects `(anchor row, anchor col) → (last row, last col)` of array formulas in one
+/// sheet part. Calamine reports array formulas as ordinary ones and drops their range.
+fn array_formula_ranges(xml: &[u8]) -> HashMap<(u32, u32), (u32, u32)> {
+    let mut out = HashMap::new();
+    if !xml.windows(9).any(|w| w == b"t=\"array\"") {
+        return out;
+    }
+    let mut reader = quick_xml::Reader::from_reader(xml);
+    let mut buf = Vec::new();
+    let mut cell: Option<(u32, u32)> = None;
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::Start(e)) | Ok(Event::Empty(e)) => match e.local_name().into_inner() {
+                "c" => cell = attr(&e, "r").and_then(|r| parse_a1(&r)),
+                "f" => {
+                    if attr(&e, "t").as_deref() == Some("array") {
+                        if let (Some(anchor), Some(r)) = (cell, attr(&e, "ref")) {
+                            let last = match r.split_once(':') {
+                                Some((_, b)) => parse_a1(b),
+                                None => parse_a1(&r),
+                            };
+                            if let Some(last) = last {
+                                out.insert(anchor, last);
+                            }
+                        }
+                    }
+                }
+                _ => {}
+            },
+            Ok(Event::Eof) | Err(_) => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+    out
+}
+
+/// Parses `B3` / `$B$3` into zero-based (row, col).
+pub fn parse_a1(s: &str) -> Option<(u32, u32)> {
+    let s = s.trim().replace('$', "");
+    let split = s.find(|c: char| c.is_ascii_digit())?;
+    let (letters, digits) = s.split_at(split);
+    if letters.is_empty() || letters.len() > 3 || !letters.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return None;
+    }
+    let mut col: u32 = 0;
+    for b in letters.bytes() {
+        col = col * 26 + (b.to_ascii_uppercase() - b'A' + 1) as u32;
+    }
+    let row: u32 = digits.parse().ok()?;
+    if row == 0 || row > 1_048_576 || col > 16_384 {
+        return None;
+    }
+    Some((row - 1, col - 1))
+}
+
+fn convert_value(v: &DataRef<'_>) -> Value {
+    match v {
+        DataRef::Empty => Value::Empty,
+        DataRef::Int(i) => Value::Number(*i as f64),
+        DataRef::Float(f) => Value::Number(*f),
+        DataRef::String(s) => Value::Text(s.clone()),
+        DataRef::SharedString(s) => Value::Text((*s).to_string()),
+        DataRef::Bool(b) => Value::Bool(*b),
+        DataRef::DateTime(d) => Value::Number(d.as_f64()),
+        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => Value::Text(s.clone()),
+        DataRef::Error(e) => Value::Error(convert_error(e)),
+    }
+}
+
+fn convert_error(e: &calamine::CellErrorType) -> ErrorKind {
+    use calamine::CellErrorType as C;
+    match e {
+        C::Div0 => ErrorKind::Div0,
+        C::NA => ErrorKind::NA,
+        C::Name => ErrorKind::Name,
+        C::Null => ErrorKind::Null,
+        C::Num => ErrorKind::Num,
+        C::Ref => ErrorKind::Ref,
+        C::Value => ErrorKind::Value,
+        C::GettingData => ErrorKind::GettingData,
+    }
+}
+
+/// Reads the workbook at `path`. `cancelled` is polled between sheets and every few
+/// thousand cells so a cancel is honoured promptly.
+pub fn read_workbook(path: &Path, limits: &Limits, cancelled: &dyn Fn() -> bool) -> Result<Workbook> {
+    sniff(path)?;
+    let file = File::open(path).map_err(|e| SheetcError::io(&format!("cannot open {}", path.display()), e))?;
+    let mut zip = zip::ZipArchive::new(BufReader::new(file))
+        .map_err(|e| SheetcError::new(ErrorCode::NotAWorkbook, format!("not a valid workbook zip: {e}")))?;
+    // A zip bomb announces itself in the central directory (and the reads below are capped too).
+    let mut total: u64 = 0;
+    for i in 0..zip.len() {
+        if let Ok(f) = zip.by_index_raw(i) {
+            total = total.saturating_add(f.size());
+        }
+    }
+    if total > limits.max_uncompressed_bytes {
+        return Err(SheetcError::new(
+            ErrorCode::TooLarge,
+            format!(
+                "the workbook expands to {total} bytes, over the limit of {} (raise it with --max-uncompressed-mb)",
+                limits.max_uncompressed_bytes
+            ),
+        ));
+    }
+    if zip.by_name("xl/workbook.xml").is_err() {
+        if zip.by_name("content.xml").is_ok() {
+            return Err(SheetcError::new(
+                ErrorCode::LegacyFormat,
+                "this is an OpenDocument spreadsheet (.ods); save it as .xlsx from Excel or LibreOffice",
+            ));
+        }
+        if zip.by_name("xl/workbook.bin").is_ok() {
+            return Err(SheetcError::new(ErrorCode::LegacyFormat, "this is a binary workbook (.xlsb); save it as .xlsx"));
+        }
+        return Err(SheetcError::new(ErrorCode::NotAWorkbook, "the zip holds no xl/workbook.xml: it is not an Excel workbook"));
+    }
+    let part = read_workbook_part(&mut zip, limits.max_uncompressed_bytes)?;
+
+    let mut arrays: Vec<HashMap<(u32, u32), (u32, u32)>> = Vec::with_capacity(part.sheets.len());
+    for (_, target) in &part.sheets {
+        let xml = read_part(&mut zip, target, limits.max_uncompressed_bytes)?.unwrap_or_default();
+        arrays.push(array_formula_ranges(&xml));
+    }
+    drop(zip);
+
+    let file = File::open(path).map_err(|e| SheetcError::io(&format!("cannot open {}", path.display()), e))?;
+    let mut xlsx: Xlsx<_> = Xlsx::new(BufReader::new(file)).map_err(map_xlsx_err)?;
+    let mut wb = Workbook { calc: part.calc, date1904: part.date1904, ..Workbook::default() };
+    let mut cell_total: u64 = 0;
+    for (index, (name, _)) in part.sheets.iter().enumerate() {
+        if cancelled() {
+            return Err(SheetcError::new(ErrorCode::Cancelled, "the build was cancelled"));
+        }
+        let sheet = read_sheet(&mut xlsx, name, &arrays[index], limits, &mut cell_total, cancelled)?;
+        wb.sheets.push(sheet);
+    }
+    wb.names = part
+        .names
+        .into_iter()
+        .map(|(name, scope, formula, hidden)| DefinedName { name, scope, formula, hidden })
+        .collect();
+    Ok(wb)
+}
+
+fn read_sheet<RS: Read + Seek>(
+    xlsx: &mut Xlsx<RS>,
+    name: &str,
+    arrays: &HashMap<(u32, u32), (u32, u32)>,
+    limits: &Limits,
+    cell_total: &mut u64,
+    cancelled: &dyn Fn() -> bool,
+) -> Result<Sheet> {
+    let mut sheet = Sheet { name: name.to_string(), ..Sheet::default() };
+    let mut reader = xlsx.worksheet_cells_reader(name).map_err(map_xlsx_err)?;
+    // Shared-formula index → (text index, anchor row, anchor col).
+    let mut shared: HashMap<usize, FormulaRef> = HashMap::new();
+    // Array ranges keyed by anchor; members are marked after reading.
+    let mut members: Vec<(u32, u32, u32, u32)> = Vec::new();
+    while let Some(rec) = reader.next_cell_with_formula_metadata().map_err(map_xlsx_err)? {
+        *cell_total += 1;
+        if *cell_total > limits.max_cells {
+            return Err(SheetcError::new(
+                ErrorCode::TooLarge,
+                format!("the workbook has more than {} cells (raise the limit with --max-cells)", limits.max_cells),
+            ));
+        }
+        if *cell_total % 65536 == 0 && cancelled() {
+            return Err(SheetcError::new(ErrorCode::Cancelled, "the build was cancelled"));
+        }
+        let (row, col) = rec.pos;
+        let value = convert_value(&rec.value);
+        let kind = match rec.formula {
+            None => CellKind::Constant,
+            Some(XlsxFormulaMetadata::Normal { formula }) => {
+                if formula.is_empty() {
+                    CellKind::Constant
+                } else {
+                    let f = push_formula(&mut sheet, formula, row, col);
+                    match arrays.get(&(row, col)) {
+                        Some(&(last_row, last_col)) => {
+                            members.push((row, col, last_row, last_col));
+                            CellKind::ArrayFormula { formula: f, last_row, last_col }
+                        }
+                        None => CellKind::Formula(f),
+                    }
+                }
+            }
+            Some(XlsxFormulaMetadata::Shared { shared_index, formula, .. }) => {
+                let f = push_formula(&mut sheet, formula, row, col);
+                shared.insert(shared_index, f);
+                CellKind::Formula(f)
+            }
+            Some(XlsxFormulaMetadata::SharedDerived { shared_index }) => match shared.get(&shared_index) {
+                Some(f) => CellKind::Formula(*f),
+                // A child before its anchor: the file is malformed; keep the value.
+                None => CellKind::Constant,
+            },
+            Some(_) => CellKind::Constant,
+        };
+        if kind == CellKind::Constant && value == Value::Empty {
+            continue;
+        }
+        sheet.cells.push(Cell { row, col, kind, value });
+    }
+    if !members.is_empty() {
+        mark_array_members(&mut sheet, &members);
+    }
+    Ok(sheet)
+}
+
+fn push_formula(sheet: &mut Sheet, text: String, row: u32, col: u32) -> FormulaRef {
+    sheet.formulas.push(Arc::from(text));
+    FormulaRef { text: (sheet.formulas.len() - 1) as u32, origin_row: row, origin_col: col }
+}
+
+/// Marks the non-anchor cells of array-formula ranges as computed members (adding the
+/// ones the file left out) so they are never treated as constants or inputs.
+fn mark_array_members(sheet: &mut Sheet, ranges: &[(u32, u32, u32, u32)]) {
+    let mut index: HashMap<(u32, u32), usize> = HashMap::with_capacity(sheet.cells.len());
+    for (i, c) in sheet.cells.iter().enumerate() {
+        index.insert((c.row, c.col), i);
+    }
+    let mut added = Vec::new();
+    for &(r0, c0, r1, c1) in ranges {
+        for r in r0..=r1.min(r0 + 1_048_575) {
+            for c in c0..=c1.min(c0 + 16_383) {
+                if (r, c) == (r0, c0) {
+                    continue;
+                }
+                match index.get(&(r, c)) {
+                    Some(&i) => sheet.cells[i].kind = CellKind::ArrayMember,
+                    None => added.push(Cell { row: r, col: c, kind: CellKind::ArrayMember, value: Value::Empty }),
+                }
+            }
+        }
+    }
+    if !added.is_empty() {
+        sheet.cells.extend(added);
+        sheet.cells.sort_by_key(|c| (c.row, c.col));
+    }
+}

@@ -1,0 +1,146 @@
+//! Node-API binding of the sheetc compiler. Deliberately thin: it converts options,
+//! runs `sheetc_core::compile` on the libuv pool (inside a big-stack thread), forwards
+//! progress through a thread-safe function and honours cancellation through a flag.
+//! Expected failures are returned as data (`{ ok: false, error }`), never thrown from
+//! Rust, so the TypeScript layer turns them into typed `SheetcError`s.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use napi::bindgen_prelude::*;
+use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
+use napi_derive::napi;
+use sheetc_core::{CompileOptions, Limits, SheetcError};
+
+#[napi(object)]
+pub struct NativeCompileOptions {
+    pub out_dir: String,
+    pub functions: Vec<String>,
+    pub runtime_js: Option<String>,
+    pub strict: Option<bool>,
+    pub max_uncompressed_bytes: Option<f64>,
+    pub max_cells: Option<f64>,
+}
+
+#[napi(object)]
+pub struct ProgressEvent {
+    pub phase: String,
+    pub done: f64,
+    pub total: f64,
+}
+
+/// A cancellation flag shared between JS (which sets it on abort) and the build.
+#[napi]
+pub struct CancelFlag {
+    flag: Arc<AtomicBool>,
+}
+
+#[napi]
+impl CancelFlag {
+    #[napi(constructor)]
+    pub fn new() -> Self {
+        CancelFlag { flag: Arc::new(AtomicBool::new(false)) }
+    }
+    #[napi]
+    pub fn cancel(&self) {
+        self.flag.store(true, Ordering::SeqCst);
+    }
+}
+
+impl Default for CancelFlag {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+type ProgressTsfn = ThreadsafeFunction<ProgressEvent, (), ProgressEvent, Status, false, true>;
+
+pub struct CompileTask {
+    path: PathBuf,
+    options: Option<CompileOptions>,
+    progress: Option<Arc<ProgressTsfn>>,
+    cancel: Arc<AtomicBool>,
+}
+
+fn error_json(e: &SheetcError) -> serde_json::Value {
+    serde_json::json!({ "ok": false, "error": { "code": e.code.as_str(), "message": e.message, "location": e.location } })
+}
+
+impl Task for CompileTask {
+    type Output = String;
+    type JsValue = String;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        let Some(options) = self.options.take() else {
+            return Err(Error::from_reason("compile task reused"));
+        };
+        let path = self.path.clone();
+        let progress = self.progress.clone();
+        let cancel = self.cancel.clone();
+        let joined = sheetc_core::with_big_stack(move || {
+            let report = move |phase: &str, done: u64, total: u64| {
+                if let Some(tsfn) = &progress {
+                    tsfn.call(
+                        ProgressEvent { phase: phase.to_string(), done: done as f64, total: total as f64 },
+                        ThreadsafeFunctionCallMode::NonBlocking,
+                    );
+                }
+            };
+            let cancelled = || cancel.load(Ordering::SeqCst);
+            sheetc_core::compile(&path, &options, &report, &cancelled)
+        });
+        let value = match joined {
+            Ok(Ok(report)) => serde_json::json!({ "ok": true, "report": report }),
+            Ok(Err(e)) => error_json(&e),
+            Err(panic) => {
+                let msg = panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_else(|| "unknown panic".into());
+                serde_json::json!({ "ok": false, "error": { "code": "E_INTERNAL", "message": format!("internal compiler error: {msg}; please report it with the workbook"), "location": null } })
+            }
+        };
+        Ok(value.to_string())
+    }
+
+    fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
+        Ok(output)
+    }
+}
+
+/// Compiles a workbook into an engine directory. Resolves to a JSON string:
+/// `{ ok: true, report }` or `{ ok: false, error: { code, message, location } }`.
+#[napi(ts_return_type = "Promise<string>")]
+pub fn compile(
+    path: String,
+    options: NativeCompileOptions,
+    on_progress: Option<ProgressTsfn>,
+    cancel: Option<&CancelFlag>,
+) -> AsyncTask<CompileTask> {
+    let defaults = Limits::default();
+    let limits = Limits {
+        max_uncompressed_bytes: options.max_uncompressed_bytes.map_or(defaults.max_uncompressed_bytes, |v| v.max(0.0) as u64),
+        max_cells: options.max_cells.map_or(defaults.max_cells, |v| v.max(0.0) as u64),
+    };
+    let core = CompileOptions {
+        out_dir: PathBuf::from(options.out_dir),
+        functions: options.functions,
+        runtime_js: options.runtime_js.map(PathBuf::from),
+        strict: options.strict.unwrap_or(false),
+        limits,
+    };
+    AsyncTask::new(CompileTask {
+        path: PathBuf::from(path),
+        options: Some(core),
+        progress: on_progress.map(Arc::new),
+        cancel: cancel.map_or_else(|| Arc::new(AtomicBool::new(false)), |c| c.flag.clone()),
+    })
+}
+
+/// The compiler's version.
+#[napi]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_string()
+}

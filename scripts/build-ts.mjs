@@ -1,0 +1,19 @@
+// Builds the TypeScript layer: tsc for the API/CLI (with declarations), and esbuild
+// for the single-file runtime bundle copied into every engine (dist/runtime.js).
+import { execFileSync } from 'node:child_process';
+import { chmodSync, rmSync } from 'node:fs';
+import { build } from 'esbuild';
+
+rmSync('dist', { recursive: true, force: true });
+execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
+await build({
+  entryPoints: ['ts/runtime/index.ts'],
+  bundle: true,
+  format: 'esm',
+  platform: 'neutral',
+  target: 'es2022',
+  outfile: 'dist/runtime.js',
+  legalComments: 'none',
+  banner: { js: '// sheetc runtime: Excel semantics for compiled engines. Generated; do not edit.' },
+});
+chmodSync('dist/cli.js', 0o755);

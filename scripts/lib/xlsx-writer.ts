@@ -1,0 +1,128 @@
+/**
+ * A small xlsx writer for fixtures: sheets of constants and formulas (optionally with
+ * cached results, shared-formula groups and array formulas), defined names and the
+ * workbook's calculation settings. Used by tests to generate the workbooks they
+ * check, and by `scripts/make-example.ts`. Test tooling, not product code.
+ */
+import { strToU8, zipSync } from 'fflate';
+
+export type FixtureValue = number | string | boolean | null | { error: string };
+
+export interface FixtureCell {
+  /** A constant, or the cached result of `formula`. */
+  value?: FixtureValue;
+  /** Formula text without `=`. */
+  formula?: string;
+  /** Array formula range, e.g. `B1:B3` (the formula is on its first cell). */
+  array?: string;
+  /** Shared formula: `si` group index; the anchor also gives `sharedRef`. */
+  shared?: { si: number; ref?: string };
+}
+
+export interface FixtureSheet {
+  name: string;
+  /** Cells by A1 address. A bare value is a constant; a string starting with `=` is a formula. */
+  cells: Record<string, FixtureValue | FixtureCell>;
+  /** Raw XML for `<dimension ref>` (to test absurd declared dimensions). */
+  dimension?: string;
+}
+
+export interface FixtureWorkbook {
+  sheets: FixtureSheet[];
+  names?: { name: string; formula: string; sheetScope?: number }[];
+  iterate?: { count?: number; delta?: number };
+  date1904?: boolean;
+}
+
+const esc = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+function parseAddr(a: string): [number, number] {
+  const m = /^([A-Z]+)(\d+)$/.exec(a);
+  if (!m) throw new Error(`bad address ${a}`);
+  let c = 0;
+  for (const ch of m[1]!) c = c * 26 + ch.charCodeAt(0) - 64;
+  return [Number(m[2]), c];
+}
+
+function normalise(v: FixtureValue | FixtureCell): FixtureCell {
+  if (typeof v === 'string' && v.startsWith('=')) return { formula: v.slice(1) };
+  if (v !== null && typeof v === 'object' && !('error' in v)) return v;
+  return { value: v as FixtureValue };
+}
+
+function cellXml(addr: string, cell: FixtureCell): string {
+  let t = '';
+  let v = '';
+  const value = cell.value;
+  if (typeof value === 'number') v = `<v>${value}</v>`;
+  else if (typeof value === 'boolean') {
+    t = ' t="b"';
+    v = `<v>${value ? 1 : 0}</v>`;
+  } else if (typeof value === 'string') {
+    t = cell.formula ? ' t="str"' : ' t="inlineStr"';
+    v = cell.formula ? `<v>${esc(value)}</v>` : `<is><t xml:space="preserve">${esc(value)}</t></is>`;
+  } else if (value && typeof value === 'object') {
+    t = ' t="e"';
+    v = `<v>${esc(value.error)}</v>`;
+  }
+  let f = '';
+  if (cell.formula !== undefined || cell.shared) {
+    const attrs = cell.array
+      ? ` t="array" ref="${cell.array}"`
+      : cell.shared
+        ? ` t="shared" si="${cell.shared.si}"${cell.shared.ref ? ` ref="${cell.shared.ref}"` : ''}`
+        : '';
+    f = cell.formula !== undefined && (!cell.shared || cell.shared.ref) ? `<f${attrs}>${esc(cell.formula)}</f>` : `<f${attrs}/>`;
+  }
+  return `<c r="${addr}"${t}>${f}${v}</c>`;
+}
+
+function sheetXml(sheet: FixtureSheet): string {
+  const rows = new Map<number, [number, string][]>();
+  for (const [addr, raw] of Object.entries(sheet.cells)) {
+    const [r, c] = parseAddr(addr);
+    if (!rows.has(r)) rows.set(r, []);
+    rows.get(r)!.push([c, cellXml(addr, normalise(raw))]);
+  }
+  const body = [...rows.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([r, cells]) => `<row r="${r}">${cells.sort((a, b) => a[0] - b[0]).map((x) => x[1]).join('')}</row>`)
+    .join('');
+  const dim = sheet.dimension ? `<dimension ref="${sheet.dimension}"/>` : '';
+  return `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">${dim}<sheetData>${body}</sheetData></worksheet>`;
+}
+
+/** Serialises a fixture workbook to xlsx bytes. */
+export function writeXlsx(wb: FixtureWorkbook): Uint8Array {
+  const files: Record<string, Uint8Array> = {};
+  const sheetOverrides = wb.sheets
+    .map((_, i) => `<Override PartName="/xl/worksheets/sheet${i + 1}.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>`)
+    .join('');
+  files['[Content_Types].xml'] = strToU8(
+    `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>${sheetOverrides}</Types>`,
+  );
+  files['_rels/.rels'] = strToU8(
+    `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>`,
+  );
+  const rels = wb.sheets
+    .map((_, i) => `<Relationship Id="rId${i + 1}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet${i + 1}.xml"/>`)
+    .join('');
+  files['xl/_rels/workbook.xml.rels'] = strToU8(
+    `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">${rels}</Relationships>`,
+  );
+  const sheets = wb.sheets.map((s, i) => `<sheet name="${esc(s.name)}" sheetId="${i + 1}" r:id="rId${i + 1}"/>`).join('');
+  const names = (wb.names ?? [])
+    .map((n) => `<definedName name="${esc(n.name)}"${n.sheetScope !== undefined ? ` localSheetId="${n.sheetScope}"` : ''}>${esc(n.formula)}</definedName>`)
+    .join('');
+  const calc = wb.iterate
+    ? `<calcPr calcId="191029" iterate="1" iterateCount="${wb.iterate.count ?? 100}" iterateDelta="${wb.iterate.delta ?? 0.001}"/>`
+    : '<calcPr calcId="191029"/>';
+  files['xl/workbook.xml'] = strToU8(
+    `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><workbookPr${wb.date1904 ? ' date1904="1"' : ''}/><sheets>${sheets}</sheets>${names ? `<definedNames>${names}</definedNames>` : ''}${calc}</workbook>`,
+  );
+  wb.sheets.forEach((s, i) => {
+    files[`xl/worksheets/sheet${i + 1}.xml`] = strToU8(sheetXml(s));
+  });
+  return zipSync(files);
+}

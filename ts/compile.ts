@@ -1,0 +1,60 @@
+/** `compile()`: the workbook into an engine directory, on the libuv pool. */
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SheetcError, type SheetcErrorCode } from './errors.js';
+import { loadNative } from './native.js';
+import { supportedFunctions } from './runtime/index.js';
+import type { BuildPhase, BuildReport, CompileOptions } from './types.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** The runtime bundle copied into every engine. */
+export function runtimeBundlePath(): string {
+  for (const p of [join(here, 'runtime.js'), join(here, '..', 'dist', 'runtime.js')]) {
+    if (existsSync(p)) return p;
+  }
+  throw new SheetcError('E_IO', 'the runtime bundle (dist/runtime.js) is missing; run `npm run build`');
+}
+
+interface NativeResult {
+  ok: boolean;
+  report?: BuildReport;
+  error?: { code: SheetcErrorCode; message: string; location: string | null };
+}
+
+/** Compiles `workbook` (an .xlsx/.xlsm path) into `options.outDir`. */
+export async function compile(workbook: string, options: CompileOptions): Promise<BuildReport> {
+  if (!options || typeof options.outDir !== 'string' || options.outDir === '') {
+    throw new SheetcError('E_INVALID_OPTION', 'compile() needs { outDir }');
+  }
+  if (options.signal?.aborted) throw new SheetcError('E_CANCELLED', 'the build was cancelled');
+  const native = loadNative();
+  const cancel = new native.CancelFlag();
+  const onAbort = () => cancel.cancel();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  const progress = options.onProgress;
+  try {
+    const json = await native.compile(
+      resolve(workbook),
+      {
+        outDir: resolve(options.outDir),
+        functions: supportedFunctions(),
+        runtimeJs: runtimeBundlePath(),
+        strict: options.strict ?? false,
+        maxUncompressedBytes: options.maxUncompressedMb !== undefined ? options.maxUncompressedMb * 1024 * 1024 : undefined,
+        maxCells: options.maxCells,
+      },
+      progress ? (e) => progress({ phase: e.phase as BuildPhase, done: e.done, total: e.total }) : null,
+      cancel,
+    );
+    const result = JSON.parse(json) as NativeResult;
+    if (!result.ok || !result.report) {
+      const err = result.error ?? { code: 'E_INTERNAL' as const, message: 'unknown failure', location: null };
+      throw new SheetcError(err.code, err.message, err.location ?? undefined);
+    }
+    return result.report;
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+}

@@ -1,0 +1,10 @@
+/**
+ * sheetc: compile an Excel workbook into a standalone JavaScript calculation engine.
+ *
+ * Importing this module does not load the native compiler; `compile()` does, on first use.
+ */
+export { compile } from './compile.js';
+export { SheetcError, type SheetcErrorCode } from './errors.js';
+export { SUPPORTED_PLATFORMS, platformKey } from './native.js';
+export { loadEngine } from './engine-loader.js';
+export type * from './types.js';

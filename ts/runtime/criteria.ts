@@ -1,0 +1,94 @@
+/**
+ * Criteria as the *IF(S) and database functions read them: `">=10"`, `"<>"`, `"=a*"`,
+ * wildcards `*` `?` with `~` escapes, and plain values. Text compares case-insensitively.
+ *
+ * Excel's quirks, checked against stored Excel results (IronCalc COUNTIF/COUNTIFS corpus):
+ * - an equality criterion that is a number (23, "23", "=23") matches number cells and
+ *   text cells holding that number ("23"), but "<>23" only excludes the number cells;
+ * - ordering criteria (">5") only match numbers (text criteria only match text);
+ * - "<>" alone matches every non-empty cell, empty-text formula results included;
+ * - an operator with nothing after it ("<", ">=") matches nothing, "=" matches blanks only,
+ *   and "" matches blanks and empty text.
+ */
+import { parseNumber } from './coerce.js';
+import { ExcelError, errorFromCode, type Scalar } from './values.js';
+
+export type Predicate = (v: Scalar) => boolean;
+
+/** Regex for a wildcard pattern (`*`, `?`, `~*`, `~?`, `~~`), anchored, case-insensitive. */
+export function wildcardToRegExp(pattern: string): RegExp {
+  let src = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const ch = pattern[i]!;
+    if (ch === '~' && i + 1 < pattern.length && '*?~'.includes(pattern[i + 1]!)) {
+      src += '\\' + pattern[++i];
+    } else if (ch === '*') src += '[\\s\\S]*';
+    else if (ch === '?') src += '[\\s\\S]';
+    else src += ch.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  }
+  return new RegExp(`^${src}$`, 'i');
+}
+
+export function hasWildcard(s: string): boolean {
+  return /[*?]/.test(s.replace(/~[*?~]/g, ''));
+}
+
+/** Equality with a number: number cells, and text cells that read as that number. */
+function numberEquals(n: number): Predicate {
+  return (v) => (typeof v === 'number' ? v === n : typeof v === 'string' && parseNumber(v) === n);
+}
+
+/** Builds the predicate for one criterion value. */
+export function parseCriteria(criterion: Scalar): Predicate {
+  if (typeof criterion === 'number') return numberEquals(criterion);
+  if (typeof criterion === 'boolean') return (v) => v === criterion;
+  if (criterion instanceof ExcelError) return (v) => v === criterion;
+  // A blank criterion cell behaves like the number 0 in Excel's *IF functions.
+  if (criterion === null) return (v) => v === 0;
+  let s = criterion;
+  let op = '=';
+  const m = /^(<=|>=|<>|=|<|>)/.exec(s);
+  if (m) {
+    op = m[1]!;
+    s = s.slice(op.length);
+  }
+  const explicitOp = m !== null;
+  const num = s.trim() === '' ? undefined : parseNumber(s);
+  const err = errorFromCode(s);
+  const lower = s.toLowerCase();
+  const bool = lower === 'true' ? true : lower === 'false' ? false : undefined;
+
+  if (op === '=' || op === '<>') {
+    let eq: Predicate;
+    if (s === '') {
+      // "=" matches blank cells only; "" (no operator) matches blank and empty text; "<>" matches non-blank.
+      eq = explicitOp ? (v) => v === null : (v) => v === null || v === '';
+    } else if (num !== undefined) eq = numberEquals(num);
+    else if (bool !== undefined) eq = (v) => v === bool;
+    else if (err) eq = (v) => v === err;
+    else if (hasWildcard(s)) {
+      const re = wildcardToRegExp(s);
+      eq = (v) => typeof v === 'string' && re.test(v);
+    } else {
+      const t = s.replace(/~([*?~])/g, '$1').toLowerCase();
+      eq = (v) => typeof v === 'string' && v.toLowerCase() === t;
+    }
+    if (op === '<>') {
+      if (s === '') return (v) => v !== null;
+      if (num !== undefined) return (v) => !(typeof v === 'number' && v === num);
+      return (v) => !eq(v);
+    }
+    return eq;
+  }
+  if (s === '') return () => false;
+  // Ordering comparisons: numbers with numbers, text with text.
+  const cmp = (c: number) => (op === '<' ? c < 0 : op === '<=' ? c <= 0 : op === '>' ? c > 0 : c >= 0);
+  if (num !== undefined) return (v) => typeof v === 'number' && cmp(v < num ? -1 : v > num ? 1 : 0);
+  if (bool !== undefined) return (v) => typeof v === 'boolean' && cmp(Number(v) - Number(bool));
+  const t = s.toLowerCase();
+  return (v) => {
+    if (typeof v !== 'string') return false;
+    const x = v.toLowerCase();
+    return cmp(x < t ? -1 : x > t ? 1 : 0);
+  };
+}

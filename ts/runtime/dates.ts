@@ -1,0 +1,66 @@
+/**
+ * Excel serial dates. The 1900 system counts 1900-01-01 as 1 and includes the
+ * fictitious 1900-02-29 (serial 60), kept for Lotus 1-2-3 compatibility; the 1904
+ * system counts 1904-01-01 as 0.
+ */
+
+export interface YMD {
+  y: number;
+  m: number; // 1-12
+  d: number; // 1-31
+}
+
+const MS_PER_DAY = 86400000;
+const EPOCH_1900 = Date.UTC(1899, 11, 31); // serial 0 = 1900-01-00
+const EPOCH_1904 = Date.UTC(1904, 0, 1); // serial 0 in the 1904 system
+
+/** Serial of a date (DATE's normalisation of month/day overflow applies). */
+export function serialFromYMD(y: number, m: number, d: number, date1904 = false): number {
+  const ms = Date.UTC(y, m - 1, 1) + (d - 1) * MS_PER_DAY;
+  if (date1904) return Math.round((ms - EPOCH_1904) / MS_PER_DAY);
+  let s = Math.round((ms - EPOCH_1900) / MS_PER_DAY);
+  // Dates from 1900-03-01 on are one more than the real day count (the phantom Feb 29).
+  if (s >= 60) s += 1;
+  return s;
+}
+
+/** Calendar date of a serial (the integer part). Serial 60 in the 1900 system is 1900-02-29. */
+export function ymdFromSerial(serial: number, date1904 = false): YMD {
+  let n = Math.floor(serial);
+  if (!date1904) {
+    if (n === 60) return { y: 1900, m: 2, d: 29 };
+    if (n === 0) return { y: 1900, m: 1, d: 0 };
+    if (n > 60) n -= 1;
+  }
+  const dt = new Date((date1904 ? EPOCH_1904 : EPOCH_1900) + n * MS_PER_DAY);
+  return { y: dt.getUTCFullYear(), m: dt.getUTCMonth() + 1, d: dt.getUTCDate() };
+}
+
+/** Day of week 0 = Sunday ... 6 = Saturday, as Excel computes it (1900-01-01 was a Sunday in Excel). */
+export function weekdayFromSerial(serial: number, date1904 = false): number {
+  const n = Math.floor(serial) + (date1904 ? 1462 : 0);
+  // Serial 1 (1900-01-01) is a Sunday in Excel's (buggy) calendar.
+  return (((n - 1) % 7) + 7) % 7;
+}
+
+/** Hours, minutes, seconds of the fractional part, rounded to the nearest second like Excel. */
+export function timeFromSerial(serial: number): { h: number; mi: number; s: number; ms: number } {
+  const frac = serial - Math.floor(serial);
+  let totalMs = Math.round(frac * MS_PER_DAY);
+  if (totalMs >= MS_PER_DAY) totalMs = MS_PER_DAY - 1;
+  const h = Math.floor(totalMs / 3600000);
+  const mi = Math.floor((totalMs % 3600000) / 60000);
+  const s = Math.floor((totalMs % 60000) / 1000);
+  return { h, mi, s, ms: totalMs % 1000 };
+}
+
+export function isLeapYear(y: number): boolean {
+  return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+}
+
+export function daysInMonth(y: number, m: number): number {
+  return new Date(Date.UTC(y, m, 0)).getUTCDate();
+}
+
+/** Largest valid serial (9999-12-31). */
+export const MAX_SERIAL_1900 = 2958465;

@@ -1,0 +1,352 @@
+/**
+ * The engine at run time: builds the model's cell stores once, and for each `run()`
+ * clones them, applies the inputs, evaluates the generated segments in dependency
+ * order and returns a `RunResult`.
+ */
+import { cellKey, parseArea } from './address.js';
+import { scalar } from './coerce.js';
+import { Sheet } from './store.js';
+import { ERR, ExcelError, Matrix, Ref, errorFromCode, type BookView, type Ctx, type Scalar, type Value } from './values.js';
+
+/** A value in the engine's JSON encodings: errors as `{ e: "#N/A" }`. */
+export type EncodedScalar = number | string | boolean | null | { e: string };
+
+export interface SheetSpec {
+  name: string;
+  rows: number;
+  cols: number;
+  cells: number;
+}
+
+export interface NameSpec {
+  name: string;
+  /** Sheet index for sheet-scoped names, null for workbook scope. */
+  scope: number | null;
+  /** The target area when the name points at cells: [sheet, r0, c0, r1, c1]. */
+  area: [number, number, number, number, number] | null;
+}
+
+export interface BackfillSpec {
+  sheet: number;
+  row: number;
+  col: number;
+  reason: string;
+  /** Input areas in the cell's dependency cone; null when unknown (any input makes it stale). */
+  cone: [number, number, number, number, number][] | null;
+}
+
+export interface EngineSpec {
+  version: 1;
+  sheets: SheetSpec[];
+  date1904: boolean;
+  calc: { iterate: boolean; count: number; delta: number };
+  names: NameSpec[];
+  /** Segments in evaluation order: [module, segment]. */
+  order: [number, number][];
+  backfilled: BackfillSpec[];
+}
+
+/** A cluster of mutually dependent cells evaluated by iteration. */
+export interface ClusterSegment {
+  /** Flat [sheet, row, col, ...] of the cells in the cluster. */
+  cells: number[];
+  /** One Gauss–Seidel sweep over the cluster in Excel's order. */
+  step: (x: Ctx) => void;
+}
+
+export type Segment = ((x: Ctx) => void) | ClusterSegment;
+
+export interface EngineModule {
+  /** Flat [sheet, row, col, value, ...] of constant cells. */
+  constants: EncodedScalar[];
+  /** Flat [sheet, row, col, ...] of formula cells (array-formula ranges included). */
+  formulas: number[];
+  segments: Segment[];
+}
+
+export type CellValue = Scalar;
+export type InputValue = number | string | boolean | null | ExcelError | Date | InputValue[][];
+
+export interface RunOptions {
+  /** The clock for NOW/TODAY, as a Date or an Excel serial number. */
+  now?: Date | number;
+  /** The random source for RAND/RANDBETWEEN/RANDARRAY. */
+  random?: () => number;
+}
+
+export interface RunMeta {
+  converged: boolean;
+  iterations: number;
+  elapsedMs: number;
+  /** Backfilled cells (as `Sheet!A1`) in the dependency cone of a changed input. */
+  stale: string[];
+}
+
+export type JsonValue = number | string | boolean | null | { error: string };
+
+export interface RunResult {
+  get(ref: string): CellValue | CellValue[][];
+  toJSON(): Record<string, JsonValue>;
+  readonly meta: RunMeta;
+}
+
+export function decode(v: EncodedScalar): Scalar {
+  if (v !== null && typeof v === 'object') return errorFromCode(v.e) ?? ERR.VALUE;
+  return v;
+}
+
+/** Converts a JS Date to an Excel serial (1900 system unless date1904). */
+export function dateToSerialValue(d: Date, date1904: boolean): number {
+  const ms = d.getTime() - d.getTimezoneOffset() * 60000;
+  const serial = ms / 86400000 + 25569;
+  return date1904 ? serial - 1462 : serial;
+}
+
+function toScalarInput(v: InputValue, date1904: boolean): Scalar {
+  if (v instanceof Date) return dateToSerialValue(v, date1904);
+  if (Array.isArray(v)) throw new TypeError('an array input needs a range reference');
+  if (v === undefined) return null;
+  return v;
+}
+
+export class EngineError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'EngineError';
+    this.code = code;
+  }
+}
+
+/** Finalises a formula's value for storage in its cell. */
+export function fin(v: Value, x: Ctx): Scalar {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : ERR.NUM;
+  if (v === null) return 0;
+  if (typeof v !== 'object' || v instanceof ExcelError) return v as Scalar;
+  const s = scalar(v, x);
+  if (s === null) return 0;
+  if (typeof s === 'number' && !Number.isFinite(s)) return ERR.NUM;
+  return s;
+}
+
+/** Writes an array formula's result over its range (legacy CSE broadcasting rules). */
+export function spill(x: Ctx, sheet: number, r0: number, c0: number, r1: number, c1: number, v: Value): void {
+  const store = x.book.sheets[sheet]!;
+  let m: Matrix;
+  if (v instanceof Matrix) m = v;
+  else if (v instanceof Ref) m = v.toMatrix();
+  else m = new Matrix(1, 1, [fin(v, x)]);
+  for (let r = r0; r <= r1; r++) {
+    for (let c = c0; c <= c1; c++) {
+      const i = m.rows === 1 ? 0 : r - r0;
+      const j = m.cols === 1 ? 0 : c - c0;
+      let val: Scalar = i < m.rows && j < m.cols ? m.get(i, j) : ERR.NA;
+      if (val === null) val = 0;
+      store.set(r, c, val);
+    }
+  }
+}
+
+class Book implements BookView {
+  readonly sheets: Sheet[];
+  readonly date1904: boolean;
+  private readonly clock: () => number;
+  readonly random: () => number;
+  private readonly spec: EngineSpec;
+  constructor(spec: EngineSpec, sheets: Sheet[], opts: RunOptions) {
+    this.spec = spec;
+    this.sheets = sheets;
+    this.date1904 = spec.date1904;
+    const now = opts.now;
+    if (now === undefined) this.clock = () => dateToSerialValue(new Date(), spec.date1904);
+    else {
+      const serial = now instanceof Date ? dateToSerialValue(now, spec.date1904) : now;
+      this.clock = () => serial;
+    }
+    this.random = opts.random ?? Math.random;
+  }
+  now(): number {
+    return this.clock();
+  }
+  sheetByName(name: string): Sheet | undefined {
+    const u = name.toUpperCase();
+    return this.sheets.find((s) => s.name.toUpperCase() === u);
+  }
+  name(name: string, sheet: number): Value | undefined {
+    const u = name.toUpperCase();
+    let best: NameSpec | undefined;
+    for (const n of this.spec.names) {
+      if (n.name.toUpperCase() !== u) continue;
+      if (n.scope === sheet) best = n;
+      else if (n.scope === null && !best) best = n;
+    }
+    if (!best) return undefined;
+    if (!best.area) return ERR.REF;
+    const [s, r0, c0, r1, c1] = best.area;
+    return new Ref(this.sheets[s]!, r0, c0, r1, c1);
+  }
+}
+
+export interface Engine {
+  run(inputs?: Record<string, InputValue>, options?: RunOptions): RunResult;
+  readonly spec: EngineSpec;
+}
+
+/** Builds an engine from its spec and generated modules. */
+export function createEngine(spec: EngineSpec, modules: EngineModule[]): Engine {
+  const templates = spec.sheets.map((s, i) => Sheet.create(s.name, i, s.rows, s.cols, s.cells));
+  for (const m of modules) {
+    const k = m.constants;
+    for (let i = 0; i < k.length; i += 4) {
+      templates[k[i] as number]!.set(k[i + 1] as number, k[i + 2] as number, decode(k[i + 3]!));
+    }
+  }
+  const sheetIndex = new Map(spec.sheets.map((s, i) => [s.name.toUpperCase(), i]));
+
+  function resolve(ref: string): { sheet: number; r0: number; c0: number; r1: number; c1: number } {
+    const area = parseArea(ref);
+    if (area) {
+      if (area.sheet === null) {
+        if (spec.sheets.length !== 1) throw new EngineError('E_UNKNOWN_REF', `"${ref}" needs a sheet name (for example "${spec.sheets[0]?.name}!${ref}")`);
+        return { sheet: 0, r0: area.r0, c0: area.c0, r1: area.r1, c1: area.c1 };
+      }
+      const s = sheetIndex.get(area.sheet.toUpperCase());
+      if (s === undefined) {
+        throw new EngineError('E_UNKNOWN_REF', `unknown sheet in "${ref}"; sheets are: ${spec.sheets.map((x) => x.name).join(', ')}`);
+      }
+      return { sheet: s, r0: area.r0, c0: area.c0, r1: area.r1, c1: area.c1 };
+    }
+    const u = ref.toUpperCase();
+    const n = spec.names.find((x) => x.name.toUpperCase() === u && x.scope === null) ?? spec.names.find((x) => x.name.toUpperCase() === u);
+    if (n && n.area) {
+      const [sheet, r0, c0, r1, c1] = n.area;
+      return { sheet, r0, c0, r1, c1 };
+    }
+    throw new EngineError('E_UNKNOWN_REF', `unknown cell reference or name "${ref}"`);
+  }
+
+  function run(inputs: Record<string, InputValue> = {}, options: RunOptions = {}): RunResult {
+    const t0 = performance.now();
+    const sheets = templates.map((t) => Sheet.cloneOf(t));
+    const book = new Book(spec, sheets, options);
+    const changed: { sheet: number; r0: number; c0: number; r1: number; c1: number }[] = [];
+    for (const [ref, value] of Object.entries(inputs)) {
+      const a = resolve(ref);
+      const store = sheets[a.sheet]!;
+      if (Array.isArray(value)) {
+        for (let r = a.r0; r <= a.r1; r++) {
+          const row = value[r - a.r0];
+          for (let c = a.c0; c <= a.c1; c++) {
+            const v = Array.isArray(row) ? row[c - a.c0] : undefined;
+            store.pin(r, c, v === undefined ? null : toScalarInput(v as InputValue, spec.date1904));
+          }
+        }
+      } else {
+        const v = toScalarInput(value, spec.date1904);
+        for (let r = a.r0; r <= a.r1; r++) for (let c = a.c0; c <= a.c1; c++) store.pin(r, c, v);
+      }
+      changed.push(a);
+    }
+    const x: Ctx = { sheet: 0, row: 0, col: 0, array: false, book };
+    let converged = true;
+    let iterations = 0;
+    for (const [mi, si] of spec.order) {
+      const seg = modules[mi]!.segments[si]!;
+      if (typeof seg === 'function') seg(x);
+      else {
+        const r = iterateCluster(seg, x, spec);
+        converged &&= r.converged;
+        iterations = Math.max(iterations, r.iterations);
+      }
+    }
+    const stale = staleCells(spec, changed);
+    const meta: RunMeta = { converged, iterations, elapsedMs: performance.now() - t0, stale };
+    return new Result(spec, sheets, modules, meta, resolve);
+  }
+
+  return { run, spec };
+}
+
+/** Iterates a circular cluster like Excel: up to `count` sweeps, stop when the change is below `delta`. */
+function iterateCluster(seg: ClusterSegment, x: Ctx, spec: EngineSpec): { converged: boolean; iterations: number } {
+  const cells = seg.cells;
+  const sheets = x.book.sheets;
+  if (!spec.calc.iterate) {
+    // Without iterative calculation Excel refuses to compute a circular reference; one
+    // sweep from blank leaves each cell with what its formula yields on zeros.
+    seg.step(x);
+    return { converged: false, iterations: 1 };
+  }
+  const prev = new Array<Scalar>(cells.length / 3);
+  for (let it = 1; it <= spec.calc.count; it++) {
+    for (let i = 0; i < cells.length; i += 3) prev[i / 3] = sheets[cells[i]!]!.get(cells[i + 1]!, cells[i + 2]!);
+    seg.step(x);
+    let maxChange = 0;
+    for (let i = 0; i < cells.length; i += 3) {
+      const v = sheets[cells[i]!]!.get(cells[i + 1]!, cells[i + 2]!);
+      const p = prev[i / 3];
+      if (typeof v === 'number' && typeof p === 'number') maxChange = Math.max(maxChange, Math.abs(v - p));
+      else if (v !== p) maxChange = Infinity;
+    }
+    if (maxChange < spec.calc.delta) return { converged: true, iterations: it };
+  }
+  return { converged: false, iterations: spec.calc.count };
+}
+
+function overlaps(a: { sheet: number; r0: number; c0: number; r1: number; c1: number }, b: [number, number, number, number, number]): boolean {
+  return a.sheet === b[0] && a.r0 <= b[3] && b[1] <= a.r1 && a.c0 <= b[4] && b[2] <= a.c1;
+}
+
+function staleCells(spec: EngineSpec, changed: { sheet: number; r0: number; c0: number; r1: number; c1: number }[]): string[] {
+  if (!changed.length) return [];
+  const out: string[] = [];
+  for (const b of spec.backfilled) {
+    const hit = b.cone === null || b.cone.some((area) => changed.some((c) => overlaps(c, area)));
+    if (hit) out.push(cellKey(spec.sheets[b.sheet]!.name, b.row, b.col));
+  }
+  return out;
+}
+
+function toJsonValue(v: Scalar): JsonValue {
+  return v instanceof ExcelError ? { error: v.code } : v;
+}
+
+class Result implements RunResult {
+  readonly meta: RunMeta;
+  private readonly spec: EngineSpec;
+  private readonly sheets: Sheet[];
+  private readonly modules: EngineModule[];
+  private readonly resolve: (ref: string) => { sheet: number; r0: number; c0: number; r1: number; c1: number };
+  constructor(spec: EngineSpec, sheets: Sheet[], modules: EngineModule[], meta: RunMeta, resolve: Result['resolve']) {
+    this.spec = spec;
+    this.sheets = sheets;
+    this.modules = modules;
+    this.meta = meta;
+    this.resolve = resolve;
+  }
+  get(ref: string): CellValue | CellValue[][] {
+    const a = this.resolve(ref);
+    const s = this.sheets[a.sheet]!;
+    if (a.r0 === a.r1 && a.c0 === a.c1) return s.get(a.r0, a.c0);
+    const out: CellValue[][] = [];
+    for (let r = a.r0; r <= a.r1; r++) {
+      const row: CellValue[] = [];
+      for (let c = a.c0; c <= a.c1; c++) row.push(s.get(r, c));
+      out.push(row);
+    }
+    return out;
+  }
+  toJSON(): Record<string, JsonValue> {
+    const out: Record<string, JsonValue> = {};
+    for (const m of this.modules) {
+      const f = m.formulas;
+      for (let i = 0; i < f.length; i += 3) {
+        const s = f[i]!;
+        const r = f[i + 1]!;
+        const c = f[i + 2]!;
+        out[cellKey(this.spec.sheets[s]!.name, r, c)] = toJsonValue(this.sheets[s]!.get(r, c));
+      }
+    }
+    return out;
+  }
+}

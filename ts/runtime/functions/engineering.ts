@@ -1,0 +1,381 @@
+/**
+ * Engineering functions: base conversions (BIN/OCT/DEC/HEX), bitwise functions, DELTA,
+ * GESTEP, CONVERT, complex numbers (IM*, as text "a+bi") and Bessel functions.
+ */
+import { forEachValue } from '../aggregate.js';
+import { numberToText, toNumber } from '../coerce.js';
+import { defineFn } from '../registry.js';
+import { ERR, ExcelError, type Scalar, type Value } from '../values.js';
+import { convertUnits } from './engineering-convert.js';
+import { besselI, besselJ, besselK, besselY } from './engineering-bessel.js';
+
+// ---------------------------------------------------------------- base conversions
+
+interface Base {
+  radix: number;
+  digits: RegExp;
+  /** Two's complement width in bits (10 digits). */
+  bits: number;
+}
+const BIN: Base = { radix: 2, digits: /^[01]{0,10}$/, bits: 10 };
+const OCT: Base = { radix: 8, digits: /^[0-7]{0,10}$/, bits: 30 };
+const HEX: Base = { radix: 16, digits: /^[0-9A-Fa-f]{0,10}$/, bits: 40 };
+
+/** The digits argument as text: numbers as written (BIN2DEC(1100100)); booleans #VALUE!. */
+function digitsText(v: Scalar): string | ExcelError {
+  if (v instanceof ExcelError) return v;
+  if (typeof v === 'boolean') return ERR.VALUE;
+  if (v === null) return '';
+  if (typeof v === 'number') {
+    if (v < 0 || v !== Math.trunc(v)) return ERR.NUM;
+    return numberToText(v);
+  }
+  return v;
+}
+
+/** Parses 10-digit two's complement text in a base; #NUM! when invalid. */
+function parseBase(v: Scalar, base: Base): number | ExcelError {
+  const t = digitsText(v);
+  if (t instanceof ExcelError) return t;
+  if (!base.digits.test(t)) return ERR.NUM;
+  if (t === '') return 0;
+  const n = parseInt(t, base.radix);
+  const limit = 2 ** base.bits;
+  return n >= limit / 2 ? n - limit : n;
+}
+
+/** Formats a value in a base: negatives as 10-digit two's complement; `places` pads. */
+function formatBase(n: number, base: Base, places: Scalar | undefined): string | ExcelError {
+  const limit = 2 ** base.bits;
+  // places is validated even when it is ignored (negative numbers): boolean #VALUE!, < 1 #NUM!.
+  let k: number | undefined;
+  if (places !== undefined && places !== null) {
+    const p = num(places);
+    if (p instanceof ExcelError) return p;
+    k = Math.trunc(p);
+    if (k < 1 || k > 10) return ERR.NUM;
+  }
+  if (n < -limit / 2 || n >= limit / 2) return ERR.NUM;
+  if (n < 0) return (limit + n).toString(base.radix).toUpperCase();
+  const s = n.toString(base.radix).toUpperCase();
+  if (k === undefined) return s;
+  if (s.length > k) return ERR.NUM;
+  return s.padStart(k, '0');
+}
+
+/** Number coercion that rejects booleans (engineering functions give #VALUE! for TRUE). */
+function num(v: Scalar): number | ExcelError {
+  if (typeof v === 'boolean') return ERR.VALUE;
+  return toNumber(v);
+}
+
+function fromBase(from: Base, to: Base | null) {
+  return (_ctx: unknown, v: Scalar, places?: Scalar): Scalar => {
+    if (places instanceof ExcelError) return places;
+    const n = parseBase(v, from);
+    if (n instanceof ExcelError) return n;
+    return to ? formatBase(n, to, places) : n;
+  };
+}
+
+function fromDecimal(to: Base) {
+  return (_ctx: unknown, v: Scalar, places?: Scalar): Scalar => {
+    const x = num(v);
+    if (x instanceof ExcelError) return x;
+    if (places instanceof ExcelError) return places;
+    return formatBase(Math.trunc(x), to, places);
+  };
+}
+
+const bases: [string, Base][] = [
+  ['BIN', BIN],
+  ['OCT', OCT],
+  ['HEX', HEX],
+];
+for (const [fromName, from] of bases) {
+  defineFn(`${fromName}2DEC`, ['scalar'], 1, 1, fromBase(from, null));
+  for (const [toName, to] of bases) {
+    if (to === from) continue;
+    defineFn(`${fromName}2${toName}`, ['scalar', 'scalar'], 1, 2, fromBase(from, to));
+  }
+  defineFn(`DEC2${fromName}`, ['scalar', 'scalar'], 1, 2, fromDecimal(from));
+}
+
+// ---------------------------------------------------------------- bitwise
+
+const BIT_LIMIT = 2 ** 48;
+
+function bitArg(n: number): number | ExcelError {
+  if (n < 0 || n >= BIT_LIMIT || n !== Math.trunc(n)) return ERR.NUM;
+  return n;
+}
+
+/** Splits into high and low 24-bit halves so the 48-bit operations stay exact. */
+function bitwise(op: (a: number, b: number) => number) {
+  return (_ctx: unknown, x: number, y: number): Scalar => {
+    const a = bitArg(x);
+    if (a instanceof ExcelError) return a;
+    const b = bitArg(y);
+    if (b instanceof ExcelError) return b;
+    const H = 2 ** 24;
+    const hi = op(Math.floor(a / H), Math.floor(b / H)) >>> 0;
+    const lo = op(a % H, b % H) >>> 0;
+    return hi * H + lo;
+  };
+}
+defineFn('BITAND', ['number', 'number'], 2, 2, bitwise((a, b) => a & b));
+defineFn('BITOR', ['number', 'number'], 2, 2, bitwise((a, b) => a | b));
+defineFn('BITXOR', ['number', 'number'], 2, 2, bitwise((a, b) => a ^ b));
+
+function shift(x: number, s: number): Scalar {
+  const a = bitArg(x);
+  if (a instanceof ExcelError) return a;
+  const k = Math.trunc(s);
+  if (Math.abs(k) > 53) return ERR.NUM;
+  const r = k >= 0 ? a * 2 ** k : Math.floor(a / 2 ** -k);
+  return r >= BIT_LIMIT ? ERR.NUM : r;
+}
+defineFn('BITLSHIFT', ['number', 'number'], 2, 2, (_ctx, x: number, s: number) => shift(x, s));
+defineFn('BITRSHIFT', ['number', 'number'], 2, 2, (_ctx, x: number, s: number) => shift(x, -s));
+
+// ---------------------------------------------------------------- DELTA / GESTEP / CONVERT
+
+/** Two numeric arguments rejecting booleans; the second defaults to 0. */
+function twoNums(f: (a: number, b: number) => Scalar) {
+  return (_ctx: unknown, x: Scalar, y?: Scalar): Scalar => {
+    const a = num(x);
+    if (a instanceof ExcelError) return a;
+    const b = y === undefined ? 0 : num(y);
+    if (b instanceof ExcelError) return b;
+    return f(a, b);
+  };
+}
+defineFn('DELTA', ['scalar', 'scalar'], 1, 2, twoNums((a, b) => (a === b ? 1 : 0)));
+defineFn('GESTEP', ['scalar', 'scalar'], 1, 2, twoNums((a, b) => (a >= b ? 1 : 0)));
+
+defineFn('CONVERT', ['number', 'text', 'text'], 3, 3, (_ctx, x: number, from: string, to: string) => {
+  const r = convertUnits(x, from, to);
+  if (r === undefined) return ERR.NA;
+  return Number.isFinite(r) ? r : ERR.NUM;
+});
+
+// ---------------------------------------------------------------- complex numbers
+
+interface Complex {
+  re: number;
+  im: number;
+  /** 'i' or 'j' as written; null when the text had no imaginary unit. */
+  unit: 'i' | 'j' | null;
+}
+
+const NUM = '(?:\\d+(?:\\.\\d*)?|\\.\\d+)(?:[eE][+-]?\\d+)?';
+const RE_FULL = new RegExp(`^([+-]?${NUM})([+-])(${NUM})?([ij])$`);
+const RE_IMAG = new RegExp(`^([+-]?)(${NUM})?([ij])$`);
+const RE_REAL = new RegExp(`^[+-]?${NUM}$`);
+
+/** Parses Excel's complex text ("3+4i", "-2.5j", "i", "7"); #NUM! when not a complex number. */
+export function parseComplex(v: Scalar): Complex | ExcelError {
+  if (v instanceof ExcelError) return v;
+  if (typeof v === 'number') return { re: v, im: 0, unit: null };
+  if (typeof v === 'boolean') return ERR.VALUE;
+  if (v === null || v === '') return { re: 0, im: 0, unit: null };
+  const s = v;
+  let m = RE_FULL.exec(s);
+  if (m) {
+    const im = m[3] === undefined ? 1 : Number(m[3]);
+    return { re: Number(m[1]), im: m[2] === '-' ? -im : im, unit: m[4] as 'i' | 'j' };
+  }
+  m = RE_IMAG.exec(s);
+  if (m) {
+    const im = m[2] === undefined ? 1 : Number(m[2]);
+    return { re: 0, im: m[1] === '-' ? -im : im, unit: m[3] as 'i' | 'j' };
+  }
+  if (RE_REAL.test(s)) return { re: Number(s), im: 0, unit: null };
+  return ERR.NUM;
+}
+
+/** Formats like Excel: "3+4i", "-i", "2.5j", "0"; up to 15 significant digits. */
+export function formatComplex(re: number, im: number, unit: 'i' | 'j' | null): Scalar {
+  if (!Number.isFinite(re) || !Number.isFinite(im)) return ERR.NUM;
+  const u = unit ?? 'i';
+  const r = Number(re.toPrecision(15));
+  const i = Number(im.toPrecision(15));
+  if (i === 0) return numberToText(r);
+  const imText = i === 1 ? '' : i === -1 ? '-' : numberToText(i);
+  if (r === 0) return imText + u;
+  return numberToText(r) + (i > 0 ? '+' : '') + imText + u;
+}
+
+type C = [number, number];
+
+function complexFn(f: (z: C) => C | ExcelError) {
+  return (_ctx: unknown, v: Scalar): Scalar => {
+    const z = parseComplex(v);
+    if (z instanceof ExcelError) return z;
+    const r = f([z.re, z.im]);
+    if (r instanceof ExcelError) return r;
+    return formatComplex(r[0], r[1], z.unit);
+  };
+}
+
+const cmul = (a: C, b: C): C => [a[0] * b[0] - a[1] * b[1], a[0] * b[1] + a[1] * b[0]];
+function cdiv(a: C, b: C): C | ExcelError {
+  const d = b[0] * b[0] + b[1] * b[1];
+  if (d === 0) return ERR.NUM;
+  return [(a[0] * b[0] + a[1] * b[1]) / d, (a[1] * b[0] - a[0] * b[1]) / d];
+}
+const csin = ([a, b]: C): C => [Math.sin(a) * Math.cosh(b), Math.cos(a) * Math.sinh(b)];
+const ccos = ([a, b]: C): C => [Math.cos(a) * Math.cosh(b), -Math.sin(a) * Math.sinh(b)];
+const csinh = ([a, b]: C): C => [Math.sinh(a) * Math.cos(b), Math.cosh(a) * Math.sin(b)];
+const ccosh = ([a, b]: C): C => [Math.cosh(a) * Math.cos(b), Math.sinh(a) * Math.sin(b)];
+function cln([a, b]: C): C | ExcelError {
+  if (a === 0 && b === 0) return ERR.NUM;
+  return [Math.log(Math.hypot(a, b)), Math.atan2(b, a)];
+}
+const one: C = [1, 0];
+
+defineFn('COMPLEX', ['number', 'number', 'scalar'], 2, 3, (_ctx, re: number, im: number, suffix?: Scalar) => {
+  if (suffix instanceof ExcelError) return suffix;
+  let u: 'i' | 'j' = 'i';
+  if (suffix !== undefined && suffix !== null && suffix !== '') {
+    if (suffix !== 'i' && suffix !== 'j') return ERR.VALUE;
+    u = suffix;
+  }
+  return formatComplex(re, im, u);
+});
+
+defineFn('IMREAL', ['scalar'], 1, 1, (_ctx, v: Scalar) => {
+  const z = parseComplex(v);
+  return z instanceof ExcelError ? z : z.re;
+});
+defineFn('IMAGINARY', ['scalar'], 1, 1, (_ctx, v: Scalar) => {
+  const z = parseComplex(v);
+  return z instanceof ExcelError ? z : z.im;
+});
+defineFn('IMABS', ['scalar'], 1, 1, (_ctx, v: Scalar) => {
+  const z = parseComplex(v);
+  return z instanceof ExcelError ? z : Math.hypot(z.re, z.im);
+});
+defineFn('IMARGUMENT', ['scalar'], 1, 1, (_ctx, v: Scalar) => {
+  const z = parseComplex(v);
+  if (z instanceof ExcelError) return z;
+  if (z.re === 0 && z.im === 0) return ERR.DIV0;
+  return Math.atan2(z.im, z.re);
+});
+defineFn('IMCONJUGATE', ['scalar'], 1, 1, complexFn(([a, b]) => [a, -b]));
+defineFn('IMSIN', ['scalar'], 1, 1, complexFn(csin));
+defineFn('IMCOS', ['scalar'], 1, 1, complexFn(ccos));
+defineFn('IMTAN', ['scalar'], 1, 1, complexFn((z) => cdiv(csin(z), ccos(z))));
+defineFn('IMCOT', ['scalar'], 1, 1, complexFn((z) => cdiv(ccos(z), csin(z))));
+defineFn('IMSEC', ['scalar'], 1, 1, complexFn((z) => cdiv(one, ccos(z))));
+defineFn('IMCSC', ['scalar'], 1, 1, complexFn((z) => cdiv(one, csin(z))));
+defineFn('IMSINH', ['scalar'], 1, 1, complexFn(csinh));
+defineFn('IMCOSH', ['scalar'], 1, 1, complexFn(ccosh));
+defineFn('IMSECH', ['scalar'], 1, 1, complexFn((z) => cdiv(one, ccosh(z))));
+defineFn('IMCSCH', ['scalar'], 1, 1, complexFn((z) => cdiv(one, csinh(z))));
+defineFn('IMEXP', ['scalar'], 1, 1, complexFn(([a, b]) => [Math.exp(a) * Math.cos(b), Math.exp(a) * Math.sin(b)]));
+defineFn('IMLN', ['scalar'], 1, 1, complexFn(cln));
+defineFn(
+  'IMLOG10',
+  ['scalar'],
+  1,
+  1,
+  complexFn((z) => {
+    const l = cln(z);
+    return l instanceof ExcelError ? l : [l[0] / Math.LN10, l[1] / Math.LN10];
+  }),
+);
+defineFn(
+  'IMLOG2',
+  ['scalar'],
+  1,
+  1,
+  complexFn((z) => {
+    const l = cln(z);
+    return l instanceof ExcelError ? l : [l[0] / Math.LN2, l[1] / Math.LN2];
+  }),
+);
+/** Powers and roots in polar form (what Excel does: IMSQRT(-4) has a tiny real part). */
+function cpow([a, b]: C, n: number): C | ExcelError {
+  if (a === 0 && b === 0) return n > 0 ? [0, 0] : ERR.NUM;
+  const r = Math.pow(Math.hypot(a, b), n);
+  const t = Math.atan2(b, a) * n;
+  return [r * Math.cos(t), r * Math.sin(t)];
+}
+defineFn('IMSQRT', ['scalar'], 1, 1, complexFn((z) => cpow(z, 0.5)));
+defineFn('IMPOWER', ['scalar', 'number'], 2, 2, (_ctx, v: Scalar, n: number) => {
+  const z = parseComplex(v);
+  if (z instanceof ExcelError) return z;
+  const r = cpow([z.re, z.im], n);
+  return r instanceof ExcelError ? r : formatComplex(r[0], r[1], z.unit);
+});
+
+/** The unit shared by several complex arguments; mixing i and j is #VALUE!. */
+function mergeUnit(a: 'i' | 'j' | null, b: 'i' | 'j' | null): 'i' | 'j' | null | ExcelError {
+  if (a && b && a !== b) return ERR.VALUE;
+  return a ?? b;
+}
+
+defineFn('IMDIV', ['scalar', 'scalar'], 2, 2, (_ctx, x: Scalar, y: Scalar) => {
+  const a = parseComplex(x);
+  if (a instanceof ExcelError) return a;
+  const b = parseComplex(y);
+  if (b instanceof ExcelError) return b;
+  const u = mergeUnit(a.unit, b.unit);
+  if (u instanceof ExcelError) return u;
+  const r = cdiv([a.re, a.im], [b.re, b.im]);
+  return r instanceof ExcelError ? r : formatComplex(r[0], r[1], u);
+});
+defineFn('IMSUB', ['scalar', 'scalar'], 2, 2, (_ctx, x: Scalar, y: Scalar) => {
+  const a = parseComplex(x);
+  if (a instanceof ExcelError) return a;
+  const b = parseComplex(y);
+  if (b instanceof ExcelError) return b;
+  const u = mergeUnit(a.unit, b.unit);
+  if (u instanceof ExcelError) return u;
+  return formatComplex(a.re - b.re, a.im - b.im, u);
+});
+
+/** IMSUM/IMPRODUCT over arguments that may be ranges or arrays (blank cells skipped). */
+function foldComplex(args: Value[], init: C, op: (acc: C, z: C) => C): Scalar {
+  let acc = init;
+  let unit: 'i' | 'j' | null = null;
+  let err: ExcelError | null = null;
+  forEachValue(args, (v, direct) => {
+    if (v === null && !direct) return true;
+    const z = parseComplex(v);
+    if (z instanceof ExcelError) {
+      err = z;
+      return false;
+    }
+    const u = mergeUnit(unit, z.unit);
+    if (u instanceof ExcelError) {
+      err = u;
+      return false;
+    }
+    unit = u;
+    acc = op(acc, [z.re, z.im]);
+    return true;
+  });
+  if (err) return err;
+  return formatComplex(acc[0], acc[1], unit);
+}
+defineFn('IMSUM', ['any'], 1, 255, (_ctx, ...args: Value[]) => foldComplex(args, [0, 0], (a, z) => [a[0] + z[0], a[1] + z[1]]));
+defineFn('IMPRODUCT', ['any'], 1, 255, (_ctx, ...args: Value[]) => foldComplex(args, [1, 0], cmul));
+
+// ---------------------------------------------------------------- Bessel
+
+function bessel(f: (x: number, n: number) => number, positiveX: boolean) {
+  return twoNums((x, n) => {
+    const k = Math.trunc(n);
+    if (k < 0) return ERR.NUM;
+    if (positiveX && x <= 0) return ERR.NUM;
+    const r = f(x, k);
+    return Number.isFinite(r) ? r : ERR.NUM;
+  });
+}
+defineFn('BESSELJ', ['scalar', 'scalar'], 2, 2, bessel(besselJ, false));
+defineFn('BESSELI', ['scalar', 'scalar'], 2, 2, bessel(besselI, false));
+defineFn('BESSELK', ['scalar', 'scalar'], 2, 2, bessel(besselK, true));
+defineFn('BESSELY', ['scalar', 'scalar'], 2, 2, bessel(besselY, true));
+

@@ -1,0 +1,146 @@
+/**
+ * Functions: info family (registered at import).
+ *
+ * The IS* functions never propagate errors: they take `scalar` parameters (errors are
+ * handed over as values) and still lift element-wise over arrays. ISREF, SHEET, SHEETS
+ * and CELL take the raw argument so they can see references.
+ */
+import { columnName } from '../address.js';
+import { scalar, toNumber } from '../coerce.js';
+import { defineFn } from '../registry.js';
+import { ERR, ExcelError, Lambda, Matrix, Ref, RefList, type ErrorCode, type Scalar, type Value } from '../values.js';
+
+defineFn('ISBLANK', ['scalar'], 1, 1, (_ctx, v: Scalar) => v === null);
+defineFn('ISERR', ['scalar'], 1, 1, (_ctx, v: Scalar) => v instanceof ExcelError && v !== ERR.NA);
+defineFn('ISERROR', ['scalar'], 1, 1, (_ctx, v: Scalar) => v instanceof ExcelError);
+defineFn('ISNA', ['scalar'], 1, 1, (_ctx, v: Scalar) => v === ERR.NA);
+defineFn('ISLOGICAL', ['scalar'], 1, 1, (_ctx, v: Scalar) => typeof v === 'boolean');
+defineFn('ISNUMBER', ['scalar'], 1, 1, (_ctx, v: Scalar) => typeof v === 'number');
+defineFn('ISTEXT', ['scalar'], 1, 1, (_ctx, v: Scalar) => typeof v === 'string');
+defineFn('ISNONTEXT', ['scalar'], 1, 1, (_ctx, v: Scalar) => typeof v !== 'string');
+
+/** ISEVEN/ISODD truncate; numeric text counts, booleans are #VALUE!, errors propagate. */
+function parity(v: Scalar): number | ExcelError {
+  if (typeof v === 'boolean') return ERR.VALUE;
+  const n = toNumber(v);
+  if (n instanceof ExcelError) return n;
+  return Math.abs(Math.trunc(n)) % 2;
+}
+defineFn('ISEVEN', ['scalar'], 1, 1, (_ctx, v: Scalar) => {
+  const p = parity(v);
+  return p instanceof ExcelError ? p : p === 0;
+});
+defineFn('ISODD', ['scalar'], 1, 1, (_ctx, v: Scalar) => {
+  const p = parity(v);
+  return p instanceof ExcelError ? p : p === 1;
+});
+
+defineFn('ISREF', ['any'], 1, 1, (_ctx, v: Value) => v instanceof Ref || v instanceof RefList);
+
+/** N: numbers (dates are numbers) as is, TRUE → 1, anything else → 0; errors propagate. */
+defineFn('N', ['scalar'], 1, 1, (_ctx, v: Scalar) => {
+  if (v instanceof ExcelError || typeof v === 'number') return v;
+  return v === true ? 1 : 0;
+});
+
+defineFn('NA', [], 0, 0, () => ERR.NA);
+
+/** TYPE: 1 number (and blank), 2 text, 4 logical, 16 error, 64 array, 128 compound (LAMBDA). */
+defineFn('TYPE', ['any'], 1, 1, (ctx, v: Value) => {
+  if (v instanceof Matrix) return 64;
+  if (v instanceof Lambda) return 128;
+  if (v instanceof RefList) return v.areas.length === 1 && v.areas[0]!.isCell ? typeOf(scalar(v, ctx)) : 16;
+  if (v instanceof Ref && !v.isCell) return 64;
+  return typeOf(scalar(v, ctx));
+});
+
+function typeOf(s: Scalar): number {
+  if (s instanceof ExcelError) return 16;
+  if (typeof s === 'string') return 2;
+  if (typeof s === 'boolean') return 4;
+  return 1;
+}
+
+/** ERROR.TYPE's numbering of the error values. */
+const ERROR_NUMBERS: Partial<Record<ErrorCode, number>> = {
+  '#NULL!': 1,
+  '#DIV/0!': 2,
+  '#VALUE!': 3,
+  '#REF!': 4,
+  '#NAME?': 5,
+  '#NUM!': 6,
+  '#N/A': 7,
+  '#GETTING_DATA': 8,
+  '#SPILL!': 9,
+  '#CALC!': 14,
+};
+
+defineFn('ERROR.TYPE', ['scalar'], 1, 1, (_ctx, v: Scalar) =>
+  v instanceof ExcelError ? ERROR_NUMBERS[v.code] ?? ERR.NA : ERR.NA,
+);
+
+/** SHEET: index (1-based) of the current sheet, of a reference's sheet, or of a sheet named by text. */
+defineFn('SHEET', ['any'], 0, 1, (ctx, v?: Value) => {
+  if (v === undefined) return ctx.sheet + 1;
+  if (v instanceof Ref) return v.sheet.index + 1;
+  if (v instanceof RefList) return v.areas.length ? v.areas[0]!.sheet.index + 1 : ERR.REF;
+  const s = scalar(v, ctx);
+  if (s instanceof ExcelError) return s;
+  if (typeof s !== 'string') return ERR.NA;
+  const sh = ctx.book.sheetByName(s);
+  return sh ? sh.index + 1 : ERR.NA;
+});
+
+/** SHEETS: sheets in the workbook, or sheets spanned by a reference. */
+defineFn('SHEETS', ['any'], 0, 1, (ctx, v?: Value) => {
+  if (v === undefined) return ctx.book.sheets.length;
+  if (v instanceof Ref) return 1;
+  if (v instanceof RefList) return new Set(v.areas.map((a) => a.sheet.index)).size;
+  const s = scalar(v, ctx);
+  return s instanceof ExcelError ? s : ERR.REF;
+});
+
+/**
+ * CELL for the info types computable from values alone: address, col, row, contents,
+ * type. Types that need formatting, layout or the file name (format, color, width,
+ * prefix, protect, parentheses, filename) are not supported and give #VALUE!.
+ */
+defineFn('CELL', ['scalar', 'any'], 1, 2, (ctx, info: Scalar, ref?: Value) => {
+  if (info instanceof ExcelError) return info;
+  if (typeof info !== 'string') return ERR.VALUE;
+  let sheet = ctx.sheet;
+  let r = ctx.row;
+  let c = ctx.col;
+  let value: () => Scalar = () => ctx.book.sheets[ctx.sheet]?.get(ctx.row, ctx.col) ?? null;
+  if (ref !== undefined) {
+    const area = ref instanceof Ref ? ref : ref instanceof RefList && ref.areas.length ? ref.areas[0]! : null;
+    if (!area) {
+      const s = scalar(ref, ctx);
+      return s instanceof ExcelError ? s : ERR.VALUE;
+    }
+    sheet = area.sheet.index;
+    r = area.r0;
+    c = area.c0;
+    value = () => area.sheet.get(area.r0, area.c0);
+  }
+  switch (info.toLowerCase()) {
+    case 'address':
+      // Another sheet's address would carry the workbook file name, which is unknown.
+      return sheet === ctx.sheet ? `$${columnName(c)}$${r + 1}` : ERR.NA;
+    case 'col':
+      return c + 1;
+    case 'row':
+      return r + 1;
+    case 'contents': {
+      const v = value();
+      return v === null ? 0 : v;
+    }
+    case 'type': {
+      const v = value();
+      return v === null ? 'b' : typeof v === 'string' ? 'l' : 'v';
+    }
+    default:
+      return ERR.VALUE;
+  }
+});
+

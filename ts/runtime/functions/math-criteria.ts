@@ -1,0 +1,370 @@
+/**
+ * Functions: the criteria-based aggregates (SUMIF(S), COUNTIF(S), AVERAGEIF(S),
+ * MAXIFS, MINIFS), the counting functions (COUNT, COUNTA, COUNTBLANK), SUMPRODUCT,
+ * SUBTOTAL and AGGREGATE. Registered at import by `math.ts`.
+ *
+ * References are scanned in place and only over their used part: the cells beyond a
+ * whole-column reference's used range are blank, so they are counted arithmetically
+ * when a criterion matches blanks instead of being visited one by one.
+ */
+import { forEachValue } from '../aggregate.js';
+import { parseNumber, scalar } from '../coerce.js';
+import { parseCriteria, type Predicate } from '../criteria.js';
+import { F, defineFn } from '../registry.js';
+import { ERR, ExcelError, Matrix, Ref, RefList, type Ctx, type Scalar, type Value } from '../values.js';
+
+/** A rectangle of values read in place: a reference or an array. */
+interface Area {
+  rows: number;
+  cols: number;
+  /** Extent that may hold non-blank values (rows/cols beyond are blank). */
+  usedRows: number;
+  usedCols: number;
+  get(i: number, j: number): Scalar;
+}
+
+function refArea(ref: Ref): Area {
+  const sheet = ref.sheet;
+  const r0 = ref.r0;
+  const c0 = ref.c0;
+  return {
+    rows: ref.rows,
+    cols: ref.cols,
+    usedRows: Math.max(0, ref.lastUsedRow - r0 + 1),
+    usedCols: Math.max(0, ref.lastUsedCol - c0 + 1),
+    get: (i, j) => sheet.get(r0 + i, c0 + j),
+  };
+}
+
+function matrixArea(m: Matrix): Area {
+  return { rows: m.rows, cols: m.cols, usedRows: m.rows, usedCols: m.cols, get: (i, j) => m.get(i, j) };
+}
+
+/** The area of a range argument; `null` when the argument is not a range or an array. */
+function areaOf(v: Value, ctx: Ctx): Area | ExcelError {
+  if (v instanceof Ref) return refArea(v);
+  if (v instanceof Matrix) return matrixArea(v);
+  if (v instanceof RefList) return v.areas.length === 1 ? refArea(v.areas[0]!) : ERR.VALUE;
+  const s = scalar(v, ctx);
+  if (s instanceof ExcelError) return s;
+  return matrixArea(new Matrix(1, 1, [s]));
+}
+
+/**
+ * SUMIF/AVERAGEIF's third argument: only its top-left cell matters, the area used has
+ * the shape of the criteria range.
+ */
+function resizedArea(v: Value, rows: number, cols: number, ctx: Ctx): Area | ExcelError {
+  if (v instanceof Ref) return refArea(new Ref(v.sheet, v.r0, v.c0, v.r0 + rows - 1, v.c0 + cols - 1));
+  if (v instanceof RefList && v.areas.length === 1) return resizedArea(v.areas[0]!, rows, cols, ctx);
+  const a = areaOf(v, ctx);
+  if (a instanceof ExcelError) return a;
+  return {
+    rows,
+    cols,
+    usedRows: Math.min(rows, a.rows),
+    usedCols: Math.min(cols, a.cols),
+    get: (i, j) => (i < a.rows && j < a.cols ? a.get(i, j) : null),
+  };
+}
+
+/**
+ * Visits the cells where every criterion holds. `visit` receives the value of `target`
+ * (or null when there is none) and may return an error to stop. Returns the number of
+ * matching cells lying beyond every area's used extent (all blank), or an error.
+ */
+function scanMatches(
+  areas: Area[],
+  preds: Predicate[],
+  target: Area | null,
+  visit: (v: Scalar) => ExcelError | void,
+): number | ExcelError {
+  const first = areas[0]!;
+  let ur = 0;
+  let uc = 0;
+  for (const a of target ? [...areas, target] : areas) {
+    ur = Math.max(ur, a.usedRows);
+    uc = Math.max(uc, a.usedCols);
+  }
+  ur = Math.min(ur, first.rows);
+  uc = Math.min(uc, first.cols);
+  const n = areas.length;
+  for (let i = 0; i < ur; i++) {
+    cells: for (let j = 0; j < uc; j++) {
+      for (let k = 0; k < n; k++) if (!preds[k]!(areas[k]!.get(i, j))) continue cells;
+      const e = visit(target ? target.get(i, j) : null);
+      if (e) return e;
+    }
+  }
+  for (const p of preds) if (!p(null)) return 0;
+  return first.rows * first.cols - ur * uc;
+}
+
+/** True when the argument should lift a criteria function over its elements. */
+function isArrayCriterion(v: Value, ctx: Ctx): boolean {
+  return v instanceof Matrix || (v instanceof Ref && !v.isCell && ctx.array);
+}
+
+/**
+ * Evaluates `f` with scalar arguments; array arguments (an array constant, or a range in
+ * an array formula) lift the call element-wise like Excel does. For functions whose
+ * parameters alternate between ranges and scalars, which the registry cannot express.
+ */
+export function liftScalars(ctx: Ctx, crits: Value[], f: (cs: Scalar[]) => Scalar): Value {
+  const mats = crits.map((c) => (isArrayCriterion(c, ctx) ? (c instanceof Matrix ? c : (c as Ref).toMatrix()) : null));
+  if (mats.every((m) => m === null)) return f(crits.map((c) => scalar(c, ctx)));
+  let rows = 1;
+  let cols = 1;
+  for (const m of mats) {
+    if (!m) continue;
+    rows = Math.max(rows, m.rows);
+    cols = Math.max(cols, m.cols);
+  }
+  const base = crits.map((c, k) => (mats[k] ? null : scalar(c, ctx)));
+  const out: Scalar[] = new Array(rows * cols);
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) {
+      let na = false;
+      const cs = base.map((b, k) => {
+        const m = mats[k];
+        if (!m) return b;
+        const ii = m.rows === 1 ? 0 : i;
+        const jj = m.cols === 1 ? 0 : j;
+        if (ii >= m.rows || jj >= m.cols) na = true;
+        return na ? null : m.get(ii, jj);
+      });
+      out[i * cols + j] = na ? ERR.NA : f(cs);
+    }
+  }
+  return new Matrix(rows, cols, out);
+}
+
+type Reducer = 'sum' | 'count' | 'average' | 'max' | 'min';
+
+/** Folds the numeric target values of the matching cells. */
+function reduceMatches(areas: Area[], preds: Predicate[], target: Area | null, how: Reducer): Scalar {
+  let sum = 0;
+  let count = 0;
+  let best = how === 'max' ? -Infinity : Infinity;
+  const beyond = scanMatches(areas, preds, target, (v) => {
+    if (how === 'count') {
+      count++;
+      return;
+    }
+    if (v instanceof ExcelError) return v;
+    if (typeof v !== 'number') return;
+    sum += v;
+    count++;
+    if (how === 'max' ? v > best : v < best) best = v;
+  });
+  if (beyond instanceof ExcelError) return beyond;
+  switch (how) {
+    case 'count':
+      return count + beyond;
+    case 'sum':
+      return sum;
+    case 'average':
+      return count ? sum / count : ERR.DIV0;
+    default:
+      return count ? best : 0;
+  }
+}
+
+/** COUNTIF / SUMIF / AVERAGEIF: one range, one criterion, optional target range. */
+function singleCriterion(how: Reducer) {
+  return (ctx: Ctx, range: Value, crit: Scalar, target?: Value): Scalar => {
+    const a = areaOf(range, ctx);
+    if (a instanceof ExcelError) return a;
+    let t: Area | ExcelError | null = how === 'count' ? null : a;
+    if (target !== undefined && target !== null && how !== 'count') t = resizedArea(target, a.rows, a.cols, ctx);
+    if (t instanceof ExcelError) return t;
+    return reduceMatches([a], [parseCriteria(crit)], t, how);
+  };
+}
+
+defineFn('COUNTIF', ['any', 'scalar'], 2, 2, singleCriterion('count'));
+defineFn('SUMIF', ['any', 'scalar', 'any'], 2, 3, singleCriterion('sum'));
+defineFn('AVERAGEIF', ['any', 'scalar', 'any'], 2, 3, singleCriterion('average'));
+
+/**
+ * The *IFS functions: (target, range1, crit1, range2, crit2, ...) or, for COUNTIFS,
+ * (range1, crit1, ...). Every range must have the target's shape (#VALUE! otherwise).
+ */
+function multiCriteria(how: Reducer) {
+  return (ctx: Ctx, ...args: Value[]): Value => {
+    const hasTarget = how !== 'count';
+    const pairs = hasTarget ? args.slice(1) : args;
+    if (pairs.length === 0 || pairs.length % 2 !== 0) return ERR.VALUE;
+    const areas: Area[] = [];
+    const crits: Value[] = [];
+    for (let k = 0; k < pairs.length; k += 2) {
+      const a = areaOf(pairs[k]!, ctx);
+      if (a instanceof ExcelError) return a;
+      areas.push(a);
+      crits.push(pairs[k + 1] ?? null);
+    }
+    let target: Area | null = null;
+    if (hasTarget) {
+      const t = areaOf(args[0]!, ctx);
+      if (t instanceof ExcelError) return t;
+      target = t;
+    }
+    const shape = target ?? areas[0]!;
+    for (const a of areas) if (a.rows !== shape.rows || a.cols !== shape.cols) return ERR.VALUE;
+    return liftScalars(ctx, crits, (cs) => {
+      return reduceMatches(areas, cs.map(parseCriteria), target, how);
+    });
+  };
+}
+
+defineFn('COUNTIFS', ['any'], 2, 254, multiCriteria('count'));
+defineFn('SUMIFS', ['any'], 3, 255, multiCriteria('sum'));
+defineFn('AVERAGEIFS', ['any'], 3, 255, multiCriteria('average'));
+defineFn('MAXIFS', ['any'], 3, 255, multiCriteria('max'));
+defineFn('MINIFS', ['any'], 3, 255, multiCriteria('min'));
+
+// -------------------------------------------------------------------- counting
+
+/** COUNT: numbers anywhere; typed arguments also count booleans, numeric text and omitted arguments. */
+defineFn('COUNT', ['any'], 1, 255, (_ctx, ...args: Value[]) => {
+  let n = 0;
+  forEachValue(args, (v, direct) => {
+    if (typeof v === 'number') n++;
+    else if (direct && (typeof v === 'boolean' || v === null || (typeof v === 'string' && parseNumber(v) !== undefined))) n++;
+  });
+  return n;
+});
+
+/** COUNTA: every non-blank value (errors and empty text included); typed arguments always count. */
+defineFn('COUNTA', ['any'], 1, 255, (_ctx, ...args: Value[]) => {
+  let n = 0;
+  forEachValue(args, (v, direct) => {
+    if (v !== null || direct) n++;
+  });
+  return n;
+});
+
+/** COUNTBLANK: blank cells and empty text. */
+defineFn('COUNTBLANK', ['any'], 1, 1, (ctx, range: Value) => {
+  const a = areaOf(range, ctx);
+  if (a instanceof ExcelError) return a;
+  const ur = Math.min(a.usedRows, a.rows);
+  const uc = Math.min(a.usedCols, a.cols);
+  let n = a.rows * a.cols - ur * uc;
+  for (let i = 0; i < ur; i++) {
+    for (let j = 0; j < uc; j++) {
+      const v = a.get(i, j);
+      if (v === null || v === '') n++;
+    }
+  }
+  return n;
+});
+
+// ------------------------------------------------------------------ SUMPRODUCT
+
+/**
+ * SUMPRODUCT: arrays of one shape (#VALUE! otherwise), multiplied element-wise and
+ * summed; non-numbers count as 0, the first error met is the result.
+ */
+defineFn('SUMPRODUCT', ['any'], 1, 255, (ctx, ...args: Value[]) => {
+  const areas: Area[] = [];
+  for (const v of args) {
+    const a = areaOf(v, ctx);
+    if (a instanceof ExcelError) return a;
+    areas.push(a);
+  }
+  const first = areas[0]!;
+  for (const a of areas) if (a.rows !== first.rows || a.cols !== first.cols) return ERR.VALUE;
+  let ur = 0;
+  let uc = 0;
+  for (const a of areas) {
+    ur = Math.max(ur, Math.min(a.usedRows, a.rows));
+    uc = Math.max(uc, Math.min(a.usedCols, a.cols));
+  }
+  let total = 0;
+  for (let i = 0; i < ur; i++) {
+    for (let j = 0; j < uc; j++) {
+      let p = 1;
+      for (const a of areas) {
+        const v = a.get(i, j);
+        if (v instanceof ExcelError) return v;
+        p = typeof v === 'number' ? p * v : 0;
+      }
+      total += p;
+    }
+  }
+  return Number.isFinite(total) ? total : ERR.NUM;
+});
+
+// ---------------------------------------------------------- SUBTOTAL, AGGREGATE
+
+const SUBTOTAL_FNS = ['AVERAGE', 'COUNT', 'COUNTA', 'MAX', 'MIN', 'PRODUCT', 'STDEV', 'STDEVP', 'SUM', 'VAR', 'VARP'];
+const AGGREGATE_FNS = [
+  ...SUBTOTAL_FNS.slice(0, 6),
+  'STDEV.S',
+  'STDEV.P',
+  'SUM',
+  'VAR.S',
+  'VAR.P',
+  'MEDIAN',
+  'MODE.SNGL',
+  'LARGE',
+  'SMALL',
+  'PERCENTILE.INC',
+  'QUARTILE.INC',
+  'PERCENTILE.EXC',
+  'QUARTILE.EXC',
+];
+
+/** Calls another family's function by name at call time (#NAME? when it is not implemented). */
+function callByName(name: string, ctx: Ctx, args: Value[]): Value {
+  const f = F[name];
+  return f ? f(ctx, ...args) : ERR.NAME;
+}
+
+/**
+ * SUBTOTAL(function_num, ref1, ...): 1–11, or 101–111 to also skip hidden rows.
+ * Row visibility and nested SUBTOTAL cells are not known to the runtime, so both
+ * forms aggregate every cell.
+ */
+defineFn('SUBTOTAL', ['number', 'any'], 2, 255, (ctx, fn: number, ...refs: Value[]) => {
+  const code = Math.trunc(fn);
+  const idx = code >= 101 && code <= 111 ? code - 101 : code >= 1 && code <= 11 ? code - 1 : -1;
+  if (idx < 0) return ERR.VALUE;
+  for (const r of refs) if (!(r instanceof Ref || r instanceof RefList)) return ERR.VALUE;
+  return callByName(SUBTOTAL_FNS[idx]!, ctx, refs);
+});
+
+/** The values of the arguments with errors (and blanks) removed, as one column. */
+function withoutErrors(args: Value[]): Matrix {
+  const vals: Scalar[] = [];
+  forEachValue(args, (v) => {
+    if (v !== null && !(v instanceof ExcelError)) vals.push(v);
+  });
+  return new Matrix(vals.length, vals.length ? 1 : 0, vals);
+}
+
+/**
+ * AGGREGATE(function_num, options, ref1, ...) or (function_num, options, array, k) for
+ * 14–19. Options 2, 3, 6 and 7 ignore error values; hidden rows and nested subtotals are
+ * not known to the runtime (options 0–1, 4–5 behave the same as each other).
+ */
+defineFn('AGGREGATE', ['number', 'number', 'any'], 3, 255, (ctx, fn: number, options: number, ...rest: Value[]) => {
+  const code = Math.trunc(fn);
+  const opt = Math.trunc(options);
+  if (code < 1 || code > 19 || opt < 0 || opt > 7) return ERR.VALUE;
+  const name = AGGREGATE_FNS[code - 1]!;
+  const ignoreErrors = opt === 2 || opt === 3 || opt === 6 || opt === 7;
+  if (code >= 14) {
+    if (rest.length !== 2) return ERR.VALUE;
+    const k = scalar(rest[1]!, ctx);
+    if (k instanceof ExcelError) return k;
+    const data = ignoreErrors ? withoutErrors([rest[0]!]) : rest[0]!;
+    if (data instanceof Matrix && data.rows === 0) return ERR.NUM;
+    return callByName(name, ctx, [data, k]);
+  }
+  if (!ignoreErrors) return callByName(name, ctx, rest);
+  const m = withoutErrors(rest);
+  // Nothing left: a 1×1 array holding a blank behaves like an empty range.
+  return callByName(name, ctx, [m.rows ? m : new Matrix(1, 1, [null])]);
+});

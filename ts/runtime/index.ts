@@ -1,0 +1,15 @@
+/**
+ * The Excel runtime: copied into every compiled engine as `runtime.js`, so engines run
+ * with plain Node or in a browser, without sheetc installed. Generated modules import
+ * it as `../runtime.js`.
+ */
+export * from './values.js';
+export * from './coerce.js';
+export * from './ops.js';
+export * from './aggregate.js';
+export * from './address.js';
+export { Sheet } from './store.js';
+export { F, define, defineFn, functionSpec, supportedFunctions, type FunctionSpec, type ParamKind } from './registry.js';
+export * from './engine.js';
+export * from './special.js';
+import './functions/index.js';

@@ -1,0 +1,204 @@
+/**
+ * Excel's operators. Each takes evaluated operands (possibly references or arrays) and
+ * applies Excel's coercion, error propagation and element-wise array semantics.
+ */
+import { scalar, toNumber, toText, round15 } from './coerce.js';
+import { ERR, ExcelError, Matrix, Ref, RefList, type Ctx, type Scalar, type Value } from './values.js';
+
+type Binary = (a: Scalar, b: Scalar) => Scalar;
+
+function isArrayValue(v: Value, ctx: Ctx): boolean {
+  return v instanceof Matrix || (v instanceof Ref && !v.isCell && ctx.array);
+}
+
+function asMatrix(v: Value, ctx: Ctx): Matrix {
+  if (v instanceof Matrix) return v;
+  if (v instanceof Ref) return v.toMatrix();
+  return new Matrix(1, 1, [scalar(v, ctx)]);
+}
+
+/** Applies a scalar operator, broadcasting over arrays like Excel. */
+function binary(op: Binary, a: Value, b: Value, ctx: Ctx): Value {
+  if (isArrayValue(a, ctx) || isArrayValue(b, ctx)) {
+    const ma = asMatrix(a, ctx);
+    const mb = asMatrix(b, ctx);
+    const rows = ma.rows === 1 ? mb.rows : mb.rows === 1 ? ma.rows : Math.max(ma.rows, mb.rows);
+    const cols = ma.cols === 1 ? mb.cols : mb.cols === 1 ? ma.cols : Math.max(ma.cols, mb.cols);
+    const out: Scalar[] = new Array(rows * cols);
+    for (let i = 0; i < rows; i++) {
+      for (let j = 0; j < cols; j++) {
+        const ia = ma.rows === 1 ? 0 : i;
+        const ja = ma.cols === 1 ? 0 : j;
+        const ib = mb.rows === 1 ? 0 : i;
+        const jb = mb.cols === 1 ? 0 : j;
+        out[i * cols + j] =
+          ia < ma.rows && ja < ma.cols && ib < mb.rows && jb < mb.cols ? op(ma.get(ia, ja), mb.get(ib, jb)) : ERR.NA;
+      }
+    }
+    return new Matrix(rows, cols, out);
+  }
+  return op(scalar(a, ctx), scalar(b, ctx));
+}
+
+function unary(op: (a: Scalar) => Scalar, a: Value, ctx: Ctx): Value {
+  if (isArrayValue(a, ctx)) {
+    const m = asMatrix(a, ctx);
+    return new Matrix(m.rows, m.cols, m.data.map(op));
+  }
+  return op(scalar(a, ctx));
+}
+
+function numeric(f: (x: number, y: number) => number | ExcelError): Binary {
+  return (a, b) => {
+    const x = toNumber(a);
+    if (x instanceof ExcelError) return x;
+    const y = toNumber(b);
+    if (y instanceof ExcelError) return y;
+    const r = f(x, y);
+    if (typeof r === 'number' && !Number.isFinite(r)) return ERR.NUM;
+    return r;
+  };
+}
+
+/**
+ * Excel's subtraction and addition snap results that are equal up to the 15th
+ * significant digit to zero (e.g. `=0.3-0.2-0.1` is 0, not -2.8e-17 as in IEEE).
+ */
+function addSnap(x: number, y: number): number {
+  const r = x + y;
+  if (r !== 0 && Math.abs(r) < Math.max(Math.abs(x), Math.abs(y)) * 1e-15) return 0;
+  return r;
+}
+
+const addOp = numeric((x, y) => addSnap(x, y));
+const subOp = numeric((x, y) => addSnap(x, -y));
+const mulOp = numeric((x, y) => x * y);
+const divOp = numeric((x, y) => (y === 0 ? ERR.DIV0 : x / y));
+const powOp = numeric((x, y) => {
+  if (x === 0 && y === 0) return ERR.NUM;
+  if (x === 0 && y < 0) return ERR.DIV0;
+  const r = Math.pow(x, y);
+  return Number.isNaN(r) ? ERR.NUM : r;
+});
+const concatOp: Binary = (a, b) => {
+  const x = toText(a);
+  if (x instanceof ExcelError) return x;
+  const y = toText(b);
+  if (y instanceof ExcelError) return y;
+  return x + y;
+};
+
+/** Type rank for comparisons: numbers < text < booleans. */
+function rank(v: Scalar): number {
+  return typeof v === 'number' ? 0 : typeof v === 'string' ? 1 : 2;
+}
+
+/** Compares two non-error scalars the way Excel's comparison operators do. Returns -1, 0, 1. */
+export function compareScalars(a: Scalar, b: Scalar): number {
+  // Blank takes the type of the other side.
+  if (a === null) a = typeof b === 'string' ? '' : typeof b === 'boolean' ? false : 0;
+  if (b === null) b = typeof a === 'string' ? '' : typeof a === 'boolean' ? false : 0;
+  const ra = rank(a);
+  const rb = rank(b);
+  if (ra !== rb) return ra < rb ? -1 : 1;
+  if (ra === 0) {
+    const x = round15(a as number);
+    const y = round15(b as number);
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
+  if (ra === 1) {
+    const x = (a as string).toLowerCase();
+    const y = (b as string).toLowerCase();
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
+  return a === b ? 0 : a ? 1 : -1;
+}
+
+function comparison(test: (c: number) => boolean): Binary {
+  return (a, b) => {
+    if (a instanceof ExcelError) return a;
+    if (b instanceof ExcelError) return b;
+    return test(compareScalars(a, b));
+  };
+}
+
+const eqOp = comparison((c) => c === 0);
+const neOp = comparison((c) => c !== 0);
+const ltOp = comparison((c) => c < 0);
+const leOp = comparison((c) => c <= 0);
+const gtOp = comparison((c) => c > 0);
+const geOp = comparison((c) => c >= 0);
+
+export const add = (a: Value, b: Value, ctx: Ctx): Value =>
+  typeof a === 'number' && typeof b === 'number' ? addSnap(a, b) : binary(addOp, a, b, ctx);
+export const sub = (a: Value, b: Value, ctx: Ctx): Value =>
+  typeof a === 'number' && typeof b === 'number' ? addSnap(a, -b) : binary(subOp, a, b, ctx);
+export const mul = (a: Value, b: Value, ctx: Ctx): Value => binary(mulOp, a, b, ctx);
+export const div = (a: Value, b: Value, ctx: Ctx): Value => binary(divOp, a, b, ctx);
+export const pow = (a: Value, b: Value, ctx: Ctx): Value => binary(powOp, a, b, ctx);
+export const concat = (a: Value, b: Value, ctx: Ctx): Value => binary(concatOp, a, b, ctx);
+export const eq = (a: Value, b: Value, ctx: Ctx): Value => binary(eqOp, a, b, ctx);
+export const ne = (a: Value, b: Value, ctx: Ctx): Value => binary(neOp, a, b, ctx);
+export const lt = (a: Value, b: Value, ctx: Ctx): Value => binary(ltOp, a, b, ctx);
+export const le = (a: Value, b: Value, ctx: Ctx): Value => binary(leOp, a, b, ctx);
+export const gt = (a: Value, b: Value, ctx: Ctx): Value => binary(gtOp, a, b, ctx);
+export const ge = (a: Value, b: Value, ctx: Ctx): Value => binary(geOp, a, b, ctx);
+
+const negOp = (a: Scalar): Scalar => {
+  const x = toNumber(a);
+  return x instanceof ExcelError ? x : -x;
+};
+const plusOp = (a: Scalar): Scalar => a;
+const pctOp = (a: Scalar): Scalar => {
+  const x = toNumber(a);
+  return x instanceof ExcelError ? x : x / 100;
+};
+export const neg = (a: Value, ctx: Ctx): Value => (typeof a === 'number' ? -a : unary(negOp, a, ctx));
+export const plus = (a: Value, ctx: Ctx): Value => (a instanceof Ref || a instanceof Matrix ? a : unary(plusOp, a, ctx));
+export const percent = (a: Value, ctx: Ctx): Value => unary(pctOp, a, ctx);
+
+/** `@x`: implicit intersection. */
+export function implicit(a: Value, ctx: Ctx): Value {
+  if (a instanceof Ref) return a.isCell ? a : scalar(a, ctx);
+  if (a instanceof Matrix) return a.rows && a.cols ? a.get(0, 0) : ERR.VALUE;
+  return a;
+}
+
+/** `A1:B2` between two computed references: the bounding rectangle. */
+export function range(a: Value, b: Value): Value {
+  if (a instanceof ExcelError) return a;
+  if (b instanceof ExcelError) return b;
+  if (!(a instanceof Ref) || !(b instanceof Ref)) return ERR.VALUE;
+  if (a.sheet !== b.sheet) return ERR.VALUE;
+  return new Ref(
+    a.sheet,
+    Math.min(a.r0, b.r0),
+    Math.min(a.c0, b.c0),
+    Math.max(a.r1, b.r1),
+    Math.max(a.c1, b.c1),
+  );
+}
+
+/** `A1:B2 B1:C3`: the intersection, or #NULL! when empty. */
+export function intersection(a: Value, b: Value): Value {
+  if (a instanceof ExcelError) return a;
+  if (b instanceof ExcelError) return b;
+  if (!(a instanceof Ref) || !(b instanceof Ref)) return ERR.VALUE;
+  if (a.sheet !== b.sheet) return ERR.VALUE;
+  const r0 = Math.max(a.r0, b.r0);
+  const c0 = Math.max(a.c0, b.c0);
+  const r1 = Math.min(a.r1, b.r1);
+  const c1 = Math.min(a.c1, b.c1);
+  if (r0 > r1 || c0 > c1) return ERR.NULL;
+  return new Ref(a.sheet, r0, c0, r1, c1);
+}
+
+/** `(A1,B2)`: a multi-area reference. */
+export function union(a: Value, b: Value): Value {
+  if (a instanceof ExcelError) return a;
+  if (b instanceof ExcelError) return b;
+  const left = a instanceof Ref ? [a] : a instanceof RefList ? a.areas : null;
+  const right = b instanceof Ref ? [b] : b instanceof RefList ? b.areas : null;
+  if (!left || !right) return ERR.VALUE;
+  return new RefList([...left, ...right]);
+}

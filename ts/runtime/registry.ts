@@ -1,0 +1,163 @@
+/**
+ * The function registry: every Excel function the runtime implements, with its
+ * signature. The signature drives argument coercion, error propagation and array
+ * lifting, so each implementation only deals with already-coerced values.
+ *
+ * The compiler asks the registry which functions exist (`supportedFunctions()`); a
+ * call to any other function is backfilled and reported, never guessed.
+ */
+import { scalar, toBool, toNumber, toText } from './coerce.js';
+import { ERR, ExcelError, Matrix, Ref, RefList, type Ctx, type Scalar, type Value } from './values.js';
+
+/**
+ * How a parameter is received:
+ * - `number`, `text`, `bool`: coerced scalar; an error argument is returned as the result;
+ *   an array argument lifts the call element-wise.
+ * - `scalar`: any scalar (not coerced), errors passed through to the implementation;
+ *   arrays lift.
+ * - `any`: the raw value (a `Ref`, `Matrix`, scalar, ...); for range-taking functions.
+ */
+export type ParamKind = 'number' | 'text' | 'bool' | 'scalar' | 'any';
+
+export interface FunctionSpec {
+  /** Upper-case Excel name, e.g. `SUM`, `STDEV.S`. */
+  name: string;
+  minArgs: number;
+  /** `Infinity` for variadic functions. */
+  maxArgs: number;
+  /** Kinds of the parameters; the last kind repeats for further arguments. */
+  params: ParamKind[];
+  /**
+   * The implementation. Omitted optional arguments arrive as `undefined`; an empty
+   * argument written in the formula (`ROUND(A1,)`) arrives coerced from blank.
+   */
+  impl: (ctx: Ctx, ...args: any[]) => Value;
+  /** Recomputed on every run (NOW, RAND, ...). */
+  volatile?: boolean;
+  /** Returns a reference (OFFSET, INDEX, INDIRECT): the result is not dereferenced. */
+  returnsRef?: boolean;
+}
+
+/** A registered function as the generated code calls it: `F.SUM(ctx, a, b)`. */
+export type CompiledFunction = (ctx: Ctx, ...args: Value[]) => Value;
+
+const specs = new Map<string, FunctionSpec>();
+/** The callable table used by generated code. */
+export const F: Record<string, CompiledFunction> = Object.create(null);
+
+/** Registers a function; later registrations of the same name replace earlier ones. */
+export function define(spec: FunctionSpec): void {
+  specs.set(spec.name, spec);
+  F[spec.name] = wrap(spec);
+}
+
+/** Shorthand for the common case. */
+export function defineFn(
+  name: string,
+  params: ParamKind[],
+  minArgs: number,
+  maxArgs: number,
+  impl: FunctionSpec['impl'],
+  extra: Partial<Pick<FunctionSpec, 'volatile' | 'returnsRef'>> = {},
+): void {
+  define({ name, params, minArgs, maxArgs, impl, ...extra });
+}
+
+export function functionSpec(name: string): FunctionSpec | undefined {
+  return specs.get(name.toUpperCase());
+}
+
+/** Names of every implemented function, sorted. */
+export function supportedFunctions(): string[] {
+  return [...specs.keys()].sort();
+}
+
+function kindAt(spec: FunctionSpec, i: number): ParamKind {
+  return spec.params[Math.min(i, spec.params.length - 1)] ?? 'any';
+}
+
+/** True when the argument must lift the call over its elements. */
+function isArrayArg(v: Value, ctx: Ctx): boolean {
+  if (v instanceof Matrix) return true;
+  if (v instanceof Ref) return !v.isCell && ctx.array;
+  return false;
+}
+
+function coerceArg(kind: ParamKind, v: Value, ctx: Ctx): Value | ExcelError {
+  if (v === undefined) return undefined as unknown as Value;
+  if (kind === 'any') return v;
+  const s = scalar(v, ctx);
+  switch (kind) {
+    case 'number':
+      return toNumber(s);
+    case 'text':
+      return toText(s);
+    case 'bool':
+      return toBool(s);
+    default:
+      return s;
+  }
+}
+
+function wrap(spec: FunctionSpec): CompiledFunction {
+  const { minArgs, maxArgs, impl } = spec;
+  const allAny = spec.params.every((k) => k === 'any');
+  const propagates = (k: ParamKind) => k === 'number' || k === 'text' || k === 'bool';
+  return function call(ctx: Ctx, ...args: Value[]): Value {
+    if (args.length < minArgs || args.length > maxArgs) return ERR.VALUE;
+    if (allAny) return impl(ctx, ...args);
+    // Lifting: a scalar parameter given an array maps the call over the array.
+    for (let i = 0; i < args.length; i++) {
+      if (kindAt(spec, i) !== 'any' && isArrayArg(args[i]!, ctx)) return lift(spec, call, ctx, args);
+    }
+    const coerced = new Array(args.length);
+    for (let i = 0; i < args.length; i++) {
+      const kind = kindAt(spec, i);
+      const c = coerceArg(kind, args[i]!, ctx);
+      if (c instanceof ExcelError && propagates(kind)) return c;
+      coerced[i] = c;
+    }
+    return impl(ctx, ...coerced);
+  };
+}
+
+/** Broadcasts the call over array arguments (1×N and N×1 stretch; mismatches give #N/A). */
+function lift(spec: FunctionSpec, call: CompiledFunction, ctx: Ctx, args: Value[]): Value {
+  let rows = 1;
+  let cols = 1;
+  const mats: (Matrix | null)[] = args.map((a, i) => {
+    if (kindAt(spec, i) === 'any' || !isArrayArg(a, ctx)) return null;
+    const m = a instanceof Matrix ? a : (a as Ref).toMatrix();
+    rows = Math.max(rows, m.rows);
+    cols = Math.max(cols, m.cols);
+    return m;
+  });
+  const out: Scalar[] = new Array(rows * cols);
+  const inner = args.slice();
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) {
+      let na = false;
+      for (let k = 0; k < args.length; k++) {
+        const m = mats[k];
+        if (!m) continue;
+        const ii = m.rows === 1 ? 0 : i;
+        const jj = m.cols === 1 ? 0 : j;
+        if (ii >= m.rows || jj >= m.cols) {
+          na = true;
+          break;
+        }
+        inner[k] = m.get(ii, jj);
+      }
+      const r = na ? ERR.NA : call(ctx, ...inner);
+      out[i * cols + j] = r instanceof Matrix ? r.get(0, 0) : scalar(r, ctx);
+    }
+  }
+  return new Matrix(rows, cols, out);
+}
+
+/** The areas of a reference-like argument (a union gives several). */
+export function areasOf(v: Value): Ref[] | null {
+  if (v instanceof Ref) return [v];
+  if (v instanceof RefList) return v.areas;
+  return null;
+}

@@ -1,0 +1,206 @@
+/**
+ * The value model of the Excel runtime.
+ *
+ * A cell holds a `Scalar`: number, string, boolean, `null` (blank) or an `ExcelError`.
+ * Expressions can also produce a `Matrix` (an array value) or a `Ref` (a reference to
+ * cells, kept unresolved so functions such as ROW, OFFSET or SUM can see that it is a
+ * reference and so ranges are never copied to be aggregated).
+ */
+
+export type ErrorCode =
+  | '#NULL!'
+  | '#DIV/0!'
+  | '#VALUE!'
+  | '#REF!'
+  | '#NAME?'
+  | '#NUM!'
+  | '#N/A'
+  | '#GETTING_DATA'
+  | '#SPILL!'
+  | '#CALC!';
+
+/** An Excel error value. Instances are interned: compare with `===` or by `.code`. */
+export class ExcelError {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode) {
+    this.code = code;
+  }
+  toString(): string {
+    return this.code;
+  }
+  toJSON(): { error: ErrorCode } {
+    return { error: this.code };
+  }
+}
+
+const interned = new Map<string, ExcelError>();
+function intern(code: ErrorCode): ExcelError {
+  const e = new ExcelError(code);
+  interned.set(code, e);
+  return Object.freeze(e);
+}
+
+/** The interned error values. */
+export const ERR = {
+  NULL: intern('#NULL!'),
+  DIV0: intern('#DIV/0!'),
+  VALUE: intern('#VALUE!'),
+  REF: intern('#REF!'),
+  NAME: intern('#NAME?'),
+  NUM: intern('#NUM!'),
+  NA: intern('#N/A'),
+  DATA: intern('#GETTING_DATA'),
+  SPILL: intern('#SPILL!'),
+  CALC: intern('#CALC!'),
+} as const;
+
+/** The error for a code, or undefined when the text is not an error literal. */
+export function errorFromCode(code: string): ExcelError | undefined {
+  return interned.get(code.toUpperCase());
+}
+
+export type Scalar = number | string | boolean | null | ExcelError;
+
+/** A rectangular array value, row-major. */
+export class Matrix {
+  readonly rows: number;
+  readonly cols: number;
+  readonly data: Scalar[];
+  constructor(rows: number, cols: number, data: Scalar[]) {
+    this.rows = rows;
+    this.cols = cols;
+    this.data = data;
+  }
+  get(r: number, c: number): Scalar {
+    return this.data[r * this.cols + c] ?? null;
+  }
+  static from2D(rows: Scalar[][]): Matrix {
+    const h = rows.length;
+    const w = h ? Math.max(...rows.map((r) => r.length)) : 0;
+    const data: Scalar[] = new Array(h * w);
+    for (let i = 0; i < h; i++) for (let j = 0; j < w; j++) data[i * w + j] = rows[i]![j] ?? ERR.NA;
+    return new Matrix(h, w, data);
+  }
+  static filled(rows: number, cols: number, v: Scalar): Matrix {
+    return new Matrix(rows, cols, new Array(rows * cols).fill(v));
+  }
+  to2D(): Scalar[][] {
+    const out: Scalar[][] = [];
+    for (let i = 0; i < this.rows; i++) out.push(this.data.slice(i * this.cols, (i + 1) * this.cols));
+    return out;
+  }
+}
+
+/** The store of one worksheet's cells during a run. */
+export interface SheetStore {
+  readonly name: string;
+  readonly index: number;
+  /** One past the last used row / column (bounds for whole-row/column references). */
+  readonly rowCount: number;
+  readonly colCount: number;
+  get(r: number, c: number): Scalar;
+  set(r: number, c: number, v: Scalar): void;
+}
+
+/**
+ * A reference to a rectangle of cells on one sheet (zero-based, inclusive). A multi-area
+ * reference (union) is a `RefList`.
+ */
+export class Ref {
+  readonly sheet: SheetStore;
+  readonly r0: number;
+  readonly c0: number;
+  readonly r1: number;
+  readonly c1: number;
+  constructor(sheet: SheetStore, r0: number, c0: number, r1: number, c1: number) {
+    this.sheet = sheet;
+    this.r0 = r0;
+    this.c0 = c0;
+    this.r1 = r1;
+    this.c1 = c1;
+  }
+  get rows(): number {
+    return this.r1 - this.r0 + 1;
+  }
+  get cols(): number {
+    return this.c1 - this.c0 + 1;
+  }
+  get isCell(): boolean {
+    return this.r0 === this.r1 && this.c0 === this.c1;
+  }
+  /** Value at an offset inside the reference. */
+  get(i: number, j: number): Scalar {
+    return this.sheet.get(this.r0 + i, this.c0 + j);
+  }
+  /** Last row actually worth scanning (whole-column references stop at the used range). */
+  get lastUsedRow(): number {
+    return Math.min(this.r1, this.sheet.rowCount - 1);
+  }
+  get lastUsedCol(): number {
+    return Math.min(this.c1, this.sheet.colCount - 1);
+  }
+  /** Materialise as a Matrix (used where an array is required). */
+  toMatrix(): Matrix {
+    const h = this.rows;
+    const w = this.cols;
+    const data: Scalar[] = new Array(h * w);
+    const lr = this.lastUsedRow;
+    const lc = this.lastUsedCol;
+    for (let i = 0; i < h; i++) {
+      const r = this.r0 + i;
+      for (let j = 0; j < w; j++) {
+        const c = this.c0 + j;
+        data[i * w + j] = r <= lr && c <= lc ? this.sheet.get(r, c) : null;
+      }
+    }
+    return new Matrix(h, w, data);
+  }
+}
+
+/** Several areas, from the union operator `(A1:B2,D4)`. */
+export class RefList {
+  readonly areas: Ref[];
+  constructor(areas: Ref[]) {
+    this.areas = areas;
+  }
+}
+
+/** A LAMBDA value. */
+export class Lambda {
+  readonly arity: number;
+  readonly fn: (...args: Value[]) => Value;
+  constructor(arity: number, fn: (...args: Value[]) => Value) {
+    this.arity = arity;
+    this.fn = fn;
+  }
+}
+
+/** Anything an expression can evaluate to. */
+export type Value = Scalar | Matrix | Ref | RefList | Lambda;
+
+/** Per-evaluation context: where the formula is, and the run's environment. */
+export interface Ctx {
+  /** Sheet index, zero-based row and column of the cell being evaluated. */
+  sheet: number;
+  row: number;
+  col: number;
+  /** True while evaluating an array (CSE or spilled) formula: ranges lift instead of intersecting. */
+  array: boolean;
+  readonly book: BookView;
+}
+
+/** What functions may see of the workbook during a run. */
+export interface BookView {
+  readonly sheets: readonly SheetStore[];
+  readonly date1904: boolean;
+  /** Current time as an Excel serial number (injectable). */
+  now(): number;
+  /** A random number in [0, 1) (injectable). */
+  random(): number;
+  /** Resolve a sheet by name (case-insensitive), for INDIRECT and friends. */
+  sheetByName(name: string): SheetStore | undefined;
+  /** Resolve a defined name to a value (a Ref for names that point at cells). */
+  name(name: string, sheet: number): Value | undefined;
+}
+
+export const isError = (v: unknown): v is ExcelError => v instanceof ExcelError;

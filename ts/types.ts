@@ -1,0 +1,75 @@
+/** Public types of sheetc's API. */
+
+export type BuildPhase = 'read' | 'parse' | 'graph' | 'emit';
+
+export interface ProgressEvent {
+  phase: BuildPhase;
+  done: number;
+  total: number;
+}
+
+export interface CompileOptions {
+  /** Directory to write the engine to (created; replaced only if it holds an earlier engine). */
+  outDir: string;
+  /** Fail instead of backfilling cells that cannot be compiled. */
+  strict?: boolean;
+  /** Cancels the build; the output directory is left untouched. */
+  signal?: AbortSignal;
+  /** Called as the build moves through its phases. */
+  onProgress?: (event: ProgressEvent) => void;
+  /** Limit on the workbook's uncompressed size in MB (default 4096). */
+  maxUncompressedMb?: number;
+  /** Limit on the number of cells (default 50,000,000). */
+  maxCells?: number;
+}
+
+export interface SheetReport {
+  name: string;
+  cells: number;
+  formulaCells: number;
+}
+
+export interface BackfilledCell {
+  sheet: string;
+  /** A1 address on the sheet. */
+  cell: string;
+  formula: string;
+  /** Stable reason code: parse-error, unsupported-function, unsupported, formula-too-long, formula-too-deep, reference-off-sheet. */
+  code: string;
+  reason: string;
+  /** Byte span [start, end) of the problem in the formula text. */
+  span: [number, number] | null;
+  hasCachedValue: boolean;
+}
+
+export interface BuildReport {
+  outDir: string;
+  sheets: SheetReport[];
+  cells: number;
+  formulaCells: number;
+  /** Distinct formula shapes (parsed and compiled once each). */
+  shapes: number;
+  /** Function name → number of formula cells calling it. */
+  functions: Record<string, number>;
+  unsupportedFunctions: Record<string, number>;
+  backfilled: BackfilledCell[];
+  definedNames: string[];
+  /** Circular clusters, each as its cells (`Sheet!A1`). */
+  clusters: string[][];
+  iterative: boolean;
+  modules: number;
+  segments: number;
+  engineBytes: number;
+  edges: number;
+  timings: { readMs: number; parseMs: number; graphMs: number; emitMs: number; totalMs: number };
+}
+
+export type {
+  CellValue,
+  InputValue,
+  RunOptions,
+  RunResult,
+  RunMeta,
+  JsonValue,
+} from './runtime/engine.js';
+export type { ErrorCode } from './runtime/values.js';

@@ -11,7 +11,7 @@ import { loadEngine } from './engine-loader.js';
 import { SheetcError } from './errors.js';
 import type { BuildReport, ProgressEvent } from './types.js';
 import type { InputValue, JsonValue, RunResult } from './runtime/engine.js';
-import { ExcelError } from './runtime/values.js';
+import { isExcelError } from './runtime/values.js';
 
 const HELP = `sheetc — compile an Excel workbook into a standalone JavaScript engine
 
@@ -140,7 +140,7 @@ function parseInputValue(text: string): InputValue {
 }
 
 function jsonValue(v: unknown): JsonValue | JsonValue[][] {
-  if (v instanceof ExcelError) return { error: v.code };
+  if (isExcelError(v)) return { error: v.code };
   if (Array.isArray(v)) return v.map((row: unknown[]) => row.map((x) => jsonValue(x) as JsonValue));
   return v as JsonValue;
 }

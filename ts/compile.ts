@@ -19,6 +19,7 @@ export function runtimeBundlePath(): string {
 
 interface NativeResult {
   ok: boolean;
+  progressEvents?: number;
   report?: BuildReport;
   error?: { code: SheetcErrorCode; message: string; location: string | null };
 }
@@ -34,6 +35,7 @@ export async function compile(workbook: string, options: CompileOptions): Promis
   const onAbort = () => cancel.cancel();
   options.signal?.addEventListener('abort', onAbort, { once: true });
   const progress = options.onProgress;
+  let delivered = 0;
   try {
     const json = await native.compile(
       resolve(workbook),
@@ -45,10 +47,21 @@ export async function compile(workbook: string, options: CompileOptions): Promis
         maxUncompressedBytes: options.maxUncompressedMb !== undefined ? options.maxUncompressedMb * 1024 * 1024 : undefined,
         maxCells: options.maxCells,
       },
-      progress ? (e) => progress({ phase: e.phase as BuildPhase, done: e.done, total: e.total }) : null,
+      progress
+        ? (e) => {
+            delivered++;
+            progress({ phase: e.phase as BuildPhase, done: e.done, total: e.total });
+          }
+        : null,
       cancel,
     );
     const result = JSON.parse(json) as NativeResult;
+    // Progress events travel through a thread-safe queue and may trail the result:
+    // settle only once all of them were delivered (bounded wait).
+    const expected = result.progressEvents ?? 0;
+    for (let spins = 0; progress && delivered < expected && spins < 1000; spins++) {
+      await new Promise((r) => setImmediate(r));
+    }
     if (!result.ok || !result.report) {
       const err = result.error ?? { code: 'E_INTERNAL' as const, message: 'unknown failure', location: null };
       throw new SheetcError(err.code, err.message, err.location ?? undefined);

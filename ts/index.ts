@@ -8,3 +8,22 @@ export { SheetcError, type SheetcErrorCode } from './errors.js';
 export { SUPPORTED_PLATFORMS, platformKey } from './native.js';
 export { loadEngine } from './engine-loader.js';
 export type * from './types.js';
+export { isExcelError, ExcelError } from './runtime/values.js';
+export {
+  createPool,
+  PoolError,
+  type Pool,
+  type PoolOptions,
+  type PoolRunOptions,
+  type PoolRuntime,
+  type PoolStats,
+  type PoolProgress,
+  type PoolErrorCode,
+  type PoolValue,
+  type Scenario,
+  type ScenarioResult,
+  type ScenarioFailure,
+  type ScenarioErrorInfo,
+  type StreamItem,
+} from './pool.js';
+export { compileMany, type CompileManyOptions, type CompileManyResult } from './compile-many.js';

@@ -19,9 +19,17 @@ export type ErrorCode =
   | '#SPILL!'
   | '#CALC!';
 
-/** An Excel error value. Instances are interned: compare with `===` or by `.code`. */
+/** Marks error values across runtime copies (each engine carries its own runtime.js). */
+const ERROR_BRAND = Symbol.for('sheetc.ExcelError');
+
+/**
+ * An Excel error value. Instances are interned per runtime: compare with `===` or by
+ * `.code`. Values from another runtime copy (an engine's runtime.js) fail `instanceof`;
+ * use `isExcelError()` at boundaries.
+ */
 export class ExcelError {
   readonly code: ErrorCode;
+  readonly [ERROR_BRAND] = true;
   constructor(code: ErrorCode) {
     this.code = code;
   }
@@ -204,3 +212,8 @@ export interface BookView {
 }
 
 export const isError = (v: unknown): v is ExcelError => v instanceof ExcelError;
+
+/** True for an Excel error value from any runtime copy (engines carry their own). */
+export function isExcelError(v: unknown): v is ExcelError {
+  return v instanceof ExcelError || (typeof v === 'object' && v !== null && (v as Record<symbol, unknown>)[ERROR_BRAND] === true);
+}

@@ -78,9 +78,12 @@ impl Task for CompileTask {
         let path = self.path.clone();
         let progress = self.progress.clone();
         let cancel = self.cancel.clone();
+        let sent = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let sent_in = sent.clone();
         let joined = sheetc_core::with_big_stack(move || {
             let report = move |phase: &str, done: u64, total: u64| {
                 if let Some(tsfn) = &progress {
+                    sent_in.fetch_add(1, Ordering::SeqCst);
                     tsfn.call(
                         ProgressEvent { phase: phase.to_string(), done: done as f64, total: total as f64 },
                         ThreadsafeFunctionCallMode::NonBlocking,
@@ -90,7 +93,8 @@ impl Task for CompileTask {
             let cancelled = || cancel.load(Ordering::SeqCst);
             sheetc_core::compile(&path, &options, &report, &cancelled)
         });
-        let value = match joined {
+        let progress_events = sent.load(Ordering::SeqCst);
+        let mut value = match joined {
             Ok(Ok(report)) => serde_json::json!({ "ok": true, "report": report }),
             Ok(Err(e)) => error_json(&e),
             Err(panic) => {
@@ -102,6 +106,8 @@ impl Task for CompileTask {
                 serde_json::json!({ "ok": false, "error": { "code": "E_INTERNAL", "message": format!("internal compiler error: {msg}; please report it with the workbook"), "location": null } })
             }
         };
+        // Progress events are delivered asynchronously; the JS side waits for this many.
+        value["progressEvents"] = serde_json::json!(progress_events);
         Ok(value.to_string())
     }
 

@@ -1,0 +1,79 @@
+/** The compile() API: progress, cancellation, typed errors, atomic output. */
+import test from 'ava';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { compile, SheetcError } from '../ts/index.js';
+import { fixtureFile, tempDir } from './helpers/build.js';
+
+const small = () => fixtureFile({ sheets: [{ name: 'S', cells: { A1: 1, B1: '=A1+1' } }] });
+
+test('compile reports progress by phase and returns the build report', async (t) => {
+  const phases: string[] = [];
+  const out = join(tempDir(), 'engine');
+  const report = await compile(small(), { outDir: out, onProgress: (e) => phases.push(e.phase) });
+  t.is(report.formulaCells, 1);
+  t.is(report.sheets[0]!.name, 'S');
+  for (const p of ['read', 'parse', 'graph', 'emit']) t.true(phases.includes(p), p);
+  t.true(existsSync(join(out, 'engine.js')));
+});
+
+test('an aborted signal cancels with E_CANCELLED and writes nothing', async (t) => {
+  const parent = tempDir();
+  const out = join(parent, 'engine');
+  const ac = new AbortController();
+  ac.abort();
+  const err = await t.throwsAsync(compile(small(), { outDir: out, signal: ac.signal }));
+  t.is((err as SheetcError).code, 'E_CANCELLED');
+  t.deepEqual(readdirSync(parent), []);
+});
+
+test('a cancel during the build leaves the previous engine untouched and no temp dir', async (t) => {
+  const parent = tempDir();
+  const out = join(parent, 'engine');
+  await compile(small(), { outDir: out });
+  // A workbook big enough that the build is still running when the first event arrives.
+  const cells: Record<string, string | number> = { A1: 1 };
+  for (let r = 2; r <= 150000; r++) cells[`A${r}`] = `=A${r - 1}+${r % 7}`;
+  const big = fixtureFile({ sheets: [{ name: 'S', cells }] });
+  const ac = new AbortController();
+  // Cancel on the first progress event.
+  const err = await t.throwsAsync(compile(big, { outDir: out, signal: ac.signal, onProgress: () => ac.abort() }));
+  t.is((err as SheetcError).code, 'E_CANCELLED');
+  t.deepEqual(readdirSync(parent), ['engine']);
+  t.true(existsSync(join(out, 'engine.js')));
+});
+
+test('not a workbook, and a non-engine output directory, are typed errors', async (t) => {
+  const dir = tempDir();
+  const text = join(dir, 'notes.xlsx');
+  writeFileSync(text, 'hello');
+  const e1 = await t.throwsAsync(compile(text, { outDir: join(dir, 'e') }));
+  t.true(e1 instanceof SheetcError);
+  t.is((e1 as SheetcError).code, 'E_NOT_A_WORKBOOK');
+  // An existing directory that is not an engine is never replaced.
+  const precious = join(dir, 'precious');
+  mkdirSync(precious);
+  writeFileSync(join(precious, 'keep.txt'), 'x');
+  const e2 = await t.throwsAsync(compile(small(), { outDir: precious }));
+  t.is((e2 as SheetcError).code, 'E_IO');
+  t.true(existsSync(join(precious, 'keep.txt')));
+  t.deepEqual(readdirSync(dirname(precious)).sort(), ['notes.xlsx', 'precious']);
+});
+
+test('--strict turns a backfill into E_STRICT naming the cell', async (t) => {
+  const file = fixtureFile({ sheets: [{ name: 'S', cells: { A1: { formula: 'NOPE(1)', value: 1 } } }] });
+  const err = await t.throwsAsync(compile(file, { outDir: join(tempDir(), 'e'), strict: true }));
+  t.is((err as SheetcError).code, 'E_STRICT');
+  t.is((err as SheetcError).location, 'S!A1');
+});
+
+test('importing sheetc does not load the native addon', async (t) => {
+  const { spawnSync } = await import('node:child_process');
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', '-e', "const { createRequire } = await import('node:module'); await import('./ts/index.ts'); const req = createRequire(import.meta.url); console.log(JSON.stringify(Object.keys(req.cache).filter((k) => k.endsWith('.node'))));"],
+    { encoding: 'utf8', env: { ...process.env } },
+  );
+  t.is(r.status, 0, r.stderr);
+  t.is(r.stdout.trim(), '[]');
+});

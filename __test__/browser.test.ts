@@ -1,0 +1,128 @@
+/**
+ * A compiled engine runs in a real browser: headless Chromium (Debian's `chromium`, driven by
+ * playwright-core) loads a page from a local HTTP server (127.0.0.1) that imports engine.js as
+ * an ES module and writes computed values into the page.
+ *
+ * Chromium is looked up at $SHEETC_CHROMIUM, else /usr/bin/chromium. The test never installs
+ * it and fails when it is missing (.ci/run installs it: apt-get install -y chromium). Every
+ * request the page makes outside the local server is aborted and fails the test.
+ *
+ * Needs `npm run build` first (dist/ and the native addon); fails, never skips, without them.
+ */
+import test from 'ava';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { platformKey } from '../ts/native.js';
+
+const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
+const EXPECTED_PAYMENT = 1498.88; // Loan!B8 = ROUND(-PMT(0.005, 360, 250000), 2), as Excel computes it
+const CHROMIUM = process.env['SHEETC_CHROMIUM'] || '/usr/bin/chromium';
+
+const work = mkdtempSync(join(tmpdir(), 'sheetc-browser-'));
+test.after.always(() => rmSync(work, { recursive: true, force: true }));
+
+const INDEX_HTML = `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>sheetc engine</title></head>
+<body>
+  <p>Monthly payment: <output id="payment">…</output></p>
+  <p>For 100,000: <output id="cheaper">…</output></p>
+  <p>Rows: <output id="rows">…</output></p>
+  <pre id="error"></pre>
+  <script type="module">
+    import { run } from './engine.js';
+    try {
+      const base = run();
+      document.getElementById('payment').textContent = String(base.get('Loan!B8'));
+      document.getElementById('cheaper').textContent = String(run({ 'Loan!B2': 100000 }).get('Loan!B8'));
+      document.getElementById('rows').textContent = String(Object.keys(base.toJSON()).length);
+    } catch (e) {
+      document.getElementById('error').textContent = String(e && e.stack || e);
+    }
+    document.body.dataset.done = '1';
+  </script>
+</body>
+</html>
+`;
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.json': 'application/json',
+  '.ts': 'text/plain; charset=utf-8',
+};
+
+/** A static file server for `dir` on 127.0.0.1 (ephemeral port). */
+async function serve(dir: string): Promise<{ server: Server; origin: string; served: string[] }> {
+  const served: string[] = [];
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    const file = normalize(join(dir, path === '/' ? 'index.html' : path));
+    if (!file.startsWith(dir + sep) || !existsSync(file) || !statSync(file).isFile()) {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('not found');
+      return;
+    }
+    served.push(path);
+    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+    res.end(readFileSync(file));
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, served };
+}
+
+test('an engine loads and computes in headless Chromium', async (t) => {
+  if (!existsSync(CHROMIUM)) {
+    t.fail(`Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium) or set SHEETC_CHROMIUM to a Chrome/Chromium executable`);
+    return;
+  }
+  const missing = ['dist/cli.js', 'dist/runtime.js', `sheetc.${platformKey()}.node`].filter((f) => !existsSync(join(root, f)));
+  if (missing.length) {
+    t.fail(`missing ${missing.join(', ')}: run \`npm run build\` (build:native + build:ts) before this test`);
+    return;
+  }
+  const dir = join(work, 'site');
+  const build = spawnSync(process.execPath, [join(root, 'dist', 'cli.js'), 'build', join(root, 'examples', 'loan.xlsx'), '-o', dir], { encoding: 'utf8', timeout: 120_000 });
+  t.is(build.status, 0, `${build.stdout}${build.stderr}`);
+  writeFileSync(join(dir, 'index.html'), INDEX_HTML);
+
+  const { server, origin, served } = await serve(dir);
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    timeout: 60_000,
+  });
+  try {
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
+    });
+    // Only the local server: anything else is aborted and reported.
+    await page.route('**/*', (route) => {
+      const url = route.request().url();
+      if (url.startsWith(`${origin}/`)) return route.continue();
+      problems.push(`blocked request to ${url}`);
+      return route.abort();
+    });
+    await page.goto(`${origin}/index.html`, { waitUntil: 'load', timeout: 30_000 });
+    await page.waitForFunction(() => document.body.dataset['done'] === '1', undefined, { timeout: 30_000 });
+
+    t.is(await page.textContent('#error'), '', 'the engine threw in the browser');
+    t.is(await page.textContent('#payment'), String(EXPECTED_PAYMENT));
+    t.is(await page.textContent('#cheaper'), '599.55'); // PMT(0.005, 360, 100000)
+    t.true(Number(await page.textContent('#rows')) > 50, 'run().toJSON() has every formula cell');
+    t.deepEqual(problems, []);
+    t.true(served.includes('/engine.js') && served.includes('/runtime.js'), `the page imported the engine modules over HTTP: ${served.join(', ')}`);
+  } finally {
+    await browser.close();
+    await new Promise<void>((ok) => server.close(() => ok()));
+  }
+});

@@ -1,0 +1,75 @@
+// The test command (`npm test`): Rust tests, the ava suite (TAP), the workflow lint,
+// and the conformance report over ../shared/corpus when it is present. Prints each
+// runner's totals and a final `N passed, N failed` line; exits non-zero on any failure.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+let passed = 0;
+let failed = 0;
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', maxBuffer: 1 << 30, ...opts });
+  return { status: r.status ?? 1, out: (r.stdout ?? '') + (r.stderr ?? '') };
+}
+
+// 1. Rust: sum the `test result:` lines.
+{
+  const r = run('cargo', ['test', '--workspace', '--release']);
+  let p = 0;
+  let f = 0;
+  for (const m of r.out.matchAll(/test result: \w+\. (\d+) passed; (\d+) failed/g)) {
+    p += Number(m[1]);
+    f += Number(m[2]);
+  }
+  if (r.status !== 0 && f === 0) f = 1; // a build failure counts as a failure
+  if (r.status !== 0 || f) process.stdout.write(r.out.split('\n').filter((l) => /FAILED|panicked|error(\[|:)/.test(l)).slice(0, 60).join('\n') + '\n');
+  console.log(`cargo test: ${p} passed, ${f} failed`);
+  passed += p;
+  failed += f;
+}
+
+// 2. ava in TAP mode: count `ok` / `not ok` lines.
+{
+  const r = run('npx', ['ava', '--tap']);
+  const p = (r.out.match(/^ok \d+/gm) ?? []).length;
+  const f = (r.out.match(/^not ok \d+/gm) ?? []).length + (r.status !== 0 && !/^not ok/m.test(r.out) ? 1 : 0);
+  if (f) {
+    const lines = r.out.split('\n');
+    const bad = [];
+    lines.forEach((l, i) => {
+      if (/^not ok/.test(l)) bad.push(lines.slice(i, i + 14).join('\n'));
+    });
+    process.stdout.write((bad.length ? bad.join('\n') : r.out.slice(-4000)) + '\n');
+  }
+  console.log(`ava: ${p} passed, ${f} failed`);
+  passed += p;
+  failed += f;
+}
+
+// 3. Workflow lint (when the script exists).
+if (existsSync(join(root, 'scripts', 'lint-workflows.mjs'))) {
+  const r = run('node', ['scripts/lint-workflows.mjs']);
+  if (r.status === 0) passed += 1;
+  else {
+    failed += 1;
+    process.stdout.write(r.out + '\n');
+  }
+  console.log(`workflow lint: ${r.status === 0 ? 'ok' : 'FAILED'}`);
+}
+
+// 4. Conformance over the Excel corpus: a report, not a pass/fail gate.
+const corpus = join(root, '..', 'shared', 'corpus');
+if (existsSync(corpus) && process.env.SHEETC_SKIP_CONFORMANCE !== '1') {
+  const r = run('npx', ['tsx', 'scripts/conformance.ts', corpus, '--quiet', '--out', join(root, 'conformance-report.json')]);
+  const line = r.out.split('\n').filter((l) => l.startsWith('conformance:')).pop();
+  console.log(line ?? `conformance: runner failed (exit ${r.status})\n${r.out.slice(-2000)}`);
+  if (r.status !== 0) failed += 1;
+} else {
+  console.log('conformance: ../shared/corpus not present, skipped');
+}
+
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { SheetcError, type SheetcErrorCode } from './errors.js';
 import { loadNative } from './native.js';
 import { supportedFunctions } from './runtime/index.js';
+import { EXCEL_FUNCTIONS } from './runtime/catalog.js';
 import type { BuildPhase, BuildReport, CompileOptions } from './types.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -42,6 +43,7 @@ export async function compile(workbook: string, options: CompileOptions): Promis
       {
         outDir: resolve(options.outDir),
         functions: supportedFunctions(),
+        knownFunctions: EXCEL_FUNCTIONS.map((f) => f.name),
         runtimeJs: runtimeBundlePath(),
         strict: options.strict ?? false,
         maxUncompressedBytes: options.maxUncompressedMb !== undefined ? options.maxUncompressedMb * 1024 * 1024 : undefined,

@@ -21,6 +21,7 @@ export interface NativeProgressEvent {
 export interface NativeCompileOptions {
   outDir: string;
   functions: string[];
+  knownFunctions?: string[];
   runtimeJs?: string;
   strict?: boolean;
   maxUncompressedBytes?: number;

@@ -40,6 +40,8 @@ export function intersect(ref: Ref, ctx: Ctx): Scalar {
 export function parseNumber(text: string): number | undefined {
   let s = text.trim();
   if (s === '') return undefined;
+  // Dates and times must not carry surrounding spaces (Excel: " 2024-01-10 " is #VALUE!).
+  const padded = s.length !== text.length;
   let neg = false;
   if (s.startsWith('(') && s.endsWith(')')) {
     neg = true;
@@ -54,14 +56,16 @@ export function parseNumber(text: string): number | undefined {
     neg = !neg;
     s = s.slice(1).trim();
   } else if (s.startsWith('+')) s = s.slice(1).trim();
-  if (s.startsWith('$')) s = s.slice(1).trim();
+  // A currency symbol before or after the number (Excel's stored results accept $ and €).
+  if (s.startsWith('$') || s.startsWith('€')) s = s.slice(1).trim();
+  else if (s.endsWith('€')) s = s.slice(0, -1).trim();
   if (/^(\d{1,3}(,\d{3})+|\d+)?(\.\d*)?([eE][+-]?\d+)?$/.test(s) && /\d/.test(s)) {
     let n = Number(s.replace(/,/g, ''));
     if (!Number.isFinite(n)) return undefined;
     if (pct) n /= 100;
     return neg ? -n : n;
   }
-  if (!pct) {
+  if (!pct && !padded) {
     const d = parseDateTime(s);
     if (d !== undefined) return neg ? -d : d;
   }

@@ -6,7 +6,7 @@
 import { cellKey, parseArea } from './address.js';
 import { scalar } from './coerce.js';
 import { Sheet } from './store.js';
-import { ERR, ExcelError, Matrix, Ref, errorFromCode, type BookView, type Ctx, type Scalar, type Value } from './values.js';
+import { ERR, ExcelError, Matrix, Ref, cellId, errorFromCode, type BookView, type Ctx, type Scalar, type Value } from './values.js';
 
 /** A value in the engine's JSON encodings: errors as `{ e: "#N/A" }`. */
 export type EncodedScalar = number | string | boolean | null | { e: string };
@@ -132,6 +132,7 @@ export function fin(v: Value, x: Ctx): Scalar {
 /** Writes an array formula's result over its range (legacy CSE broadcasting rules). */
 export function spill(x: Ctx, sheet: number, r0: number, c0: number, r1: number, c1: number, v: Value): void {
   const store = x.book.sheets[sheet]!;
+  x.book.spills?.set(cellId(sheet, r0, c0), [r1, c1]);
   let m: Matrix;
   if (v instanceof Matrix) m = v;
   else if (v instanceof Ref) m = v.toMatrix();
@@ -147,13 +148,25 @@ export function spill(x: Ctx, sheet: number, r0: number, c0: number, r1: number,
   }
 }
 
+/** `A1#` / ANCHORARRAY: the range filled by the array formula anchored at the cell. */
+export function anchorArray(x: Ctx, v: Value): Value {
+  if (v instanceof ExcelError) return v;
+  if (!(v instanceof Ref) || !v.isCell) return ERR.REF;
+  const ext = x.book.spills?.get(cellId(v.sheet.index, v.r0, v.c0));
+  if (!ext) return ERR.REF;
+  return new Ref(v.sheet, v.r0, v.c0, ext[0], ext[1]);
+}
+
 class Book implements BookView {
   readonly sheets: Sheet[];
+  readonly spills = new Map<number, [number, number]>();
+  private readonly formulaCells: () => Set<number>;
   readonly date1904: boolean;
   private readonly clock: () => number;
   readonly random: () => number;
   private readonly spec: EngineSpec;
-  constructor(spec: EngineSpec, sheets: Sheet[], opts: RunOptions) {
+  constructor(spec: EngineSpec, sheets: Sheet[], opts: RunOptions, formulaCells: () => Set<number>) {
+    this.formulaCells = formulaCells;
     this.spec = spec;
     this.sheets = sheets;
     this.date1904 = spec.date1904;
@@ -167,6 +180,9 @@ class Book implements BookView {
   }
   now(): number {
     return this.clock();
+  }
+  isFormula(sheet: number, row: number, col: number): boolean {
+    return this.formulaCells().has(cellId(sheet, row, col));
   }
   sheetByName(name: string): Sheet | undefined {
     const u = name.toUpperCase();
@@ -202,6 +218,14 @@ export function createEngine(spec: EngineSpec, modules: EngineModule[]): Engine 
     }
   }
   const sheetIndex = new Map(spec.sheets.map((s, i) => [s.name.toUpperCase(), i]));
+  // The set of formula cells, built on first use (ISFORMULA) and kept for later runs.
+  let formulaSet: Set<number> | null = null;
+  const formulaCells = (): Set<number> => {
+    if (formulaSet) return formulaSet;
+    formulaSet = new Set();
+    for (const m of modules) for (let i = 0; i < m.formulas.length; i += 3) formulaSet.add(cellId(m.formulas[i]!, m.formulas[i + 1]!, m.formulas[i + 2]!));
+    return formulaSet;
+  };
 
   function resolve(ref: string): { sheet: number; r0: number; c0: number; r1: number; c1: number } {
     const area = parseArea(ref);
@@ -228,7 +252,7 @@ export function createEngine(spec: EngineSpec, modules: EngineModule[]): Engine 
   function run(inputs: Record<string, InputValue> = {}, options: RunOptions = {}): RunResult {
     const t0 = performance.now();
     const sheets = templates.map((t) => Sheet.cloneOf(t));
-    const book = new Book(spec, sheets, options);
+    const book = new Book(spec, sheets, options, formulaCells);
     const changed: { sheet: number; r0: number; c0: number; r1: number; c1: number }[] = [];
     for (const [ref, value] of Object.entries(inputs)) {
       const a = resolve(ref);

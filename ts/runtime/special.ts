@@ -60,20 +60,26 @@ export function val(v: Value, ctx: Ctx): Value {
   return v as Value;
 }
 
-/** IFERROR/IFNA over an array: replace the (#N/A) error elements. */
+/** IFERROR/IFNA over an array: replace the (#N/A) error elements; shapes broadcast. */
 export function iferrorMatrix(m: Matrix, alt: () => Value, naOnly: boolean, ctx: Ctx): Value {
-  let altM: Matrix | null = null;
-  const out = m.data.map((v, k) => {
-    const hit = naOnly ? v === ERR.NA : v instanceof ExcelError;
-    if (!hit) return v;
-    altM ??= asMatrix(alt(), ctx);
-    const i = Math.floor(k / m.cols);
-    const j = k % m.cols;
-    const ii = altM.rows === 1 ? 0 : i;
-    const jj = altM.cols === 1 ? 0 : j;
-    return ii < altM.rows && jj < altM.cols ? altM.get(ii, jj) : ERR.NA;
-  });
-  return new Matrix(m.rows, m.cols, out);
+  const isHit = (v: Scalar) => (naOnly ? v === ERR.NA : v instanceof ExcelError);
+  if (!m.data.some(isHit)) return m;
+  const a = asMatrix(alt(), ctx);
+  const rows = m.rows === 1 ? a.rows : a.rows === 1 ? m.rows : Math.max(m.rows, a.rows);
+  const cols = m.cols === 1 ? a.cols : a.cols === 1 ? m.cols : Math.max(m.cols, a.cols);
+  const at = (x: Matrix, i: number, j: number): Scalar => {
+    const ii = x.rows === 1 ? 0 : i;
+    const jj = x.cols === 1 ? 0 : j;
+    return ii < x.rows && jj < x.cols ? x.get(ii, jj) : ERR.NA;
+  };
+  const out: Scalar[] = new Array(rows * cols);
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) {
+      const v = at(m, i, j);
+      out[i * cols + j] = isHit(v) ? at(a, i, j) : v;
+    }
+  }
+  return new Matrix(rows, cols, out);
 }
 
 /** Calls a LAMBDA value. */

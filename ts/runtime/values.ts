@@ -209,6 +209,15 @@ export interface BookView {
   sheetByName(name: string): SheetStore | undefined;
   /** Resolve a defined name to a value (a Ref for names that point at cells). */
   name(name: string, sheet: number): Value | undefined;
+  /** Whether a cell holds a formula (ISFORMULA). Optional: test books may omit it. */
+  isFormula?(sheet: number, row: number, col: number): boolean;
+  /** Array-formula extents written so far in this run: anchor key → [last row, last col]. */
+  readonly spills?: Map<number, [number, number]>;
+}
+
+/** Key of a cell in per-run maps (sheet, row, column). */
+export function cellId(sheet: number, row: number, col: number): number {
+  return (sheet * 1048576 + row) * 16384 + col;
 }
 
 export const isError = (v: unknown): v is ExcelError => v instanceof ExcelError;

@@ -73,6 +73,9 @@ pub enum Bound {
     Let { bindings: Vec<(u32, Bound)>, body: Box<Bound> },
     Lambda { params: Vec<u32>, body: Box<Bound> },
     Invoke { callee: Box<Bound>, args: Vec<Bound> },
+    /// `A1#` / ANCHORARRAY: the range the anchor's array formula fills, found at run
+    /// time (a shape is shared by many cells, so it cannot be resolved here).
+    Spill(Box<Bound>),
     /// An omitted argument.
     Missing,
 }
@@ -99,11 +102,23 @@ const SPECIAL_FORMS: &[&str] = &["LET", "LAMBDA", "SINGLE", "ANCHORARRAY"];
 /// references (so the binder keeps them as references).
 pub struct FunctionTable {
     pub supported: HashSet<String>,
+    /// Excel's whole catalogue. A call to a name outside it is what Excel itself
+    /// evaluates to `#NAME?` (a typo, a removed add-in): computed, not backfilled.
+    /// Empty means "unknown catalogue": every unsupported call is backfilled.
+    pub known: HashSet<String>,
 }
 
 impl FunctionTable {
     pub fn new(names: impl IntoIterator<Item = String>) -> Self {
-        FunctionTable { supported: names.into_iter().map(|n| n.to_ascii_uppercase()).collect() }
+        FunctionTable { supported: names.into_iter().map(|n| n.to_ascii_uppercase()).collect(), known: HashSet::new() }
+    }
+    pub fn with_catalogue(mut self, names: impl IntoIterator<Item = String>) -> Self {
+        self.known = names.into_iter().map(|n| n.to_ascii_uppercase()).collect();
+        self
+    }
+    /// True when Excel has no function of this name.
+    pub fn is_unknown_to_excel(&self, name: &str) -> bool {
+        !self.known.is_empty() && !self.known.contains(name) && !self.supported.contains(name)
     }
     pub fn is_supported(&self, name: &str) -> bool {
         self.supported.contains(name) || SPECIAL_FORMS.contains(&name)
@@ -120,8 +135,6 @@ pub struct Binder<'w> {
     parser: FormulaParser,
     /// (upper-case name, scope) → bound value of a defined name.
     name_cache: HashMap<(String, Option<u32>), Result<Bound, Unsupported>>,
-    /// Array-formula ranges by anchor: (sheet, row, col) → (last row, last col), for `A1#`.
-    spills: &'w HashMap<(u32, u32, u32), (u32, u32)>,
 }
 
 struct Scope {
@@ -136,12 +149,8 @@ struct Scope {
 }
 
 impl<'w> Binder<'w> {
-    pub fn new(
-        workbook: &'w Workbook,
-        functions: &'w FunctionTable,
-        spills: &'w HashMap<(u32, u32, u32), (u32, u32)>,
-    ) -> Self {
-        Binder { workbook, functions, parser: FormulaParser::new(), name_cache: HashMap::new(), spills }
+    pub fn new(workbook: &'w Workbook, functions: &'w FunctionTable) -> Self {
+        Binder { workbook, functions, parser: FormulaParser::new(), name_cache: HashMap::new() }
     }
 
     pub fn parser(&mut self) -> &mut FormulaParser {
@@ -253,24 +262,9 @@ impl<'w> Binder<'w> {
         })
     }
 
-    /// `A1#`: the range the anchor's array formula spilled into (as Excel stored it).
+    /// `A1#`: the range the anchor's array formula fills (resolved at run time).
     fn spill(&mut self, inner: &Expr, scope: &mut Scope) -> Result<Bound, Unsupported> {
-        let b = self.expr(inner, scope)?;
-        if let Bound::Cell { sheet, row, col } = b {
-            if let (Some(r), Some(c)) = (row.at(scope.row, MAX_ROW), col.at(scope.col, MAX_COL)) {
-                if let Some(&(r1, c1)) = self.spills.get(&(sheet, r, c)) {
-                    return Ok(Bound::Area(Area {
-                        sheet,
-                        r0: Coord::Abs(r),
-                        c0: Coord::Abs(c),
-                        r1: Coord::Abs(r1),
-                        c1: Coord::Abs(c1),
-                    }));
-                }
-            }
-            return Ok(Bound::Error(ErrorKind::Ref));
-        }
-        Err(Unsupported::new("spill reference of a computed reference"))
+        Ok(Bound::Spill(Box::new(self.expr(inner, scope)?)))
     }
 
     fn name(&mut self, sheet: &Option<SheetPrefix>, name: &str, scope: &mut Scope) -> Result<Bound, Unsupported> {
@@ -357,6 +351,9 @@ impl<'w> Binder<'w> {
                 let args = args.iter().map(|a| self.expr(a, scope)).collect::<Result<_, _>>()?;
                 return Ok(Bound::Invoke { callee: Box::new(callee), args });
             }
+            if self.functions.is_unknown_to_excel(name) {
+                return Ok(Bound::Error(ErrorKind::Name));
+            }
             return Err(Unsupported {
                 reason: format!("unsupported function {name}"),
                 span: Some(span),
@@ -369,7 +366,11 @@ impl<'w> Binder<'w> {
 
     fn param_name(e: &Expr) -> Option<String> {
         match e {
-            Expr::Name { sheet: None, name } => Some(name.to_uppercase()),
+            // `_xlop.` marks an optional LAMBDA parameter (the body refers to it as `_xlpm.`).
+            Expr::Name { sheet: None, name } => {
+                let upper = name.to_uppercase();
+                Some(upper.strip_prefix("_XLOP.").map(str::to_string).unwrap_or(upper))
+            }
             _ => None,
         }
     }
@@ -424,7 +425,7 @@ pub fn visit_refs(b: &Bound, f: &mut dyn FnMut(&Bound)) {
         Bound::Cell { .. } | Bound::Area(_) => f(b),
         Bound::Areas(items) | Bound::Call { args: items, .. } => items.iter().for_each(|x| visit_refs(x, f)),
         Bound::Array { items, .. } => items.iter().for_each(|x| visit_refs(x, f)),
-        Bound::Unary(_, x) => visit_refs(x, f),
+        Bound::Unary(_, x) | Bound::Spill(x) => visit_refs(x, f),
         Bound::Binary(_, l, r) => {
             visit_refs(l, f);
             visit_refs(r, f);
@@ -450,7 +451,7 @@ pub fn visit_calls(b: &Bound, f: &mut dyn FnMut(&str)) {
             args.iter().for_each(|x| visit_calls(x, f));
         }
         Bound::Areas(items) | Bound::Array { items, .. } => items.iter().for_each(|x| visit_calls(x, f)),
-        Bound::Unary(_, x) => visit_calls(x, f),
+        Bound::Unary(_, x) | Bound::Spill(x) => visit_calls(x, f),
         Bound::Binary(_, l, r) => {
             visit_calls(l, f);
             visit_calls(r, f);

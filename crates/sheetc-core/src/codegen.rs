@@ -16,6 +16,12 @@ enum Want {
     Ref,
 }
 
+/// Functions whose parameters are array-typed: their arguments are evaluated as arrays.
+const ARRAY_ARGUMENT_FUNCTIONS: &[&str] = &[
+    "SUMPRODUCT", "MMULT", "MDETERM", "MINVERSE", "TRANSPOSE", "FREQUENCY", "LINEST", "LOGEST", "TREND", "GROWTH",
+    "SUMX2MY2", "SUMX2PY2", "SUMXMY2",
+];
+
 pub struct ShapeCode {
     /// `function NAME(x, B, r, c) { ... }` source.
     pub source: String,
@@ -148,6 +154,10 @@ impl Gen {
                 let body = self.expr(body, Want::Ref);
                 format!("new R.Lambda({},({})=>{})", params.len(), ps.join(","), body)
             }
+            Bound::Spill(inner) => {
+                let r = self.expr(inner, Want::Ref);
+                format!("R.anchorArray(x,{r})")
+            }
             Bound::Invoke { callee, args } => {
                 let callee = self.expr(callee, Want::Ref);
                 let args: Vec<String> = args.iter().map(|a| self.expr(a, Want::Ref)).collect();
@@ -215,10 +225,17 @@ impl Gen {
             _ => {}
         }
         let args: Vec<String> = args.iter().map(|a| self.expr(a, Want::Ref)).collect();
-        if args.is_empty() {
+        let call = if args.is_empty() {
             format!("{}(x)", function_access(name))
         } else {
             format!("{}(x,{})", function_access(name), args.join(","))
+        };
+        if ARRAY_ARGUMENT_FUNCTIONS.contains(&name) {
+            // Excel evaluates these functions' arguments as arrays even in an ordinary
+            // formula (SUMPRODUCT((A1:A9>1)*B1:B9)): evaluate them in array mode.
+            format!("R.arrayScope(x,x.array,(x.array=true,{call}))")
+        } else {
+            call
         }
     }
 }

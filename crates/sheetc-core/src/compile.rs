@@ -24,6 +24,8 @@ pub struct CompileOptions {
     pub out_dir: PathBuf,
     /// Functions the runtime implements (upper-case names).
     pub functions: Vec<String>,
+    /// Excel's function catalogue (for `#NAME?` on names Excel does not know).
+    pub known_functions: Vec<String>,
     /// The runtime bundle to copy into the engine as `runtime.js`.
     pub runtime_js: Option<PathBuf>,
     /// Fail the build instead of backfilling.
@@ -149,16 +151,8 @@ pub fn compile(path: &Path, opts: &CompileOptions, progress: ProgressFn<'_>, can
 
     let t = Instant::now();
     let parts = partition(&workbook);
-    let functions = FunctionTable::new(opts.functions.iter().cloned());
-    let mut spills: HashMap<(u32, u32, u32), (u32, u32)> = HashMap::new();
-    for p in &parts {
-        for c in &p.cells {
-            if let CellKind::ArrayFormula { last_row, last_col, .. } = c.kind {
-                spills.insert((p.sheet, c.row, c.col), (last_row, last_col));
-            }
-        }
-    }
-    let mut binder = Binder::new(&workbook, &functions, &spills);
+    let functions = FunctionTable::new(opts.functions.iter().cloned()).with_catalogue(opts.known_functions.iter().cloned());
+    let mut binder = Binder::new(&workbook, &functions);
 
     // Parse and bind once per shape.
     let mut shapes: Vec<Bound> = Vec::new();

@@ -17,6 +17,7 @@ use sheetc_core::{CompileOptions, Limits, SheetcError};
 pub struct NativeCompileOptions {
     pub out_dir: String,
     pub functions: Vec<String>,
+    pub known_functions: Option<Vec<String>>,
     pub runtime_js: Option<String>,
     pub strict: Option<bool>,
     pub max_uncompressed_bytes: Option<f64>,
@@ -133,6 +134,7 @@ pub fn compile(
     let core = CompileOptions {
         out_dir: PathBuf::from(options.out_dir),
         functions: options.functions,
+        known_functions: options.known_functions.unwrap_or_default(),
         runtime_js: options.runtime_js.map(PathBuf::from),
         strict: options.strict.unwrap_or(false),
         limits,

@@ -56,15 +56,15 @@ function logical(args: Value[], combine: 'and' | 'or'): Scalar {
       err = v;
       return false;
     }
-    let b: boolean | ExcelError | null = null;
+    let b: boolean | null = null;
     if (typeof v === 'boolean') b = v;
     else if (typeof v === 'number') b = v !== 0;
-    else if (typeof v === 'string' && direct) b = toBool(v);
-    else if (v === null && direct) b = false;
-    if (b instanceof ExcelError) {
-      err = b;
-      return false;
+    else if (typeof v === 'string' && direct) {
+      // Text typed as an argument counts only when it reads as a boolean; other text is skipped.
+      const t = toBool(v);
+      b = t instanceof ExcelError ? null : t;
     }
+    else if (v === null && direct) b = false;
     if (b !== null) {
       seen = true;
       acc = combine === 'and' ? acc && b : acc || b;

@@ -44,17 +44,22 @@ function parseBase(v: Scalar, base: Base): number | ExcelError {
   return n >= limit / 2 ? n - limit : n;
 }
 
+/**
+ * Validates `places`: omitted is undefined; a blank cell counts as 0 (#NUM!, corpus
+ * NUMBER_SYSTEMS Decimal!D10); booleans #VALUE!; outside 1..10 #NUM!.
+ */
+function placesArg(places: Scalar | undefined): number | undefined | ExcelError {
+  if (places === undefined) return undefined;
+  if (places instanceof ExcelError) return places;
+  const p = places === null ? 0 : num(places);
+  if (p instanceof ExcelError) return p;
+  const k = Math.trunc(p);
+  return k < 1 || k > 10 ? ERR.NUM : k;
+}
+
 /** Formats a value in a base: negatives as 10-digit two's complement; `places` pads. */
-function formatBase(n: number, base: Base, places: Scalar | undefined): string | ExcelError {
+function formatBase(n: number, base: Base, k: number | undefined): string | ExcelError {
   const limit = 2 ** base.bits;
-  // places is validated even when it is ignored (negative numbers): boolean #VALUE!, < 1 #NUM!.
-  let k: number | undefined;
-  if (places !== undefined && places !== null) {
-    const p = num(places);
-    if (p instanceof ExcelError) return p;
-    k = Math.trunc(p);
-    if (k < 1 || k > 10) return ERR.NUM;
-  }
   if (n < -limit / 2 || n >= limit / 2) return ERR.NUM;
   if (n < 0) return (limit + n).toString(base.radix).toUpperCase();
   const s = n.toString(base.radix).toUpperCase();
@@ -74,16 +79,25 @@ function fromBase(from: Base, to: Base | null) {
     if (places instanceof ExcelError) return places;
     const n = parseBase(v, from);
     if (n instanceof ExcelError) return n;
-    return to ? formatBase(n, to, places) : n;
+    if (!to) return n;
+    // places is validated even when it is ignored (negative numbers).
+    const k = placesArg(places);
+    return k instanceof ExcelError ? k : formatBase(n, to, k);
   };
 }
 
+/**
+ * DEC2BIN/OCT/HEX check `places` before the number: DEC2BIN("E",0) is #NUM! but
+ * DEC2BIN("E",1) is #VALUE! (corpus BASES places!G38, G39).
+ */
 function fromDecimal(to: Base) {
   return (_ctx: unknown, v: Scalar, places?: Scalar): Scalar => {
+    if (v instanceof ExcelError) return v;
+    const k = placesArg(places);
+    if (k instanceof ExcelError) return k;
     const x = num(v);
     if (x instanceof ExcelError) return x;
-    if (places instanceof ExcelError) return places;
-    return formatBase(Math.trunc(x), to, places);
+    return formatBase(Math.trunc(x), to, k);
   };
 }
 

@@ -12,3 +12,4 @@ import './dynamic.js';
 import './engineering.js';
 import './logical.js';
 import './database.js';
+import './workbook-info.js';

@@ -11,7 +11,7 @@ import { compareValues, functionsIn, normalizeKey, formatValue } from '../script
 import { backfilledCells } from '../scripts/conformance/engine.js';
 import { compareFile, listWorkbooks, runConformance } from '../scripts/conformance/runner.js';
 import { summarize, lastLine } from '../scripts/conformance/report.js';
-import { extractExpected, sheetParts, shiftFormula, stripWorkbook, type ExpectedCell } from '../scripts/conformance/xlsx.js';
+import { extractExpected, sheetParts, shiftFormula, stripWorkbook, valueMetadataErrors, type ExpectedCell } from '../scripts/conformance/xlsx.js';
 import { decodeXml, decodeXstring, textOf } from '../scripts/conformance/xml.js';
 
 const NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"';
@@ -196,6 +196,80 @@ test('shared strings: rich text runs concatenated, phonetic runs skipped, escape
   t.is(m.get('S!A1')?.expected, 'rich text & more');
   t.is(m.get('S!A2')?.expected, '');
   t.is(m.get('S!A3')?.expected, 'line\rend');
+});
+
+/**
+ * Adds Excel's rich-value error parts to a package: metadata (an XLDAPR type first, so the
+ * type index matters), rich values under non-conventional part names (found through the
+ * workbook rels), two structures with the errorType key not first.
+ */
+function withRichErrors(bytes: Uint8Array): Uint8Array {
+  const files = unzipSync(bytes);
+  const MAIN = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main';
+  const RD = 'http://schemas.microsoft.com/office/spreadsheetml/2017/richdata';
+  const rvb = (i: number) => `<bk><extLst><ext uri="{3e2802c4-a4d2-4d8b-9148-e3be6c30e623}"><xlrd:rvb i="${i}"/></ext></extLst></bk>`;
+  files['xl/metadata.xml'] = strToU8(
+    HEAD +
+      `<metadata xmlns="${MAIN}" xmlns:xlrd="${RD}" xmlns:xda="http://schemas.microsoft.com/office/spreadsheetml/2017/dynamicarray">` +
+      '<metadataTypes count="2"><metadataType name="XLDAPR" minSupportedVersion="120000" cellMeta="1"/><metadataType name="XLRICHVALUE" minSupportedVersion="120000"/></metadataTypes>' +
+      '<futureMetadata name="XLDAPR" count="1"><bk><extLst><ext uri="{bdbb8cdc-fa1e-496e-a857-3c3f30c029c3}"><xda:dynamicArrayProperties fDynamic="1" fCollapsed="0"/></ext></extLst></bk></futureMetadata>' +
+      // futureMetadata bk 0 → rich value 2, bk 1 → rich value 0, bk 2 → rich value 1
+      `<futureMetadata name="XLRICHVALUE" count="3">${rvb(2)}${rvb(0)}${rvb(1)}</futureMetadata>` +
+      '<cellMetadata count="1"><bk><rc t="1" v="0"/></bk></cellMetadata>' +
+      // vm 1 → bk 1 → rv 0; vm 2 → bk 0 → rv 2; vm 3 → bk 2 → rv 1 (not an error); vm 4 → the XLDAPR type
+      '<valueMetadata count="4"><bk><rc t="2" v="1"/></bk><bk><rc t="2" v="0"/></bk><bk><rc t="2" v="2"/></bk><bk><rc t="1" v="0"/></bk></valueMetadata>' +
+      '</metadata>',
+  );
+  files['xl/rich/values.xml'] = strToU8(
+    HEAD +
+      `<rvData xmlns="${RD}" count="3">` +
+      '<rv s="1"><v>3</v><v>13</v></rv>' + // rv 0: subType 3, errorType 13 → #CALC!
+      '<rv s="0"><v>hello</v></rv>' + // rv 1: not an error
+      '<rv s="1"><v>0</v><v>8</v></rv>' + // rv 2: errorType 8 → #SPILL!
+      '</rvData>',
+  );
+  files['xl/rich/structures.xml'] = strToU8(
+    HEAD +
+      `<rvStructures xmlns="${RD}" count="2">` +
+      '<s t="_linkedEntity"><k n="_DisplayString" t="s"/></s>' +
+      '<s t="_error"><k n="subType" t="i"/><k n="errorType" t="i"/></s>' +
+      '</rvStructures>',
+  );
+  const rels = strFromU8(files['xl/_rels/workbook.xml.rels']!).replace(
+    '</Relationships>',
+    '<Relationship Id="rId90" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sheetMetadata" Target="metadata.xml"/>' +
+      '<Relationship Id="rId91" Type="http://schemas.microsoft.com/office/2017/06/relationships/rdRichValue" Target="rich/values.xml"/>' +
+      '<Relationship Id="rId92" Type="http://schemas.microsoft.com/office/2017/06/relationships/rdRichValueStructure" Target="/xl/rich/structures.xml"/>' +
+      '</Relationships>',
+  );
+  files['xl/_rels/workbook.xml.rels'] = strToU8(rels);
+  return zipSync(files);
+}
+
+test('rich-value errors (#CALC!, #SPILL!) are decoded through the value metadata chain', (t) => {
+  const data = [
+    '<row r="1">',
+    '<c r="A1" t="e" cm="1" vm="1"><f t="array" ref="A1">_xlfn.SEQUENCE(0)</f><v>#VALUE!</v></c>',
+    '<c r="B1" t="e" vm="2"><f>A9</f><v>#VALUE!</v></c>',
+    '<c r="C1" t="e" vm="3"><f>X</f><v>#VALUE!</v></c>', // rich value that is not an error: as stored
+    '<c r="D1" t="e" vm="4"><f>X</f><v>#N/A</v></c>', // metadata of another type: as stored
+    '<c r="E1" t="e"><f>1/0</f><v>#DIV/0!</v></c>', // no vm: as stored
+    '<c r="F1" t="e" vm="9"><f>X</f><v>#VALUE!</v></c>', // vm out of range: as stored
+    '<c r="G1" t="e" vm="1"><v>#VALUE!</v></c>', // a constant: not an expected cell
+    '</row>',
+  ].join('');
+  const bytes = withRichErrors(buildXlsx([{ name: 'S', part: 'worksheets/sheet1.xml', data }], SST));
+  const m = byKey(extractExpected(bytes).cells);
+  t.deepEqual(m.get('S!A1')?.expected, { error: '#CALC!' });
+  t.deepEqual(m.get('S!B1')?.expected, { error: '#SPILL!' });
+  t.deepEqual(m.get('S!C1')?.expected, { error: '#VALUE!' });
+  t.deepEqual(m.get('S!D1')?.expected, { error: '#N/A' });
+  t.deepEqual(m.get('S!E1')?.expected, { error: '#DIV/0!' });
+  t.deepEqual(m.get('S!F1')?.expected, { error: '#VALUE!' });
+  t.false(m.has('S!G1'));
+  t.deepEqual(valueMetadataErrors(unzipSync(bytes)), ['#CALC!', '#SPILL!', undefined, undefined]);
+  // Without the metadata parts the stored fallback is all there is.
+  t.deepEqual(byKey(extractExpected(buildXlsx([{ name: 'S', part: 'worksheets/sheet1.xml', data }], SST)).cells).get('S!A1')?.expected, { error: '#VALUE!' });
 });
 
 test('the stripped copy keeps formulas and constants but no stored results', (t) => {

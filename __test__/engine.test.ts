@@ -106,12 +106,20 @@ test('a circular reference without iterative calculation does not converge', asy
 
 test('unsupported functions are backfilled with the cached value and reported', async (t) => {
   const e = await buildEngine({
-    sheets: [{ name: 'S', cells: { A1: 2, B1: { formula: 'NOSUCHFUNCTION(A1)', value: 99 }, C1: '=B1+1', D1: { formula: 'SUM(A1', value: 7 } } }],
+    sheets: [
+      {
+        name: 'S',
+        cells: { A1: 2, B1: { formula: 'BAHTTEXT(A1)', value: 99 }, C1: '=B1+1', D1: { formula: 'SUM(A1', value: 7 }, E1: { formula: 'NOSUCHFUNCTION(A1)', value: 5 } },
+      },
+    ],
   });
+  // BAHTTEXT is an Excel function sheetc lacks: backfilled. NOSUCHFUNCTION is not an
+  // Excel function at all: Excel itself evaluates it to #NAME?, and so does the engine.
   t.is(e.report.backfilled.length, 2);
   const byCell = Object.fromEntries(e.report.backfilled.map((b) => [b.cell, b]));
   t.is(byCell['B1']!.code, 'unsupported-function');
-  t.deepEqual(e.report.unsupportedFunctions, { NOSUCHFUNCTION: 1 });
+  t.deepEqual(e.report.unsupportedFunctions, { BAHTTEXT: 1 });
+  t.is((e.run().get('S!E1') as { code: string }).code, '#NAME?');
   t.is(byCell['D1']!.code, 'parse-error');
   t.truthy(byCell['D1']!.span);
   const r = e.run();
@@ -180,4 +188,37 @@ test('workbook text reaches the engine only as literal strings', async (t) => {
     t.is(r.get(`Sh'eet"\`\${x}!B${i + 1}`), s);
   });
   t.is((globalThis as { pwned?: unknown }).pwned, undefined);
+});
+
+test('INDIRECT and OFFSET read computed cells after an input change', async (t) => {
+  // C1 and E1 sit before the B column in cell order and have no static dependency on it:
+  // the schedule must still compute B1..B5 first, whatever A1 points at.
+  const e = await buildEngine({
+    sheets: [
+      {
+        name: 'S',
+        cells: { A1: 1, C1: '=INDIRECT("B"&A1)', E1: '=SUM(OFFSET(B1,0,0,A1,1))', D1: 3, B1: '=D1*10', B2: '=B1+1', B3: '=B2+1', B4: '=B3+1', B5: '=B4+1' },
+      },
+    ],
+  });
+  t.is(e.run().get('S!C1'), 30);
+  t.is(e.run().get('S!E1'), 30);
+  const r = e.run({ 'S!A1': 5, 'S!D1': 4 });
+  t.is(r.get('S!C1'), 44); // B5 = 40 + 4
+  t.is(r.get('S!E1'), 40 + 41 + 42 + 43 + 44);
+});
+
+test('spill references read the array formula range', async (t) => {
+  const e = await buildEngine({
+    sheets: [
+      {
+        name: 'S',
+        cells: { A1: 1, A2: 2, A3: 3, B1: { formula: 'A1:A3*10', array: 'B1:B3' }, D1: '=SUM(B1#)', D2: '=SUM(_xlfn.ANCHORARRAY(B1))', D3: '=SUM(A1#)' },
+      },
+    ],
+  });
+  const r = e.run({ 'S!A2': 5 });
+  t.is(r.get('S!D1'), 10 + 50 + 30);
+  t.is(r.get('S!D2'), 90);
+  t.is((r.get('S!D3') as { code: string }).code, '#REF!');
 });

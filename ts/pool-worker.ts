@@ -119,6 +119,12 @@ async function threadMain(config: WorkerConfig): Promise<void> {
     port.postMessage({ type: 'fatal', error: errorInfo(e) });
     return;
   }
+  // An uncaught exception (e.g. thrown in a microtask the engine queued) ends the
+  // worker at once, while its scenario is still the current one in shared memory.
+  process.on('uncaughtException', (e) => {
+    port.postMessage({ type: 'uncaught', error: errorInfo(e) });
+    process.exit(70);
+  });
   port.on('message', (msg: ChunkMessage) => {
     if (msg.type !== 'chunk') return;
     void runChunk(msg);

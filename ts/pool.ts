@@ -672,12 +672,10 @@ class ScenarioPool implements Pool {
     slot.chunk = null;
     if (slot.idleTimer) clearTimeout(slot.idleTimer);
     this.slots.delete(slot);
+    // Referenced until it is gone, so that close() can wait for the exit.
+    this.setRef(slot, true);
     if (slot.worker) void slot.worker.terminate();
-    else if (slot.child) {
-      slot.child.kill('SIGKILL');
-      // Detach the channel so a dying child keeps nothing alive.
-      this.setRef(slot, false);
-    }
+    else if (slot.child) slot.child.kill('SIGKILL');
   }
 
   private onMessage(slot: Slot, m: WorkerMessage): void {

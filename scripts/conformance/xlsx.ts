@@ -3,7 +3,7 @@
  * those results removed.
  */
 import { unzipSync, zipSync, strFromU8, strToU8, type Zippable } from 'fflate';
-import { attrByLocal, elements, firstElement, parseAttrs, stringItemText, textOf } from './xml.js';
+import { attrByLocal, elements, firstElement, parseAttrs, stringItemText, textOf, type XmlElement } from './xml.js';
 
 /** A value as Excel stored it (and as the engine's `toJSON()` reports it). */
 export type CellValue = number | string | boolean | null | { error: string };
@@ -72,9 +72,15 @@ export function resolveTarget(baseDir: string, target: string): string {
   return out.join('/');
 }
 
-/** The sheets in workbook order, with their part paths. */
-export function sheetParts(files: Files): SheetPart[] {
-  // The workbook part is named by the package rels; xl/workbook.xml by convention.
+interface WorkbookRels {
+  /** Zip path of the workbook part. */
+  path: string;
+  /** Relationships of the workbook part by id, targets resolved to zip paths. */
+  byId: Map<string, { target: string; type: string }>;
+}
+
+/** The workbook part (named by the package rels; xl/workbook.xml by convention) and its rels. */
+function workbookRels(files: Files): WorkbookRels {
   let wbPath = 'xl/workbook.xml';
   const pkgRels = text(files, '_rels/.rels');
   if (pkgRels) {
@@ -85,20 +91,33 @@ export function sheetParts(files: Files): SheetPart[] {
       }
     }
   }
-  const wb = text(files, wbPath);
-  if (wb === undefined) throw new Error(`no workbook part (${wbPath})`);
   const dir = wbPath.includes('/') ? wbPath.slice(0, wbPath.lastIndexOf('/')) : '';
   const relsPath = `${dir ? dir + '/' : ''}_rels/${wbPath.slice(dir ? dir.length + 1 : 0)}.rels`;
   const rels = text(files, relsPath) ?? '';
-  const targets = new Map<string, { target: string; type: string }>();
+  const byId = new Map<string, { target: string; type: string }>();
   for (const r of elements(rels, 'Relationship')) {
     if (r.attrs.Id && r.attrs.Target && r.attrs.TargetMode !== 'External') {
-      targets.set(r.attrs.Id, {
+      byId.set(r.attrs.Id, {
         target: resolveTarget(dir, r.attrs.Target),
         type: (r.attrs.Type ?? '').split('/').pop() ?? '',
       });
     }
   }
+  return { path: wbPath, byId };
+}
+
+/** The part a workbook relationship of this type (last URI segment) points to, else `fallback`. */
+function relatedPart(rels: WorkbookRels, type: string, fallback: string): string {
+  for (const r of rels.byId.values()) if (r.type.toLowerCase() === type.toLowerCase()) return r.target;
+  return fallback;
+}
+
+/** The sheets in workbook order, with their part paths. */
+export function sheetParts(files: Files): SheetPart[] {
+  const rels = workbookRels(files);
+  const wb = text(files, rels.path);
+  if (wb === undefined) throw new Error(`no workbook part (${rels.path})`);
+  const targets = rels.byId;
   const out: SheetPart[] = [];
   const sheetsEl = firstElement(wb, 'sheets');
   for (const s of elements(sheetsEl?.inner ?? '', 'sheet')) {
@@ -117,6 +136,93 @@ export function sharedStrings(files: Files): string[] {
   if (!xml) return [];
   const out: string[] = [];
   for (const si of elements(xml, 'si')) out.push(stringItemText(si.inner));
+  return out;
+}
+
+// ---------------------------------------------------------------- rich-value errors
+
+/**
+ * The errors by `errorType` of a rich value of structure `_error` (MS-XLSX): the error
+ * whose ERROR.TYPE number is errorType + 1. Confirmed by the corpus's ERROR.TYPE.xlsx
+ * (errorType 13 is #CALC!, ERROR.TYPE 14; errorType 8 is #SPILL!, ERROR.TYPE 9).
+ */
+const RICH_ERROR_TYPES = [
+  '#NULL!',
+  '#DIV/0!',
+  '#VALUE!',
+  '#REF!',
+  '#NAME?',
+  '#NUM!',
+  '#N/A',
+  '#GETTING_DATA',
+  '#SPILL!',
+  '#CONNECT!',
+  '#BLOCKED!',
+  '#UNKNOWN!',
+  '#FIELD!',
+  '#CALC!',
+];
+
+/** Error text of each rich value (0-based index in the rich value part), undefined when not an `_error`. */
+function richValueErrors(files: Files, rels: WorkbookRels): (string | undefined)[] {
+  const rvXml = text(files, relatedPart(rels, 'rdRichValue', 'xl/richData/rdrichvalue.xml'));
+  const stXml = text(files, relatedPart(rels, 'rdRichValueStructure', 'xl/richData/rdrichvaluestructure.xml'));
+  if (!rvXml || !stXml) return [];
+  // Each structure: its type and the position of the errorType key among its keys.
+  const structures: { type: string; errorTypeAt: number }[] = [];
+  for (const s of elements(stXml, 's')) {
+    const keys = [...elements(s.inner ?? '', 'k')].map((k) => k.attrs.n);
+    structures.push({ type: s.attrs.t ?? '', errorTypeAt: keys.indexOf('errorType') });
+  }
+  const out: (string | undefined)[] = [];
+  for (const rv of elements(rvXml, 'rv')) {
+    const st = structures[parseInt(rv.attrs.s ?? '', 10)];
+    let err: string | undefined;
+    if (st && st.type === '_error' && st.errorTypeAt >= 0) {
+      const vals = [...elements(rv.inner ?? '', 'v')].map((v) => (v.inner === undefined ? '' : textOf(v.inner).trim()));
+      const n = Number(vals[st.errorTypeAt]);
+      if (Number.isInteger(n)) err = RICH_ERROR_TYPES[n];
+    }
+    out.push(err);
+  }
+  return out;
+}
+
+/**
+ * The error each value-metadata record stands for, by a cell's `vm` (1-based), following
+ * the chain Excel writes for errors an older reader cannot represent (#CALC!, #SPILL!...),
+ * whose cell stores `#VALUE!` as its fallback: valueMetadata's vm-th `<bk>` → its `<rc t v>`
+ * names the metadata type (t, 1-based in metadataTypes) and the v-th (0-based) `<bk>` of
+ * the futureMetadata of that type's name → for XLRICHVALUE, its `<xlrd:rvb i>` is the
+ * 0-based index of the rich value → an `_error` structure's errorType. Records that are
+ * not rich-value errors map to undefined.
+ */
+export function valueMetadataErrors(files: Files): (string | undefined)[] {
+  const rels = workbookRels(files);
+  const md = text(files, relatedPart(rels, 'sheetMetadata', 'xl/metadata.xml'));
+  if (!md) return [];
+  const typeNames = [...elements(firstElement(md, 'metadataTypes')?.inner ?? '', 'metadataType')].map((t) => t.attrs.name ?? '');
+  const future = new Map<string, XmlElement[]>();
+  for (const fm of elements(md, 'futureMetadata')) {
+    future.set(fm.attrs.name ?? '', [...elements(fm.inner ?? '', 'bk')]);
+  }
+  let rich: (string | undefined)[] | undefined;
+  const out: (string | undefined)[] = [];
+  for (const bk of elements(firstElement(md, 'valueMetadata')?.inner ?? '', 'bk')) {
+    let err: string | undefined;
+    for (const rc of elements(bk.inner ?? '', 'rc')) {
+      const name = typeNames[parseInt(rc.attrs.t ?? '', 10) - 1];
+      if (name !== 'XLRICHVALUE') continue;
+      const fb = future.get(name)?.[parseInt(rc.attrs.v ?? '', 10)];
+      const rvb = fb?.inner === undefined ? undefined : firstElement(fb.inner, 'rvb');
+      const i = parseInt(rvb?.attrs.i ?? '', 10);
+      if (!Number.isInteger(i)) continue;
+      rich ??= richValueErrors(files, rels);
+      err = rich[i];
+      if (err) break;
+    }
+    out.push(err);
+  }
   return out;
 }
 
@@ -237,6 +343,8 @@ interface RawCell {
   col: number;
   row: number;
   t: string | undefined;
+  /** Value metadata index (`vm`, 1-based), set on rich values such as #CALC! errors. */
+  vm?: number;
   f?: { attrs: Record<string, string>; text: string };
   /** Raw content of `<v>`, '' for `<v/>`, undefined when absent. */
   v?: string;
@@ -286,6 +394,10 @@ function scanCells(xml: string): RawCell[] {
       t: c.attrs.t,
       inner: c.inner,
     };
+    if (c.attrs.vm !== undefined) {
+      const vm = parseInt(c.attrs.vm, 10);
+      if (Number.isInteger(vm)) cell.vm = vm;
+    }
     if (c.inner) {
       const f = firstElement(c.inner, 'f');
       if (f) cell.f = { attrs: f.attrs, text: f.inner === undefined ? '' : textOf(f.inner) };
@@ -301,8 +413,11 @@ function scanCells(xml: string): RawCell[] {
   return out;
 }
 
-/** Excel's stored value of a cell, typed by `t`; undefined when nothing is stored. */
-function storedValue(c: RawCell, sst: string[]): CellValue | undefined {
+/**
+ * Excel's stored value of a cell, typed by `t`; undefined when nothing is stored. An
+ * error with value metadata is the rich-value error it points to (`vmErrors`, by vm - 1).
+ */
+function storedValue(c: RawCell, sst: string[], vmErrors: (string | undefined)[] = []): CellValue | undefined {
   const t = c.t ?? 'n';
   if (t === 'inlineStr') return c.is;
   if (c.v === undefined) return undefined;
@@ -317,8 +432,10 @@ function storedValue(c: RawCell, sst: string[]): CellValue | undefined {
       const s = textOf(c.v).trim().toUpperCase();
       return s === '1' || s === 'TRUE';
     }
-    case 'e':
-      return { error: textOf(c.v).trim() };
+    case 'e': {
+      const rich = c.vm === undefined ? undefined : vmErrors[c.vm - 1];
+      return { error: rich ?? textOf(c.v).trim() };
+    }
     case 'd':
       return textOf(c.v); // ISO date text; rare (Strict / some writers)
     default: {
@@ -412,6 +529,7 @@ export function extractExpected(input: Uint8Array | Files): Extracted {
   const files = input instanceof Uint8Array ? unzip(input) : input;
   const sheets = sheetParts(files);
   const sst = sharedStrings(files);
+  const vmErrors = valueMetadataErrors(files);
   const cells: ExpectedCell[] = [];
   let noValue = 0;
   for (const sh of sheets) {
@@ -421,7 +539,7 @@ export function extractExpected(input: Uint8Array | Files): Extracted {
     for (const c of scan.cells) {
       const info = classify(c, scan);
       if (!info) continue;
-      const v = storedValue(c, sst);
+      const v = storedValue(c, sst, vmErrors);
       if (v === undefined) {
         noValue++;
         continue;

@@ -14,7 +14,7 @@ use crate::backfill::{Backfill, BackfillReason, MAX_CONE_AREAS};
 use crate::bind::{visit_calls, visit_refs, Binder, Bound, FunctionTable, MAX_COL, MAX_ROW};
 use crate::emit::{self, BackfillEmit, ConstantCell, EmitInput, NameEmit, Node, SheetEmit};
 use crate::error::{ErrorCode, Result, SheetcError};
-use crate::graph::{CellIndex, Component, Graph, Rect};
+use crate::graph::{schedule, CellIndex, Component, Graph, Rect};
 use crate::parse::ParseErrorKind;
 use crate::partition::partition;
 use crate::read::{read_workbook, CellKind, Limits, Value, Workbook};
@@ -263,7 +263,15 @@ pub fn compile(path: &Path, opts: &CompileOptions, progress: ProgressFn<'_>, can
             push(r);
         }
     });
-    let order = graph.components();
+    // Cells whose references are computed at run time are scheduled last (see graph::schedule).
+    let dynamic_shapes: HashSet<u32> = (0..shapes.len() as u32)
+        .filter(|&i| {
+            let mut dynamic = false;
+            visit_calls(&shapes[i as usize], &mut |name| dynamic |= matches!(name, "OFFSET" | "INDIRECT"));
+            dynamic
+        })
+        .collect();
+    let order = schedule(&graph, graph.components(), |v| dynamic_shapes.contains(&nodes[v as usize].shape));
     report.edges = graph.edge_count();
     drop(graph);
     progress("graph", 1, 1);

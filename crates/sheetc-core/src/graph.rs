@@ -191,6 +191,95 @@ impl Graph {
     }
 }
 
+/// Orders components for evaluation. Components are Tarjan's SCCs; the order is a
+/// topological order of their condensation in which *dynamic* components (cells
+/// whose references are computed at run time: OFFSET, INDIRECT) are scheduled as late
+/// as possible: a dynamic cell runs only when no other cell is ready. So whatever
+/// target a dynamic reference resolves to after an input change, every cell that does
+/// not itself depend on the dynamic cell has already been computed.
+pub fn schedule(graph: &Graph, components: Vec<Component>, is_dynamic: impl Fn(u32) -> bool) -> Vec<Component> {
+    let n = graph.offsets.len() - 1;
+    let mut comp_of = vec![0u32; n];
+    for (ci, c) in components.iter().enumerate() {
+        match c {
+            Component::Cell(v) => comp_of[*v as usize] = ci as u32,
+            Component::Cluster(m) => m.iter().for_each(|v| comp_of[*v as usize] = ci as u32),
+        }
+    }
+    let k = components.len();
+    // Precedent counts and dependents lists between components.
+    let mut indegree = vec![0u32; k];
+    let mut dep_offsets = vec![0u32; k + 1];
+    for v in 0..n as u32 {
+        let cv = comp_of[v as usize];
+        for &w in graph.edges(v) {
+            let cw = comp_of[w as usize];
+            if cw != cv {
+                indegree[cv as usize] += 1;
+                dep_offsets[cw as usize + 1] += 1;
+            }
+        }
+    }
+    for i in 0..k {
+        dep_offsets[i + 1] += dep_offsets[i];
+    }
+    let mut fill = dep_offsets.clone();
+    let mut dependents = vec![0u32; dep_offsets[k] as usize];
+    for v in 0..n as u32 {
+        let cv = comp_of[v as usize];
+        for &w in graph.edges(v) {
+            let cw = comp_of[w as usize];
+            if cw != cv {
+                dependents[fill[cw as usize] as usize] = cv;
+                fill[cw as usize] += 1;
+            }
+        }
+    }
+    let dynamic: Vec<bool> = components
+        .iter()
+        .map(|c| match c {
+            Component::Cell(v) => is_dynamic(*v),
+            Component::Cluster(m) => m.iter().any(|v| is_dynamic(*v)),
+        })
+        .collect();
+    // Ready components are taken in Tarjan's order (stable output without dynamic cells).
+    let mut ready_dynamic: std::collections::BinaryHeap<std::cmp::Reverse<u32>> = std::collections::BinaryHeap::new();
+    let mut ready_normal: std::collections::BinaryHeap<std::cmp::Reverse<u32>> = std::collections::BinaryHeap::new();
+    for c in 0..k as u32 {
+        if indegree[c as usize] == 0 {
+            if dynamic[c as usize] {
+                ready_dynamic.push(std::cmp::Reverse(c));
+            } else {
+                ready_normal.push(std::cmp::Reverse(c));
+            }
+        }
+    }
+    let mut order: Vec<u32> = Vec::with_capacity(k);
+    loop {
+        let next = match ready_normal.pop() {
+            Some(std::cmp::Reverse(c)) => c,
+            None => match ready_dynamic.pop() {
+                Some(std::cmp::Reverse(c)) => c,
+                None => break,
+            },
+        };
+        order.push(next);
+        for i in dep_offsets[next as usize]..dep_offsets[next as usize + 1] {
+            let d = dependents[i as usize];
+            indegree[d as usize] -= 1;
+            if indegree[d as usize] == 0 {
+                if dynamic[d as usize] {
+                    ready_dynamic.push(std::cmp::Reverse(d));
+                } else {
+                    ready_normal.push(std::cmp::Reverse(d));
+                }
+            }
+        }
+    }
+    let mut slots: Vec<Option<Component>> = components.into_iter().map(Some).collect();
+    order.into_iter().filter_map(|c| slots[c as usize].take()).collect()
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Component {
     Cell(u32),
@@ -237,6 +326,21 @@ mod tests {
         let sum = Rect { sheet: 0, r0: 0, c0: 0, r1: 100, c1: 0 };
         let order = graph(&nodes, &[&[], &[], &[sum]]);
         assert_eq!(order.last(), Some(&Component::Cell(2)));
+    }
+
+    #[test]
+    fn dynamic_cells_wait_for_every_other_ready_cell() {
+        // node0 (dynamic, e.g. INDIRECT) has no static edges; node1 <- node2 chain.
+        let nodes = [(0, 0, 0), (0, 5, 0), (0, 6, 0)];
+        let index = CellIndex::new(&nodes, []);
+        let g = Graph::build(3, &index, |i, push| {
+            if i == 2 {
+                push(cell(5, 0));
+            }
+        });
+        let order = schedule(&g, g.components(), |v| v == 0);
+        assert_eq!(order.last(), Some(&Component::Cell(0)));
+        assert_eq!(order.len(), 3);
     }
 
     #[test]

@@ -39,12 +39,30 @@ function transpose(m: Matrix): Matrix {
   return new Matrix(m.cols, m.rows, out);
 }
 
-/** Sort order for SORT/SORTBY: numbers < text < booleans < errors < blanks (blanks always last). */
+/** ERROR.TYPE's numbering of the errors, which is also the order SORT puts them in. */
+const ERROR_RANK: Record<string, number> = {
+  '#NULL!': 1,
+  '#DIV/0!': 2,
+  '#VALUE!': 3,
+  '#REF!': 4,
+  '#NAME?': 5,
+  '#NUM!': 6,
+  '#N/A': 7,
+  '#GETTING_DATA': 8,
+  '#SPILL!': 9,
+  '#CALC!': 14,
+};
+
+/**
+ * Sort order for SORT/SORTBY: numbers < text < booleans < errors < blanks. Errors rank
+ * among themselves by their ERROR.TYPE number (the corpus's SORT.xlsx: ascending gives
+ * #DIV/0!, #NAME?, #N/A whatever their input order; descending the reverse).
+ */
 function sortCompare(a: Scalar, b: Scalar): number {
   const ea = a instanceof ExcelError;
   const eb = b instanceof ExcelError;
   if (a === null || b === null) return a === null ? (b === null ? 0 : 1) : -1;
-  if (ea || eb) return ea ? (eb ? 0 : 1) : -1;
+  if (ea || eb) return ea ? (eb ? (ERROR_RANK[a.code] ?? 99) - (ERROR_RANK[b.code] ?? 99) : 1) : -1;
   return compareScalars(a, b);
 }
 
@@ -91,7 +109,7 @@ function sortLines(m: Matrix, byCol: boolean, keys: { get: (line: number) => Sca
     for (const k of keys) {
       const va = k.get(a);
       const vb = k.get(b);
-      // Blanks and errors stay last whatever the order.
+      // Blanks stay last whatever the order (errors follow it: first when descending).
       let c = sortCompare(va, vb);
       if (c !== 0) {
         const special = va === null || vb === null;

@@ -14,10 +14,19 @@ function poly(c: readonly number[], y: number): number {
   return s;
 }
 
-// Asymptotic-form coefficients (x >= 8) for J0/Y0 and J1/Y1.
-const P0 = [1, -0.1098628627e-2, 0.2734510407e-4, -0.2073370639e-5, 0.2093887211e-6];
-const Q0 = [-0.1562499995e-1, 0.1430488765e-3, -0.6911147651e-5, 0.7621095161e-6, -0.934935152e-7];
-const P1 = [1, 0.183105e-2, -0.3516396496e-4, 0.2457520174e-5, -0.240337019e-6];
+// Asymptotic-form coefficients (x >= 8) for J0/Y0 and J1/Y1. Excel's J and Y tables
+// are separate copies of the book's with different typos, reproduced here because the
+// corpus's stored results need them (BESSEL.xlsx BESSELJ!B14:C15, BESSELY!B14:C15):
+// - J0's P has -0.1098628267e-2 (the book, and Y0, have -0.1098628627e-2);
+// - Y0's Q ends with -0.934945152e-7 (the book, and J0, have -0.934935152e-7);
+// - J1's P repeats its third coefficient, shifting the rest one power up, which makes
+//   Excel's BESSELJ(10,1) 0.0434722497 where the exact value is 0.0434727462.
+const P0_J = [1, -0.1098628267e-2, 0.2734510407e-4, -0.2073370639e-5, 0.2093887211e-6];
+const P0_Y = [1, -0.1098628627e-2, 0.2734510407e-4, -0.2073370639e-5, 0.2093887211e-6];
+const Q0_J = [-0.1562499995e-1, 0.1430488765e-3, -0.6911147651e-5, 0.7621095161e-6, -0.934935152e-7];
+const Q0_Y = [-0.1562499995e-1, 0.1430488765e-3, -0.6911147651e-5, 0.7621095161e-6, -0.934945152e-7];
+const P1_J = [1, 0.183105e-2, -0.3516396496e-4, -0.3516396496e-4, 0.2457520174e-5, -0.240337019e-6];
+const P1_Y = [1, 0.183105e-2, -0.3516396496e-4, 0.2457520174e-5, -0.240337019e-6];
 const Q1 = [0.04687499995, -0.2002690873e-3, 0.8449199096e-5, -0.88228987e-6, 0.105787412e-6];
 
 function j0(x: number): number {
@@ -32,7 +41,7 @@ function j0(x: number): number {
   const z = 8 / ax;
   const y = z * z;
   const xx = ax - 0.785398164;
-  return Math.sqrt(0.636619772 / ax) * (Math.cos(xx) * poly(P0, y) - z * Math.sin(xx) * poly(Q0, y));
+  return Math.sqrt(0.636619772 / ax) * (Math.cos(xx) * poly(P0_J, y) - z * Math.sin(xx) * poly(Q0_J, y));
 }
 
 function j1(x: number): number {
@@ -47,7 +56,7 @@ function j1(x: number): number {
   const z = 8 / ax;
   const y = z * z;
   const xx = ax - 2.356194491;
-  const r = Math.sqrt(0.636619772 / ax) * (Math.cos(xx) * poly(P1, y) - z * Math.sin(xx) * poly(Q1, y));
+  const r = Math.sqrt(0.636619772 / ax) * (Math.cos(xx) * poly(P1_J, y) - z * (Math.sin(xx) * poly(Q1, y)));
   return x < 0 ? -r : r;
 }
 
@@ -57,13 +66,13 @@ function y0(x: number): number {
     return (
       poly([-2957821389.0, 7062834065.0, -512359803.6, 10879881.29, -86327.92757, 228.4622733], y) /
         poly([40076544269.0, 745249964.8, 7189466.438, 47447.2647, 226.1030244, 1.0], y) +
-      0.636619772 * j0(x) * Math.log(x)
+      0.636619772 * (j0(x) * Math.log(x))
     );
   }
   const z = 8 / x;
   const y = z * z;
   const xx = x - 0.785398164;
-  return Math.sqrt(0.636619772 / x) * (Math.sin(xx) * poly(P0, y) + z * Math.cos(xx) * poly(Q0, y));
+  return Math.sqrt(0.636619772 / x) * (Math.sin(xx) * poly(P0_Y, y) + z * (Math.cos(xx) * poly(Q0_Y, y)));
 }
 
 function y1(x: number): number {
@@ -78,7 +87,7 @@ function y1(x: number): number {
   const z = 8 / x;
   const y = z * z;
   const xx = x - 2.356194491;
-  return Math.sqrt(0.636619772 / x) * (Math.sin(xx) * poly(P1, y) + z * Math.cos(xx) * poly(Q1, y));
+  return Math.sqrt(0.636619772 / x) * (Math.sin(xx) * poly(P1_Y, y) + z * (Math.cos(xx) * poly(Q1, y)));
 }
 
 function i0(x: number): number {

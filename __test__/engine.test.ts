@@ -222,3 +222,33 @@ test('spill references read the array formula range', async (t) => {
   t.is(r.get('S!D2'), 90);
   t.is((r.get('S!D3') as { code: string }).code, '#REF!');
 });
+
+test('structured table references bind to the table', async (t) => {
+  // Sales table A1:C4 (header row + 3 data rows) with a totals row at A5:C5.
+  const e = await buildEngine({
+    sheets: [
+      {
+        name: 'S',
+        cells: {
+          A1: 'Item', B1: 'Qty', C1: 'Amount',
+          A2: 'a', B2: 2, C2: '=Sales[[#This Row],[Qty]]*10',
+          A3: 'b', B3: 3, C3: '=[@Qty]*10',
+          A4: 'c', B4: 5, C4: '=[@Qty]*10',
+          A5: 'Total', B5: '=SUBTOTAL(109,Sales[Qty])', C5: '=SUM(Sales[Amount])',
+          E1: '=ROWS(Sales[#All])', E2: '=COUNTA(Sales[#Headers])', E3: '=SUM(Sales[[#Totals],[Qty]:[Amount]])', E4: '=SUM(Sales[Qty]:Sales[Amount])',
+        },
+        tables: [{ name: 'Sales', ref: 'A1:C5', columns: ['Item', 'Qty', 'Amount'], totalsRow: true }],
+      },
+    ],
+  });
+  t.deepEqual(e.report.backfilled, []);
+  t.deepEqual(e.report.tables, ['Sales (S!A1:C5)']);
+  const r = e.run({ 'S!B3': 4 });
+  t.deepEqual(r.get('S!C2:C4'), [[20], [40], [50]]);
+  t.is(r.get('S!B5'), 11);
+  t.is(r.get('S!C5'), 110);
+  t.is(r.get('S!E1'), 5);
+  t.is(r.get('S!E2'), 3);
+  t.is(r.get('S!E3'), 121);
+  t.is(r.get('S!E4'), 121);
+});

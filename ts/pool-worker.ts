@@ -121,7 +121,14 @@ async function threadMain(config: WorkerConfig): Promise<void> {
   }
   // An uncaught exception (e.g. thrown in a microtask the engine queued) ends the
   // worker at once, while its scenario is still the current one in shared memory.
+  // process.exit() in a worker thread takes effect only when the thread returns to its
+  // event loop, so the chunk loop checks `dying` and stops without reporting.
+  let dying = false;
+  process.on('exit', () => {
+    dying = true;
+  });
   process.on('uncaughtException', (e) => {
+    dying = true;
     port.postMessage({ type: 'uncaught', error: errorInfo(e) });
     process.exit(70);
   });
@@ -152,6 +159,7 @@ async function threadMain(config: WorkerConfig): Promise<void> {
         Atomics.store(ctl, CTL_FINISHED, k + 1);
         // Microtasks the engine queued run now, while this scenario is still the current one.
         await null;
+        if (dying) return;
         items.push(item);
         if (overMemory(config.maxMemoryBytes, false)) {
           recycle = true;

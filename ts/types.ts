@@ -54,6 +54,8 @@ export interface BuildReport {
   unsupportedFunctions: Record<string, number>;
   backfilled: BackfilledCell[];
   definedNames: string[];
+  /** Tables as `Name (Sheet!A1:C10)`. */
+  tables: string[];
   /** Circular clusters, each as its cells (`Sheet!A1`). */
   clusters: string[][];
   iterative: boolean;

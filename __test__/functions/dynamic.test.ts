@@ -1,5 +1,5 @@
 import test from 'ava';
-import { ERR, Lambda, Matrix, Ref, type Value } from '../../ts/runtime/index.js';
+import { ERR, Lambda, Matrix, Ref, type Scalar, type Value } from '../../ts/runtime/index.js';
 import { call, callIn, col, ctx, makeBook, range } from '../helpers/runtime.js';
 
 const m = (rows: (number | string | boolean | null)[][]) => Matrix.from2D(rows);
@@ -27,6 +27,21 @@ test('SORT / SORTBY', (t) => {
   t.is(call('SORT', m([[1]]), 1, 0), ERR.VALUE);
   t.deepEqual(call('SORTBY', m([['x'], ['y'], ['z']]), m([[3], [1], [2]])), m([['y'], ['z'], ['x']]));
   t.deepEqual(call('SORTBY', m([['x'], ['y']]), m([[1], [2]]), -1), m([['y'], ['x']]));
+});
+
+test('SORT ranks errors by ERROR.TYPE number; blanks last either way', (t) => {
+  // corpus SORT.xlsx: inputs #NAME? (A10), #DIV/0! (A16), #N/A (A17) with numbers, text and
+  // blanks. SORT(A1:A25) ends ..., #DIV/0!, #NAME?, #N/A, then blanks; SORT(A1:A25,1,-1)
+  // starts #N/A, #NAME?, #DIV/0!, "Qwer", ... and still ends with the blanks.
+  // (Matrix.from2D pads with #N/A, so build the column directly to hold a blank.)
+  const mx = (rows: Scalar[][]) => new Matrix(rows.length, rows[0]!.length, rows.flat());
+  const data = range([[ERR.NAME], [1], ['b'], [ERR.DIV0], [null], [ERR.NA], [true]]);
+  t.deepEqual(call('SORT', data), mx([[1], ['b'], [true], [ERR.DIV0], [ERR.NAME], [ERR.NA], [null]]));
+  t.deepEqual(call('SORT', data, 1, -1), mx([[ERR.NA], [ERR.NAME], [ERR.DIV0], [true], ['b'], [1], [null]]));
+  // SORT(A1:B25) sorts rows by the first column: #DIV/0!'s row (B16 "nht") before #NAME?'s (B10 "ghdf").
+  const two = range([[ERR.NAME, 'ghdf'], [ERR.DIV0, 'nht'], [2, 'x']]);
+  t.deepEqual(call('SORT', two), mx([[2, 'x'], [ERR.DIV0, 'nht'], [ERR.NAME, 'ghdf']]));
+  t.deepEqual(call('SORTBY', m([['a'], ['b'], ['c']]), mx([[ERR.NA], [ERR.NULL], [ERR.VALUE]])), m([['b'], ['c'], ['a']]));
 });
 
 test('UNIQUE is case-insensitive; exactly_once', (t) => {

@@ -239,7 +239,9 @@ test('REGEXTEST, REGEXEXTRACT, REGEXREPLACE', (t) => {
   t.is(call('REGEXTEST', 'ALPHA', '^[a-z]+$', 1), true);
   t.is(call('REGEXTEST', 'a', '('), ERR.VALUE);
   t.is(call('REGEXEXTRACT', 'DylanWilliams', '[A-Z][a-z]+'), 'Dylan'); // doc example
-  t.deepEqual(call('REGEXEXTRACT', 'DylanWilliams', '[A-Z][a-z]+', 1), new Matrix(2, 1, ['Dylan', 'Williams']));
+  // corpus REGEX.xlsx: REGEXEXTRACT("LonelyPlanet","[A-Z][a-z]+",1) fills the row A4:B4
+  t.deepEqual(call('REGEXEXTRACT', 'DylanWilliams', '[A-Z][a-z]+', 1), new Matrix(1, 2, ['Dylan', 'Williams']));
+  t.deepEqual(call('REGEXEXTRACT', 'LonelyPlanet', '[A-Z][a-z]+', 1), new Matrix(1, 2, ['Lonely', 'Planet']));
   t.deepEqual(call('REGEXEXTRACT', 'DylanWilliams', '([A-Z][a-z]+)([A-Z][a-z]+)', 2), new Matrix(1, 2, ['Dylan', 'Williams']));
   t.is(call('REGEXEXTRACT', 'abc', '\\d'), ERR.NA);
   t.is(call('REGEXREPLACE', 'Sonia Rees', '([A-Z][a-z]+) ([A-Z][a-z]+)', '$2, $1'), 'Rees, Sonia'); // doc example

@@ -25,6 +25,8 @@ export interface FixtureSheet {
   cells: Record<string, FixtureValue | FixtureCell>;
   /** Raw XML for `<dimension ref>` (to test absurd declared dimensions). */
   dimension?: string;
+  /** Tables (ListObjects) on this sheet: the header row holds the column names. */
+  tables?: { name: string; ref: string; columns: string[]; totalsRow?: boolean }[];
 }
 
 export interface FixtureWorkbook {
@@ -121,8 +123,28 @@ export function writeXlsx(wb: FixtureWorkbook): Uint8Array {
   files['xl/workbook.xml'] = strToU8(
     `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><workbookPr${wb.date1904 ? ' date1904="1"' : ''}/><sheets>${sheets}</sheets>${names ? `<definedNames>${names}</definedNames>` : ''}${calc}</workbook>`,
   );
+  let tableNo = 0;
+  const tableOverrides: string[] = [];
   wb.sheets.forEach((s, i) => {
     files[`xl/worksheets/sheet${i + 1}.xml`] = strToU8(sheetXml(s));
+    if (!s.tables?.length) return;
+    const rels: string[] = [];
+    s.tables.forEach((t, j) => {
+      tableNo++;
+      rels.push(`<Relationship Id="rIdT${j + 1}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/table" Target="../tables/table${tableNo}.xml"/>`);
+      const cols = t.columns.map((c, k) => `<tableColumn id="${k + 1}" name="${esc(c)}"/>`).join('');
+      files[`xl/tables/table${tableNo}.xml`] = strToU8(
+        `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<table xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" id="${tableNo}" name="${esc(t.name)}" displayName="${esc(t.name)}" ref="${t.ref}"${t.totalsRow ? ' totalsRowCount="1"' : ''}><tableColumns count="${t.columns.length}">${cols}</tableColumns></table>`,
+      );
+      tableOverrides.push(`<Override PartName="/xl/tables/table${tableNo}.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.table+xml"/>`);
+    });
+    files[`xl/worksheets/_rels/sheet${i + 1}.xml.rels`] = strToU8(
+      `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">${rels.join('')}</Relationships>`,
+    );
   });
+  if (tableOverrides.length) {
+    const ct = new TextDecoder().decode(files['[Content_Types].xml']);
+    files['[Content_Types].xml'] = strToU8(ct.replace('</Types>', `${tableOverrides.join('')}</Types>`));
+  }
   return zipSync(files);
 }

@@ -11,7 +11,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::ast::{BinaryOp, CellAddr, Coord as AstCoord, ErrorKind, Expr, RefTarget, SheetPrefix, Span, UnaryOp};
+use crate::ast::{BinaryOp, CellAddr, Coord as AstCoord, ErrorKind, Expr, RefTarget, SheetPrefix, Span, TableItem, TableRef, UnaryOp};
 use crate::parse::FormulaParser;
 use crate::read::Workbook;
 
@@ -247,7 +247,7 @@ impl<'w> Binder<'w> {
             },
             Expr::RefError { .. } => Bound::Error(ErrorKind::Ref),
             Expr::Name { sheet, name } => self.name(sheet, name, scope)?,
-            Expr::Table(_) => return Err(Unsupported::new("structured table reference")),
+            Expr::Table(t) => self.table(t, scope)?,
             Expr::Call { name, args, span } => self.call(name, args, *span, scope)?,
             Expr::Invoke { callee, args } => {
                 let callee = Box::new(self.expr(callee, scope)?);
@@ -265,6 +265,58 @@ impl<'w> Binder<'w> {
     /// `A1#`: the range the anchor's array formula fills (resolved at run time).
     fn spill(&mut self, inner: &Expr, scope: &mut Scope) -> Result<Bound, Unsupported> {
         Ok(Bound::Spill(Box::new(self.expr(inner, scope)?)))
+    }
+
+    /// A structured reference: the table's rows for the item specifiers, its columns by name.
+    fn table(&self, t: &TableRef, scope: &Scope) -> Result<Bound, Unsupported> {
+        let wb = self.workbook;
+        let table = match &t.table {
+            Some(name) => wb.tables.iter().find(|x| x.name.eq_ignore_ascii_case(name)),
+            None => wb.tables.iter().find(|x| {
+                x.sheet == scope.sheet && (x.r0..=x.r1).contains(&scope.row) && (x.c0..=x.c1).contains(&scope.col)
+            }),
+        };
+        let Some(tb) = table else {
+            return Ok(Bound::Error(if t.table.is_some() { ErrorKind::Name } else { ErrorKind::Ref }));
+        };
+        let data0 = tb.r0 + tb.header_rows;
+        let data1 = tb.r1.saturating_sub(tb.totals_rows);
+        let (c0, c1) = match &t.columns {
+            None => (tb.c0, tb.c1),
+            Some((a, b)) => {
+                let find = |n: &str| tb.columns.iter().position(|c| c.eq_ignore_ascii_case(n)).map(|i| tb.c0 + i as u32);
+                match (find(a), find(b)) {
+                    (Some(x), Some(y)) => (x.min(y), x.max(y)),
+                    _ => return Ok(Bound::Error(ErrorKind::Ref)),
+                }
+            }
+        };
+        let col = |c: u32| Coord::Abs(c);
+        if t.items.contains(&TableItem::ThisRow) {
+            // `[@Col]`: the formula's own row (relative, so the shape is shared down the table).
+            return Ok(if c0 == c1 {
+                Bound::Cell { sheet: tb.sheet, row: Coord::Rel(0), col: col(c0) }
+            } else {
+                Bound::Area(Area { sheet: tb.sheet, r0: Coord::Rel(0), c0: col(c0), r1: Coord::Rel(0), c1: col(c1) })
+            });
+        }
+        let has = |i: TableItem| t.items.contains(&i);
+        let (r0, r1) = if t.items.is_empty() || (has(TableItem::Data) && !has(TableItem::Headers) && !has(TableItem::Totals)) {
+            (data0, data1)
+        } else if has(TableItem::All) {
+            (tb.r0, tb.r1)
+        } else {
+            let top = if has(TableItem::Headers) { tb.r0 } else if has(TableItem::Data) { data0 } else { tb.r1 };
+            let bottom = if has(TableItem::Totals) { tb.r1 } else if has(TableItem::Data) { data1 } else { tb.r0 };
+            if (has(TableItem::Headers) && tb.header_rows == 0) || (has(TableItem::Totals) && tb.totals_rows == 0) {
+                return Ok(Bound::Error(ErrorKind::Ref));
+            }
+            (top, bottom)
+        };
+        if r1 < r0 {
+            return Ok(Bound::Error(ErrorKind::Ref));
+        }
+        Ok(Bound::Area(Area { sheet: tb.sheet, r0: Coord::Abs(r0), c0: col(c0), r1: Coord::Abs(r1), c1: col(c1) }))
     }
 
     fn name(&mut self, sheet: &Option<SheetPrefix>, name: &str, scope: &mut Scope) -> Result<Bound, Unsupported> {

@@ -80,6 +80,8 @@ pub struct BuildReport {
     pub unsupported_functions: BTreeMap<String, u64>,
     pub backfilled: Vec<BackfillReport>,
     pub defined_names: Vec<String>,
+    /// Tables as `Name (Sheet!A1:C10)`.
+    pub tables: Vec<String>,
     pub clusters: Vec<Vec<String>>,
     pub iterative: bool,
     pub modules: usize,
@@ -178,7 +180,16 @@ pub fn compile(path: &Path, opts: &CompileOptions, progress: ProgressFn<'_>, can
                 r.clone()
             } else {
                 let text = &p.formulas[f.text as usize];
-                let key = (p.sheet, shape_key(text, f.origin_row, f.origin_col));
+                let mut key = (p.sheet, shape_key(text, f.origin_row, f.origin_col));
+                // An unqualified structured reference (`[@Col]`) binds to the table around
+                // the formula: formulas in different tables must not share a shape.
+                if text.contains('[') {
+                    if let Some(t) = workbook.tables.iter().position(|t| {
+                        t.sheet == p.sheet && (t.r0..=t.r1).contains(&f.origin_row) && (t.c0..=t.c1).contains(&f.origin_col)
+                    }) {
+                        key.1.push_str(&format!("\u{1}table{t}"));
+                    }
+                }
                 let r = if let Some(r) = shape_ids.get(&key) {
                     r.clone()
                 } else {
@@ -377,6 +388,11 @@ pub fn compile(path: &Path, opts: &CompileOptions, progress: ProgressFn<'_>, can
     }
     let names = defined_names(&workbook, &mut binder);
     report.defined_names = workbook.names.iter().map(|n| n.name.clone()).collect();
+    report.tables = workbook
+        .tables
+        .iter()
+        .map(|t| format!("{} ({}!{}:{})", t.name, workbook.sheets[t.sheet as usize].name, cell_name(t.r0, t.c0), cell_name(t.r1, t.c1)))
+        .collect();
     report.shapes = shapes.len();
     report.iterative = workbook.calc.iterate;
 

@@ -118,10 +118,27 @@ impl Default for CalcSettings {
     }
 }
 
+/// An Excel table (ListObject), for structured references.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Table {
+    pub name: String,
+    pub sheet: u32,
+    /// The whole table, header and totals rows included (zero-based, inclusive).
+    pub r0: u32,
+    pub c0: u32,
+    pub r1: u32,
+    pub c1: u32,
+    pub header_rows: u32,
+    pub totals_rows: u32,
+    /// Column names, left to right.
+    pub columns: Vec<String>,
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct Workbook {
     pub sheets: Vec<Sheet>,
     pub names: Vec<DefinedName>,
+    pub tables: Vec<Table>,
     pub calc: CalcSettings,
     pub date1904: bool,
 }
@@ -309,6 +326,91 @@ fn read_workbook_part<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, limit: u64) 
     Ok(part)
 }
 
+/// Reads the tables of one sheet: the sheet part's relationships name its table parts.
+fn read_tables<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, sheet_part: &str, sheet: u32, limit: u64) -> Result<Vec<Table>> {
+    let (dir, file) = sheet_part.rsplit_once('/').unwrap_or(("", sheet_part));
+    let rels_path = format!("{dir}/_rels/{file}.rels");
+    let Some(rels) = read_part(zip, &rels_path, limit)? else { return Ok(Vec::new()) };
+    let mut targets = Vec::new();
+    let mut reader = quick_xml::Reader::from_reader(rels.as_slice());
+    let mut buf = Vec::new();
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::Start(e)) | Ok(Event::Empty(e)) if e.local_name().into_inner() == "Relationship" => {
+                if attr(&e, "Type").is_some_and(|t| t.ends_with("/table")) {
+                    if let Some(t) = attr(&e, "Target") {
+                        targets.push(resolve_relative(dir, &t));
+                    }
+                }
+            }
+            Ok(Event::Eof) | Err(_) => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+    let mut out = Vec::new();
+    for target in targets {
+        let Some(xml) = read_part(zip, &target, limit)? else { continue };
+        let mut reader = quick_xml::Reader::from_reader(xml.as_slice());
+        let mut table: Option<Table> = None;
+        loop {
+            match reader.read_event_into(&mut buf) {
+                Ok(Event::Start(e)) | Ok(Event::Empty(e)) => match e.local_name().into_inner() {
+                    "table" => {
+                        let name = attr(&e, "displayName").or_else(|| attr(&e, "name")).unwrap_or_default();
+                        let area = attr(&e, "ref").and_then(|r| {
+                            let (a, b) = r.split_once(':').unwrap_or((&r, &r));
+                            Some((parse_a1(a)?, parse_a1(b)?))
+                        });
+                        if let Some(((r0, c0), (r1, c1))) = area {
+                            table = Some(Table {
+                                name,
+                                sheet,
+                                r0,
+                                c0,
+                                r1,
+                                c1,
+                                header_rows: attr(&e, "headerRowCount").and_then(|v| v.parse().ok()).unwrap_or(1),
+                                totals_rows: attr(&e, "totalsRowCount").and_then(|v| v.parse().ok()).unwrap_or(0),
+                                columns: Vec::new(),
+                            });
+                        }
+                    }
+                    "tableColumn" => {
+                        if let Some(t) = table.as_mut() {
+                            t.columns.push(attr(&e, "name").unwrap_or_default());
+                        }
+                    }
+                    _ => {}
+                },
+                Ok(Event::Eof) | Err(_) => break,
+                _ => {}
+            }
+            buf.clear();
+        }
+        out.extend(table);
+    }
+    Ok(out)
+}
+
+/// Resolves a relationship target relative to the directory of the part that names it.
+fn resolve_relative(dir: &str, target: &str) -> String {
+    if let Some(abs) = target.strip_prefix('/') {
+        return abs.to_string();
+    }
+    let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
+    for seg in target.split('/') {
+        match seg {
+            ".." => {
+                parts.pop();
+            }
+            "." | "" => {}
+            s => parts.push(s),
+        }
+    }
+    parts.join("/")
+}
+
 /// Collects `(anchor row, anchor col) → (last row, last col)` of array formulas in one
 /// sheet part. Calamine reports array formulas as ordinary ones and drops their range.
 fn array_formula_ranges(xml: &[u8]) -> HashMap<(u32, u32), (u32, u32)> {
@@ -430,6 +532,10 @@ pub fn read_workbook(path: &Path, limits: &Limits, cancelled: &dyn Fn() -> bool)
     }
     let part = read_workbook_part(&mut zip, limits.max_uncompressed_bytes)?;
 
+    let mut tables = Vec::new();
+    for (index, (_, target)) in part.sheets.iter().enumerate() {
+        tables.extend(read_tables(&mut zip, target, index as u32, limits.max_uncompressed_bytes)?);
+    }
     let mut arrays: Vec<HashMap<(u32, u32), (u32, u32)>> = Vec::with_capacity(part.sheets.len());
     for (_, target) in &part.sheets {
         let xml = read_part(&mut zip, target, limits.max_uncompressed_bytes)?.unwrap_or_default();
@@ -448,6 +554,7 @@ pub fn read_workbook(path: &Path, limits: &Limits, cancelled: &dyn Fn() -> bool)
         let sheet = read_sheet(&mut xlsx, name, &arrays[index], limits, &mut cell_total, cancelled)?;
         wb.sheets.push(sheet);
     }
+    wb.tables = tables;
     wb.names = part
         .names
         .into_iter()

@@ -208,16 +208,36 @@ export function parseComplex(v: Scalar): Complex | ExcelError {
   return ERR.NUM;
 }
 
+/**
+ * One part of a complex number as text: 15 significant digits, in fixed notation when
+ * those digits fit within 18 decimal places, else like a cell's General text ("1E-20").
+ * Excel's complex functions write 1E-16 as "0.0000000000000001" and 1E-18 as
+ * "0.000000000000000001" but 1E-20 as "1E-20" and 1.2E-45 as "1.2E-45" (corpus COMPLEXs
+ * Sheet1!D16:D19, D13), while IMSQRT(-1) is "6.12323399573677E-17+i" (Excel's
+ * documentation examples): the choice depends on the decimals the digits need, not on
+ * the magnitude alone.
+ */
+export function complexPartText(x: number): string {
+  const r = Number(x.toPrecision(15));
+  const abs = Math.abs(r);
+  if (abs === 0 || abs >= 1) return numberToText(r);
+  const [mant, exp] = r.toExponential(14).split('e') as [string, string];
+  const digits = mant.replace('-', '').replace('.', '').replace(/0+$/, '');
+  const decimals = -Number(exp) + digits.length - 1;
+  if (decimals > 18) return numberToText(r);
+  return (r < 0 ? '-' : '') + abs.toFixed(decimals);
+}
+
 /** Formats like Excel: "3+4i", "-i", "2.5j", "0"; up to 15 significant digits. */
 export function formatComplex(re: number, im: number, unit: 'i' | 'j' | null): Scalar {
   if (!Number.isFinite(re) || !Number.isFinite(im)) return ERR.NUM;
   const u = unit ?? 'i';
   const r = Number(re.toPrecision(15));
   const i = Number(im.toPrecision(15));
-  if (i === 0) return numberToText(r);
-  const imText = i === 1 ? '' : i === -1 ? '-' : numberToText(i);
+  if (i === 0) return complexPartText(r);
+  const imText = i === 1 ? '' : i === -1 ? '-' : complexPartText(i);
   if (r === 0) return imText + u;
-  return numberToText(r) + (i > 0 ? '+' : '') + imText + u;
+  return complexPartText(r) + (i > 0 ? '+' : '') + imText + u;
 }
 
 type C = [number, number];
@@ -350,13 +370,16 @@ defineFn('IMSUB', ['scalar', 'scalar'], 2, 2, (_ctx, x: Scalar, y: Scalar) => {
   return formatComplex(a.re - b.re, a.im - b.im, u);
 });
 
-/** IMSUM/IMPRODUCT over arguments that may be ranges or arrays (blank cells skipped). */
+/**
+ * IMSUM/IMPRODUCT over arguments that may be ranges or arrays. A blank cell is the
+ * complex number 0, as for every IM function: IMPRODUCT(A8,B8) of two blank cells and
+ * IMPRODUCT(7,B10) with B10 blank are both "0" (corpus COMPLEXs Sheet2!C8, C10).
+ */
 function foldComplex(args: Value[], init: C, op: (acc: C, z: C) => C): Scalar {
   let acc = init;
   let unit: 'i' | 'j' | null = null;
   let err: ExcelError | null = null;
-  forEachValue(args, (v, direct) => {
-    if (v === null && !direct) return true;
+  forEachValue(args, (v) => {
     const z = parseComplex(v);
     if (z instanceof ExcelError) {
       err = z;

@@ -497,8 +497,9 @@ defineFn('REGEXEXTRACT', ['text', 'text', 'number', 'number'], 2, 4, (_ctx, s: s
   const re = compile(p, ci, md === 1);
   if (re instanceof ExcelError) return re;
   if (md === 1) {
+    // All matches spill across a row (corpus REGEX.xlsx: the array range is A4:B4).
     const all = [...s.matchAll(re)].map((x) => x[0]);
-    return all.length ? new Matrix(all.length, 1, all) : ERR.NA;
+    return all.length ? new Matrix(1, all.length, all) : ERR.NA;
   }
   const m = re.exec(s);
   if (!m) return ERR.NA;

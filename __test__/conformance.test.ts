@@ -268,6 +268,11 @@ test('rich-value errors (#CALC!, #SPILL!) are decoded through the value metadata
   t.deepEqual(m.get('S!F1')?.expected, { error: '#VALUE!' });
   t.false(m.has('S!G1'));
   t.deepEqual(valueMetadataErrors(unzipSync(bytes)), ['#CALC!', '#SPILL!', undefined, undefined]);
+  // The stripped copy loses the value metadata with the value; the constant keeps both.
+  const stripped = strFromU8(unzipSync(stripWorkbook(bytes).bytes)['xl/worksheets/sheet1.xml']!);
+  t.true(stripped.includes('<c r="A1" cm="1"><f t="array" ref="A1">_xlfn.SEQUENCE(0)</f></c>'));
+  t.true(stripped.includes('<c r="G1" t="e" vm="1"><v>#VALUE!</v></c>'));
+  t.false(/<c r="[A-F]1"[^>]*vm=/.test(stripped));
   // Without the metadata parts the stored fallback is all there is.
   t.deepEqual(byKey(extractExpected(buildXlsx([{ name: 'S', part: 'worksheets/sheet1.xml', data }], SST)).cells).get('S!A1')?.expected, { error: '#VALUE!' });
 });

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { ERR } from '../../ts/runtime/index.js';
-import { call, col } from '../helpers/runtime.js';
+import { call, col, range } from '../helpers/runtime.js';
 
 /** Relative tolerance 1e-9 (absolute near 0). */
 function near(t: { true: (v: boolean, m?: string) => void }, got: unknown, want: number): void {
@@ -32,6 +32,24 @@ test('base conversions (Excel doc examples and corpus NUMBER_SYSTEMS.xlsx)', (t)
   t.is(call('BIN2DEC', '102'), ERR.NUM);
   t.is(call('HEX2DEC', 'FFFFFFFFFFF'), ERR.NUM); // 11 digits
   t.is(call('BIN2HEX', 1100011011, true), ERR.VALUE); // corpus Binary!D20
+});
+
+test('DEC2BIN/OCT/HEX places: blank is 0, checked before the number (corpus)', (t) => {
+  // NUMBER_SYSTEMS.xlsx Decimal!D10, F10, D21, F21, D24: places a blank cell → #NUM!
+  t.is(call('DEC2BIN', 2.7, null), ERR.NUM);
+  t.is(call('DEC2OCT', 2.7, null), ERR.NUM);
+  t.is(call('DEC2BIN', 12, null), ERR.NUM);
+  t.is(call('DEC2OCT', '12', null), ERR.NUM);
+  t.is(call('DEC2BIN', 2.7), '10'); // omitted places: no padding (Decimal!C10)
+  t.is(call('DEC2BIN', 123, 11), ERR.NUM); // Decimal!D20
+  // BASES.xlsx places!G38:I38, G39, G49: invalid places wins over a non-numeric number
+  t.is(call('DEC2BIN', 'E', 0), ERR.NUM);
+  t.is(call('DEC2OCT', 'E', 0), ERR.NUM);
+  t.is(call('DEC2HEX', 'E', 0), ERR.NUM);
+  t.is(call('DEC2BIN', 'E', 1), ERR.VALUE);
+  t.is(call('DEC2HEX', 'E', 11), ERR.NUM);
+  t.is(call('DEC2BIN', -25, 11), ERR.NUM); // places!G37: checked even for negatives
+  t.is(call('DEC2BIN', -25, 10), '1111100111'); // places!G36
 });
 
 test('bitwise functions (Excel doc examples)', (t) => {
@@ -75,6 +93,15 @@ test('CONVERT (doc examples and corpus CONVERT.xlsx)', (t) => {
   near(t, call('CONVERT', 0.05, 'Mang2', 'm2'), 5e-10);
   t.is(call('CONVERT', 0.05, 'Msg', 'g'), ERR.NA); // slug takes no prefix
   t.is(call('CONVERT', 1, 'Myr', 'sec'), ERR.NA);
+  // Excel's own table of prefixable units (CONVERT.xlsx): ly, mph and uk_pt take a
+  // prefix, ly2 and ly3 do not.
+  near(t, call('CONVERT', 1, 'Mly', 'm'), 9.460730472580799e21); // distance!J10
+  near(t, call('CONVERT', 0.004, 'Mmph', 'm/s'), 1788.16); // Speed!J8
+  near(t, call('CONVERT', 0.0002, 'Muk_pt', 'm3'), 0.11365225000000002); // Volume!J9
+  t.is(call('CONVERT', 0.05, 'Mly2', 'm2'), ERR.NA); // Area!I12
+  t.is(call('CONVERT', 0.05, 'Mly^2', 'm2'), ERR.NA); // Area!I13
+  t.is(call('CONVERT', 0.0002, 'Mly3', 'm3'), ERR.NA); // Volume!J25
+  t.is(call('CONVERT', 0.0002, 'Mus_pt', 'm3'), ERR.NA); // Volume!J8
 });
 
 test('complex numbers format and parse like Excel (corpus COMPLEXs.xlsx)', (t) => {
@@ -112,6 +139,28 @@ test('complex numbers format and parse like Excel (corpus COMPLEXs.xlsx)', (t) =
   t.is(call('IMLN', '0'), ERR.NUM);
 });
 
+test('complex parts: fixed notation while the digits fit in 18 decimals', (t) => {
+  // corpus COMPLEXs.xlsx Sheet1!D16:D19, I16:I19
+  t.is(call('COMPLEX', 1e-16, 0), '0.0000000000000001');
+  t.is(call('COMPLEX', 1e-17, 0), '0.00000000000000001');
+  t.is(call('COMPLEX', 1e-18, 0), '0.000000000000000001');
+  t.is(call('COMPLEX', 1e-20, 0), '1E-20');
+  t.is(call('IMCONJUGATE', '0.0000000000000001'), '0.0000000000000001');
+  t.is(call('COMPLEX', 0, -1e-16), '-0.0000000000000001i');
+  t.is(call('COMPLEX', 1.2e-45, 3), '1.2E-45+3i'); // Sheet1!D13 (conjugate)
+  // Excel's documented IMSQRT("-1"): many digits, so scientific even at 6E-17
+  t.is(call('IMSQRT', '-1'), '6.12323399573677E-17+i');
+  t.is(call('COMPLEX', 0.00012, 1.23456789), '0.00012+1.23456789i'); // corpus
+});
+
+test('IMPRODUCT/IMSUM: a blank cell is 0 (corpus COMPLEXs Sheet2!C8, C10)', (t) => {
+  t.is(call('IMPRODUCT', col([null]), col([null])), '0');
+  t.is(call('IMPRODUCT', 7, col([null])), '0');
+  t.is(call('IMSUM', 7, col([null])), '7'); // Sheet2!F10
+  t.is(call('IMPRODUCT', range([['2', null, '3']])), '0');
+  t.is(call('IMPRODUCT', range([['2', '3i']])), '6i');
+});
+
 test('Bessel functions reproduce Excel (corpus BESSEL.xlsx stored values)', (t) => {
   near(t, call('BESSELJ', 0, 0), 1.00000000283141); // Excel's own J0 approximation at 0
   near(t, call('BESSELJ', 1.9, 2), 0.329925727692387); // Excel doc: 0.329925728
@@ -124,4 +173,24 @@ test('Bessel functions reproduce Excel (corpus BESSEL.xlsx stored values)', (t) 
   t.is(call('BESSELY', -1, 1), ERR.NUM);
   t.is(call('BESSELI', true, 1), ERR.VALUE);
   t.is(call('BESSELJ', 'x', 1), ERR.VALUE);
+});
+
+test("BESSELJ above 8 uses Excel's asymptotic tables (corpus BESSEL.xlsx)", (t) => {
+  // BESSELJ!B14:F15 and the odd mirror rows 19, 20: Excel's J1 table repeats a
+  // coefficient, so BESSELJ(10,1) is 0.04347224965 (exact 0.04347274617).
+  near(t, call('BESSELJ', 10, 0), -0.24593576444129961);
+  near(t, call('BESSELJ', 10, 1), 0.043472249652254151);
+  near(t, call('BESSELJ', 10, 7), 0.2167104380031489);
+  near(t, call('BESSELJ', 10, 10), 0.20748610663402065);
+  near(t, call('BESSELJ', 32, 0), 0.13807900971253675);
+  near(t, call('BESSELJ', 32, 1), -0.0265890283162847);
+  near(t, call('BESSELJ', 32, 7), -0.076210348791101445);
+  near(t, call('BESSELJ', 32, 10), -0.028941015632886966);
+  near(t, call('BESSELJ', -10, 1), -0.043472249652254151);
+  near(t, call('BESSELJ', -32, 10), -0.028941015632886966);
+  // BESSELY!B14:C15: the Y tables keep the book's coefficients
+  near(t, call('BESSELY', 10, 0), 0.055671167430951227);
+  near(t, call('BESSELY', 10, 1), 0.24901542405799407);
+  near(t, call('BESSELY', 32, 0), -0.028742484734471791);
+  near(t, call('BESSELY', 32, 1), -0.13854483144881607);
 });

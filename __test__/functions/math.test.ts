@@ -219,6 +219,7 @@ test('MROUND / MOD / QUOTIENT', (t) => {
   t.is(call('MROUND', true, 2), ERR.VALUE); // corpus: MROUND_TRUNC_INT.xlsx MROUND!C51
   t.is(call('MROUND', null, 2), ERR.NA); // corpus: MROUND!C34 =MROUND(,B34)
   t.is(call('MROUND', col([7]), 2), 8); // a referenced number is fine
+  t.is(call('MROUND', ' 2024-01-10 ', 7), ERR.VALUE); // corpus: MROUND!C32
   t.is(call('MOD', 3, 2), 1); // docs
   t.is(call('MOD', -3, 2), 1); // docs
   t.is(call('MOD', 3, -2), -1); // docs
@@ -280,6 +281,10 @@ test('GCD / LCM', (t) => {
   t.is(call('GCD', null, 5), ERR.NA);
   t.is(call('GCD', true, 4), ERR.VALUE);
   t.is(call('LCM', 2 ** 52, 3), ERR.NUM);
+  // corpus LCM_GCD.xlsx D32/E32 and GCD_LCM.xlsx D32/E32: text " 2024-01-10 " (padded
+  // with spaces) is not a number → #VALUE!
+  t.is(call('LCM', ' 2024-01-10 ', 7, null), ERR.VALUE);
+  t.is(call('GCD', ' 2024-01-10 ', 7), ERR.VALUE);
 });
 
 // ------------------------------------------------------------ products and sums

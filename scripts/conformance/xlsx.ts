@@ -550,9 +550,12 @@ export function extractExpected(input: Uint8Array | Files): Extracted {
   return { sheets, cells, noValue };
 }
 
-/** Removes a cell's stored value: `<v>`, `<is>` and the `t` attribute go, `<f>` stays. */
+/**
+ * Removes a cell's stored value: `<v>`, `<is>`, the `t` attribute and the value metadata
+ * (`vm`, which describes the stored value) go; `<f>` stays.
+ */
 function stripCell(xml: string, c: RawCell): string {
-  const attrs = c.attrText.replace(/\s+t\s*=\s*(?:"[^"]*"|'[^']*')/, '');
+  const attrs = c.attrText.replace(/\s+(?:t|vm)\s*=\s*(?:"[^"]*"|'[^']*')/g, '');
   let inner = c.inner ?? '';
   inner = inner
     .replace(/<(?:[A-Za-z_][\w.-]*:)?v(?=[\s/>])[^>]*?(?:\/>|>[\s\S]*?<\/(?:[A-Za-z_][\w.-]*:)?v\s*>)/g, '')

@@ -174,8 +174,13 @@ impl<'w> Binder<'w> {
                 (Some(x), Some(y)) => Ok((x.min(y)..=x.max(y)).collect()),
                 _ => Err(ErrorKind::Ref),
             },
-            Some(SheetPrefix::External { .. }) => {
-                return Err(Unsupported::new("reference to another workbook (external link)"));
+            Some(SheetPrefix::External { book, sheet }) => {
+                // Cached values of the linked workbook are read as sheets named `[n]Sheet`.
+                let name = format!("[{}]{}", book.trim_matches(|c| c == '[' || c == ']'), sheet.as_deref().unwrap_or(""));
+                match self.workbook.sheet_index(&name) {
+                    Some(i) => Ok(vec![i]),
+                    None => return Err(Unsupported::new("reference to another workbook with no cached values")),
+                }
             }
             Some(SheetPrefix::RefError) => Err(ErrorKind::Ref),
         })

@@ -201,6 +201,8 @@ struct WorkbookPart {
     names: Vec<(String, Option<u32>, String, bool)>,
     calc: CalcSettings,
     date1904: bool,
+    /// Parts of the external links, in `[n]` order.
+    external_links: Vec<String>,
 }
 
 fn read_part<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, name: &str, limit: u64) -> Result<Option<Vec<u8>>> {
@@ -258,7 +260,13 @@ fn read_workbook_part<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, limit: u64) 
     }
 
     let wb = read_part(zip, "xl/workbook.xml", limit)?.ok_or_else(|| corrupt("the workbook has no xl/workbook.xml part"))?;
-    let mut part = WorkbookPart { sheets: Vec::new(), names: Vec::new(), calc: CalcSettings::default(), date1904: false };
+    let mut part = WorkbookPart {
+        sheets: Vec::new(),
+        names: Vec::new(),
+        calc: CalcSettings::default(),
+        date1904: false,
+        external_links: Vec::new(),
+    };
     let mut reader = quick_xml::Reader::from_reader(wb.as_slice());
     let mut all_sheets = 0u32;
     let mut local_to_index: HashMap<u32, u32> = HashMap::new();
@@ -275,6 +283,11 @@ fn read_workbook_part<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, limit: u64) 
                         part.sheets.push((name, target.clone()));
                     }
                     all_sheets += 1;
+                }
+                "externalReference" => {
+                    if let Some((target, _)) = attr(&e, "id").and_then(|rid| targets.get(&rid)) {
+                        part.external_links.push(target.clone());
+                    }
                 }
                 "workbookPr" => {
                     part.date1904 = attr(&e, "date1904").is_some_and(|v| v == "1" || v == "true");
@@ -391,6 +404,77 @@ fn read_tables<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, sheet_part: &str, s
         out.extend(table);
     }
     Ok(out)
+}
+
+/// The cached sheets of one external link (`xl/externalLinks/externalLinkN.xml`).
+fn read_external_link(xml: &[u8], index: usize) -> Vec<Sheet> {
+    let mut reader = quick_xml::Reader::from_reader(xml);
+    let mut buf = Vec::new();
+    let mut names: Vec<String> = Vec::new();
+    let mut sheets: Vec<Sheet> = Vec::new();
+    let mut current: Option<usize> = None;
+    let mut cell: Option<(u32, u32, Option<String>)> = None;
+    let mut text = String::new();
+    let mut in_v = false;
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::Start(e)) | Ok(Event::Empty(e)) => match e.local_name().into_inner() {
+                "sheetName" => names.push(attr(&e, "val").unwrap_or_default()),
+                "sheetData" => {
+                    let id: usize = attr(&e, "sheetId").and_then(|v| v.parse().ok()).unwrap_or(usize::MAX);
+                    current = names.get(id).map(|n| {
+                        sheets.push(Sheet { name: format!("[{index}]{n}"), ..Sheet::default() });
+                        sheets.len() - 1
+                    });
+                }
+                "cell" => {
+                    cell = attr(&e, "r").and_then(|r| parse_a1(&r)).map(|(r, c)| (r, c, attr(&e, "t")));
+                    text.clear();
+                }
+                "v" => {
+                    in_v = true;
+                    text.clear();
+                }
+                _ => {}
+            },
+            Ok(Event::Text(t)) if in_v => text.push_str(&t.xml10_content()),
+            Ok(Event::GeneralRef(r)) if in_v => {
+                let ent: String = r.as_ref().to_string();
+                text.push_str(match ent.as_str() {
+                    "amp" => "&",
+                    "lt" => "<",
+                    "gt" => ">",
+                    "quot" => "\"",
+                    "apos" => "'",
+                    _ => "",
+                });
+            }
+            Ok(Event::End(e)) => match e.local_name().into_inner() {
+                "v" => in_v = false,
+                "cell" => {
+                    if let (Some(s), Some((r, c, t))) = (current, cell.take()) {
+                        let value = match t.as_deref() {
+                            Some("str") | Some("s") | Some("inlineStr") => Value::Text(text.clone()),
+                            Some("b") => Value::Bool(text == "1"),
+                            Some("e") => ErrorKind::parse(&text).map_or(Value::Empty, Value::Error),
+                            _ => text.trim().parse::<f64>().map_or(Value::Empty, Value::Number),
+                        };
+                        if value != Value::Empty {
+                            sheets[s].cells.push(Cell { row: r, col: c, kind: CellKind::Constant, value });
+                        }
+                    }
+                }
+                _ => {}
+            },
+            Ok(Event::Eof) | Err(_) => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+    for s in &mut sheets {
+        s.cells.sort_by_key(|c| (c.row, c.col));
+    }
+    sheets
 }
 
 /// Resolves a relationship target relative to the directory of the part that names it.
@@ -555,6 +639,15 @@ pub fn read_workbook(path: &Path, limits: &Limits, cancelled: &dyn Fn() -> bool)
         wb.sheets.push(sheet);
     }
     wb.tables = tables;
+    // External workbooks' cached values become read-only sheets named `[n]Sheet`, so
+    // `[1]Sheet1!A1` binds like any reference (and can be overridden as an input).
+    let file = File::open(path).map_err(|e| SheetcError::io(&format!("cannot open {}", path.display()), e))?;
+    let mut zip = zip::ZipArchive::new(BufReader::new(file)).map_err(|e| corrupt(format!("cannot reopen the workbook: {e}")))?;
+    for (i, target) in part.external_links.iter().enumerate() {
+        if let Some(xml) = read_part(&mut zip, target, limits.max_uncompressed_bytes)? {
+            wb.sheets.extend(read_external_link(&xml, i + 1));
+        }
+    }
     wb.names = part
         .names
         .into_iter()

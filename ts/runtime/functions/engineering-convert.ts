@@ -7,7 +7,11 @@
 interface Unit {
   cat: string;
   factor: number;
-  /** Accepts decimal prefixes (k, M, m, ...). */
+  /**
+   * Accepts decimal prefixes (k, M, m, ...). Which units do is Excel's own table, not
+   * "the metric ones": CONVERT.xlsx has Excel accept Mly, Mmph and Muk_pt but reject
+   * Mly2 and Mly3 (distance!J10, Speed!J8, Volume!J9, Area!I12, Volume!J25).
+   */
   prefix?: boolean;
   /** Accepts binary prefixes (ki, Mi, ...): information units. */
   binary?: boolean;
@@ -116,7 +120,7 @@ add(['tbs'], 'vol', 1.478676478125e-5);
 add(['oz'], 'vol', 2.95735295625e-5);
 add(['cup'], 'vol', 2.365882365e-4);
 add(['pt', 'us_pt'], 'vol', 4.73176473e-4);
-add(['uk_pt'], 'vol', 5.6826125e-4);
+add(['uk_pt'], 'vol', 5.6826125e-4, { prefix: true });
 add(['qt'], 'vol', 9.46352946e-4);
 add(['uk_qt'], 'vol', 1.1365225e-3);
 add(['gal'], 'vol', GAL);
@@ -127,7 +131,7 @@ add(['barrel'], 'vol', 42 * GAL);
 add(['bushel'], 'vol', 0.03523907016688);
 add(['ft3', 'ft^3'], 'vol', FT ** 3);
 add(['in3', 'in^3'], 'vol', IN ** 3);
-add(['ly3', 'ly^3'], 'vol', LY ** 3, { prefix: true, power: 3 });
+add(['ly3', 'ly^3'], 'vol', LY ** 3);
 add(['m3', 'm^3'], 'vol', 1, { prefix: true, power: 3 });
 add(['mi3', 'mi^3'], 'vol', MI ** 3);
 add(['yd3', 'yd^3'], 'vol', YD ** 3);
@@ -144,7 +148,7 @@ add(['ar'], 'area', 100, { prefix: true });
 add(['ft2', 'ft^2'], 'area', FT ** 2);
 add(['ha'], 'area', 10000);
 add(['in2', 'in^2'], 'area', IN ** 2);
-add(['ly2', 'ly^2'], 'area', LY ** 2, { prefix: true, power: 2 });
+add(['ly2', 'ly^2'], 'area', LY ** 2);
 add(['m2', 'm^2'], 'area', 1, { prefix: true, power: 2 });
 add(['Morgen'], 'area', 2500);
 add(['mi2', 'mi^2'], 'area', MI ** 2);
@@ -161,7 +165,7 @@ add(['admkn'], 'speed', 6080 * FT / 3600);
 add(['kn'], 'speed', NMI / 3600);
 add(['m/h', 'm/hr'], 'speed', 1 / 3600, { prefix: true });
 add(['m/s', 'm/sec'], 'speed', 1, { prefix: true });
-add(['mph'], 'speed', MI / 3600);
+add(['mph'], 'speed', MI / 3600, { prefix: true });
 
 const PREFIXES: Record<string, number> = {
   Y: 1e24, Z: 1e21, E: 1e18, P: 1e15, T: 1e12, G: 1e9, M: 1e6, k: 1e3, h: 1e2, da: 1e1, e: 1e1,

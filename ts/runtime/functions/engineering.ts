@@ -2,10 +2,10 @@
  * Engineering functions: base conversions (BIN/OCT/DEC/HEX), bitwise functions, DELTA,
  * GESTEP, CONVERT, complex numbers (IM*, as text "a+bi") and Bessel functions.
  */
-import { forEachValue } from '../aggregate.js';
+import { forEachInRef } from '../aggregate.js';
 import { numberToText, toNumber } from '../coerce.js';
 import { defineFn } from '../registry.js';
-import { ERR, ExcelError, type Scalar, type Value } from '../values.js';
+import { ERR, ExcelError, Lambda, Matrix, Ref, RefList, type Scalar, type Value } from '../values.js';
 import { convertUnits } from './engineering-convert.js';
 import { besselI, besselJ, besselK, besselY } from './engineering-bessel.js';
 
@@ -373,13 +373,14 @@ defineFn('IMSUB', ['scalar', 'scalar'], 2, 2, (_ctx, x: Scalar, y: Scalar) => {
 /**
  * IMSUM/IMPRODUCT over arguments that may be ranges or arrays. A blank cell is the
  * complex number 0, as for every IM function: IMPRODUCT(A8,B8) of two blank cells and
- * IMPRODUCT(7,B10) with B10 blank are both "0" (corpus COMPLEXs Sheet2!C8, C10).
+ * IMPRODUCT(7,B10) with B10 blank are both "0" (corpus COMPLEXs Sheet2!C8, C10). Cells
+ * of a reference past the sheet's used range are blank too: they count as one 0.
  */
 function foldComplex(args: Value[], init: C, op: (acc: C, z: C) => C): Scalar {
   let acc = init;
   let unit: 'i' | 'j' | null = null;
   let err: ExcelError | null = null;
-  forEachValue(args, (v) => {
+  const visit = (v: Scalar): boolean => {
     const z = parseComplex(v);
     if (z instanceof ExcelError) {
       err = z;
@@ -393,7 +394,22 @@ function foldComplex(args: Value[], init: C, op: (acc: C, z: C) => C): Scalar {
     unit = u;
     acc = op(acc, [z.re, z.im]);
     return true;
-  });
+  };
+  const visitRef = (ref: Ref): boolean => {
+    if (!forEachInRef(ref, visit)) return false;
+    const beyond = ref.r1 > ref.lastUsedRow || ref.c1 > ref.lastUsedCol;
+    return beyond ? visit(null) : true;
+  };
+  for (const a of args) {
+    if (a === undefined) continue;
+    let ok: boolean;
+    if (a instanceof Ref) ok = visitRef(a);
+    else if (a instanceof RefList) ok = a.areas.every(visitRef);
+    else if (a instanceof Matrix) ok = a.data.every(visit);
+    else if (a instanceof Lambda) ok = visit(ERR.CALC);
+    else ok = visit(a);
+    if (!ok) break;
+  }
   if (err) return err;
   return formatComplex(acc[0], acc[1], unit);
 }

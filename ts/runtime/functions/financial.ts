@@ -356,12 +356,48 @@ function hasBothSigns(flows: number[]): boolean {
   return pos && neg;
 }
 
+/** NPV as a polynomial in the discount factor x = 1/(1+r): sum of v[i] * x^i (Horner). */
+function npvInFactor(flows: number[], x: number): number {
+  let y = 0;
+  for (let i = flows.length - 1; i >= 0; i--) y = y * x + flows[i]!;
+  return y;
+}
+
+/**
+ * Excel's IRR iteration, reverse-engineered from the corpus (IRR.xlsx reproduces bit for
+ * bit, including the stored values that stop short of the exact root such as 2.45e-12
+ * for a root at 0): the secant method on the NPV polynomial in x = 1/(1+r), from
+ * x0 = 1/(1+guess) and x1 = x0 - 0.001, until |x(n+1) - x(n)| < 1e-7 ("accurate within
+ * 0.00001 percent"). Null when it does not converge (the caller then falls back).
+ */
+function irrSecant(flows: number[], guess: number): number | null {
+  let a = 1 / (1 + guess);
+  let b = a - 0.001;
+  let fa = npvInFactor(flows, a);
+  for (let i = 0; i < 100; i++) {
+    const fb = npvInFactor(flows, b);
+    if (!Number.isFinite(fb)) return null;
+    if (fb === fa) return fb === 0 && b > 0 ? 1 / b - 1 : null;
+    const c = b - (fb * (b - a)) / (fb - fa);
+    if (!Number.isFinite(c) || c <= 0) return null;
+    if (Math.abs(c - b) < 1e-7) return 1 / c - 1;
+    a = b;
+    fa = fb;
+    b = c;
+  }
+  return null;
+}
+
 defineFn('IRR', ['any', 'number'], 1, 2, (_ctx, values: Value, guess?: number) => {
   const flows = collectFlows(values);
   if (flows instanceof ExcelError) return flows;
   if (guess !== undefined && guess <= -1) return ERR.VALUE; // corpus: IRR(..., -1) is #VALUE!
   if (!hasBothSigns(flows)) return ERR.NUM;
-  const r = solveRate((x) => npvAt(flows, x), guess ?? 0.1);
+  const g = guess ?? 0.1;
+  const s = irrSecant(flows, g);
+  if (s !== null && Number.isFinite(s) && s > -1) return s;
+  // The secant can cycle (e.g. -400 followed by small inflows); Excel still finds the root.
+  const r = solveRate((x) => npvAt(flows, x), g);
   return r === null ? ERR.NUM : r;
 });
 
@@ -382,23 +418,20 @@ defineFn('MIRR', ['any', 'number', 'number'], 3, 3, (_ctx, values: Value, financ
   return num(Math.pow(ratio, 1 / (n - 1)) - 1);
 });
 
-/** Values and dates for XNPV/XIRR: same count, numbers only, dates truncated. */
-function datedFlows(values: Value, dates: Value, ctx: Ctx, blankAsZero: boolean): { v: number[]; d: number[] } | ExcelError {
+/**
+ * Values and dates for XNPV/XIRR: same count, numbers only, dates truncated. A value that
+ * is text or a boolean is #NUM! for XNPV but #VALUE! for XIRR, and a blank value is #NUM!
+ * for XNPV but 0 for XIRR (corpus XIRR.xlsx rows 7-9 and 20).
+ */
+function datedFlows(values: Value, dates: Value, ctx: Ctx, forXirr: boolean): { v: number[]; d: number[] } | ExcelError {
   const v: number[] = [];
   const d: number[] = [];
   let err: ExcelError | null = null;
   forEachValue([values], (x) => {
     if (typeof x === 'number') v.push(x);
-    else if (x === null) {
-      // A blank value is 0 for XIRR but #NUM! for XNPV (corpus).
-      if (blankAsZero) v.push(0);
-      else err = ERR.NUM;
-      return err === null;
-    } else {
-      err = x instanceof ExcelError ? x : ERR.VALUE;
-      return false;
-    }
-    return true;
+    else if (x === null && forXirr) v.push(0);
+    else err = x instanceof ExcelError ? x : forXirr ? ERR.VALUE : ERR.NUM;
+    return err === null;
   });
   if (err) return err;
   forEachValue([dates], (x) => {
@@ -430,10 +463,76 @@ function xnpvAt(v: number[], d: number[], r: number): [number, number] {
   return [y, dy];
 }
 
+/** XNPV at `r` and the sum of the absolute discounted flows (the scale of its rounding). */
+function xnpvScaled(v: number[], d: number[], r: number): [number, number] {
+  let y = 0;
+  let s = 0;
+  for (let i = 0; i < v.length; i++) {
+    const term = v[i]! / Math.pow(1 + r, (d[i]! - d[0]!) / 365);
+    y += term;
+    s += Math.abs(term);
+  }
+  return [y, s];
+}
+
+/**
+ * Excel's XIRR, reverse-engineered from the corpus (all 13 stored XIRR results of
+ * XIRR.xlsx reproduce bit for bit). As Microsoft's KB 214105 describes, the rate is first
+ * bracketed by doubling guesses: guess, 2*guess, 4*guess ... upwards; when no sign change
+ * shows up that way the bracket is (-guess, guess), else (-1, -guess). Then the bracket is
+ * halved (midpoint hi - (hi - lo)/2) until it is narrower than 1e-8 of its largest end AND
+ * |XNPV| is within 1e-8 of the sum of the absolute discounted flows ("accurate within
+ * 0.000001 percent"). Null when no bracket is found (the caller then falls back).
+ */
+function xirrBisect(v: number[], d: number[], g: number): number | null {
+  if (!(g > 0)) return null;
+  const f = (r: number): number => xnpvScaled(v, d, r)[0];
+  const fg = f(g);
+  if (!Number.isFinite(fg)) return null;
+  if (fg === 0) return g;
+  let lo = NaN;
+  let hi = NaN;
+  for (let x = g, k = 0; k < 64; k++, x *= 2) {
+    const fx = f(2 * x);
+    if (!Number.isFinite(fx)) break;
+    if (fx === 0) return 2 * x;
+    if (fx > 0 !== fg > 0) {
+      lo = x;
+      hi = 2 * x;
+      break;
+    }
+  }
+  if (Number.isNaN(lo)) {
+    const fm = f(-g);
+    if (!Number.isFinite(fm)) return null;
+    if (fm === 0) return -g;
+    if (fm > 0 !== fg > 0) {
+      lo = -g;
+      hi = g;
+    } else {
+      lo = -1;
+      hi = -g;
+    }
+  }
+  const scale = Math.max(Math.abs(lo), Math.abs(hi));
+  let fhi = f(hi);
+  for (let i = 0; i < 100; i++) {
+    const m = hi - (hi - lo) / 2;
+    const [fm, s] = xnpvScaled(v, d, m);
+    if (!Number.isFinite(fm)) return null;
+    if (fm > 0 === fhi > 0) {
+      hi = m;
+      fhi = fm;
+    } else lo = m;
+    if (hi - lo < 1e-8 * scale && Math.abs(fm) <= 1e-8 * s) return m;
+  }
+  return null;
+}
+
 defineFn('XNPV', ['number', 'any', 'any'], 3, 3, (ctx, rate: number, values: Value, dates: Value) => {
   const f = datedFlows(values, dates, ctx, false);
   if (f instanceof ExcelError) return f;
-  if (rate <= -1) return ERR.NUM;
+  if (rate < 0) return ERR.NUM; // corpus XIRR.xlsx Q13/Q14: negative rates are #NUM!
   return num(xnpvAt(f.v, f.d, rate)[0]);
 });
 
@@ -443,6 +542,8 @@ defineFn('XIRR', ['any', 'any', 'number'], 2, 3, (ctx, values: Value, dates: Val
   if (!hasBothSigns(f.v)) return ERR.NUM;
   const g = guess ?? 0.1;
   if (g <= -1) return ERR.NUM;
+  const b = xirrBisect(f.v, f.d, g);
+  if (b !== null) return b;
   const r = solveRate((x) => xnpvAt(f.v, f.d, x), g);
   return r === null ? ERR.NUM : r;
 });
@@ -521,6 +622,38 @@ function interVdb(cost: number, salvage: number, life: number, life1: number, pe
   return vdb;
 }
 
+/**
+ * VDB over a schedule whose periods start at the fractional part of `start` (0, f, 1+f,
+ * 2+f ...), as Excel computes it when `start` is not whole (corpus VDB.xlsx D23-D37):
+ * each whole period depreciates the larger of the declining balance (value * factor/life,
+ * never below salvage) and, once it wins, the fixed straight line (value - salvage) /
+ * (life - t) from that point on; the first piece [0, f] and the pieces cut by `start` and
+ * `end` take their share of their period's amount.
+ */
+function shiftedVdb(cost: number, salvage: number, life: number, start: number, end: number, factor: number): number {
+  const f = start - Math.floor(start);
+  const rate = Math.min(1, factor / life);
+  let value = cost;
+  let straight: number | null = null;
+  let total = 0;
+  let t = 0;
+  for (let len = f > 0 ? f : 1; t < end; len = 1) {
+    let amount: number;
+    if (straight === null) {
+      const ddb = Math.max(0, Math.min(value * rate, value - salvage));
+      const sl = (value - salvage) / (life - t);
+      if (sl > ddb) straight = sl;
+      amount = straight ?? ddb;
+    } else amount = straight;
+    const from = Math.max(t, start);
+    const to = Math.min(t + len, end);
+    if (to > from) total += amount * (to - from);
+    value -= amount * len;
+    t += len;
+  }
+  return total;
+}
+
 defineFn(
   'VDB',
   ['number', 'number', 'number', 'number', 'number', 'number', 'bool'],
@@ -540,6 +673,7 @@ defineFn(
       }
       return num(vdb);
     }
+    if (start !== intStart) return num(shiftedVdb(cost, salvage, life, start, end, factor));
     let part = 0;
     if (start !== intStart) {
       const value = cost - interVdb(cost, salvage, life, life, intStart, factor);

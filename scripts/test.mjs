@@ -15,9 +15,11 @@ function run(cmd, args, opts = {}) {
   return { status: r.status ?? 1, out: (r.stdout ?? '') + (r.stderr ?? '') };
 }
 
-// 1. Rust: sum the `test result:` lines.
+// 1. Rust: sum the `test result:` lines. Build for the host triple explicitly so the
+// dependencies compiled by `napi build` (which passes --target) are reused.
 {
-  const r = run('cargo', ['test', '--workspace', '--release']);
+  const host = /host: (\S+)/.exec(run('rustc', ['-vV']).out)?.[1];
+  const r = run('cargo', ['test', '--workspace', '--release', ...(host ? ['--target', host] : [])]);
   let p = 0;
   let f = 0;
   for (const m of r.out.matchAll(/test result: \w+\. (\d+) passed; (\d+) failed/g)) {

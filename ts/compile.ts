@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SheetcError, type SheetcErrorCode } from './errors.js';
 import { loadNative } from './native.js';
-import { supportedFunctions } from './runtime/index.js';
+import { functionSpec, supportedFunctions } from './runtime/index.js';
 import { EXCEL_FUNCTIONS } from './runtime/catalog.js';
 import type { BuildPhase, BuildReport, CompileOptions } from './types.js';
 
@@ -16,6 +16,18 @@ export function runtimeBundlePath(): string {
     if (existsSync(p)) return p;
   }
   throw new SheetcError('E_IO', 'the runtime bundle (dist/runtime.js) is missing; run `npm run build`');
+}
+
+/**
+ * `NAME=vva` per function: which parameters read values (v) rather than references (a),
+ * so the compiler passes single cells as plain values (no reference object per call).
+ */
+function functionParamKinds(): string[] {
+  return supportedFunctions().map((name) => {
+    const spec = functionSpec(name)!;
+    const kinds = spec.returnsRef ? spec.params.map(() => 'a') : spec.params.map((k) => (k === 'any' ? 'a' : 'v'));
+    return `${name}=${kinds.join('')}`;
+  });
 }
 
 interface NativeResult {
@@ -44,6 +56,7 @@ export async function compile(workbook: string, options: CompileOptions): Promis
         outDir: resolve(options.outDir),
         functions: supportedFunctions(),
         knownFunctions: EXCEL_FUNCTIONS.map((f) => f.name),
+        functionParams: functionParamKinds(),
         runtimeJs: runtimeBundlePath(),
         strict: options.strict ?? false,
         maxUncompressedBytes: options.maxUncompressedMb !== undefined ? options.maxUncompressedMb * 1024 * 1024 : undefined,

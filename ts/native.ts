@@ -22,6 +22,7 @@ export interface NativeCompileOptions {
   outDir: string;
   functions: string[];
   knownFunctions?: string[];
+  functionParams?: string[];
   runtimeJs?: string;
   strict?: boolean;
   maxUncompressedBytes?: number;

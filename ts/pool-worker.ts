@@ -31,7 +31,7 @@ export const CTL_LENGTH = 4;
 
 export interface WorkerConfig {
   engine: string;
-  /** Recycle above this many bytes (heapUsed always; rss too in child_process). */
+  /** Recycle above this many bytes (heap used + external memory always; RSS too in child_process). */
   maxMemoryBytes: number | null;
   /** worker_threads only: Int32Array(CTL_LENGTH) + Float64Array(1) over SharedArrayBuffers. */
   ctl?: SharedArrayBuffer;
@@ -101,7 +101,8 @@ async function loadEngine(dir: string): Promise<EngineModule> {
 
 function overMemory(limit: number | null, rss: boolean): boolean {
   if (limit === null) return false;
-  if (getHeapStatistics().used_heap_size > limit) return true;
+  const h = getHeapStatistics() as { used_heap_size: number; external_memory?: number };
+  if (h.used_heap_size + (h.external_memory ?? 0) > limit) return true;
   return rss && process.memoryUsage.rss() > limit;
 }
 

@@ -29,11 +29,15 @@ export interface PoolOptions {
   threads?: number;
   /** Default worker_threads; child_process isolates native crashes and memory. */
   runtime?: PoolRuntime;
-  /** Per-scenario time limit on workers (inline runs cannot be interrupted). */
+  /** Per-scenario time limit (on workers: see `inlineThreshold`). */
   timeoutMs?: number;
   /** A worker whose heap (or, for child processes, RSS) exceeds this is recycled between scenarios. */
   maxMemoryMb?: number;
-  /** Batches of at most this many scenarios run inline, without workers (default 16; 0 always uses workers). */
+  /**
+   * Batches of at most this many scenarios run inline in the calling thread, without
+   * workers (default 16, or 0 when `timeoutMs` is set, since an inline run cannot be
+   * interrupted; 0 always uses workers).
+   */
   inlineThreshold?: number;
   /** Idle workers are shut down after this long (default 30,000 ms). Idle workers never keep the process alive. */
   idleTimeoutMs?: number;
@@ -351,7 +355,7 @@ class ScenarioPool implements Pool {
     this.timeoutMs = positive(o.timeoutMs, 'timeoutMs');
     const mem = positive(o.maxMemoryMb, 'maxMemoryMb');
     this.maxMemoryBytes = mem === null ? null : mem * 1024 * 1024;
-    this.inlineThreshold = o.inlineThreshold ?? 16;
+    this.inlineThreshold = o.inlineThreshold ?? (this.timeoutMs === null ? 16 : 0);
     if (!(this.inlineThreshold >= 0)) throw new SheetcError('E_INVALID_OPTION', 'inlineThreshold must be ≥ 0');
     this.idleTimeoutMs = positive(o.idleTimeoutMs, 'idleTimeoutMs') ?? 30_000;
   }
@@ -398,9 +402,9 @@ class ScenarioPool implements Pool {
   private loadInline(): Promise<EngineModule> {
     if (!this.inlineEngine) {
       const url = pathToFileURL(join(this.engineDir, 'engine.js')).href;
-      this.inlineEngine = (import(url) as Promise<EngineModule>).catch((e) => {
+      this.inlineEngine = (import(url) as Promise<EngineModule>).catch((e: unknown) => {
         this.inlineEngine = null;
-        throw e;
+        throw new SheetcError('E_IO', `the engine ${url} could not be loaded: ${(e as Error)?.message ?? String(e)}`);
       });
     }
     return this.inlineEngine;

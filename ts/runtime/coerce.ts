@@ -36,8 +36,12 @@ export function intersect(ref: Ref, ctx: Ctx): Scalar {
   return ERR.VALUE;
 }
 
+const HAS_DIGIT = /[0-9]/;
+
 /** Excel's text-to-number parsing: " 12 ", "1,000", "1e3", "50%", "$5", "(3)", dates and times. */
 export function parseNumber(text: string): number | undefined {
+  // Fast exit for text with no digit at all (labels, names): nothing numeric to parse.
+  if (!HAS_DIGIT.test(text)) return undefined;
   let s = text.trim();
   if (s === '') return undefined;
   // Dates and times must not carry surrounding spaces (Excel: " 2024-01-10 " is #VALUE!).

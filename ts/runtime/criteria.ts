@@ -40,6 +40,21 @@ function numberEquals(n: number): Predicate {
 
 /** Builds the predicate for one criterion value. */
 export function parseCriteria(criterion: Scalar): Predicate {
+  if (typeof criterion !== 'string') return buildCriteria(criterion);
+  // Criteria are mostly a few distinct strings evaluated for every cell of a model:
+  // parse each once (bounded cache; predicates are pure).
+  let p = criteriaCache.get(criterion);
+  if (p === undefined) {
+    if (criteriaCache.size >= 4096) criteriaCache.clear();
+    p = buildCriteria(criterion);
+    criteriaCache.set(criterion, p);
+  }
+  return p;
+}
+
+const criteriaCache = new Map<string, Predicate>();
+
+function buildCriteria(criterion: Scalar): Predicate {
   if (typeof criterion === 'number') return numberEquals(criterion);
   if (typeof criterion === 'boolean') return (v) => v === criterion;
   if (criterion instanceof ExcelError) return (v) => v === criterion;

@@ -32,8 +32,28 @@ export function ymdFromSerial(serial: number, date1904 = false): YMD {
     if (n === 0) return { y: 1900, m: 1, d: 0 };
     if (n > 60) n -= 1;
   }
-  const dt = new Date((date1904 ? EPOCH_1904 : EPOCH_1900) + n * MS_PER_DAY);
-  return { y: dt.getUTCFullYear(), m: dt.getUTCMonth() + 1, d: dt.getUTCDate() };
+  return civilFromDays(n + (date1904 ? DAYS_TO_1904 : DAYS_TO_1900));
+}
+
+/** Days from 1970-01-01 to each system's serial 0. */
+const DAYS_TO_1900 = Math.round(EPOCH_1900 / MS_PER_DAY);
+const DAYS_TO_1904 = Math.round(EPOCH_1904 / MS_PER_DAY);
+
+/**
+ * Calendar date of a day count from 1970-01-01 (proleptic Gregorian), by integer
+ * arithmetic (H. Hinnant's civil_from_days): no Date object per call, since MONTH/YEAR
+ * run once per cell of a timeline.
+ */
+function civilFromDays(z0: number): YMD {
+  const z = z0 + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  return { y: yoe + era * 400 + (m <= 2 ? 1 : 0), m, d };
 }
 
 /** Day of week 0 = Sunday ... 6 = Saturday, as Excel computes it (1900-01-01 was a Sunday in Excel). */

@@ -59,7 +59,11 @@ export type Segment = ((x: Ctx) => void) | ClusterSegment;
 export interface EngineModule {
   /** Flat [sheet, row, col, value, ...] of constant cells. */
   constants: EncodedScalar[];
-  /** Flat [sheet, row, col, ...] of formula cells (array-formula ranges included). */
+  /**
+   * Formula cells (array-formula ranges included) as runs: flat
+   * [sheet, row, col, count, vertical, ...]; a run goes along the row, or down the
+   * column when `vertical` is 1.
+   */
   formulas: number[];
   segments: Segment[];
 }
@@ -223,8 +227,10 @@ export function createEngine(spec: EngineSpec, modules: EngineModule[]): Engine 
   const formulaCells = (): Set<number> => {
     if (formulaSet) return formulaSet;
     formulaSet = new Set();
-    for (const m of modules) for (let i = 0; i < m.formulas.length; i += 3) formulaSet.add(cellId(m.formulas[i]!, m.formulas[i + 1]!, m.formulas[i + 2]!));
-    return formulaSet;
+    const set = new Set<number>();
+    for (const m of modules) forEachFormulaCell(m, (s, r, c) => set.add(cellId(s, r, c)));
+    formulaSet = set;
+    return set;
   };
 
   function resolve(ref: string): { sheet: number; r0: number; c0: number; r1: number; c1: number } {
@@ -331,6 +337,19 @@ function staleCells(spec: EngineSpec, changed: { sheet: number; r0: number; c0: 
   return out;
 }
 
+/** Visits the formula cells of a module (decoding its runs). */
+export function forEachFormulaCell(m: EngineModule, visit: (sheet: number, row: number, col: number) => void): void {
+  const f = m.formulas;
+  for (let i = 0; i < f.length; i += 5) {
+    const s = f[i]!;
+    const r = f[i + 1]!;
+    const c = f[i + 2]!;
+    const n = f[i + 3]!;
+    const vertical = f[i + 4] === 1;
+    for (let k = 0; k < n; k++) visit(s, vertical ? r + k : r, vertical ? c : c + k);
+  }
+}
+
 function toJsonValue(v: Scalar): JsonValue {
   return v instanceof ExcelError ? { error: v.code } : v;
 }
@@ -363,13 +382,9 @@ class Result implements RunResult {
   toJSON(): Record<string, JsonValue> {
     const out: Record<string, JsonValue> = {};
     for (const m of this.modules) {
-      const f = m.formulas;
-      for (let i = 0; i < f.length; i += 3) {
-        const s = f[i]!;
-        const r = f[i + 1]!;
-        const c = f[i + 2]!;
+      forEachFormulaCell(m, (s, r, c) => {
         out[cellKey(this.spec.sheets[s]!.name, r, c)] = toJsonValue(this.sheets[s]!.get(r, c));
-      }
+      });
     }
     return out;
   }

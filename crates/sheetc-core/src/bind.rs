@@ -76,6 +76,9 @@ pub enum Bound {
     /// `A1#` / ANCHORARRAY: the range the anchor's array formula fills, found at run
     /// time (a shape is shared by many cells, so it cannot be resolved here).
     Spill(Box<Bound>),
+    /// A single-cell reference passed where the function reads a value (its parameter is
+    /// not reference-typed): compiled as a direct cell read, with no reference object.
+    CellValue(Box<Bound>),
     /// An omitted argument.
     Missing,
 }
@@ -102,6 +105,9 @@ const SPECIAL_FORMS: &[&str] = &["LET", "LAMBDA", "SINGLE", "ANCHORARRAY"];
 /// references (so the binder keeps them as references).
 pub struct FunctionTable {
     pub supported: HashSet<String>,
+    /// Per function, which parameters read values rather than references (the last
+    /// entry repeats for further arguments). Missing: every parameter takes references.
+    pub value_params: HashMap<String, Vec<bool>>,
     /// Excel's whole catalogue. A call to a name outside it is what Excel itself
     /// evaluates to `#NAME?` (a typo, a removed add-in): computed, not backfilled.
     /// Empty means "unknown catalogue": every unsupported call is backfilled.
@@ -110,7 +116,23 @@ pub struct FunctionTable {
 
 impl FunctionTable {
     pub fn new(names: impl IntoIterator<Item = String>) -> Self {
-        FunctionTable { supported: names.into_iter().map(|n| n.to_ascii_uppercase()).collect(), known: HashSet::new() }
+        FunctionTable {
+            supported: names.into_iter().map(|n| n.to_ascii_uppercase()).collect(),
+            known: HashSet::new(),
+            value_params: HashMap::new(),
+        }
+    }
+    /// Parameter kinds as `NAME=vva` (v: value, a: any/reference), one entry per function.
+    pub fn with_param_kinds(mut self, entries: impl IntoIterator<Item = String>) -> Self {
+        for e in entries {
+            if let Some((name, kinds)) = e.split_once('=') {
+                self.value_params.insert(name.to_ascii_uppercase(), kinds.bytes().map(|b| b == b'v').collect());
+            }
+        }
+        self
+    }
+    fn is_value_param(&self, name: &str, index: usize) -> bool {
+        self.value_params.get(name).is_some_and(|k| k.get(index.min(k.len().saturating_sub(1))).copied().unwrap_or(false))
     }
     pub fn with_catalogue(mut self, names: impl IntoIterator<Item = String>) -> Self {
         self.known = names.into_iter().map(|n| n.to_ascii_uppercase()).collect();
@@ -417,8 +439,13 @@ impl<'w> Binder<'w> {
                 function: Some(name.to_string()),
             });
         }
-        let args = args.iter().map(|a| self.expr(a, scope)).collect::<Result<_, _>>()?;
-        Ok(Bound::Call { name: name.to_string(), args })
+        let mut bound: Vec<Bound> = args.iter().map(|a| self.expr(a, scope)).collect::<Result<_, _>>()?;
+        for (i, b) in bound.iter_mut().enumerate() {
+            if matches!(b, Bound::Cell { .. }) && self.functions.is_value_param(name, i) {
+                *b = Bound::CellValue(Box::new(std::mem::replace(b, Bound::Missing)));
+            }
+        }
+        Ok(Bound::Call { name: name.to_string(), args: bound })
     }
 
     fn param_name(e: &Expr) -> Option<String> {
@@ -482,7 +509,7 @@ pub fn visit_refs(b: &Bound, f: &mut dyn FnMut(&Bound)) {
         Bound::Cell { .. } | Bound::Area(_) => f(b),
         Bound::Areas(items) | Bound::Call { args: items, .. } => items.iter().for_each(|x| visit_refs(x, f)),
         Bound::Array { items, .. } => items.iter().for_each(|x| visit_refs(x, f)),
-        Bound::Unary(_, x) | Bound::Spill(x) => visit_refs(x, f),
+        Bound::Unary(_, x) | Bound::Spill(x) | Bound::CellValue(x) => visit_refs(x, f),
         Bound::Binary(_, l, r) => {
             visit_refs(l, f);
             visit_refs(r, f);
@@ -508,7 +535,7 @@ pub fn visit_calls(b: &Bound, f: &mut dyn FnMut(&str)) {
             args.iter().for_each(|x| visit_calls(x, f));
         }
         Bound::Areas(items) | Bound::Array { items, .. } => items.iter().for_each(|x| visit_calls(x, f)),
-        Bound::Unary(_, x) | Bound::Spill(x) => visit_calls(x, f),
+        Bound::Unary(_, x) | Bound::Spill(x) | Bound::CellValue(x) => visit_calls(x, f),
         Bound::Binary(_, l, r) => {
             visit_calls(l, f);
             visit_calls(r, f);

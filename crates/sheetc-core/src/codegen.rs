@@ -30,7 +30,8 @@ pub struct ShapeCode {
 /// Generates the JS function for a shape.
 pub fn shape_function(name: &str, bound: &Bound) -> ShapeCode {
     let mut g = Gen { temps: 0, locals: Vec::new() };
-    let body = g.expr(bound, Want::Ref);
+    // A top-level single cell is read as a value; areas stay references (array formulas).
+    let body = g.expr(bound, Want::Value);
     let mut decls = Vec::new();
     for i in 0..g.temps {
         decls.push(format!("t{i}"));
@@ -154,6 +155,7 @@ impl Gen {
                 let body = self.expr(body, Want::Ref);
                 format!("new R.Lambda({},({})=>{})", params.len(), ps.join(","), body)
             }
+            Bound::CellValue(inner) => self.expr(inner, Want::Value),
             Bound::Spill(inner) => {
                 let r = self.expr(inner, Want::Ref);
                 format!("R.anchorArray(x,{r})")

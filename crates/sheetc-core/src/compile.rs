@@ -24,6 +24,8 @@ pub struct CompileOptions {
     pub out_dir: PathBuf,
     /// Functions the runtime implements (upper-case names).
     pub functions: Vec<String>,
+    /// Parameter kinds of the runtime's functions, `NAME=vva` (see `FunctionTable`).
+    pub function_params: Vec<String>,
     /// Excel's function catalogue (for `#NAME?` on names Excel does not know).
     pub known_functions: Vec<String>,
     /// The runtime bundle to copy into the engine as `runtime.js`.
@@ -153,7 +155,8 @@ pub fn compile(path: &Path, opts: &CompileOptions, progress: ProgressFn<'_>, can
 
     let t = Instant::now();
     let parts = partition(&workbook);
-    let functions = FunctionTable::new(opts.functions.iter().cloned()).with_catalogue(opts.known_functions.iter().cloned());
+    let functions = FunctionTable::new(opts.functions.iter().cloned()).with_catalogue(opts.known_functions.iter().cloned())
+        .with_param_kinds(opts.function_params.iter().cloned());
     let mut binder = Binder::new(&workbook, &functions);
 
     // Parse and bind once per shape.

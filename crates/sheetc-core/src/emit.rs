@@ -172,6 +172,36 @@ fn cell_statements(out: &mut String, nodes: &[u32], all: &[Node], shape_names: &
     }
 }
 
+/// Run-length encodes cells as (row, col, count, vertical), choosing the direction with fewer runs.
+fn formula_runs(cells: &[(u32, u32)]) -> Vec<(u32, u32, u32, bool)> {
+    fn runs(sorted: &[(u32, u32)], vertical: bool) -> Vec<(u32, u32, u32, bool)> {
+        let mut out: Vec<(u32, u32, u32, bool)> = Vec::new();
+        for &(r, c) in sorted {
+            if let Some(last) = out.last_mut() {
+                let extends = if vertical { last.1 == c && last.0 + last.2 == r } else { last.0 == r && last.1 + last.2 == c };
+                if extends {
+                    last.2 += 1;
+                    continue;
+                }
+            }
+            out.push((r, c, 1, vertical));
+        }
+        out
+    }
+    let mut by_row = cells.to_vec();
+    by_row.sort_unstable();
+    by_row.dedup();
+    let mut by_col = by_row.clone();
+    by_col.sort_unstable_by_key(|&(r, c)| (c, r));
+    let h = runs(&by_row, false);
+    let v = runs(&by_col, true);
+    if v.len() < h.len() {
+        v
+    } else {
+        h
+    }
+}
+
 /// Emits the engine into `dir` (which must exist and be empty).
 pub fn emit(input: &EmitInput<'_>, dir: &Path, cancelled: &dyn Fn() -> bool) -> Result<EmitStats> {
     let modules_dir = dir.join("modules");
@@ -244,15 +274,17 @@ pub fn emit(input: &EmitInput<'_>, dir: &Path, cancelled: &dyn Fn() -> bool) -> 
             write!(w, "{m},{},{},{}", c.row, c.col, value_literal(c.value)).map_err(io)?;
         }
         w.write_all(b"];\n").map_err(io)?;
+        // Formula cells as runs: flat [sheet, row, col, count, vertical, ...], along rows
+        // or down columns, whichever gives fewer runs (a few bytes per run, not per cell).
         w.write_all(b"export const formulas=[").map_err(io)?;
-        for (i, (r, c)) in sheet.formula_cells.iter().enumerate() {
+        for (i, run) in formula_runs(&sheet.formula_cells).iter().enumerate() {
             if i > 0 {
                 w.write_all(b",").map_err(io)?;
             }
-            if i % 128 == 127 {
+            if i % 64 == 63 {
                 w.write_all(b"\n").map_err(io)?;
             }
-            write!(w, "{m},{r},{c}").map_err(io)?;
+            write!(w, "{m},{},{},{},{}", run.0, run.1, run.2, run.3 as u8).map_err(io)?;
         }
         w.write_all(b"];\n").map_err(io)?;
 

@@ -674,11 +674,8 @@ defineFn(
       return num(vdb);
     }
     if (start !== intStart) return num(shiftedVdb(cost, salvage, life, start, end, factor));
+    // Whole start: LibreOffice's formulation (whole periods, a fractional end taken off).
     let part = 0;
-    if (start !== intStart) {
-      const value = cost - interVdb(cost, salvage, life, life, intStart, factor);
-      part += (start - intStart) * interVdb(value, salvage, life, life - intStart, 1, factor);
-    }
     if (end !== intEnd) {
       const tStart = intEnd - 1;
       const value = cost - interVdb(cost, salvage, life, life, tStart, factor);

@@ -93,7 +93,8 @@ defineFn('SHEET', ['any'], 0, 1, (ctx, v?: Value) => {
 
 /** SHEETS: sheets in the workbook, or sheets spanned by a reference. */
 defineFn('SHEETS', ['any'], 0, 1, (ctx, v?: Value) => {
-  if (v === undefined) return ctx.book.sheets.length;
+  // Sheets named `[n]...` hold external workbooks' cached values: not the workbook's own.
+  if (v === undefined) return ctx.book.sheets.filter((s) => !s.name.startsWith('[')).length;
   if (v instanceof Ref) return 1;
   if (v instanceof RefList) return new Set(v.areas.map((a) => a.sheet.index)).size;
   const s = scalar(v, ctx);

@@ -26,7 +26,9 @@ if (existsSync(reportPath)) {
   const s = rep.summary;
   summaryLine = `${s.cells.matched}/${s.cells.total} corpus cells matched (${s.percent.toFixed(2)}%), ${s.filesFullyMatched}/${s.files} files fully matched`;
 }
-const supported = new Set(supportedFunctions());
+// LET and LAMBDA are compiled by the binder/code generator, not the runtime registry.
+const COMPILER_FORMS = ['LET', 'LAMBDA'];
+const supported = new Set([...supportedFunctions(), ...COMPILER_FORMS]);
 const catalogue = new Map(EXCEL_FUNCTIONS.map((f) => [f.name, f.category]));
 const names = [...new Set([...catalogue.keys(), ...supported])].sort();
 const count = names.filter((n) => supported.has(n)).length;

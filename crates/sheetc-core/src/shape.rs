@@ -29,11 +29,6 @@ fn col_value(letters: &str) -> Option<u32> {
     }
 }
 
-/// Is `c` a character that can continue a name/identifier token?
-fn ident_char(c: char) -> bool {
-    c.is_alphanumeric() || c == '_' || c == '.' || c == '\\' || c == '$' || c == '?'
-}
-
 /// Rewrites one identifier-like token if it is a cell reference (`$A$1`, `B3`), a
 /// column (`A`, `$C`) or row (`3`, `$5`) part of a range; otherwise returns None.
 fn rewrite_cell(tok: &str, row0: u32, col0: u32, out: &mut String) -> bool {
@@ -80,23 +75,29 @@ fn rewrite_cell(tok: &str, row0: u32, col0: u32, out: &mut String) -> bool {
     true
 }
 
+/// Is `b` a byte that can continue a name/identifier token? Bytes of multi-byte UTF-8
+/// characters count as identifier bytes: every delimiter of the language is ASCII.
+fn ident_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'\\' | b'$' | b'?') || b >= 0x80
+}
+
 /// The shape key of `formula` written for the cell at (`row`, `col`).
+///
+/// Works on bytes (the hot loop of the parse phase: it runs once per formula cell).
 pub fn shape_key(formula: &str, row: u32, col: u32) -> String {
+    let bytes = formula.as_bytes();
     let mut out = String::with_capacity(formula.len() + 8);
-    let chars: Vec<char> = formula.chars().collect();
     let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
+    while i < bytes.len() {
+        let c = bytes[i];
         match c {
-            '"' | '\'' => {
+            b'"' | b'\'' => {
                 // Copy a string literal or quoted sheet name verbatim, with doubled quotes.
-                out.push(c);
+                let start = i;
                 i += 1;
-                while i < chars.len() {
-                    out.push(chars[i]);
-                    if chars[i] == c {
-                        if i + 1 < chars.len() && chars[i + 1] == c {
-                            out.push(c);
+                while i < bytes.len() {
+                    if bytes[i] == c {
+                        if i + 1 < bytes.len() && bytes[i + 1] == c {
                             i += 2;
                             continue;
                         }
@@ -105,48 +106,52 @@ pub fn shape_key(formula: &str, row: u32, col: u32) -> String {
                     }
                     i += 1;
                 }
+                out.push_str(&formula[start..i]);
             }
-            '[' => {
+            b'[' => {
                 // Structured references and external-book indexes: verbatim, nesting aware.
+                let start = i;
                 let mut depth = 0;
-                while i < chars.len() {
-                    let ch = chars[i];
-                    out.push(ch);
+                while i < bytes.len() {
+                    let ch = bytes[i];
                     i += 1;
-                    if ch == '\'' && i < chars.len() {
-                        out.push(chars[i]);
+                    if ch == b'\'' && i < bytes.len() {
                         i += 1;
                         continue;
                     }
-                    if ch == '[' {
+                    if ch == b'[' {
                         depth += 1;
-                    } else if ch == ']' {
+                    } else if ch == b']' {
                         depth -= 1;
                         if depth == 0 {
                             break;
                         }
                     }
                 }
+                // `i` may sit inside a multi-byte character only if the text ends there.
+                let end = (i..=bytes.len()).find(|&e| formula.is_char_boundary(e)).unwrap_or(bytes.len());
+                out.push_str(&formula[start..end]);
+                i = end;
             }
-            c if ident_char(c) => {
+            c if ident_byte(c) => {
                 let start = i;
-                while i < chars.len() && ident_char(chars[i]) {
+                while i < bytes.len() && ident_byte(bytes[i]) {
                     i += 1;
                 }
-                let tok: String = chars[start..i].iter().collect();
-                let next = chars.get(i).copied();
+                let tok = &formula[start..i];
+                let next = bytes.get(i).copied();
                 // Function names, sheet names (also the first of a 3D span), table names stay verbatim.
-                let verbatim = matches!(next, Some('(') | Some('!') | Some('[')) || starts_3d_span(&chars, i);
-                if verbatim || !rewrite_cell(&tok, row, col, &mut out) {
+                let verbatim = matches!(next, Some(b'(') | Some(b'!') | Some(b'[')) || starts_3d_span(bytes, i);
+                if verbatim || !rewrite_cell(tok, row, col, &mut out) {
                     // Whole-column / whole-row parts (`A:C`, `3:5`) are relative too.
-                    if !verbatim && is_range_part(&chars, start, i) && rewrite_line(&tok, row, col, &mut out) {
+                    if !verbatim && is_range_part(bytes, start, i) && rewrite_line(tok, row, col, &mut out) {
                         continue;
                     }
-                    out.push_str(&tok);
+                    out.push_str(tok);
                 }
             }
             _ => {
-                out.push(c);
+                out.push(c as char);
                 i += 1;
             }
         }
@@ -155,20 +160,20 @@ pub fn shape_key(formula: &str, row: u32, col: u32) -> String {
 }
 
 /// `Sheet1:Sheet3!`: the token at `end` is followed by `:name!`.
-fn starts_3d_span(chars: &[char], end: usize) -> bool {
-    if chars.get(end) != Some(&':') {
+fn starts_3d_span(bytes: &[u8], end: usize) -> bool {
+    if bytes.get(end) != Some(&b':') {
         return false;
     }
     let mut j = end + 1;
-    while j < chars.len() && ident_char(chars[j]) {
+    while j < bytes.len() && ident_byte(bytes[j]) {
         j += 1;
     }
-    j > end + 1 && chars.get(j) == Some(&'!')
+    j > end + 1 && bytes.get(j) == Some(&b'!')
 }
 
 /// A token is a whole-row/column range part when a `:` joins it to a like token.
-fn is_range_part(chars: &[char], start: usize, end: usize) -> bool {
-    (end < chars.len() && chars[end] == ':') || (start > 0 && chars[start - 1] == ':')
+fn is_range_part(bytes: &[u8], start: usize, end: usize) -> bool {
+    (end < bytes.len() && bytes[end] == b':') || (start > 0 && bytes[start - 1] == b':')
 }
 
 /// Rewrites a column (`$C`, `AB`) or row (`$5`, `12`) token of a whole-line range.
@@ -227,6 +232,14 @@ mod tests {
         assert_ne!(shape_key("LOG10(A1)", 0, 1), shape_key("LOG(A2)", 1, 1));
         assert_ne!(shape_key("Rate*2", 0, 0), shape_key("Rate*3", 0, 0));
         assert_eq!(shape_key("Table1[Col1]", 0, 0), shape_key("Table1[Col1]", 5, 0));
+    }
+
+    #[test]
+    fn non_ascii_text_is_kept_whole() {
+        assert_eq!(shape_key("'Données'!A1&\"é\"", 0, 1), "'Données'!\u{1}R[0]C[-1]&\"é\"");
+        assert_eq!(shape_key("Prix_HT*B1", 0, 0), shape_key("Prix_HT*B2", 1, 0));
+        assert_eq!(shape_key("日本!A1", 0, 0), "日本!\u{1}R[0]C[0]");
+        assert_eq!(shape_key("Table1[[#This Row],[Größe]]", 3, 3), "Table1[[#This Row],[Größe]]");
     }
 
     #[test]

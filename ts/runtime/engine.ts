@@ -302,10 +302,10 @@ function iterateCluster(seg: ClusterSegment, x: Ctx, spec: EngineSpec): { conver
   const cells = seg.cells;
   const sheets = x.book.sheets;
   if (!spec.calc.iterate) {
-    // Without iterative calculation Excel refuses to compute a circular reference; one
-    // sweep from blank leaves each cell with what its formula yields on zeros.
-    seg.step(x);
-    return { converged: false, iterations: 1 };
+    // Without iterative calculation Excel does not evaluate a circular reference: it
+    // warns, and the cells of the cycle hold 0 (what it stores for them in the file).
+    for (let i = 0; i < cells.length; i += 3) sheets[cells[i]!]!.set(cells[i + 1]!, cells[i + 2]!, 0);
+    return { converged: false, iterations: 0 };
   }
   const prev = new Array<Scalar>(cells.length / 3);
   for (let it = 1; it <= spec.calc.count; it++) {

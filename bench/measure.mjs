@@ -1,0 +1,293 @@
+#!/usr/bin/env node
+/**
+ * One measurement, in its own process so that peak RSS belongs to it alone. Spawned by
+ * bench/run.mjs: `node --expose-gc bench/measure.mjs KIND JSON_ARGS RESULT_FILE`.
+ * Writes its result as JSON to RESULT_FILE. Kinds:
+ *
+ *   baseline      an idle node process (RSS floor for the others)
+ *   build         sheetc compile(): phases, wall time, engine size, report summary
+ *   scan          calamine floor: bare streaming iteration over the cells (hook, see below)
+ *   engine        sheetc engine: import, full run(), recalculation after a start date change
+ *   hyperformula  HyperFormula: buildFromSheets, setCellContents on the start date
+ *   ironcalc      IronCalc (wasm): load through setUserInput, evaluate() after a change
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { OUTPUTS, SHEETS, START_DATE, START_DATE_REF, plan, sheetRows } from './generate.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '..');
+const [kind, argJson, resultFile] = process.argv.slice(2);
+const args = JSON.parse(argJson ?? '{}');
+
+const now = () => performance.now();
+const gc = () => globalThis.gc?.();
+const median = (xs) => {
+  if (!xs.length) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const min = (xs) => (xs.length ? Math.min(...xs) : null);
+const round = (x, d = 2) => (x === null || x === undefined ? x : Math.round(x * 10 ** d) / 10 ** d);
+const maxRssMb = () => round(process.resourceUsage().maxRSS / 1024, 1);
+/** New start dates for the recalculation runs: shift by k months (never the original). */
+const startDate = (k) => START_DATE + 31 * (1 + (k % 11));
+
+/** Formula cells' text as the peers want it; numbers and text as they are. */
+function* allCells(p) {
+  for (let s = 0; s < SHEETS.length; s++) {
+    for (const [row, cells] of sheetRows(p, SHEETS[s])) {
+      for (const c of cells) yield { s, row, col: c.c, f: c.f, v: c.v };
+    }
+  }
+}
+
+function parseRef(ref) {
+  const m = /^(\w+)!([A-Z]+)(\d+)$/.exec(ref);
+  let col = 0;
+  for (const ch of m[2]) col = col * 26 + ch.charCodeAt(0) - 64;
+  return { sheet: m[1], s: SHEETS.indexOf(m[1]), row: Number(m[3]), col };
+}
+
+const scalar = (v) => {
+  if (v === null || v === undefined || typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') return v ?? null;
+  if (typeof v === 'object' && 'code' in v) return { error: String(v.code) };
+  if (typeof v === 'object' && 'value' in v) return { error: String(v.value) };
+  return String(v);
+};
+
+const kinds = {
+  async baseline() {
+    return { maxRssMb: maxRssMb() };
+  },
+
+  async build({ workbook, outDir }) {
+    const { compile } = await import(pathToFileURL(join(root, 'dist', 'index.js')).href);
+    const progress = {};
+    const t0 = now();
+    const report = await compile(workbook, {
+      outDir,
+      onProgress: (e) => {
+        progress[e.phase] ??= { firstMs: round(now() - t0) };
+        progress[e.phase].lastMs = round(now() - t0);
+        progress[e.phase].total = e.total;
+      },
+    });
+    const wallMs = now() - t0;
+    const reasons = {};
+    for (const b of report.backfilled) reasons[`${b.code}: ${b.reason}`] = (reasons[`${b.code}: ${b.reason}`] ?? 0) + 1;
+    return {
+      wallMs: round(wallMs),
+      timings: report.timings,
+      progress,
+      maxRssMb: maxRssMb(),
+      engineBytes: report.engineBytes,
+      formulaCells: report.formulaCells,
+      cells: report.cells,
+      bytesPerFormulaCell: round(report.engineBytes / report.formulaCells, 1),
+      shapes: report.shapes,
+      modules: report.modules,
+      segments: report.segments,
+      edges: report.edges,
+      clusters: report.clusters.length,
+      clusterCells: report.clusters.reduce((n, c) => n + c.length, 0),
+      iterative: report.iterative,
+      functions: report.functions,
+      unsupportedFunctions: report.unsupportedFunctions,
+      backfilled: report.backfilled.length,
+      backfilledReasons: reasons,
+      backfilledSample: report.backfilled.slice(0, 5),
+    };
+  },
+
+  /**
+   * Hook: the calamine floor (bare streaming iteration over the workbook's cells, no
+   * parsing or graph), the lower bound for the read phase. There is no binding for it yet:
+   * when the native addon exports `scanCells(path)` this measures it; until then the
+   * result says "not measured".
+   */
+  async scan({ workbook }) {
+    const { loadNative } = await import(pathToFileURL(join(root, 'dist', 'native.js')).href);
+    const native = loadNative();
+    if (typeof native.scanCells !== 'function') {
+      return { measured: false, note: 'not measured: the native addon has no scanCells() binding yet' };
+    }
+    const t0 = now();
+    const r = await native.scanCells(resolve(workbook));
+    return { measured: true, wallMs: round(now() - t0), result: r, maxRssMb: maxRssMb() };
+  },
+
+  async engine({ outDir, runs }) {
+    gc();
+    const t0 = now();
+    const mod = await import(pathToFileURL(join(outDir, 'engine.js')).href);
+    const importMs = now() - t0;
+    const t1 = now();
+    const first = mod.run();
+    const firstRunMs = now() - t1;
+    const outputs = Object.fromEntries(Object.entries(OUTPUTS).map(([k, o]) => [k, scalar(first.get(o.ref))]));
+    const meta = { converged: first.meta.converged, iterations: first.meta.iterations, stale: first.meta.stale.length };
+    const full = [];
+    for (let i = 0; i < runs; i++) {
+      gc();
+      const t = now();
+      mod.run();
+      full.push(now() - t);
+    }
+    const recalc = [];
+    let changed = null;
+    for (let i = 0; i < runs; i++) {
+      gc();
+      const inputs = { [START_DATE_REF]: startDate(i) };
+      const t = now();
+      const r = mod.run(inputs);
+      recalc.push(now() - t);
+      if (i === 0) changed = { startDate: startDate(0), npvUnlevered: scalar(r.get(OUTPUTS.npvUnlevered.ref)), converged: r.meta.converged, iterations: r.meta.iterations };
+    }
+    return {
+      importMs: round(importMs),
+      firstRunMs: round(firstRunMs),
+      fullRunMs: round(median(full)),
+      fullRunMinMs: round(min(full)),
+      fullRunsMs: full.map((x) => round(x)),
+      recalcMs: round(median(recalc)),
+      recalcMinMs: round(min(recalc)),
+      recalcRunsMs: recalc.map((x) => round(x)),
+      scopedRunMs: 'n/a (lazy engine not built yet)',
+      outputs,
+      meta,
+      changed,
+      maxRssMb: maxRssMb(),
+    };
+  },
+
+  async hyperformula({ target, months, runs }) {
+    const { HyperFormula } = await import('hyperformula');
+    const p = plan(target, months);
+    // Feeding: the same cells as the xlsx, as HyperFormula's sheets (not timed as load).
+    const t0 = now();
+    const sheets = Object.fromEntries(SHEETS.map((s) => [s, []]));
+    let n = 0;
+    for (const c of allCells(p)) {
+      const rows = sheets[SHEETS[c.s]];
+      const r = (rows[c.row - 1] ??= []);
+      r[c.col - 1] = c.f !== undefined ? `=${c.f}` : c.v;
+      n++;
+    }
+    // Dense rows: HyperFormula wants arrays; holes become null.
+    for (const s of SHEETS) {
+      const rows = sheets[s];
+      for (let i = 0; i < rows.length; i++) {
+        const row = (rows[i] ??= []);
+        for (let j = 0; j < row.length; j++) if (row[j] === undefined) row[j] = null;
+      }
+    }
+    const prepMs = now() - t0;
+    gc();
+    const t1 = now();
+    const hf = HyperFormula.buildFromSheets(sheets, { licenseKey: 'gpl-v3' });
+    const loadMs = now() - t1;
+    const addr = (ref) => {
+      const a = parseRef(ref);
+      return { sheet: hf.getSheetId(a.sheet), row: a.row - 1, col: a.col - 1 };
+    };
+    const outputs = Object.fromEntries(Object.entries(OUTPUTS).map(([k, o]) => [k, scalar(hf.getCellValue(addr(o.ref)))]));
+    const input = addr(START_DATE_REF);
+    const recalc = [];
+    let changed = null;
+    let changes = 0;
+    for (let i = 0; i < runs; i++) {
+      gc();
+      const t = now();
+      const ch = hf.setCellContents(input, startDate(i));
+      recalc.push(now() - t);
+      changes = ch.length;
+      if (i === 0) changed = { startDate: startDate(0), npvUnlevered: scalar(hf.getCellValue(addr(OUTPUTS.npvUnlevered.ref))) };
+    }
+    return {
+      cellsFed: n,
+      prepMs: round(prepMs),
+      loadMs: round(loadMs),
+      recalcMs: round(median(recalc)),
+      recalcMinMs: round(min(recalc)),
+      recalcRunsMs: recalc.map((x) => round(x)),
+      changedCellsPerRecalc: changes,
+      outputs,
+      changed,
+      maxRssMb: maxRssMb(),
+      note: 'HyperFormula has no iterative calculation: the debt cluster evaluates to #CYCLE! (and everything downstream of it).',
+    };
+  },
+
+  async ironcalc({ target, months, runs }) {
+    const wasmDir = join(root, 'node_modules', '@ironcalc', 'wasm');
+    const { initSync, Model } = await import(pathToFileURL(join(wasmDir, 'wasm.js')).href);
+    const t0 = now();
+    initSync({ module: readFileSync(join(wasmDir, 'wasm_bg.wasm')) });
+    const initMs = now() - t0;
+    const p = plan(target, months);
+    const t1 = now();
+    const m = new Model('bench', 'en', 'UTC', 'en');
+    for (let s = 1; s < SHEETS.length; s++) m.newSheet();
+    SHEETS.forEach((s, i) => m.renameSheet(i, s));
+    m.pauseEvaluation();
+    let n = 0;
+    for (const c of allCells(p)) {
+      m.setUserInput(c.s, c.row, c.col, c.f !== undefined ? `=${c.f}` : String(c.v));
+      n++;
+    }
+    const feedMs = now() - t1;
+    // Enough digits for a comparison (the default format rounds, NPV gets a currency format).
+    for (const o of Object.values(OUTPUTS)) {
+      const a = parseRef(o.ref);
+      m.updateRangeStyle({ sheet: a.s, row: a.row, column: a.col, width: 1, height: 1 }, 'num_fmt', '0.0000000000');
+    }
+    gc();
+    const t2 = now();
+    m.evaluate();
+    const firstEvalMs = now() - t2;
+    const read = (ref) => {
+      const a = parseRef(ref);
+      const text = m.getFormattedCellValue(a.s, a.row, a.col);
+      const x = Number(text);
+      return Number.isFinite(x) && text.trim() !== '' ? x : text;
+    };
+    const outputs = Object.fromEntries(Object.entries(OUTPUTS).map(([k, o]) => [k, read(o.ref)]));
+    const input = parseRef(START_DATE_REF);
+    const recalc = [];
+    let changed = null;
+    for (let i = 0; i < runs; i++) {
+      m.setUserInput(input.s, input.row, input.col, String(startDate(i)));
+      gc();
+      const t = now();
+      m.evaluate();
+      recalc.push(now() - t);
+      if (i === 0) changed = { startDate: startDate(0), npvUnlevered: read(OUTPUTS.npvUnlevered.ref) };
+    }
+    return {
+      cellsFed: n,
+      initMs: round(initMs),
+      feedMs: round(feedMs),
+      firstEvalMs: round(firstEvalMs),
+      loadMs: round(feedMs + firstEvalMs),
+      recalcMs: round(median(recalc)),
+      recalcMinMs: round(min(recalc)),
+      recalcRunsMs: recalc.map((x) => round(x)),
+      outputs,
+      changed,
+      maxRssMb: maxRssMb(),
+      note: 'IronCalc has no xlsx reader in @ironcalc/wasm and no iterative calculation: cells are fed through setUserInput (evaluation paused); the debt cluster evaluates to #CIRC!. evaluate() always recomputes the whole workbook.',
+    };
+  },
+};
+
+const fn = kinds[kind];
+if (!fn) {
+  console.error(`unknown measurement ${kind}; one of ${Object.keys(kinds).join(', ')}`);
+  process.exit(2);
+}
+const result = await fn(args);
+if (resultFile) writeFileSync(resultFile, JSON.stringify(result));
+else console.log(JSON.stringify(result, null, 2));

@@ -1,0 +1,361 @@
+#!/usr/bin/env node
+/**
+ * sheetc benchmark harness: `npm run bench -- [options]`.
+ *
+ * For each size it generates (or reuses from bench/.cache/) the synthetic PE model
+ * (bench/generate.mjs), then measures, each in a fresh child process (bench/measure.mjs)
+ * so that peak RSS is per measurement:
+ *
+ *   build         sheetc compile(): phases, wall time, peak RSS, engine bytes
+ *   scan          the calamine floor (hook: "not measured" until a native scanCells exists)
+ *   engine        import, full run(), run() after changing the start date, scoped run (n/a)
+ *   hyperformula  buildFromSheets (load), setCellContents on the start date (recalc)
+ *   ironcalc      setUserInput + evaluate (load), evaluate() after the start date change
+ *
+ * Options:
+ *   --sizes 10k,100k,1M   sizes (target formula cells; default 10k,100k,1M)
+ *   --quick               10k only
+ *   --runs N              timed repetitions, median reported (default 5; 3 from 1M up)
+ *   --skip-peers          sheetc only
+ *   --peers-max SIZE      skip peers above this size (default 100k: HyperFormula did not
+ *                         finish loading 1M cells within 20 min on a 2-core machine)
+ *   --ironcalc-max SIZE   skip IronCalc above this size (default 100k: its evaluate() is
+ *                         superlinear on this model, ~2 min per evaluate at 100k); above 10k
+ *                         IronCalc gets 1 timed run (plus the first evaluate)
+ *   --months N            months across columns (default 120)
+ *   --shared              write month formulas as shared formulas
+ *   --timeout SEC         per measurement (default 1200)
+ *   --regenerate          ignore cached workbooks
+ *
+ * Writes bench/results/latest.json and a timestamped copy.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { GENERATOR_VERSION, OUTPUTS, cachePath, parseSize, plan, sizeLabel } from './generate.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '..');
+const cacheDir = join(here, '.cache');
+const resultsDir = join(here, 'results');
+const TIME = '/usr/bin/time';
+const hasTime = existsSync(TIME);
+const NODE_FLAGS = ['--expose-gc', '--max-old-space-size=16384'];
+
+function parseArgs(argv) {
+  const a = { sizes: ['10k', '100k', '1M'], runs: null, skipPeers: false, peersMax: 100000, ironcalcMax: 100000, months: 120, shared: false, timeout: 1200, regenerate: false };
+  for (let i = 0; i < argv.length; i++) {
+    const x = argv[i];
+    if (x === '--sizes') a.sizes = argv[++i].split(',').filter(Boolean);
+    else if (x === '--quick') a.sizes = ['10k'];
+    else if (x === '--runs') a.runs = Number(argv[++i]);
+    else if (x === '--skip-peers') a.skipPeers = true;
+    else if (x === '--peers-max') a.peersMax = parseSize(argv[++i]);
+    else if (x === '--ironcalc-max') a.ironcalcMax = parseSize(argv[++i]);
+    else if (x === '--months') a.months = Number(argv[++i]);
+    else if (x === '--shared') a.shared = true;
+    else if (x === '--timeout') a.timeout = Number(argv[++i]);
+    else if (x === '--regenerate') a.regenerate = true;
+    else if (x === '-h' || x === '--help') {
+      console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0]);
+      process.exit(0);
+    } else throw new Error(`unknown option ${x} (see --help)`);
+  }
+  return a;
+}
+
+const log = (...xs) => console.error('[bench]', ...xs);
+
+/** Runs `node ARGS` in its own process group; resolves with exit info, peak RSS and stderr tail. */
+function child(nodeArgs, { timeoutSec, label }) {
+  return new Promise((done) => {
+    const rssFile = join(cacheDir, `rss-${process.pid}-${Date.now()}.txt`);
+    const cmd = hasTime ? TIME : process.execPath;
+    const argv = hasTime ? ['-f', '%M %e', '-o', rssFile, process.execPath, ...nodeArgs] : nodeArgs;
+    const t0 = performance.now();
+    const p = spawn(cmd, argv, { cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let stdout = '';
+    p.stdout.on('data', (d) => (stdout = (stdout + d).slice(-20000)));
+    p.stderr.on('data', (d) => (stderr = (stderr + d).slice(-20000)));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      log(`${label}: timed out after ${timeoutSec}s, killing process group ${p.pid}`);
+      try {
+        process.kill(-p.pid, 'SIGKILL');
+      } catch {}
+    }, timeoutSec * 1000);
+    p.on('close', (code, signal) => {
+      clearTimeout(timer);
+      let peakRssMb = null;
+      if (hasTime && existsSync(rssFile)) {
+        const m = /(\d+) ([\d.]+)\s*$/.exec(readFileSync(rssFile, 'utf8'));
+        if (m) peakRssMb = Math.round(Number(m[1]) / 102.4) / 10;
+        rmSync(rssFile, { force: true });
+      }
+      // GNU time prints "Command exited with non-zero status" / "Command terminated by signal" to its -o file too.
+      done({ code, signal, timedOut, wallMs: Math.round(performance.now() - t0), peakRssMb, stdout, stderr });
+    });
+  });
+}
+
+/** Runs one measurement in a child; returns its result or { error }. */
+async function measure(kind, args, opts) {
+  const resultFile = join(cacheDir, `result-${kind}-${process.pid}-${Date.now()}.json`);
+  const r = await child([...NODE_FLAGS, join(here, 'measure.mjs'), kind, JSON.stringify(args), resultFile], { ...opts, label: kind });
+  let result = null;
+  if (existsSync(resultFile)) {
+    result = JSON.parse(readFileSync(resultFile, 'utf8'));
+    rmSync(resultFile, { force: true });
+  }
+  if (r.code === 0 && result) return { ...result, processPeakRssMb: r.peakRssMb, processWallMs: r.wallMs };
+  const tail = r.stderr.trim().split('\n').slice(-12).join('\n');
+  const error = r.timedOut ? `timed out after ${opts.timeoutSec}s` : `exit ${r.code ?? r.signal}${tail ? `: ${tail}` : ''}`;
+  return { error, processPeakRssMb: r.peakRssMb, processWallMs: r.wallMs };
+}
+
+async function ensureWorkbook(target, a) {
+  const file = cachePath(cacheDir, target, a);
+  const metaFile = `${file}.json`;
+  if (!a.regenerate && existsSync(file) && existsSync(metaFile)) {
+    return { ...JSON.parse(readFileSync(metaFile, 'utf8')), cached: true };
+  }
+  log(`generating ${sizeLabel(target)} → ${file}`);
+  const r = await child([join(here, 'generate.mjs'), '--cells', String(target), '--months', String(a.months), ...(a.shared ? ['--shared'] : []), '-o', file], {
+    timeoutSec: a.timeout,
+    label: 'generate',
+  });
+  if (r.code !== 0) throw new Error(`generating ${target} failed: ${r.stderr}`);
+  const stats = { ...JSON.parse(r.stdout.trim().split('\n').pop()), peakRssMb: r.peakRssMb };
+  writeFileSync(metaFile, JSON.stringify(stats));
+  return { ...stats, cached: false };
+}
+
+const relDiff = (a, b) => (typeof a === 'number' && typeof b === 'number' ? Math.abs(a - b) / Math.max(Math.abs(a), Math.abs(b), 1e-300) : null);
+const fmtVal = (v) => (typeof v === 'number' ? v.toPrecision(12) : JSON.stringify(v));
+
+function compareOutputs(sheetc, peer, name) {
+  if (!sheetc || !peer || sheetc.error || peer.error || peer.skipped) return null;
+  const rows = [];
+  for (const [k, o] of Object.entries(OUTPUTS)) {
+    const a = sheetc.outputs?.[k];
+    const b = peer.outputs?.[k];
+    const d = relDiff(a, b);
+    rows.push({ output: k, ref: o.ref, circular: o.circular, sheetc: a, [name]: b, relDiff: d, match: d === null ? null : d <= 1e-6 });
+  }
+  const a = sheetc.changed?.npvUnlevered;
+  const b = peer.changed?.npvUnlevered;
+  const d = relDiff(a, b);
+  rows.push({ output: 'npvUnlevered after start date change', ref: OUTPUTS.npvUnlevered.ref, circular: false, sheetc: a, [name]: b, relDiff: d, match: d === null ? null : d <= 1e-6 });
+  const nonCircular = rows.filter((r) => !r.circular);
+  return { rows, nonCircularMatch: nonCircular.every((r) => r.match === true) };
+}
+
+const ms = (x) => (typeof x === 'number' ? (x >= 10000 ? `${(x / 1000).toFixed(1)} s` : x >= 100 ? `${Math.round(x)} ms` : `${x.toFixed(1)} ms`) : x ?? '—');
+const mb = (x) => (typeof x === 'number' ? `${Math.round(x)} MB` : '—');
+const ratio = (a, b) => (typeof a === 'number' && typeof b === 'number' && b > 0 ? Math.round((a / b) * 10) / 10 : null);
+
+function table(rows) {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
+  return rows.map((r, k) => {
+    const line = r.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
+    return k === 0 ? `${line}\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : line;
+  }).join('\n');
+}
+
+async function main() {
+  const a = parseArgs(process.argv.slice(2));
+  mkdirSync(cacheDir, { recursive: true });
+  mkdirSync(resultsDir, { recursive: true });
+  if (!existsSync(join(root, 'dist', 'index.js'))) throw new Error('dist/ is missing: run `npm run build:ts` first');
+  const started = new Date();
+  const startLoad = os.loadavg();
+  const timeout = { timeoutSec: a.timeout };
+  log(`sizes ${a.sizes.join(', ')}; ${os.cpus().length} cpus; node ${process.version}${hasTime ? '' : ' (no /usr/bin/time: peak RSS from the child only)'}`);
+  const baseline = await measure('baseline', {}, timeout);
+
+  const results = [];
+  for (const label of a.sizes) {
+    const target = parseSize(label);
+    const runs = a.runs ?? (target >= 1e6 ? 3 : 5);
+    const p = plan(target, a.months);
+    const entry = { size: sizeLabel(target), loadavgAtStart: os.loadavg().map((x) => Math.round(x * 100) / 100), target, lines: p.lines, months: p.months, expectedFormulaCells: p.formulaCells, runs };
+    results.push(entry);
+    try {
+      entry.workbook = await ensureWorkbook(target, a);
+    } catch (e) {
+      entry.workbook = { error: String(e.message ?? e) };
+      log(entry.workbook.error);
+      continue;
+    }
+    const workbook = entry.workbook.file;
+    log(`${entry.size}: ${entry.workbook.formulaCells} formula cells, ${(statSync(workbook).size / 1e6).toFixed(1)} MB xlsx${entry.workbook.cached ? ' (cached)' : ''}`);
+    const outDir = join(cacheDir, `engine-${entry.size}${a.shared ? '-shared' : ''}`);
+    rmSync(outDir, { recursive: true, force: true });
+
+    log(`${entry.size}: sheetc build`);
+    entry.build = await measure('build', { workbook, outDir }, timeout);
+    if (entry.build.error) log(`${entry.size}: build FAILED: ${entry.build.error}`);
+    else log(`${entry.size}: build ${ms(entry.build.wallMs)}, peak ${mb(entry.build.processPeakRssMb ?? entry.build.maxRssMb)}, ${entry.build.shapes} shapes, ${entry.build.backfilled} backfilled`);
+
+    entry.scan = await measure('scan', { workbook }, timeout);
+
+    if (!entry.build.error) {
+      log(`${entry.size}: sheetc engine (${runs} runs)`);
+      entry.engine = await measure('engine', { outDir, runs }, timeout);
+      if (entry.engine.error) log(`${entry.size}: engine FAILED: ${entry.engine.error}`);
+      else log(`${entry.size}: engine import ${ms(entry.engine.importMs)}, run ${ms(entry.engine.fullRunMs)}, recalc ${ms(entry.engine.recalcMs)}`);
+    }
+
+    const peers = !a.skipPeers && target <= a.peersMax;
+    if (!peers) {
+      for (const peer of ['hyperformula', 'ironcalc']) entry[peer] = { skipped: a.skipPeers ? '--skip-peers' : `above --peers-max ${sizeLabel(a.peersMax)}` };
+    }
+    if (peers) {
+      for (const peer of ['hyperformula', 'ironcalc']) {
+        if (peer === 'ironcalc' && target > a.ironcalcMax) {
+          entry[peer] = { skipped: `above --ironcalc-max ${sizeLabel(a.ironcalcMax)}` };
+          log(`${entry.size}: ${peer} skipped (${entry[peer].skipped})`);
+          continue;
+        }
+        const peerRuns = peer === 'ironcalc' && target > 10000 ? Math.min(runs, 1) : runs;
+        log(`${entry.size}: ${peer} (${peerRuns} runs)`);
+        entry[peer] = await measure(peer, { target, months: a.months, runs: peerRuns }, timeout);
+        if (entry[peer].error) log(`${entry.size}: ${peer} FAILED: ${entry[peer].error}`);
+        else log(`${entry.size}: ${peer} load ${ms(entry[peer].loadMs)}, recalc ${ms(entry[peer].recalcMs)}, peak ${mb(entry[peer].processPeakRssMb ?? entry[peer].maxRssMb)}`);
+      }
+      entry.correctness = {
+        hyperformula: compareOutputs(entry.engine, entry.hyperformula, 'hyperformula'),
+        ironcalc: compareOutputs(entry.engine, entry.ironcalc, 'ironcalc'),
+      };
+    }
+    const recalc = entry.engine?.recalcMs;
+    entry.ratios = {
+      recalcHyperformulaOverSheetc: ratio(entry.hyperformula?.recalcMs, recalc),
+      recalcIroncalcOverSheetc: ratio(entry.ironcalc?.recalcMs, recalc),
+      recalcMinHyperformulaOverSheetc: ratio(entry.hyperformula?.recalcMinMs, entry.engine?.recalcMinMs),
+      recalcMinIroncalcOverSheetc: ratio(entry.ironcalc?.recalcMinMs, entry.engine?.recalcMinMs),
+      loadHyperformulaOverSheetcImport: ratio(entry.hyperformula?.loadMs, entry.engine?.importMs),
+      loadIroncalcOverSheetcImport: ratio(entry.ironcalc?.loadMs, entry.engine?.importMs),
+    };
+    // Partial results survive a later crash.
+    writeFileSync(join(resultsDir, 'partial.tmp'), JSON.stringify(results, null, 2));
+  }
+
+  const at100k = results.find((r) => r.target === 100000);
+  const out = {
+    startedAt: started.toISOString(),
+    finishedAt: new Date().toISOString(),
+    options: a,
+    generatorVersion: GENERATOR_VERSION,
+    machine: {
+      platform: `${os.type()} ${os.release()} ${os.arch()}`,
+      cpus: os.cpus().map((c) => ({ model: c.model, speedMHz: c.speed })),
+      cpuCount: os.cpus().length,
+      totalMemMb: Math.round(os.totalmem() / 2 ** 20),
+      loadavgAtStart: startLoad,
+      loadavgAtEnd: os.loadavg(),
+      node: process.version,
+      peakRssSource: hasTime ? '/usr/bin/time %M of the child process (and process.resourceUsage().maxRSS inside it)' : 'process.resourceUsage().maxRSS inside the child',
+    },
+    baseline,
+    notes: [
+      'Medians and minimums of --runs timed repetitions (gc() before each); the machine may be shared, see machine.loadavgAtStart/AtEnd and results[].loadavgAtStart: the minimum is the better estimate under contention.',
+      'sheetc run() always recomputes the whole model, so "full run" and "recalc after start date change" measure the same work; recalc includes pinning the input.',
+      'scoped run (one output) is n/a: the lazy engine is not built yet.',
+      'calamine floor (scan) is not measured: a native scanCells() binding does not exist yet (hook: measure.mjs kinds.scan).',
+      'HyperFormula and IronCalc have no iterative calculation: the circular debt cluster and what depends on it evaluates to #CYCLE!/#CIRC! there; compare non-circular outputs only.',
+      'HyperFormula and IronCalc get the cells from the same generator that writes the xlsx (neither reads xlsx here); their "load" excludes that feeding for HyperFormula (prepMs) but includes setUserInput for IronCalc (feedMs) plus the first evaluate().',
+    ],
+    ratiosAt100k: at100k ? at100k.ratios : null,
+    results,
+  };
+  const stamp = started.toISOString().replace(/[:.]/g, '-');
+  writeFileSync(join(resultsDir, 'latest.json'), JSON.stringify(out, null, 2));
+  writeFileSync(join(resultsDir, `${stamp}.json`), JSON.stringify(out, null, 2));
+  rmSync(join(resultsDir, 'partial.tmp'), { force: true });
+  printReport(out);
+  console.log(`\nwrote bench/results/latest.json and bench/results/${stamp}.json`);
+}
+
+function printReport(out) {
+  const R = out.results;
+  const head = ['', ...R.map((r) => r.size)];
+  const row = (label, f) => [label, ...R.map((r) => {
+    try {
+      const v = f(r);
+      return v === undefined || v === null ? '—' : v;
+    } catch {
+      return '—';
+    }
+  })];
+  const err = (x) => (x?.error ? 'FAILED' : x?.skipped ? 'skipped' : undefined);
+  console.log(`\nsheetc benchmark — ${out.machine.cpuCount}× ${out.machine.cpus[0]?.model ?? '?'}, node ${out.machine.node}, idle node RSS ${mb(out.baseline?.processPeakRssMb ?? out.baseline?.maxRssMb)}, load average ${out.machine.loadavgAtStart.map((x) => x.toFixed(1)).join(' ')} → ${out.machine.loadavgAtEnd.map((x) => x.toFixed(1)).join(' ')}\n`);
+  console.log(table([
+    head,
+    row('formula cells', (r) => r.workbook?.formulaCells?.toLocaleString('en-US')),
+    row('line items × months', (r) => `${r.lines}×${r.months}`),
+    row('xlsx size', (r) => (r.workbook?.zipBytes ? `${(r.workbook.zipBytes / 1e6).toFixed(1)} MB` : undefined)),
+    row('generate', (r) => (r.workbook?.cached ? 'cached' : ms(r.workbook?.ms))),
+    ['sheetc build', ...R.map(() => '')],
+    row('  read', (r) => err(r.build) ?? ms(r.build.timings.readMs)),
+    row('  parse', (r) => err(r.build) ?? ms(r.build.timings.parseMs)),
+    row('  graph', (r) => err(r.build) ?? ms(r.build.timings.graphMs)),
+    row('  emit', (r) => err(r.build) ?? ms(r.build.timings.emitMs)),
+    row('  total (report)', (r) => err(r.build) ?? ms(r.build.timings.totalMs)),
+    row('  wall (compile())', (r) => err(r.build) ?? ms(r.build.wallMs)),
+    row('  peak RSS', (r) => mb(r.build?.processPeakRssMb ?? r.build?.maxRssMb)),
+    row('  shapes', (r) => err(r.build) ?? r.build.shapes),
+    row('  backfilled', (r) => err(r.build) ?? r.build.backfilled),
+    row('  engine bytes', (r) => err(r.build) ?? `${(r.build.engineBytes / 1e6).toFixed(2)} MB`),
+    row('  bytes / formula cell', (r) => err(r.build) ?? r.build.bytesPerFormulaCell),
+    row('calamine floor (scan)', (r) => (r.scan?.measured ? ms(r.scan.wallMs) : 'not measured')),
+    ['sheetc engine', ...R.map(() => '')],
+    row('  import', (r) => err(r.engine) ?? ms(r.engine?.importMs)),
+    row('  first run', (r) => err(r.engine) ?? ms(r.engine?.firstRunMs)),
+    row('  full run (median / min)', (r) => err(r.engine) ?? `${ms(r.engine?.fullRunMs)} / ${ms(r.engine?.fullRunMinMs)}`),
+    row('  recalc, start date (median / min)', (r) => err(r.engine) ?? `${ms(r.engine?.recalcMs)} / ${ms(r.engine?.recalcMinMs)}`),
+    row('  scoped run (1 output)', () => 'n/a'),
+    row('  peak RSS', (r) => mb(r.engine?.processPeakRssMb ?? r.engine?.maxRssMb)),
+    row('  converged / iterations', (r) => (r.engine?.meta ? `${r.engine.meta.converged} / ${r.engine.meta.iterations}` : undefined)),
+    ['HyperFormula', ...R.map(() => '')],
+    row('  load (buildFromSheets)', (r) => err(r.hyperformula) ?? ms(r.hyperformula?.loadMs)),
+    row('  recalc, start date (median / min)', (r) => err(r.hyperformula) ?? `${ms(r.hyperformula?.recalcMs)} / ${ms(r.hyperformula?.recalcMinMs)}`),
+    row('  peak RSS', (r) => mb(r.hyperformula?.processPeakRssMb ?? r.hyperformula?.maxRssMb)),
+    ['IronCalc', ...R.map(() => '')],
+    row('  load (feed + 1st evaluate)', (r) => err(r.ironcalc) ?? ms(r.ironcalc?.loadMs)),
+    row('  recalc, start date (median / min)', (r) => err(r.ironcalc) ?? `${ms(r.ironcalc?.recalcMs)} / ${ms(r.ironcalc?.recalcMinMs)}`),
+    row('  peak RSS', (r) => mb(r.ironcalc?.processPeakRssMb ?? r.ironcalc?.maxRssMb)),
+    ['recalc ratio (peer / sheetc)', ...R.map(() => '')],
+    row('  HyperFormula', (r) => (r.ratios?.recalcHyperformulaOverSheetc ? `${r.ratios.recalcHyperformulaOverSheetc}×` : undefined)),
+    row('  IronCalc', (r) => (r.ratios?.recalcIroncalcOverSheetc ? `${r.ratios.recalcIroncalcOverSheetc}×` : undefined)),
+    row('  HyperFormula (min / min)', (r) => (r.ratios?.recalcMinHyperformulaOverSheetc ? `${r.ratios.recalcMinHyperformulaOverSheetc}×` : undefined)),
+    row('  IronCalc (min / min)', (r) => (r.ratios?.recalcMinIroncalcOverSheetc ? `${r.ratios.recalcMinIroncalcOverSheetc}×` : undefined)),
+  ]));
+  for (const r of R) {
+    for (const x of ['build', 'engine', 'hyperformula', 'ironcalc']) if (r[x]?.error) console.log(`\n${r.size} ${x} error: ${r[x].error}`);
+    if (r.build?.backfilled) console.log(`\n${r.size} backfilled reasons: ${JSON.stringify(r.build.backfilledReasons)}`);
+  }
+  const first = R.find((r) => r.correctness);
+  if (first) {
+    console.log(`\ncorrectness at ${first.size} (relative tolerance 1e-6; circular outputs are errors in the peers):`);
+    for (const [peer, c] of Object.entries(first.correctness)) {
+      if (!c) {
+        console.log(`  ${peer}: not compared (a measurement failed or was skipped)`);
+        continue;
+      }
+      console.log(`  sheetc vs ${peer}: non-circular outputs ${c.nonCircularMatch ? 'MATCH' : 'DIFFER'}`);
+      for (const x of c.rows) {
+        console.log(`    ${x.output.padEnd(38)} ${fmtVal(x.sheetc).padStart(22)} ${fmtVal(x[peer]).padStart(22)}  ${x.relDiff === null ? '' : `rel ${x.relDiff.toExponential(1)}`}${x.circular ? '  (circular)' : ''}`);
+      }
+    }
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -51,7 +51,10 @@ impl Rng {
     fn chance(&mut self, one_in: usize) -> bool {
         self.below(one_in) == 0
     }
-    fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
+    fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
+        xs[self.below(xs.len())]
+    }
+    fn pick_ref<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
         &xs[self.below(xs.len())]
     }
 }
@@ -164,7 +167,8 @@ fn gen_col(rng: &mut Rng) -> String {
         1 => "XFE".into(),
         2 => "AAAA".into(),
         _ => {
-            let n = 1 + rng.below(if rng.chance(4) { 16384 } else { 30 });
+            let wide = rng.chance(4);
+            let n = 1 + rng.below(if wide { 16384 } else { 30 });
             sheetc_core::compile::column_name(n as u32 - 1)
         }
     }
@@ -176,7 +180,10 @@ fn gen_row(rng: &mut Rng) -> String {
         1 => "1048577".into(),
         2 => "0".into(),
         3 => "99999999999".into(),
-        _ => (1 + rng.below(if rng.chance(4) { 1_048_576 } else { 50 })).to_string(),
+        _ => {
+            let tall = rng.chance(4);
+            (1 + rng.below(if tall { 1_048_576 } else { 50 })).to_string()
+        }
     }
 }
 
@@ -293,7 +300,7 @@ const TOKENS: &[&str] = &[
 ];
 
 fn mutate_formula(rng: &mut Rng, corpus: &[String]) -> String {
-    let mut b: Vec<u8> = rng.pick(corpus).as_bytes().to_vec();
+    let mut b: Vec<u8> = rng.pick_ref(corpus).as_bytes().to_vec();
     for _ in 0..1 + rng.below(4) {
         let len = b.len();
         match rng.below(8) {
@@ -320,7 +327,7 @@ fn mutate_formula(rng: &mut Rng, corpus: &[String]) -> String {
             }
             4 => {
                 // Splice with another corpus formula.
-                let other = rng.pick(corpus).as_bytes();
+                let other = rng.pick_ref(corpus).as_bytes();
                 let i = rng.below(len + 1);
                 let j = rng.below(other.len() + 1);
                 b.truncate(i);
@@ -337,8 +344,8 @@ fn mutate_formula(rng: &mut Rng, corpus: &[String]) -> String {
             }
             _ => {
                 // Wrap: deep nesting around the formula (near and over MAX_DEPTH).
-                let depth = *rng.pick(&[3usize, 100, 500, 1020, 1023, 1024, 1025, 2000]);
-                let (open, close) = *rng.pick(&[("(", ")"), ("-(", ")"), ("SUM(", ")"), ("IF(1,", ")"), ("{", "}")]);
+                let depth = rng.pick(&[3usize, 100, 500, 1020, 1023, 1024, 1025, 2000]);
+                let (open, close) = rng.pick(&[("(", ")"), ("-(", ")"), ("SUM(", ")"), ("IFERROR(", ",0)"), ("{", "}")]);
                 let mut s = open.repeat(depth).into_bytes();
                 s.extend_from_slice(&b);
                 s.extend_from_slice(close.repeat(depth).as_bytes());
@@ -350,7 +357,7 @@ fn mutate_formula(rng: &mut Rng, corpus: &[String]) -> String {
 }
 
 fn deep(rng: &mut Rng) -> String {
-    let depth = *rng.pick(&[1023usize, 1024, 1025, 4000, 10_000]);
+    let depth = rng.pick(&[1023usize, 1024, 1025, 4000, 10_000]);
     match rng.below(5) {
         0 => format!("{}1{}", "(".repeat(depth), ")".repeat(depth)),
         1 => format!("{}1", "-".repeat(depth)),
@@ -400,13 +407,14 @@ fn run_formulas(secs: u64, seed: u64, root: &Path, replay: Option<Vec<u8>>) -> b
     };
     let supported = read_lines(&root.join("corpus/functions.txt"));
     let known = read_lines(&root.join("corpus/known.txt"));
+    let params = read_lines(&root.join("corpus/params.txt"));
     let crashes = root.join("crashes");
     let current = Arc::new(Mutex::new(Current { target: "formulas", ext: "txt", input: Vec::new(), started: Instant::now(), busy: false }));
     spawn_watchdog(current.clone(), Duration::from_secs(10), crashes.clone());
     let cur = current.clone();
     let result = sheetc_core::with_big_stack(move || {
         let wb = binding_workbook();
-        let table = FunctionTable::new(supported).with_catalogue(known);
+        let table = FunctionTable::new(supported).with_catalogue(known).with_param_kinds(params);
         let mut binder = Binder::new(&wb, &table);
         let mut rng = Rng(seed);
         let mut stats = Stats::default();
@@ -427,7 +435,7 @@ fn run_formulas(secs: u64, seed: u64, root: &Path, replay: Option<Vec<u8>>) -> b
                         if rng.chance(20) {
                             deep(&mut rng)
                         } else {
-                            rng.pick(&corpus).clone()
+                            rng.pick_ref(&corpus).clone()
                         }
                     }
                 }
@@ -573,7 +581,7 @@ const XML_TOKENS: &[&str] = &[
     "<", ">", "\"", "&amp;", "&#0;", "&#xFFFF;", "&bogus;", "]]>", "<![CDATA[x]]>", "<!--", "<?pi?>", "<!DOCTYPE x [<!ENTITY a \"aaaa\">]>",
     "<c r=\"XFD1048576\"><f>A1+1</f></c>", "<c r=\"A0\"><v>1</v></c>", "<c r=\"ZZZZ1\"><v>1</v></c>", "<c><v>1</v></c>",
     "<c r=\"B2\" t=\"s\"><v>999999</v></c>", "<c r=\"A1\" t=\"e\"><v>#BOGUS</v></c>", "<c r=\"A1\" t=\"b\"><v>7</v></c>",
-    "<f t=\"shared\" si=\"99\"/>", "<f t=\"array\" ref=\"A1:XFD1048576\">1</f>", "<f t=\"array\" ref=\"B2:A1\">1</f>",
+    "<f t=\"shared\" si=\"99\"/>", "<f t=\"array\" ref=\"A1:B100000\">1</f>", "<f t=\"array\" ref=\"B2:A1\">1</f>",
     "<f t=\"shared\" ref=\"A1:XFD1048576\" si=\"0\">A1</f>", "<row r=\"0\">", "<row r=\"4294967296\">", "<row>", "</row>",
     "<sheet name=\"S\" sheetId=\"9\" r:id=\"rId1\"/>", "<sheet name=\"../../x\" sheetId=\"3\" r:id=\"rId2\"/>",
     "<definedName name=\"SUM\">S!$A$1</definedName>", "<definedName name=\"X\" localSheetId=\"99\">1</definedName>",
@@ -603,7 +611,7 @@ fn mutate_xml(rng: &mut Rng, data: &mut Vec<u8>) {
                 // Replace a number with an extreme one.
                 if let Some(i) = (0..8).map(|_| rng.below(len.max(1))).find(|&i| i < len && data[i].is_ascii_digit()) {
                     let j = (i..len).find(|&j| !data[j].is_ascii_digit()).unwrap_or(len);
-                    let n = *rng.pick(&["0", "1048576", "1048577", "16385", "4294967295", "18446744073709551616", "-5", "1e400"]);
+                    let n = rng.pick(&["0", "1048576", "1048577", "16385", "4294967295", "18446744073709551616", "-5", "1e400"]);
                     data.splice(i..j, n.bytes());
                 }
             }
@@ -631,7 +639,7 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 }
 
 fn mutate_workbook(rng: &mut Rng, seeds: &[Parts]) -> Vec<u8> {
-    let mut parts = rng.pick(seeds).clone();
+    let mut parts = rng.pick_ref(seeds).clone();
     match rng.below(10) {
         0 | 1 => {
             // Byte-level mutation of the zip itself.
@@ -677,12 +685,17 @@ fn mutate_workbook(rng: &mut Rng, seeds: &[Parts]) -> Vec<u8> {
                 if xml.is_empty() {
                     break;
                 }
-                let i = *rng.pick(&xml);
+                let i = rng.pick(&xml);
                 mutate_xml(rng, &mut parts[i].1);
             }
             rezip(&parts, rng)
         }
     }
+}
+
+/// Where the xlsx target keeps the input being executed (see run.sh).
+fn root_current(crashes: &Path) -> PathBuf {
+    crashes.parent().unwrap_or(Path::new(".")).join("work").join("current.xlsx")
 }
 
 fn check_js(dir: &Path) -> Result<(), String> {
@@ -706,12 +719,14 @@ fn check_js(dir: &Path) -> Result<(), String> {
 fn run_xlsx(secs: u64, seed: u64, root: &Path, corpus: &Path, replay: Option<Vec<u8>>) -> bool {
     let supported = read_lines(&root.join("corpus/functions.txt"));
     let known = read_lines(&root.join("corpus/known.txt"));
+    let params = read_lines(&root.join("corpus/params.txt"));
     let crashes = root.join("crashes");
     let mut seeds = seed_workbooks();
     seeds.extend(corpus_workbooks(corpus, 40));
     let work = std::env::temp_dir().join(format!("sheetc-fuzz-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work).expect("temp dir");
+    let _ = std::fs::create_dir_all(root.join("work"));
     let current = Arc::new(Mutex::new(Current { target: "xlsx", ext: "xlsx", input: Vec::new(), started: Instant::now(), busy: false }));
     spawn_watchdog(current.clone(), Duration::from_secs(30), crashes.clone());
     let node_ok = std::process::Command::new("node").arg("--version").output().is_ok();
@@ -731,11 +746,14 @@ fn run_xlsx(secs: u64, seed: u64, root: &Path, corpus: &Path, replay: Option<Vec
         while replay.is_some() || Instant::now() < deadline {
             let bytes = replay.take().unwrap_or_else(|| mutate_workbook(&mut rng, &seeds));
             std::fs::write(&input_path, &bytes).expect("write input");
+            // Kept until the next input: run.sh files it under crashes/ if the process dies (e.g. out of memory).
+            let _ = std::fs::write(root_current(&crashes), &bytes);
             let _ = std::fs::remove_dir_all(&out_dir);
             let strict = rng.chance(10);
             let opts = CompileOptions {
                 out_dir: out_dir.clone(),
                 functions: supported.clone(),
+                function_params: params.clone(),
                 known_functions: known.clone(),
                 runtime_js: None,
                 strict,
@@ -762,7 +780,7 @@ fn run_xlsx(secs: u64, seed: u64, root: &Path, corpus: &Path, replay: Option<Vec
                     *stats.outcomes.entry("ok".into()).or_default() += 1;
                     if !out_dir.join("engine.js").is_file() || !out_dir.join("manifest.json").is_file() {
                         violation = Some("build succeeded without engine.js/manifest.json".into());
-                    } else if node_ok && (checked < 200 || rng.chance(20)) {
+                    } else if node_ok && (checked < 20 || rng.chance(25)) {
                         checked += 1;
                         if let Err(e) = check_js(&out_dir) {
                             violation = Some(format!("generated JavaScript does not parse: {e}"));

@@ -82,6 +82,13 @@ export function iferrorMatrix(m: Matrix, alt: () => Value, naOnly: boolean, ctx:
   return new Matrix(rows, cols, out);
 }
 
+/** IFERROR/IFNA with the alternative as a closure (when it reads LET/LAMBDA variables). */
+export function iferrorLazy(v: Value, alt: () => Value, naOnly: boolean, ctx: Ctx): Value {
+  if (v instanceof Matrix) return iferrorMatrix(v, alt, naOnly, ctx);
+  const hit = naOnly ? v === ERR.NA : v instanceof ExcelError;
+  return hit ? alt() : v;
+}
+
 /** Calls a LAMBDA value. */
 export function invoke(_ctx: Ctx, callee: Value, args: Value[]): Value {
   if (!(callee instanceof Lambda)) return callee instanceof ExcelError ? callee : ERR.VALUE;

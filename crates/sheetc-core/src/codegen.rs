@@ -29,18 +29,56 @@ pub struct ShapeCode {
 
 /// Generates the JS function for a shape.
 pub fn shape_function(name: &str, bound: &Bound) -> ShapeCode {
-    let mut g = Gen { temps: 0, locals: Vec::new() };
+    let mut g = Gen::new(name, 0);
     // A top-level single cell is read as a value; areas stay references (array formulas).
     let body = g.expr(bound, Want::Value);
-    let mut decls = Vec::new();
-    for i in 0..g.temps {
-        decls.push(format!("t{i}"));
+    let main = g.function_source(name, &body);
+    let mut source = g.hoisted.concat();
+    source.push_str(&main);
+    ShapeCode { source }
+}
+
+/// Whether `b` reads a LET/LAMBDA variable bound outside it (then it cannot be moved to
+/// a function of its own).
+fn reads_outer_locals(b: &Bound, bound_inside: &mut Vec<u32>) -> bool {
+    match b {
+        Bound::Local(slot) => !bound_inside.contains(slot),
+        Bound::Let { bindings, body } => {
+            let depth = bound_inside.len();
+            let mut hit = false;
+            for (slot, value) in bindings {
+                hit |= reads_outer_locals(value, bound_inside);
+                bound_inside.push(*slot);
+            }
+            hit |= reads_outer_locals(body, bound_inside);
+            bound_inside.truncate(depth);
+            hit
+        }
+        Bound::Lambda { params, body } => {
+            let depth = bound_inside.len();
+            bound_inside.extend(params.iter().copied());
+            let hit = reads_outer_locals(body, bound_inside);
+            bound_inside.truncate(depth);
+            hit
+        }
+        Bound::Array { items, .. } | Bound::Areas(items) | Bound::Call { args: items, .. } => {
+            items.iter().any(|i| reads_outer_locals(i, bound_inside))
+        }
+        Bound::Unary(_, x) | Bound::Spill(x) | Bound::CellValue(x) => reads_outer_locals(x, bound_inside),
+        Bound::Binary(_, l, r) => reads_outer_locals(l, bound_inside) || reads_outer_locals(r, bound_inside),
+        Bound::Invoke { callee, args } => {
+            reads_outer_locals(callee, bound_inside) || args.iter().any(|a| reads_outer_locals(a, bound_inside))
+        }
+        _ => false,
     }
-    for l in &g.locals {
-        decls.push(format!("l{l}"));
-    }
-    let decl = if decls.is_empty() { String::new() } else { format!("let {};", decls.join(",")) };
-    ShapeCode { source: format!("function {name}(x,B,r,c){{{decl}return {body};}}\n") }
+}
+
+/// Small expressions that may be written twice without growing the code.
+fn is_simple(b: &Bound) -> bool {
+    matches!(
+        b,
+        Bound::Number(_) | Bound::Text(_) | Bound::Bool(_) | Bound::Error(_) | Bound::Missing | Bound::Cell { .. } | Bound::Local(_)
+    ) || matches!(b, Bound::CellValue(_) | Bound::Area(_))
 }
 
 pub fn error_literal(k: ErrorKind) -> &'static str {
@@ -78,9 +116,46 @@ fn function_access(name: &str) -> String {
 struct Gen {
     temps: usize,
     locals: Vec<u32>,
+    /// The shape function's name, prefix of its hoisted branch functions.
+    prefix: String,
+    next_fn: usize,
+    /// Branch functions (module-level sources) referenced by the generated code.
+    hoisted: Vec<String>,
 }
 
 impl Gen {
+    fn new(prefix: &str, next_fn: usize) -> Self {
+        Gen { temps: 0, locals: Vec::new(), prefix: prefix.to_string(), next_fn, hoisted: Vec::new() }
+    }
+
+    fn function_source(&self, name: &str, body: &str) -> String {
+        let mut decls: Vec<String> = (0..self.temps).map(|i| format!("t{i}")).collect();
+        decls.extend(self.locals.iter().map(|l| format!("l{l}")));
+        let decl = if decls.is_empty() { String::new() } else { format!("let {};", decls.join(",")) };
+        format!("function {name}(x,B,r,c){{{decl}return {body};}}\n")
+    }
+
+    /// Code evaluating a branch that the generated expression names twice (IF's branches,
+    /// IFERROR's alternative). Each branch is emitted once: small ones inline, others as
+    /// a module-level function called by name, so nesting never multiplies the code.
+    /// `None` when the branch reads an enclosing LET/LAMBDA variable (use a closure).
+    fn branch(&mut self, b: &Bound) -> Option<String> {
+        if is_simple(b) {
+            return Some(self.expr(b, Want::Ref));
+        }
+        if reads_outer_locals(b, &mut Vec::new()) {
+            return None;
+        }
+        let name = format!("{}_{}", self.prefix, self.next_fn);
+        let mut child = Gen::new(&self.prefix, self.next_fn + 1);
+        let body = child.expr(b, Want::Ref);
+        self.next_fn = child.next_fn;
+        let src = child.function_source(&name, &body);
+        self.hoisted.append(&mut child.hoisted);
+        self.hoisted.push(src);
+        Some(format!("{name}(x,B,r,c)"))
+    }
+
     fn temp(&mut self) -> String {
         self.temps += 1;
         format!("t{}", self.temps - 1)
@@ -198,30 +273,38 @@ impl Gen {
     fn call(&mut self, name: &str, args: &[Bound]) -> String {
         match (name, args.len()) {
             ("IF", 1..=3) => {
-                let t = self.temp();
                 let cond = self.expr(&args[0], Want::Ref);
-                let yes = match args.get(1) {
-                    Some(Bound::Missing) => "0".to_string(),
-                    Some(a) => self.expr(a, Want::Ref),
-                    None => "true".to_string(),
+                let arg = |i: usize, absent: &str| match args.get(i) {
+                    Some(Bound::Missing) => Bound::Number(0.0),
+                    Some(a) => a.clone(),
+                    None => Bound::Bool(absent == "true"),
                 };
-                let no = match args.get(2) {
-                    Some(Bound::Missing) => "0".to_string(),
-                    Some(a) => self.expr(a, Want::Ref),
-                    None => "false".to_string(),
-                };
-                return format!("(({t}=R.condition({cond},x))===true?{yes}:{t}===false?{no}:R.ifOther({t},x,()=>{yes},()=>{no}))");
+                let (yes_b, no_b) = (arg(1, "true"), arg(2, "false"));
+                match (self.branch(&yes_b), self.branch(&no_b)) {
+                    (Some(yes), Some(no)) => {
+                        let t = self.temp();
+                        return format!("(({t}=R.condition({cond},x))===true?{yes}:{t}===false?{no}:R.ifOther({t},x,()=>{yes},()=>{no}))");
+                    }
+                    _ => {
+                        // Branches read LET/LAMBDA variables: one closure each.
+                        let yes = self.expr(&yes_b, Want::Ref);
+                        let no = self.expr(&no_b, Want::Ref);
+                        return format!("R.ifOther(R.condition({cond},x),x,()=>{yes},()=>{no})");
+                    }
+                }
             }
             ("IFERROR", 2) | ("IFNA", 2) => {
-                let t = self.temp();
                 let v = self.expr(&args[0], Want::Ref);
-                let alt = self.expr(&args[1], Want::Ref);
-                let test = if name == "IFERROR" {
-                    format!("{t} instanceof R.ExcelError")
-                } else {
-                    format!("{t}===R.ERR.NA")
-                };
                 let na = name == "IFNA";
+                let t = self.temp();
+                let test = if na { format!("{t}===R.ERR.NA") } else { format!("{t} instanceof R.ExcelError") };
+                let alt = match self.branch(&args[1]) {
+                    Some(alt) => alt,
+                    None => {
+                        let alt = self.expr(&args[1], Want::Ref);
+                        return format!("R.iferrorLazy(R.val({v},x),()=>{alt},{na},x)");
+                    }
+                };
                 return format!("(({t}=R.val({v},x)),{test}?{alt}:{t} instanceof R.Matrix?R.iferrorMatrix({t},()=>{alt},{na},x):{t})");
             }
             _ => {}

@@ -795,7 +795,7 @@ fn parse_row(t: &str) -> Option<Coord> {
         return None;
     }
     let n: u32 = digits.parse().ok()?;
-    (1..=MAX_ROWS).contains(&n).then_some(Coord {
+    (1..=MAX_ROWS).contains(&n).then(|| Coord {
         index: n - 1,
         absolute,
     })

@@ -144,8 +144,10 @@ pub struct Workbook {
 }
 
 impl Workbook {
+    /// The sheet of that name, compared case-insensitively (Unicode) as Excel does.
     pub fn sheet_index(&self, name: &str) -> Option<u32> {
-        self.sheets.iter().position(|s| s.name.eq_ignore_ascii_case(name)).map(|i| i as u32)
+        let lower = name.to_lowercase();
+        self.sheets.iter().position(|s| s.name.eq_ignore_ascii_case(name) || s.name.to_lowercase() == lower).map(|i| i as u32)
     }
     pub fn cell_count(&self) -> usize {
         self.sheets.iter().map(|s| s.cells.len()).sum()
@@ -337,6 +339,29 @@ fn read_workbook_part<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, limit: u64) 
         buf.clear();
     }
     Ok(part)
+}
+
+/// The shared-string table announces its size (`uniqueCount`), and the reader reserves
+/// memory for it up front: a hostile count would abort the process. Each string takes at
+/// least a few bytes of XML, so a count beyond the part's size is a damaged file.
+fn check_shared_strings<R: Read + Seek>(zip: &mut zip::ZipArchive<R>) -> Result<()> {
+    let Ok(part) = zip.by_name("xl/sharedStrings.xml") else { return Ok(()) };
+    let size = part.size();
+    let mut head = Vec::with_capacity(4096);
+    part.take(4096).read_to_end(&mut head).map_err(|e| corrupt(format!("cannot read xl/sharedStrings.xml: {e}")))?;
+    let text = String::from_utf8_lossy(&head);
+    for key in ["uniqueCount=\"", "count=\""] {
+        if let Some(pos) = text.find(key) {
+            let digits: String = text[pos + key.len()..].chars().take_while(|c| c.is_ascii_digit()).collect();
+            let n: u64 = digits.parse().unwrap_or(u64::MAX);
+            if key.starts_with("unique") && n > size / 4 + 16 {
+                return Err(corrupt(format!(
+                    "xl/sharedStrings.xml declares {n} strings but holds only {size} bytes; the workbook is damaged"
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Reads the tables of one sheet: the sheet part's relationships name its table parts.
@@ -615,6 +640,13 @@ pub fn read_workbook(path: &Path, limits: &Limits, cancelled: &dyn Fn() -> bool)
         return Err(SheetcError::new(ErrorCode::NotAWorkbook, "the zip holds no xl/workbook.xml: it is not an Excel workbook"));
     }
     let part = read_workbook_part(&mut zip, limits.max_uncompressed_bytes)?;
+    // Excel forbids sheet names that differ only in case; references could not tell them apart.
+    let mut seen = std::collections::HashSet::new();
+    for (name, _) in &part.sheets {
+        if !seen.insert(name.to_lowercase()) {
+            return Err(corrupt(format!("two sheets are named \"{name}\" (ignoring case), which Excel does not allow")));
+        }
+    }
 
     let mut tables = Vec::new();
     for (index, (_, target)) in part.sheets.iter().enumerate() {
@@ -627,6 +659,8 @@ pub fn read_workbook(path: &Path, limits: &Limits, cancelled: &dyn Fn() -> bool)
     }
     drop(zip);
 
+    let file = File::open(path).map_err(|e| SheetcError::io(&format!("cannot open {}", path.display()), e))?;
+    check_shared_strings(&mut zip::ZipArchive::new(BufReader::new(file)).map_err(|e| corrupt(e.to_string()))?)?;
     let file = File::open(path).map_err(|e| SheetcError::io(&format!("cannot open {}", path.display()), e))?;
     let mut xlsx: Xlsx<_> = Xlsx::new(BufReader::new(file)).map_err(map_xlsx_err)?;
     let mut wb = Workbook { calc: part.calc, date1904: part.date1904, ..Workbook::default() };
@@ -717,6 +751,19 @@ fn read_sheet<RS: Read + Seek>(
         sheet.cells.push(Cell { row, col, kind, value });
     }
     if !members.is_empty() {
+        // Array ranges add cells the file need not list: count them against the limit
+        // before materialising any (a 1 KB file can declare A1:XFD1048576).
+        let extra: u64 = members
+            .iter()
+            .map(|&(r0, c0, r1, c1)| (r1.saturating_sub(r0) as u64 + 1) * (c1.saturating_sub(c0) as u64 + 1))
+            .sum();
+        if cell_total.saturating_add(extra) > limits.max_cells {
+            return Err(SheetcError::new(
+                ErrorCode::TooLarge,
+                format!("array formulas on sheet {name} cover more than {} cells (raise the limit with --max-cells)", limits.max_cells),
+            ));
+        }
+        *cell_total += extra;
         mark_array_members(&mut sheet, &members);
     }
     Ok(sheet)

@@ -98,6 +98,16 @@ test('circular interest on average balance iterates to the fixed point', async (
   t.true(r.meta.iterations > 1);
 });
 
+test('a static cycle that does not feed on itself keeps its values without iteration', async (t) => {
+  // B1 names itself only in CHOOSE's untaken branch (Excel computes "Not a cycle").
+  const e = await buildEngine({ sheets: [{ name: 'S', cells: { B1: '=CHOOSE(2,B1,"Not a cycle")', C1: '=B1&"!"' } }] });
+  t.is(e.report.clusters.length, 1);
+  const r = e.run();
+  t.is(r.get('S!B1'), 'Not a cycle');
+  t.is(r.get('S!C1'), 'Not a cycle!');
+  t.true(r.meta.converged);
+});
+
 test('a circular reference without iterative calculation does not converge', async (t) => {
   const e = await buildEngine({ sheets: [{ name: 'S', cells: { A1: '=B1+1', B1: '=A1+1' } }] });
   t.is(e.report.clusters.length, 1);

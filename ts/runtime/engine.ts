@@ -302,8 +302,18 @@ function iterateCluster(seg: ClusterSegment, x: Ctx, spec: EngineSpec): { conver
   const cells = seg.cells;
   const sheets = x.book.sheets;
   if (!spec.calc.iterate) {
-    // Without iterative calculation Excel does not evaluate a circular reference: it
-    // warns, and the cells of the cycle hold 0 (what it stores for them in the file).
+    // Without iterative calculation Excel leaves a real circular reference at 0 (and
+    // warns). But many static cycles are not real: the self-reference sits in an
+    // untaken branch (CHOOSE(2, B40, "x") in B40) or in a function that does not read
+    // values (CELL("col", A8:C8) in B8). Two sweeps tell them apart: a cluster whose
+    // values do not move from the first sweep to the second does not feed on itself.
+    seg.step(x);
+    const first = new Array<Scalar>(cells.length / 3);
+    for (let i = 0; i < cells.length; i += 3) first[i / 3] = sheets[cells[i]!]!.get(cells[i + 1]!, cells[i + 2]!);
+    seg.step(x);
+    let stable = true;
+    for (let i = 0; i < cells.length && stable; i += 3) stable = sheets[cells[i]!]!.get(cells[i + 1]!, cells[i + 2]!) === first[i / 3];
+    if (stable) return { converged: true, iterations: 0 };
     for (let i = 0; i < cells.length; i += 3) sheets[cells[i]!]!.set(cells[i + 1]!, cells[i + 2]!, 0);
     return { converged: false, iterations: 0 };
   }

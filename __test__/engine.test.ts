@@ -266,3 +266,32 @@ test('structured table references bind to the table', async (t) => {
   t.is(r.get('S!E3'), 121);
   t.is(r.get('S!E4'), 121);
 });
+
+test('a circular cluster spanning sheets iterates like Excel (Gauss-Seidel)', async (t) => {
+  // Debt!B1 = opening + draw + interest; Interest!B1 = rate * (opening + Debt!B1) / 2.
+  // Fixed point as in the single-sheet case: I = r(2*open + draw) / (2 - r).
+  const e = await buildEngine({
+    sheets: [
+      { name: 'Inputs', cells: { B1: 0.08, B2: 5000, B3: 1000 } },
+      { name: 'Debt', cells: { B1: '=Inputs!B2+Inputs!B3+Interest!B1' } },
+      { name: 'Interest', cells: { B1: '=Inputs!B1*(Inputs!B2+Debt!B1)/2', B2: '=B1*12' } },
+    ],
+    iterate: { count: 100, delta: 1e-10 },
+  });
+  t.deepEqual(e.report.clusters, [['Debt!B1', 'Interest!B1']]);
+  const r = e.run({ 'Inputs!B1': 0.1 });
+  const expected = (0.1 * (2 * 5000 + 1000)) / (2 - 0.1);
+  t.true(Math.abs((r.get('Interest!B1') as number) - expected) < 1e-8);
+  t.true(Math.abs((r.get('Interest!B2') as number) - expected * 12) < 1e-7);
+  t.true(r.meta.converged);
+});
+
+test('iteration stops at iterateCount and reports it', async (t) => {
+  const e = await buildEngine({
+    sheets: [{ name: 'S', cells: { A1: '=B1/2+1', B1: '=A1/2+1' } }],
+    iterate: { count: 3, delta: 1e-12 },
+  });
+  const r = e.run();
+  t.false(r.meta.converged);
+  t.is(r.meta.iterations, 3);
+});

@@ -133,8 +133,21 @@ export const add = (a: Value, b: Value, ctx: Ctx): Value =>
   typeof a === 'number' && typeof b === 'number' ? addSnap(a, b) : binary(addOp, a, b, ctx);
 export const sub = (a: Value, b: Value, ctx: Ctx): Value =>
   typeof a === 'number' && typeof b === 'number' ? addSnap(a, -b) : binary(subOp, a, b, ctx);
-export const mul = (a: Value, b: Value, ctx: Ctx): Value => binary(mulOp, a, b, ctx);
-export const div = (a: Value, b: Value, ctx: Ctx): Value => binary(divOp, a, b, ctx);
+// Number-number fast paths: the common case in models, without the generic dispatch.
+export const mul = (a: Value, b: Value, ctx: Ctx): Value => {
+  if (typeof a === 'number' && typeof b === 'number') {
+    const r = a * b;
+    return Number.isFinite(r) ? r : ERR.NUM;
+  }
+  return binary(mulOp, a, b, ctx);
+};
+export const div = (a: Value, b: Value, ctx: Ctx): Value => {
+  if (typeof a === 'number' && typeof b === 'number' && b !== 0) {
+    const r = a / b;
+    return Number.isFinite(r) ? r : ERR.NUM;
+  }
+  return binary(divOp, a, b, ctx);
+};
 export const pow = (a: Value, b: Value, ctx: Ctx): Value => binary(powOp, a, b, ctx);
 export const concat = (a: Value, b: Value, ctx: Ctx): Value => binary(concatOp, a, b, ctx);
 export const eq = (a: Value, b: Value, ctx: Ctx): Value => binary(eqOp, a, b, ctx);

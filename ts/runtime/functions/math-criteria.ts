@@ -190,8 +190,50 @@ defineFn('AVERAGEIF', ['any', 'scalar', 'any'], 2, 3, singleCriterion('average')
  * The *IFS functions: (target, range1, crit1, range2, crit2, ...) or, for COUNTIFS,
  * (range1, crit1, ...). Every range must have the target's shape (#VALUE! otherwise).
  */
+/**
+ * SUMIFS over plain references with scalar criteria, the shape models use per cell:
+ * reads the sheets in place with no per-call area objects. Rows past the target's used
+ * range hold blanks, which add nothing to a sum, so the scan stops there.
+ */
+function sumifsDirect(ctx: Ctx, args: Value[]): Value | undefined {
+  const target = args[0];
+  if (!(target instanceof Ref)) return undefined;
+  const n = (args.length - 1) >> 1;
+  if (n === 0 || (args.length - 1) % 2 !== 0) return undefined;
+  const ranges: Ref[] = [];
+  const preds: ((v: Scalar) => boolean)[] = [];
+  for (let k = 0; k < n; k++) {
+    const range = args[1 + 2 * k];
+    const crit = args[2 + 2 * k];
+    if (!(range instanceof Ref) || range.rows !== target.rows || range.cols !== target.cols) return undefined;
+    if (crit instanceof Matrix || crit instanceof RefList || (crit instanceof Ref && !crit.isCell)) return undefined;
+    const c = scalar(crit ?? null, ctx);
+    ranges.push(range);
+    preds.push(parseCriteria(c));
+  }
+  const rows = Math.min(target.rows, target.lastUsedRow - target.r0 + 1);
+  const cols = Math.min(target.cols, target.lastUsedCol - target.c0 + 1);
+  let sum = 0;
+  for (let i = 0; i < rows; i++) {
+    cell: for (let j = 0; j < cols; j++) {
+      for (let k = 0; k < n; k++) {
+        const r = ranges[k]!;
+        if (!preds[k]!(r.sheet.get(r.r0 + i, r.c0 + j))) continue cell;
+      }
+      const v = target.sheet.get(target.r0 + i, target.c0 + j);
+      if (typeof v === 'number') sum += v;
+      else if (v instanceof ExcelError) return v;
+    }
+  }
+  return sum;
+}
+
 function multiCriteria(how: Reducer) {
   return (ctx: Ctx, ...args: Value[]): Value => {
+    if (how === 'sum' && !ctx.array) {
+      const fast = sumifsDirect(ctx, args);
+      if (fast !== undefined) return fast;
+    }
     const hasTarget = how !== 'count';
     const pairs = hasTarget ? args.slice(1) : args;
     if (pairs.length === 0 || pairs.length % 2 !== 0) return ERR.VALUE;

@@ -67,6 +67,20 @@ export function errorFromCode(code: string): ExcelError | undefined {
   return interned.get(code.toUpperCase());
 }
 
+/** ERROR.TYPE's numbering of the errors (also the order SORT puts them in). */
+export const ERROR_TYPE_NUMBER: Readonly<Partial<Record<ErrorCode, number>>> = {
+  '#NULL!': 1,
+  '#DIV/0!': 2,
+  '#VALUE!': 3,
+  '#REF!': 4,
+  '#NAME?': 5,
+  '#NUM!': 6,
+  '#N/A': 7,
+  '#GETTING_DATA': 8,
+  '#SPILL!': 9,
+  '#CALC!': 14,
+};
+
 export type Scalar = number | string | boolean | null | ExcelError;
 
 /** A rectangular array value, row-major. */

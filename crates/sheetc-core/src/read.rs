@@ -316,15 +316,7 @@ fn read_workbook_part<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, limit: u64) 
                 name_text.push_str(&t.xml10_content());
             }
             Ok(Event::GeneralRef(r)) if pending_name.is_some() => {
-                let ent: String = r.as_ref().to_string();
-                name_text.push_str(match ent.as_str() {
-                    "amp" => "&",
-                    "lt" => "<",
-                    "gt" => ">",
-                    "quot" => "\"",
-                    "apos" => "'",
-                    _ => "",
-                });
+                push_entity(&mut name_text, r.as_ref());
             }
             Ok(Event::End(e)) if e.local_name().into_inner() == "definedName" => {
                 if let Some((name, scope, hidden)) = pending_name.take() {
@@ -464,15 +456,7 @@ fn read_external_link(xml: &[u8], index: usize) -> Vec<Sheet> {
             },
             Ok(Event::Text(t)) if in_v => text.push_str(&t.xml10_content()),
             Ok(Event::GeneralRef(r)) if in_v => {
-                let ent: String = r.as_ref().to_string();
-                text.push_str(match ent.as_str() {
-                    "amp" => "&",
-                    "lt" => "<",
-                    "gt" => ">",
-                    "quot" => "\"",
-                    "apos" => "'",
-                    _ => "",
-                });
+                push_entity(&mut text, r.as_ref());
             }
             Ok(Event::End(e)) => match e.local_name().into_inner() {
                 "v" => in_v = false,
@@ -555,6 +539,23 @@ fn array_formula_ranges(xml: &[u8]) -> HashMap<(u32, u32), (u32, u32)> {
         buf.clear();
     }
     out
+}
+
+/// Appends the text of an XML entity reference (`amp`, `#10`, `#x41`, ...) to `out`.
+fn push_entity(out: &mut String, name: &str) {
+    let ch = match name {
+        "amp" => Some('&'),
+        "lt" => Some('<'),
+        "gt" => Some('>'),
+        "quot" => Some('"'),
+        "apos" => Some('\''),
+        n => n
+            .strip_prefix("#x")
+            .and_then(|h| u32::from_str_radix(h, 16).ok())
+            .or_else(|| n.strip_prefix('#').and_then(|d| d.parse().ok()))
+            .and_then(char::from_u32),
+    };
+    out.extend(ch);
 }
 
 /// Parses `B3` / `$B$3` into zero-based (row, col).

@@ -7,7 +7,7 @@
 import { scalar, toBool, toMatrix, toNumber } from '../coerce.js';
 import { compareScalars } from '../ops.js';
 import { defineFn } from '../registry.js';
-import { ERR, ExcelError, Lambda, Matrix, Ref, RefList, type Ctx, type Scalar, type Value } from '../values.js';
+import { ERR, ExcelError, Lambda, Matrix, Ref, RefList, type Ctx, type Scalar, type Value, ERROR_TYPE_NUMBER } from '../values.js';
 
 /** The argument as a Matrix (references are read; scalars are 1×1). */
 function mat(v: Value, ctx: Ctx): Matrix | ExcelError {
@@ -40,18 +40,7 @@ function transpose(m: Matrix): Matrix {
 }
 
 /** ERROR.TYPE's numbering of the errors, which is also the order SORT puts them in. */
-const ERROR_RANK: Record<string, number> = {
-  '#NULL!': 1,
-  '#DIV/0!': 2,
-  '#VALUE!': 3,
-  '#REF!': 4,
-  '#NAME?': 5,
-  '#NUM!': 6,
-  '#N/A': 7,
-  '#GETTING_DATA': 8,
-  '#SPILL!': 9,
-  '#CALC!': 14,
-};
+const ERROR_RANK: Record<string, number> = ERROR_TYPE_NUMBER as Record<string, number>;
 
 /**
  * Sort order for SORT/SORTBY: numbers < text < booleans < errors < blanks. Errors rank

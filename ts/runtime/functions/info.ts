@@ -8,7 +8,7 @@
 import { columnName } from '../address.js';
 import { scalar, toNumber } from '../coerce.js';
 import { defineFn } from '../registry.js';
-import { ERR, ExcelError, Lambda, Matrix, Ref, RefList, type ErrorCode, type Scalar, type Value } from '../values.js';
+import { ERR, ExcelError, Lambda, Matrix, Ref, RefList, type ErrorCode, type Scalar, type Value, ERROR_TYPE_NUMBER } from '../values.js';
 
 defineFn('ISBLANK', ['scalar'], 1, 1, (_ctx, v: Scalar) => v === null);
 defineFn('ISERR', ['scalar'], 1, 1, (_ctx, v: Scalar) => v instanceof ExcelError && v !== ERR.NA);
@@ -62,18 +62,7 @@ function typeOf(s: Scalar): number {
 }
 
 /** ERROR.TYPE's numbering of the error values. */
-const ERROR_NUMBERS: Partial<Record<ErrorCode, number>> = {
-  '#NULL!': 1,
-  '#DIV/0!': 2,
-  '#VALUE!': 3,
-  '#REF!': 4,
-  '#NAME?': 5,
-  '#NUM!': 6,
-  '#N/A': 7,
-  '#GETTING_DATA': 8,
-  '#SPILL!': 9,
-  '#CALC!': 14,
-};
+const ERROR_NUMBERS = ERROR_TYPE_NUMBER;
 
 defineFn('ERROR.TYPE', ['scalar'], 1, 1, (_ctx, v: Scalar) =>
   v instanceof ExcelError ? ERROR_NUMBERS[v.code] ?? ERR.NA : ERR.NA,

@@ -18,7 +18,7 @@ use crate::graph::{schedule, CellIndex, Component, Graph, Rect};
 use crate::parse::ParseErrorKind;
 use crate::partition::partition;
 use crate::read::{read_workbook, CellKind, Limits, Value, Workbook};
-use crate::shape::shape_key;
+use crate::shape::shape_key_into;
 
 pub struct CompileOptions {
     pub out_dir: PathBuf,
@@ -161,14 +161,16 @@ pub fn compile(path: &Path, opts: &CompileOptions, progress: ProgressFn<'_>, can
 
     // Parse and bind once per shape.
     let mut shapes: Vec<Bound> = Vec::new();
-    let mut shape_ids: HashMap<(u32, String), std::result::Result<u32, BackfillReason>> = HashMap::new();
+    // Shape keys per sheet (unqualified references bind to the formula's own sheet).
+    let mut shape_ids: Vec<HashMap<String, std::result::Result<u32, BackfillReason>>> = vec![HashMap::new(); parts.len()];
+    let mut key = String::new();
     let mut nodes: Vec<Node> = Vec::new();
     let mut backfills: Vec<Backfill> = Vec::new();
     let total_formulas: u64 = parts.iter().map(|p| p.formula_cells().count() as u64).sum();
     let mut done: u64 = 0;
     for p in &parts {
-        // Per-sheet cache: a shared-formula group's text has one shape.
-        let mut by_text: HashMap<(u32, u32, u32), std::result::Result<u32, BackfillReason>> = HashMap::new();
+        // Per formula text: a shared-formula group's text (one text, one origin) has one shape.
+        let mut by_text: Vec<Option<std::result::Result<u32, BackfillReason>>> = vec![None; p.formulas.len()];
         for cell in &p.cells {
             let Some(f) = cell.formula() else { continue };
             done += 1;
@@ -178,22 +180,22 @@ pub fn compile(path: &Path, opts: &CompileOptions, progress: ProgressFn<'_>, can
                 }
                 progress("parse", done, total_formulas);
             }
-            let text_key = (f.text, f.origin_row, f.origin_col);
-            let resolved = if let Some(r) = by_text.get(&text_key) {
+            let resolved = if let Some(r) = &by_text[f.text as usize] {
                 r.clone()
             } else {
                 let text = &p.formulas[f.text as usize];
-                let mut key = (p.sheet, shape_key(text, f.origin_row, f.origin_col));
+                shape_key_into(&mut key, text, f.origin_row, f.origin_col);
                 // An unqualified structured reference (`[@Col]`) binds to the table around
                 // the formula: formulas in different tables must not share a shape.
                 if text.contains('[') {
                     if let Some(t) = workbook.tables.iter().position(|t| {
                         t.sheet == p.sheet && (t.r0..=t.r1).contains(&f.origin_row) && (t.c0..=t.c1).contains(&f.origin_col)
                     }) {
-                        key.1.push_str(&format!("\u{1}table{t}"));
+                        key.push_str(&format!("\u{1}table{t}"));
                     }
                 }
-                let r = if let Some(r) = shape_ids.get(&key) {
+                let ids = &mut shape_ids[p.sheet as usize];
+                let r = if let Some(r) = ids.get(key.as_str()) {
                     r.clone()
                 } else {
                     let r = match binder.parser().parse(text) {
@@ -210,10 +212,10 @@ pub fn compile(path: &Path, opts: &CompileOptions, progress: ProgressFn<'_>, can
                             Err(u) => Err(BackfillReason::Unsupported { reason: u.reason, function: u.function, span: u.span }),
                         },
                     };
-                    shape_ids.insert(key, r.clone());
+                    ids.insert(key.clone(), r.clone());
                     r
                 };
-                by_text.insert(text_key, r.clone());
+                by_text[f.text as usize] = Some(r.clone());
                 r
             };
             let array_end = match cell.kind {

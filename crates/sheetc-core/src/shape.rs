@@ -8,6 +8,8 @@
 //! kept verbatim, and only tokens that are cell references in A1 notation (not followed
 //! by `(` or `!`) are rewritten, with a marker byte that cannot occur outside strings.
 
+use std::fmt::Write;
+
 /// Marker that opens a rewritten reference in a shape key.
 const MARK: char = '\u{1}';
 
@@ -63,14 +65,14 @@ fn rewrite_cell(tok: &str, row0: u32, col0: u32, out: &mut String) -> bool {
     let row = row - 1;
     out.push(MARK);
     if row_abs {
-        out.push_str(&format!("R{row}"));
+        let _ = write!(out, "R{row}");
     } else {
-        out.push_str(&format!("R[{}]", row as i64 - row0 as i64));
+        let _ = write!(out, "R[{}]", row as i64 - row0 as i64);
     }
     if col_abs {
-        out.push_str(&format!("C{col}"));
+        let _ = write!(out, "C{col}");
     } else {
-        out.push_str(&format!("C[{}]", col as i64 - col0 as i64));
+        let _ = write!(out, "C[{}]", col as i64 - col0 as i64);
     }
     true
 }
@@ -85,8 +87,15 @@ fn ident_byte(b: u8) -> bool {
 ///
 /// Works on bytes (the hot loop of the parse phase: it runs once per formula cell).
 pub fn shape_key(formula: &str, row: u32, col: u32) -> String {
-    let bytes = formula.as_bytes();
     let mut out = String::with_capacity(formula.len() + 8);
+    shape_key_into(&mut out, formula, row, col);
+    out
+}
+
+/// `shape_key` into a reusable buffer (cleared first): no allocation per formula cell.
+pub fn shape_key_into(out: &mut String, formula: &str, row: u32, col: u32) {
+    out.clear();
+    let bytes = formula.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
         let c = bytes[i];
@@ -142,9 +151,9 @@ pub fn shape_key(formula: &str, row: u32, col: u32) -> String {
                 let next = bytes.get(i).copied();
                 // Function names, sheet names (also the first of a 3D span), table names stay verbatim.
                 let verbatim = matches!(next, Some(b'(') | Some(b'!') | Some(b'[')) || starts_3d_span(bytes, i);
-                if verbatim || !rewrite_cell(tok, row, col, &mut out) {
+                if verbatim || !rewrite_cell(tok, row, col, out) {
                     // Whole-column / whole-row parts (`A:C`, `3:5`) are relative too.
-                    if !verbatim && is_range_part(bytes, start, i) && rewrite_line(tok, row, col, &mut out) {
+                    if !verbatim && is_range_part(bytes, start, i) && rewrite_line(tok, row, col, out) {
                         continue;
                     }
                     out.push_str(tok);
@@ -156,7 +165,6 @@ pub fn shape_key(formula: &str, row: u32, col: u32) -> String {
             }
         }
     }
-    out
 }
 
 /// `Sheet1:Sheet3!`: the token at `end` is followed by `:name!`.
@@ -190,18 +198,18 @@ fn rewrite_line(tok: &str, row0: u32, col0: u32, out: &mut String) -> bool {
         }
         out.push(MARK);
         if abs {
-            out.push_str(&format!("R{}", r - 1));
+            let _ = write!(out, "R{}", r - 1);
         } else {
-            out.push_str(&format!("R[{}]", (r - 1) as i64 - row0 as i64));
+            let _ = write!(out, "R[{}]", (r - 1) as i64 - row0 as i64);
         }
         return true;
     }
     if let Some(c) = col_value(body) {
         out.push(MARK);
         if abs {
-            out.push_str(&format!("C{c}"));
+            let _ = write!(out, "C{c}");
         } else {
-            out.push_str(&format!("C[{}]", c as i64 - col0 as i64));
+            let _ = write!(out, "C[{}]", c as i64 - col0 as i64);
         }
         return true;
     }

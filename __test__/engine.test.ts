@@ -295,3 +295,34 @@ test('iteration stops at iterateCount and reports it', async (t) => {
   t.false(r.meta.converged);
   t.is(r.meta.iterations, 3);
 });
+
+test('rich-value error constants (#CALC!, #SPILL! stored as #VALUE! + vm) are read as themselves', async (t) => {
+  const { unzipSync, zipSync, strToU8, strFromU8 } = await import('fflate');
+  const { writeFileSync } = await import('node:fs');
+  const { writeXlsx } = await import('../scripts/lib/xlsx-writer.js');
+  const { fixtureFile, tempDir } = await import('./helpers/build.js');
+  const { compile } = await import('../ts/index.js');
+  const { join } = await import('node:path');
+  const { pathToFileURL } = await import('node:url');
+  const files = unzipSync(writeXlsx({ sheets: [{ name: 'S', cells: { A1: { error: '#VALUE!' }, A2: { error: '#VALUE!' }, B1: '=ERROR.TYPE(A1)', B2: '=ERROR.TYPE(A2)' } }] }));
+  // vm="1" → errorType 13 (#CALC!), vm="2" → errorType 8 (#SPILL!), via the metadata chain.
+  const sheet = strFromU8(files['xl/worksheets/sheet1.xml']!).replace('<c r="A1" t="e">', '<c r="A1" t="e" vm="1">').replace('<c r="A2" t="e">', '<c r="A2" t="e" vm="2">');
+  files['xl/worksheets/sheet1.xml'] = strToU8(sheet);
+  files['xl/metadata.xml'] = strToU8(
+    '<metadata xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:xlrd="http://schemas.microsoft.com/office/spreadsheetml/2017/richdata"><metadataTypes count="1"><metadataType name="XLRICHVALUE"/></metadataTypes>' +
+      '<futureMetadata name="XLRICHVALUE" count="2"><bk><extLst><ext><xlrd:rvb i="1"/></ext></extLst></bk><bk><extLst><ext><xlrd:rvb i="0"/></ext></extLst></bk></futureMetadata>' +
+      '<valueMetadata count="2"><bk><rc t="1" v="0"/></bk><bk><rc t="1" v="1"/></bk></valueMetadata></metadata>',
+  );
+  files['xl/richData/rdrichvaluestructure.xml'] = strToU8('<rvStructures count="1"><s t="_error"><k n="errorType" t="i"/><k n="subType" t="i"/></s></rvStructures>');
+  files['xl/richData/rdrichvalue.xml'] = strToU8('<rvData count="2"><rv s="0"><v>8</v><v>0</v></rv><rv s="0"><v>13</v><v>0</v></rv></rvData>');
+  const file = fixtureFile({ sheets: [{ name: 'placeholder', cells: {} }] });
+  writeFileSync(file, zipSync(files));
+  const dir = join(tempDir(), 'engine');
+  await compile(file, { outDir: dir });
+  const engine = (await import(pathToFileURL(join(dir, 'engine.js')).href)) as { run: () => { get(ref: string): unknown } };
+  const r = engine.run();
+  t.is((r.get('S!A1') as { code: string }).code, '#CALC!');
+  t.is((r.get('S!A2') as { code: string }).code, '#SPILL!');
+  t.is(r.get('S!B1'), 14);
+  t.is(r.get('S!B2'), 9);
+});

@@ -506,11 +506,175 @@ fn resolve_relative(dir: &str, target: &str) -> String {
 
 /// Collects `(anchor row, anchor col) → (last row, last col)` of array formulas in one
 /// sheet part. Calamine reports array formulas as ordinary ones and drops their range.
+/// What the streaming cell reader does not report: array-formula ranges, and the
+/// value-metadata index (`vm`) of error cells (rich-value errors such as #CALC!).
+#[derive(Default)]
+struct SheetExtras {
+    arrays: HashMap<(u32, u32), (u32, u32)>,
+    error_vm: HashMap<(u32, u32), u32>,
+}
+
+fn scan_sheet_extras(xml: &[u8]) -> SheetExtras {
+    let has_arrays = xml.windows(9).any(|w| w == b"t=\"array\"");
+    let has_vm = xml.windows(5).any(|w| w == b" vm=\"");
+    SheetExtras {
+        arrays: if has_arrays { array_formula_ranges(xml) } else { HashMap::new() },
+        error_vm: if has_vm { error_value_metadata(xml) } else { HashMap::new() },
+    }
+}
+
+/// `(row, col) → vm` of cells typed as errors that carry value metadata.
+fn error_value_metadata(xml: &[u8]) -> HashMap<(u32, u32), u32> {
+    let mut out = HashMap::new();
+    let mut reader = quick_xml::Reader::from_reader(xml);
+    let mut buf = Vec::new();
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::Start(e)) | Ok(Event::Empty(e)) if e.local_name().into_inner() == "c" => {
+                if attr(&e, "t").as_deref() == Some("e") {
+                    if let (Some(pos), Some(vm)) = (attr(&e, "r").and_then(|r| parse_a1(&r)), attr(&e, "vm").and_then(|v| v.parse().ok())) {
+                        out.insert(pos, vm);
+                    }
+                }
+            }
+            Ok(Event::Eof) | Err(_) => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+    out
+}
+
+/// Rich-value errors by `vm` (1-based): Excel stores #CALC!, #SPILL! and newer errors as
+/// `#VALUE!` plus a pointer through xl/metadata.xml (valueMetadata → metadata type →
+/// futureMetadata `rvb`) to a rich value whose `errorType` is the ERROR.TYPE number − 1.
+fn rich_value_errors<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, limit: u64) -> Result<HashMap<u32, ErrorKind>> {
+    let mut out = HashMap::new();
+    let (Some(meta), Some(values), Some(structs)) = (
+        read_part(zip, "xl/metadata.xml", limit)?,
+        read_part(zip, "xl/richData/rdrichvalue.xml", limit)?,
+        read_part(zip, "xl/richData/rdrichvaluestructure.xml", limit)?,
+    ) else {
+        return Ok(out);
+    };
+    // metadata.xml: type names, future-metadata rvb indexes by type name, value blocks.
+    let mut types: Vec<String> = Vec::new();
+    let mut future: HashMap<String, Vec<Option<usize>>> = HashMap::new();
+    let mut value_blocks: Vec<(usize, usize)> = Vec::new();
+    let mut current_future: Option<String> = None;
+    let mut in_value_metadata = false;
+    let mut buf = Vec::new();
+    let mut reader = quick_xml::Reader::from_reader(meta.as_slice());
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::Start(e)) | Ok(Event::Empty(e)) => match e.local_name().into_inner() {
+                "metadataType" => types.push(attr(&e, "name").unwrap_or_default()),
+                "futureMetadata" => current_future = attr(&e, "name"),
+                "valueMetadata" => in_value_metadata = true,
+                "bk" => {
+                    if let Some(name) = &current_future {
+                        future.entry(name.clone()).or_default().push(None);
+                    }
+                }
+                "rvb" => {
+                    if let Some(name) = &current_future {
+                        if let Some(last) = future.get_mut(name).and_then(|v| v.last_mut()) {
+                            *last = attr(&e, "i").and_then(|i| i.parse().ok());
+                        }
+                    }
+                }
+                "rc" if in_value_metadata => {
+                    let t = attr(&e, "t").and_then(|v| v.parse().ok()).unwrap_or(0usize);
+                    let v = attr(&e, "v").and_then(|v| v.parse().ok()).unwrap_or(usize::MAX);
+                    value_blocks.push((t, v));
+                }
+                _ => {}
+            },
+            Ok(Event::End(e)) => match e.local_name().into_inner() {
+                "futureMetadata" => current_future = None,
+                "valueMetadata" => in_value_metadata = false,
+                _ => {}
+            },
+            Ok(Event::Eof) | Err(_) => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+    // Structures: (type, key names); rich values: (structure, values).
+    let mut structures: Vec<(String, Vec<String>)> = Vec::new();
+    let mut reader = quick_xml::Reader::from_reader(structs.as_slice());
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::Start(e)) | Ok(Event::Empty(e)) => match e.local_name().into_inner() {
+                "s" => structures.push((attr(&e, "t").unwrap_or_default(), Vec::new())),
+                "k" => {
+                    if let Some(last) = structures.last_mut() {
+                        last.1.push(attr(&e, "n").unwrap_or_default());
+                    }
+                }
+                _ => {}
+            },
+            Ok(Event::Eof) | Err(_) => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+    let mut rich: Vec<(usize, Vec<String>)> = Vec::new();
+    let mut in_v = false;
+    let mut reader = quick_xml::Reader::from_reader(values.as_slice());
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::Start(e)) => match e.local_name().into_inner() {
+                "rv" => rich.push((attr(&e, "s").and_then(|s| s.parse().ok()).unwrap_or(usize::MAX), Vec::new())),
+                "v" => {
+                    in_v = true;
+                    if let Some(last) = rich.last_mut() {
+                        last.1.push(String::new());
+                    }
+                }
+                _ => {}
+            },
+            Ok(Event::Text(t)) if in_v => {
+                if let Some(v) = rich.last_mut().and_then(|r| r.1.last_mut()) {
+                    v.push_str(&t.xml10_content());
+                }
+            }
+            Ok(Event::End(e)) if e.local_name().into_inner() == "v" => in_v = false,
+            Ok(Event::Eof) | Err(_) => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+    for (k, &(t, v)) in value_blocks.iter().enumerate() {
+        let Some(name) = t.checked_sub(1).and_then(|t| types.get(t)) else { continue };
+        let Some(Some(i)) = future.get(name).and_then(|blocks| blocks.get(v)) else { continue };
+        let Some((s, vals)) = rich.get(*i) else { continue };
+        let Some((kind, keys)) = structures.get(*s) else { continue };
+        if kind != "_error" {
+            continue;
+        }
+        let Some(pos) = keys.iter().position(|k| k == "errorType") else { continue };
+        let error = match vals.get(pos).and_then(|v| v.trim().parse::<u32>().ok()) {
+            Some(0) => ErrorKind::Null,
+            Some(1) => ErrorKind::Div0,
+            Some(2) => ErrorKind::Value,
+            Some(3) => ErrorKind::Ref,
+            Some(4) => ErrorKind::Name,
+            Some(5) => ErrorKind::Num,
+            Some(6) => ErrorKind::NA,
+            Some(7) => ErrorKind::GettingData,
+            Some(8) => ErrorKind::Spill,
+            Some(13) => ErrorKind::Calc,
+            // Errors the engine has no value for (#CONNECT!, #BLOCKED!, ...) stay #VALUE!.
+            _ => continue,
+        };
+        out.insert(k as u32 + 1, error);
+    }
+    Ok(out)
+}
+
 fn array_formula_ranges(xml: &[u8]) -> HashMap<(u32, u32), (u32, u32)> {
     let mut out = HashMap::new();
-    if !xml.windows(9).any(|w| w == b"t=\"array\"") {
-        return out;
-    }
     let mut reader = quick_xml::Reader::from_reader(xml);
     let mut buf = Vec::new();
     let mut cell: Option<(u32, u32)> = None;
@@ -653,10 +817,11 @@ pub fn read_workbook(path: &Path, limits: &Limits, cancelled: &dyn Fn() -> bool)
     for (index, (_, target)) in part.sheets.iter().enumerate() {
         tables.extend(read_tables(&mut zip, target, index as u32, limits.max_uncompressed_bytes)?);
     }
-    let mut arrays: Vec<HashMap<(u32, u32), (u32, u32)>> = Vec::with_capacity(part.sheets.len());
+    let rich_errors = rich_value_errors(&mut zip, limits.max_uncompressed_bytes)?;
+    let mut arrays: Vec<SheetExtras> = Vec::with_capacity(part.sheets.len());
     for (_, target) in &part.sheets {
         let xml = read_part(&mut zip, target, limits.max_uncompressed_bytes)?.unwrap_or_default();
-        arrays.push(array_formula_ranges(&xml));
+        arrays.push(scan_sheet_extras(&xml));
     }
     drop(zip);
 
@@ -670,7 +835,17 @@ pub fn read_workbook(path: &Path, limits: &Limits, cancelled: &dyn Fn() -> bool)
         if cancelled() {
             return Err(SheetcError::new(ErrorCode::Cancelled, "the build was cancelled"));
         }
-        let sheet = read_sheet(&mut xlsx, name, &arrays[index], limits, &mut cell_total, cancelled)?;
+        let extras = &arrays[index];
+        let mut sheet = read_sheet(&mut xlsx, name, &extras.arrays, limits, &mut cell_total, cancelled)?;
+        if !extras.error_vm.is_empty() && !rich_errors.is_empty() {
+            for cell in sheet.cells.iter_mut() {
+                if let (CellKind::Constant, Value::Error(_)) = (cell.kind, &cell.value) {
+                    if let Some(k) = extras.error_vm.get(&(cell.row, cell.col)).and_then(|vm| rich_errors.get(vm)) {
+                        cell.value = Value::Error(*k);
+                    }
+                }
+            }
+        }
         wb.sheets.push(sheet);
     }
     wb.tables = tables;

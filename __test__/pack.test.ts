@@ -4,10 +4,8 @@
  * built engine, all from that project.
  *
  * No network: the install runs with `--offline`, a fresh npm cache and an unreachable registry.
- * The one runtime dependency (tinypool) is put into that cache beforehand, from the copy in this
- * repo's node_modules, by a throwaway registry on 127.0.0.1 that is shut down before the install.
- * So the install proves the tarball is self-contained: it resolves `tinypool@<range>` from the
- * local cache exactly as a user with a warm cache would, and fetches nothing.
+ * sheetc has no runtime dependencies, so the install proves the tarball is self-contained: it
+ * fetches nothing.
  *
  * Needs `npm run build` first (dist/ and the native addon); fails, never skips, without them.
  */
@@ -131,13 +129,6 @@ function npmPack(dirs: string[], dest: string, cwd: string) {
   return infos.map((i) => ({ file: join(dest, i.filename), files: i.files.map((f) => f.path) }));
 }
 
-/** The runtime dependency tinypool, packed from this repo's node_modules. */
-function tinypoolPackage(dest: string): RegistryPackage {
-  const dir = join(root, 'node_modules', 'tinypool');
-  const [packed] = npmPack([dir], dest, work);
-  return { manifest: readJson(join(dir, 'package.json')) as RegistryPackage['manifest'], tarball: readFileSync(packed!.file) };
-}
-
 test.serial('npm pack → offline install → npx sheetc build, the API and the engine work from the installed package', async (t) => {
   const key = platformKey();
   const required = ['dist/index.js', 'dist/cli.js', 'dist/runtime.js', `sheetc.${key}.node`, 'examples/loan.xlsx'];
@@ -147,7 +138,7 @@ test.serial('npm pack → offline install → npx sheetc build, the API and the 
     return;
   }
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string; dependencies?: Record<string, string> };
-  t.deepEqual(Object.keys(pkg.dependencies ?? {}), ['tinypool'], 'the offline install below seeds only tinypool; add any new runtime dependency to it');
+  t.deepEqual(Object.keys(pkg.dependencies ?? {}), [], 'the offline install below seeds no dependency; a new runtime dependency must be seeded into its cache');
 
   // 1. npm pack: the file list is what we mean to publish.
   const packDir = join(work, 'pack');
@@ -161,28 +152,15 @@ test.serial('npm pack → offline install → npx sheetc build, the API and the 
   t.deepEqual(stray, [], 'sources, tests and build trees stay out of the tarball');
   const tarball = packed!.file;
 
-  // 2. Seed a fresh cache with tinypool (the one runtime dependency) from a registry on
-  //    127.0.0.1, then shut that registry down.
-  const tinypool = tinypoolPackage(packDir);
-  const registry = await miniRegistry([tinypool]);
-  let seeded: { status: number | null; out: string };
-  try {
-    seeded = await runAsync('npm', ['cache', 'add', `tinypool@${tinypool.manifest.version}`], { cwd: work, env: npmEnv(registry.url) });
-  } finally {
-    await registry.close();
-  }
-  t.is(seeded.status, 0, seeded.out);
-
   // 3. Offline install into an empty project (the registry URL now points at nothing).
   const project = join(work, 'project');
   mkdirSync(project);
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'sheetc-pack-test', version: '1.0.0', private: true, type: 'module' }, null, 2));
-  const env = npmEnv(registry.url);
+  const env = npmEnv('http://127.0.0.1:9/');
   const install = run('npm', ['install', '--offline', '--no-audit', '--no-fund', tarball], { cwd: project, env });
   t.is(install.status, 0, `offline install failed:\n${install.out}`);
   const installed = join(project, 'node_modules', 'sheetc');
   t.true(existsSync(join(installed, `sheetc.${key}.node`)), 'the native addon is installed with the package');
-  t.true(existsSync(join(project, 'node_modules', 'tinypool', 'package.json')), 'tinypool is installed');
   t.is((JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as { version: string }).version, pkg.version);
 
   // 4. The CLI, through npx, from the project.
@@ -248,7 +226,7 @@ test.serial('release layout: prepublish.mjs + the @sheetc/<platform> packages; n
   const rootPkg = readJson<{ optionalDependencies?: Record<string, string> }>(join(scratch, 'package.json'));
   t.deepEqual(rootPkg.optionalDependencies, Object.fromEntries(SUPPORTED_PLATFORMS.map((k) => [`@sheetc/${k}`, version])));
 
-  // Pack all nine packages and serve them, with tinypool, from a registry on 127.0.0.1.
+  // Pack all nine packages and serve them from a registry on 127.0.0.1.
   const packDir = join(work, 'release-pack');
   mkdirSync(packDir);
   const dirs = [scratch, ...targets.map((k) => join(scratch, 'npm', k))];
@@ -256,7 +234,6 @@ test.serial('release layout: prepublish.mjs + the @sheetc/<platform> packages; n
   t.false(packed[0]!.files.some((f) => f.endsWith('.node')), 'the root package ships no binary');
   packed.slice(1).forEach((p, i) => t.deepEqual([...p.files].sort(), ['README.md', `sheetc.${targets[i]}.node`, 'package.json'].sort()));
   const registry = await miniRegistry([
-    tinypoolPackage(packDir),
     ...dirs.map((d, i) => ({ manifest: readJson(join(d, 'package.json')) as RegistryPackage['manifest'], tarball: readFileSync(packed[i]!.file) })),
   ]);
   const project = join(work, 'release-project');

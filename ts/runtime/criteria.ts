@@ -85,8 +85,10 @@ function buildCriteria(criterion: Scalar): Predicate {
       const re = wildcardToRegExp(s);
       eq = (v) => typeof v === 'string' && re.test(v);
     } else {
-      const t = s.replace(/~([*?~])/g, '$1').toLowerCase();
-      eq = (v) => typeof v === 'string' && v.toLowerCase() === t;
+      const exact = s.replace(/~([*?~])/g, '$1');
+      const t = exact.toLowerCase();
+      // Length and exact-case checks first: no lower-cased copy per cell in the common case.
+      eq = (v) => typeof v === 'string' && v.length === exact.length && (v === exact || v.toLowerCase() === t);
     }
     if (op === '<>') {
       if (s === '') return (v) => v !== null;

@@ -410,21 +410,24 @@ class ScenarioPool implements Pool {
     return this.inlineEngine;
   }
 
+  /** Computes the next queued scenario in this thread (throws when cancelled or closed). */
+  private inlineStep(batch: Batch, engine: Parameters<typeof runOne>[0], signal: AbortSignal | undefined): void {
+    if (signal?.aborted || this.closed) {
+      batch.settled = true;
+      throw this.closed ? new PoolError('E_CLOSED', 'the pool was closed', [], batch.completed) : cancelledError(batch.completed);
+    }
+    const uid = batch.queue.shift()!;
+    const [ok, payload] = runOne(engine, batch.uniques[uid]!.inputs as Record<string, unknown>, batch.outputs);
+    this.counters.scenariosInline++;
+    batch.record(uid, ok ? { ok: true, result: payload as ScenarioResult } : { ok: false, error: payload });
+  }
+
   /** Runs the batch in this thread; settles the batch like the worker path does. */
   private async runInline(batch: Batch, signal: AbortSignal | undefined): Promise<void> {
     const engine = await this.loadInline();
     const settled: { err: PoolError | null } = { err: null };
     batch.onSettle = (e) => (settled.err = e);
-    while (batch.queue.length > 0 && !batch.stopping) {
-      if (signal?.aborted || this.closed) {
-        batch.settled = true;
-        throw this.closed ? new PoolError('E_CLOSED', 'the pool was closed', [], batch.completed) : cancelledError(batch.completed);
-      }
-      const uid = batch.queue.shift()!;
-      const [ok, payload] = runOne(engine, batch.uniques[uid]!.inputs as Record<string, unknown>, batch.outputs);
-      this.counters.scenariosInline++;
-      batch.record(uid, ok ? { ok: true, result: payload as ScenarioResult } : { ok: false, error: payload });
-    }
+    while (batch.queue.length > 0 && !batch.stopping) this.inlineStep(batch, engine, signal);
     batch.maybeSettle();
     if (settled.err) throw settled.err;
   }
@@ -458,14 +461,7 @@ class ScenarioPool implements Pool {
       // Inline: one scenario computed per pull.
       const engine = await this.loadInline();
       while (batch.queue.length > 0 && !batch.stopping) {
-        if (signal?.aborted || this.closed) {
-          batch.settled = true;
-          throw this.closed ? new PoolError('E_CLOSED', 'the pool was closed', [], batch.completed) : cancelledError(batch.completed);
-        }
-        const uid = batch.queue.shift()!;
-        const [ok, payload] = runOne(engine, batch.uniques[uid]!.inputs as Record<string, unknown>, batch.outputs);
-        this.counters.scenariosInline++;
-        batch.record(uid, ok ? { ok: true, result: payload as ScenarioResult } : { ok: false, error: payload });
+        this.inlineStep(batch, engine, signal);
         while (buffer.length > 0) yield buffer.shift()!;
       }
       batch.maybeSettle();

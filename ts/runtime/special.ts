@@ -20,30 +20,29 @@ function asMatrix(v: Value, ctx: Ctx): Matrix {
   return new Matrix(1, 1, [scalar(v, ctx)]);
 }
 
+/** Element (i, j) of an array broadcast to a larger shape: a single row or column
+ * stretches; positions beyond a larger dimension are #N/A (Excel's array rule). */
+function broadcastAt(m: Matrix, i: number, j: number): Scalar {
+  const ii = m.rows === 1 ? 0 : i;
+  const jj = m.cols === 1 ? 0 : j;
+  return ii < m.rows && jj < m.cols ? m.get(ii, jj) : ERR.NA;
+}
+
 /** IF when the condition is an error or an array. */
 export function ifOther(c: boolean | ExcelError | Matrix, ctx: Ctx, yes: () => Value, no: () => Value): Value {
   if (c instanceof ExcelError) return c;
   if (!(c instanceof Matrix)) return c ? yes() : no();
-  const conds = c.data.map((v) => (v instanceof ExcelError ? v : toBool(v)));
-  const needYes = conds.some((v) => v === true);
-  const needNo = conds.some((v) => v === false);
-  const y = needYes ? asMatrix(yes(), ctx) : null;
-  const n = needNo ? asMatrix(no(), ctx) : null;
-  const rows = Math.max(c.rows, y?.rows === 1 ? 1 : y?.rows ?? 1, n?.rows === 1 ? 1 : n?.rows ?? 1);
-  const cols = Math.max(c.cols, y?.cols === 1 ? 1 : y?.cols ?? 1, n?.cols === 1 ? 1 : n?.cols ?? 1);
-  const pick = (m: Matrix | null, i: number, j: number): Scalar => {
-    if (!m) return ERR.NA;
-    const ii = m.rows === 1 ? 0 : i;
-    const jj = m.cols === 1 ? 0 : j;
-    return ii < m.rows && jj < m.cols ? m.get(ii, jj) : ERR.NA;
-  };
+  const conds = new Matrix(c.rows, c.cols, c.data.map((v) => (v instanceof ExcelError ? v : toBool(v))));
+  const y = conds.data.includes(true) ? asMatrix(yes(), ctx) : null;
+  const n = conds.data.includes(false) ? asMatrix(no(), ctx) : null;
+  const rows = Math.max(c.rows, y?.rows ?? 1, n?.rows ?? 1);
+  const cols = Math.max(c.cols, y?.cols ?? 1, n?.cols ?? 1);
   const out: Scalar[] = new Array(rows * cols);
   for (let i = 0; i < rows; i++) {
     for (let j = 0; j < cols; j++) {
-      const ci = c.rows === 1 ? 0 : i;
-      const cj = c.cols === 1 ? 0 : j;
-      const cv = ci < c.rows && cj < c.cols ? conds[ci * c.cols + cj]! : ERR.NA;
-      out[i * cols + j] = cv instanceof ExcelError ? cv : cv ? pick(y, i, j) : pick(n, i, j);
+      const cv = broadcastAt(conds, i, j);
+      const branch = cv === true ? y : n;
+      out[i * cols + j] = cv instanceof ExcelError ? cv : branch ? broadcastAt(branch, i, j) : ERR.NA;
     }
   }
   return new Matrix(rows, cols, out);
@@ -67,16 +66,11 @@ export function iferrorMatrix(m: Matrix, alt: () => Value, naOnly: boolean, ctx:
   const a = asMatrix(alt(), ctx);
   const rows = m.rows === 1 ? a.rows : a.rows === 1 ? m.rows : Math.max(m.rows, a.rows);
   const cols = m.cols === 1 ? a.cols : a.cols === 1 ? m.cols : Math.max(m.cols, a.cols);
-  const at = (x: Matrix, i: number, j: number): Scalar => {
-    const ii = x.rows === 1 ? 0 : i;
-    const jj = x.cols === 1 ? 0 : j;
-    return ii < x.rows && jj < x.cols ? x.get(ii, jj) : ERR.NA;
-  };
   const out: Scalar[] = new Array(rows * cols);
   for (let i = 0; i < rows; i++) {
     for (let j = 0; j < cols; j++) {
-      const v = at(m, i, j);
-      out[i * cols + j] = isHit(v) ? at(a, i, j) : v;
+      const v = broadcastAt(m, i, j);
+      out[i * cols + j] = isHit(v) ? broadcastAt(a, i, j) : v;
     }
   }
   return new Matrix(rows, cols, out);

@@ -4,11 +4,10 @@
 //! function the runtime lacks, or references another workbook is emitted as a
 //! constant holding the value Excel stored (or `#NAME?` when the file stores none),
 //! and listed in the build report with its reason and source span. At run time a
-//! backfilled cell is *stale* when a changed input lies in its dependency cone; the
-//! cone is computed here as the input areas (constant cells' rectangles) it reads.
+//! backfilled cell is reported *stale* when inputs change: its formula did not bind,
+//! so its dependency cone is unknown and every input counts.
 
 use crate::ast::Span;
-use crate::graph::Rect;
 
 /// Why a cell was backfilled.
 #[derive(Clone, Debug, PartialEq)]
@@ -58,9 +57,4 @@ pub struct Backfill {
     pub row: u32,
     pub col: u32,
     pub reason: BackfillReason,
-    /// Precedent rectangles when the formula parsed (for the stale cone), else None.
-    pub precedents: Option<Vec<Rect>>,
 }
-
-/// Upper bound on the rectangles a stale cone lists before giving up (then: any input).
-pub const MAX_CONE_AREAS: usize = 4096;

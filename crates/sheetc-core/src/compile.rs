@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::backfill::{Backfill, BackfillReason, MAX_CONE_AREAS};
+use crate::backfill::{Backfill, BackfillReason};
 use crate::bind::{visit_calls, visit_refs, Binder, Bound, FunctionTable, MAX_COL, MAX_ROW};
 use crate::emit::{self, BackfillEmit, ConstantCell, EmitInput, NameEmit, Node, SheetEmit};
 use crate::error::{ErrorCode, Result, SheetcError};
@@ -119,8 +119,7 @@ fn cancelled_err() -> SheetcError {
 
 /// The concrete rectangles a shape reads when evaluated at (row, col); None if a
 /// relative reference falls off the sheet.
-fn precedents_at(bound: &Bound, sheet: u32, row: u32, col: u32, out: &mut Vec<Rect>) -> bool {
-    let _ = sheet;
+fn precedents_at(bound: &Bound, row: u32, col: u32, out: &mut Vec<Rect>) -> bool {
     let mut ok = true;
     visit_refs(bound, &mut |b| match b {
         Bound::Cell { sheet, row: r, col: c } => match (r.at(row, MAX_ROW), c.at(col, MAX_COL)) {
@@ -224,7 +223,7 @@ pub fn compile(path: &Path, opts: &CompileOptions, progress: ProgressFn<'_>, can
             };
             match resolved {
                 Ok(shape) => nodes.push(Node { sheet: p.sheet, row: cell.row, col: cell.col, shape, array_end }),
-                Err(reason) => backfills.push(Backfill { sheet: p.sheet, row: cell.row, col: cell.col, reason, precedents: None }),
+                Err(reason) => backfills.push(Backfill { sheet: p.sheet, row: cell.row, col: cell.col, reason }),
             }
         }
     }
@@ -235,10 +234,10 @@ pub fn compile(path: &Path, opts: &CompileOptions, progress: ProgressFn<'_>, can
     let mut scratch = Vec::new();
     nodes.retain(|n| {
         scratch.clear();
-        if precedents_at(&shapes[n.shape as usize], n.sheet, n.row, n.col, &mut scratch) {
+        if precedents_at(&shapes[n.shape as usize], n.row, n.col, &mut scratch) {
             true
         } else {
-            backfills.push(Backfill { sheet: n.sheet, row: n.row, col: n.col, reason: BackfillReason::ReferenceOffSheet, precedents: None });
+            backfills.push(Backfill { sheet: n.sheet, row: n.row, col: n.col, reason: BackfillReason::ReferenceOffSheet });
             false
         }
     });
@@ -274,7 +273,7 @@ pub fn compile(path: &Path, opts: &CompileOptions, progress: ProgressFn<'_>, can
     let graph = Graph::build(nodes.len(), &index, |i, push| {
         let n = nodes[i as usize];
         let mut rects = Vec::new();
-        precedents_at(&shapes[n.shape as usize], n.sheet, n.row, n.col, &mut rects);
+        precedents_at(&shapes[n.shape as usize], n.row, n.col, &mut rects);
         for r in rects {
             push(r);
         }
@@ -315,21 +314,19 @@ pub fn compile(path: &Path, opts: &CompileOptions, progress: ProgressFn<'_>, can
         }
     }
 
-    // Backfill cones (from the precedents of parsed-but-unsupported cells is not
-    // possible: those have no bound shape, so any input makes them stale).
+    // A backfilled cell has no bound formula, so its dependency cone is unknown: the
+    // engine treats it as stale whenever any input changes (`cone: None`).
     let backfill_emit: Vec<BackfillEmit> = backfills
         .iter()
-        .map(|b| BackfillEmit {
-            sheet: b.sheet,
-            row: b.row,
-            col: b.col,
-            reason: b.reason.message(),
-            cone: b.precedents.as_ref().and_then(|p| if p.len() > MAX_CONE_AREAS { None } else { Some(p.iter().map(|r| [r.sheet, r.r0, r.c0, r.r1, r.c1]).collect()) }),
-        })
+        .map(|b| BackfillEmit { sheet: b.sheet, row: b.row, col: b.col, reason: b.reason.message(), cone: None })
         .collect();
     for b in &backfills {
         let sheet = &workbook.sheets[b.sheet as usize];
-        let cell = sheet.cells.iter().find(|c| c.row == b.row && c.col == b.col);
+        let cell = sheet
+            .cells
+            .binary_search_by_key(&(b.row, b.col), |c| (c.row, c.col))
+            .ok()
+            .map(|i| &sheet.cells[i]);
         let formula = cell.and_then(|c| c.formula()).map(|f| sheet.formulas[f.text as usize].to_string()).unwrap_or_default();
         if let BackfillReason::Unsupported { function: Some(f), .. } = &b.reason {
             *report.unsupported_functions.entry(f.clone()).or_default() += 1;

@@ -823,10 +823,14 @@ pub fn read_workbook(path: &Path, limits: &Limits, cancelled: &dyn Fn() -> bool)
         let xml = read_part(&mut zip, target, limits.max_uncompressed_bytes)?.unwrap_or_default();
         arrays.push(scan_sheet_extras(&xml));
     }
+    check_shared_strings(&mut zip)?;
+    // External workbooks' cached values, read while the archive is open.
+    let mut external_xml = Vec::with_capacity(part.external_links.len());
+    for target in &part.external_links {
+        external_xml.push(read_part(&mut zip, target, limits.max_uncompressed_bytes)?);
+    }
     drop(zip);
 
-    let file = File::open(path).map_err(|e| SheetcError::io(&format!("cannot open {}", path.display()), e))?;
-    check_shared_strings(&mut zip::ZipArchive::new(BufReader::new(file)).map_err(|e| corrupt(e.to_string()))?)?;
     let file = File::open(path).map_err(|e| SheetcError::io(&format!("cannot open {}", path.display()), e))?;
     let mut xlsx: Xlsx<_> = Xlsx::new(BufReader::new(file)).map_err(map_xlsx_err)?;
     let mut wb = Workbook { calc: part.calc, date1904: part.date1904, ..Workbook::default() };
@@ -851,11 +855,9 @@ pub fn read_workbook(path: &Path, limits: &Limits, cancelled: &dyn Fn() -> bool)
     wb.tables = tables;
     // External workbooks' cached values become read-only sheets named `[n]Sheet`, so
     // `[1]Sheet1!A1` binds like any reference (and can be overridden as an input).
-    let file = File::open(path).map_err(|e| SheetcError::io(&format!("cannot open {}", path.display()), e))?;
-    let mut zip = zip::ZipArchive::new(BufReader::new(file)).map_err(|e| corrupt(format!("cannot reopen the workbook: {e}")))?;
-    for (i, target) in part.external_links.iter().enumerate() {
-        if let Some(xml) = read_part(&mut zip, target, limits.max_uncompressed_bytes)? {
-            wb.sheets.extend(read_external_link(&xml, i + 1));
+    for (i, xml) in external_xml.iter().enumerate() {
+        if let Some(xml) = xml {
+            wb.sheets.extend(read_external_link(xml, i + 1));
         }
     }
     wb.names = part
@@ -925,6 +927,11 @@ fn read_sheet<RS: Read + Seek>(
             continue;
         }
         sheet.cells.push(Cell { row, col, kind, value });
+    }
+    // Cells are kept in row-major order (later stages look cells up by position); a
+    // hand-made file may list them otherwise.
+    if !sheet.cells.is_sorted_by_key(|c| (c.row, c.col)) {
+        sheet.cells.sort_by_key(|c| (c.row, c.col));
     }
     if !members.is_empty() {
         // Array ranges add cells the file need not list: count them against the limit

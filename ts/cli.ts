@@ -16,7 +16,7 @@ import { isExcelError } from './runtime/values.js';
 const HELP = `sheetc — compile an Excel workbook into a standalone JavaScript engine
 
 Usage:
-  sheetc build FILE.xlsx -o DIR [--strict] [--json]
+  sheetc build FILE.xlsx -o DIR [--lazy] [--max-module-mb N] [--strict] [--json]
       Compile the workbook into the engine directory DIR.
   sheetc eval FILE.xlsx|DIR [--set REF=VALUE]... [--cells REFS] [--json]
       Compute the workbook (compiling it to a temporary directory first when given a
@@ -31,6 +31,9 @@ Options:
                         TRUE/FALSE, or text (repeatable)
   --cells REFS          comma-separated references to print (default: every formula cell)
   --strict              fail the build when any cell would be backfilled
+  --lazy                emit a lazy engine: its load({ cells }) imports only the modules
+                        in the cells' dependency cone (eval loads what --cells needs)
+  --max-module-mb N     split sheets into modules (row bands) of about N MB each
   --max-uncompressed-mb N   limit on the workbook's uncompressed size (default 4096)
   --max-cells N         limit on the number of cells (default 50000000)
   --json                machine-readable output
@@ -46,6 +49,8 @@ interface Args {
   cells?: string;
   json: boolean;
   strict: boolean;
+  lazy: boolean;
+  maxModuleMb?: number;
   maxUncompressedMb?: number;
   maxCells?: number;
   help: boolean;
@@ -53,7 +58,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { command: undefined, positional: [], sets: [], json: false, strict: false, help: false, version: false };
+  const a: Args = { command: undefined, positional: [], sets: [], json: false, strict: false, lazy: false, help: false, version: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const next = (): string => {
@@ -86,6 +91,12 @@ function parseArgs(argv: string[]): Args {
         break;
       case '--strict':
         a.strict = true;
+        break;
+      case '--lazy':
+        a.lazy = true;
+        break;
+      case '--max-module-mb':
+        a.maxModuleMb = num();
         break;
       case '--max-uncompressed-mb':
         a.maxUncompressedMb = num();
@@ -154,6 +165,8 @@ async function buildTo(file: string, outDir: string, args: Args, quiet: boolean)
   return compile(file, {
     outDir,
     strict: args.strict,
+    lazy: args.lazy,
+    maxModuleMb: args.maxModuleMb,
     maxUncompressedMb: args.maxUncompressedMb,
     maxCells: args.maxCells,
     onProgress: progressBar(!quiet && !args.json && process.stderr.isTTY === true),
@@ -175,17 +188,23 @@ async function evaluate(dir: string, args: Args, report: BuildReport | null): Pr
   const engine = await loadEngine(dir);
   const inputs: Record<string, InputValue> = {};
   for (const [ref, value] of args.sets) inputs[ref] = parseInputValue(value);
+  const cells = args.cells ? args.cells.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
   let result: RunResult;
   try {
+    if (engine.load) {
+      // A lazy engine: load what the requested cells need (or every sheet).
+      const sheets = cells ? undefined : engine.spec.sheets.map((s) => s.name);
+      await engine.load(cells ? { cells } : { sheets });
+    }
     result = engine.run(inputs);
   } catch (e) {
     const err = e as { code?: string; message: string };
     throw new SheetcError((err.code as never) ?? 'E_UNKNOWN_REF', err.message);
   }
   let values: Record<string, JsonValue | JsonValue[][]>;
-  if (args.cells) {
+  if (cells) {
     values = {};
-    for (const ref of args.cells.split(',').map((s) => s.trim()).filter(Boolean)) values[ref] = jsonValue(result.get(ref));
+    for (const ref of cells) values[ref] = jsonValue(result.get(ref));
   } else values = result.toJSON();
   const meta = { ...result.meta, backfilled: report ? report.backfilled.length : undefined };
   if (args.json) {

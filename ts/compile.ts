@@ -42,6 +42,9 @@ export async function compile(workbook: string, options: CompileOptions): Promis
   if (!options || typeof options.outDir !== 'string' || options.outDir === '') {
     throw new SheetcError('E_INVALID_OPTION', 'compile() needs { outDir }');
   }
+  if (options.maxModuleMb !== undefined && !(options.maxModuleMb > 0)) {
+    throw new SheetcError('E_INVALID_OPTION', 'maxModuleMb must be a positive number of megabytes');
+  }
   if (options.signal?.aborted) throw new SheetcError('E_CANCELLED', 'the build was cancelled');
   const native = loadNative();
   const cancel = new native.CancelFlag();
@@ -61,6 +64,8 @@ export async function compile(workbook: string, options: CompileOptions): Promis
         strict: options.strict ?? false,
         maxUncompressedBytes: options.maxUncompressedMb !== undefined ? options.maxUncompressedMb * 1024 * 1024 : undefined,
         maxCells: options.maxCells,
+        lazy: options.lazy ?? false,
+        maxModuleBytes: options.maxModuleMb !== undefined ? options.maxModuleMb * 1024 * 1024 : undefined,
       },
       progress
         ? (e) => {

@@ -27,6 +27,8 @@ export interface NativeCompileOptions {
   strict?: boolean;
   maxUncompressedBytes?: number;
   maxCells?: number;
+  lazy?: boolean;
+  maxModuleBytes?: number;
 }
 
 export interface NativeCancelFlag {

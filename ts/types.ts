@@ -21,6 +21,10 @@ export interface CompileOptions {
   maxUncompressedMb?: number;
   /** Limit on the number of cells (default 50,000,000). */
   maxCells?: number;
+  /** Emit a lazy engine: `load({ cells })` imports only the modules in the cells' dependency cone. */
+  lazy?: boolean;
+  /** Split sheets into modules (row bands) of about this many MB (never inside a circular cluster). */
+  maxModuleMb?: number;
 }
 
 export interface SheetReport {
@@ -62,6 +66,10 @@ export interface BuildReport {
   modules: number;
   segments: number;
   engineBytes: number;
+  /** Size of the largest generated module file. */
+  largestModuleBytes: number;
+  /** Whether the engine is lazy. */
+  lazy: boolean;
   edges: number;
   timings: { readMs: number; parseMs: number; graphMs: number; emitMs: number; totalMs: number };
 }
@@ -73,5 +81,6 @@ export type {
   RunResult,
   RunMeta,
   JsonValue,
+  LoadScope,
 } from './runtime/engine.js';
 export type { ErrorCode } from './runtime/values.js';

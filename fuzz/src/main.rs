@@ -759,6 +759,8 @@ fn run_xlsx(secs: u64, seed: u64, root: &Path, corpus: &Path, replay: Option<Vec
                 runtime_js: None,
                 strict,
                 limits: Limits { max_uncompressed_bytes: 64 << 20, max_cells: 2_000_000 },
+                lazy: rng.chance(4),
+                max_module_bytes: if rng.chance(4) { Some(1 + rng.below(4096) as u64) } else { None },
             };
             {
                 let mut c = cur.lock().unwrap();

@@ -43,6 +43,8 @@ export interface EngineSpec {
   names: NameSpec[];
   /** Segments in evaluation order: [module, segment]. */
   order: [number, number][];
+  /** Modules as row bands: [sheet, firstRow, endRow). */
+  modules?: [number, number, number][];
   backfilled: BackfillSpec[];
 }
 
@@ -212,35 +214,204 @@ export interface Engine {
   readonly spec: EngineSpec;
 }
 
-/** Builds an engine from its spec and generated modules. */
-export function createEngine(spec: EngineSpec, modules: EngineModule[]): Engine {
-  const templates = spec.sheets.map((s, i) => Sheet.create(s.name, i, s.rows, s.cols, s.cells));
-  for (const m of modules) {
-    const k = m.constants;
-    for (let i = 0; i < k.length; i += 4) {
-      templates[k[i] as number]!.set(k[i + 1] as number, k[i + 2] as number, decode(k[i + 3]!));
+/** What a lazy engine loads: whole sheets, or cells/ranges/names and their dependency cone. */
+export interface LoadScope {
+  sheets?: string[];
+  cells?: string[];
+}
+
+export interface LazyEngine extends Engine {
+  /** Imports the modules in the dependency cone of the scope (memoized; a failed import is retried on the next call). */
+  load(scope: LoadScope): Promise<void>;
+  /** `load({ cells })` then `run(inputs)`. */
+  runScoped(inputs: Record<string, InputValue> | undefined, options: RunOptions & LoadScope): Promise<RunResult>;
+  /** How much is loaded: modules imported and segments that run. */
+  readonly loaded: { modules: number; units: number };
+  readonly spec: LazyEngineSpec;
+}
+
+export interface LazyEngineSpec extends EngineSpec {
+  /** Modules as row bands `[sheet, r0, r1)`. */
+  modules: [number, number, number][];
+  /**
+   * The unit index (units are segments in evaluation order): LEB128 varints in base64,
+   * see `LazyIndex` for the layout.
+   */
+  index: string;
+}
+
+/** Base64 to bytes: Node's Buffer when present (its atob is slow), else atob (browsers). */
+function base64Bytes(s: string): Uint8Array {
+  const B = (globalThis as { Buffer?: { from(s: string, enc: string): Uint8Array } }).Buffer;
+  if (B) return B.from(s, 'base64');
+  const bin = atob(s);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/** The decoded unit index of a lazy engine. */
+class LazyIndex {
+  readonly data: Uint32Array;
+  /** Offset of each unit's record in `data`: module, index, n, runs[n], n, lists[n], n, modules[n], dynamic. */
+  readonly units: Uint32Array;
+  /** Offset of each dependency list (n, ids[n]). */
+  readonly lists: Uint32Array;
+
+  constructor(encoded: string) {
+    // Little-endian u32s (every platform sheetc targets is little-endian); copied
+    // when the decoded bytes are not 4-byte aligned (Node's Buffer pool).
+    const bytes = base64Bytes(encoded);
+    const aligned = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
+    this.data = new Uint32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength >>> 2);
+    const unitCount = this.data[0]!;
+    const listCount = this.data[1]!;
+    this.units = new Uint32Array(unitCount);
+    let o = 2;
+    for (let u = 0; u < unitCount; u++) {
+      this.units[u] = o;
+      o += 2;
+      o += 1 + this.data[o]!; // runs
+      o += 1 + this.data[o]!; // lists
+      o += 1 + this.data[o]!; // modules
+      o += 1; // dynamic
+    }
+    this.lists = new Uint32Array(listCount);
+    for (let l = 0; l < listCount; l++) {
+      this.lists[l] = o;
+      o += 1 + this.data[o]!;
     }
   }
-  const sheetIndex = new Map(spec.sheets.map((s, i) => [s.name.toUpperCase(), i]));
-  // The set of formula cells, built on first use (ISFORMULA) and kept for later runs.
-  let formulaSet: Set<number> | null = null;
-  const formulaCells = (): Set<number> => {
-    if (formulaSet) return formulaSet;
-    formulaSet = new Set();
+  get count(): number {
+    return this.units.length;
+  }
+  module(u: number): number {
+    return this.data[this.units[u]!]!;
+  }
+  segment(u: number): number {
+    return this.data[this.units[u]! + 1]!;
+  }
+  /** Whether unit `u` computes a cell of the area. */
+  intersects(u: number, a: Area): boolean {
+    const d = this.data;
+    const o = this.units[u]! + 2;
+    const end = o + 1 + d[o]!;
+    for (let i = o + 1; i < end; i += 5) {
+      if (d[i] !== a.sheet) continue;
+      const r = d[i + 1]!;
+      const c = d[i + 2]!;
+      const n = d[i + 3]!;
+      const r1 = d[i + 4] === 1 ? r + n - 1 : r;
+      const c1 = d[i + 4] === 1 ? c : c + n - 1;
+      if (r <= a.r1 && a.r0 <= r1 && c <= a.c1 && a.c0 <= c1) return true;
+    }
+    return false;
+  }
+  /** Whether unit `u` computes a cell of the sheet. */
+  onSheet(u: number, sheet: number): boolean {
+    const d = this.data;
+    const o = this.units[u]! + 2;
+    const end = o + 1 + d[o]!;
+    for (let i = o + 1; i < end; i += 5) if (d[i] === sheet) return true;
+    return false;
+  }
+  runs(u: number): Uint32Array {
+    const o = this.units[u]! + 2;
+    return this.data.subarray(o + 1, o + 1 + this.data[o]!);
+  }
+  private after(o: number): number {
+    return o + 1 + this.data[o]!;
+  }
+  depLists(u: number): Uint32Array {
+    const o = this.after(this.units[u]! + 2);
+    return this.data.subarray(o + 1, o + 1 + this.data[o]!);
+  }
+  reads(u: number): Uint32Array {
+    const o = this.after(this.after(this.units[u]! + 2));
+    return this.data.subarray(o + 1, o + 1 + this.data[o]!);
+  }
+  dynamic(u: number): boolean {
+    return this.data[this.after(this.after(this.after(this.units[u]! + 2)))] === 1;
+  }
+  list(l: number): Uint32Array {
+    const o = this.lists[l]!;
+    return this.data.subarray(o + 1, o + 1 + this.data[o]!);
+  }
+}
+
+interface Area {
+  sheet: number;
+  r0: number;
+  c0: number;
+  r1: number;
+  c1: number;
+}
+
+/**
+ * What eager and lazy engines share: the model's cell stores (templates), reference
+ * resolution, and one run over a list of segments.
+ */
+class EngineCore {
+  readonly spec: EngineSpec;
+  readonly templates: Sheet[];
+  readonly modules: (EngineModule | undefined)[];
+  private readonly sheetIndex: Map<string, number>;
+  // The set of formula cells of the loaded modules, built on first use (ISFORMULA).
+  private formulaSet: Set<number> | null = null;
+
+  /** Lazy engines: cells per sheet in the loaded modules (stores are sized to them). */
+  private readonly loadedCells: number[] | null;
+
+  constructor(spec: EngineSpec, moduleCount: number, lazy = false) {
+    this.spec = spec;
+    // A lazy engine sizes a sheet's store to the cells loaded so far (sparse for a
+    // narrow cone, dense once most of the sheet is there), so a narrow cone does not
+    // allocate, and copy on every run, the whole model.
+    this.templates = spec.sheets.map((s, i) => Sheet.create(s.name, i, s.rows, s.cols, lazy ? 0 : s.cells));
+    this.loadedCells = lazy ? spec.sheets.map(() => 0) : null;
+    this.modules = new Array<EngineModule | undefined>(moduleCount);
+    this.sheetIndex = new Map(spec.sheets.map((s, i) => [s.name.toUpperCase(), i]));
+  }
+
+  /** Adds a module's constants to the model. */
+  add(index: number, m: EngineModule): void {
+    if (this.modules[index]) return;
+    this.modules[index] = m;
+    const sheet = this.spec.modules?.[index]?.[0];
+    if (this.loadedCells && sheet !== undefined) {
+      let cells = m.constants.length / 4;
+      forEachFormulaRun(m, (n) => (cells += n));
+      const before = this.templates[sheet]!;
+      this.loadedCells[sheet]! += cells;
+      const dims = this.spec.sheets[sheet]!;
+      if (!before.isDense && Sheet.denseFor(dims.rows, dims.cols, this.loadedCells[sheet]!)) {
+        this.templates[sheet] = Sheet.resized(before, this.loadedCells[sheet]!);
+      }
+    }
+    const k = m.constants;
+    for (let i = 0; i < k.length; i += 4) {
+      this.templates[k[i] as number]!.set(k[i + 1] as number, k[i + 2] as number, decode(k[i + 3]!));
+    }
+    this.formulaSet = null;
+  }
+
+  readonly formulaCells = (): Set<number> => {
+    if (this.formulaSet) return this.formulaSet;
     const set = new Set<number>();
-    for (const m of modules) forEachFormulaCell(m, (s, r, c) => set.add(cellId(s, r, c)));
-    formulaSet = set;
+    for (const m of this.modules) if (m) forEachFormulaCell(m, (s, r, c) => set.add(cellId(s, r, c)));
+    this.formulaSet = set;
     return set;
   };
 
-  function resolve(ref: string): { sheet: number; r0: number; c0: number; r1: number; c1: number } {
+  readonly resolve = (ref: string): Area => {
+    const spec = this.spec;
     const area = parseArea(ref);
     if (area) {
       if (area.sheet === null) {
         if (spec.sheets.length !== 1) throw new EngineError('E_UNKNOWN_REF', `"${ref}" needs a sheet name (for example "${spec.sheets[0]?.name}!${ref}")`);
         return { sheet: 0, r0: area.r0, c0: area.c0, r1: area.r1, c1: area.c1 };
       }
-      const s = sheetIndex.get(area.sheet.toUpperCase());
+      const s = this.sheetIndex.get(area.sheet.toUpperCase());
       if (s === undefined) {
         throw new EngineError('E_UNKNOWN_REF', `unknown sheet in "${ref}"; sheets are: ${spec.sheets.map((x) => x.name).join(', ')}`);
       }
@@ -253,15 +424,23 @@ export function createEngine(spec: EngineSpec, modules: EngineModule[]): Engine 
       return { sheet, r0, c0, r1, c1 };
     }
     throw new EngineError('E_UNKNOWN_REF', `unknown cell reference or name "${ref}"`);
+  };
+
+  sheetNamed(name: string): number {
+    const s = this.sheetIndex.get(name.toUpperCase());
+    if (s === undefined) throw new EngineError('E_UNKNOWN_REF', `unknown sheet "${name}"; sheets are: ${this.spec.sheets.map((x) => x.name).join(', ')}`);
+    return s;
   }
 
-  function run(inputs: Record<string, InputValue> = {}, options: RunOptions = {}): RunResult {
+  /** One run: fresh stores from the model, inputs pinned, the segments evaluated in order. */
+  run(inputs: Record<string, InputValue>, options: RunOptions, order: readonly (readonly [number, number])[], view: ResultView): RunResult {
     const t0 = performance.now();
-    const sheets = templates.map((t) => Sheet.cloneOf(t));
-    const book = new Book(spec, sheets, options, formulaCells);
-    const changed: { sheet: number; r0: number; c0: number; r1: number; c1: number }[] = [];
+    const spec = this.spec;
+    const sheets = this.templates.map((t) => Sheet.cloneOf(t));
+    const book = new Book(spec, sheets, options, this.formulaCells);
+    const changed: Area[] = [];
     for (const [ref, value] of Object.entries(inputs)) {
-      const a = resolve(ref);
+      const a = this.resolve(ref);
       const store = sheets[a.sheet]!;
       if (Array.isArray(value)) {
         for (let r = a.r0; r <= a.r1; r++) {
@@ -280,7 +459,8 @@ export function createEngine(spec: EngineSpec, modules: EngineModule[]): Engine 
     const x: Ctx = { sheet: 0, row: 0, col: 0, array: false, book };
     let converged = true;
     let iterations = 0;
-    for (const [mi, si] of spec.order) {
+    const modules = this.modules;
+    for (const [mi, si] of order) {
       const seg = modules[mi]!.segments[si]!;
       if (typeof seg === 'function') seg(x);
       else {
@@ -291,10 +471,170 @@ export function createEngine(spec: EngineSpec, modules: EngineModule[]): Engine 
     }
     const stale = staleCells(spec, changed);
     const meta: RunMeta = { converged, iterations, elapsedMs: performance.now() - t0, stale };
-    return new Result(spec, sheets, modules, meta, resolve);
+    return new Result(spec, sheets, meta, this.resolve, view);
+  }
+}
+
+/** How a result lists and checks its cells (all of them, or a lazy engine's loaded part). */
+interface ResultView {
+  forEachFormulaCell(visit: (sheet: number, row: number, col: number) => void): void;
+  /** Throws when the area is not computed by this engine's loaded part. */
+  check(area: Area, ref: string): void;
+}
+
+/** Builds an engine from its spec and generated modules. */
+export function createEngine(spec: EngineSpec, modules: EngineModule[]): Engine {
+  const core = new EngineCore(spec, modules.length);
+  modules.forEach((m, i) => core.add(i, m));
+  const view: ResultView = {
+    forEachFormulaCell: (visit) => {
+      for (const m of modules) forEachFormulaCell(m, visit);
+    },
+    check: () => {},
+  };
+  return {
+    run: (inputs = {}, options = {}) => core.run(inputs, options, spec.order, view),
+    spec,
+  };
+}
+
+function visitRuns(runs: ArrayLike<number>, visit: (sheet: number, row: number, col: number) => void): void {
+  for (let i = 0; i < runs.length; i += 5) {
+    const s = runs[i]!;
+    const r = runs[i + 1]!;
+    const c = runs[i + 2]!;
+    const n = runs[i + 3]!;
+    const vertical = runs[i + 4] === 1;
+    for (let k = 0; k < n; k++) visit(s, vertical ? r + k : r, vertical ? c : c + k);
+  }
+}
+
+/**
+ * Builds a lazy engine: nothing is imported until `load()`. Loading walks the units'
+ * dependencies from the requested cells (segments they read, modules holding the
+ * constants they read; a unit with computed references — OFFSET, INDIRECT — needs
+ * everything evaluated before it) and imports only those modules. `run()` evaluates
+ * the loaded units, in the same order as the eager engine, so results are identical.
+ */
+export function createLazyEngine(spec: LazyEngineSpec, loaders: (() => Promise<EngineModule>)[]): LazyEngine {
+  const core = new EngineCore(spec, loaders.length, true);
+  const pending: (Promise<void> | undefined)[] = new Array(loaders.length);
+  let index: LazyIndex | null = null;
+  const units = (): LazyIndex => (index ??= new LazyIndex(spec.index));
+  let active: Uint8Array | null = null;
+  let activeCount = 0;
+  let order: (readonly [number, number])[] = [];
+  let loadedModules = 0;
+
+  function importModule(i: number): Promise<void> {
+    return (pending[i] ??= loaders[i]!().then(
+      (m) => {
+        if (!core.modules[i]) loadedModules++;
+        core.add(i, m);
+      },
+      (e: unknown) => {
+        pending[i] = undefined; // retried on the next load()
+        throw new EngineError('E_LOAD', `cannot import engine module ${i}: ${e instanceof Error ? e.message : String(e)}`);
+      },
+    ));
   }
 
-  return { run, spec };
+  function modulesOf(a: Area): number[] {
+    const out: number[] = [];
+    spec.modules.forEach(([s, r0, r1], i) => {
+      if (s === a.sheet && r0 <= a.r1 && a.r0 < r1) out.push(i);
+    });
+    return out;
+  }
+
+  async function load(scope: LoadScope): Promise<void> {
+    if (!scope || (!scope.sheets && !scope.cells)) throw new EngineError('E_INVALID_OPTION', 'load() needs { sheets } or { cells }');
+    const idx = units();
+    const wanted: number[] = [];
+    const modules = new Set<number>();
+    for (const name of scope.sheets ?? []) {
+      const s = core.sheetNamed(name);
+      spec.modules.forEach(([ms], i) => ms === s && modules.add(i));
+      for (let u = 0; u < idx.count; u++) if (idx.onSheet(u, s)) wanted.push(u);
+    }
+    for (const ref of scope.cells ?? []) {
+      const a = core.resolve(ref);
+      for (const m of modulesOf(a)) modules.add(m);
+      for (let u = 0; u < idx.count; u++) if (idx.intersects(u, a)) wanted.push(u);
+    }
+    // The dependency cone.
+    const seen = new Uint8Array(idx.count);
+    const listSeen = new Uint8Array(idx.lists.length);
+    const stack = wanted;
+    let everythingBefore = -1;
+    while (stack.length) {
+      const u = stack.pop()!;
+      if (seen[u]) continue;
+      seen[u] = 1;
+      modules.add(idx.module(u));
+      for (const r of idx.reads(u)) modules.add(r);
+      for (const l of idx.depLists(u)) {
+        if (listSeen[l]) continue;
+        listSeen[l] = 1;
+        for (const d of idx.list(l)) if (!seen[d]) stack.push(d);
+      }
+      if (idx.dynamic(u)) everythingBefore = Math.max(everythingBefore, u);
+    }
+    if (everythingBefore >= 0) {
+      // A computed reference may point anywhere: everything evaluated before it.
+      for (let u = 0; u < everythingBefore; u++) seen[u] = 1;
+      for (let i = 0; i < spec.modules.length; i++) modules.add(i);
+    }
+    await Promise.all([...modules].map(importModule));
+    // Only once every import succeeded do the units join the run.
+    active ??= new Uint8Array(idx.count);
+    let grew = false;
+    for (let u = 0; u < seen.length; u++) {
+      if (seen[u] && !active[u]) {
+        active[u] = 1;
+        activeCount++;
+        grew = true;
+      }
+    }
+    if (grew) {
+      order = [];
+      for (let u = 0; u < active.length; u++) if (active[u]) order.push([idx.module(u), idx.segment(u)]);
+    }
+  }
+
+  const view: ResultView = {
+    forEachFormulaCell: (visit) => {
+      if (!active) return;
+      for (let u = 0; u < active.length; u++) if (active[u]) visitRuns(units().runs(u), visit);
+    },
+    check: (a, ref) => {
+      const idx = units();
+      let missing = modulesOf(a).some((m) => !core.modules[m]);
+      for (let u = 0; u < idx.count && !missing; u++) missing = !active?.[u] && idx.intersects(u, a);
+      if (missing) throw new EngineError('E_NOT_LOADED', `"${ref}" is outside what this lazy engine has loaded; load({ cells: ["${ref}"] }) first`);
+    },
+  };
+
+  function run(inputs: Record<string, InputValue> = {}, options: RunOptions = {}): RunResult {
+    if (loadedModules === 0 && activeCount === 0) {
+      throw new EngineError('E_NOT_LOADED', 'this is a lazy engine: call load({ cells }) or load({ sheets }) (or runScoped) before run()');
+    }
+    return core.run(inputs, options, order, view);
+  }
+
+  return {
+    spec,
+    load,
+    run,
+    async runScoped(inputs, options) {
+      const { sheets, cells, ...runOptions } = options ?? {};
+      await load({ sheets, cells });
+      return run(inputs ?? {}, runOptions);
+    },
+    get loaded() {
+      return { modules: loadedModules, units: activeCount };
+    },
+  };
 }
 
 /** Iterates a circular cluster like Excel: up to `count` sweeps, stop when the change is below `delta`. */
@@ -333,11 +673,11 @@ function iterateCluster(seg: ClusterSegment, x: Ctx, spec: EngineSpec): { conver
   return { converged: false, iterations: spec.calc.count };
 }
 
-function overlaps(a: { sheet: number; r0: number; c0: number; r1: number; c1: number }, b: [number, number, number, number, number]): boolean {
+function overlaps(a: Area, b: [number, number, number, number, number]): boolean {
   return a.sheet === b[0] && a.r0 <= b[3] && b[1] <= a.r1 && a.c0 <= b[4] && b[2] <= a.c1;
 }
 
-function staleCells(spec: EngineSpec, changed: { sheet: number; r0: number; c0: number; r1: number; c1: number }[]): string[] {
+function staleCells(spec: EngineSpec, changed: Area[]): string[] {
   if (!changed.length) return [];
   const out: string[] = [];
   for (const b of spec.backfilled) {
@@ -345,6 +685,11 @@ function staleCells(spec: EngineSpec, changed: { sheet: number; r0: number; c0: 
     if (hit) out.push(cellKey(spec.sheets[b.sheet]!.name, b.row, b.col));
   }
   return out;
+}
+
+/** Visits the lengths of a module's formula runs. */
+function forEachFormulaRun(m: EngineModule, visit: (count: number) => void): void {
+  for (let i = 3; i < m.formulas.length; i += 5) visit(m.formulas[i]!);
 }
 
 /** Visits the formula cells of a module (decoding its runs). */
@@ -368,17 +713,18 @@ class Result implements RunResult {
   readonly meta: RunMeta;
   private readonly spec: EngineSpec;
   private readonly sheets: Sheet[];
-  private readonly modules: EngineModule[];
-  private readonly resolve: (ref: string) => { sheet: number; r0: number; c0: number; r1: number; c1: number };
-  constructor(spec: EngineSpec, sheets: Sheet[], modules: EngineModule[], meta: RunMeta, resolve: Result['resolve']) {
+  private readonly resolve: (ref: string) => Area;
+  private readonly view: ResultView;
+  constructor(spec: EngineSpec, sheets: Sheet[], meta: RunMeta, resolve: (ref: string) => Area, view: ResultView) {
     this.spec = spec;
     this.sheets = sheets;
-    this.modules = modules;
     this.meta = meta;
     this.resolve = resolve;
+    this.view = view;
   }
   get(ref: string): CellValue | CellValue[][] {
     const a = this.resolve(ref);
+    this.view.check(a, ref);
     const s = this.sheets[a.sheet]!;
     if (a.r0 === a.r1 && a.c0 === a.c1) return s.get(a.r0, a.c0);
     const out: CellValue[][] = [];
@@ -391,11 +737,9 @@ class Result implements RunResult {
   }
   toJSON(): Record<string, JsonValue> {
     const out: Record<string, JsonValue> = {};
-    for (const m of this.modules) {
-      forEachFormulaCell(m, (s, r, c) => {
-        out[cellKey(this.spec.sheets[s]!.name, r, c)] = toJsonValue(this.sheets[s]!.get(r, c));
-      });
-    }
+    this.view.forEachFormulaCell((s, r, c) => {
+      out[cellKey(this.spec.sheets[s]!.name, r, c)] = toJsonValue(this.sheets[s]!.get(r, c));
+    });
     return out;
   }
 }

@@ -36,10 +36,15 @@ export class Sheet implements SheetStore {
   /** An empty store; dense when the used rectangle is not much larger than its cells. */
   static create(name: string, index: number, rowCount: number, colCount: number, cellCount: number): Sheet {
     const area = rowCount * colCount;
-    if (area <= Math.max(4 * cellCount, 65536)) {
+    if (Sheet.denseFor(rowCount, colCount, cellCount)) {
       return new Sheet(name, index, rowCount, colCount, new Array<Scalar>(area).fill(null), rowCount, colCount);
     }
     return new Sheet(name, index, rowCount, colCount, [], 0, 0);
+  }
+
+  /** Whether `create` makes a dense store for these dimensions. */
+  static denseFor(rowCount: number, colCount: number, cellCount: number): boolean {
+    return rowCount * colCount <= Math.max(4 * cellCount, 65536);
   }
 
   /** A fresh store with the template's contents (each run starts from the model). */
@@ -47,6 +52,32 @@ export class Sheet implements SheetStore {
     const s = new Sheet(t.name, t.index, t.rowCount, t.colCount, t.dense.slice(), t.denseRows, t.denseCols);
     if (t.extra) s.extra = new Map(t.extra);
     return s;
+  }
+
+  /**
+   * A store sized for `cellCount` cells (dense or sparse by the same rule as `create`)
+   * holding the contents of `t`: a lazy engine grows a sheet's store as modules load.
+   */
+  static resized(t: Sheet, cellCount: number): Sheet {
+    const s = Sheet.create(t.name, t.index, t.rowCount, t.colCount, cellCount);
+    t.forEach((r, c, v) => s.write(r, c, v));
+    return s;
+  }
+
+  /** Whether the store is a flat array over its used rectangle. */
+  get isDense(): boolean {
+    return this.denseRows > 0;
+  }
+
+  /** Visits every non-blank cell. */
+  forEach(visit: (r: number, c: number, v: Scalar) => void): void {
+    for (let r = 0; r < this.denseRows; r++) {
+      for (let c = 0; c < this.denseCols; c++) {
+        const v = this.dense[r * this.denseCols + c]!;
+        if (v !== null) visit(r, c, v);
+      }
+    }
+    this.extra?.forEach((v, k) => visit(Math.floor(k / KEY_STRIDE), k % KEY_STRIDE, v));
   }
 
   get(r: number, c: number): Scalar {

@@ -15,6 +15,7 @@ use crate::bind::{visit_calls, visit_refs, Binder, Bound, FunctionTable, MAX_COL
 use crate::emit::{self, BackfillEmit, ConstantCell, EmitInput, NameEmit, Node, SheetEmit};
 use crate::error::{ErrorCode, Result, SheetcError};
 use crate::graph::{schedule, CellIndex, Component, Graph, Rect};
+use crate::layout::{self, LayoutOptions};
 use crate::parse::ParseErrorKind;
 use crate::partition::partition;
 use crate::read::{read_workbook, CellKind, Limits, Value, Workbook};
@@ -33,6 +34,10 @@ pub struct CompileOptions {
     /// Fail the build instead of backfilling.
     pub strict: bool,
     pub limits: Limits,
+    /// Emit a lazy engine (`load()` imports only the modules a cone needs).
+    pub lazy: bool,
+    /// Split sheets into modules of about this size (row bands).
+    pub max_module_bytes: Option<u64>,
 }
 
 /// Progress callback: (phase, done, total).
@@ -89,6 +94,8 @@ pub struct BuildReport {
     pub modules: usize,
     pub segments: usize,
     pub engine_bytes: u64,
+    pub largest_module_bytes: u64,
+    pub lazy: bool,
     pub edges: usize,
     pub timings: Timings,
 }
@@ -398,11 +405,20 @@ pub fn compile(path: &Path, opts: &CompileOptions, progress: ProgressFn<'_>, can
     report.shapes = shapes.len();
     report.iterative = workbook.calc.iterate;
 
+    let mut plan = layout::plan(&sheets_emit, &order, &nodes, &LayoutOptions { lazy: opts.lazy, max_module_bytes: opts.max_module_bytes });
+    drop(order);
+    if opts.lazy {
+        layout::compute_needs(&mut plan, &nodes, &shapes, &index, precedents_at, |s| dynamic_shapes.contains(&s));
+    }
+    drop(index);
+    report.lazy = opts.lazy;
+
     let input = EmitInput {
         sheets: sheets_emit,
         shapes: &shapes,
         nodes: &nodes,
-        order: &order,
+        layout: &plan,
+        lazy: opts.lazy,
         names,
         backfilled: backfill_emit,
         calc: workbook.calc,
@@ -419,6 +435,7 @@ pub fn compile(path: &Path, opts: &CompileOptions, progress: ProgressFn<'_>, can
         report.modules = stats.modules;
         report.segments = stats.segments;
         report.engine_bytes = stats.bytes;
+        report.largest_module_bytes = stats.largest_module_bytes;
         report.timings.emit_ms = ms(t);
         report.timings.total_ms = ms(t_total);
         let manifest = serde_json::to_string_pretty(&report).map_err(|e| SheetcError::new(ErrorCode::Io, e.to_string()))?;

@@ -15,7 +15,7 @@ use std::path::Path;
 use crate::bind::Bound;
 use crate::codegen;
 use crate::error::{Result, SheetcError};
-use crate::graph::Component;
+use crate::layout::{statement_runs, Layout};
 use crate::js;
 use crate::read::{CalcSettings, Value};
 
@@ -67,22 +67,21 @@ pub struct EmitInput<'a> {
     pub sheets: Vec<SheetEmit<'a>>,
     pub shapes: &'a [Bound],
     pub nodes: &'a [Node],
-    pub order: &'a [Component],
     pub names: Vec<NameEmit>,
     pub backfilled: Vec<BackfillEmit>,
     pub calc: CalcSettings,
     pub date1904: bool,
+    pub layout: &'a Layout,
+    /// Emit a lazy engine (modules imported on demand by `load()`).
+    pub lazy: bool,
 }
 
 pub struct EmitStats {
     pub modules: usize,
     pub bytes: u64,
     pub segments: usize,
-}
-
-enum SegmentPlan {
-    Cells(Vec<u32>),
-    Cluster(Vec<u32>),
+    /// Size of the largest module file.
+    pub largest_module_bytes: u64,
 }
 
 fn value_literal(v: &Value) -> String {
@@ -99,11 +98,11 @@ fn io(e: std::io::Error) -> SheetcError {
     SheetcError::io("writing the engine", e)
 }
 
-/// Writes the statements evaluating `nodes` (in order), grouping runs into loops.
+/// Writes the statements evaluating `nodes` (in order), grouping runs into loops
+/// (the statement boundaries are `layout::statement_runs`).
 fn cell_statements(out: &mut String, nodes: &[u32], all: &[Node], shape_names: &HashMap<u32, String>) {
-    let mut i = 0;
     let mut current_sheet = u32::MAX;
-    while i < nodes.len() {
+    for (i, j) in statement_runs(nodes, all) {
         let n = all[nodes[i] as usize];
         if n.sheet != current_sheet {
             out.push_str(&format!("x.sheet={};", n.sheet));
@@ -117,49 +116,27 @@ fn cell_statements(out: &mut String, nodes: &[u32], all: &[Node], shape_names: &
                 c = n.col,
                 s = n.sheet
             ));
-            i += 1;
             continue;
         }
-        // Extend a run down the column, or along the row.
-        let mut j = i + 1;
-        let same = |m: &Node| m.shape == n.shape && m.sheet == n.sheet && m.array_end.is_none();
-        while j < nodes.len() {
-            let m = all[nodes[j] as usize];
-            if same(&m) && m.col == n.col && m.row == n.row + (j - i) as u32 {
-                j += 1;
-            } else {
-                break;
-            }
-        }
         if j - i >= 3 {
-            let last = n.row + (j - i - 1) as u32;
-            out.push_str(&format!(
-                "for(let r={a};r<={last};r++){{x.row=r;x.col={c};B[{s}].set(r,{c},R.fin({f}(x,B,r,{c}),x));}}\n",
-                a = n.row,
-                c = n.col,
-                s = n.sheet
-            ));
-            i = j;
-            continue;
-        }
-        let mut j = i + 1;
-        while j < nodes.len() {
-            let m = all[nodes[j] as usize];
-            if same(&m) && m.row == n.row && m.col == n.col + (j - i) as u32 {
-                j += 1;
+            let vertical = all[nodes[i + 1] as usize].row != n.row;
+            if vertical {
+                let last = n.row + (j - i - 1) as u32;
+                out.push_str(&format!(
+                    "for(let r={a};r<={last};r++){{x.row=r;x.col={c};B[{s}].set(r,{c},R.fin({f}(x,B,r,{c}),x));}}\n",
+                    a = n.row,
+                    c = n.col,
+                    s = n.sheet
+                ));
             } else {
-                break;
+                let last = n.col + (j - i - 1) as u32;
+                out.push_str(&format!(
+                    "for(let c={a};c<={last};c++){{x.row={r};x.col=c;B[{s}].set({r},c,R.fin({f}(x,B,{r},c),x));}}\n",
+                    a = n.col,
+                    r = n.row,
+                    s = n.sheet
+                ));
             }
-        }
-        if j - i >= 3 {
-            let last = n.col + (j - i - 1) as u32;
-            out.push_str(&format!(
-                "for(let c={a};c<={last};c++){{x.row={r};x.col=c;B[{s}].set({r},c,R.fin({f}(x,B,{r},c),x));}}\n",
-                a = n.col,
-                r = n.row,
-                s = n.sheet
-            ));
-            i = j;
             continue;
         }
         out.push_str(&format!(
@@ -168,7 +145,6 @@ fn cell_statements(out: &mut String, nodes: &[u32], all: &[Node], shape_names: &
             c = n.col,
             s = n.sheet
         ));
-        i += 1;
     }
 }
 
@@ -202,43 +178,111 @@ fn formula_runs(cells: &[(u32, u32)]) -> Vec<(u32, u32, u32, bool)> {
     }
 }
 
+/// Rows in a worksheet: band ends are written capped to it.
+const MAX_ROWS: u32 = 1_048_576;
+
+/// The lazy engine's index: little-endian u32s in base64. A string literal parses far
+/// faster than a large array literal, and the runtime views the decoded bytes as a
+/// `Uint32Array` with no per-number decoding (varints were smaller but their decoding
+/// cost more than the whole cone's run). Layout: `units, lists`, then per unit in
+/// evaluation order `module, index, n, runs[n] (sheet,row,col,count,vertical ...), n,
+/// dependency lists[n], n, modules read[n], dynamic`, then per dependency list `n, ids[n]`.
+fn lazy_index(input: &EmitInput<'_>, order: &[(u32, usize)]) -> String {
+    let layout = input.layout;
+    let mut out: Vec<u8> = Vec::new();
+    let Some(needs) = &layout.needs else { return String::new() };
+    put_u32(&mut out, layout.segments.len() as u32);
+    put_u32(&mut out, layout.dependency_lists.len() as u32);
+    for (i, (seg, need)) in layout.segments.iter().zip(needs).enumerate() {
+        let (m, idx) = order[i];
+        put_u32(&mut out, m);
+        put_u32(&mut out, idx as u32);
+        // The cells the segment computes, array ranges included, per sheet as runs.
+        let mut by_sheet: std::collections::BTreeMap<u32, Vec<(u32, u32)>> = std::collections::BTreeMap::new();
+        for &n in &seg.nodes {
+            let node = input.nodes[n as usize];
+            let cells = by_sheet.entry(node.sheet).or_default();
+            match node.array_end {
+                Some((r1, c1)) => {
+                    for r in node.row..=r1 {
+                        for c in node.col..=c1 {
+                            cells.push((r, c));
+                        }
+                    }
+                }
+                None => cells.push((node.row, node.col)),
+            }
+        }
+        let runs: Vec<(u32, (u32, u32, u32, bool))> =
+            by_sheet.iter().flat_map(|(sheet, cells)| formula_runs(cells).into_iter().map(move |r| (*sheet, r))).collect();
+        put_u32(&mut out, runs.len() as u32 * 5);
+        for (sheet, run) in runs {
+            for v in [sheet, run.0, run.1, run.2, run.3 as u32] {
+                put_u32(&mut out, v);
+            }
+        }
+        for list in [&need.lists, &need.modules] {
+            put_u32(&mut out, list.len() as u32);
+            for &v in list.iter() {
+                put_u32(&mut out, v);
+            }
+        }
+        put_u32(&mut out, need.dynamic as u32);
+    }
+    for list in &layout.dependency_lists {
+        put_u32(&mut out, list.len() as u32);
+        for &v in list {
+            put_u32(&mut out, v);
+        }
+    }
+    base64(&out)
+}
+
+fn put_u32(out: &mut Vec<u8>, v: u32) {
+    out.extend_from_slice(&v.to_le_bytes());
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
+        for k in 0..4 {
+            if k <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * k) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
 /// Emits the engine into `dir` (which must exist and be empty).
 pub fn emit(input: &EmitInput<'_>, dir: &Path, cancelled: &dyn Fn() -> bool) -> Result<EmitStats> {
     let modules_dir = dir.join("modules");
     fs::create_dir_all(&modules_dir).map_err(io)?;
+    let layout = input.layout;
 
-    // Plan segments in evaluation order; a segment holds consecutive cells of one sheet.
-    let mut plans: Vec<(u32, SegmentPlan)> = Vec::new();
-    for comp in input.order {
-        match comp {
-            Component::Cell(n) => {
-                let sheet = input.nodes[*n as usize].sheet;
-                match plans.last_mut() {
-                    Some((s, SegmentPlan::Cells(v))) if *s == sheet => v.push(*n),
-                    _ => plans.push((sheet, SegmentPlan::Cells(vec![*n]))),
-                }
-            }
-            Component::Cluster(members) => {
-                let sheet = input.nodes[members[0] as usize].sheet;
-                plans.push((sheet, SegmentPlan::Cluster(members.clone())));
-            }
-        }
-    }
     // Segment index within its module, and the global order.
-    let module_count = input.sheets.len();
+    let module_count = layout.modules.len();
     let mut per_module: Vec<Vec<usize>> = vec![Vec::new(); module_count];
-    let mut order: Vec<(u32, usize)> = Vec::with_capacity(plans.len());
-    for (i, (sheet, _)) in plans.iter().enumerate() {
-        let list = &mut per_module[*sheet as usize];
-        order.push((*sheet, list.len()));
+    let mut order: Vec<(u32, usize)> = Vec::with_capacity(layout.segments.len());
+    for (i, seg) in layout.segments.iter().enumerate() {
+        let list = &mut per_module[seg.module as usize];
+        order.push((seg.module, list.len()));
         list.push(i);
     }
 
     let mut bytes: u64 = 0;
-    for (m, sheet) in input.sheets.iter().enumerate() {
+    let mut largest: u64 = 0;
+    for (m, band) in layout.modules.iter().enumerate() {
         if cancelled() {
             return Err(SheetcError::new(crate::error::ErrorCode::Cancelled, "the build was cancelled"));
         }
+        let sheet = &input.sheets[band.sheet as usize];
+        let s = band.sheet;
         let path = modules_dir.join(format!("m{m}.js"));
         let file = fs::File::create(&path).map_err(io)?;
         let mut w = BufWriter::new(file);
@@ -248,70 +292,71 @@ pub fn emit(input: &EmitInput<'_>, dir: &Path, cancelled: &dyn Fn() -> bool) -> 
         // Shapes used by this module's segments.
         let mut shape_names: HashMap<u32, String> = HashMap::new();
         for &p in &per_module[m] {
-            let nodes = match &plans[p].1 {
-                SegmentPlan::Cells(v) | SegmentPlan::Cluster(v) => v,
-            };
-            for &n in nodes {
-                let s = input.nodes[n as usize].shape;
-                if let std::collections::hash_map::Entry::Vacant(e) = shape_names.entry(s) {
-                    let name = format!("f{s}");
-                    let code = codegen::shape_function(&name, &input.shapes[s as usize]);
+            for &n in &layout.segments[p].nodes {
+                let shape = input.nodes[n as usize].shape;
+                if let std::collections::hash_map::Entry::Vacant(e) = shape_names.entry(shape) {
+                    let name = format!("f{shape}");
+                    let code = codegen::shape_function(&name, &input.shapes[shape as usize]);
                     w.write_all(code.source.as_bytes()).map_err(io)?;
                     e.insert(name);
                 }
             }
         }
 
-        // Constants: flat [sheet, row, col, value, ...].
+        // Constants of the band's rows: flat [sheet, row, col, value, ...].
+        let in_band = |row: u32| row >= band.r0 && row < band.r1;
         w.write_all(b"export const constants=[").map_err(io)?;
-        for (i, c) in sheet.constants.iter().enumerate() {
+        let from = sheet.constants.partition_point(|c| c.row < band.r0);
+        for (i, c) in sheet.constants[from..].iter().take_while(|c| in_band(c.row)).enumerate() {
             if i > 0 {
                 w.write_all(b",").map_err(io)?;
             }
             if i % 64 == 63 {
                 w.write_all(b"\n").map_err(io)?;
             }
-            write!(w, "{m},{},{},{}", c.row, c.col, value_literal(c.value)).map_err(io)?;
+            write!(w, "{s},{},{},{}", c.row, c.col, value_literal(c.value)).map_err(io)?;
         }
         w.write_all(b"];\n").map_err(io)?;
         // Formula cells as runs: flat [sheet, row, col, count, vertical, ...], along rows
         // or down columns, whichever gives fewer runs (a few bytes per run, not per cell).
         w.write_all(b"export const formulas=[").map_err(io)?;
-        for (i, run) in formula_runs(&sheet.formula_cells).iter().enumerate() {
+        let from = sheet.formula_cells.partition_point(|&(r, _)| r < band.r0);
+        let cells: Vec<(u32, u32)> = sheet.formula_cells[from..].iter().take_while(|&&(r, _)| in_band(r)).copied().collect();
+        for (i, run) in formula_runs(&cells).iter().enumerate() {
             if i > 0 {
                 w.write_all(b",").map_err(io)?;
             }
             if i % 64 == 63 {
                 w.write_all(b"\n").map_err(io)?;
             }
-            write!(w, "{m},{},{},{},{}", run.0, run.1, run.2, run.3 as u8).map_err(io)?;
+            write!(w, "{s},{},{},{},{}", run.0, run.1, run.2, run.3 as u8).map_err(io)?;
         }
         w.write_all(b"];\n").map_err(io)?;
 
         w.write_all(b"export const segments=[\n").map_err(io)?;
         for &p in &per_module[m] {
+            let seg = &layout.segments[p];
             let mut body = String::new();
-            match &plans[p].1 {
-                SegmentPlan::Cells(nodes) => {
-                    cell_statements(&mut body, nodes, input.nodes, &shape_names);
-                    writeln!(w, "function(x){{const B=x.book.sheets;\n{body}}},").map_err(io)?;
-                }
-                SegmentPlan::Cluster(nodes) => {
-                    cell_statements(&mut body, nodes, input.nodes, &shape_names);
-                    let cells: Vec<String> = nodes
-                        .iter()
-                        .map(|&n| {
-                            let c = input.nodes[n as usize];
-                            format!("{},{},{}", c.sheet, c.row, c.col)
-                        })
-                        .collect();
-                    writeln!(w, "{{cells:[{}],step(x){{const B=x.book.sheets;\n{body}}}}},", cells.join(",")).map_err(io)?;
-                }
+            cell_statements(&mut body, &seg.nodes, input.nodes, &shape_names);
+            if seg.cluster {
+                let cells: Vec<String> = seg
+                    .nodes
+                    .iter()
+                    .map(|&n| {
+                        let c = input.nodes[n as usize];
+                        format!("{},{},{}", c.sheet, c.row, c.col)
+                    })
+                    .collect();
+                writeln!(w, "{{cells:[{}],step(x){{const B=x.book.sheets;\n{body}}}}},", cells.join(",")).map_err(io)?;
+            } else {
+                writeln!(w, "function(x){{const B=x.book.sheets;\n{body}}},").map_err(io)?;
             }
         }
         w.write_all(b"];\n").map_err(io)?;
         w.flush().map_err(io)?;
-        bytes += fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        let size = fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        bytes += size;
+        largest = largest.max(size);
     }
 
     // engine.js: the spec and the module list.
@@ -345,7 +390,8 @@ pub fn emit(input: &EmitInput<'_>, dir: &Path, cancelled: &dyn Fn() -> bool) -> 
         spec.push_str(&format!("{{\"name\":{},\"scope\":{scope},\"area\":{area}}}", js::string(&n.name)));
     }
     spec.push_str("],\"order\":[");
-    for (i, (m, s)) in order.iter().enumerate() {
+    // A lazy engine's order is in its index.
+    for (i, (m, s)) in order.iter().enumerate().filter(|_| !input.lazy) {
         if i > 0 {
             spec.push(',');
         }
@@ -353,6 +399,13 @@ pub fn emit(input: &EmitInput<'_>, dir: &Path, cancelled: &dyn Fn() -> bool) -> 
             spec.push('\n');
         }
         spec.push_str(&format!("[{m},{s}]"));
+    }
+    spec.push_str("],\"modules\":[");
+    for (i, b) in layout.modules.iter().enumerate() {
+        if i > 0 {
+            spec.push(',');
+        }
+        spec.push_str(&format!("[{},{},{}]", b.sheet, b.r0, b.r1.min(MAX_ROWS)));
     }
     spec.push_str("],\"backfilled\":[");
     for (i, b) in input.backfilled.iter().enumerate() {
@@ -374,17 +427,31 @@ pub fn emit(input: &EmitInput<'_>, dir: &Path, cancelled: &dyn Fn() -> bool) -> 
             js::string(&b.reason)
         ));
     }
-    spec.push_str("]}");
+    spec.push(']');
+    if input.lazy {
+        spec.push_str(&format!(",\"index\":\"{}\"", lazy_index(input, &order)));
+    }
+    spec.push('}');
 
     let mut engine = String::new();
     engine.push_str("// Generated by sheetc: the workbook's calculation engine. Import and call run().\n");
-    engine.push_str("import { createEngine } from './runtime.js';\n");
-    for m in 0..module_count {
-        engine.push_str(&format!("import * as m{m} from './modules/m{m}.js';\n"));
+    if input.lazy {
+        engine.push_str("// A lazy engine: await load({ cells }) (or runScoped) imports only the modules the cells need.\n");
+        engine.push_str("import { createLazyEngine } from './runtime.js';\n");
+        engine.push_str(&format!("export const spec = {spec};\n"));
+        let loaders: Vec<String> = (0..module_count).map(|m| format!("()=>import('./modules/m{m}.js')")).collect();
+        engine.push_str(&format!("const engine = createLazyEngine(spec, [\n{}]);\n", loaders.join(",\n")));
+        engine.push_str("/** Imports the modules in the dependency cone of the cells or sheets. */\nexport function load(scope) { return engine.load(scope); }\n");
+        engine.push_str("/** Loads what the cells need, then runs. */\nexport function runScoped(inputs, options) { return engine.runScoped(inputs, options); }\n");
+    } else {
+        engine.push_str("import { createEngine } from './runtime.js';\n");
+        for m in 0..module_count {
+            engine.push_str(&format!("import * as m{m} from './modules/m{m}.js';\n"));
+        }
+        engine.push_str(&format!("export const spec = {spec};\n"));
+        let mods: Vec<String> = (0..module_count).map(|m| format!("m{m}")).collect();
+        engine.push_str(&format!("const engine = createEngine(spec, [{}]);\n", mods.join(",")));
     }
-    engine.push_str(&format!("export const spec = {spec};\n"));
-    let mods: Vec<String> = (0..module_count).map(|m| format!("m{m}")).collect();
-    engine.push_str(&format!("const engine = createEngine(spec, [{}]);\n", mods.join(",")));
     engine.push_str("/** Evaluates the workbook with the given inputs. */\nexport function run(inputs, options) { return engine.run(inputs, options); }\nexport default engine;\n");
     fs::write(dir.join("engine.js"), &engine).map_err(io)?;
     bytes += engine.len() as u64;
@@ -394,5 +461,35 @@ pub fn emit(input: &EmitInput<'_>, dir: &Path, cancelled: &dyn Fn() -> bool) -> 
     // Marks the directory's .js files as ES modules for every Node version.
     fs::write(dir.join("package.json"), "{\n  \"type\": \"module\",\n  \"main\": \"engine.js\",\n  \"types\": \"engine.d.ts\"\n}\n").map_err(io)?;
 
-    Ok(EmitStats { modules: module_count, bytes, segments: plans.len() })
+    Ok(EmitStats { modules: module_count, bytes, segments: layout.segments.len(), largest_module_bytes: largest })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_the_standard_alphabet() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    }
+
+    #[test]
+    fn index_numbers_are_little_endian_u32() {
+        let mut v = Vec::new();
+        for n in [1, 300, u32::MAX] {
+            put_u32(&mut v, n);
+        }
+        assert_eq!(v, vec![1, 0, 0, 0, 0x2c, 0x01, 0, 0, 0xff, 0xff, 0xff, 0xff]);
+    }
+
+    #[test]
+    fn formula_runs_pick_the_direction_with_fewer_runs() {
+        let down: Vec<(u32, u32)> = (0..10).map(|r| (r, 2)).collect();
+        assert_eq!(formula_runs(&down), vec![(0, 2, 10, true)]);
+        let along: Vec<(u32, u32)> = (0..10).map(|c| (4, c)).collect();
+        assert_eq!(formula_runs(&along), vec![(4, 0, 10, false)]);
+    }
 }

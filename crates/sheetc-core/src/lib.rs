@@ -2,7 +2,7 @@
 //!
 //! The pipeline runs one way, each stage a module with a narrow interface:
 //! [`read`] → [`partition`] → [`parse`] (+ [`shape`]) → [`bind`] → [`graph`] →
-//! [`backfill`] → [`emit`] (with [`codegen`]). [`compile::compile`] drives it.
+//! [`backfill`] → [`layout`] → [`emit`] (with [`codegen`]). [`compile::compile`] drives it.
 //! Plain Rust, no N-API: the binding crate is a thin wrapper.
 
 pub mod ast;
@@ -14,6 +14,7 @@ pub mod emit;
 pub mod error;
 pub mod graph;
 pub mod js;
+pub mod layout;
 pub mod parse;
 pub mod partition;
 pub mod read;

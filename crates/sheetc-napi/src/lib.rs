@@ -23,6 +23,8 @@ pub struct NativeCompileOptions {
     pub strict: Option<bool>,
     pub max_uncompressed_bytes: Option<f64>,
     pub max_cells: Option<f64>,
+    pub lazy: Option<bool>,
+    pub max_module_bytes: Option<f64>,
 }
 
 #[napi(object)]
@@ -140,6 +142,8 @@ pub fn compile(
         runtime_js: options.runtime_js.map(PathBuf::from),
         strict: options.strict.unwrap_or(false),
         limits,
+        lazy: options.lazy.unwrap_or(false),
+        max_module_bytes: options.max_module_bytes.filter(|b| b.is_finite() && *b >= 1.0).map(|b| b as u64),
     };
     AsyncTask::new(CompileTask {
         path: PathBuf::from(path),

@@ -208,6 +208,27 @@ async function main() {
       entry.engine = await measure('engine', { outDir, runs }, timeout);
       if (entry.engine.error) log(`${entry.size}: engine FAILED: ${entry.engine.error}`);
       else log(`${entry.size}: engine import ${ms(entry.engine.importMs)}, run ${ms(entry.engine.fullRunMs)}, recalc ${ms(entry.engine.recalcMs)}`);
+
+      // The lazy engine: built separately, then one narrow output, cold, in fresh processes.
+      const lazyDir = `${outDir}-lazy`;
+      rmSync(lazyDir, { recursive: true, force: true });
+      log(`${entry.size}: sheetc build --lazy`);
+      entry.lazyBuild = await measure('build', { workbook, outDir: lazyDir, lazy: true }, timeout);
+      if (!entry.lazyBuild.error) {
+        const scoped = [];
+        for (let i = 0; i < 3; i++) scoped.push(await measure('scoped', { outDir: lazyDir, target, months: a.months }, timeout));
+        const ok = scoped.filter((x) => !x.error);
+        const best = ok.sort((x, y) => x.totalMs - y.totalMs)[ok.length >> 1] ?? scoped[0];
+        entry.scoped = { ...best, totalsMs: ok.map((x) => x.totalMs) };
+        const eagerCold = entry.engine?.importMs !== undefined ? entry.engine.importMs + entry.engine.firstRunMs : undefined;
+        if (eagerCold && best && !best.error) {
+          entry.scoped.eagerImportPlusRunMs = Math.round(eagerCold * 100) / 100;
+          entry.scoped.fractionOfEager = Math.round((best.totalMs / eagerCold) * 10000) / 10000;
+          entry.scoped.coneFraction = entry.build?.formulaCells ? Math.round((best.coneFormulaCells / entry.build.formulaCells) * 1e5) / 1e5 : undefined;
+          log(`${entry.size}: scoped ${best.output}: ${ms(best.totalMs)} (import ${ms(best.importMs)}, load ${ms(best.loadMs)}, run ${ms(best.runMs)}) = ${(entry.scoped.fractionOfEager * 100).toFixed(1)}% of eager import+run; cone ${best.coneFormulaCells} cells`);
+        }
+      }
+      rmSync(lazyDir, { recursive: true, force: true });
     }
 
     const peers = !a.skipPeers && target <= a.peersMax;
@@ -265,7 +286,7 @@ async function main() {
     notes: [
       'Medians and minimums of --runs timed repetitions (gc() before each); the machine may be shared, see machine.loadavgAtStart/AtEnd and results[].loadavgAtStart: the minimum is the better estimate under contention.',
       'sheetc run() always recomputes the whole model, so "full run" and "recalc after start date change" measure the same work; recalc includes pinning the input.',
-      'scoped run (one output) is n/a: the lazy engine is not built yet.',
+      'lazy (scoped) figures are cold, each in a fresh process (median of 3): import engine.js + load({ cells: [one output] }) + run(); compared with the eager engine cold import + first run.',
       'calamine floor (scan) is not measured: a native scanCells() binding does not exist yet (hook: measure.mjs kinds.scan).',
       'HyperFormula and IronCalc have no iterative calculation: the circular debt cluster and what depends on it evaluates to #CYCLE!/#CIRC! there; compare non-circular outputs only.',
       'HyperFormula and IronCalc get the cells from the same generator that writes the xlsx (neither reads xlsx here); their "load" excludes that feeding for HyperFormula (prepMs) but includes setUserInput for IronCalc (feedMs) plus the first evaluate().',
@@ -318,7 +339,8 @@ function printReport(out) {
     row('  first run', (r) => err(r.engine) ?? ms(r.engine?.firstRunMs)),
     row('  full run (median / min)', (r) => err(r.engine) ?? `${ms(r.engine?.fullRunMs)} / ${ms(r.engine?.fullRunMinMs)}`),
     row('  recalc, start date (median / min)', (r) => err(r.engine) ?? `${ms(r.engine?.recalcMs)} / ${ms(r.engine?.recalcMinMs)}`),
-    row('  scoped run (1 output)', () => 'n/a'),
+    row('  lazy: import+load+run of 1 output', (r) => (r.scoped?.totalMs !== undefined ? `${ms(r.scoped.totalMs)} (${(r.scoped.fractionOfEager * 100).toFixed(1)}% of eager)` : err(r.scoped) ?? 'n/a')),
+    row('  lazy: cone / modules loaded', (r) => (r.scoped?.coneFormulaCells !== undefined ? `${r.scoped.coneFormulaCells} cells / ${r.scoped.modulesLoaded} of ${r.scoped.modulesTotal}` : undefined)),
     row('  peak RSS', (r) => mb(r.engine?.processPeakRssMb ?? r.engine?.maxRssMb)),
     row('  converged / iterations', (r) => (r.engine?.meta ? `${r.engine.meta.converged} / ${r.engine.meta.iterations}` : undefined)),
     ['HyperFormula', ...R.map(() => '')],

@@ -16,7 +16,8 @@ import { isExcelError } from './runtime/values.js';
 const HELP = `sheetc — compile an Excel workbook into a standalone JavaScript engine
 
 Usage:
-  sheetc build FILE.xlsx -o DIR [--lazy] [--max-module-mb N] [--strict] [--json]
+  sheetc build FILE.xlsx -o DIR [--lazy] [--max-module-mb N] [--inputs REFS]
+               [--outputs REFS] [--strict] [--json]
       Compile the workbook into the engine directory DIR.
   sheetc eval FILE.xlsx|DIR [--set REF=VALUE]... [--cells REFS] [--json]
       Compute the workbook (compiling it to a temporary directory first when given a
@@ -34,6 +35,10 @@ Options:
   --lazy                emit a lazy engine: its load({ cells }) imports only the modules
                         in the cells' dependency cone (eval loads what --cells needs)
   --max-module-mb N     split sheets into modules (row bands) of about N MB each
+  --inputs REFS         output profile: the engine's inputs (comma-separated cells,
+                        ranges, defined names); cells no input reaches are folded
+  --outputs REFS        output profile: the engine's outputs; cells outside their
+                        dependency cone are dropped
   --max-uncompressed-mb N   limit on the workbook's uncompressed size (default 4096)
   --max-cells N         limit on the number of cells (default 50000000)
   --json                machine-readable output
@@ -51,6 +56,8 @@ interface Args {
   strict: boolean;
   lazy: boolean;
   maxModuleMb?: number;
+  inputs?: string[];
+  outputs?: string[];
   maxUncompressedMb?: number;
   maxCells?: number;
   help: boolean;
@@ -92,6 +99,12 @@ function parseArgs(argv: string[]): Args {
       case '--strict':
         a.strict = true;
         break;
+      case '--inputs':
+        a.inputs = splitRefs(next());
+        break;
+      case '--outputs':
+        a.outputs = splitRefs(next());
+        break;
       case '--lazy':
         a.lazy = true;
         break;
@@ -119,6 +132,24 @@ function parseArgs(argv: string[]): Args {
     }
   }
   return a;
+}
+
+/** Comma-separated references; commas inside quoted sheet names do not split. */
+function splitRefs(text: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quoted = false;
+  for (const ch of text) {
+    if (ch === "'") quoted = !quoted;
+    if (ch === ',' && !quoted) {
+      out.push(cur.trim());
+      cur = '';
+    } else cur += ch;
+  }
+  out.push(cur.trim());
+  const refs = out.filter(Boolean);
+  if (!refs.length) throw new SheetcError('E_INVALID_OPTION', 'expected comma-separated references');
+  return refs;
 }
 
 function packageVersion(): string {
@@ -167,6 +198,8 @@ async function buildTo(file: string, outDir: string, args: Args, quiet: boolean)
     strict: args.strict,
     lazy: args.lazy,
     maxModuleMb: args.maxModuleMb,
+    inputs: args.inputs,
+    outputs: args.outputs,
     maxUncompressedMb: args.maxUncompressedMb,
     maxCells: args.maxCells,
     onProgress: progressBar(!quiet && !args.json && process.stderr.isTTY === true),

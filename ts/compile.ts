@@ -1,12 +1,13 @@
 /** `compile()`: the workbook into an engine directory, on the libuv pool. */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { SheetcError, type SheetcErrorCode } from './errors.js';
 import { loadNative } from './native.js';
 import { functionSpec, supportedFunctions } from './runtime/index.js';
 import { EXCEL_FUNCTIONS } from './runtime/catalog.js';
-import type { BuildPhase, BuildReport, CompileOptions } from './types.js';
+import type { BuildPhase, BuildReport, CompileOptions, RunResult } from './types.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -45,6 +46,30 @@ export async function compile(workbook: string, options: CompileOptions): Promis
   if (options.maxModuleMb !== undefined && !(options.maxModuleMb > 0)) {
     throw new SheetcError('E_INVALID_OPTION', 'maxModuleMb must be a positive number of megabytes');
   }
+  for (const key of ['inputs', 'outputs'] as const) {
+    const list = options[key];
+    if (list !== undefined && (!Array.isArray(list) || list.some((x) => typeof x !== 'string' || x.trim() === ''))) {
+      throw new SheetcError('E_INVALID_OPTION', `${key} must be a list of cell references or defined names`);
+    }
+  }
+  if (options.signal?.aborted) throw new SheetcError('E_CANCELLED', 'the build was cancelled');
+  if (!options.inputs) return compileOnce(workbook, options, undefined);
+  // Folding needs what the full model computes: build it in a temporary directory, run
+  // it once, and hand the formula values to the profile build.
+  const scratch = mkdtempSync(join(tmpdir(), 'sheetc-fold-'));
+  try {
+    const full = join(scratch, 'engine');
+    await compileOnce(workbook, { ...options, outDir: full, inputs: undefined, outputs: undefined, lazy: false, maxModuleMb: undefined }, undefined);
+    const engine = (await import(pathToFileURL(join(full, 'engine.js')).href)) as { run(): RunResult };
+    const values = join(scratch, 'values.json');
+    writeFileSync(values, JSON.stringify(engine.run().formulaValues()));
+    return await compileOnce(workbook, options, values);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+async function compileOnce(workbook: string, options: CompileOptions, foldValues: string | undefined): Promise<BuildReport> {
   if (options.signal?.aborted) throw new SheetcError('E_CANCELLED', 'the build was cancelled');
   const native = loadNative();
   const cancel = new native.CancelFlag();
@@ -66,6 +91,9 @@ export async function compile(workbook: string, options: CompileOptions): Promis
         maxCells: options.maxCells,
         lazy: options.lazy ?? false,
         maxModuleBytes: options.maxModuleMb !== undefined ? options.maxModuleMb * 1024 * 1024 : undefined,
+        inputs: options.inputs,
+        outputs: options.outputs,
+        foldValues,
       },
       progress
         ? (e) => {

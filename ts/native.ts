@@ -29,6 +29,9 @@ export interface NativeCompileOptions {
   maxCells?: number;
   lazy?: boolean;
   maxModuleBytes?: number;
+  inputs?: string[];
+  outputs?: string[];
+  foldValues?: string;
 }
 
 export interface NativeCancelFlag {

@@ -25,6 +25,27 @@ export interface CompileOptions {
   lazy?: boolean;
   /** Split sheets into modules (row bands) of about this many MB (never inside a circular cluster). */
   maxModuleMb?: number;
+  /**
+   * Output profile: the engine's inputs (`Sheet!A1`, ranges, defined names). Cells that
+   * no input reaches are folded to constants (computed at build time); any other input
+   * is refused at run time. Default: every constant cell is an input (no folding).
+   */
+  inputs?: string[];
+  /** Output profile: the engine's outputs; cells outside their dependency cone are dropped. Default: every cell. */
+  outputs?: string[];
+}
+
+/** A declared input or output in the build report. */
+export interface DeclaredCell {
+  /** As declared. */
+  ref: string;
+  sheet: string;
+  /** `A1` or `A1:B9`. */
+  cell: string;
+  /** The defined name, when declared by name. */
+  name: string | null;
+  /** Type of the values seen at build time. */
+  type: 'number' | 'text' | 'boolean' | 'blank' | 'error' | 'mixed';
 }
 
 export interface SheetReport {
@@ -70,6 +91,12 @@ export interface BuildReport {
   largestModuleBytes: number;
   /** Whether the engine is lazy. */
   lazy: boolean;
+  /** Output profile: declared inputs and outputs (absent without a profile). */
+  inputs?: DeclaredCell[];
+  outputs?: DeclaredCell[];
+  /** Output profile: cells folded to constants, and cells dropped (outside the outputs' cone). */
+  foldedCells: number;
+  droppedCells: number;
   edges: number;
   timings: { readMs: number; parseMs: number; graphMs: number; emitMs: number; totalMs: number };
 }

@@ -761,6 +761,10 @@ fn run_xlsx(secs: u64, seed: u64, root: &Path, corpus: &Path, replay: Option<Vec
                 limits: Limits { max_uncompressed_bytes: 64 << 20, max_cells: 2_000_000 },
                 lazy: rng.chance(4),
                 max_module_bytes: if rng.chance(4) { Some(1 + rng.below(4096) as u64) } else { None },
+                // Profiles that need no folding (outputs only): folding needs the runtime's values.
+                inputs: None,
+                outputs: if rng.chance(4) { Some(vec!["Sheet1!A1:C9".to_string()]) } else { None },
+                fold_values: None,
             };
             {
                 let mut c = cur.lock().unwrap();

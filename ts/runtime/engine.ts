@@ -26,6 +26,18 @@ export interface NameSpec {
   area: [number, number, number, number, number] | null;
 }
 
+/** A declared input or output: as declared, its defined name, its cells. */
+export interface DeclaredSpec {
+  ref: string;
+  name: string | null;
+  area: [number, number, number, number, number];
+}
+
+function within(a: Area, d: DeclaredSpec): boolean {
+  const [s, r0, c0, r1, c1] = d.area;
+  return a.sheet === s && a.r0 >= r0 && a.r1 <= r1 && a.c0 >= c0 && a.c1 <= c1;
+}
+
 export interface BackfillSpec {
   sheet: number;
   row: number;
@@ -45,6 +57,10 @@ export interface EngineSpec {
   order: [number, number][];
   /** Modules as row bands: [sheet, firstRow, endRow). */
   modules?: [number, number, number][];
+  /** Output profile: the declared inputs (any other input is refused). */
+  inputs?: DeclaredSpec[];
+  /** Output profile: the declared outputs (what `get` and `toJSON` serve). */
+  outputs?: DeclaredSpec[];
   backfilled: BackfillSpec[];
 }
 
@@ -94,6 +110,8 @@ export interface RunResult {
   get(ref: string): CellValue | CellValue[][];
   toJSON(): Record<string, JsonValue>;
   readonly meta: RunMeta;
+  /** Every formula cell's value, per sheet as flat `[row, col, value, ...]` (used by compile() to fold). */
+  formulaValues(): { sheets: EncodedScalar[][] };
 }
 
 export function decode(v: EncodedScalar): Scalar {
@@ -441,6 +459,9 @@ class EngineCore {
     const changed: Area[] = [];
     for (const [ref, value] of Object.entries(inputs)) {
       const a = this.resolve(ref);
+      if (spec.inputs && !spec.inputs.some((d) => within(a, d))) {
+        throw new EngineError('E_UNKNOWN_INPUT', `"${ref}" is not an input of this engine; its inputs are: ${spec.inputs.map((d) => d.ref).join(', ')}`);
+      }
       const store = sheets[a.sheet]!;
       if (Array.isArray(value)) {
         for (let r = a.r0; r <= a.r1; r++) {
@@ -486,15 +507,33 @@ interface ResultView {
 export function createEngine(spec: EngineSpec, modules: EngineModule[]): Engine {
   const core = new EngineCore(spec, modules.length);
   modules.forEach((m, i) => core.add(i, m));
-  const view: ResultView = {
-    forEachFormulaCell: (visit) => {
-      for (const m of modules) forEachFormulaCell(m, visit);
-    },
-    check: () => {},
-  };
+  const view: ResultView = spec.outputs
+    ? profileView(spec, spec.outputs)
+    : {
+        forEachFormulaCell: (visit) => {
+          for (const m of modules) forEachFormulaCell(m, visit);
+        },
+        check: () => {},
+      };
   return {
     run: (inputs = {}, options = {}) => core.run(inputs, options, spec.order, view),
     spec,
+  };
+}
+
+/** An output profile's results: the declared outputs (and inputs) only. */
+function profileView(spec: EngineSpec, outputs: DeclaredSpec[]): ResultView {
+  return {
+    forEachFormulaCell: (visit) => {
+      for (const d of outputs) {
+        const [s, r0, c0, r1, c1] = d.area;
+        for (let r = r0; r <= r1; r++) for (let c = c0; c <= c1; c++) visit(s, r, c);
+      }
+    },
+    check: (a, ref) => {
+      if (outputs.some((d) => within(a, d)) || spec.inputs?.some((d) => within(a, d))) return;
+      throw new EngineError('E_NOT_OUTPUT', `"${ref}" is not an output of this engine; its outputs are: ${outputs.map((d) => d.ref).join(', ')}`);
+    },
   };
 }
 
@@ -608,6 +647,7 @@ export function createLazyEngine(spec: LazyEngineSpec, loaders: (() => Promise<E
       for (let u = 0; u < active.length; u++) if (active[u]) visitRuns(units().runs(u), visit);
     },
     check: (a, ref) => {
+      if (spec.outputs) profileView(spec, spec.outputs).check(a, ref);
       const idx = units();
       let missing = modulesOf(a).some((m) => !core.modules[m]);
       for (let u = 0; u < idx.count && !missing; u++) missing = !active?.[u] && idx.intersects(u, a);
@@ -734,6 +774,18 @@ class Result implements RunResult {
       out.push(row);
     }
     return out;
+  }
+  /**
+   * Every formula cell's value, per sheet as flat `[row, col, value, ...]` (errors as
+   * `{ e: code }`): how `compile()` folds cells that no declared input reaches.
+   */
+  formulaValues(): { sheets: EncodedScalar[][] } {
+    const sheets: EncodedScalar[][] = this.sheets.map(() => []);
+    this.view.forEachFormulaCell((s, r, c) => {
+      const v = this.sheets[s]!.get(r, c);
+      sheets[s]!.push(r, c, v instanceof ExcelError ? { e: v.code } : v);
+    });
+    return { sheets };
   }
   toJSON(): Record<string, JsonValue> {
     const out: Record<string, JsonValue> = {};

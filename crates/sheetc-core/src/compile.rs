@@ -12,10 +12,11 @@ use serde::Serialize;
 
 use crate::backfill::{Backfill, BackfillReason};
 use crate::bind::{visit_calls, visit_refs, Binder, Bound, FunctionTable, MAX_COL, MAX_ROW};
-use crate::emit::{self, BackfillEmit, ConstantCell, EmitInput, NameEmit, Node, SheetEmit};
+use crate::emit::{self, BackfillEmit, ConstantCell, DeclaredEmit, EmitInput, NameEmit, Node, SheetEmit};
 use crate::error::{ErrorCode, Result, SheetcError};
 use crate::graph::{schedule, CellIndex, Component, Graph, Rect};
 use crate::layout::{self, LayoutOptions};
+use crate::profile;
 use crate::parse::ParseErrorKind;
 use crate::partition::partition;
 use crate::read::{read_workbook, CellKind, Limits, Value, Workbook};
@@ -38,6 +39,59 @@ pub struct CompileOptions {
     pub lazy: bool,
     /// Split sheets into modules of about this size (row bands).
     pub max_module_bytes: Option<u64>,
+    /// Declared inputs (`Sheet!A1`, ranges, defined names): cells that reach no input fold.
+    pub inputs: Option<Vec<String>>,
+    /// Declared outputs: only their dependency cone is kept.
+    pub outputs: Option<Vec<String>>,
+    /// The full model's computed values (JSON, see `FoldValues`), for folding.
+    pub fold_values: Option<PathBuf>,
+}
+
+/// The full model's computed formula values, for folding: per sheet, flat
+/// `[row, col, value, ...]` with errors as `{"e": "#N/A"}`.
+#[derive(serde::Deserialize)]
+struct FoldValues {
+    sheets: Vec<Vec<serde_json::Value>>,
+}
+
+fn load_fold_values(path: &Path) -> Result<HashMap<(u32, u32, u32), Value>> {
+    let text = std::fs::read_to_string(path).map_err(|e| SheetcError::io("reading the model's values for folding", e))?;
+    let parsed: FoldValues = serde_json::from_str(&text)
+        .map_err(|e| SheetcError::new(ErrorCode::InvalidOption, format!("the values for folding are not valid: {e}")))?;
+    let mut out = HashMap::new();
+    for (s, flat) in parsed.sheets.iter().enumerate() {
+        for triple in flat.chunks_exact(3) {
+            let (Some(r), Some(c)) = (triple[0].as_u64(), triple[1].as_u64()) else { continue };
+            let v = match &triple[2] {
+                serde_json::Value::Null => Value::Empty,
+                serde_json::Value::Bool(b) => Value::Bool(*b),
+                serde_json::Value::Number(n) => Value::Number(n.as_f64().unwrap_or(0.0)),
+                serde_json::Value::String(t) => Value::Text(t.clone()),
+                serde_json::Value::Object(o) => match o.get("e").and_then(|e| e.as_str()).and_then(crate::ast::ErrorKind::parse) {
+                    Some(k) => Value::Error(k),
+                    None => Value::Error(crate::ast::ErrorKind::Value),
+                },
+                serde_json::Value::Array(_) => continue,
+            };
+            out.insert((s as u32, r as u32, c as u32), v);
+        }
+    }
+    Ok(out)
+}
+
+#[derive(Serialize, Debug, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct DeclaredReport {
+    /// As declared.
+    #[serde(rename = "ref")]
+    pub reference: String,
+    pub sheet: String,
+    /// `A1` or `A1:B9`.
+    pub cell: String,
+    pub name: Option<String>,
+    /// The type of the values seen at build time: number, text, boolean, blank, error or mixed.
+    #[serde(rename = "type")]
+    pub value_type: String,
 }
 
 /// Progress callback: (phase, done, total).
@@ -96,6 +150,12 @@ pub struct BuildReport {
     pub engine_bytes: u64,
     pub largest_module_bytes: u64,
     pub lazy: bool,
+    /// Declared inputs and outputs (output profile), when given.
+    pub inputs: Option<Vec<DeclaredReport>>,
+    pub outputs: Option<Vec<DeclaredReport>>,
+    /// Cells of the outputs' cone folded to constants, and formula cells kept.
+    pub folded_cells: usize,
+    pub dropped_cells: usize,
     pub edges: usize,
     pub timings: Timings,
 }
@@ -293,8 +353,32 @@ pub fn compile(path: &Path, opts: &CompileOptions, progress: ProgressFn<'_>, can
             dynamic
         })
         .collect();
-    let order = schedule(&graph, graph.components(), |v| dynamic_shapes.contains(&nodes[v as usize].shape));
+    let mut order = schedule(&graph, graph.components(), |v| dynamic_shapes.contains(&nodes[v as usize].shape));
     report.edges = graph.edge_count();
+    // Output profile: the outputs' cone, and what no input reaches (folded).
+    let declared_names: Vec<String> = workbook.names.iter().map(|n| n.name.clone()).collect();
+    let mut resolve_all = |list: &Option<Vec<String>>| -> Result<Option<Vec<profile::Declared>>> {
+        list.as_ref()
+            .map(|l| l.iter().map(|t| profile::resolve(t, &declared_names, workbook.sheets.len(), &mut binder)).collect::<Result<Vec<_>>>())
+            .transpose()
+    };
+    let declared_inputs = resolve_all(&opts.inputs)?;
+    let declared_outputs = resolve_all(&opts.outputs)?;
+    let cut = if declared_inputs.is_some() || declared_outputs.is_some() {
+        Some(profile::cut(
+            &graph,
+            &order,
+            &nodes,
+            &shapes,
+            &index,
+            declared_inputs.as_deref(),
+            declared_outputs.as_deref(),
+            precedents_at,
+            |s| dynamic_shapes.contains(&s),
+        ))
+    } else {
+        None
+    };
     drop(graph);
     progress("graph", 1, 1);
     report.timings.graph_ms = ms(t);
@@ -354,6 +438,19 @@ pub fn compile(path: &Path, opts: &CompileOptions, progress: ProgressFn<'_>, can
     progress("emit", 0, parts.len() as u64);
     let backfilled_set: HashSet<(u32, u32, u32)> = backfills.iter().map(|b| (b.sheet, b.row, b.col)).collect();
     let name_value = Value::Error(crate::ast::ErrorKind::Name);
+    // Folded cells take the full model's computed values.
+    let fold_values = match (&cut, &opts.fold_values) {
+        (Some(c), _) if !(0..nodes.len() as u32).any(|v| c.is_folded(v)) => HashMap::new(),
+        (Some(_), Some(path)) => load_fold_values(path)?,
+        (Some(_), None) => {
+            return Err(SheetcError::new(
+                ErrorCode::InvalidOption,
+                "folding cells that reach no declared input needs the full model's values (compile() computes them)",
+            ))
+        }
+        (None, _) => HashMap::new(),
+    };
+    let node_at = |sheet: u32, row: u32, col: u32| nodes.binary_search_by_key(&(sheet, row, col), |n| (n.sheet, n.row, n.col)).ok();
     let mut sheets_emit = Vec::with_capacity(parts.len());
     for p in &parts {
         let mut constants = Vec::new();
@@ -370,20 +467,65 @@ pub fn compile(path: &Path, opts: &CompileOptions, progress: ProgressFn<'_>, can
                 _ => None,
             })
             .collect();
-        for c in &p.cells {
+        // With declared outputs, only cells the engine reads or reports stay.
+        let kept: Option<Vec<bool>> = cut.as_ref().and_then(|c| c.keep.as_ref()).map(|keep| {
+            let rects: Vec<Rect> = keep.iter().filter(|r| r.sheet == p.sheet).copied().collect();
+            let positions: Vec<(u32, u32)> = p.cells.iter().map(|c| (c.row, c.col)).collect();
+            profile::mark_in_rects(&positions, &rects)
+        });
+        for (i, c) in p.cells.iter().enumerate() {
             rows = rows.max(c.row + 1);
             cols = cols.max(c.col + 1);
+            let keep = kept.as_ref().is_none_or(|k| k[i]);
+            // The computed cell behind this one (itself, or an array's anchor).
+            let node = match c.kind {
+                CellKind::Constant => None,
+                CellKind::ArrayMember => index.member_anchor(p.sheet, c.row, c.col),
+                _ => node_at(p.sheet, c.row, c.col).map(|i| i as u32),
+            };
+            if let (Some(cut), Some(n)) = (&cut, node) {
+                if cut.is_folded(n) {
+                    if keep {
+                        let v = fold_values.get(&(p.sheet, c.row, c.col)).unwrap_or(&Value::Empty);
+                        constants.push(ConstantCell { row: c.row, col: c.col, value: v });
+                        report.folded_cells += 1;
+                    } else {
+                        report.dropped_cells += 1;
+                    }
+                    continue;
+                }
+                if !cut.live[n as usize] {
+                    report.dropped_cells += 1;
+                    continue;
+                }
+            }
             match c.kind {
-                CellKind::Constant => constants.push(ConstantCell { row: c.row, col: c.col, value: &c.value }),
+                CellKind::Constant => {
+                    if keep {
+                        constants.push(ConstantCell { row: c.row, col: c.col, value: &c.value });
+                    } else {
+                        report.dropped_cells += 1;
+                    }
+                }
                 CellKind::ArrayMember => {
+                    let backfilled = backfilled_arrays.iter().any(|&(r0, c0, r1, c1)| c.row >= r0 && c.row <= r1 && c.col >= c0 && c.col <= c1);
+                    if cut.is_some() && node.is_none() && !backfilled || !keep && backfilled {
+                        report.dropped_cells += 1;
+                        continue;
+                    }
                     formula_cells.push((c.row, c.col));
-                    if backfilled_arrays.iter().any(|&(r0, c0, r1, c1)| c.row >= r0 && c.row <= r1 && c.col >= c0 && c.col <= c1) {
+                    if backfilled {
                         constants.push(ConstantCell { row: c.row, col: c.col, value: &c.value });
                     }
                 }
                 _ => {
+                    let backfilled = backfilled_set.contains(&(p.sheet, c.row, c.col));
+                    if backfilled && !keep {
+                        report.dropped_cells += 1;
+                        continue;
+                    }
                     formula_cells.push((c.row, c.col));
-                    if backfilled_set.contains(&(p.sheet, c.row, c.col)) {
+                    if backfilled {
                         let v = if c.value == Value::Empty { &name_value } else { &c.value };
                         constants.push(ConstantCell { row: c.row, col: c.col, value: v });
                     }
@@ -393,7 +535,21 @@ pub fn compile(path: &Path, opts: &CompileOptions, progress: ProgressFn<'_>, can
         report.sheets.push(SheetReport { name: p.name.to_string(), cells: p.cells.len(), formula_cells: formula_cells.len() });
         report.cells += p.cells.len();
         report.formula_cells += formula_cells.len();
-        sheets_emit.push(SheetEmit { name: p.name, constants, formula_cells, rows, cols, cell_count: p.cells.len() });
+        // A profile's stores hold only what it kept (a few cells can stay sparse).
+        let cell_count = if cut.is_some() { constants.len() + formula_cells.len() } else { p.cells.len() };
+        sheets_emit.push(SheetEmit { name: p.name, constants, formula_cells, rows, cols, cell_count });
+    }
+    // The profile's engine evaluates its live cells only.
+    if let Some(cut) = &cut {
+        order.retain(|comp| match comp {
+            Component::Cell(n) => cut.live[*n as usize],
+            Component::Cluster(m) => cut.live[m[0] as usize],
+        });
+        let describe = |list: &Option<Vec<profile::Declared>>| {
+            list.as_ref().map(|l| l.iter().map(|d| declared_report(d, &workbook, &fold_values)).collect::<Vec<_>>())
+        };
+        report.inputs = describe(&declared_inputs);
+        report.outputs = describe(&declared_outputs);
     }
     let names = defined_names(&workbook, &mut binder);
     report.defined_names = workbook.names.iter().map(|n| n.name.clone()).collect();
@@ -413,7 +569,17 @@ pub fn compile(path: &Path, opts: &CompileOptions, progress: ProgressFn<'_>, can
     drop(index);
     report.lazy = opts.lazy;
 
+    let declared = |list: &Option<Vec<profile::Declared>>, described: &Option<Vec<DeclaredReport>>| {
+        list.as_ref().zip(described.as_ref()).map(|(l, d)| {
+            l.iter()
+                .zip(d)
+                .map(|(x, r)| DeclaredEmit { reference: x.text.clone(), name: x.name.clone(), rect: x.rect, value_type: r.value_type.clone() })
+                .collect::<Vec<_>>()
+        })
+    };
     let input = EmitInput {
+        inputs: declared(&declared_inputs, &report.inputs),
+        outputs: declared(&declared_outputs, &report.outputs),
         sheets: sheets_emit,
         shapes: &shapes,
         nodes: &nodes,
@@ -453,6 +619,39 @@ pub fn compile(path: &Path, opts: &CompileOptions, progress: ProgressFn<'_>, can
     progress("emit", parts.len() as u64, parts.len() as u64);
     report.timings.total_ms = ms(t_total);
     Ok(report)
+}
+
+/// Describes a declared input or output: where it is and the type of its values
+/// (computed values for formula cells when known, else the file's).
+fn declared_report(d: &profile::Declared, workbook: &Workbook, computed: &HashMap<(u32, u32, u32), Value>) -> DeclaredReport {
+    let r = d.rect;
+    let sheet = &workbook.sheets[r.sheet as usize];
+    let cell = if (r.r0, r.c0) == (r.r1, r.c1) { cell_name(r.r0, r.c0) } else { format!("{}:{}", cell_name(r.r0, r.c0), cell_name(r.r1, r.c1)) };
+    let mut seen: Option<&'static str> = None;
+    let mut mixed = false;
+    let start = sheet.cells.partition_point(|c| c.row < r.r0);
+    for c in sheet.cells[start..].iter().take_while(|c| c.row <= r.r1) {
+        if c.col < r.c0 || c.col > r.c1 {
+            continue;
+        }
+        let v = computed.get(&(r.sheet, c.row, c.col)).unwrap_or(&c.value);
+        let t = match v {
+            Value::Empty => "blank",
+            Value::Number(_) => "number",
+            Value::Text(_) => "text",
+            Value::Bool(_) => "boolean",
+            Value::Error(_) => "error",
+        };
+        mixed |= seen.is_some_and(|s| s != t);
+        seen = Some(t);
+    }
+    DeclaredReport {
+        reference: d.text.clone(),
+        sheet: sheet.name.clone(),
+        cell,
+        name: d.name.clone(),
+        value_type: if mixed { "mixed".into() } else { seen.unwrap_or("blank").into() },
+    }
 }
 
 fn defined_names(workbook: &Workbook, binder: &mut Binder<'_>) -> Vec<NameEmit> {

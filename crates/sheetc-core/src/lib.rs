@@ -17,6 +17,7 @@ pub mod js;
 pub mod layout;
 pub mod parse;
 pub mod partition;
+pub mod profile;
 pub mod read;
 pub mod shape;
 

@@ -25,6 +25,9 @@ pub struct NativeCompileOptions {
     pub max_cells: Option<f64>,
     pub lazy: Option<bool>,
     pub max_module_bytes: Option<f64>,
+    pub inputs: Option<Vec<String>>,
+    pub outputs: Option<Vec<String>>,
+    pub fold_values: Option<String>,
 }
 
 #[napi(object)]
@@ -144,6 +147,9 @@ pub fn compile(
         limits,
         lazy: options.lazy.unwrap_or(false),
         max_module_bytes: options.max_module_bytes.filter(|b| b.is_finite() && *b >= 1.0).map(|b| b as u64),
+        inputs: options.inputs,
+        outputs: options.outputs,
+        fold_values: options.fold_values.map(PathBuf::from),
     };
     AsyncTask::new(CompileTask {
         path: PathBuf::from(path),

@@ -9,6 +9,8 @@
  *   scan          calamine floor: bare streaming iteration over the cells (hook, see below)
  *   engine        sheetc engine: import, full run(), recalculation after a start date change
  *   scoped        sheetc lazy engine (--lazy): import + load + run of one narrow output, cold
+ *   profile       sheetc output profile (5 inputs, 10 outputs): build, engine size, run
+ *                 time and outputs against the full engine for random inputs
  *   hyperformula  HyperFormula: buildFromSheets, setCellContents on the start date
  *   ironcalc      IronCalc (wasm): load through setUserInput, evaluate() after a change
  */
@@ -196,6 +198,62 @@ const kinds = {
       modulesLoaded: loaded.modules,
       modulesTotal: mod.spec.modules.length,
       unitsLoaded: loaded.units,
+      maxRssMb: maxRssMb(),
+    };
+  },
+
+  async profile({ workbook, outDir, fullDir, target, months, runs }) {
+    const { compile } = await import(pathToFileURL(join(root, 'dist', 'index.js')).href);
+    const p = plan(target, months);
+    const last = colName(FIRST_MONTH_COL + p.months - 1);
+    // Five inputs: revenue growth, cost inflation and three regional prices; ten
+    // outputs: the last month of five revenue lines and of their five cost lines.
+    const inputs = ['Inputs!B3', 'Inputs!B4', 'Inputs!B15', 'Inputs!B16', 'Inputs!B17'];
+    const rows = [0, 1, 2, 3, 4].map((k) => FIRST_LINE_ROW + Math.floor((k * p.lines) / 5));
+    const outputs = [...rows.map((r) => `Revenue!${last}${r}`), ...rows.map((r) => `Costs!${last}${r}`)];
+    const t0 = now();
+    const report = await compile(workbook, { outDir, inputs, outputs });
+    const buildMs = now() - t0;
+    const full = await import(pathToFileURL(join(fullDir, 'engine.js')).href);
+    const prof = await import(pathToFileURL(join(outDir, 'engine.js')).href);
+    let seed = 1;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed / 2147483648);
+    const sets = Array.from({ length: runs + 2 }, () => ({
+      'Inputs!B3': rand() * 0.1,
+      'Inputs!B4': rand() * 0.06,
+      'Inputs!B15': 50 + rand() * 100,
+      'Inputs!B16': 50 + rand() * 100,
+      'Inputs!B17': 50 + rand() * 100,
+    }));
+    let mismatches = 0;
+    const fullMs = [];
+    const profMs = [];
+    for (const s of sets) {
+      gc();
+      let t = now();
+      const a = full.run(s);
+      fullMs.push(now() - t);
+      gc();
+      t = now();
+      const b = prof.run(s);
+      profMs.push(now() - t);
+      for (const o of outputs) if (JSON.stringify(scalar(a.get(o))) !== JSON.stringify(scalar(b.get(o)))) mismatches++;
+    }
+    const fullRun = median(fullMs.slice(1));
+    const profRun = median(profMs.slice(1));
+    return {
+      inputs,
+      outputs,
+      buildMs: round(buildMs),
+      engineBytes: report.engineBytes,
+      foldedCells: report.foldedCells,
+      droppedCells: report.droppedCells,
+      keptFormulaCells: report.formulaCells,
+      inputSets: sets.length,
+      mismatches,
+      fullRunMs: round(fullRun),
+      profileRunMs: round(profRun, 3),
+      runSpeedup: round(fullRun / profRun, 1),
       maxRssMb: maxRssMb(),
     };
   },

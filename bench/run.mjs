@@ -229,6 +229,17 @@ async function main() {
         }
       }
       rmSync(lazyDir, { recursive: true, force: true });
+
+      // Output profile: 5 inputs, 10 outputs, against the full engine.
+      const profileDir = `${outDir}-profile`;
+      rmSync(profileDir, { recursive: true, force: true });
+      log(`${entry.size}: sheetc build --inputs (5) --outputs (10)`);
+      entry.profile = await measure('profile', { workbook, outDir: profileDir, fullDir: outDir, target, months: a.months, runs }, timeout);
+      if (!entry.profile.error && entry.build?.engineBytes) {
+        entry.profile.sizeRatio = Math.round((entry.build.engineBytes / entry.profile.engineBytes) * 10) / 10;
+        log(`${entry.size}: profile engine ${entry.profile.engineBytes} bytes (${entry.profile.sizeRatio}× smaller), run ${ms(entry.profile.profileRunMs)} (${entry.profile.runSpeedup}× faster), ${entry.profile.mismatches} mismatches over ${entry.profile.inputSets} input sets`);
+      }
+      rmSync(profileDir, { recursive: true, force: true });
     }
 
     const peers = !a.skipPeers && target <= a.peersMax;
@@ -341,6 +352,8 @@ function printReport(out) {
     row('  recalc, start date (median / min)', (r) => err(r.engine) ?? `${ms(r.engine?.recalcMs)} / ${ms(r.engine?.recalcMinMs)}`),
     row('  lazy: import+load+run of 1 output', (r) => (r.scoped?.totalMs !== undefined ? `${ms(r.scoped.totalMs)} (${(r.scoped.fractionOfEager * 100).toFixed(1)}% of eager)` : err(r.scoped) ?? 'n/a')),
     row('  lazy: cone / modules loaded', (r) => (r.scoped?.coneFormulaCells !== undefined ? `${r.scoped.coneFormulaCells} cells / ${r.scoped.modulesLoaded} of ${r.scoped.modulesTotal}` : undefined)),
+    row('  profile (5 in, 10 out): size / run', (r) => (r.profile?.engineBytes ? `${r.profile.sizeRatio}× smaller / ${r.profile.runSpeedup}× faster` : err(r.profile) ?? 'n/a')),
+    row('  profile: mismatches vs full engine', (r) => (r.profile?.inputSets ? `${r.profile.mismatches} in ${r.profile.inputSets}×10 outputs` : undefined)),
     row('  peak RSS', (r) => mb(r.engine?.processPeakRssMb ?? r.engine?.maxRssMb)),
     row('  converged / iterations', (r) => (r.engine?.meta ? `${r.engine.meta.converged} / ${r.engine.meta.iterations}` : undefined)),
     ['HyperFormula', ...R.map(() => '')],

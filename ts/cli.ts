@@ -272,6 +272,12 @@ function inspectText(report: BuildReport): string {
   return lines.join('\n');
 }
 
+// A closed pipe (`sheetc eval ... | head`) ends the output quietly.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+
 async function main(argv: string[]): Promise<number> {
   const args = parseArgs(argv);
   if (args.version) {

@@ -81,3 +81,53 @@ test('errors print a message with a stable code and no stack trace', (t) => {
   t.not(m.code, 0);
   t.regex(m.stderr, /-o DIR/);
 });
+
+test('verify compares every formula cell with the value Excel stored, and exits 1 on a difference', (t) => {
+  const cached = (wrong: boolean) =>
+    fixtureFile({
+      sheets: [
+        {
+          name: 'S',
+          cells: {
+            A1: 2,
+            A2: { formula: 'A1*21', value: wrong ? 41 : 42 },
+            A3: { formula: 'A1/0', value: { error: '#DIV/0!' } },
+            A4: { formula: 'A1&"x"', value: '2x' },
+            A5: { formula: 'A1>1', value: true },
+            A6: { formula: 'A1+1' }, // no stored value: not comparable
+          },
+        },
+      ],
+    });
+  const good = sheetc('verify', cached(false));
+  t.is(good.code, 0, good.stdout + good.stderr);
+  t.regex(good.stdout, /4 \/ 4 formula cells match/);
+  t.regex(good.stdout, /1 formula cell\(s\) have no stored value/);
+  const bad = sheetc('verify', cached(true), '--json');
+  t.is(bad.code, 1);
+  const r = JSON.parse(bad.stdout) as { total: number; matched: number; mismatches: { cell: string; expected: unknown; actual: unknown }[] };
+  t.is(r.total, 4);
+  t.is(r.matched, 3);
+  t.deepEqual(r.mismatches, [{ cell: 'S!A2', expected: 41, actual: 42 }]);
+});
+
+test('build --inputs/--outputs writes a profiled engine; build --lazy a lazy one', (t) => {
+  const file = workbook();
+  const dir = join(tempDir(), 'engine');
+  const r = sheetc('build', file, '-o', dir, '--inputs', 'Inputs!B3', '--outputs', "'My Sheet'!A1,'My Sheet'!A2", '--json');
+  t.is(r.code, 0, r.stderr);
+  const report = JSON.parse(r.stdout) as { inputs: { ref: string }[]; outputs: { ref: string }[] };
+  t.deepEqual(report.inputs.map((x) => x.ref), ['Inputs!B3']);
+  t.deepEqual(report.outputs.map((x) => x.ref), ["'My Sheet'!A1", "'My Sheet'!A2"]);
+  const e = sheetc('eval', dir, '--set', 'Inputs!B3=0.5', '--json');
+  t.is(e.code, 0, e.stderr);
+  t.deepEqual(JSON.parse(e.stdout).values, { 'My Sheet!A1': 500, 'My Sheet!A2': { error: '#DIV/0!' } });
+  const refused = sheetc('eval', dir, '--set', 'Inputs!B4=1');
+  t.is(refused.code, 2);
+  t.regex(refused.stderr, /E_UNKNOWN_INPUT/);
+  const lazyDir = join(tempDir(), 'lazy');
+  t.is(sheetc('build', file, '-o', lazyDir, '--lazy').code, 0);
+  const l = sheetc('eval', lazyDir, '--cells', "'My Sheet'!A1", '--json');
+  t.is(l.code, 0, l.stderr);
+  t.deepEqual(JSON.parse(l.stdout).values, { "'My Sheet'!A1": 80 });
+});

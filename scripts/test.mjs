@@ -11,7 +11,8 @@ let passed = 0;
 let failed = 0;
 
 function run(cmd, args, opts = {}) {
-  const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', maxBuffer: 1 << 30, ...opts });
+  // npx is a .cmd script on Windows: it needs a shell there.
+  const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', maxBuffer: 1 << 30, shell: process.platform === 'win32' && cmd === 'npx', ...opts });
   return { status: r.status ?? 1, out: (r.stdout ?? '') + (r.stderr ?? '') };
 }
 

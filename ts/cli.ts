@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { compile } from './compile.js';
 import { loadEngine } from './engine-loader.js';
+import { verify } from './verify.js';
 import { SheetcError } from './errors.js';
 import type { BuildReport, ProgressEvent } from './types.js';
 import type { InputValue, JsonValue, RunResult } from './runtime/engine.js';
@@ -22,6 +23,9 @@ Usage:
   sheetc eval FILE.xlsx|DIR [--set REF=VALUE]... [--cells REFS] [--json]
       Compute the workbook (compiling it to a temporary directory first when given a
       workbook) and print the values of every formula cell, or of REFS.
+  sheetc verify FILE.xlsx [--json]
+      Compile and run the workbook, and compare every formula cell with the value
+      Excel stored in the file; exits 1 when any differs.
   sheetc inspect FILE.xlsx [--json]
       Compile to a temporary directory and report sheets, cells, formula shapes,
       functions used, unsupported functions, backfilled cells, names and clusters.
@@ -308,6 +312,19 @@ async function main(argv: string[]): Promise<number> {
       if (isDir) await evaluate(file, args, null);
       else await withTempEngine(file, args, (dir, report) => evaluate(dir, args, report));
       return 0;
+    }
+    case 'verify': {
+      if (!file) throw new SheetcError('E_INVALID_OPTION', 'verify needs a workbook: sheetc verify FILE.xlsx');
+      const r = await verify(file, { strict: args.strict, maxUncompressedMb: args.maxUncompressedMb, maxCells: args.maxCells });
+      if (args.json) process.stdout.write(JSON.stringify({ ...r, build: undefined, buildSummary: { formulaCells: r.build.formulaCells, backfilled: r.build.backfilled.length } }) + '\n');
+      else {
+        process.stdout.write(`${r.matched} / ${r.total} formula cells match the values Excel stored${r.total ? ` (${((100 * r.matched) / r.total).toFixed(2)}%)` : ''}\n`);
+        if (r.backfilled) process.stdout.write(`${r.backfilled} backfilled cell(s) not compared (they keep the stored value)\n`);
+        if (r.withoutStoredValue) process.stdout.write(`${r.withoutStoredValue} formula cell(s) have no stored value (not compared)\n`);
+        for (const m of r.mismatches) process.stdout.write(`  ${m.cell}: Excel ${display(m.expected)}, sheetc ${display(m.actual)}\n`);
+        if (r.total - r.matched > r.mismatches.length) process.stdout.write(`  ... ${r.total - r.matched - r.mismatches.length} more\n`);
+      }
+      return r.matched === r.total ? 0 : 1;
     }
     case 'inspect': {
       if (!file) throw new SheetcError('E_INVALID_OPTION', 'inspect needs a workbook');

@@ -7,6 +7,7 @@ export { compile } from './compile.js';
 export { SheetcError, type SheetcErrorCode } from './errors.js';
 export { SUPPORTED_PLATFORMS, platformKey } from './native.js';
 export { loadEngine } from './engine-loader.js';
+export { verify } from './verify.js';
 export type * from './types.js';
 export { isExcelError, ExcelError } from './runtime/values.js';
 export {

@@ -46,6 +46,8 @@ export interface NativeAddon {
     cancel?: NativeCancelFlag | null,
   ): Promise<string>;
   CancelFlag: new () => NativeCancelFlag;
+  /** Excel's stored values of the formula cells, as JSON (see sheetc-core `cached`). */
+  cachedValues(path: string): Promise<string>;
   version(): string;
 }
 

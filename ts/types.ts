@@ -1,4 +1,5 @@
 /** Public types of sheetc's API. */
+import type { JsonValue } from './runtime/engine.js';
 
 export type BuildPhase = 'read' | 'parse' | 'graph' | 'emit';
 
@@ -33,6 +34,28 @@ export interface CompileOptions {
   inputs?: string[];
   /** Output profile: the engine's outputs; cells outside their dependency cone are dropped. Default: every cell. */
   outputs?: string[];
+}
+
+/** A formula cell whose engine value differs from the value Excel stored. */
+export interface VerifyMismatch {
+  /** `Sheet!A1`. */
+  cell: string;
+  expected: JsonValue;
+  actual: JsonValue;
+}
+
+/** `verify()`: the engine against the values Excel stored in the file. */
+export interface VerifyReport {
+  /** Formula cells compared (with a stored value, not backfilled). */
+  total: number;
+  matched: number;
+  /** Formula cells the file stores no value for (not comparable). */
+  withoutStoredValue: number;
+  /** Backfilled cells (they hold the stored value; not compared). */
+  backfilled: number;
+  /** The first differences (up to `maxMismatches`, default 100). */
+  mismatches: VerifyMismatch[];
+  build: BuildReport;
 }
 
 /** A declared input or output in the build report. */

@@ -597,7 +597,6 @@ pub fn compile(path: &Path, opts: &CompileOptions, progress: ProgressFn<'_>, can
         if let Some(rt) = &opts.runtime_js {
             std::fs::copy(rt, tmp.join("runtime.js")).map_err(|e| SheetcError::io("copying the runtime", e))?;
         }
-        report.out_dir = out_dir.display().to_string();
         report.modules = stats.modules;
         report.segments = stats.segments;
         report.engine_bytes = stats.bytes;
@@ -606,6 +605,9 @@ pub fn compile(path: &Path, opts: &CompileOptions, progress: ProgressFn<'_>, can
         report.timings.total_ms = ms(t_total);
         let manifest = serde_json::to_string_pretty(&report).map_err(|e| SheetcError::new(ErrorCode::Io, e.to_string()))?;
         std::fs::write(tmp.join("manifest.json"), manifest).map_err(|e| SheetcError::io("writing manifest.json", e))?;
+        // The manifest stays free of the build machine's paths (outDir is "" there); the
+        // report returned to the caller names the directory.
+        report.out_dir = out_dir.display().to_string();
         if cancelled() {
             return Err(cancelled_err());
         }

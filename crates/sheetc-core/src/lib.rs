@@ -8,6 +8,7 @@
 pub mod ast;
 pub mod backfill;
 pub mod bind;
+pub mod cached;
 pub mod codegen;
 pub mod compile;
 pub mod emit;

@@ -1,0 +1,45 @@
+//! Excel's stored results: the value the file caches for every formula cell, for
+//! `sheetc verify` (compare the engine with what Excel computed when it saved the file).
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::error::Result;
+use crate::read::{read_workbook, CellKind, Limits, Value};
+
+#[derive(Serialize)]
+pub struct CachedSheet {
+    pub name: String,
+    /// Flat `[row, col, value, ...]` over the sheet's formula cells (array members
+    /// included); errors as `{"e": "#N/A"}`, blanks as null.
+    pub cells: Vec<serde_json::Value>,
+}
+
+fn json(v: &Value) -> serde_json::Value {
+    match v {
+        Value::Empty => serde_json::Value::Null,
+        Value::Number(n) => serde_json::json!(n),
+        Value::Text(s) => serde_json::json!(s),
+        Value::Bool(b) => serde_json::json!(b),
+        Value::Error(k) => serde_json::json!({ "e": k.as_str() }),
+    }
+}
+
+/// The cached values of every formula cell of the workbook.
+pub fn cached_values(path: &Path, limits: &Limits, cancelled: &dyn Fn() -> bool) -> Result<Vec<CachedSheet>> {
+    let workbook = read_workbook(path, limits, cancelled)?;
+    Ok(workbook
+        .sheets
+        .iter()
+        .map(|s| CachedSheet {
+            name: s.name.clone(),
+            cells: s
+                .cells
+                .iter()
+                .filter(|c| !matches!(c.kind, CellKind::Constant))
+                .flat_map(|c| [serde_json::json!(c.row), serde_json::json!(c.col), json(&c.value)])
+                .collect(),
+        })
+        .collect())
+}

@@ -1,0 +1,92 @@
+/**
+ * `verify()`: compiles a workbook, runs it with no inputs and compares every formula
+ * cell with the value Excel stored in the file when it last calculated it. The same
+ * tolerance as the conformance suite: numbers within 1e-9 relative (or 1e-12 absolute),
+ * text, booleans and error codes exactly.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { compile } from './compile.js';
+import { SheetcError, type SheetcErrorCode } from './errors.js';
+import { loadNative } from './native.js';
+import { cellKey } from './runtime/address.js';
+import type { CompileOptions, JsonValue, RunResult, VerifyMismatch, VerifyReport } from './types.js';
+
+type Encoded = number | string | boolean | null | { e: string };
+
+const REL_TOL = 1e-9;
+const ABS_TOL = 1e-12;
+
+function same(expected: Encoded, actual: JsonValue): boolean {
+  if (typeof expected === 'number' && typeof actual === 'number') {
+    const d = Math.abs(expected - actual);
+    return d < ABS_TOL || d <= REL_TOL * Math.max(Math.abs(expected), Math.abs(actual));
+  }
+  if (expected !== null && typeof expected === 'object') return actual !== null && typeof actual === 'object' && actual.error === expected.e;
+  return expected === actual;
+}
+
+const toJson = (v: Encoded): JsonValue => (v !== null && typeof v === 'object' ? { error: v.e } : v);
+
+/** Compiles `workbook` in a temporary directory and compares the engine with Excel's stored values. */
+export async function verify(
+  workbook: string,
+  options: Omit<CompileOptions, 'outDir' | 'inputs' | 'outputs' | 'lazy'> & { maxMismatches?: number } = {},
+): Promise<VerifyReport> {
+  const native = loadNative();
+  const cached = JSON.parse(await native.cachedValues(resolve(workbook))) as {
+    ok: boolean;
+    sheets?: { name: string; cells: Encoded[] }[];
+    error?: { code: SheetcErrorCode; message: string; location: string | null };
+  };
+  if (!cached.ok || !cached.sheets) {
+    const e = cached.error ?? { code: 'E_INTERNAL' as const, message: 'cannot read the workbook', location: null };
+    throw new SheetcError(e.code, e.message, e.location ?? undefined);
+  }
+  const base = mkdtempSync(join(tmpdir(), 'sheetc-verify-'));
+  try {
+    const dir = join(base, 'engine');
+    const { maxMismatches = 100, ...compileOptions } = options;
+    const report = await compile(workbook, { ...compileOptions, outDir: dir });
+    const engine = (await import(pathToFileURL(join(dir, 'engine.js')).href)) as { run(): RunResult };
+    const values = engine.run().toJSON();
+    const backfilled = new Set(report.backfilled.map((b) => cellKey(b.sheet, ...rowCol(b.cell))));
+    let total = 0;
+    let matched = 0;
+    let withoutStoredValue = 0;
+    let backfilledCells = 0;
+    const mismatches: VerifyMismatch[] = [];
+    for (const sheet of cached.sheets) {
+      for (let i = 0; i + 2 < sheet.cells.length; i += 3) {
+        const key = cellKey(sheet.name, sheet.cells[i] as number, sheet.cells[i + 1] as number);
+        const expected = sheet.cells[i + 2]!;
+        if (expected === null) {
+          withoutStoredValue++;
+          continue;
+        }
+        if (backfilled.has(key)) {
+          backfilledCells++;
+          continue;
+        }
+        total++;
+        const actual = key in values ? values[key]! : null;
+        if (same(expected, actual)) matched++;
+        else if (mismatches.length < maxMismatches) mismatches.push({ cell: key, expected: toJson(expected), actual });
+      }
+    }
+    return { total, matched, withoutStoredValue, backfilled: backfilledCells, mismatches, build: report };
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+}
+
+/** `B12` → [11, 1] (zero-based row, column). */
+function rowCol(cell: string): [number, number] {
+  const m = /^([A-Z]+)(\d+)$/.exec(cell);
+  if (!m) return [-1, -1];
+  let c = 0;
+  for (const ch of m[1]!) c = c * 26 + ch.charCodeAt(0) - 64;
+  return [Number(m[2]) - 1, c - 1];
+}

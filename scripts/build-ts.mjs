@@ -16,6 +16,10 @@ await build({
   target: 'es2022',
   outfile: 'dist/runtime.js',
   legalComments: 'none',
+  // Every engine carries this file: minified it is 40% smaller and imports faster;
+  // names are kept so stack traces still say which function failed.
+  minify: true,
+  keepNames: true,
   banner: { js: '// sheetc runtime: Excel semantics for compiled engines. Generated; do not edit.' },
 });
 chmodSync('dist/cli.js', 0o755);

@@ -270,11 +270,13 @@ pub fn compile(path: &Path, opts: &CompileOptions, progress: ProgressFn<'_>, can
         }
     }
     let index = CellIndex::new(&positions, members);
+    // Ranges stay compact: over formula cells they become segment-tree edges (graph.rs).
+    let mut rects = Vec::new();
     let graph = Graph::build(nodes.len(), &index, |i, push| {
         let n = nodes[i as usize];
-        let mut rects = Vec::new();
+        rects.clear();
         precedents_at(&shapes[n.shape as usize], n.row, n.col, &mut rects);
-        for r in rects {
+        for &r in &rects {
             push(r);
         }
     });
@@ -286,7 +288,7 @@ pub fn compile(path: &Path, opts: &CompileOptions, progress: ProgressFn<'_>, can
             dynamic
         })
         .collect();
-    let order = schedule(&graph, graph.components(), |v| dynamic_shapes.contains(&nodes[v as usize].shape));
+    let order = schedule(&graph, |v| dynamic_shapes.contains(&nodes[v as usize].shape));
     report.edges = graph.edge_count();
     drop(graph);
     progress("graph", 1, 1);

@@ -217,12 +217,12 @@ pub fn compile(path: &Path, opts: &CompileOptions, progress: ProgressFn<'_>, can
                 by_text[f.text as usize] = Some(r.clone());
                 r
             };
-            let array_end = match cell.kind {
-                CellKind::ArrayFormula { last_row, last_col, .. } => Some((last_row, last_col)),
-                _ => None,
+            let (array_end, dynamic_array) = match cell.kind {
+                CellKind::ArrayFormula { last_row, last_col, dynamic, .. } => (Some((last_row, last_col)), dynamic),
+                _ => (None, false),
             };
             match resolved {
-                Ok(shape) => nodes.push(Node { sheet: p.sheet, row: cell.row, col: cell.col, shape, array_end }),
+                Ok(shape) => nodes.push(Node { sheet: p.sheet, row: cell.row, col: cell.col, shape, array_end, dynamic_array }),
                 Err(reason) => backfills.push(Backfill { sheet: p.sheet, row: cell.row, col: cell.col, reason }),
             }
         }

@@ -15,6 +15,13 @@ export interface FixtureCell {
   formula?: string;
   /** Array formula range, e.g. `B1:B3` (the formula is on its first cell). */
   array?: string;
+  /**
+   * With `array`: a dynamic-array formula (Excel 365), written as Excel does: `cm="1"` on
+   * the cell, pointing at an `XLDAPR` cell-metadata block with `fDynamic="1"` in
+   * xl/metadata.xml. `array` is then the range the result last spilled to (the anchor
+   * alone when the spill was blocked).
+   */
+  dynamic?: boolean;
   /** Shared formula: `si` group index; the anchor also gives `sharedRef`. */
   shared?: { si: number; ref?: string };
 }
@@ -77,7 +84,8 @@ function cellXml(addr: string, cell: FixtureCell): string {
         : '';
     f = cell.formula !== undefined && (!cell.shared || cell.shared.ref) ? `<f${attrs}>${esc(cell.formula)}</f>` : `<f${attrs}/>`;
   }
-  return `<c r="${addr}"${t}>${f}${v}</c>`;
+  const cm = cell.array && cell.dynamic ? ' cm="1"' : '';
+  return `<c r="${addr}"${t}${cm}>${f}${v}</c>`;
 }
 
 function sheetXml(sheet: FixtureSheet): string {
@@ -95,21 +103,31 @@ function sheetXml(sheet: FixtureSheet): string {
   return `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">${dim}<sheetData>${body}</sheetData></worksheet>`;
 }
 
+/** xl/metadata.xml as Excel writes it for dynamic arrays: cell metadata block 1 is XLDAPR fDynamic. */
+const DYNAMIC_ARRAY_METADATA =
+  '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<metadata xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:xda="http://schemas.microsoft.com/office/spreadsheetml/2017/dynamicarray"><metadataTypes count="1"><metadataType name="XLDAPR" minSupportedVersion="120000" copy="1" pasteAll="1" pasteValues="1" merge="1" splitFirst="1" rowColShift="1" clearFormats="1" clearComments="1" assign="1" coerce="1" cellMeta="1"/></metadataTypes><futureMetadata name="XLDAPR" count="1"><bk><extLst><ext uri="{bdbb8cdc-fa1e-496e-a857-3c3f30c029c3}"><xda:dynamicArrayProperties fDynamic="1" fCollapsed="0"/></ext></extLst></bk></futureMetadata><cellMetadata count="1"><bk><rc t="1" v="0"/></bk></cellMetadata></metadata>';
+
 /** Serialises a fixture workbook to xlsx bytes. */
 export function writeXlsx(wb: FixtureWorkbook): Uint8Array {
+  const dynamic = wb.sheets.some((s) => Object.values(s.cells).some((c) => c !== null && typeof c === 'object' && 'dynamic' in c && c.dynamic));
   const files: Record<string, Uint8Array> = {};
-  const sheetOverrides = wb.sheets
-    .map((_, i) => `<Override PartName="/xl/worksheets/sheet${i + 1}.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>`)
-    .join('');
+  const sheetOverrides =
+    wb.sheets
+      .map((_, i) => `<Override PartName="/xl/worksheets/sheet${i + 1}.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>`)
+      .join('') +
+    (dynamic ? '<Override PartName="/xl/metadata.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheetMetadata+xml"/>' : '');
   files['[Content_Types].xml'] = strToU8(
     `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>${sheetOverrides}</Types>`,
   );
   files['_rels/.rels'] = strToU8(
     `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>`,
   );
-  const rels = wb.sheets
-    .map((_, i) => `<Relationship Id="rId${i + 1}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet${i + 1}.xml"/>`)
-    .join('');
+  const rels =
+    wb.sheets
+      .map((_, i) => `<Relationship Id="rId${i + 1}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet${i + 1}.xml"/>`)
+      .join('') +
+    (dynamic ? '<Relationship Id="rIdMeta" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sheetMetadata" Target="metadata.xml"/>' : '');
+  if (dynamic) files['xl/metadata.xml'] = strToU8(DYNAMIC_ARRAY_METADATA);
   files['xl/_rels/workbook.xml.rels'] = strToU8(
     `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">${rels}</Relationships>`,
   );

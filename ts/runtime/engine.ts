@@ -153,14 +153,56 @@ export function fin(v: Value, x: Ctx): Scalar {
   return s;
 }
 
-/** Writes an array formula's result over its range (legacy CSE broadcasting rules). */
-export function spill(x: Ctx, sheet: number, r0: number, c0: number, r1: number, c1: number, v: Value): void {
+/** Excel's last row and column (zero-based). */
+const LAST_ROW = 1048575;
+const LAST_COL = 16383;
+
+function resultMatrix(v: Value, x: Ctx): Matrix {
+  if (v instanceof Matrix) return v;
+  if (v instanceof Ref) return v.toMatrix();
+  return new Matrix(1, 1, [fin(v, x)]);
+}
+
+/**
+ * Writes an array formula's result. `r0:r1 × c0:c1` is the range the workbook stored
+ * for it (where Excel last put it).
+ *
+ * Legacy CSE arrays (`dynamic` false) fill exactly that range, with Excel's broadcasting
+ * rules: a single row or column repeats, and cells beyond the result are #N/A.
+ *
+ * Dynamic arrays (Excel 365, `dynamic` true) spill to the *result's* size from the
+ * anchor. If any cell of that area other than the anchor and the formula's own cells is
+ * occupied, the anchor is `#SPILL!`, its own cells are blank and `A1#` is the anchor
+ * alone (so `SUM(A1#)` is `#SPILL!` too). Occupied means: a value (a constant, an input,
+ * or a value another formula wrote) or a formula cell of the workbook, whether or not it
+ * has been evaluated yet in this run (so the order of the two formulas does not matter);
+ * an input setting a cell to null empties it, and the spill then fills it. The formula's
+ * own cells are its stored range and what it wrote earlier in this run (a cluster
+ * evaluates it several times); an input giving one of them a value blocks the spill, as
+ * typing into a spill range does in Excel, and an input on the anchor replaces the
+ * formula (nothing spills). When the result fits, it is written, the own cells beyond it
+ * become blank (not #N/A), and `A1#` is the result's extent.
+ *
+ * A result larger than the stored range is written beyond it. Those cells are not in the
+ * compiled dependency graph (their extent is only known at run time; giving the anchor
+ * edges to every cell it might cover would make false cycles with the cells below that
+ * read `A1#`). So: `A1#`, and ranges that include the anchor or its stored range, are
+ * evaluated after the anchor and see the whole result; a formula that reads only cells
+ * beyond the stored range is not ordered after the anchor and may see them blank; a
+ * blocking formula cell is seen (by position), but a value written by another dynamic
+ * array's own growth is seen only if that array ran first. `toJSON()` lists the stored
+ * range's cells; `get()` reads any cell. We chose to spill rather than to clip to the
+ * stored range because a spill that was blocked when the file was saved is stored as
+ * the anchor alone: clipping would leave it `#SPILL!` for every input.
+ */
+export function spill(x: Ctx, sheet: number, r0: number, c0: number, r1: number, c1: number, v: Value, dynamic = false): void {
+  if (dynamic) {
+    spillDynamic(x, sheet, r0, c0, r1, c1, v);
+    return;
+  }
   const store = x.book.sheets[sheet]!;
   x.book.spills?.set(cellId(sheet, r0, c0), [r1, c1]);
-  let m: Matrix;
-  if (v instanceof Matrix) m = v;
-  else if (v instanceof Ref) m = v.toMatrix();
-  else m = new Matrix(1, 1, [fin(v, x)]);
+  const m = resultMatrix(v, x);
   for (let r = r0; r <= r1; r++) {
     for (let c = c0; c <= c1; c++) {
       const i = m.rows === 1 ? 0 : r - r0;
@@ -170,6 +212,61 @@ export function spill(x: Ctx, sheet: number, r0: number, c0: number, r1: number,
       store.set(r, c, val);
     }
   }
+}
+
+function spillDynamic(x: Ctx, sheet: number, r0: number, c0: number, r1: number, c1: number, v: Value): void {
+  const store = x.book.sheets[sheet]!;
+  const id = cellId(sheet, r0, c0);
+  let m = resultMatrix(v, x);
+  if (m.rows === 0 || m.cols === 0) m = new Matrix(1, 1, [ERR.CALC]);
+  // The extent this formula wrote earlier in this run, if any.
+  const prev = x.book.spills?.get(id);
+  const own = (r: number, c: number): boolean => (r <= r1 && c <= c1) || (prev !== undefined && r <= prev[0] && c <= prev[1]);
+  const pinned = (r: number, c: number): boolean => store.isPinned?.(r, c) ?? false;
+  if (pinned(r0, c0)) {
+    // An input replaced the formula: nothing spills (its stored range is blank).
+    for (let r = r0; r <= r1; r++) for (let c = c0; c <= c1; c++) if (r !== r0 || c !== c0) store.set(r, c, null);
+    x.book.spills?.delete(id);
+    return;
+  }
+  const er1 = r0 + m.rows - 1;
+  const ec1 = c0 + m.cols - 1;
+  let blocked = er1 > LAST_ROW || ec1 > LAST_COL;
+  for (let r = r0; r <= er1 && !blocked; r++) {
+    for (let c = c0; c <= ec1; c++) {
+      if (r === r0 && c === c0) continue;
+      let occupied: boolean;
+      if (pinned(r, c)) occupied = store.get(r, c) !== null;
+      else if (own(r, c)) occupied = false;
+      else occupied = store.get(r, c) !== null || (x.book.isFormula?.(sheet, r, c) ?? false);
+      if (occupied) {
+        blocked = true;
+        break;
+      }
+    }
+  }
+  // Blank what this formula owns outside the new extent (all but the anchor when blocked).
+  const keepRows = blocked ? r0 : er1;
+  const keepCols = blocked ? c0 : ec1;
+  const clear = (lr: number, lc: number): void => {
+    for (let r = r0; r <= lr; r++) for (let c = c0; c <= lc; c++) if (r > keepRows || c > keepCols) store.set(r, c, null);
+  };
+  clear(r1, c1);
+  if (prev) clear(prev[0], prev[1]);
+  if (blocked) {
+    store.set(r0, c0, ERR.SPILL);
+    x.book.spills?.set(id, [r0, c0]);
+    return;
+  }
+  for (let r = r0; r <= er1; r++) {
+    for (let c = c0; c <= ec1; c++) {
+      const val = m.get(r - r0, c - c0);
+      // An input that emptied a cell lets the spill through, as clearing it does in Excel.
+      if (r !== r0 || c !== c0) store.unpin?.(r, c);
+      store.set(r, c, val === null ? 0 : val);
+    }
+  }
+  x.book.spills?.set(id, [er1, ec1]);
 }
 
 /** `A1#` / ANCHORARRAY: the range filled by the array formula anchored at the cell. */

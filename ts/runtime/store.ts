@@ -102,6 +102,11 @@ export class Sheet implements SheetStore {
     return this.pinned !== null && this.pinned.has(r * KEY_STRIDE + c);
   }
 
+  /** Releases an input's pin (a dynamic array spilling over a cell an input emptied). */
+  unpin(r: number, c: number): void {
+    this.pinned?.delete(r * KEY_STRIDE + c);
+  }
+
   private write(r: number, c: number, v: Scalar): void {
     if (r < this.denseRows && c < this.denseCols) {
       this.dense[r * this.denseCols + c] = v;

@@ -122,6 +122,10 @@ export interface SheetStore {
   readonly colCount: number;
   get(r: number, c: number): Scalar;
   set(r: number, c: number, v: Scalar): void;
+  /** Whether an input pinned the cell (formula writes are ignored there). Optional. */
+  isPinned?(r: number, c: number): boolean;
+  /** Releases an input's pin. Optional. */
+  unpin?(r: number, c: number): void;
 }
 
 /**

@@ -284,12 +284,12 @@ pub fn compile(path: &Path, opts: &CompileOptions, progress: ProgressFn<'_>, can
                 by_text[f.text as usize] = Some(r.clone());
                 r
             };
-            let array_end = match cell.kind {
-                CellKind::ArrayFormula { last_row, last_col, .. } => Some((last_row, last_col)),
-                _ => None,
+            let (array_end, dynamic_array) = match cell.kind {
+                CellKind::ArrayFormula { last_row, last_col, dynamic, .. } => (Some((last_row, last_col)), dynamic),
+                _ => (None, false),
             };
             match resolved {
-                Ok(shape) => nodes.push(Node { sheet: p.sheet, row: cell.row, col: cell.col, shape, array_end }),
+                Ok(shape) => nodes.push(Node { sheet: p.sheet, row: cell.row, col: cell.col, shape, array_end, dynamic_array }),
                 Err(reason) => backfills.push(Backfill { sheet: p.sheet, row: cell.row, col: cell.col, reason }),
             }
         }
@@ -337,11 +337,13 @@ pub fn compile(path: &Path, opts: &CompileOptions, progress: ProgressFn<'_>, can
         }
     }
     let index = CellIndex::new(&positions, members);
+    // Ranges stay compact: over formula cells they become segment-tree edges (graph.rs).
+    let mut rects = Vec::new();
     let graph = Graph::build(nodes.len(), &index, |i, push| {
         let n = nodes[i as usize];
-        let mut rects = Vec::new();
+        rects.clear();
         precedents_at(&shapes[n.shape as usize], n.row, n.col, &mut rects);
-        for r in rects {
+        for &r in &rects {
             push(r);
         }
     });
@@ -353,7 +355,7 @@ pub fn compile(path: &Path, opts: &CompileOptions, progress: ProgressFn<'_>, can
             dynamic
         })
         .collect();
-    let mut order = schedule(&graph, graph.components(), |v| dynamic_shapes.contains(&nodes[v as usize].shape));
+    let mut order = schedule(&graph, |v| dynamic_shapes.contains(&nodes[v as usize].shape));
     report.edges = graph.edge_count();
     // Output profile: the outputs' cone, and what no input reaches (folded).
     let declared_names: Vec<String> = workbook.names.iter().map(|n| n.name.clone()).collect();

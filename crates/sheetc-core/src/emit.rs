@@ -28,6 +28,8 @@ pub struct Node {
     pub shape: u32,
     /// Last row/column of an array formula's range.
     pub array_end: Option<(u32, u32)>,
+    /// A dynamic-array formula: spills to its result's size (`R.spill`'s last argument).
+    pub dynamic_array: bool,
 }
 
 /// A cell whose value is a constant in the engine.
@@ -123,10 +125,11 @@ fn cell_statements(out: &mut String, nodes: &[u32], all: &[Node], shape_names: &
         let f = &shape_names[&n.shape];
         if let Some((r1, c1)) = n.array_end {
             out.push_str(&format!(
-                "x.row={r};x.col={c};x.array=true;R.spill(x,{s},{r},{c},{r1},{c1},{f}(x,B,{r},{c}));x.array=false;\n",
+                "x.row={r};x.col={c};x.array=true;R.spill(x,{s},{r},{c},{r1},{c1},{f}(x,B,{r},{c}){d});x.array=false;\n",
                 r = n.row,
                 c = n.col,
-                s = n.sheet
+                s = n.sheet,
+                d = if n.dynamic_array { ",true" } else { "" }
             ));
             continue;
         }

@@ -1,13 +1,38 @@
 //! Graph stage: the dependency graph of computed cells and their evaluation order.
 //!
 //! Nodes are computed cells (formulas, array-formula anchors). A precedent area is
-//! resolved to the computed cells inside it through a per-column sorted index, so a
-//! `SUM(A1:A100000)` over constants adds no edge at all, and over formulas only the
-//! formula cells it covers. Strongly connected components (Tarjan, iterative: no
-//! recursion, so a million-cell chain cannot overflow the stack) are *clusters*. Tarjan
-//! emits components with all their precedents first, which is the evaluation order.
+//! resolved through a per-(sheet, column) sorted list of the computed cells, so a
+//! `SUM(A1:A100000)` over constants adds no edge at all.
+//!
+//! Ranges over formula cells stay compact. Expanding every covered cell into an edge
+//! makes a running total (`=SUM($A$1:A1)` filled down n rows) cost n²/2 edges: 5·10⁹
+//! at 100k rows. Instead, a column whose cells a rectangle covers in bulk gets a
+//! segment tree of *virtual* nodes over its list positions (created lazily, the first
+//! time a rectangle covers more than [`TREE_THRESHOLD`] of its cells). Its leaves are
+//! buckets of [`BUCKET`] consecutive cells (edges to those cells), its inner nodes
+//! depend on their two children. A rectangle then costs, per column, at most
+//! 2·(BUCKET−1) direct edges for the partial buckets at its ends plus O(log n) edges to
+//! tree nodes, and a column's tree costs about 1 + 2/BUCKET edges per cell, once: a
+//! one-off SUM over a column costs 12% more edges than its expansion, every further
+//! range over that column O(log n).
+//!
+//! Reachability stays exact: a tree node depends on exactly the cells of its segment,
+//! so a cell reaches through the tree only the cells its rectangles cover, and no false
+//! cycle appears. Virtual ids follow the real ones (`>= Graph::real`).
+//!
+//! Strongly connected components (Tarjan, iterative: no recursion, so a million-cell
+//! chain cannot overflow the stack) run over real and virtual nodes alike; a component
+//! with more than one member (or a cell that reads itself) is a *cluster* of its real
+//! members; components of virtual nodes only are not reported. Tarjan emits components
+//! with all their precedents first, which is the evaluation order.
 
 use std::collections::HashMap;
+
+/// Cells per leaf bucket of a column's segment tree.
+const BUCKET: usize = 16;
+/// A rectangle covering more than this many of one column's computed cells goes through
+/// that column's segment tree; smaller covers are plain edges (cheaper than a tree query).
+pub const TREE_THRESHOLD: usize = 2 * BUCKET;
 
 /// A concrete rectangle: sheet, r0, c0, r1, c1 (inclusive).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -19,64 +44,63 @@ pub struct Rect {
     pub c1: u32,
 }
 
-/// Computed cells by (sheet, column): sorted (row, node) pairs.
+/// Computed cells by (sheet, column): sorted (row, node) pairs. Array-formula members
+/// are listed under their anchor's node, so a range over a spilled area depends on the
+/// anchor.
 pub struct CellIndex {
-    columns: HashMap<(u32, u32), Vec<(u32, u32)>>,
+    /// One sorted (row, node) list per column that holds computed cells.
+    columns: Vec<Vec<(u32, u32)>>,
+    /// (sheet, column) → index in `columns`, sorted by key: a rectangle walks the
+    /// columns that exist in its span (a whole-row reference does not try 16,384).
+    keys: Vec<((u32, u32), u32)>,
     /// Array-formula member cells → the anchor's node.
     members: HashMap<(u32, u32, u32), u32>,
-    member_columns: HashMap<(u32, u32), Vec<(u32, u32)>>,
 }
 
 impl CellIndex {
     pub fn new(nodes: &[(u32, u32, u32)], members: impl IntoIterator<Item = ((u32, u32, u32), u32)>) -> Self {
-        let mut columns: HashMap<(u32, u32), Vec<(u32, u32)>> = HashMap::new();
+        let mut by_key: HashMap<(u32, u32), Vec<(u32, u32)>> = HashMap::new();
         for (i, &(s, r, c)) in nodes.iter().enumerate() {
-            columns.entry((s, c)).or_default().push((r, i as u32));
-        }
-        for v in columns.values_mut() {
-            v.sort_unstable();
+            by_key.entry((s, c)).or_default().push((r, i as u32));
         }
         let members: HashMap<(u32, u32, u32), u32> = members.into_iter().collect();
-        let mut member_columns: HashMap<(u32, u32), Vec<(u32, u32)>> = HashMap::new();
         for (&(s, r, c), &n) in &members {
-            member_columns.entry((s, c)).or_default().push((r, n));
+            by_key.entry((s, c)).or_default().push((r, n));
         }
-        for v in member_columns.values_mut() {
-            v.sort_unstable();
+        let mut keyed: Vec<_> = by_key.into_iter().collect();
+        keyed.sort_unstable_by_key(|(k, _)| *k);
+        let mut columns = Vec::with_capacity(keyed.len());
+        let mut keys = Vec::with_capacity(keyed.len());
+        for (k, mut rows) in keyed {
+            rows.sort_unstable();
+            keys.push((k, columns.len() as u32));
+            columns.push(rows);
         }
-        CellIndex { columns, members, member_columns }
+        CellIndex { columns, keys, members }
     }
 
-    /// Calls `f` with every node whose cell lies in `rect` (array members map to their anchor).
-    pub fn nodes_in(&self, rect: Rect, f: &mut dyn FnMut(u32)) {
-        let width = rect.c1.saturating_sub(rect.c0) as usize + 1;
-        // Whole-row references: walk the columns that exist rather than 16,384.
-        if width > 64 {
-            for (&(s, c), rows) in self.columns.iter().chain(self.member_columns.iter()) {
-                if s == rect.sheet && c >= rect.c0 && c <= rect.c1 {
-                    Self::scan(rows, rect.r0, rect.r1, f);
-                }
-            }
-            return;
-        }
-        for c in rect.c0..=rect.c1 {
-            if let Some(rows) = self.columns.get(&(rect.sheet, c)) {
-                Self::scan(rows, rect.r0, rect.r1, f);
-            }
-            if let Some(rows) = self.member_columns.get(&(rect.sheet, c)) {
-                Self::scan(rows, rect.r0, rect.r1, f);
-            }
-        }
-    }
-
-    fn scan(rows: &[(u32, u32)], r0: u32, r1: u32, f: &mut dyn FnMut(u32)) {
-        let start = rows.partition_point(|&(r, _)| r < r0);
-        for &(r, n) in &rows[start..] {
-            if r > r1 {
+    /// Calls `f(column, a, b)` for every column with computed cells inside `rect`, where
+    /// `columns[column][a..b]` are those cells (non-empty).
+    fn covers(&self, rect: Rect, f: &mut dyn FnMut(usize, usize, usize)) {
+        let start = self.keys.partition_point(|&(k, _)| k < (rect.sheet, rect.c0));
+        for &((s, c), ci) in &self.keys[start..] {
+            if s != rect.sheet || c > rect.c1 {
                 break;
             }
-            f(n);
+            let rows = &self.columns[ci as usize];
+            let a = rows.partition_point(|&(r, _)| r < rect.r0);
+            let b = a + rows[a..].partition_point(|&(r, _)| r <= rect.r1);
+            if a < b {
+                f(ci as usize, a, b);
+            }
         }
+    }
+
+    /// Calls `f` with every node whose cell lies in `rect` (array members map to their
+    /// anchor; an anchor may be reported more than once). Expands the range: the graph
+    /// itself uses segment trees instead.
+    pub fn nodes_in(&self, rect: Rect, f: &mut dyn FnMut(u32)) {
+        self.covers(rect, &mut |ci, a, b| self.columns[ci][a..b].iter().for_each(|&(_, n)| f(n)));
     }
 
     pub fn member_anchor(&self, sheet: u32, row: u32, col: u32) -> Option<u32> {
@@ -84,56 +108,180 @@ impl CellIndex {
     }
 }
 
+const NO_TREE: u32 = u32::MAX;
+
+/// The segment trees built so far, and their virtual nodes' edges (compressed adjacency,
+/// node `first + j` has `targets[offsets[j]..offsets[j+1]]`).
+struct Forest {
+    /// Id of the first virtual node (= number of real nodes).
+    first: u32,
+    /// Per column of the index: its tree's first virtual id, or NO_TREE.
+    base: Vec<u32>,
+    offsets: Vec<usize>,
+    targets: Vec<u32>,
+}
+
+impl Forest {
+    fn new(columns: usize, real: usize) -> Self {
+        Forest { first: real as u32, base: vec![NO_TREE; columns], offsets: vec![0], targets: Vec::new() }
+    }
+
+    fn virtual_count(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    /// Pushes edges making a node depend on exactly `rows[a..b]` of column `ci`.
+    ///
+    /// The tree is the bottom-up layout over `k` buckets: tree index `i` in `1..2k`,
+    /// leaves (buckets) at `k..2k`, node `i`'s children `2i` and `2i+1`. The standard
+    /// bottom-up query over the buckets `[lo, hi)` yields nodes whose buckets are exactly
+    /// `[lo, hi)`, for any `k` (not only powers of two).
+    fn cover(&mut self, rows: &[(u32, u32)], ci: usize, a: usize, b: usize, out: &mut Vec<u32>) {
+        if b - a <= TREE_THRESHOLD {
+            out.extend(rows[a..b].iter().map(|&(_, n)| n));
+            return;
+        }
+        let base = self.tree(rows, ci);
+        let m = rows.len();
+        let k = m.div_ceil(BUCKET);
+        // Whole buckets in [lo, hi); a trailing short bucket is whole when b reaches the end.
+        let lo = a.div_ceil(BUCKET);
+        let hi = if b == m { k } else { b / BUCKET };
+        if lo >= hi {
+            out.extend(rows[a..b].iter().map(|&(_, n)| n));
+            return;
+        }
+        out.extend(rows[a..lo * BUCKET].iter().map(|&(_, n)| n));
+        out.extend(rows[(hi * BUCKET).min(b)..b].iter().map(|&(_, n)| n));
+        let vid = |i: usize| base + i as u32 - 1;
+        let (mut l, mut r) = (lo + k, hi + k);
+        while l < r {
+            if l & 1 == 1 {
+                out.push(vid(l));
+                l += 1;
+            }
+            if r & 1 == 1 {
+                r -= 1;
+                out.push(vid(r));
+            }
+            l >>= 1;
+            r >>= 1;
+        }
+    }
+
+    /// The first virtual id of column `ci`'s tree, building the tree on first use.
+    fn tree(&mut self, rows: &[(u32, u32)], ci: usize) -> u32 {
+        if self.base[ci] != NO_TREE {
+            return self.base[ci];
+        }
+        let base = self.first + self.virtual_count() as u32;
+        self.base[ci] = base;
+        let m = rows.len();
+        let k = m.div_ceil(BUCKET);
+        let vid = |i: usize| base + i as u32 - 1;
+        for i in 1..2 * k {
+            if i < k {
+                self.targets.push(vid(2 * i));
+                self.targets.push(vid(2 * i + 1));
+            } else {
+                let j = i - k;
+                let start = self.targets.len();
+                self.targets.extend(rows[j * BUCKET..((j + 1) * BUCKET).min(m)].iter().map(|&(_, n)| n));
+                // Members of one array formula share their anchor.
+                dedupe_tail(&mut self.targets, start);
+            }
+            self.offsets.push(self.targets.len());
+        }
+        base
+    }
+}
+
+/// Sorts and dedupes `v[start..]` in place.
+fn dedupe_tail(v: &mut Vec<u32>, start: usize) {
+    v[start..].sort_unstable();
+    let mut w = start;
+    for r in start..v.len() {
+        if r == start || v[r] != v[w - 1] {
+            v[w] = v[r];
+            w += 1;
+        }
+    }
+    v.truncate(w);
+}
+
 /// The graph in compressed adjacency form: `targets[offsets[i]..offsets[i+1]]` are the
-/// precedents of node `i`.
+/// precedents of node `i`. Nodes `0..real` are computed cells; nodes `real..` are the
+/// virtual segment-tree nodes standing for runs of a column's cells.
 pub struct Graph {
-    pub offsets: Vec<u32>,
+    pub offsets: Vec<usize>,
     pub targets: Vec<u32>,
+    /// Number of real nodes (computed cells).
+    pub real: usize,
+}
+
+/// Strongly connected components of all nodes in Tarjan's emission order (precedents
+/// first): component `c` is `nodes[starts[c]..starts[c+1]]`.
+struct Sccs {
+    nodes: Vec<u32>,
+    starts: Vec<u32>,
+}
+
+impl Sccs {
+    fn len(&self) -> usize {
+        self.starts.len() - 1
+    }
+
+    fn members(&self, c: usize) -> &[u32] {
+        &self.nodes[self.starts[c] as usize..self.starts[c + 1] as usize]
+    }
 }
 
 impl Graph {
     /// Builds the graph; `precedents(i, push)` reports node `i`'s precedent rectangles.
     pub fn build(node_count: usize, index: &CellIndex, mut precedents: impl FnMut(u32, &mut dyn FnMut(Rect))) -> Graph {
+        let mut forest = Forest::new(index.columns.len(), node_count);
         let mut offsets = Vec::with_capacity(node_count + 1);
         let mut targets: Vec<u32> = Vec::new();
         offsets.push(0);
         for i in 0..node_count as u32 {
             let start = targets.len();
-            precedents(i, &mut |rect| index.nodes_in(rect, &mut |n| targets.push(n)));
+            precedents(i, &mut |rect| {
+                index.covers(rect, &mut |ci, a, b| forest.cover(&index.columns[ci], ci, a, b, &mut targets));
+            });
             // Dedupe this node's edges (ranges often overlap).
-            let slice = &mut targets[start..];
-            slice.sort_unstable();
-            let mut w = start;
-            for r in start..targets.len() {
-                if r == start || targets[r] != targets[w - 1] {
-                    targets[w] = targets[r];
-                    w += 1;
-                }
-            }
-            targets.truncate(w);
-            offsets.push(targets.len() as u32);
+            dedupe_tail(&mut targets, start);
+            offsets.push(targets.len());
         }
-        Graph { offsets, targets }
+        let real_edges = targets.len();
+        targets.reserve_exact(forest.targets.len());
+        targets.extend_from_slice(&forest.targets);
+        offsets.extend(forest.offsets[1..].iter().map(|o| o + real_edges));
+        Graph { offsets, targets, real: node_count }
     }
 
     fn edges(&self, n: u32) -> &[u32] {
-        &self.targets[self.offsets[n as usize] as usize..self.offsets[n as usize + 1] as usize]
+        &self.targets[self.offsets[n as usize]..self.offsets[n as usize + 1]]
     }
 
+    /// All edges, real and virtual (a tree node's edges to its children count).
     pub fn edge_count(&self) -> usize {
         self.targets.len()
     }
 
-    /// Strongly connected components in evaluation order (precedents first). A
-    /// component of several nodes, or one node that reads itself, is a cluster.
-    pub fn components(&self) -> Vec<Component> {
+    /// Number of virtual (segment-tree) nodes.
+    pub fn virtual_count(&self) -> usize {
+        self.offsets.len() - 1 - self.real
+    }
+
+    /// Tarjan over every node, real and virtual.
+    fn sccs(&self) -> Sccs {
         let n = self.offsets.len() - 1;
         const UNSEEN: u32 = u32::MAX;
         let mut index = vec![UNSEEN; n];
         let mut low = vec![0u32; n];
         let mut on_stack = vec![false; n];
         let mut stack: Vec<u32> = Vec::new();
-        let mut out = Vec::new();
+        let mut out = Sccs { nodes: Vec::with_capacity(n), starts: vec![0] };
         let mut next = 0u32;
         // Explicit DFS stack: (node, position in its edge list).
         let mut work: Vec<(u32, usize)> = Vec::new();
@@ -169,47 +317,70 @@ impl Graph {
                     low[parent as usize] = low[parent as usize].min(low[v as usize]);
                 }
                 if low[v as usize] == index[v as usize] {
-                    let mut members = Vec::new();
-                    loop {
-                        let Some(w) = stack.pop() else { break };
+                    while let Some(w) = stack.pop() {
                         on_stack[w as usize] = false;
-                        members.push(w);
+                        out.nodes.push(w);
                         if w == v {
                             break;
                         }
                     }
-                    if members.len() == 1 && !self.edges(v).contains(&v) {
-                        out.push(Component::Cell(v));
-                    } else {
-                        members.sort_unstable();
-                        out.push(Component::Cluster(members));
-                    }
+                    out.starts.push(out.nodes.len() as u32);
                 }
             }
         }
         out
     }
-}
 
-/// Orders components for evaluation. Components are Tarjan's SCCs; the order is a
-/// topological order of their condensation in which *dynamic* components (cells
-/// whose references are computed at run time: OFFSET, INDIRECT) are scheduled as late
-/// as possible: a dynamic cell runs only when no other cell is ready. So whatever
-/// target a dynamic reference resolves to after an input change, every cell that does
-/// not itself depend on the dynamic cell has already been computed.
-pub fn schedule(graph: &Graph, components: Vec<Component>, is_dynamic: impl Fn(u32) -> bool) -> Vec<Component> {
-    let n = graph.offsets.len() - 1;
-    let mut comp_of = vec![0u32; n];
-    for (ci, c) in components.iter().enumerate() {
-        match c {
-            Component::Cell(v) => comp_of[*v as usize] = ci as u32,
-            Component::Cluster(m) => m.iter().for_each(|v| comp_of[*v as usize] = ci as u32),
+    /// The reported component for an SCC: None when it holds no real node. Several
+    /// members (real or virtual), or one cell that reads itself, make a cluster of the
+    /// real members.
+    fn component(&self, members: &[u32]) -> Option<Component> {
+        let real = self.real as u32;
+        match members {
+            [v] if *v < real => Some(if self.edges(*v).contains(v) { Component::Cluster(vec![*v]) } else { Component::Cell(*v) }),
+            _ => {
+                let mut cells: Vec<u32> = members.iter().copied().filter(|&v| v < real).collect();
+                if cells.is_empty() {
+                    return None;
+                }
+                cells.sort_unstable();
+                Some(Component::Cluster(cells))
+            }
         }
     }
-    let k = components.len();
+
+    /// Components of the computed cells in evaluation order (precedents first). A
+    /// component of several nodes, or one node that reads itself, is a cluster.
+    pub fn components(&self) -> Vec<Component> {
+        let sccs = self.sccs();
+        (0..sccs.len()).filter_map(|c| self.component(sccs.members(c))).collect()
+    }
+}
+
+/// Orders the components of the computed cells for evaluation. Components are
+/// Tarjan's SCCs; the order is a topological order of their condensation in which
+/// *dynamic* components (cells whose references are computed at run time: OFFSET,
+/// INDIRECT) are scheduled as late as possible: a dynamic cell runs only when no other
+/// cell is ready. So whatever target a dynamic reference resolves to after an input
+/// change, every cell that does not itself depend on the dynamic cell has already been
+/// computed.
+///
+/// The condensation includes the components of virtual nodes only (they carry the
+/// range dependencies through the segment trees); they are never dynamic, so they are
+/// taken as soon as they are ready, and are left out of the result.
+pub fn schedule(graph: &Graph, is_dynamic: impl Fn(u32) -> bool) -> Vec<Component> {
+    let sccs = graph.sccs();
+    let n = graph.offsets.len() - 1;
+    let k = sccs.len();
+    let mut comp_of = vec![0u32; n];
+    for c in 0..k {
+        for &v in sccs.members(c) {
+            comp_of[v as usize] = c as u32;
+        }
+    }
     // Precedent counts and dependents lists between components.
     let mut indegree = vec![0u32; k];
-    let mut dep_offsets = vec![0u32; k + 1];
+    let mut dep_offsets = vec![0usize; k + 1];
     for v in 0..n as u32 {
         let cv = comp_of[v as usize];
         for &w in graph.edges(v) {
@@ -224,24 +395,19 @@ pub fn schedule(graph: &Graph, components: Vec<Component>, is_dynamic: impl Fn(u
         dep_offsets[i + 1] += dep_offsets[i];
     }
     let mut fill = dep_offsets.clone();
-    let mut dependents = vec![0u32; dep_offsets[k] as usize];
+    let mut dependents = vec![0u32; dep_offsets[k]];
     for v in 0..n as u32 {
         let cv = comp_of[v as usize];
         for &w in graph.edges(v) {
             let cw = comp_of[w as usize];
             if cw != cv {
-                dependents[fill[cw as usize] as usize] = cv;
+                dependents[fill[cw as usize]] = cv;
                 fill[cw as usize] += 1;
             }
         }
     }
-    let dynamic: Vec<bool> = components
-        .iter()
-        .map(|c| match c {
-            Component::Cell(v) => is_dynamic(*v),
-            Component::Cluster(m) => m.iter().any(|v| is_dynamic(*v)),
-        })
-        .collect();
+    let real = graph.real as u32;
+    let dynamic: Vec<bool> = (0..k).map(|c| sccs.members(c).iter().any(|&v| v < real && is_dynamic(v))).collect();
     // Ready components are taken in Tarjan's order (stable output without dynamic cells).
     let mut ready_dynamic: std::collections::BinaryHeap<std::cmp::Reverse<u32>> = std::collections::BinaryHeap::new();
     let mut ready_normal: std::collections::BinaryHeap<std::cmp::Reverse<u32>> = std::collections::BinaryHeap::new();
@@ -264,8 +430,7 @@ pub fn schedule(graph: &Graph, components: Vec<Component>, is_dynamic: impl Fn(u
             },
         };
         order.push(next);
-        for i in dep_offsets[next as usize]..dep_offsets[next as usize + 1] {
-            let d = dependents[i as usize];
+        for &d in &dependents[dep_offsets[next as usize]..dep_offsets[next as usize + 1]] {
             indegree[d as usize] -= 1;
             if indegree[d as usize] == 0 {
                 if dynamic[d as usize] {
@@ -276,8 +441,8 @@ pub fn schedule(graph: &Graph, components: Vec<Component>, is_dynamic: impl Fn(u
             }
         }
     }
-    let mut slots: Vec<Option<Component>> = components.into_iter().map(Some).collect();
-    order.into_iter().filter_map(|c| slots[c as usize].take()).collect()
+    drop((comp_of, indegree, dep_offsets, fill, dependents, dynamic));
+    order.into_iter().filter_map(|c| graph.component(sccs.members(c as usize))).collect()
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -338,7 +503,7 @@ mod tests {
                 push(cell(5, 0));
             }
         });
-        let order = schedule(&g, g.components(), |v| v == 0);
+        let order = schedule(&g, |v| v == 0);
         assert_eq!(order.last(), Some(&Component::Cell(0)));
         assert_eq!(order.len(), 3);
     }
@@ -356,5 +521,260 @@ mod tests {
         let order = g.components();
         assert_eq!(order.len(), n as usize);
         assert_eq!(order[0], Component::Cell(n - 1));
+    }
+
+    fn area(c0: u32, r0: u32, c1: u32, r1: u32) -> Rect {
+        Rect { sheet: 0, r0, c0, r1, c1 }
+    }
+
+    /// Builds the compact graph for `deps` and the schedule.
+    fn build(nodes: &[(u32, u32, u32)], deps: &[Vec<Rect>]) -> (Graph, Vec<Component>) {
+        let index = CellIndex::new(nodes, []);
+        let g = Graph::build(nodes.len(), &index, |i, push| deps[i as usize].iter().for_each(|r| push(*r)));
+        let order = schedule(&g, |_| false);
+        (g, order)
+    }
+
+    /// The reference: every covered cell an edge (the expansion the trees replace).
+    fn expanded(nodes: &[(u32, u32, u32)], deps: &[Vec<Rect>]) -> Graph {
+        let index = CellIndex::new(nodes, []);
+        let mut offsets = vec![0];
+        let mut targets = Vec::new();
+        for d in deps {
+            let start = targets.len();
+            for r in d {
+                index.nodes_in(*r, &mut |n| targets.push(n));
+            }
+            dedupe_tail(&mut targets, start);
+            offsets.push(targets.len());
+        }
+        Graph { offsets, targets, real: nodes.len() }
+    }
+
+    /// Every real node appears once, and every expanded edge between different
+    /// components points to an earlier component.
+    fn assert_valid_order(reference: &Graph, order: &[Component]) {
+        let mut pos = vec![usize::MAX; reference.real];
+        for (i, c) in order.iter().enumerate() {
+            let members = match c {
+                Component::Cell(v) => std::slice::from_ref(v),
+                Component::Cluster(m) => m.as_slice(),
+            };
+            for &v in members {
+                assert_eq!(pos[v as usize], usize::MAX, "node {v} scheduled twice");
+                pos[v as usize] = i;
+            }
+        }
+        assert!(pos.iter().all(|&p| p != usize::MAX), "a node is missing from the order");
+        for v in 0..reference.real as u32 {
+            for &w in reference.edges(v) {
+                assert!(pos[w as usize] <= pos[v as usize], "node {v} runs before its precedent {w}");
+            }
+        }
+    }
+
+    fn clusters(order: &[Component]) -> Vec<Vec<u32>> {
+        let mut c: Vec<Vec<u32>> = order
+            .iter()
+            .filter_map(|c| match c {
+                Component::Cluster(m) => Some(m.clone()),
+                Component::Cell(_) => None,
+            })
+            .collect();
+        c.sort();
+        c
+    }
+
+    #[test]
+    fn a_running_total_costs_n_log_n_edges_not_n_squared() {
+        // A1:An formulas; B(k) = SUM($A$1:A(k)). Expanded: n²/2 = 5·10⁹ edges.
+        let n = 100_000u32;
+        let mut nodes: Vec<_> = (0..n).map(|r| (0, r, 0)).collect();
+        nodes.extend((0..n).map(|r| (0, r, 1)));
+        let deps: Vec<Vec<Rect>> = (0..n).map(|_| vec![]).chain((0..n).map(|r| vec![area(0, 0, 0, r)])).collect();
+        let (g, order) = build(&nodes, &deps);
+        assert!(g.edge_count() < 40 * n as usize, "{} edges for {n} rows", g.edge_count());
+        assert!(g.virtual_count() > 0);
+        assert_eq!(order.len(), 2 * n as usize);
+        // Each B(k) after every A(j), j <= k: after the running maximum of their positions.
+        let mut pos = vec![0usize; nodes.len()];
+        for (i, c) in order.iter().enumerate() {
+            match c {
+                Component::Cell(v) => pos[*v as usize] = i,
+                Component::Cluster(m) => panic!("false cycle {m:?}"),
+            }
+        }
+        let mut latest_a = 0;
+        for k in 0..n as usize {
+            latest_a = latest_a.max(pos[k]);
+            assert!(pos[n as usize + k] > latest_a, "B{} runs before one of A1:A{}", k + 1, k + 1);
+        }
+    }
+
+    #[test]
+    fn a_self_feeding_running_total_is_ordered_exactly() {
+        // B(k) = A(k) + SUM($B$1:B(k-1)): reads its own column above it.
+        let n = 3000u32;
+        let mut nodes: Vec<_> = (0..n).map(|r| (0, r, 0)).collect();
+        nodes.extend((0..n).map(|r| (0, r, 1)));
+        let deps: Vec<Vec<Rect>> = (0..n)
+            .map(|_| vec![])
+            .chain((0..n).map(|r| {
+                let mut d = vec![cell(r, 0)];
+                if r > 0 {
+                    d.push(area(1, 0, 1, r - 1));
+                }
+                d
+            }))
+            .collect();
+        let (g, order) = build(&nodes, &deps);
+        let reference = expanded(&nodes, &deps);
+        assert!(g.edge_count() < reference.edge_count() / 20, "{} vs {}", g.edge_count(), reference.edge_count());
+        assert!(clusters(&order).is_empty());
+        assert_valid_order(&reference, &order);
+    }
+
+    #[test]
+    fn a_sum_over_a_column_of_formulas_is_a_few_edges() {
+        // A1:A1000 formulas reading C1 (a constant cell, no node); C2 = SUM(A1:A1000).
+        let n = 1000u32;
+        let mut nodes: Vec<_> = (0..n).map(|r| (0, r, 0)).collect();
+        nodes.push((0, 1, 2));
+        let mut deps: Vec<Vec<Rect>> = (0..n).map(|_| vec![cell(0, 2)]).collect();
+        deps.push(vec![area(0, 0, 0, n - 1)]);
+        let (g, order) = build(&nodes, &deps);
+        let sum_edges = g.edges(n).len();
+        assert!(sum_edges <= 2 * BUCKET + 2 * 10, "{sum_edges} edges for one SUM");
+        assert!(g.edge_count() < 2 * n as usize);
+        assert_eq!(order.last(), Some(&Component::Cell(n)));
+        assert_valid_order(&expanded(&nodes, &deps), &order);
+    }
+
+    #[test]
+    fn a_range_that_includes_its_own_cell_is_a_cluster() {
+        // A1 = SUM(A1:A40) over formulas A1:A40: A1 reads itself through the tree.
+        let n = 40u32;
+        let nodes: Vec<_> = (0..n).map(|r| (0, r, 0)).collect();
+        let mut deps: Vec<Vec<Rect>> = (0..n).map(|_| vec![]).collect();
+        deps[0] = vec![area(0, 0, 0, n - 1)];
+        let (g, order) = build(&nodes, &deps);
+        assert!(g.virtual_count() > 0, "the range went through a tree");
+        assert_eq!(clusters(&order), vec![vec![0]]);
+        assert_eq!(order.len(), n as usize);
+        assert_eq!(order.last(), Some(&Component::Cluster(vec![0])));
+    }
+
+    #[test]
+    fn a_cycle_through_two_ranges_holds_only_its_cells() {
+        // A1:A100 formulas; B1 = SUM(A1:A100); A50 = B1 * 2; C1 = SUM(A1:A100) + B1.
+        let n = 100u32;
+        let mut nodes: Vec<_> = (0..n).map(|r| (0, r, 0)).collect();
+        nodes.push((0, 0, 1)); // B1 = node n
+        nodes.push((0, 0, 2)); // C1 = node n+1
+        let mut deps: Vec<Vec<Rect>> = (0..n).map(|_| vec![]).collect();
+        deps[49] = vec![cell(0, 1)];
+        deps.push(vec![area(0, 0, 0, n - 1)]);
+        deps.push(vec![area(0, 0, 0, n - 1), cell(0, 1)]);
+        let (g, order) = build(&nodes, &deps);
+        assert!(g.virtual_count() > 0);
+        assert_eq!(clusters(&order), vec![vec![49, n]]);
+        assert_eq!(order.last(), Some(&Component::Cell(n + 1)));
+        assert_valid_order(&expanded(&nodes, &deps), &order);
+    }
+
+    #[test]
+    fn a_staircase_of_ranges_runs_bottom_up() {
+        // B(k) = SUM(B(k+1):B(k+60)): each row reads the 60 below it.
+        let n = 2000u32;
+        let nodes: Vec<_> = (0..n).map(|r| (0, r, 1)).collect();
+        let deps: Vec<Vec<Rect>> = (0..n).map(|r| if r + 1 < n { vec![area(1, r + 1, 1, (r + 60).min(n - 1))] } else { vec![] }).collect();
+        let (g, order) = build(&nodes, &deps);
+        assert!(g.virtual_count() > 0);
+        assert_eq!(order.first(), Some(&Component::Cell(n - 1)));
+        assert!(clusters(&order).is_empty());
+        assert_valid_order(&expanded(&nodes, &deps), &order);
+    }
+
+    #[test]
+    fn whole_row_references_use_the_trees() {
+        // 100 columns x 50 rows of formulas; one cell below reads rows 1:50 (all columns).
+        let (cols, rows) = (100u32, 50u32);
+        let mut nodes = Vec::new();
+        for r in 0..rows {
+            for c in 0..cols {
+                nodes.push((0, r, c));
+            }
+        }
+        nodes.push((0, 100, 0));
+        let mut deps: Vec<Vec<Rect>> = (0..rows * cols).map(|_| vec![]).collect();
+        deps.push(vec![area(0, 0, MAX_COL_FOR_TESTS, rows - 1)]);
+        let (g, order) = build(&nodes, &deps);
+        let last = rows * cols;
+        assert!(g.edges(last).len() < (rows * cols / 4) as usize, "{} edges", g.edges(last).len());
+        assert_eq!(order.last(), Some(&Component::Cell(last)));
+        assert_valid_order(&expanded(&nodes, &deps), &order);
+    }
+
+    const MAX_COL_FOR_TESTS: u32 = 16_383;
+
+    #[test]
+    fn array_members_in_a_tree_lead_to_their_anchor() {
+        // A1 is an array anchor spilling over A1:A40; A41 a formula; B1 = SUM(A1:A41).
+        let nodes = [(0, 0, 0), (0, 40, 0), (0, 0, 1)];
+        let members = (1..40).map(|r| ((0, r, 0), 0));
+        let index = CellIndex::new(&nodes, members);
+        let g = Graph::build(3, &index, |i, push| {
+            if i == 2 {
+                push(area(0, 0, 0, 40));
+            }
+            if i == 0 {
+                push(cell(5, 3)); // nothing there
+            }
+        });
+        assert!(g.virtual_count() > 0);
+        let order = schedule(&g, |_| false);
+        assert_eq!(order.last(), Some(&Component::Cell(2)));
+        assert_eq!(order.len(), 3);
+    }
+
+    #[test]
+    fn random_ranges_give_the_same_clusters_as_the_expanded_graph() {
+        // xorshift: deterministic, no dependency.
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move |m: u32| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % m as u64) as u32
+        };
+        for round in 0..40 {
+            let (rows, cols) = (60 + next(200), 1 + next(4));
+            let mut nodes = Vec::new();
+            for r in 0..rows {
+                for c in 0..cols {
+                    if next(3) != 0 {
+                        nodes.push((0, r, c));
+                    }
+                }
+            }
+            // Mostly backward-looking ranges, a few anywhere (to make cycles).
+            let deps: Vec<Vec<Rect>> = nodes
+                .iter()
+                .map(|&(_, r, _)| {
+                    (0..next(3))
+                        .map(|_| {
+                            let (c0, c1) = (next(cols), next(cols));
+                            let (r0, r1) = if next(40) == 0 { (next(rows), next(rows)) } else { (next(r + 1) / 2, r.saturating_sub(1 + next(3))) };
+                            area(c0.min(c1), r0.min(r1), c0.max(c1), r0.max(r1))
+                        })
+                        .collect()
+                })
+                .collect();
+            let (g, order) = build(&nodes, &deps);
+            let reference = expanded(&nodes, &deps);
+            assert!(g.edge_count() <= reference.edge_count() + g.virtual_count() * 2, "round {round}");
+            assert_eq!(clusters(&order), clusters(&reference.components()), "round {round}");
+            assert_valid_order(&reference, &order);
+        }
     }
 }

@@ -6,7 +6,7 @@
 //! (defined names with their scope, `calcPr` iteration settings, the ranges of array
 //! formulas) are read from the zip directly with quick-xml.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{BufReader, Read, Seek};
 use std::path::Path;
@@ -59,8 +59,11 @@ pub enum CellKind {
     Constant,
     /// An ordinary or shared formula.
     Formula(FormulaRef),
-    /// The anchor of an array formula covering `(row..=last_row, col..=last_col)`.
-    ArrayFormula { formula: FormulaRef, last_row: u32, last_col: u32 },
+    /// The anchor of an array formula covering `(row..=last_row, col..=last_col)`, the
+    /// range Excel stored (where it last spilled). `dynamic`: an Excel 365 dynamic-array
+    /// formula (its cell metadata says `fDynamic`), which spills to its result's size;
+    /// otherwise a legacy CSE array, which fills exactly its range.
+    ArrayFormula { formula: FormulaRef, last_row: u32, last_col: u32, dynamic: bool },
     /// A cell inside an array formula's range (not the anchor): its value is computed.
     ArrayMember,
 }
@@ -504,14 +507,20 @@ fn resolve_relative(dir: &str, target: &str) -> String {
     parts.join("/")
 }
 
-/// Collects `(anchor row, anchor col) → (last row, last col)` of array formulas in one
-/// sheet part. Calamine reports array formulas as ordinary ones and drops their range.
-/// What the streaming cell reader does not report: array-formula ranges, and the
-/// value-metadata index (`vm`) of error cells (rich-value errors such as #CALC!).
+/// What the streaming cell reader does not report: array-formula ranges (with their
+/// cells' `cm` cell-metadata index), and the value-metadata index (`vm`) of error cells
+/// (rich-value errors such as #CALC!).
 #[derive(Default)]
 struct SheetExtras {
-    arrays: HashMap<(u32, u32), (u32, u32)>,
+    arrays: HashMap<(u32, u32), ArrayExtent>,
     error_vm: HashMap<(u32, u32), u32>,
+}
+
+/// An array formula's stored range end and its anchor cell's `cm` attribute.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct ArrayExtent {
+    last: (u32, u32),
+    cm: Option<u32>,
 }
 
 fn scan_sheet_extras(xml: &[u8]) -> SheetExtras {
@@ -548,10 +557,10 @@ fn error_value_metadata(xml: &[u8]) -> HashMap<(u32, u32), u32> {
 /// Rich-value errors by `vm` (1-based): Excel stores #CALC!, #SPILL! and newer errors as
 /// `#VALUE!` plus a pointer through xl/metadata.xml (valueMetadata → metadata type →
 /// futureMetadata `rvb`) to a rich value whose `errorType` is the ERROR.TYPE number − 1.
-fn rich_value_errors<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, limit: u64) -> Result<HashMap<u32, ErrorKind>> {
+fn rich_value_errors<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, meta: Option<&[u8]>, limit: u64) -> Result<HashMap<u32, ErrorKind>> {
     let mut out = HashMap::new();
     let (Some(meta), Some(values), Some(structs)) = (
-        read_part(zip, "xl/metadata.xml", limit)?,
+        meta,
         read_part(zip, "xl/richData/rdrichvalue.xml", limit)?,
         read_part(zip, "xl/richData/rdrichvaluestructure.xml", limit)?,
     ) else {
@@ -564,7 +573,7 @@ fn rich_value_errors<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, limit: u64) -
     let mut current_future: Option<String> = None;
     let mut in_value_metadata = false;
     let mut buf = Vec::new();
-    let mut reader = quick_xml::Reader::from_reader(meta.as_slice());
+    let mut reader = quick_xml::Reader::from_reader(meta);
     loop {
         match reader.read_event_into(&mut buf) {
             Ok(Event::Start(e)) | Ok(Event::Empty(e)) => match e.local_name().into_inner() {
@@ -673,15 +682,79 @@ fn rich_value_errors<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, limit: u64) -
     Ok(out)
 }
 
-fn array_formula_ranges(xml: &[u8]) -> HashMap<(u32, u32), (u32, u32)> {
+/// The cell-metadata indexes (`cm`, 1-based) that mark a dynamic-array formula. Excel
+/// 365 writes a dynamic-array formula as `<f t="array" ref=...>` like a CSE array, plus
+/// `cm="N"` on the cell: xl/metadata.xml's `cellMetadata` block N holds `<rc t v>`, where
+/// `t` (1-based) names the metadata type `XLDAPR` and `v` (0-based) picks a block of
+/// `<futureMetadata name="XLDAPR">` whose `xda:dynamicArrayProperties` has `fDynamic="1"`.
+fn dynamic_array_cell_metadata(meta: &[u8]) -> HashSet<u32> {
+    let mut types: Vec<String> = Vec::new();
+    // Per futureMetadata XLDAPR block: fDynamic.
+    let mut dapr: Vec<bool> = Vec::new();
+    let mut in_dapr = false;
+    let mut in_cell_metadata = false;
+    // Per cellMetadata block: its first record (type, value).
+    let mut cell_blocks: Vec<Option<(usize, usize)>> = Vec::new();
+    let mut buf = Vec::new();
+    let mut reader = quick_xml::Reader::from_reader(meta);
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::Start(e)) | Ok(Event::Empty(e)) => match e.local_name().into_inner() {
+                "metadataType" => types.push(attr(&e, "name").unwrap_or_default()),
+                "futureMetadata" => in_dapr = attr(&e, "name").as_deref() == Some("XLDAPR"),
+                "cellMetadata" => in_cell_metadata = true,
+                "bk" if in_dapr => dapr.push(false),
+                "bk" if in_cell_metadata => cell_blocks.push(None),
+                "dynamicArrayProperties" if in_dapr => {
+                    if let Some(last) = dapr.last_mut() {
+                        *last = matches!(attr(&e, "fDynamic").as_deref(), Some("1" | "true"));
+                    }
+                }
+                "rc" if in_cell_metadata => {
+                    if let Some(last @ None) = cell_blocks.last_mut() {
+                        let t = attr(&e, "t").and_then(|v| v.parse().ok());
+                        let v = attr(&e, "v").and_then(|v| v.parse().ok());
+                        *last = t.zip(v);
+                    }
+                }
+                _ => {}
+            },
+            Ok(Event::End(e)) => match e.local_name().into_inner() {
+                "futureMetadata" => in_dapr = false,
+                "cellMetadata" => in_cell_metadata = false,
+                _ => {}
+            },
+            Ok(Event::Eof) | Err(_) => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+    let mut out = HashSet::new();
+    for (k, block) in cell_blocks.iter().enumerate() {
+        let Some((t, v)) = *block else { continue };
+        let is_dapr = t.checked_sub(1).and_then(|t| types.get(t)).is_some_and(|name| name == "XLDAPR");
+        if is_dapr && dapr.get(v).copied().unwrap_or(false) {
+            out.insert(k as u32 + 1);
+        }
+    }
+    out
+}
+
+/// Collects `(anchor row, anchor col) → extent` of array formulas in one sheet part.
+/// Calamine reports array formulas as ordinary ones and drops their range.
+fn array_formula_ranges(xml: &[u8]) -> HashMap<(u32, u32), ArrayExtent> {
     let mut out = HashMap::new();
     let mut reader = quick_xml::Reader::from_reader(xml);
     let mut buf = Vec::new();
     let mut cell: Option<(u32, u32)> = None;
+    let mut cm: Option<u32> = None;
     loop {
         match reader.read_event_into(&mut buf) {
             Ok(Event::Start(e)) | Ok(Event::Empty(e)) => match e.local_name().into_inner() {
-                "c" => cell = attr(&e, "r").and_then(|r| parse_a1(&r)),
+                "c" => {
+                    cell = attr(&e, "r").and_then(|r| parse_a1(&r));
+                    cm = attr(&e, "cm").and_then(|v| v.parse().ok());
+                }
                 "f" => {
                     if attr(&e, "t").as_deref() == Some("array") {
                         if let (Some(anchor), Some(r)) = (cell, attr(&e, "ref")) {
@@ -690,7 +763,7 @@ fn array_formula_ranges(xml: &[u8]) -> HashMap<(u32, u32), (u32, u32)> {
                                 None => parse_a1(&r),
                             };
                             if let Some(last) = last {
-                                out.insert(anchor, last);
+                                out.insert(anchor, ArrayExtent { last, cm });
                             }
                         }
                     }
@@ -817,7 +890,9 @@ pub fn read_workbook(path: &Path, limits: &Limits, cancelled: &dyn Fn() -> bool)
     for (index, (_, target)) in part.sheets.iter().enumerate() {
         tables.extend(read_tables(&mut zip, target, index as u32, limits.max_uncompressed_bytes)?);
     }
-    let rich_errors = rich_value_errors(&mut zip, limits.max_uncompressed_bytes)?;
+    let metadata = read_part(&mut zip, "xl/metadata.xml", limits.max_uncompressed_bytes)?;
+    let rich_errors = rich_value_errors(&mut zip, metadata.as_deref(), limits.max_uncompressed_bytes)?;
+    let dynamic_cm = metadata.as_deref().map(dynamic_array_cell_metadata).unwrap_or_default();
     let mut arrays: Vec<SheetExtras> = Vec::with_capacity(part.sheets.len());
     for (_, target) in &part.sheets {
         let xml = read_part(&mut zip, target, limits.max_uncompressed_bytes)?.unwrap_or_default();
@@ -840,7 +915,7 @@ pub fn read_workbook(path: &Path, limits: &Limits, cancelled: &dyn Fn() -> bool)
             return Err(SheetcError::new(ErrorCode::Cancelled, "the build was cancelled"));
         }
         let extras = &arrays[index];
-        let mut sheet = read_sheet(&mut xlsx, name, &extras.arrays, limits, &mut cell_total, cancelled)?;
+        let mut sheet = read_sheet(&mut xlsx, name, &extras.arrays, &dynamic_cm, limits, &mut cell_total, cancelled)?;
         if !extras.error_vm.is_empty() && !rich_errors.is_empty() {
             for cell in sheet.cells.iter_mut() {
                 if let (CellKind::Constant, Value::Error(_)) = (cell.kind, &cell.value) {
@@ -871,7 +946,8 @@ pub fn read_workbook(path: &Path, limits: &Limits, cancelled: &dyn Fn() -> bool)
 fn read_sheet<RS: Read + Seek>(
     xlsx: &mut Xlsx<RS>,
     name: &str,
-    arrays: &HashMap<(u32, u32), (u32, u32)>,
+    arrays: &HashMap<(u32, u32), ArrayExtent>,
+    dynamic_cm: &HashSet<u32>,
     limits: &Limits,
     cell_total: &mut u64,
     cancelled: &dyn Fn() -> bool,
@@ -903,9 +979,10 @@ fn read_sheet<RS: Read + Seek>(
                 } else {
                     let f = push_formula(&mut sheet, formula, row, col);
                     match arrays.get(&(row, col)) {
-                        Some(&(last_row, last_col)) => {
+                        Some(&ArrayExtent { last: (last_row, last_col), cm }) => {
                             members.push((row, col, last_row, last_col));
-                            CellKind::ArrayFormula { formula: f, last_row, last_col }
+                            let dynamic = cm.is_some_and(|cm| dynamic_cm.contains(&cm));
+                            CellKind::ArrayFormula { formula: f, last_row, last_col, dynamic }
                         }
                         None => CellKind::Formula(f),
                     }
@@ -981,5 +1058,36 @@ fn mark_array_members(sheet: &mut Sheet, ranges: &[(u32, u32, u32, u32)]) {
     if !added.is_empty() {
         sheet.cells.extend(added);
         sheet.cells.sort_by_key(|c| (c.row, c.col));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dynamic_array_cell_metadata_as_excel_writes_it() {
+        // xl/metadata.xml from a workbook saved by Excel 365 (corpus spill_operator.xlsx).
+        let meta = br#"<metadata xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:xda="http://schemas.microsoft.com/office/spreadsheetml/2017/dynamicarray"><metadataTypes count="1"><metadataType name="XLDAPR" minSupportedVersion="120000" copy="1" pasteAll="1" pasteValues="1" merge="1" splitFirst="1" rowColShift="1" clearFormats="1" clearComments="1" assign="1" coerce="1" cellMeta="1"/></metadataTypes><futureMetadata name="XLDAPR" count="1"><bk><extLst><ext uri="{bdbb8cdc-fa1e-496e-a857-3c3f30c029c3}"><xda:dynamicArrayProperties fDynamic="1" fCollapsed="0"/></ext></extLst></bk></futureMetadata><cellMetadata count="1"><bk><rc t="1" v="0"/></bk></cellMetadata></metadata>"#;
+        assert_eq!(dynamic_array_cell_metadata(meta), HashSet::from([1]));
+    }
+
+    #[test]
+    fn dynamic_array_cell_metadata_follows_the_type_and_block_indexes() {
+        // Rich values first (type 1), XLDAPR second (type 2); cell block 1 points at a
+        // non-dynamic XLDAPR block, block 2 at a dynamic one, block 3 at the rich-value type.
+        let meta = br#"<metadata xmlns:xda="x"><metadataTypes count="2"><metadataType name="XLRICHVALUE"/><metadataType name="XLDAPR"/></metadataTypes><futureMetadata name="XLRICHVALUE" count="1"><bk><extLst><ext><xlrd:rvb i="0"/></ext></extLst></bk></futureMetadata><futureMetadata name="XLDAPR" count="2"><bk><extLst><ext><xda:dynamicArrayProperties fDynamic="0"/></ext></extLst></bk><bk><extLst><ext><xda:dynamicArrayProperties fDynamic="1"/></ext></extLst></bk></futureMetadata><cellMetadata count="3"><bk><rc t="2" v="0"/></bk><bk><rc t="2" v="1"/></bk><bk><rc t="1" v="1"/></bk></cellMetadata><valueMetadata count="1"><bk><rc t="1" v="0"/></bk></valueMetadata></metadata>"#;
+        assert_eq!(dynamic_array_cell_metadata(meta), HashSet::from([2]));
+        assert!(dynamic_array_cell_metadata(b"<metadata/>").is_empty());
+        assert!(dynamic_array_cell_metadata(b"not xml <<<").is_empty());
+    }
+
+    #[test]
+    fn array_ranges_carry_the_anchor_cells_cm() {
+        let xml = br#"<worksheet><sheetData><row r="2"><c r="B2" cm="1"><f t="array" ref="B2:B5">A2:A5</f><v>12</v></c><c r="C2"><f t="array" ref="C2:C5">123</f><v>123</v></c><c r="D2" cm="1"><f>1</f></c></row></sheetData></worksheet>"#;
+        let arrays = array_formula_ranges(xml);
+        assert_eq!(arrays.get(&(1, 1)), Some(&ArrayExtent { last: (4, 1), cm: Some(1) }));
+        assert_eq!(arrays.get(&(1, 2)), Some(&ArrayExtent { last: (4, 2), cm: None }));
+        assert_eq!(arrays.len(), 2);
     }
 }

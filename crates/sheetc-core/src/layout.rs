@@ -350,7 +350,7 @@ mod tests {
     use crate::emit::ConstantCell;
 
     fn node(row: u32, col: u32, shape: u32) -> Node {
-        Node { sheet: 0, row, col, shape, array_end: None }
+        Node { sheet: 0, row, col, shape, array_end: None, dynamic_array: false }
     }
 
     #[test]

@@ -182,3 +182,20 @@ console.log(total, block, one, r.meta.converged);
   const badOutput = check('bad-output.ts', `import { run } from './engine.js';\nrun().get('Lines!C9');\n`);
   t.regex(badOutput, /Lines!C9/);
 });
+
+test('a lazy profiled engine loads and computes its outputs like the full engine', async (t) => {
+  const f = await full;
+  const dir = join(tempDir(), 'engine');
+  await compile(file, { outDir: dir, inputs: INPUTS, outputs: OUTPUTS, lazy: true, maxModuleMb: 0.001 });
+  const next = random(11);
+  for (let i = 0; i < 5; i++) {
+    const lazy = (await import(`${pathToFileURL(join(dir, 'engine.js')).href}?i=${i}`)) as EngineModule & {
+      runScoped(inputs: Record<string, InputValue>, options: { cells: string[] }): Promise<RunResult>;
+    };
+    const inputs = { Price: 1 + next() * 9, 'Inputs!B3': next() * 0.2 };
+    const ref = f.engine.run(inputs);
+    for (const out of OUTPUTS) t.deepEqual((await lazy.runScoped(inputs, { cells: [out] })).get(out), ref.get(out), out);
+    // toJSON lists the outputs, as the eager profile does.
+    t.is(Object.keys(lazy.run(inputs).toJSON()).length, 8);
+  }
+});

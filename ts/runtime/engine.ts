@@ -377,7 +377,7 @@ class LazyIndex {
     // Little-endian u32s (every platform sheetc targets is little-endian); copied
     // when the decoded bytes are not 4-byte aligned (Node's Buffer pool).
     const bytes = base64Bytes(encoded);
-    const aligned = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
+    const aligned = bytes.byteOffset % 4 === 0 ? bytes : new Uint8Array(bytes); // a copy (Buffer#slice is a view)
     this.data = new Uint32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength >>> 2);
     const unitCount = this.data[0]!;
     const listCount = this.data[1]!;
@@ -740,6 +740,7 @@ export function createLazyEngine(spec: LazyEngineSpec, loaders: (() => Promise<E
 
   const view: ResultView = {
     forEachFormulaCell: (visit) => {
+      if (spec.outputs) return profileView(spec, spec.outputs).forEachFormulaCell(visit);
       if (!active) return;
       for (let u = 0; u < active.length; u++) if (active[u]) visitRuns(units().runs(u), visit);
     },

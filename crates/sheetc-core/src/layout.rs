@@ -313,8 +313,9 @@ pub fn compute_needs(
             let (id, m) = resolved.entry(*rect).or_insert_with(|| {
                 let mut s = Vec::new();
                 index.nodes_in(*rect, &mut |n| {
+                    // Cells in no segment (an output profile's folded or dropped cells) are constants.
                     let seg = segment_of[n as usize];
-                    if s.last() != Some(&seg) {
+                    if seg != u32::MAX && s.last() != Some(&seg) {
                         s.push(seg);
                     }
                 });

@@ -18,7 +18,7 @@ use crate::graph::{schedule, CellIndex, Component, Graph, Rect};
 use crate::parse::ParseErrorKind;
 use crate::partition::partition;
 use crate::read::{read_workbook, CellKind, Limits, Value, Workbook};
-use crate::shape::shape_key_into;
+use crate::shape::{push_table_scope, shape_key_into};
 
 pub struct CompileOptions {
     pub out_dir: PathBuf,
@@ -158,18 +158,28 @@ pub fn compile(path: &Path, opts: &CompileOptions, progress: ProgressFn<'_>, can
         .with_param_kinds(opts.function_params.iter().cloned());
     let mut binder = Binder::new(&workbook, &functions);
 
-    // Parse and bind once per shape.
+    // Parse and bind once per shape. The hot loop runs once per formula text (once per
+    // cell unless formulas are shared): a byte key written into one reusable buffer,
+    // looked up by slice in a per-sheet map with a fast hasher. The map compares whole
+    // keys on every hit, so a hash collision can only cost time, never merge shapes.
     let mut shapes: Vec<Bound> = Vec::new();
+    // Each distinct (sheet, key): its shape or why it is backfilled.
+    let mut resolved: Vec<std::result::Result<u32, BackfillReason>> = Vec::new();
     // Shape keys per sheet (unqualified references bind to the formula's own sheet).
-    let mut shape_ids: Vec<HashMap<String, std::result::Result<u32, BackfillReason>>> = vec![HashMap::new(); parts.len()];
-    let mut key = String::new();
+    let mut shape_ids: Vec<HashMap<Box<[u8]>, u32, foldhash::fast::RandomState>> =
+        (0..parts.len()).map(|_| HashMap::default()).collect();
+    let mut key: Vec<u8> = Vec::new();
     let mut nodes: Vec<Node> = Vec::new();
     let mut backfills: Vec<Backfill> = Vec::new();
     let total_formulas: u64 = parts.iter().map(|p| p.formula_cells().count() as u64).sum();
+    nodes.reserve(total_formulas as usize);
     let mut done: u64 = 0;
+    const UNSEEN: u32 = u32::MAX;
     for p in &parts {
-        // Per formula text: a shared-formula group's text (one text, one origin) has one shape.
-        let mut by_text: Vec<Option<std::result::Result<u32, BackfillReason>>> = vec![None; p.formulas.len()];
+        // Per formula text: a shared-formula group's text (one text, one origin) has one
+        // shape; the index into `resolved`, or UNSEEN.
+        let mut by_text: Vec<u32> = vec![UNSEEN; p.formulas.len()];
+        let ids = &mut shape_ids[p.sheet as usize];
         for cell in &p.cells {
             let Some(f) = cell.formula() else { continue };
             done += 1;
@@ -179,9 +189,8 @@ pub fn compile(path: &Path, opts: &CompileOptions, progress: ProgressFn<'_>, can
                 }
                 progress("parse", done, total_formulas);
             }
-            let resolved = if let Some(r) = &by_text[f.text as usize] {
-                r.clone()
-            } else {
+            let mut slot = by_text[f.text as usize];
+            if slot == UNSEEN {
                 let text = &p.formulas[f.text as usize];
                 shape_key_into(&mut key, text, f.origin_row, f.origin_col);
                 // An unqualified structured reference (`[@Col]`) binds to the table around
@@ -190,40 +199,41 @@ pub fn compile(path: &Path, opts: &CompileOptions, progress: ProgressFn<'_>, can
                     if let Some(t) = workbook.tables.iter().position(|t| {
                         t.sheet == p.sheet && (t.r0..=t.r1).contains(&f.origin_row) && (t.c0..=t.c1).contains(&f.origin_col)
                     }) {
-                        key.push_str(&format!("\u{1}table{t}"));
+                        push_table_scope(&mut key, t as u32);
                     }
                 }
-                let ids = &mut shape_ids[p.sheet as usize];
-                let r = if let Some(r) = ids.get(key.as_str()) {
-                    r.clone()
-                } else {
-                    let r = match binder.parser().parse(text) {
-                        Err(e) => Err(match e.kind {
-                            ParseErrorKind::TooLong => BackfillReason::TooLong,
-                            ParseErrorKind::TooDeep => BackfillReason::TooDeep,
-                            ParseErrorKind::Syntax => BackfillReason::ParseError { message: e.message, span: e.span },
-                        }),
-                        Ok(expr) => match binder.bind(&expr, p.sheet, f.origin_row, f.origin_col) {
-                            Ok(b) => {
-                                shapes.push(b);
-                                Ok((shapes.len() - 1) as u32)
-                            }
-                            Err(u) => Err(BackfillReason::Unsupported { reason: u.reason, function: u.function, span: u.span }),
-                        },
-                    };
-                    ids.insert(key.clone(), r.clone());
-                    r
+                slot = match ids.get(key.as_slice()) {
+                    Some(&s) => s,
+                    None => {
+                        let r = match binder.parser().parse(text) {
+                            Err(e) => Err(match e.kind {
+                                ParseErrorKind::TooLong => BackfillReason::TooLong,
+                                ParseErrorKind::TooDeep => BackfillReason::TooDeep,
+                                ParseErrorKind::Syntax => BackfillReason::ParseError { message: e.message, span: e.span },
+                            }),
+                            Ok(expr) => match binder.bind(&expr, p.sheet, f.origin_row, f.origin_col) {
+                                Ok(b) => {
+                                    shapes.push(b);
+                                    Ok((shapes.len() - 1) as u32)
+                                }
+                                Err(u) => Err(BackfillReason::Unsupported { reason: u.reason, function: u.function, span: u.span }),
+                            },
+                        };
+                        resolved.push(r);
+                        let s = (resolved.len() - 1) as u32;
+                        ids.insert(key.as_slice().into(), s);
+                        s
+                    }
                 };
-                by_text[f.text as usize] = Some(r.clone());
-                r
-            };
+                by_text[f.text as usize] = slot;
+            }
             let array_end = match cell.kind {
                 CellKind::ArrayFormula { last_row, last_col, .. } => Some((last_row, last_col)),
                 _ => None,
             };
-            match resolved {
-                Ok(shape) => nodes.push(Node { sheet: p.sheet, row: cell.row, col: cell.col, shape, array_end }),
-                Err(reason) => backfills.push(Backfill { sheet: p.sheet, row: cell.row, col: cell.col, reason }),
+            match &resolved[slot as usize] {
+                Ok(shape) => nodes.push(Node { sheet: p.sheet, row: cell.row, col: cell.col, shape: *shape, array_end }),
+                Err(reason) => backfills.push(Backfill { sheet: p.sheet, row: cell.row, col: cell.col, reason: reason.clone() }),
             }
         }
     }

@@ -33,6 +33,17 @@ export interface NativeCancelFlag {
   cancel(): void;
 }
 
+/** What `scanCells` saw: the calamine floor (see the benchmarks). */
+export interface NativeScanResult {
+  sheets: number;
+  cells: number;
+  formulaCells: number;
+  formulaBytes: number;
+  textBytes: number;
+  positionSum: number;
+  elapsedMs: number;
+}
+
 export interface NativeAddon {
   compile(
     path: string,
@@ -41,6 +52,8 @@ export interface NativeAddon {
     cancel?: NativeCancelFlag | null,
   ): Promise<string>;
   CancelFlag: new () => NativeCancelFlag;
+  /** Streams every cell through calamine and only counts (benchmark floor). */
+  scanCells(path: string): Promise<NativeScanResult>;
   version(): string;
 }
 

@@ -80,34 +80,40 @@ fn push_i32(out: &mut Vec<u8>, v: i64) {
 }
 
 /// Rewrites one identifier-like token if it is a cell reference (`$A$1`, `B3`);
-/// otherwise writes nothing and returns false.
+/// otherwise writes nothing and returns false. One pass: `$`, up to three letters,
+/// `$`, digits, end.
+#[inline]
 fn rewrite_cell(tok: &[u8], row0: u32, col0: u32, out: &mut Vec<u8>) -> bool {
-    let b = tok;
-    let mut i = 0;
-    let col_abs = b.first() == Some(&b'$');
-    if col_abs {
+    let n = tok.len();
+    let col_abs = n > 0 && tok[0] == b'$';
+    let mut i = col_abs as usize;
+    let letters = i;
+    let mut col: u32 = 0;
+    while i < n && tok[i].is_ascii_alphabetic() {
+        if i - letters == 3 {
+            return false;
+        }
+        col = col * 26 + ((tok[i] | 0x20) - b'a' + 1) as u32;
         i += 1;
     }
-    let ls = i;
-    while i < b.len() && b[i].is_ascii_alphabetic() {
-        i += 1;
-    }
-    let letters = &b[ls..i];
-    let row_abs = b.get(i) == Some(&b'$');
-    if row_abs {
-        i += 1;
-    }
-    let ds = i;
-    while i < b.len() && b[i].is_ascii_digit() {
-        i += 1;
-    }
-    if i != b.len() || letters.is_empty() || ds == i {
+    if i == letters || col > MAX_COLS {
         return false;
     }
-    let (Some(col), Some(row)) = (col_value(letters), row_value(&b[ds..])) else {
+    let row_abs = i < n && tok[i] == b'$';
+    i += row_abs as usize;
+    let digits = i;
+    let mut row: u32 = 0;
+    while i < n && tok[i].is_ascii_digit() {
+        row = row * 10 + (tok[i] - b'0') as u32;
+        if row > MAX_ROWS {
+            return false;
+        }
+        i += 1;
+    }
+    if i != n || i == digits || row == 0 {
         return false;
-    };
-    let row = row - 1;
+    }
+    let (row, col) = (row - 1, col - 1);
     out.push(MARK);
     out.push(TAG_CELL | row_abs as u8 | (col_abs as u8) << 1);
     push_i32(out, if row_abs { row as i64 } else { row as i64 - row0 as i64 });
@@ -115,10 +121,39 @@ fn rewrite_cell(tok: &[u8], row0: u32, col0: u32, out: &mut Vec<u8>) -> bool {
     true
 }
 
-/// Is `b` a byte that can continue a name/identifier token? Bytes of multi-byte UTF-8
-/// characters count as identifier bytes: every delimiter of the language is ASCII.
+/// Byte classes of the key lexer, one table lookup per byte.
+const OTHER: u8 = 0;
+/// Bytes that can continue a name/identifier token. Bytes of multi-byte UTF-8
+/// characters count: every delimiter of the language is ASCII.
+const IDENT: u8 = 1;
+const QUOTE: u8 = 2;
+const BRACKET: u8 = 3;
+const MARK_BYTE: u8 = 4;
+
+static CLASS: [u8; 256] = {
+    let mut t = [OTHER; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = if c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'\\' | b'$' | b'?') || c >= 0x80 {
+            IDENT
+        } else if c == b'"' || c == b'\'' {
+            QUOTE
+        } else if c == b'[' {
+            BRACKET
+        } else if c == MARK {
+            MARK_BYTE
+        } else {
+            OTHER
+        };
+        b += 1;
+    }
+    t
+};
+
+#[inline]
 fn ident_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'\\' | b'$' | b'?') || b >= 0x80
+    CLASS[b as usize] == IDENT
 }
 
 /// The shape key of `formula` written for the cell at (`row`, `col`).
@@ -129,38 +164,73 @@ pub fn shape_key(formula: &str, row: u32, col: u32) -> Vec<u8> {
 }
 
 /// `shape_key` into a reusable buffer (cleared first): no allocation per formula cell.
+/// Runs of plain bytes and whole tokens are copied as slices.
 pub fn shape_key_into(out: &mut Vec<u8>, formula: &str, row: u32, col: u32) {
     out.clear();
     let bytes = formula.as_bytes();
+    let n = bytes.len();
+    // A rewritten reference is 10 bytes, its text at least 2.
+    out.reserve(n + n / 2 + 16);
     let mut i = 0;
-    while i < bytes.len() {
+    while i < n {
         let c = bytes[i];
-        match c {
-            b'"' | b'\'' => {
-                // Copy a string literal or quoted sheet name verbatim, with doubled quotes.
+        match CLASS[c as usize] {
+            IDENT => {
                 let start = i;
                 i += 1;
-                while i < bytes.len() {
-                    if bytes[i] == c {
-                        if i + 1 < bytes.len() && bytes[i + 1] == c {
-                            i += 2;
-                            continue;
-                        }
-                        i += 1;
-                        break;
+                while i < n && CLASS[bytes[i] as usize] == IDENT {
+                    i += 1;
+                }
+                let tok = &bytes[start..i];
+                let next = bytes.get(i).copied();
+                // Function names, sheet names (also the first of a 3D span), table names stay verbatim.
+                let verbatim = matches!(next, Some(b'(' | b'!' | b'[')) || (next == Some(b':') && starts_3d_span(bytes, i));
+                if verbatim || !rewrite_cell(tok, row, col, out) {
+                    // Whole-column / whole-row parts (`A:C`, `3:5`) are relative too.
+                    if !verbatim && is_range_part(bytes, start, i) && rewrite_line(tok, row, col, out) {
+                        continue;
                     }
+                    out.extend_from_slice(tok);
+                }
+            }
+            OTHER => {
+                let start = i;
+                i += 1;
+                while i < n && CLASS[bytes[i] as usize] == OTHER {
                     i += 1;
                 }
                 out.extend_from_slice(&bytes[start..i]);
             }
-            b'[' => {
+            QUOTE => {
+                // Copy a string literal or quoted sheet name verbatim, with doubled quotes.
+                let start = i;
+                i += 1;
+                loop {
+                    match memchr::memchr(c, &bytes[i..]) {
+                        None => {
+                            i = n;
+                            break;
+                        }
+                        Some(k) => {
+                            i += k + 1;
+                            if i < n && bytes[i] == c {
+                                i += 1;
+                                continue;
+                            }
+                            break;
+                        }
+                    }
+                }
+                out.extend_from_slice(&bytes[start..i]);
+            }
+            BRACKET => {
                 // Structured references and external-book indexes: verbatim, nesting aware.
                 let start = i;
                 let mut depth = 0;
-                while i < bytes.len() {
+                while i < n {
                     let ch = bytes[i];
                     i += 1;
-                    if ch == b'\'' && i < bytes.len() {
+                    if ch == b'\'' && i < n {
                         i += 1;
                         continue;
                     }
@@ -174,38 +244,69 @@ pub fn shape_key_into(out: &mut Vec<u8>, formula: &str, row: u32, col: u32) {
                     }
                 }
                 // `i` may sit inside a multi-byte character only if the text ends there.
-                let end = (i..=bytes.len()).find(|&e| formula.is_char_boundary(e)).unwrap_or(bytes.len());
+                let end = (i..=n).find(|&e| formula.is_char_boundary(e)).unwrap_or(n);
                 out.extend_from_slice(&bytes[start..end]);
                 i = end;
             }
-            c if ident_byte(c) => {
-                let start = i;
-                while i < bytes.len() && ident_byte(bytes[i]) {
-                    i += 1;
-                }
-                let tok = &bytes[start..i];
-                let next = bytes.get(i).copied();
-                // Function names, sheet names (also the first of a 3D span), table names stay verbatim.
-                let verbatim = matches!(next, Some(b'(') | Some(b'!') | Some(b'[')) || starts_3d_span(bytes, i);
-                if verbatim || !rewrite_cell(tok, row, col, out) {
-                    // Whole-column / whole-row parts (`A:C`, `3:5`) are relative too.
-                    if !verbatim && is_range_part(bytes, start, i) && rewrite_line(tok, row, col, out) {
-                        continue;
-                    }
-                    out.extend_from_slice(tok);
-                }
-            }
-            MARK => {
+            _ => {
+                // A MARK byte of the formula itself: escaped, so it cannot pose as a reference.
                 out.push(MARK);
                 out.push(TAG_LITERAL);
                 i += 1;
             }
-            _ => {
-                out.push(c);
-                i += 1;
-            }
         }
     }
+}
+
+/// The distinct shape keys of a run of formula texts, for one worker of the parse phase.
+pub struct KeyedTexts {
+    /// Each distinct key once, in order of first appearance, with the first text that has it.
+    pub distinct: Vec<(Box<[u8]>, u32)>,
+    /// Per text of the run: its index in `distinct`, or `u32::MAX` for a text no cell uses.
+    pub ids: Vec<u32>,
+}
+
+/// Keys the texts `first..first + origins.len()` of one sheet. `origins[i]` is the cell
+/// text `first + i` is written for (`None` if no cell uses it); `scope(text, origin)` is
+/// the table an unqualified structured reference in it binds to, if any. Runs of texts
+/// are independent, so the parse phase keys them on all cores and merges the (few)
+/// distinct keys in order.
+pub fn key_texts<T: AsRef<str>>(
+    first: usize,
+    texts: &[T],
+    origins: &[Option<(u32, u32)>],
+    scope: &(dyn Fn(&str, (u32, u32)) -> Option<u32> + Sync),
+) -> KeyedTexts {
+    let mut local: std::collections::HashMap<Box<[u8]>, u32, foldhash::fast::RandomState> = Default::default();
+    let mut out = KeyedTexts { distinct: Vec::new(), ids: Vec::with_capacity(origins.len()) };
+    let mut key = Vec::new();
+    for (i, origin) in origins.iter().enumerate() {
+        let Some((row, col)) = *origin else {
+            out.ids.push(u32::MAX);
+            continue;
+        };
+        let text = texts[first + i].as_ref();
+        shape_key_into(&mut key, text, row, col);
+        // An unqualified structured reference (`[@Col]`) binds to the table around the
+        // formula: formulas in different tables must not share a shape.
+        if memchr::memchr(b'[', text.as_bytes()).is_some() {
+            if let Some(t) = scope(text, (row, col)) {
+                push_table_scope(&mut key, t);
+            }
+        }
+        let id = match local.get(key.as_slice()) {
+            Some(&id) => id,
+            None => {
+                let id = out.distinct.len() as u32;
+                let boxed: Box<[u8]> = key.as_slice().into();
+                out.distinct.push((boxed.clone(), (first + i) as u32));
+                local.insert(boxed, id);
+                id
+            }
+        };
+        out.ids.push(id);
+    }
+    out
 }
 
 /// Appends the table an unqualified structured reference (`[@Col]`) binds to: formulas
@@ -345,6 +446,137 @@ pub fn render_key(key: &[u8]) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
+/// The first, plain version of the key lexer (byte at a time): the optimised one above
+/// must produce the very same keys.
+#[cfg(test)]
+mod reference {
+    use super::{col_value, push_i32, row_value, MARK, TAG_CELL, TAG_LITERAL};
+    use super::{is_range_part, rewrite_line, starts_3d_span};
+
+    /// Rewrites one identifier-like token if it is a cell reference (`$A$1`, `B3`);
+    /// otherwise writes nothing and returns false.
+    fn rewrite_cell(tok: &[u8], row0: u32, col0: u32, out: &mut Vec<u8>) -> bool {
+        let b = tok;
+        let mut i = 0;
+        let col_abs = b.first() == Some(&b'$');
+        if col_abs {
+            i += 1;
+        }
+        let ls = i;
+        while i < b.len() && b[i].is_ascii_alphabetic() {
+            i += 1;
+        }
+        let letters = &b[ls..i];
+        let row_abs = b.get(i) == Some(&b'$');
+        if row_abs {
+            i += 1;
+        }
+        let ds = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i != b.len() || letters.is_empty() || ds == i {
+            return false;
+        }
+        let (Some(col), Some(row)) = (col_value(letters), row_value(&b[ds..])) else {
+            return false;
+        };
+        let row = row - 1;
+        out.push(MARK);
+        out.push(TAG_CELL | row_abs as u8 | (col_abs as u8) << 1);
+        push_i32(out, if row_abs { row as i64 } else { row as i64 - row0 as i64 });
+        push_i32(out, if col_abs { col as i64 } else { col as i64 - col0 as i64 });
+        true
+    }
+
+    /// Is `b` a byte that can continue a name/identifier token? Bytes of multi-byte UTF-8
+    /// characters count as identifier bytes: every delimiter of the language is ASCII.
+    fn ident_byte(b: u8) -> bool {
+        b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'\\' | b'$' | b'?') || b >= 0x80
+    }
+
+    /// `shape_key` into a reusable buffer (cleared first): no allocation per formula cell.
+    pub fn shape_key_into(out: &mut Vec<u8>, formula: &str, row: u32, col: u32) {
+        out.clear();
+        let bytes = formula.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let c = bytes[i];
+            match c {
+                b'"' | b'\'' => {
+                    // Copy a string literal or quoted sheet name verbatim, with doubled quotes.
+                    let start = i;
+                    i += 1;
+                    while i < bytes.len() {
+                        if bytes[i] == c {
+                            if i + 1 < bytes.len() && bytes[i + 1] == c {
+                                i += 2;
+                                continue;
+                            }
+                            i += 1;
+                            break;
+                        }
+                        i += 1;
+                    }
+                    out.extend_from_slice(&bytes[start..i]);
+                }
+                b'[' => {
+                    // Structured references and external-book indexes: verbatim, nesting aware.
+                    let start = i;
+                    let mut depth = 0;
+                    while i < bytes.len() {
+                        let ch = bytes[i];
+                        i += 1;
+                        if ch == b'\'' && i < bytes.len() {
+                            i += 1;
+                            continue;
+                        }
+                        if ch == b'[' {
+                            depth += 1;
+                        } else if ch == b']' {
+                            depth -= 1;
+                            if depth == 0 {
+                                break;
+                            }
+                        }
+                    }
+                    // `i` may sit inside a multi-byte character only if the text ends there.
+                    let end = (i..=bytes.len()).find(|&e| formula.is_char_boundary(e)).unwrap_or(bytes.len());
+                    out.extend_from_slice(&bytes[start..end]);
+                    i = end;
+                }
+                c if ident_byte(c) => {
+                    let start = i;
+                    while i < bytes.len() && ident_byte(bytes[i]) {
+                        i += 1;
+                    }
+                    let tok = &bytes[start..i];
+                    let next = bytes.get(i).copied();
+                    // Function names, sheet names (also the first of a 3D span), table names stay verbatim.
+                    let verbatim = matches!(next, Some(b'(') | Some(b'!') | Some(b'[')) || starts_3d_span(bytes, i);
+                    if verbatim || !rewrite_cell(tok, row, col, out) {
+                        // Whole-column / whole-row parts (`A:C`, `3:5`) are relative too.
+                        if !verbatim && is_range_part(bytes, start, i) && rewrite_line(tok, row, col, out) {
+                            continue;
+                        }
+                        out.extend_from_slice(tok);
+                    }
+                }
+                MARK => {
+                    out.push(MARK);
+                    out.push(TAG_LITERAL);
+                    i += 1;
+                }
+                _ => {
+                    out.push(c);
+                    i += 1;
+                }
+            }
+        }
+    }
+
+    }
+
 #[cfg(test)]
 mod tests {
     use super::{push_table_scope, render_key, shape_key};
@@ -459,5 +691,54 @@ mod tests {
                 assert_eq!(k1 == k2, render_key(&k1) == render_key(&k2), "{f1} at ({r1},{c1}) vs {f2} at ({r2},{c2})");
             }
         }
+    }
+
+    /// The optimised lexer against the plain reference, on formulas built at random
+    /// from tokens that exercise every branch (references at the limits, quotes, brackets,
+    /// 3D spans, whole lines, mark bytes, non-ASCII, unterminated spans).
+    #[test]
+    fn the_fast_lexer_writes_the_reference_keys() {
+        const PIECES: &[&str] = &[
+            "A1", "$A$1", "a1", "$b2", "C$3", "XFD1048576", "XFE1", "A1048577", "A0", "A01", "ABCD1", "R1C1",
+            "SUM(", "LOG10(", ")", ",", ":", "+", "-", "*", "/", "^", "&", "=", "<>", " ", "(", "%", "{1,2;3,4}",
+            "\"A1\"", "\"x\"\"y\"", "\"", "'Sheet 1'!", "'it''s'!", "'", "Sheet1!", "Sheet1:Sheet3!", "S1:",
+            "[1]", "Table1[Col]", "[@Col]", "[[#This Row],[a']b]]", "[", "]", "B:B", "$C:$D", "3:5", "$7:8",
+            "1.5E+3", "0.01", "TRUE", "_xlfn.X", "Name", "é", "日本", "\u{1}", "\u{1}\u{10}", "?", "\\", "!", "#REF!",
+        ];
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let (mut fast, mut plain) = (Vec::new(), Vec::new());
+        for _ in 0..50_000 {
+            let len = 1 + (next() % 12) as usize;
+            let text: String = (0..len).map(|_| PIECES[(next() % PIECES.len() as u64) as usize]).collect();
+            let (row, col) = match next() % 4 {
+                0 => (0, 0),
+                1 => (1_048_575, 16_383),
+                _ => ((next() % 1_048_576) as u32, (next() % 16_384) as u32),
+            };
+            super::shape_key_into(&mut fast, &text, row, col);
+            super::reference::shape_key_into(&mut plain, &text, row, col);
+            assert_eq!(fast, plain, "{text:?} at ({row}, {col})");
+        }
+    }
+
+    #[test]
+    fn keyed_runs_dedupe_in_order_and_skip_unused_texts() {
+        let texts = ["A1*2", "B7", "A2*2", "[@C]", "[@C]", "A9*2"];
+        let origins = [Some((0, 1)), None, Some((1, 1)), Some((0, 0)), Some((5, 0)), Some((8, 1))];
+        // Texts 3 and 4 are in different tables.
+        let scope = |_: &str, (row, _): (u32, u32)| Some(if row < 3 { 0 } else { 1 });
+        let k = super::key_texts(0, &texts, &origins, &scope);
+        assert_eq!(k.ids, vec![0, u32::MAX, 0, 1, 2, 0]);
+        assert_eq!(k.distinct.iter().map(|(_, t)| *t).collect::<Vec<_>>(), vec![0, 3, 4]);
+        assert_eq!(&*k.distinct[0].0, shape_key("A1*2", 0, 1).as_slice());
+        // A later run: text indices are absolute.
+        let k = super::key_texts(2, &texts, &origins[2..3], &scope);
+        assert_eq!((k.ids, k.distinct[0].1), (vec![0], 2));
     }
 }

@@ -11,7 +11,6 @@ use std::fs::File;
 use std::io::{BufReader, Read, Seek};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 
 use calamine::{DataRef, Reader, Xlsx, XlsxError, XlsxFormulaMetadata};
 use quick_xml::events::Event;
@@ -93,7 +92,7 @@ pub struct Sheet {
     /// Cells in row-major order (the order the file stores them).
     pub cells: Vec<Cell>,
     /// Formula texts referenced by `FormulaRef::text`.
-    pub formulas: Vec<Arc<str>>,
+    pub formulas: Vec<Box<str>>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -1065,7 +1064,8 @@ fn apply_array_ranges(sheet: &mut Sheet, arrays: &HashMap<(u32, u32), (u32, u32)
 }
 
 fn push_formula(sheet: &mut Sheet, text: String, row: u32, col: u32) -> FormulaRef {
-    sheet.formulas.push(Arc::from(text));
+    // `into_boxed_str` gives back the spare capacity (in place): no copy of the text.
+    sheet.formulas.push(text.into_boxed_str());
     FormulaRef { text: (sheet.formulas.len() - 1) as u32, origin_row: row, origin_col: col }
 }
 

@@ -38,6 +38,17 @@ export interface NativeCancelFlag {
   cancel(): void;
 }
 
+/** What `scanCells` saw: the calamine floor (see the benchmarks). */
+export interface NativeScanResult {
+  sheets: number;
+  cells: number;
+  formulaCells: number;
+  formulaBytes: number;
+  textBytes: number;
+  positionSum: number;
+  elapsedMs: number;
+}
+
 export interface NativeAddon {
   compile(
     path: string,
@@ -48,6 +59,8 @@ export interface NativeAddon {
   CancelFlag: new () => NativeCancelFlag;
   /** Excel's stored values of the formula cells, as JSON (see sheetc-core `cached`). */
   cachedValues(path: string): Promise<string>;
+  /** Streams every cell through calamine and only counts (benchmark floor). */
+  scanCells(path: string): Promise<NativeScanResult>;
   version(): string;
 }
 

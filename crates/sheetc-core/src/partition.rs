@@ -5,7 +5,6 @@
 //! partition is one sheet; big sheets are split into row chunks at emission time.
 
 use crate::read::{Cell, Workbook};
-use std::sync::Arc;
 
 pub struct SheetPartition<'a> {
     /// Index of the sheet in the workbook.
@@ -14,7 +13,7 @@ pub struct SheetPartition<'a> {
     /// The sheet's cells, in the file's row-major order.
     pub cells: Vec<&'a Cell>,
     /// The sheet's formula texts (indexed by `FormulaRef::text`).
-    pub formulas: &'a [Arc<str>],
+    pub formulas: &'a [Box<str>],
 }
 
 impl<'a> SheetPartition<'a> {

@@ -6,125 +6,231 @@
 //! distinct shape is parsed and bound once. The key must never merge two formulas that
 //! mean different things: string literals, quoted sheet names and bracketed parts are
 //! kept verbatim, and only tokens that are cell references in A1 notation (not followed
-//! by `(` or `!`) are rewritten, with a marker byte that cannot occur outside strings.
+//! by `(` or `!`) are rewritten.
+//!
+//! The key is bytes, not text: it runs once per formula cell (the hot loop of the parse
+//! phase), so a rewritten reference is a [`MARK`] byte, a tag byte and fixed-width
+//! little-endian integers (no number formatting). Why equal keys mean equal shapes: the
+//! key can be read back unambiguously left to right (see [`render_key`]). Quoted and
+//! bracketed spans are copied whole with their delimiters, so a reader lexing the key
+//! with the same rules finds the same spans; outside them a `MARK` byte only ever starts
+//! a rewritten reference (a `MARK` byte of the formula itself is escaped as
+//! `MARK, TAG_LITERAL`), and the tag fixes how many payload bytes follow. So two keys
+//! are equal only if the formulas have the same verbatim tokens in the same order and
+//! the same references relative to their cells, and the dedupe map compares keys
+//! byte for byte on every hit: a hash collision can never merge two shapes.
 
-use std::fmt::Write;
+/// Opens a rewritten reference in a shape key (outside quoted and bracketed spans).
+pub const MARK: u8 = 0x01;
+/// `MARK, TAG_LITERAL`: a `MARK` byte that was in the formula text itself.
+const TAG_LITERAL: u8 = 0x00;
+/// `MARK, TAG_CELL | 1 (row absolute) | 2 (column absolute)`, row i32, column i32.
+const TAG_CELL: u8 = 0x10;
+/// `MARK, TAG_ROW | 1 (absolute)`, row i32: a whole-row range part (`3:5`).
+const TAG_ROW: u8 = 0x20;
+/// `MARK, TAG_COL | 1 (absolute)`, column i32: a whole-column range part (`A:C`).
+const TAG_COL: u8 = 0x30;
+/// `MARK, TAG_TABLE`, table index u32: the table an unqualified structured reference
+/// binds to (appended by the compiler, see [`push_table_scope`]).
+const TAG_TABLE: u8 = 0x40;
 
-/// Marker that opens a rewritten reference in a shape key.
-const MARK: char = '\u{1}';
+const MAX_ROWS: u32 = 1_048_576;
+const MAX_COLS: u32 = 16_384;
 
-fn col_value(letters: &str) -> Option<u32> {
+/// Column letters (already known to be ASCII letters) to a zero-based column.
+fn col_value(letters: &[u8]) -> Option<u32> {
     if letters.is_empty() || letters.len() > 3 {
         return None;
     }
     let mut v: u32 = 0;
-    for b in letters.bytes() {
+    for &b in letters {
         if !b.is_ascii_alphabetic() {
             return None;
         }
         v = v * 26 + (b.to_ascii_uppercase() - b'A' + 1) as u32;
     }
-    if v > 16_384 {
+    if v > MAX_COLS {
         None
     } else {
         Some(v - 1)
     }
 }
 
-/// Rewrites one identifier-like token if it is a cell reference (`$A$1`, `B3`), a
-/// column (`A`, `$C`) or row (`3`, `$5`) part of a range; otherwise returns None.
-fn rewrite_cell(tok: &str, row0: u32, col0: u32, out: &mut String) -> bool {
-    let b = tok.as_bytes();
-    let mut i = 0;
-    let col_abs = b.first() == Some(&b'$');
-    if col_abs {
+/// Decimal digits (already known to be ASCII digits) to a one-based row in
+/// `1..=MAX_ROWS`; leading zeros are accepted (as `str::parse` does), overflow is not.
+fn row_value(digits: &[u8]) -> Option<u32> {
+    let mut v: u32 = 0;
+    for &b in digits {
+        v = v * 10 + (b - b'0') as u32;
+        if v > MAX_ROWS {
+            return None;
+        }
+    }
+    if digits.is_empty() || v == 0 {
+        None
+    } else {
+        Some(v)
+    }
+}
+
+#[inline]
+fn push_i32(out: &mut Vec<u8>, v: i64) {
+    // Rows and columns and their differences are within ±2^21: always in range.
+    out.extend_from_slice(&(v as i32).to_le_bytes());
+}
+
+/// Rewrites one identifier-like token if it is a cell reference (`$A$1`, `B3`);
+/// otherwise writes nothing and returns false. One pass: `$`, up to three letters,
+/// `$`, digits, end.
+#[inline]
+fn rewrite_cell(tok: &[u8], row0: u32, col0: u32, out: &mut Vec<u8>) -> bool {
+    let n = tok.len();
+    let col_abs = n > 0 && tok[0] == b'$';
+    let mut i = col_abs as usize;
+    let letters = i;
+    let mut col: u32 = 0;
+    while i < n && tok[i].is_ascii_alphabetic() {
+        if i - letters == 3 {
+            return false;
+        }
+        col = col * 26 + ((tok[i] | 0x20) - b'a' + 1) as u32;
         i += 1;
     }
-    let ls = i;
-    while i < b.len() && b[i].is_ascii_alphabetic() {
-        i += 1;
-    }
-    let letters = &tok[ls..i];
-    let row_abs = b.get(i) == Some(&b'$');
-    if row_abs {
-        i += 1;
-    }
-    let ds = i;
-    while i < b.len() && b[i].is_ascii_digit() {
-        i += 1;
-    }
-    if i != b.len() || letters.is_empty() || ds == i {
+    if i == letters || col > MAX_COLS {
         return false;
     }
-    let (Some(col), Ok(row)) = (col_value(letters), tok[ds..].parse::<u32>()) else {
-        return false;
-    };
-    if row == 0 || row > 1_048_576 {
+    let row_abs = i < n && tok[i] == b'$';
+    i += row_abs as usize;
+    let digits = i;
+    let mut row: u32 = 0;
+    while i < n && tok[i].is_ascii_digit() {
+        row = row * 10 + (tok[i] - b'0') as u32;
+        if row > MAX_ROWS {
+            return false;
+        }
+        i += 1;
+    }
+    if i != n || i == digits || row == 0 {
         return false;
     }
-    let row = row - 1;
+    let (row, col) = (row - 1, col - 1);
     out.push(MARK);
-    if row_abs {
-        let _ = write!(out, "R{row}");
-    } else {
-        let _ = write!(out, "R[{}]", row as i64 - row0 as i64);
-    }
-    if col_abs {
-        let _ = write!(out, "C{col}");
-    } else {
-        let _ = write!(out, "C[{}]", col as i64 - col0 as i64);
-    }
+    out.push(TAG_CELL | row_abs as u8 | (col_abs as u8) << 1);
+    push_i32(out, if row_abs { row as i64 } else { row as i64 - row0 as i64 });
+    push_i32(out, if col_abs { col as i64 } else { col as i64 - col0 as i64 });
     true
 }
 
-/// Is `b` a byte that can continue a name/identifier token? Bytes of multi-byte UTF-8
-/// characters count as identifier bytes: every delimiter of the language is ASCII.
+/// Byte classes of the key lexer, one table lookup per byte.
+const OTHER: u8 = 0;
+/// Bytes that can continue a name/identifier token. Bytes of multi-byte UTF-8
+/// characters count: every delimiter of the language is ASCII.
+const IDENT: u8 = 1;
+const QUOTE: u8 = 2;
+const BRACKET: u8 = 3;
+const MARK_BYTE: u8 = 4;
+
+static CLASS: [u8; 256] = {
+    let mut t = [OTHER; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = if c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'\\' | b'$' | b'?') || c >= 0x80 {
+            IDENT
+        } else if c == b'"' || c == b'\'' {
+            QUOTE
+        } else if c == b'[' {
+            BRACKET
+        } else if c == MARK {
+            MARK_BYTE
+        } else {
+            OTHER
+        };
+        b += 1;
+    }
+    t
+};
+
+#[inline]
 fn ident_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'\\' | b'$' | b'?') || b >= 0x80
+    CLASS[b as usize] == IDENT
 }
 
 /// The shape key of `formula` written for the cell at (`row`, `col`).
-///
-/// Works on bytes (the hot loop of the parse phase: it runs once per formula cell).
-pub fn shape_key(formula: &str, row: u32, col: u32) -> String {
-    let mut out = String::with_capacity(formula.len() + 8);
+pub fn shape_key(formula: &str, row: u32, col: u32) -> Vec<u8> {
+    let mut out = Vec::with_capacity(formula.len() + 16);
     shape_key_into(&mut out, formula, row, col);
     out
 }
 
 /// `shape_key` into a reusable buffer (cleared first): no allocation per formula cell.
-pub fn shape_key_into(out: &mut String, formula: &str, row: u32, col: u32) {
+/// Runs of plain bytes and whole tokens are copied as slices.
+pub fn shape_key_into(out: &mut Vec<u8>, formula: &str, row: u32, col: u32) {
     out.clear();
     let bytes = formula.as_bytes();
+    let n = bytes.len();
+    // A rewritten reference is 10 bytes, its text at least 2.
+    out.reserve(n + n / 2 + 16);
     let mut i = 0;
-    while i < bytes.len() {
+    while i < n {
         let c = bytes[i];
-        match c {
-            b'"' | b'\'' => {
+        match CLASS[c as usize] {
+            IDENT => {
+                let start = i;
+                i += 1;
+                while i < n && CLASS[bytes[i] as usize] == IDENT {
+                    i += 1;
+                }
+                let tok = &bytes[start..i];
+                let next = bytes.get(i).copied();
+                // Function names, sheet names (also the first of a 3D span), table names stay verbatim.
+                let verbatim = matches!(next, Some(b'(' | b'!' | b'[')) || (next == Some(b':') && starts_3d_span(bytes, i));
+                if verbatim || !rewrite_cell(tok, row, col, out) {
+                    // Whole-column / whole-row parts (`A:C`, `3:5`) are relative too.
+                    if !verbatim && is_range_part(bytes, start, i) && rewrite_line(tok, row, col, out) {
+                        continue;
+                    }
+                    out.extend_from_slice(tok);
+                }
+            }
+            OTHER => {
+                let start = i;
+                i += 1;
+                while i < n && CLASS[bytes[i] as usize] == OTHER {
+                    i += 1;
+                }
+                out.extend_from_slice(&bytes[start..i]);
+            }
+            QUOTE => {
                 // Copy a string literal or quoted sheet name verbatim, with doubled quotes.
                 let start = i;
                 i += 1;
-                while i < bytes.len() {
-                    if bytes[i] == c {
-                        if i + 1 < bytes.len() && bytes[i + 1] == c {
-                            i += 2;
-                            continue;
+                loop {
+                    match memchr::memchr(c, &bytes[i..]) {
+                        None => {
+                            i = n;
+                            break;
                         }
-                        i += 1;
-                        break;
+                        Some(k) => {
+                            i += k + 1;
+                            if i < n && bytes[i] == c {
+                                i += 1;
+                                continue;
+                            }
+                            break;
+                        }
                     }
-                    i += 1;
                 }
-                out.push_str(&formula[start..i]);
+                out.extend_from_slice(&bytes[start..i]);
             }
-            b'[' => {
+            BRACKET => {
                 // Structured references and external-book indexes: verbatim, nesting aware.
                 let start = i;
                 let mut depth = 0;
-                while i < bytes.len() {
+                while i < n {
                     let ch = bytes[i];
                     i += 1;
-                    if ch == b'\'' && i < bytes.len() {
+                    if ch == b'\'' && i < n {
                         i += 1;
                         continue;
                     }
@@ -138,33 +244,77 @@ pub fn shape_key_into(out: &mut String, formula: &str, row: u32, col: u32) {
                     }
                 }
                 // `i` may sit inside a multi-byte character only if the text ends there.
-                let end = (i..=bytes.len()).find(|&e| formula.is_char_boundary(e)).unwrap_or(bytes.len());
-                out.push_str(&formula[start..end]);
+                let end = (i..=n).find(|&e| formula.is_char_boundary(e)).unwrap_or(n);
+                out.extend_from_slice(&bytes[start..end]);
                 i = end;
             }
-            c if ident_byte(c) => {
-                let start = i;
-                while i < bytes.len() && ident_byte(bytes[i]) {
-                    i += 1;
-                }
-                let tok = &formula[start..i];
-                let next = bytes.get(i).copied();
-                // Function names, sheet names (also the first of a 3D span), table names stay verbatim.
-                let verbatim = matches!(next, Some(b'(') | Some(b'!') | Some(b'[')) || starts_3d_span(bytes, i);
-                if verbatim || !rewrite_cell(tok, row, col, out) {
-                    // Whole-column / whole-row parts (`A:C`, `3:5`) are relative too.
-                    if !verbatim && is_range_part(bytes, start, i) && rewrite_line(tok, row, col, out) {
-                        continue;
-                    }
-                    out.push_str(tok);
-                }
-            }
             _ => {
-                out.push(c as char);
+                // A MARK byte of the formula itself: escaped, so it cannot pose as a reference.
+                out.push(MARK);
+                out.push(TAG_LITERAL);
                 i += 1;
             }
         }
     }
+}
+
+/// The distinct shape keys of a run of formula texts, for one worker of the parse phase.
+pub struct KeyedTexts {
+    /// Each distinct key once, in order of first appearance, with the first text that has it.
+    pub distinct: Vec<(Box<[u8]>, u32)>,
+    /// Per text of the run: its index in `distinct`, or `u32::MAX` for a text no cell uses.
+    pub ids: Vec<u32>,
+}
+
+/// Keys the texts `first..first + origins.len()` of one sheet. `origins[i]` is the cell
+/// text `first + i` is written for (`None` if no cell uses it); `scope(text, origin)` is
+/// the table an unqualified structured reference in it binds to, if any. Runs of texts
+/// are independent, so the parse phase keys them on all cores and merges the (few)
+/// distinct keys in order.
+pub fn key_texts<T: AsRef<str>>(
+    first: usize,
+    texts: &[T],
+    origins: &[Option<(u32, u32)>],
+    scope: &(dyn Fn(&str, (u32, u32)) -> Option<u32> + Sync),
+) -> KeyedTexts {
+    let mut local: std::collections::HashMap<Box<[u8]>, u32, foldhash::fast::RandomState> = Default::default();
+    let mut out = KeyedTexts { distinct: Vec::new(), ids: Vec::with_capacity(origins.len()) };
+    let mut key = Vec::new();
+    for (i, origin) in origins.iter().enumerate() {
+        let Some((row, col)) = *origin else {
+            out.ids.push(u32::MAX);
+            continue;
+        };
+        let text = texts[first + i].as_ref();
+        shape_key_into(&mut key, text, row, col);
+        // An unqualified structured reference (`[@Col]`) binds to the table around the
+        // formula: formulas in different tables must not share a shape.
+        if memchr::memchr(b'[', text.as_bytes()).is_some() {
+            if let Some(t) = scope(text, (row, col)) {
+                push_table_scope(&mut key, t);
+            }
+        }
+        let id = match local.get(key.as_slice()) {
+            Some(&id) => id,
+            None => {
+                let id = out.distinct.len() as u32;
+                let boxed: Box<[u8]> = key.as_slice().into();
+                out.distinct.push((boxed.clone(), (first + i) as u32));
+                local.insert(boxed, id);
+                id
+            }
+        };
+        out.ids.push(id);
+    }
+    out
+}
+
+/// Appends the table an unqualified structured reference (`[@Col]`) binds to: formulas
+/// in different tables must not share a shape.
+pub fn push_table_scope(out: &mut Vec<u8>, table: u32) {
+    out.push(MARK);
+    out.push(TAG_TABLE);
+    out.extend_from_slice(&table.to_le_bytes());
 }
 
 /// `Sheet1:Sheet3!`: the token at `end` is followed by `:name!`.
@@ -185,40 +335,255 @@ fn is_range_part(bytes: &[u8], start: usize, end: usize) -> bool {
 }
 
 /// Rewrites a column (`$C`, `AB`) or row (`$5`, `12`) token of a whole-line range.
-fn rewrite_line(tok: &str, row0: u32, col0: u32, out: &mut String) -> bool {
-    let abs = tok.starts_with('$');
-    let body = tok.trim_start_matches('$');
-    if body.is_empty() || body.contains('$') {
+fn rewrite_line(tok: &[u8], row0: u32, col0: u32, out: &mut Vec<u8>) -> bool {
+    let abs = tok.first() == Some(&b'$');
+    let body = if abs { &tok[1..] } else { tok };
+    if body.is_empty() || body.contains(&b'$') {
         return false;
     }
-    if body.bytes().all(|b| b.is_ascii_digit()) {
-        let Ok(r) = body.parse::<u32>() else { return false };
-        if r == 0 || r > 1_048_576 {
-            return false;
-        }
+    if body.iter().all(|b| b.is_ascii_digit()) {
+        let Some(r) = row_value(body) else { return false };
         out.push(MARK);
-        if abs {
-            let _ = write!(out, "R{}", r - 1);
-        } else {
-            let _ = write!(out, "R[{}]", (r - 1) as i64 - row0 as i64);
-        }
+        out.push(TAG_ROW | abs as u8);
+        push_i32(out, if abs { (r - 1) as i64 } else { (r - 1) as i64 - row0 as i64 });
         return true;
     }
     if let Some(c) = col_value(body) {
         out.push(MARK);
-        if abs {
-            let _ = write!(out, "C{c}");
-        } else {
-            let _ = write!(out, "C[{}]", c as i64 - col0 as i64);
-        }
+        out.push(TAG_COL | abs as u8);
+        push_i32(out, if abs { c as i64 } else { c as i64 - col0 as i64 });
         return true;
     }
     false
 }
 
+/// Reads a key back as text (`R[0]C[-1]`, `R5C2`, `R[1]`, `C3`, `{table 2}`), for tests
+/// and diagnostics. It is also the proof that the encoding is unambiguous: it lexes
+/// quoted and bracketed spans as `shape_key_into` does and reads every `MARK` outside
+/// them as a tag and a fixed-size payload. Returns None for bytes no key can hold.
+pub fn render_key(key: &[u8]) -> Option<String> {
+    let mut out = Vec::with_capacity(key.len() + 16);
+    let mut i = 0;
+    let int = |at: usize| -> Option<i32> { Some(i32::from_le_bytes(key.get(at..at + 4)?.try_into().ok()?)) };
+    let rel = |v: i32, abs: bool| if abs { format!("{v}") } else { format!("[{v}]") };
+    while i < key.len() {
+        let c = key[i];
+        match c {
+            b'"' | b'\'' => {
+                let start = i;
+                i += 1;
+                while i < key.len() {
+                    if key[i] == c {
+                        if i + 1 < key.len() && key[i + 1] == c {
+                            i += 2;
+                            continue;
+                        }
+                        i += 1;
+                        break;
+                    }
+                    i += 1;
+                }
+                out.extend_from_slice(&key[start..i]);
+            }
+            b'[' => {
+                let start = i;
+                let mut depth = 0;
+                while i < key.len() {
+                    let ch = key[i];
+                    i += 1;
+                    if ch == b'\'' && i < key.len() {
+                        i += 1;
+                        continue;
+                    }
+                    if ch == b'[' {
+                        depth += 1;
+                    } else if ch == b']' {
+                        depth -= 1;
+                        if depth == 0 {
+                            break;
+                        }
+                    }
+                }
+                out.extend_from_slice(&key[start..i]);
+            }
+            MARK => {
+                let tag = *key.get(i + 1)?;
+                let text = match tag {
+                    TAG_LITERAL => {
+                        i += 2;
+                        "\u{1}".to_string()
+                    }
+                    t if t & 0xF0 == TAG_CELL && t & 0x0C == 0 => {
+                        let (r, c) = (int(i + 2)?, int(i + 6)?);
+                        i += 10;
+                        format!("R{}C{}", rel(r, t & 1 != 0), rel(c, t & 2 != 0))
+                    }
+                    t if t & 0xFE == TAG_ROW => {
+                        let r = int(i + 2)?;
+                        i += 6;
+                        format!("R{}", rel(r, t & 1 != 0))
+                    }
+                    t if t & 0xFE == TAG_COL => {
+                        let c = int(i + 2)?;
+                        i += 6;
+                        format!("C{}", rel(c, t & 1 != 0))
+                    }
+                    TAG_TABLE => {
+                        let t = int(i + 2)?;
+                        i += 6;
+                        format!("{{table {t}}}")
+                    }
+                    _ => return None,
+                };
+                out.extend_from_slice(text.as_bytes());
+            }
+            _ => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// The first, plain version of the key lexer (byte at a time): the optimised one above
+/// must produce the very same keys.
+#[cfg(test)]
+mod reference {
+    use super::{col_value, push_i32, row_value, MARK, TAG_CELL, TAG_LITERAL};
+    use super::{is_range_part, rewrite_line, starts_3d_span};
+
+    /// Rewrites one identifier-like token if it is a cell reference (`$A$1`, `B3`);
+    /// otherwise writes nothing and returns false.
+    fn rewrite_cell(tok: &[u8], row0: u32, col0: u32, out: &mut Vec<u8>) -> bool {
+        let b = tok;
+        let mut i = 0;
+        let col_abs = b.first() == Some(&b'$');
+        if col_abs {
+            i += 1;
+        }
+        let ls = i;
+        while i < b.len() && b[i].is_ascii_alphabetic() {
+            i += 1;
+        }
+        let letters = &b[ls..i];
+        let row_abs = b.get(i) == Some(&b'$');
+        if row_abs {
+            i += 1;
+        }
+        let ds = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i != b.len() || letters.is_empty() || ds == i {
+            return false;
+        }
+        let (Some(col), Some(row)) = (col_value(letters), row_value(&b[ds..])) else {
+            return false;
+        };
+        let row = row - 1;
+        out.push(MARK);
+        out.push(TAG_CELL | row_abs as u8 | (col_abs as u8) << 1);
+        push_i32(out, if row_abs { row as i64 } else { row as i64 - row0 as i64 });
+        push_i32(out, if col_abs { col as i64 } else { col as i64 - col0 as i64 });
+        true
+    }
+
+    /// Is `b` a byte that can continue a name/identifier token? Bytes of multi-byte UTF-8
+    /// characters count as identifier bytes: every delimiter of the language is ASCII.
+    fn ident_byte(b: u8) -> bool {
+        b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'\\' | b'$' | b'?') || b >= 0x80
+    }
+
+    /// `shape_key` into a reusable buffer (cleared first): no allocation per formula cell.
+    pub fn shape_key_into(out: &mut Vec<u8>, formula: &str, row: u32, col: u32) {
+        out.clear();
+        let bytes = formula.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let c = bytes[i];
+            match c {
+                b'"' | b'\'' => {
+                    // Copy a string literal or quoted sheet name verbatim, with doubled quotes.
+                    let start = i;
+                    i += 1;
+                    while i < bytes.len() {
+                        if bytes[i] == c {
+                            if i + 1 < bytes.len() && bytes[i + 1] == c {
+                                i += 2;
+                                continue;
+                            }
+                            i += 1;
+                            break;
+                        }
+                        i += 1;
+                    }
+                    out.extend_from_slice(&bytes[start..i]);
+                }
+                b'[' => {
+                    // Structured references and external-book indexes: verbatim, nesting aware.
+                    let start = i;
+                    let mut depth = 0;
+                    while i < bytes.len() {
+                        let ch = bytes[i];
+                        i += 1;
+                        if ch == b'\'' && i < bytes.len() {
+                            i += 1;
+                            continue;
+                        }
+                        if ch == b'[' {
+                            depth += 1;
+                        } else if ch == b']' {
+                            depth -= 1;
+                            if depth == 0 {
+                                break;
+                            }
+                        }
+                    }
+                    // `i` may sit inside a multi-byte character only if the text ends there.
+                    let end = (i..=bytes.len()).find(|&e| formula.is_char_boundary(e)).unwrap_or(bytes.len());
+                    out.extend_from_slice(&bytes[start..end]);
+                    i = end;
+                }
+                c if ident_byte(c) => {
+                    let start = i;
+                    while i < bytes.len() && ident_byte(bytes[i]) {
+                        i += 1;
+                    }
+                    let tok = &bytes[start..i];
+                    let next = bytes.get(i).copied();
+                    // Function names, sheet names (also the first of a 3D span), table names stay verbatim.
+                    let verbatim = matches!(next, Some(b'(') | Some(b'!') | Some(b'[')) || starts_3d_span(bytes, i);
+                    if verbatim || !rewrite_cell(tok, row, col, out) {
+                        // Whole-column / whole-row parts (`A:C`, `3:5`) are relative too.
+                        if !verbatim && is_range_part(bytes, start, i) && rewrite_line(tok, row, col, out) {
+                            continue;
+                        }
+                        out.extend_from_slice(tok);
+                    }
+                }
+                MARK => {
+                    out.push(MARK);
+                    out.push(TAG_LITERAL);
+                    i += 1;
+                }
+                _ => {
+                    out.push(c);
+                    i += 1;
+                }
+            }
+        }
+    }
+
+    }
+
 #[cfg(test)]
 mod tests {
-    use super::shape_key;
+    use super::{push_table_scope, render_key, shape_key};
+
+    fn rendered(formula: &str, row: u32, col: u32) -> String {
+        render_key(&shape_key(formula, row, col)).expect("a key renders")
+    }
 
     #[test]
     fn copied_formulas_share_a_shape() {
@@ -244,10 +609,10 @@ mod tests {
 
     #[test]
     fn non_ascii_text_is_kept_whole() {
-        assert_eq!(shape_key("'Données'!A1&\"é\"", 0, 1), "'Données'!\u{1}R[0]C[-1]&\"é\"");
+        assert_eq!(rendered("'Données'!A1&\"é\"", 0, 1), "'Données'!R[0]C[-1]&\"é\"");
         assert_eq!(shape_key("Prix_HT*B1", 0, 0), shape_key("Prix_HT*B2", 1, 0));
-        assert_eq!(shape_key("日本!A1", 0, 0), "日本!\u{1}R[0]C[0]");
-        assert_eq!(shape_key("Table1[[#This Row],[Größe]]", 3, 3), "Table1[[#This Row],[Größe]]");
+        assert_eq!(rendered("日本!A1", 0, 0), "日本!R[0]C[0]");
+        assert_eq!(rendered("Table1[[#This Row],[Größe]]", 3, 3), "Table1[[#This Row],[Größe]]");
     }
 
     #[test]
@@ -255,5 +620,125 @@ mod tests {
         assert_eq!(shape_key("SUM(B:B)", 0, 0), shape_key("SUM(C:C)", 0, 1));
         assert_eq!(shape_key("SUM(2:2)", 0, 0), shape_key("SUM(3:3)", 1, 0));
         assert_ne!(shape_key("SUM($B:$B)", 0, 0), shape_key("SUM($C:$C)", 0, 1));
+        assert_eq!(rendered("SUM($B:C,3:$5)", 1, 1), "SUM(C1:C[1],R[1]:R4)");
+    }
+
+    #[test]
+    fn references_read_back_with_their_offsets() {
+        assert_eq!(rendered("A1+$A1+A$1+$A$1", 4, 2), "R[-4]C[-2]+R[-4]C0+R0C[-2]+R0C0");
+        // The extremes of the sheet, both ways.
+        assert_eq!(rendered("XFD1048576", 0, 0), "R[1048575]C[16383]");
+        assert_eq!(rendered("A1", 1_048_575, 16_383), "R[-1048575]C[-16383]");
+        assert_eq!(rendered("$XFD$1048576", 7, 7), "R1048575C16383");
+        // Leading zeros name the same row (as the parser reads them).
+        assert_eq!(shape_key("A01", 0, 0), shape_key("A1", 0, 0));
+    }
+
+    #[test]
+    fn tokens_that_are_not_references_stay_verbatim() {
+        for t in ["A0", "A1048577", "XFE1", "A99999999999999999999", "ABCD1", "A1B", "$A$", "R1C1x"] {
+            assert_eq!(rendered(t, 3, 3), t, "{t}");
+        }
+        // Differently invalid tokens keep different keys.
+        assert_ne!(shape_key("A0", 0, 0), shape_key("A00", 0, 0));
+    }
+
+    #[test]
+    fn a_mark_byte_in_the_formula_cannot_forge_a_reference() {
+        // The bytes a rewritten `A1` at (0, 0) becomes, written literally into a formula.
+        let real = shape_key("A1", 0, 0);
+        let forged = String::from_utf8(real.clone()).expect("control bytes are UTF-8");
+        assert_ne!(shape_key(&forged, 0, 0), real);
+        assert_eq!(render_key(&shape_key(&forged, 0, 0)).as_deref(), Some(forged.as_str()));
+        // Inside a string literal the byte is verbatim and the literal still delimits it.
+        assert_ne!(shape_key(&format!("\"{forged}\""), 0, 0), shape_key("\"\"", 0, 0));
+    }
+
+    #[test]
+    fn table_scopes_tell_formulas_apart() {
+        let mut a = shape_key("[@Col]*2", 3, 1);
+        let mut b = a.clone();
+        push_table_scope(&mut a, 0);
+        push_table_scope(&mut b, 1);
+        assert_ne!(a, b);
+        assert_eq!(render_key(&a).as_deref(), Some("[@Col]*2{table 0}"));
+    }
+
+    #[test]
+    fn keys_are_equal_exactly_when_the_readable_forms_are() {
+        // Pairs of (formula, row, col): every pair's keys compared with their renderings.
+        let cases: &[(&str, u32, u32)] = &[
+            ("A1+1", 0, 0),
+            ("B2+1", 1, 1),
+            ("A1+1", 1, 1),
+            ("$A1+1", 1, 1),
+            ("\"x\"&A1", 0, 0),
+            ("\"x\"\"\"&A1", 0, 0),
+            ("'S 1'!A1", 0, 0),
+            ("'S 1'!B2", 1, 1),
+            ("S1:S3!A1", 0, 0),
+            ("SUM(A:A)", 0, 0),
+            ("SUM(B:B)", 0, 1),
+            ("[1]Sheet1!A1", 0, 0),
+            ("Table1[[#Headers],[a']b]]", 0, 0),
+            ("LOG10(A1)", 0, 0),
+            ("A1:B2", 0, 0),
+            ("B2:C3", 1, 1),
+        ];
+        for &(f1, r1, c1) in cases {
+            for &(f2, r2, c2) in cases {
+                let (k1, k2) = (shape_key(f1, r1, c1), shape_key(f2, r2, c2));
+                assert_eq!(k1 == k2, render_key(&k1) == render_key(&k2), "{f1} at ({r1},{c1}) vs {f2} at ({r2},{c2})");
+            }
+        }
+    }
+
+    /// The optimised lexer against the plain reference, on formulas built at random
+    /// from tokens that exercise every branch (references at the limits, quotes, brackets,
+    /// 3D spans, whole lines, mark bytes, non-ASCII, unterminated spans).
+    #[test]
+    fn the_fast_lexer_writes_the_reference_keys() {
+        const PIECES: &[&str] = &[
+            "A1", "$A$1", "a1", "$b2", "C$3", "XFD1048576", "XFE1", "A1048577", "A0", "A01", "ABCD1", "R1C1",
+            "SUM(", "LOG10(", ")", ",", ":", "+", "-", "*", "/", "^", "&", "=", "<>", " ", "(", "%", "{1,2;3,4}",
+            "\"A1\"", "\"x\"\"y\"", "\"", "'Sheet 1'!", "'it''s'!", "'", "Sheet1!", "Sheet1:Sheet3!", "S1:",
+            "[1]", "Table1[Col]", "[@Col]", "[[#This Row],[a']b]]", "[", "]", "B:B", "$C:$D", "3:5", "$7:8",
+            "1.5E+3", "0.01", "TRUE", "_xlfn.X", "Name", "é", "日本", "\u{1}", "\u{1}\u{10}", "?", "\\", "!", "#REF!",
+        ];
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let (mut fast, mut plain) = (Vec::new(), Vec::new());
+        for _ in 0..50_000 {
+            let len = 1 + (next() % 12) as usize;
+            let text: String = (0..len).map(|_| PIECES[(next() % PIECES.len() as u64) as usize]).collect();
+            let (row, col) = match next() % 4 {
+                0 => (0, 0),
+                1 => (1_048_575, 16_383),
+                _ => ((next() % 1_048_576) as u32, (next() % 16_384) as u32),
+            };
+            super::shape_key_into(&mut fast, &text, row, col);
+            super::reference::shape_key_into(&mut plain, &text, row, col);
+            assert_eq!(fast, plain, "{text:?} at ({row}, {col})");
+        }
+    }
+
+    #[test]
+    fn keyed_runs_dedupe_in_order_and_skip_unused_texts() {
+        let texts = ["A1*2", "B7", "A2*2", "[@C]", "[@C]", "A9*2"];
+        let origins = [Some((0, 1)), None, Some((1, 1)), Some((0, 0)), Some((5, 0)), Some((8, 1))];
+        // Texts 3 and 4 are in different tables.
+        let scope = |_: &str, (row, _): (u32, u32)| Some(if row < 3 { 0 } else { 1 });
+        let k = super::key_texts(0, &texts, &origins, &scope);
+        assert_eq!(k.ids, vec![0, u32::MAX, 0, 1, 2, 0]);
+        assert_eq!(k.distinct.iter().map(|(_, t)| *t).collect::<Vec<_>>(), vec![0, 3, 4]);
+        assert_eq!(&*k.distinct[0].0, shape_key("A1*2", 0, 1).as_slice());
+        // A later run: text indices are absolute.
+        let k = super::key_texts(2, &texts, &origins[2..3], &scope);
+        assert_eq!((k.ids, k.distinct[0].1), (vec![0], 2));
     }
 }

@@ -190,6 +190,51 @@ pub fn cached_values(path: String) -> AsyncTask<CachedValuesTask> {
     AsyncTask::new(CachedValuesTask { path: PathBuf::from(path) })
 }
 
+/// What `scanCells` saw (counts as numbers: JS has no u64).
+#[napi(object)]
+pub struct ScanResult {
+    pub sheets: u32,
+    pub cells: f64,
+    pub formula_cells: f64,
+    pub formula_bytes: f64,
+    pub text_bytes: f64,
+    pub position_sum: f64,
+    pub elapsed_ms: f64,
+}
+
+pub struct ScanTask {
+    path: PathBuf,
+}
+
+impl Task for ScanTask {
+    type Output = sheetc_core::read::ScanStats;
+    type JsValue = ScanResult;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        sheetc_core::read::scan_cells(&self.path).map_err(|e| Error::from_reason(format!("{}: {}", e.code.as_str(), e.message)))
+    }
+
+    fn resolve(&mut self, _env: Env, s: Self::Output) -> Result<Self::JsValue> {
+        Ok(ScanResult {
+            sheets: s.sheets,
+            cells: s.cells as f64,
+            formula_cells: s.formula_cells as f64,
+            formula_bytes: s.formula_bytes as f64,
+            text_bytes: s.text_bytes as f64,
+            position_sum: s.position_sum as f64,
+            elapsed_ms: s.elapsed_ms,
+        })
+    }
+}
+
+/// The calamine floor, for benchmarks: streams every cell of every worksheet through
+/// calamine's cell reader (values and formulas) and only counts them. Rejects with
+/// `E_CODE: message` when the file cannot be read.
+#[napi(ts_return_type = "Promise<ScanResult>")]
+pub fn scan_cells(path: String) -> AsyncTask<ScanTask> {
+    AsyncTask::new(ScanTask { path: PathBuf::from(path) })
+}
+
 /// The compiler's version.
 #[napi]
 pub fn version() -> String {

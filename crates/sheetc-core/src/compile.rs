@@ -185,18 +185,24 @@ fn cancelled_err() -> SheetcError {
     SheetcError::new(ErrorCode::Cancelled, "the build was cancelled")
 }
 
-/// The concrete rectangles a shape reads when evaluated at (row, col); None if a
+/// The concrete rectangles a shape reads when evaluated at (row, col); false if a
 /// relative reference falls off the sheet.
 fn precedents_at(bound: &Bound, row: u32, col: u32, out: &mut Vec<Rect>) -> bool {
+    for_each_precedent(bound, row, col, &mut |r| out.push(r))
+}
+
+/// Calls `f` with each rectangle a shape reads at (row, col); false if a relative
+/// reference falls off the sheet (those are skipped).
+fn for_each_precedent(bound: &Bound, row: u32, col: u32, f: &mut dyn FnMut(Rect)) -> bool {
     let mut ok = true;
     visit_refs(bound, &mut |b| match b {
         Bound::Cell { sheet, row: r, col: c } => match (r.at(row, MAX_ROW), c.at(col, MAX_COL)) {
-            (Some(r), Some(c)) => out.push(Rect { sheet: *sheet, r0: r, c0: c, r1: r, c1: c }),
+            (Some(r), Some(c)) => f(Rect { sheet: *sheet, r0: r, c0: c, r1: r, c1: c }),
             _ => ok = false,
         },
         Bound::Area(a) => match (a.r0.at(row, MAX_ROW), a.c0.at(col, MAX_COL), a.r1.at(row, MAX_ROW), a.c1.at(col, MAX_COL)) {
             (Some(r0), Some(c0), Some(r1), Some(c1)) => {
-                out.push(Rect { sheet: a.sheet, r0: r0.min(r1), c0: c0.min(c1), r1: r0.max(r1), c1: c0.max(c1) })
+                f(Rect { sheet: a.sheet, r0: r0.min(r1), c0: c0.min(c1), r1: r0.max(r1), c1: c0.max(c1) })
             }
             _ => ok = false,
         },
@@ -334,10 +340,22 @@ pub fn compile(path: &Path, opts: &CompileOptions, progress: ProgressFn<'_>, can
     report.timings.parse_ms = ms(t);
 
     // Cells whose relative references fall off the sheet are backfilled.
-    let mut scratch = Vec::new();
+    // Only shapes with a relative reference can fall off the sheet.
+    let relative: Vec<bool> = shapes
+        .iter()
+        .map(|b| {
+            let mut any = false;
+            let rel = |c: &crate::bind::Coord| matches!(c, crate::bind::Coord::Rel(_));
+            visit_refs(b, &mut |r| match r {
+                Bound::Cell { row, col, .. } => any |= rel(row) || rel(col),
+                Bound::Area(a) => any |= rel(&a.r0) || rel(&a.c0) || rel(&a.r1) || rel(&a.c1),
+                _ => {}
+            });
+            any
+        })
+        .collect();
     nodes.retain(|n| {
-        scratch.clear();
-        if precedents_at(&shapes[n.shape as usize], n.row, n.col, &mut scratch) {
+        if !relative[n.shape as usize] || for_each_precedent(&shapes[n.shape as usize], n.row, n.col, &mut |_| {}) {
             true
         } else {
             backfills.push(Backfill { sheet: n.sheet, row: n.row, col: n.col, reason: BackfillReason::ReferenceOffSheet });
@@ -374,14 +392,9 @@ pub fn compile(path: &Path, opts: &CompileOptions, progress: ProgressFn<'_>, can
     }
     let index = CellIndex::new(&positions, members);
     // Ranges stay compact: over formula cells they become segment-tree edges (graph.rs).
-    let mut rects = Vec::new();
     let graph = Graph::build(nodes.len(), &index, |i, push| {
         let n = nodes[i as usize];
-        rects.clear();
-        precedents_at(&shapes[n.shape as usize], n.row, n.col, &mut rects);
-        for &r in &rects {
-            push(r);
-        }
+        for_each_precedent(&shapes[n.shape as usize], n.row, n.col, push);
     });
     // Cells whose references are computed at run time are scheduled last (see graph::schedule).
     let dynamic_shapes: HashSet<u32> = (0..shapes.len() as u32)
@@ -517,6 +530,8 @@ pub fn compile(path: &Path, opts: &CompileOptions, progress: ProgressFn<'_>, can
             let keep = kept.as_ref().is_none_or(|k| k[i]);
             // The computed cell behind this one (itself, or an array's anchor).
             let node = match c.kind {
+                // Only an output profile needs to know the node behind a cell.
+                _ if cut.is_none() => None,
                 CellKind::Constant => None,
                 CellKind::ArrayMember => index.member_anchor(p.sheet, c.row, c.col),
                 _ => node_at(p.sheet, c.row, c.col).map(|i| i as u32),
@@ -546,7 +561,7 @@ pub fn compile(path: &Path, opts: &CompileOptions, progress: ProgressFn<'_>, can
                     }
                 }
                 CellKind::ArrayMember => {
-                    let backfilled = backfilled_arrays.iter().any(|&(r0, c0, r1, c1)| c.row >= r0 && c.row <= r1 && c.col >= c0 && c.col <= c1);
+                    let backfilled = !backfilled_arrays.is_empty() && backfilled_arrays.iter().any(|&(r0, c0, r1, c1)| c.row >= r0 && c.row <= r1 && c.col >= c0 && c.col <= c1);
                     if cut.is_some() && node.is_none() && !backfilled || !keep && backfilled {
                         report.dropped_cells += 1;
                         continue;
@@ -557,7 +572,7 @@ pub fn compile(path: &Path, opts: &CompileOptions, progress: ProgressFn<'_>, can
                     }
                 }
                 _ => {
-                    let backfilled = backfilled_set.contains(&(p.sheet, c.row, c.col));
+                    let backfilled = !backfilled_set.is_empty() && backfilled_set.contains(&(p.sheet, c.row, c.col));
                     if backfilled && !keep {
                         report.dropped_cells += 1;
                         continue;

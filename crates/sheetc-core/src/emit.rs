@@ -377,10 +377,13 @@ pub fn emit(input: &EmitInput<'_>, dir: &Path, cancelled: &dyn Fn() -> bool) -> 
 
     let mut bytes: u64 = 0;
     let mut largest: u64 = 0;
-    for (m, band) in layout.modules.iter().enumerate() {
-        if cancelled() {
-            return Err(SheetcError::new(crate::error::ErrorCode::Cancelled, "the build was cancelled"));
-        }
+    if cancelled() {
+        return Err(SheetcError::new(crate::error::ErrorCode::Cancelled, "the build was cancelled"));
+    }
+    // Modules are independent files: written on all cores, each streamed to its file as
+    // it is generated (a module's code is never held whole in memory).
+    use rayon::prelude::*;
+    let sizes: Vec<Result<u64>> = layout.modules.par_iter().enumerate().map(|(m, band)| -> Result<u64> {
         let sheet = &input.sheets[band.sheet as usize];
         let s = band.sheet;
         let path = modules_dir.join(format!("m{m}.js"));
@@ -454,9 +457,15 @@ pub fn emit(input: &EmitInput<'_>, dir: &Path, cancelled: &dyn Fn() -> bool) -> 
         }
         w.write_all(b"];\n").map_err(io)?;
         w.flush().map_err(io)?;
-        let size = fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        Ok(fs::metadata(&path).map(|m| m.len()).unwrap_or(0))
+    }).collect();
+    for size in sizes {
+        let size = size?;
         bytes += size;
         largest = largest.max(size);
+    }
+    if cancelled() {
+        return Err(SheetcError::new(crate::error::ErrorCode::Cancelled, "the build was cancelled"));
     }
 
     // engine.js: the spec and the module list.

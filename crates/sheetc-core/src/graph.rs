@@ -238,20 +238,61 @@ impl Sccs {
 
 impl Graph {
     /// Builds the graph; `precedents(i, push)` reports node `i`'s precedent rectangles.
-    pub fn build(node_count: usize, index: &CellIndex, mut precedents: impl FnMut(u32, &mut dyn FnMut(Rect))) -> Graph {
+    pub fn build(node_count: usize, index: &CellIndex, precedents: impl Fn(u32, &mut dyn FnMut(Rect)) + Sync) -> Graph {
+        use rayon::prelude::*;
+        /// Marks a tree query `[QUERY, column, a, b]` among a node's direct edges.
+        const QUERY: u32 = u32::MAX;
+        const CHUNK: usize = 1 << 15;
+        // Phase 1, on all cores: each node's rectangles resolved against the index, into
+        // direct edges, or tree queries for covers larger than TREE_THRESHOLD.
+        let chunks: Vec<(Vec<u32>, Vec<u32>)> = (0..node_count.div_ceil(CHUNK))
+            .into_par_iter()
+            .map(|k| {
+                let (mut items, mut ends) = (Vec::new(), Vec::with_capacity(CHUNK));
+                for i in k * CHUNK..((k + 1) * CHUNK).min(node_count) {
+                    precedents(i as u32, &mut |rect| {
+                        index.covers(rect, &mut |ci, a, b| {
+                            if b - a <= TREE_THRESHOLD {
+                                items.extend(index.columns[ci][a..b].iter().map(|&(_, n)| n));
+                            } else {
+                                items.extend([QUERY, ci as u32, a as u32, b as u32]);
+                            }
+                        })
+                    });
+                    ends.push(items.len() as u32);
+                }
+                (items, ends)
+            })
+            .collect();
+        // Phase 2, in node order (trees are created on first use, so their ids do not
+        // depend on the thread count): queries become tree edges, then each node's edges
+        // are deduplicated (ranges often overlap).
         let mut forest = Forest::new(index.columns.len(), node_count);
         let mut offsets = Vec::with_capacity(node_count + 1);
-        let mut targets: Vec<u32> = Vec::new();
+        let mut targets: Vec<u32> = Vec::with_capacity(chunks.iter().map(|c| c.0.len()).sum());
         offsets.push(0);
-        for i in 0..node_count as u32 {
-            let start = targets.len();
-            precedents(i, &mut |rect| {
-                index.covers(rect, &mut |ci, a, b| forest.cover(&index.columns[ci], ci, a, b, &mut targets));
-            });
-            // Dedupe this node's edges (ranges often overlap).
-            dedupe_tail(&mut targets, start);
-            offsets.push(targets.len());
+        for (items, ends) in &chunks {
+            let mut from = 0usize;
+            for &end in ends {
+                let start = targets.len();
+                let node_items = &items[from..end as usize];
+                let mut q = 0;
+                while q < node_items.len() {
+                    if node_items[q] == QUERY {
+                        let (ci, a, b) = (node_items[q + 1] as usize, node_items[q + 2] as usize, node_items[q + 3] as usize);
+                        forest.cover(&index.columns[ci], ci, a, b, &mut targets);
+                        q += 4;
+                    } else {
+                        targets.push(node_items[q]);
+                        q += 1;
+                    }
+                }
+                dedupe_tail(&mut targets, start);
+                offsets.push(targets.len());
+                from = end as usize;
+            }
         }
+        drop(chunks);
         let real_edges = targets.len();
         targets.reserve_exact(forest.targets.len());
         targets.extend_from_slice(&forest.targets);
@@ -372,6 +413,13 @@ pub fn schedule(graph: &Graph, is_dynamic: impl Fn(u32) -> bool) -> Vec<Componen
     let sccs = graph.sccs();
     let n = graph.offsets.len() - 1;
     let k = sccs.len();
+    let real = graph.real as u32;
+    let dynamic: Vec<bool> = (0..k).map(|c| sccs.members(c).iter().any(|&v| v < real && is_dynamic(v))).collect();
+    if !dynamic.contains(&true) {
+        // Tarjan's order is topological, and with no dynamic cell the Kahn pass below
+        // (smallest ready component first) reproduces it exactly: skip it.
+        return (0..k).filter_map(|c| graph.component(sccs.members(c))).collect();
+    }
     let mut comp_of = vec![0u32; n];
     for c in 0..k {
         for &v in sccs.members(c) {
@@ -406,8 +454,6 @@ pub fn schedule(graph: &Graph, is_dynamic: impl Fn(u32) -> bool) -> Vec<Componen
             }
         }
     }
-    let real = graph.real as u32;
-    let dynamic: Vec<bool> = (0..k).map(|c| sccs.members(c).iter().any(|&v| v < real && is_dynamic(v))).collect();
     // Ready components are taken in Tarjan's order (stable output without dynamic cells).
     let mut ready_dynamic: std::collections::BinaryHeap<std::cmp::Reverse<u32>> = std::collections::BinaryHeap::new();
     let mut ready_normal: std::collections::BinaryHeap<std::cmp::Reverse<u32>> = std::collections::BinaryHeap::new();

@@ -1,0 +1,33 @@
+//! Profiling driver: compiles a workbook with the function table dumped from the
+//! runtime (`node -e` in bench/README.md), so `perf` sees the compiler with symbols.
+//! Usage: cargo run --release --example build -- WORKBOOK OUT_DIR FUNCTIONS_JSON
+use std::path::PathBuf;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let [_, workbook, out, functions] = &args[..] else {
+        eprintln!("usage: build WORKBOOK OUT_DIR FUNCTIONS_JSON");
+        std::process::exit(2);
+    };
+    let table: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(functions).expect("functions file")).expect("json");
+    let list = |k: &str| -> Vec<String> { table[k].as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(String::from)).collect()).unwrap_or_default() };
+    let opts = sheetc_core::CompileOptions {
+        out_dir: PathBuf::from(out),
+        functions: list("functions"),
+        function_params: list("params"),
+        known_functions: list("known"),
+        runtime_js: None,
+        strict: false,
+        limits: sheetc_core::Limits::default(),
+        lazy: false,
+        max_module_bytes: None,
+        inputs: None,
+        outputs: None,
+        fold_values: None,
+    };
+    let t = std::time::Instant::now();
+    match sheetc_core::compile(std::path::Path::new(workbook), &opts, &|_, _, _| {}, &|| false) {
+        Ok(r) => eprintln!("{:?} total {:.0} ms", r.timings, t.elapsed().as_secs_f64() * 1000.0),
+        Err(e) => eprintln!("error {}", e.message),
+    }
+}

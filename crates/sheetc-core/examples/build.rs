@@ -1,6 +1,9 @@
-//! Profiling driver: compiles a workbook with the function table dumped from the
-//! runtime (`node -e` in bench/README.md), so `perf` sees the compiler with symbols.
-//! Usage: cargo run --release --example build -- WORKBOOK OUT_DIR FUNCTIONS_JSON
+//! Profiling driver: compiles a workbook in plain Rust (no Node), so `perf` sees the
+//! compiler with symbols. The function table comes from the runtime:
+//!   npx tsx scripts/dump-functions.ts /tmp/functions.json
+//!   CARGO_PROFILE_RELEASE_DEBUG=true CARGO_PROFILE_RELEASE_STRIP=none \
+//!     cargo build --release --example build -p sheetc-core
+//!   perf record -g target/release/examples/build WORKBOOK OUT_DIR /tmp/functions.json
 use std::path::PathBuf;
 
 fn main() {

@@ -56,6 +56,29 @@ function civilFromDays(z0: number): YMD {
   return { y: yoe + era * 400 + (m <= 2 ? 1 : 0), m, d };
 }
 
+/**
+ * One part of a serial's calendar date (0 year, 1 month, 2 day), as `ymdFromSerial`
+ * gives it, without the result object: YEAR/MONTH/DAY run once per cell of a timeline.
+ */
+export function ymdPartFromSerial(serial: number, date1904: boolean, part: 0 | 1 | 2): number {
+  let n = Math.floor(serial);
+  if (!date1904) {
+    if (n === 60) return part === 0 ? 1900 : part === 1 ? 2 : 29;
+    if (n === 0) return part === 0 ? 1900 : part === 1 ? 1 : 0;
+    if (n > 60) n -= 1;
+  }
+  const z = n + (date1904 ? DAYS_TO_1904 : DAYS_TO_1900) + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  if (part === 2) return doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  if (part === 1) return m;
+  return yoe + era * 400 + (m <= 2 ? 1 : 0);
+}
+
 /** Day of week 0 = Sunday ... 6 = Saturday, as Excel computes it (1900-01-01 was a Sunday in Excel). */
 export function weekdayFromSerial(serial: number, date1904 = false): number {
   const n = Math.floor(serial) + (date1904 ? 1462 : 0);

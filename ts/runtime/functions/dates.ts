@@ -8,7 +8,7 @@
  */
 import { forEachValue } from '../aggregate.js';
 import { parseDateTime, toNumber } from '../coerce.js';
-import { daysInMonth, isLeapYear, serialFromYMD, timeFromSerial, weekdayFromSerial, ymdFromSerial } from '../dates.js';
+import { daysInMonth, isLeapYear, serialFromYMD, timeFromSerial, weekdayFromSerial, ymdFromSerial, ymdPartFromSerial } from '../dates.js';
 import { defineFn } from '../registry.js';
 import { ERR, ExcelError, type Ctx, type Scalar, type Value } from '../values.js';
 
@@ -65,9 +65,9 @@ function datePart(name: string, part: (serial: number, ctx: Ctx) => number): voi
   });
 }
 
-datePart('YEAR', (s, ctx) => ymdFromSerial(s, ctx.book.date1904).y);
-datePart('MONTH', (s, ctx) => ymdFromSerial(s, ctx.book.date1904).m);
-datePart('DAY', (s, ctx) => ymdFromSerial(s, ctx.book.date1904).d);
+datePart('YEAR', (s, ctx) => ymdPartFromSerial(s, ctx.book.date1904, 0));
+datePart('MONTH', (s, ctx) => ymdPartFromSerial(s, ctx.book.date1904, 1));
+datePart('DAY', (s, ctx) => ymdPartFromSerial(s, ctx.book.date1904, 2));
 
 /** Registers HOUR/MINUTE/SECOND: parts of the time of day, rounded to the second. */
 function timePart(name: string, part: (t: { h: number; mi: number; s: number }) => number): void {

@@ -133,12 +133,9 @@ fn cell_statements(out: &mut String, nodes: &[u32], all: &[Node], shape_names: &
         }
         if j - i >= 3 {
             let last = n.row + (j - i - 1) as u32;
-            out.push_str(&format!(
-                "for(let r={a};r<={last};r++){{x.row=r;x.col={c};B[{s}].set(r,{c},R.fin({f}(x,B,r,{c}),x));}}\n",
-                a = n.row,
-                c = n.col,
-                s = n.sheet
-            ));
+            // The shape's run function down a column (codegen::loop_variant: the loop,
+            // with the parts that do not vary down the column evaluated once).
+            out.push_str(&format!("{f}.r(x,B,{s},{c},{a},{last});\n", a = n.row, c = n.col, s = n.sheet));
             i = j;
             continue;
         }
@@ -153,12 +150,8 @@ fn cell_statements(out: &mut String, nodes: &[u32], all: &[Node], shape_names: &
         }
         if j - i >= 3 {
             let last = n.col + (j - i - 1) as u32;
-            out.push_str(&format!(
-                "for(let c={a};c<={last};c++){{x.row={r};x.col=c;B[{s}].set({r},c,R.fin({f}(x,B,{r},c),x));}}\n",
-                a = n.col,
-                r = n.row,
-                s = n.sheet
-            ));
+            // The shape's run function along a row.
+            out.push_str(&format!("{f}.c(x,B,{s},{r},{a},{last});\n", a = n.col, r = n.row, s = n.sheet));
             i = j;
             continue;
         }

@@ -63,6 +63,22 @@ export function defineFn(
   define({ name, params, minArgs, maxArgs, impl, ...extra });
 }
 
+/**
+ * Replaces the callable of a registered function with a hand-written entry for its
+ * common argument types. `make(general)` returns the entry, which calls the
+ * implementation directly when the arguments are what the registry's wrapper would pass
+ * unchanged (numbers for number parameters, anything for `any` parameters, no array to
+ * lift over) and `general` (the wrapper) otherwise. Why: the wrapper is one function
+ * literal shared by every function, so V8 sees hundreds of implementations at its one
+ * call site and cannot inline any; each entry is its own literal, with its own type
+ * feedback. Worth it for functions that models call once per cell (dates, INDEX).
+ */
+export function defineEntry(name: string, make: (general: CompiledFunction) => CompiledFunction): void {
+  const general = F[name];
+  if (!general) throw new Error(`defineEntry: ${name} is not registered`);
+  F[name] = make(general);
+}
+
 export function functionSpec(name: string): FunctionSpec | undefined {
   return specs.get(name.toUpperCase());
 }

@@ -420,17 +420,32 @@ impl Gen {
         )
     }
 
+    /// Whether `b` is hoisted out of the run being generated (see `loop_variant`).
+    fn hoists(&self, b: &Bound, want: Want) -> bool {
+        self.hoist.as_ref().is_some_and(|h| worth_hoisting(b, want) && !varies(b, h.axis) && ctx_free(b).is_some())
+    }
+
+    /// An operand that its operator reads as a value at once. INDEX selecting one cell
+    /// becomes `R.indexValue`: the cell's value rather than a reference object per call.
+    fn operand(&mut self, b: &Bound) -> String {
+        if let Bound::Call { name, args } = b {
+            if name == "INDEX" && (2..=3).contains(&args.len()) && !self.hoists(b, Want::Value) {
+                let args: Vec<String> = args.iter().map(|a| self.expr(a, Want::Ref)).collect();
+                return format!("R.indexValue(x,{})", args.join(","));
+            }
+        }
+        self.expr(b, Want::Value)
+    }
+
     fn expr(&mut self, b: &Bound, want: Want) -> String {
-        if let Some(axis) = self.hoist.as_ref().map(|h| h.axis) {
-            if worth_hoisting(b, want) && !varies(b, axis) && ctx_free(b).is_some() {
-                let saved = self.hoist.take();
-                let code = self.expr(b, want);
-                self.hoist = saved;
-                if let Some(h) = self.hoist.as_mut() {
-                    collect_refs(b, &mut h.refs);
-                    h.exprs.push(code);
-                    return format!("h{}", h.exprs.len() - 1);
-                }
+        if self.hoists(b, want) {
+            let saved = self.hoist.take();
+            let code = self.expr(b, want);
+            self.hoist = saved;
+            if let Some(h) = self.hoist.as_mut() {
+                collect_refs(b, &mut h.refs);
+                h.exprs.push(code);
+                return format!("h{}", h.exprs.len() - 1);
             }
         }
         match b {
@@ -463,7 +478,11 @@ impl Gen {
                 format!("new R.RefList([{}])", items.join(","))
             }
             Bound::Unary(op, inner) => {
-                let v = self.expr(inner, if *op == UnaryOp::ImplicitIntersection { Want::Ref } else { Want::Value });
+                let v = match op {
+                    UnaryOp::ImplicitIntersection => self.expr(inner, Want::Ref),
+                    UnaryOp::Plus => self.expr(inner, Want::Value),
+                    UnaryOp::Neg | UnaryOp::Percent => self.operand(inner),
+                };
                 let f = match op {
                     UnaryOp::Neg => "neg",
                     UnaryOp::Plus => "plus",
@@ -521,8 +540,10 @@ impl Gen {
             BinaryOp::Union => ("union", Want::Ref),
             BinaryOp::Intersect => ("intersection", Want::Ref),
         };
-        let a = self.expr(l, want);
-        let b = self.expr(r, want);
+        let (a, b) = match want {
+            Want::Value => (self.operand(l), self.operand(r)),
+            Want::Ref => (self.expr(l, want), self.expr(r, want)),
+        };
         if want == Want::Ref {
             format!("R.{f}({a},{b})")
         } else {
@@ -651,6 +672,21 @@ mod tests {
         let along_row = run_fn(&src, "f3.c=");
         assert!(along_row.contains("const h0=R.gt(R.F.SUM(x,new R.Ref(B[0],0,0,9,0)),1,x);"), "{src}");
         assert!(src.contains("function f3$c(x,B,r,c,h0){let t0;return ((t0=R.condition(h0,x))===true?f3_0(x,B,r,c)"), "{src}");
+    }
+
+    #[test]
+    fn index_read_by_an_operator_is_read_as_a_value() {
+        let index = call("INDEX", vec![area(0, 0, 0, 4, 0), Bound::Number(2.0)]);
+        let src = shape_function("f4", &mul(index.clone(), Bound::Number(2.0))).source;
+        assert!(src.starts_with("function f4(x,B,r,c){return R.mul(R.indexValue(x,new R.Ref(B[0],0,0,4,0),2),2,x);}"), "{src}");
+        // Negation reads a value too; unary plus and the formula's own result keep the
+        // reference (functions such as ROW may receive it).
+        let src = shape_function("f5", &Bound::Unary(UnaryOp::Neg, Box::new(index.clone()))).source;
+        assert!(src.starts_with("function f5(x,B,r,c){return R.neg(R.indexValue("), "{src}");
+        let src = shape_function("f6", &Bound::Unary(UnaryOp::Plus, Box::new(index.clone()))).source;
+        assert!(src.starts_with("function f6(x,B,r,c){return R.plus(R.F.INDEX("), "{src}");
+        let src = shape_function("f7", &index).source;
+        assert!(src.starts_with("function f7(x,B,r,c){return R.F.INDEX("), "{src}");
     }
 
     #[test]

@@ -148,7 +148,15 @@ export const div = (a: Value, b: Value, ctx: Ctx): Value => {
   }
   return binary(divOp, a, b, ctx);
 };
-export const pow = (a: Value, b: Value, ctx: Ctx): Value => binary(powOp, a, b, ctx);
+export const pow = (a: Value, b: Value, ctx: Ctx): Value => {
+  if (typeof a === 'number' && typeof b === 'number') {
+    // powOp's rules: 0^0 is #NUM!, 0^negative #DIV/0!, a NaN or infinite result #NUM!.
+    if (a === 0 && b <= 0) return b === 0 ? ERR.NUM : ERR.DIV0;
+    const r = Math.pow(a, b);
+    return Number.isFinite(r) ? r : ERR.NUM;
+  }
+  return binary(powOp, a, b, ctx);
+};
 export const concat = (a: Value, b: Value, ctx: Ctx): Value => binary(concatOp, a, b, ctx);
 export const eq = (a: Value, b: Value, ctx: Ctx): Value => binary(eqOp, a, b, ctx);
 export const ne = (a: Value, b: Value, ctx: Ctx): Value => binary(neOp, a, b, ctx);

@@ -25,6 +25,12 @@ test('the cell store keeps every kind of value, and clones are independent', (t)
   t.is(s.get(10, 2), 3);
   t.is(s.get(11, 2), null);
   const c = Sheet.cloneOf(s);
+  // A clone shares its template's non-number values until it writes one of its own.
+  t.is(c.get(2, 0), 'text');
+  c.set(2, 1, 'own');
+  t.is(c.get(2, 1), 'own');
+  t.is(s.get(2, 1), null);
+  t.is(c.get(2, 0), 'text');
   c.set(0, 1, 99);
   c.set(10, 2, 'x');
   t.is(s.get(0, 1), false);

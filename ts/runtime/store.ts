@@ -3,7 +3,7 @@
  * rectangle) when that rectangle is reasonably full, and in a Map otherwise, so a
  * sheet declaring `A1:XFD1048576` with three cells costs three entries.
  */
-import type { Scalar, SheetStore } from './values.js';
+import { Matrix, Ref, type Scalar, type SheetStore } from './values.js';
 
 /** Columns per row in sparse keys (Excel's maximum is 16,384). */
 const KEY_STRIDE = 16384;
@@ -31,11 +31,22 @@ export class Sheet implements SheetStore {
    */
   private readonly tags: Uint8Array;
   private readonly nums: Float64Array;
-  private readonly vals: Scalar[];
+  private vals: Scalar[];
+  /**
+   * Whether `vals` is this store's own: a clone shares its template's until it writes
+   * a value that is not a number (most runs write only numbers, and copying a large
+   * array of references costs more than copying the typed arrays).
+   */
+  private ownVals: boolean;
   /** Cells outside the dense rectangle. */
   private extra: Map<number, Scalar> | null = null;
-  /** Cells pinned by inputs: writes from formulas are ignored. */
-  private pinned: Set<number> | null = null;
+  /**
+   * Cells pinned by inputs: writes from formulas are ignored. A set per store from the
+   * start, never replaced: storing a different object in the field later (null, then a
+   * Set) changes what V8 assumed about it and deoptimises every compiled function that
+   * writes cells, on the first run with inputs.
+   */
+  private readonly pinned = new Set<number>();
 
   private constructor(
     name: string,
@@ -45,6 +56,7 @@ export class Sheet implements SheetStore {
     tags: Uint8Array,
     nums: Float64Array,
     vals: Scalar[],
+    ownVals: boolean,
     denseRows: number,
     denseCols: number,
   ) {
@@ -55,6 +67,7 @@ export class Sheet implements SheetStore {
     this.tags = tags;
     this.nums = nums;
     this.vals = vals;
+    this.ownVals = ownVals;
     this.denseRows = denseRows;
     this.denseCols = denseCols;
   }
@@ -63,14 +76,14 @@ export class Sheet implements SheetStore {
   static create(name: string, index: number, rowCount: number, colCount: number, cellCount: number): Sheet {
     const area = rowCount * colCount;
     if (area <= Math.max(4 * cellCount, 65536)) {
-      return new Sheet(name, index, rowCount, colCount, new Uint8Array(area), new Float64Array(area), new Array<Scalar>(area).fill(null), rowCount, colCount);
+      return new Sheet(name, index, rowCount, colCount, new Uint8Array(area), new Float64Array(area), new Array<Scalar>(area).fill(null), true, rowCount, colCount);
     }
-    return new Sheet(name, index, rowCount, colCount, new Uint8Array(0), new Float64Array(0), [], 0, 0);
+    return new Sheet(name, index, rowCount, colCount, new Uint8Array(0), new Float64Array(0), [], true, 0, 0);
   }
 
   /** A fresh store with the template's contents (each run starts from the model). */
   static cloneOf(t: Sheet): Sheet {
-    const s = new Sheet(t.name, t.index, t.rowCount, t.colCount, t.tags.slice(), t.nums.slice(), t.vals.slice(), t.denseRows, t.denseCols);
+    const s = new Sheet(t.name, t.index, t.rowCount, t.colCount, t.tags.slice(), t.nums.slice(), t.vals, false, t.denseRows, t.denseCols);
     if (t.extra) s.extra = new Map(t.extra);
     return s;
   }
@@ -88,18 +101,18 @@ export class Sheet implements SheetStore {
   }
 
   set(r: number, c: number, v: Scalar): void {
-    if (this.pinned !== null && this.pinned.has(r * KEY_STRIDE + c)) return;
+    if (this.pinned.size !== 0 && this.pinned.has(r * KEY_STRIDE + c)) return;
     this.write(r, c, v);
   }
 
   /** Sets an input value and pins the cell against formula writes. */
   pin(r: number, c: number, v: Scalar): void {
-    (this.pinned ??= new Set()).add(r * KEY_STRIDE + c);
+    this.pinned.add(r * KEY_STRIDE + c);
     this.write(r, c, v);
   }
 
   isPinned(r: number, c: number): boolean {
-    return this.pinned !== null && this.pinned.has(r * KEY_STRIDE + c);
+    return this.pinned.has(r * KEY_STRIDE + c);
   }
 
   private write(r: number, c: number, v: Scalar): void {
@@ -111,6 +124,10 @@ export class Sheet implements SheetStore {
       } else if (v === null) {
         this.tags[i] = BLANK;
       } else {
+        if (!this.ownVals) {
+          this.vals = this.vals.slice();
+          this.ownVals = true;
+        }
         this.vals[i] = v;
         this.tags[i] = OTHER;
       }
@@ -121,3 +138,14 @@ export class Sheet implements SheetStore {
     if (c >= this.colCount) this.colCount = c + 1;
   }
 }
+
+/**
+ * One live instance of each value class that runs allocate by the thousand and drop
+ * (references, arrays). V8 collects an object layout (its hidden class) when no
+ * instance is alive, which is often the case between runs; a full GC then takes it and
+ * the next run builds a new one, and every compiled function that handled the old one
+ * deoptimises (its checks fail): measured 2-3 times slower runs on the 100k bench after
+ * a gc(). The instances hold a real Sheet so that their fields have the types of the
+ * runs' own instances.
+ */
+export const layoutAnchors: readonly unknown[] = [new Ref(Sheet.create('', -1, 1, 1, 1), 0, 0, 0, 0), new Matrix(1, 1, [0])];

@@ -298,8 +298,17 @@ export function createEngine(spec: EngineSpec, modules: EngineModule[]): Engine 
     return new Result(spec, sheets, modules, meta, resolve);
   }
 
-  return { run, spec };
+  const engine: Engine = { run, spec };
+  // One Book kept alive per engine: V8 collects a class's object layout when no instance
+  // is alive, and a run's Book is garbage once the run returns. After a full GC the next
+  // run then rebuilt the layout, and all compiled code reading the context's book (every
+  // date function, ...) deoptimised: 2-4 times slower runs after a gc() at 100k cells.
+  bookAnchors.set(engine, new Book(spec, templates, {}, formulaCells));
+  return engine;
 }
+
+/** See createEngine: a Book per live engine. */
+const bookAnchors = new WeakMap<Engine, Book>();
 
 /** Iterates a circular cluster like Excel: up to `count` sweeps, stop when the change is below `delta`. */
 function iterateCluster(seg: ClusterSegment, x: Ctx, spec: EngineSpec): { converged: boolean; iterations: number } {

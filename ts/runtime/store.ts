@@ -3,7 +3,7 @@
  * rectangle) when that rectangle is reasonably full, and in a Map otherwise, so a
  * sheet declaring `A1:XFD1048576` with three cells costs three entries.
  */
-import { Matrix, Ref, type Scalar, type SheetStore } from './values.js';
+import { ExcelError, Matrix, Ref, type Scalar, type SheetStore } from './values.js';
 
 /** Columns per row in sparse keys (Excel's maximum is 16,384). */
 const KEY_STRIDE = 16384;
@@ -73,6 +73,17 @@ export class Sheet implements SheetStore {
   }
 
   /** An empty store; dense when the used rectangle is not much larger than its cells. */
+  /**
+   * One live instance of each value class that runs allocate by the thousand and drop
+   * (references, arrays). V8 collects an object layout (its hidden class) when no
+   * instance is alive, which is often the case between runs; a full GC then takes it,
+   * the next run builds a new one, and every compiled function that handled the old one
+   * deoptimises. They hold a real Sheet so that their fields have the types of the runs'
+   * own instances. A static field, so that something alive references them (an unused
+   * module-level constant is not kept).
+   */
+  static readonly layoutAnchors: readonly unknown[] = [new Ref(Sheet.create('', -1, 1, 1, 1), 0, 0, 0, 0), new Matrix(1, 1, [0])];
+
   static create(name: string, index: number, rowCount: number, colCount: number, cellCount: number): Sheet {
     const area = rowCount * colCount;
     if (area <= Math.max(4 * cellCount, 65536)) {
@@ -98,6 +109,24 @@ export class Sheet implements SheetStore {
     if (this.extra === null) return null;
     const v = this.extra.get(r * KEY_STRIDE + c);
     return v === undefined ? null : v;
+  }
+
+  sumNumbers(total: number, r0: number, c0: number, r1: number, c1: number): number | ExcelError | undefined {
+    if (r1 >= this.denseRows || c1 >= this.denseCols || r0 < 0 || c0 < 0) return undefined;
+    const tags = this.tags;
+    const nums = this.nums;
+    const w = this.denseCols;
+    for (let r = r0; r <= r1; r++) {
+      for (let i = r * w + c0, end = r * w + c1; i <= end; i++) {
+        const tag = tags[i];
+        if (tag === NUMBER) total += nums[i]!;
+        else if (tag === OTHER) {
+          const v = this.vals[i];
+          if (v instanceof ExcelError) return v;
+        }
+      }
+    }
+    return total;
   }
 
   set(r: number, c: number, v: Scalar): void {
@@ -139,13 +168,3 @@ export class Sheet implements SheetStore {
   }
 }
 
-/**
- * One live instance of each value class that runs allocate by the thousand and drop
- * (references, arrays). V8 collects an object layout (its hidden class) when no
- * instance is alive, which is often the case between runs; a full GC then takes it and
- * the next run builds a new one, and every compiled function that handled the old one
- * deoptimises (its checks fail): measured 2-3 times slower runs on the 100k bench after
- * a gc(). The instances hold a real Sheet so that their fields have the types of the
- * runs' own instances.
- */
-export const layoutAnchors: readonly unknown[] = [new Ref(Sheet.create('', -1, 1, 1, 1), 0, 0, 0, 0), new Matrix(1, 1, [0])];

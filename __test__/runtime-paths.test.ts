@@ -97,3 +97,38 @@ test('INDEX read as an operand value: the cell value, or INDEX result as is', (t
   t.is(indexValue(x, area, ERR.NA, 1), ERR.NA);
   t.is(F.INDEX!(x, area), ERR.VALUE);
 });
+
+test('SUM over a reference in bulk: numbers in row-major order, first error, text and booleans skipped', (t) => {
+  const s = sheetOf([
+    [0.1, 'x', true, 0.2],
+    [null, 0.3, ERR.DIV0, 1e16],
+    [1, -1e16, ERR.NA, 2],
+  ]);
+  // Row-major order of additions, as the cell-by-cell loop did (floating point).
+  t.is(call('SUM', new Ref(s, 0, 0, 0, 3)), 0.1 + 0.2);
+  t.is(call('SUM', new Ref(s, 0, 0, 1, 1)), 0.1 + 0.3);
+  t.is(call('SUM', new Ref(s, 0, 3, 2, 3), new Ref(s, 2, 0, 2, 1)), 0.2 + 1e16 + 2 + 1 + -1e16);
+  t.is(call('SUM', new Ref(s, 0, 0, 2, 3)), ERR.DIV0);
+  t.is(call('SUM', new Ref(s, 2, 0, 2, 3)), ERR.NA);
+  // Beyond the used rectangle: blank (whole column).
+  t.is(call('SUM', new Ref(s, 0, 0, 1048575, 0)), 1.1);
+  t.is(call('SUM', 5, new Ref(s, 0, 0, 0, 0), '2'), 7.1);
+});
+
+test('^ on numbers: repeated and colliding operand pairs give Math.pow exactly', (t) => {
+  const x = ctx();
+  for (let round = 0; round < 2; round++) {
+    for (let i = 1; i <= 3000; i++) {
+      const a = 1 + i / 997;
+      const b = (i % 120) / 12;
+      if (pow(a, b, x) !== Math.pow(a, b)) {
+        t.fail(`${a}^${b}`);
+        return;
+      }
+    }
+  }
+  t.true(Object.is(pow(-0, 3, x), -0));
+  t.is(pow(0, 3, x), 0);
+  t.is(pow(-8, 1 / 3, x), ERR.NUM);
+  t.is(pow(-8, 3, x), -512);
+});

@@ -112,6 +112,13 @@ export function sumValues(args: readonly Value[]): number | ExcelError {
       const lr = a.lastUsedRow;
       const lc = a.lastUsedCol;
       const sheet = a.sheet;
+      if (a.r0 > lr || a.c0 > lc) continue;
+      const bulk = sheet.sumNumbers?.(total, a.r0, a.c0, lr, lc);
+      if (bulk !== undefined) {
+        if (bulk instanceof ExcelError) return bulk;
+        total = bulk;
+        continue;
+      }
       for (let r = a.r0; r <= lr; r++) {
         for (let c = a.c0; c <= lc; c++) {
           const v = sheet.get(r, c);

@@ -27,7 +27,7 @@ pub struct ShapeCode {
     pub source: String,
 }
 
-/// Generates the JS function for a shape, and its loop variants (see `loop_variant`).
+/// Generates the JS function for a shape and its run function (see `loop_variant`).
 pub fn shape_function(name: &str, bound: &Bound) -> ShapeCode {
     let mut g = Gen::new(name, 0);
     // A top-level single cell is read as a value; areas stay references (array formulas).
@@ -35,9 +35,23 @@ pub fn shape_function(name: &str, bound: &Bound) -> ShapeCode {
     let main = g.function_source(name, &body);
     let mut source = g.hoisted.concat();
     source.push_str(&main);
-    for axis in [Axis::Col, Axis::Row] {
-        source.push_str(&loop_variant(name, bound, axis, &g.hoisted));
+    let along_row = loop_variant(name, bound, Axis::Col, &g.hoisted);
+    let down_column = loop_variant(name, bound, Axis::Row, &g.hoisted);
+    let hoisted_run = match (&along_row, &down_column) {
+        (Some(_), Some(_)) => format!("if(d?{name}.r(x,B,s,c,r,r+n-1):{name}.c(x,B,s,r,c,c+n-1))return;"),
+        (Some(_), None) => format!("if(!d&&{name}.c(x,B,s,r,c,c+n-1))return;"),
+        (None, Some(_)) => format!("if(d&&{name}.r(x,B,s,c,r,r+n-1))return;"),
+        (None, None) => String::new(),
+    };
+    for v in [along_row, down_column].into_iter().flatten() {
+        source.push_str(&v);
     }
+    // The run function the emitter calls for n cells from (r, c), along the row or down
+    // the column (d): the hoisting variant when there is one and it takes the run, else
+    // the loop. Its own function per shape, so the call of the shape stays monomorphic.
+    source.push_str(&format!(
+        "{name}.L=function(x,B,s,r,c,n,d){{{hoisted_run}for(;n>0;n--){{x.row=r;x.col=c;B[s].set(r,c,R.fin({name}(x,B,r,c),x));if(d)r++;else c++;}}}};\n"
+    ));
     ShapeCode { source }
 }
 
@@ -60,52 +74,54 @@ enum Axis {
 ///   no context given their range parameters (no implicit intersection, no ROW(), no
 ///   volatile or reference-building function);
 /// - the run does not write any cell it reads: checked at run time against the run's
-///   extent (`guard`), falling back to the per-cell loop when it might;
+///   extent (`guard`); when it might, the per-cell loop evaluates the run;
 /// - it sits outside IF/IFERROR branches (evaluated lazily per cell).
 ///
-/// Every shape gets its run functions, `NAME.c = function(x,B,s,r,c0,c1)` along a row
-/// and `NAME.r = function(x,B,s,c,r0,r1)` down a column, which the emitter calls for
-/// runs of three cells or more (a short call per run instead of a loop written out per
-/// run). When something is worth hoisting, the run function computes it once and calls
-/// `NAME$c(x,B,r,c,h0,..)` (`NAME$r`), the shape with the hoisted values as parameters.
-fn loop_variant(name: &str, bound: &Bound, axis: Axis, main_branches: &[String]) -> String {
+/// Every shape gets a run function, `NAME.L = function(x,B,s,r,c,n,d)`, which the emitter
+/// calls for runs of three cells or more (a short call per run rather than a loop
+/// written out per run). When something is worth hoisting along a row (down a column),
+/// `NAME.c = function(x,B,s,r,c0,c1)` (`NAME.r = function(x,B,s,c,r0,r1)`) computes it
+/// once and calls `NAME$c(x,B,r,c,h0,..)` (`NAME$r`), the shape with the hoisted values
+/// as parameters; it returns false when it cannot take the run, and the run function
+/// loops over the cells itself.
+fn loop_variant(name: &str, bound: &Bound, axis: Axis, main_branches: &[String]) -> Option<String> {
     let mut g = Gen::new(name, 0);
     g.hoist = Some(Hoist { axis, exprs: Vec::new(), refs: Vec::new() });
     let body = g.expr(bound, Want::Value);
-    let h = g.hoist.take().unwrap_or(Hoist { axis, exprs: Vec::new(), refs: Vec::new() });
+    let h = g.hoist.take()?;
+    // Nothing to hoist (the plain loop does as well); the whole formula hoisted
+    // (a run of copies of one constant formula: rare, not worth the code); or the branch
+    // functions the variant would call are not the main function's (same traversal,
+    // same names: checked rather than assumed).
+    if h.exprs.is_empty() || body == "h0" || g.hoisted != main_branches {
+        return None;
+    }
     let (suffix, fixed, var, lo, hi) = match axis {
         Axis::Col => ("c", "r", "c", "c0", "c1"),
         Axis::Row => ("r", "c", "r", "r0", "r1"),
     };
-    let store = |f: &str| format!("x.row=r;x.col=c;B[s].set(r,c,R.fin({f},x));");
-    let per_cell = format!("for(let {var}={lo};{var}<={hi};{var}++){{{}}}", store(&format!("{name}(x,B,r,c)")));
-    let signature = format!("{name}.{suffix}=function(x,B,s,{fixed},{lo},{hi})");
-    // Nothing to hoist, or the branch functions the variant would call are not the main
-    // function's (same traversal, same names: checked rather than assumed): the run
-    // function is the plain loop.
-    if h.exprs.is_empty() || g.hoisted != main_branches {
-        return format!("{signature}{{{per_cell}}};\n");
-    }
     let params: Vec<String> = (0..h.exprs.len()).map(|i| format!("h{i}")).collect();
     let variant = format!("{name}${suffix}");
     let mut out = g.function_source_with(&variant, &format!("x,B,r,c,{}", params.join(",")), &body);
     let hoisted: Vec<String> = h.exprs.iter().enumerate().map(|(i, e)| format!("h{i}={e}")).collect();
-    let run = format!(
-        "x.row=r;x.col=c;const {};for(let {var}={lo};{var}<={hi};{var}++){{{}}}",
-        hoisted.join(","),
-        store(&format!("{variant}(x,B,r,c,{})", params.join(",")))
-    );
     // Hoisted values are computed with the context of the run's first cell.
     let first = match axis {
         Axis::Col => "const c=c0;",
         Axis::Row => "const r=r0;",
     };
+    let run = format!(
+        "{{{first}x.row=r;x.col=c;const {};for(let {var}={lo};{var}<={hi};{var}++){{x.row=r;x.col=c;B[s].set(r,c,R.fin({variant}(x,B,r,c,{}),x));}}}}return true;",
+        hoisted.join(","),
+        params.join(",")
+    );
+    // When the run may write what a hoisted part reads, it returns false and the run
+    // function's per-cell loop runs instead.
     let body = match guard(&h.refs, axis) {
-        Some(g) => format!("if({g}){{{per_cell}return;}}{{{first}{run}}}"),
-        None => format!("{{{first}{run}}}"),
+        Some(g) => format!("if({g})return false;{run}"),
+        None => run,
     };
-    out.push_str(&format!("{signature}{{{body}}};\n"));
-    out
+    out.push_str(&format!("{name}.{suffix}=function(x,B,s,{fixed},{lo},{hi}){{{body}}};\n"));
+    Some(out)
 }
 
 /// The JS condition under which a run may write a cell that a hoisted expression reads:
@@ -253,11 +269,14 @@ fn varies(b: &Bound, axis: Axis) -> bool {
     }
 }
 
-/// Worth evaluating once per run: a call, an operator, or a reference object.
+/// Worth evaluating once per run: a call, a reference or array object, or an operator
+/// over one (arithmetic on cell values alone is as cheap as passing its result).
 fn worth_hoisting(b: &Bound, want: Want) -> bool {
     match b {
-        Bound::Call { .. } | Bound::Unary(..) | Bound::Binary(..) | Bound::Area(_) | Bound::Areas(_) | Bound::Array { .. } => true,
+        Bound::Call { .. } | Bound::Area(_) | Bound::Areas(_) | Bound::Array { .. } => true,
         Bound::Cell { .. } => want == Want::Ref,
+        Bound::Unary(_, x) => worth_hoisting(x, Want::Value),
+        Bound::Binary(_, l, r) => worth_hoisting(l, Want::Value) || worth_hoisting(r, Want::Value),
         _ => false,
     }
 }
@@ -652,6 +671,8 @@ mod tests {
         assert!(!down.contains("h0=R.F.SUMIFS"), "{src}");
         // The guard: the run must not write what the hoisted SUMIFS reads.
         assert!(along_row.starts_with("f9.c=function(x,B,s,r,c0,c1){if((s===0&&37<=r&&r<=56&&1<=c1&&c0<=1)||"), "{src}");
+        assert!(along_row.contains("return false;{const c=c0;"), "{src}");
+        assert!(src.contains("f9.L=function(x,B,s,r,c,n,d){if(d?f9.r(x,B,s,c,r,r+n-1):f9.c(x,B,s,r,c,c+n-1))return;for(;n>0;n--)"), "{src}");
         assert!(along_row.contains("(s===3&&2<=c1&&c0<=2)"), "{src}");
     }
 
@@ -659,7 +680,12 @@ mod tests {
     fn context_readers_and_lazy_branches_are_not_hoisted() {
         // ROW() is not in the list of context-free functions.
         let src = shape_function("f1", &mul(call("ROW", vec![]), Bound::Number(2.0))).source;
-        assert_eq!(run_fn(&src, "f1.c="), "f1.c=function(x,B,s,r,c0,c1){for(let c=c0;c<=c1;c++){x.row=r;x.col=c;B[s].set(r,c,R.fin(f1(x,B,r,c),x));}};");
+        assert!(!src.contains("f1.c=") && !src.contains("f1.r="), "{src}");
+        assert!(src.ends_with("f1.L=function(x,B,s,r,c,n,d){for(;n>0;n--){x.row=r;x.col=c;B[s].set(r,c,R.fin(f1(x,B,r,c),x));if(d)r++;else c++;}};\n"), "{src}");
+        // Arithmetic on cell values alone is not worth a run function either.
+        let b = Bound::Binary(BinaryOp::Add, Box::new(Bound::Number(1.0)), Box::new(Bound::CellValue(Box::new(cell(0, Coord::Abs(3), Coord::Abs(1))))));
+        let src = shape_function("f8", &mul(b, Bound::CellValue(Box::new(cell(0, Coord::Rel(0), Coord::Rel(-1)))))).source;
+        assert!(!src.contains("f8.c="), "{src}");
         // A multi-cell reference in arithmetic is intersected per cell: the reference
         // object may be shared, the product may not.
         let b = mul(area(0, 0, 10, 2, 10), Bound::Number(2.0));

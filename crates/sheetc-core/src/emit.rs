@@ -132,10 +132,8 @@ fn cell_statements(out: &mut String, nodes: &[u32], all: &[Node], shape_names: &
             }
         }
         if j - i >= 3 {
-            let last = n.row + (j - i - 1) as u32;
-            // The shape's run function down a column (codegen::loop_variant: the loop,
-            // with the parts that do not vary down the column evaluated once).
-            out.push_str(&format!("{f}.r(x,B,{s},{c},{a},{last});\n", a = n.row, c = n.col, s = n.sheet));
+            // The shape's run function (codegen::shape_function), down the column.
+            out.push_str(&format!("{f}.L(x,B,{s},{a},{c},{count},1);\n", a = n.row, c = n.col, s = n.sheet, count = j - i));
             i = j;
             continue;
         }
@@ -149,9 +147,8 @@ fn cell_statements(out: &mut String, nodes: &[u32], all: &[Node], shape_names: &
             }
         }
         if j - i >= 3 {
-            let last = n.col + (j - i - 1) as u32;
-            // The shape's run function along a row.
-            out.push_str(&format!("{f}.c(x,B,{s},{r},{a},{last});\n", a = n.col, r = n.row, s = n.sheet));
+            // Along the row.
+            out.push_str(&format!("{f}.L(x,B,{s},{r},{a},{count},0);\n", a = n.col, r = n.row, s = n.sheet, count = j - i));
             i = j;
             continue;
         }

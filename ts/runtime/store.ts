@@ -1,5 +1,5 @@
 /**
- * Cell storage for one run. A sheet is kept dense (one flat array over its used
+ * Cell storage for one run. A sheet is kept dense (flat row-major arrays over its used
  * rectangle) when that rectangle is reasonably full, and in a Map otherwise, so a
  * sheet declaring `A1:XFD1048576` with three cells costs three entries.
  */

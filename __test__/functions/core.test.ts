@@ -37,3 +37,24 @@ test('scalar functions lift over arrays', (t) => {
   const r = call('NOT', new Matrix(1, 2, [true, 0]));
   t.deepEqual(r, new Matrix(1, 2, [false, true]));
 });
+
+test('calls with few and many arguments: counts, coercion, first error, lifting', (t) => {
+  // Argument counts outside the signature are #VALUE!, with or without coercion.
+  t.is(call('ROUND', 1), ERR.VALUE);
+  t.is(call('ROUND', 1, 2, 3), ERR.VALUE);
+  t.is(call('SUM'), ERR.VALUE);
+  // Up to four arguments and beyond (the general path), coerced per parameter kind.
+  t.is(call('SUM', 1, 2, 3, 4), 10);
+  t.is(call('SUM', 1, 2, 3, 4, 5, 6), 21);
+  t.is(call('CONCATENATE', 'a', 1, true, 'd'), 'a1TRUEd');
+  t.is(call('CONCATENATE', 'a', 'b', 'c', 'd', 'e', 6), 'abcde6');
+  t.is(call('DATE', '2020', 1, 31), 43861);
+  // The first error argument (in order) is the result.
+  t.is(call('ROUND', ERR.NA, ERR.DIV0), ERR.NA);
+  t.is(call('CONCATENATE', 'a', 'b', 'c', 'd', ERR.REF, ERR.NA), ERR.REF);
+  // An array argument lifts the call, with or without extra arguments.
+  const lifted = call('ROUND', new Matrix(1, 2, [1.25, 2.35]), 1);
+  t.deepEqual(lifted instanceof Matrix ? lifted.data : lifted, [1.3, 2.4]);
+  const joined = call('CONCATENATE', 'a', 'b', 'c', 'd', new Matrix(2, 1, ['x', 'y']));
+  t.deepEqual(joined instanceof Matrix ? joined.data : joined, ['abcdx', 'abcdy']);
+});

@@ -1,5 +1,6 @@
 import test from 'ava';
 import { ERR, Matrix } from '../../ts/runtime/index.js';
+import { ymdFromSerial } from '../../ts/runtime/dates.js';
 import { call, callIn, col, ctx, makeBook } from '../helpers/runtime.js';
 
 const close = (a: unknown, b: number) => typeof a === 'number' && Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
@@ -16,6 +17,26 @@ test('DATE normalises month/day overflow, years 0-1899 and the 1900 bug (corpus 
   t.is(call('DATE', -1, 1, 1), ERR.NUM);
   t.is(call('DATE', 'x', 1, 1), ERR.VALUE);
   t.is(callIn(ctx({}, makeBook([], { date1904: true })), 'DATE', 1904, 1, 2), 1);
+});
+
+test('YEAR/MONTH/DAY agree with the calendar date of the serial, in both date systems', (t) => {
+  // Every day around the 1900 quirks, then a stride over the whole valid range.
+  const serials: number[] = [];
+  for (let s = 0; s <= 800; s++) serials.push(s);
+  for (let s = 800; s <= 2958465; s += 997) serials.push(s, s + 0.75);
+  serials.push(2958465);
+  for (const date1904 of [false, true]) {
+    const c = ctx({}, makeBook([], { date1904 }));
+    for (const s of serials) {
+      if (s > (date1904 ? 2957003 : 2958465)) continue; // past 9999-12-31: #NUM!
+      const d = ymdFromSerial(s, date1904);
+      if (callIn(c, 'YEAR', s) !== d.y || callIn(c, 'MONTH', s) !== d.m || callIn(c, 'DAY', s) !== d.d) {
+        t.fail(`serial ${s} (1904: ${date1904}): ${String(callIn(c, 'YEAR', s))}-${String(callIn(c, 'MONTH', s))}-${String(callIn(c, 'DAY', s))}, want ${d.y}-${d.m}-${d.d}`);
+        return;
+      }
+    }
+  }
+  t.pass();
 });
 
 test('YEAR/MONTH/DAY/WEEKDAY of serials, incl. 0 and 60', (t) => {

@@ -433,6 +433,25 @@ test('COUNTIF (docs examples, wildcards)', (t) => {
   t.is(call('COUNTIF', col(['a*b', 'axb']), 'a~*b'), 1); // ~ escapes a wildcard
 });
 
+test('criteria text equality folds case in place, ASCII and beyond', (t) => {
+  // Same-length near misses (compared character by character), case variants, and
+  // non-ASCII text (compared through toLowerCase(), as before).
+  const names = col(['Cat 1', 'Cat 2', 'cAT 2', 'CAT 2', 'Cat 20', 'Ärger', 'äRGER', 'Straße', 'STRASSE', 'İx']);
+  t.is(call('COUNTIF', names, 'cat 2'), 3);
+  t.is(call('COUNTIF', names, 'CAT 1'), 1);
+  t.is(call('COUNTIF', names, 'Cat 3'), 0);
+  t.is(call('COUNTIF', names, 'ärger'), 2);
+  t.is(call('COUNTIF', names, 'ÄRGER'), 2);
+  // "ß" has no single-character upper case: only the exact spelling matches.
+  t.is(call('COUNTIF', names, 'straße'), 1);
+  // "İ" lower-cases to two characters: no cell of another length matches.
+  t.is(call('COUNTIF', names, 'i̇x'), 0);
+  t.is(call('COUNTIF', names, 'İX'), 1);
+  const values = col([1, 2, 4, 8, 16, 32, 64, 128, 256, 512]);
+  t.is(call('SUMIFS', values, names, 'cat 2'), 2 + 4 + 8);
+  t.is(call('SUMIFS', values, names, 'cat 2', values, '>2'), 4 + 8);
+});
+
 test("COUNTIF: Excel's matching of numbers, text numbers, blanks and empty text", (t) => {
   // corpus: STATISTICAL/COUNTIF.xlsx sheet Rows, A2:A8 = 23, "23", TRUE, 1, -23, "hey", FALSE
   const r = col([23, '23', true, 1, -23, 'hey', false]);

@@ -103,7 +103,6 @@ export function collectNumbersA(args: readonly Value[]): number[] | ExcelError {
 /** Sum without allocating: the hot path of SUM. */
 export function sumValues(args: readonly Value[]): number | ExcelError {
   let total = 0;
-  let err: ExcelError | null = null;
   for (const a of args) {
     if (typeof a === 'number') {
       total += a;
@@ -113,6 +112,13 @@ export function sumValues(args: readonly Value[]): number | ExcelError {
       const lr = a.lastUsedRow;
       const lc = a.lastUsedCol;
       const sheet = a.sheet;
+      if (a.r0 > lr || a.c0 > lc) continue;
+      const bulk = sheet.sumNumbers?.(total, a.r0, a.c0, lr, lc);
+      if (bulk !== undefined) {
+        if (bulk instanceof ExcelError) return bulk;
+        total = bulk;
+        continue;
+      }
       for (let r = a.r0; r <= lr; r++) {
         for (let c = a.c0; c <= lc; c++) {
           const v = sheet.get(r, c);
@@ -122,25 +128,37 @@ export function sumValues(args: readonly Value[]): number | ExcelError {
       }
       continue;
     }
-    forEachValue([a], (v, direct) => {
-      if (typeof v === 'number') total += v;
-      else if (v instanceof ExcelError) {
-        err = v;
-        return false;
-      } else if (direct) {
-        if (typeof v === 'boolean') total += v ? 1 : 0;
-        else if (typeof v === 'string') {
-          const n = parseNumber(v);
-          if (n === undefined) {
-            err = ERR.VALUE;
-            return false;
-          }
-          total += n;
-        }
-      }
-      return true;
-    });
-    if (err) return err;
+    const next = sumOther(a, total);
+    if (next instanceof ExcelError) return next;
+    total = next;
   }
   return total;
+}
+
+/**
+ * `total` plus SUM's values of one argument that is neither a number nor a reference
+ * (added one by one, in order). Apart from `sumValues` so that the running total there
+ * is not captured by the visitor closure (a captured number is boxed at every addition).
+ */
+function sumOther(a: Value, total: number): number | ExcelError {
+  let err: ExcelError | null = null;
+  forEachValue([a], (v, direct) => {
+    if (typeof v === 'number') total += v;
+    else if (v instanceof ExcelError) {
+      err = v;
+      return false;
+    } else if (direct) {
+      if (typeof v === 'boolean') total += v ? 1 : 0;
+      else if (typeof v === 'string') {
+        const n = parseNumber(v);
+        if (n === undefined) {
+          err = ERR.VALUE;
+          return false;
+        }
+        total += n;
+      }
+    }
+    return true;
+  });
+  return err ?? total;
 }

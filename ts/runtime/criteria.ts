@@ -33,6 +33,26 @@ export function hasWildcard(s: string): boolean {
   return /[*?]/.test(s.replace(/~[*?~]/g, ''));
 }
 
+/**
+ * `v.toLowerCase() === lower` for `v` of the same length as `exact` (whose lower-case
+ * form is `lower`), without copying `v`. Identical characters lower-case identically
+ * (and to the same length), and ASCII maps A-Z only, so the first ASCII position where
+ * the two differ after folding decides; a non-ASCII difference falls back to the full
+ * `toLowerCase()` (its mappings may change lengths or depend on context).
+ */
+function equalsFolded(v: string, exact: string, lower: string): boolean {
+  for (let i = 0; i < v.length; i++) {
+    let a = v.charCodeAt(i);
+    let b = exact.charCodeAt(i);
+    if (a === b) continue;
+    if (a > 127 || b > 127) return v.toLowerCase() === lower;
+    if (a >= 65 && a <= 90) a += 32;
+    if (b >= 65 && b <= 90) b += 32;
+    if (a !== b) return false;
+  }
+  return true;
+}
+
 /** Equality with a number: number cells, and text cells that read as that number. */
 function numberEquals(n: number): Predicate {
   return (v) => (typeof v === 'number' ? v === n : typeof v === 'string' && parseNumber(v) === n);
@@ -87,8 +107,9 @@ function buildCriteria(criterion: Scalar): Predicate {
     } else {
       const exact = s.replace(/~([*?~])/g, '$1');
       const t = exact.toLowerCase();
-      // Length and exact-case checks first: no lower-cased copy per cell in the common case.
-      eq = (v) => typeof v === 'string' && v.length === exact.length && (v === exact || v.toLowerCase() === t);
+      // Length and exact-case checks first, then a case-folding comparison in place: no
+      // lower-cased copy per cell (a copy per non-matching cell was most of SUMIFS's cost).
+      eq = (v) => typeof v === 'string' && v.length === exact.length && (v === exact || equalsFolded(v, exact, t));
     }
     if (op === '<>') {
       if (s === '') return (v) => v !== null;

@@ -56,6 +56,39 @@ function civilFromDays(z0: number): YMD {
   return { y: yoe + era * 400 + (m <= 2 ? 1 : 0), m, d };
 }
 
+/**
+ * One part of a serial's calendar date (0 year, 1 month, 2 day), as `ymdFromSerial`
+ * gives it, without the result object: YEAR/MONTH/DAY run once per cell of a timeline.
+ * The calendar arithmetic is a chain of divisions (~40 ns); models ask about a few
+ * thousand distinct days, so results are kept in a small direct-mapped cache (exact:
+ * the function is pure, and each slot stores the key it holds).
+ */
+export function ymdPartFromSerial(serial: number, date1904: boolean, part: 0 | 1 | 2): number {
+  const n = Math.floor(serial);
+  if (n >= 0 && n <= MAX_CACHED_DAY) {
+    const key = 2 * n + (date1904 ? 1 : 0);
+    const slot = n & (YMD_CACHE_SIZE - 1);
+    let packed: number;
+    if (ymdCacheKeys[slot] === key) packed = ymdCacheValues[slot]!;
+    else {
+      const d = ymdFromSerial(n, date1904);
+      packed = d.y * 512 + d.m * 32 + d.d;
+      ymdCacheKeys[slot] = key;
+      ymdCacheValues[slot] = packed;
+    }
+    return part === 0 ? packed >> 9 : part === 1 ? (packed >> 5) & 15 : packed & 31;
+  }
+  const d = ymdFromSerial(n, date1904);
+  return part === 0 ? d.y : part === 1 ? d.m : d.d;
+}
+
+/** Days covered by the cache: every valid serial (9999-12-31 is 2958465), packed in 31 bits. */
+const MAX_CACHED_DAY = 2958465;
+const YMD_CACHE_SIZE = 4096;
+const ymdCacheKeys = new Int32Array(YMD_CACHE_SIZE).fill(-1);
+/** y * 512 + m * 32 + d. */
+const ymdCacheValues = new Int32Array(YMD_CACHE_SIZE);
+
 /** Day of week 0 = Sunday ... 6 = Saturday, as Excel computes it (1900-01-01 was a Sunday in Excel). */
 export function weekdayFromSerial(serial: number, date1904 = false): number {
   const n = Math.floor(serial) + (date1904 ? 1462 : 0);

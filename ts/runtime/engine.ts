@@ -486,7 +486,16 @@ class EngineCore {
     this.loadedCells = lazy ? spec.sheets.map(() => 0) : null;
     this.modules = new Array<EngineModule | undefined>(moduleCount);
     this.sheetIndex = new Map(spec.sheets.map((s, i) => [s.name.toUpperCase(), i]));
+    // One Book kept alive per engine: V8 collects a class's object layout when no
+    // instance is alive, and a run's Book is garbage once the run returns. After a full
+    // GC the next run then rebuilt the layout, and all compiled code reading the
+    // context's book (every date function, ...) deoptimised: 2-4 times slower runs
+    // after a gc() at 100k cells.
+    this.bookAnchor = new Book(spec, this.templates, {}, this.formulaCells);
   }
+
+  /** Keeps the Book layout alive between runs (see the constructor). */
+  private readonly bookAnchor: Book;
 
   /** Adds a module's constants to the model. */
   add(index: number, m: EngineModule): void {
@@ -551,7 +560,12 @@ class EngineCore {
   run(inputs: Record<string, InputValue>, options: RunOptions, order: readonly (readonly [number, number])[], view: ResultView): RunResult {
     const t0 = performance.now();
     const spec = this.spec;
-    const sheets = this.templates.map((t) => Sheet.cloneOf(t));
+    // A loop, not templates.map(): map()'s result array changes elements kind (holey or
+    // packed) after a full GC, and every compiled function reading the sheets array then
+    // deoptimises (2-3 times slower runs after a gc() on the 100k bench).
+    const templates = this.templates;
+    const sheets: Sheet[] = new Array(templates.length);
+    for (let i = 0; i < templates.length; i++) sheets[i] = Sheet.cloneOf(templates[i]!);
     const book = new Book(spec, sheets, options, this.formulaCells);
     const changed: Area[] = [];
     for (const [ref, value] of Object.entries(inputs)) {
@@ -774,6 +788,8 @@ export function createLazyEngine(spec: LazyEngineSpec, loaders: (() => Promise<E
     },
   };
 }
+
+/** See createEngine: a Book per live engine. */
 
 /** Iterates a circular cluster like Excel: up to `count` sweeps, stop when the change is below `delta`. */
 function iterateCluster(seg: ClusterSegment, x: Ctx, spec: EngineSpec): { converged: boolean; iterations: number } {

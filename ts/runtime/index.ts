@@ -12,4 +12,5 @@ export { Sheet } from './store.js';
 export { F, define, defineFn, functionSpec, supportedFunctions, type FunctionSpec, type ParamKind } from './registry.js';
 export * from './engine.js';
 export * from './special.js';
+export { indexValue } from './functions/lookup.js';
 import './functions/index.js';

@@ -63,6 +63,22 @@ export function defineFn(
   define({ name, params, minArgs, maxArgs, impl, ...extra });
 }
 
+/**
+ * Replaces the callable of a registered function with a hand-written entry for its
+ * common argument types. `make(general)` returns the entry, which calls the
+ * implementation directly when the arguments are what the registry's wrapper would pass
+ * unchanged (numbers for number parameters, anything for `any` parameters, no array to
+ * lift over) and `general` (the wrapper) otherwise. Why: the wrapper is one function
+ * literal shared by every function, so V8 sees hundreds of implementations at its one
+ * call site and cannot inline any; each entry is its own literal, with its own type
+ * feedback. Worth it for functions that models call once per cell (dates, INDEX).
+ */
+export function defineEntry(name: string, make: (general: CompiledFunction) => CompiledFunction): void {
+  const general = F[name];
+  if (!general) throw new Error(`defineEntry: ${name} is not registered`);
+  F[name] = make(general);
+}
+
 export function functionSpec(name: string): FunctionSpec | undefined {
   return specs.get(name.toUpperCase());
 }
@@ -99,11 +115,23 @@ function coerceArg(kind: ParamKind, v: Value, ctx: Ctx): Value | ExcelError {
   }
 }
 
+/**
+ * The callable for a spec. Generated code calls functions with their arguments written
+ * out (`F.SUM(x, a, b)`), so the wrapper takes up to four arguments as parameters and
+ * reads the count from `arguments.length`: no rest array, no coerced-arguments array and
+ * no spread per call in the common case (these allocations were a large part of the
+ * run-time garbage). More arguments take the general path.
+ */
 function wrap(spec: FunctionSpec): CompiledFunction {
   const { minArgs, maxArgs, impl } = spec;
   const allAny = spec.params.every((k) => k === 'any');
   const propagates = (k: ParamKind) => k === 'number' || k === 'text' || k === 'bool';
-  return function call(ctx: Ctx, ...args: Value[]): Value {
+  const kinds = [0, 1, 2, 3].map((i) => kindAt(spec, i));
+  const [k0, k1, k2, k3] = kinds as [ParamKind, ParamKind, ParamKind, ParamKind];
+  const [p0, p1, p2, p3] = kinds.map(propagates) as [boolean, boolean, boolean, boolean];
+
+  /** The general path: any number of arguments in an array. */
+  function general(ctx: Ctx, args: Value[]): Value {
     if (args.length < minArgs || args.length > maxArgs) return ERR.VALUE;
     if (allAny) return impl(ctx, ...args);
     // Lifting: a scalar parameter given an array maps the call over the array.
@@ -118,7 +146,70 @@ function wrap(spec: FunctionSpec): CompiledFunction {
       coerced[i] = c;
     }
     return impl(ctx, ...coerced);
-  };
+  }
+
+  const call = allAny
+    ? function call(ctx: Ctx, a?: Value, b?: Value, c?: Value, d?: Value): Value {
+        const n = arguments.length - 1;
+        if (n < minArgs || n > maxArgs) return ERR.VALUE;
+        switch (n) {
+          case 0:
+            return impl(ctx);
+          case 1:
+            return impl(ctx, a);
+          case 2:
+            return impl(ctx, a, b);
+          case 3:
+            return impl(ctx, a, b, c);
+          case 4:
+            return impl(ctx, a, b, c, d);
+          default:
+            return impl.apply(undefined, arguments as unknown as [Ctx, ...Value[]]);
+        }
+      }
+    : function call(ctx: Ctx, a?: Value, b?: Value, c?: Value, d?: Value): Value {
+        const n = arguments.length - 1;
+        if (n > 4) return general(ctx, Array.prototype.slice.call(arguments, 1) as Value[]);
+        if (n < minArgs || n > maxArgs) return ERR.VALUE;
+        // Lifting: a scalar parameter given an array maps the call over the array.
+        if (
+          (n > 0 && k0 !== 'any' && isArrayArg(a!, ctx)) ||
+          (n > 1 && k1 !== 'any' && isArrayArg(b!, ctx)) ||
+          (n > 2 && k2 !== 'any' && isArrayArg(c!, ctx)) ||
+          (n > 3 && k3 !== 'any' && isArrayArg(d!, ctx))
+        ) {
+          return lift(spec, call, ctx, [a, b, c, d].slice(0, n) as Value[]);
+        }
+        if (n > 0) {
+          a = coerceArg(k0, a!, ctx);
+          if (p0 && a instanceof ExcelError) return a;
+        }
+        if (n > 1) {
+          b = coerceArg(k1, b!, ctx);
+          if (p1 && b instanceof ExcelError) return b;
+        }
+        if (n > 2) {
+          c = coerceArg(k2, c!, ctx);
+          if (p2 && c instanceof ExcelError) return c;
+        }
+        if (n > 3) {
+          d = coerceArg(k3, d!, ctx);
+          if (p3 && d instanceof ExcelError) return d;
+        }
+        switch (n) {
+          case 0:
+            return impl(ctx);
+          case 1:
+            return impl(ctx, a);
+          case 2:
+            return impl(ctx, a, b);
+          case 3:
+            return impl(ctx, a, b, c);
+          default:
+            return impl(ctx, a, b, c, d);
+        }
+      };
+  return call as CompiledFunction;
 }
 
 /** Broadcasts the call over array arguments (1×N and N×1 stretch; mismatches give #N/A). */

@@ -1,12 +1,17 @@
 /**
- * Cell storage for one run. A sheet is kept dense (one flat array over its used
+ * Cell storage for one run. A sheet is kept dense (flat row-major arrays over its used
  * rectangle) when that rectangle is reasonably full, and in a Map otherwise, so a
  * sheet declaring `A1:XFD1048576` with three cells costs three entries.
  */
-import type { Scalar, SheetStore } from './values.js';
+import { ExcelError, Matrix, Ref, type Scalar, type SheetStore } from './values.js';
 
 /** Columns per row in sparse keys (Excel's maximum is 16,384). */
 const KEY_STRIDE = 16384;
+
+/** Cell kinds in a dense sheet's tag array. */
+const BLANK = 0;
+const NUMBER = 1;
+const OTHER = 2;
 
 export class Sheet implements SheetStore {
   readonly name: string;
@@ -17,41 +22,79 @@ export class Sheet implements SheetStore {
   /** The dense rectangle's size (0 × 0 when the sheet is sparse). */
   private readonly denseRows: number;
   private readonly denseCols: number;
-  private readonly dense: Scalar[];
+  /**
+   * The dense rectangle, row-major, in three parallel arrays: what each cell holds
+   * (`tags`), its number (`nums`), or its other value (`vals`). Numbers live unboxed in
+   * a Float64Array: a run writes one per formula cell, and as boxed values in an
+   * ordinary array they were young objects referenced from an old array, which every
+   * scavenge had to find and copy (about a fifth of run() time at 100k cells).
+   */
+  private readonly tags: Uint8Array;
+  private readonly nums: Float64Array;
+  private vals: Scalar[];
+  /**
+   * Whether `vals` is this store's own: a clone shares its template's until it writes
+   * a value that is not a number (most runs write only numbers, and copying a large
+   * array of references costs more than copying the typed arrays).
+   */
+  private ownVals: boolean;
   /** Cells outside the dense rectangle. */
   private extra: Map<number, Scalar> | null = null;
-  /** Cells pinned by inputs: writes from formulas are ignored. */
-  private pinned: Set<number> | null = null;
+  /**
+   * Cells pinned by inputs: writes from formulas are ignored. A set per store from the
+   * start, never replaced: storing a different object in the field later (null, then a
+   * Set) changes what V8 assumed about it and deoptimises every compiled function that
+   * writes cells, on the first run with inputs.
+   */
+  private readonly pinned = new Set<number>();
 
-  private constructor(name: string, index: number, rows: number, cols: number, dense: Scalar[], denseRows: number, denseCols: number) {
+  private constructor(
+    name: string,
+    index: number,
+    rows: number,
+    cols: number,
+    tags: Uint8Array,
+    nums: Float64Array,
+    vals: Scalar[],
+    ownVals: boolean,
+    denseRows: number,
+    denseCols: number,
+  ) {
     this.name = name;
     this.index = index;
     this.rowCount = rows;
     this.colCount = cols;
-    this.dense = dense;
+    this.tags = tags;
+    this.nums = nums;
+    this.vals = vals;
+    this.ownVals = ownVals;
     this.denseRows = denseRows;
     this.denseCols = denseCols;
   }
+
+  /**
+   * One live instance of each value class that runs allocate by the thousand and drop
+   * (references, arrays). V8 collects an object layout (its hidden class) when no
+   * instance is alive, which is often the case between runs; a full GC then takes it,
+   * the next run builds a new one, and every compiled function that handled the old one
+   * deoptimises. They hold a real Sheet so that their fields have the types of the runs'
+   * own instances. A static field, so that something alive references them (an unused
+   * module-level constant is not kept).
+   */
+  static readonly layoutAnchors: readonly unknown[] = [new Ref(Sheet.create('', -1, 1, 1, 1), 0, 0, 0, 0), new Matrix(1, 1, [0])];
 
   /** An empty store; dense when the used rectangle is not much larger than its cells. */
   static create(name: string, index: number, rowCount: number, colCount: number, cellCount: number): Sheet {
     const area = rowCount * colCount;
     if (Sheet.denseFor(rowCount, colCount, cellCount)) {
-      return new Sheet(name, index, rowCount, colCount, new Array<Scalar>(area).fill(null), rowCount, colCount);
+      return new Sheet(name, index, rowCount, colCount, new Uint8Array(area), new Float64Array(area), new Array<Scalar>(area).fill(null), true, rowCount, colCount);
     }
-    return new Sheet(name, index, rowCount, colCount, [], 0, 0);
+    return new Sheet(name, index, rowCount, colCount, new Uint8Array(0), new Float64Array(0), [], true, 0, 0);
   }
 
   /** Whether `create` makes a dense store for these dimensions. */
   static denseFor(rowCount: number, colCount: number, cellCount: number): boolean {
     return rowCount * colCount <= Math.max(4 * cellCount, 65536);
-  }
-
-  /** A fresh store with the template's contents (each run starts from the model). */
-  static cloneOf(t: Sheet): Sheet {
-    const s = new Sheet(t.name, t.index, t.rowCount, t.colCount, t.dense.slice(), t.denseRows, t.denseCols);
-    if (t.extra) s.extra = new Map(t.extra);
-    return s;
   }
 
   /**
@@ -64,7 +107,7 @@ export class Sheet implements SheetStore {
     return s;
   }
 
-  /** Whether the store is a flat array over its used rectangle. */
+  /** Whether the store is flat arrays over its used rectangle. */
   get isDense(): boolean {
     return this.denseRows > 0;
   }
@@ -73,43 +116,86 @@ export class Sheet implements SheetStore {
   forEach(visit: (r: number, c: number, v: Scalar) => void): void {
     for (let r = 0; r < this.denseRows; r++) {
       for (let c = 0; c < this.denseCols; c++) {
-        const v = this.dense[r * this.denseCols + c]!;
+        const v = this.get(r, c);
         if (v !== null) visit(r, c, v);
       }
     }
     this.extra?.forEach((v, k) => visit(Math.floor(k / KEY_STRIDE), k % KEY_STRIDE, v));
   }
 
+  /** A fresh store with the template's contents (each run starts from the model). */
+  static cloneOf(t: Sheet): Sheet {
+    const s = new Sheet(t.name, t.index, t.rowCount, t.colCount, t.tags.slice(), t.nums.slice(), t.vals, false, t.denseRows, t.denseCols);
+    if (t.extra) s.extra = new Map(t.extra);
+    return s;
+  }
+
   get(r: number, c: number): Scalar {
-    if (r < this.denseRows && c < this.denseCols) return this.dense[r * this.denseCols + c]!;
+    if (r < this.denseRows && c < this.denseCols) {
+      const i = r * this.denseCols + c;
+      const tag = this.tags[i];
+      if (tag === NUMBER) return this.nums[i]!;
+      return tag === BLANK ? null : this.vals[i]!;
+    }
     if (this.extra === null) return null;
     const v = this.extra.get(r * KEY_STRIDE + c);
     return v === undefined ? null : v;
   }
 
+  sumNumbers(total: number, r0: number, c0: number, r1: number, c1: number): number | ExcelError | undefined {
+    if (r1 >= this.denseRows || c1 >= this.denseCols || r0 < 0 || c0 < 0) return undefined;
+    const tags = this.tags;
+    const nums = this.nums;
+    const w = this.denseCols;
+    for (let r = r0; r <= r1; r++) {
+      for (let i = r * w + c0, end = r * w + c1; i <= end; i++) {
+        const tag = tags[i];
+        if (tag === NUMBER) total += nums[i]!;
+        else if (tag === OTHER) {
+          const v = this.vals[i];
+          if (v instanceof ExcelError) return v;
+        }
+      }
+    }
+    return total;
+  }
+
   set(r: number, c: number, v: Scalar): void {
-    if (this.pinned !== null && this.pinned.has(r * KEY_STRIDE + c)) return;
+    if (this.pinned.size !== 0 && this.pinned.has(r * KEY_STRIDE + c)) return;
     this.write(r, c, v);
   }
 
   /** Sets an input value and pins the cell against formula writes. */
   pin(r: number, c: number, v: Scalar): void {
-    (this.pinned ??= new Set()).add(r * KEY_STRIDE + c);
+    this.pinned.add(r * KEY_STRIDE + c);
     this.write(r, c, v);
   }
 
   isPinned(r: number, c: number): boolean {
-    return this.pinned !== null && this.pinned.has(r * KEY_STRIDE + c);
+    return this.pinned.has(r * KEY_STRIDE + c);
   }
 
   /** Releases an input's pin (a dynamic array spilling over a cell an input emptied). */
   unpin(r: number, c: number): void {
-    this.pinned?.delete(r * KEY_STRIDE + c);
+    this.pinned.delete(r * KEY_STRIDE + c);
   }
 
   private write(r: number, c: number, v: Scalar): void {
     if (r < this.denseRows && c < this.denseCols) {
-      this.dense[r * this.denseCols + c] = v;
+      const i = r * this.denseCols + c;
+      if (typeof v === 'number') {
+        this.nums[i] = v;
+        this.tags[i] = NUMBER;
+      } else if (v === null) {
+        this.tags[i] = BLANK;
+      } else {
+        if (!this.ownVals) {
+          this.vals = this.vals.slice();
+          this.ownVals = true;
+        }
+        this.vals[i] = v;
+        this.tags[i] = OTHER;
+      }
       return;
     }
     (this.extra ??= new Map()).set(r * KEY_STRIDE + c, v);
@@ -117,3 +203,4 @@ export class Sheet implements SheetStore {
     if (c >= this.colCount) this.colCount = c + 1;
   }
 }
+

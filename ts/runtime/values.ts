@@ -126,6 +126,12 @@ export interface SheetStore {
   isPinned?(r: number, c: number): boolean;
   /** Releases an input's pin. Optional. */
   unpin?(r: number, c: number): void;
+  /**
+   * `total` plus the numbers of the rectangle r0..r1 × c0..c1, added one by one in
+   * row-major order, or the first error met in that order (what SUM reads from a
+   * reference); undefined when the store cannot do it in bulk (then read cell by cell).
+   */
+  sumNumbers?(total: number, r0: number, c0: number, r1: number, c1: number): number | ExcelError | undefined;
 }
 
 /**

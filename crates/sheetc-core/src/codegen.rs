@@ -27,7 +27,7 @@ pub struct ShapeCode {
     pub source: String,
 }
 
-/// Generates the JS function for a shape.
+/// Generates the JS function for a shape and its run function (see `loop_variant`).
 pub fn shape_function(name: &str, bound: &Bound) -> ShapeCode {
     let mut g = Gen::new(name, 0);
     // A top-level single cell is read as a value; areas stay references (array formulas).
@@ -35,7 +35,267 @@ pub fn shape_function(name: &str, bound: &Bound) -> ShapeCode {
     let main = g.function_source(name, &body);
     let mut source = g.hoisted.concat();
     source.push_str(&main);
+    let along_row = loop_variant(name, bound, Axis::Col, &g.hoisted);
+    let down_column = loop_variant(name, bound, Axis::Row, &g.hoisted);
+    let hoisted_run = match (&along_row, &down_column) {
+        (Some(_), Some(_)) => format!("if(d?{name}.r(x,B,s,c,r,r+n-1):{name}.c(x,B,s,r,c,c+n-1))return;"),
+        (Some(_), None) => format!("if(!d&&{name}.c(x,B,s,r,c,c+n-1))return;"),
+        (None, Some(_)) => format!("if(d&&{name}.r(x,B,s,c,r,r+n-1))return;"),
+        (None, None) => String::new(),
+    };
+    for v in [along_row, down_column].into_iter().flatten() {
+        source.push_str(&v);
+    }
+    // The run function the emitter calls for n cells from (r, c), along the row or down
+    // the column (d): the hoisting variant when there is one and it takes the run, else
+    // the loop. Its own function per shape, so the call of the shape stays monomorphic.
+    source.push_str(&format!(
+        "{name}.L=function(x,B,s,r,c,n,d){{{hoisted_run}for(;n>0;n--){{x.row=r;x.col=c;B[s].set(r,c,R.fin({name}(x,B,r,c),x));if(d)r++;else c++;}}}};\n"
+    ));
     ShapeCode { source }
+}
+
+/// The coordinate that varies along a run of cells evaluated by one loop.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Axis {
+    /// A run along a row: `c` varies, `r` is fixed.
+    Col,
+    /// A run down a column: `r` varies, `c` is fixed.
+    Row,
+}
+
+/// Loop-invariant code motion for runs of one shape. A subexpression that does not
+/// depend on the varying coordinate (`SUMIFS(Inputs!B1:B20, Inputs!A1:A20, $C5)` along
+/// row 5, a reference object with absolute coordinates) is evaluated once per run
+/// instead of once per cell, when that is exact:
+///
+/// - it is pure and does not read the evaluation context (`ctx_free`): only literals,
+///   references, arithmetic on non-range values, and a list of functions known to read
+///   no context given their range parameters (no implicit intersection, no ROW(), no
+///   volatile or reference-building function);
+/// - the run does not write any cell it reads: checked at run time against the run's
+///   extent (`guard`); when it might, the per-cell loop evaluates the run;
+/// - it sits outside IF/IFERROR branches (evaluated lazily per cell).
+///
+/// Every shape gets a run function, `NAME.L = function(x,B,s,r,c,n,d)`, which the emitter
+/// calls for runs of three cells or more (a short call per run rather than a loop
+/// written out per run). When something is worth hoisting along a row (down a column),
+/// `NAME.c = function(x,B,s,r,c0,c1)` (`NAME.r = function(x,B,s,c,r0,r1)`) computes it
+/// once and calls `NAME$c(x,B,r,c,h0,..)` (`NAME$r`), the shape with the hoisted values
+/// as parameters; it returns false when it cannot take the run, and the run function
+/// loops over the cells itself.
+fn loop_variant(name: &str, bound: &Bound, axis: Axis, main_branches: &[String]) -> Option<String> {
+    let mut g = Gen::new(name, 0);
+    g.hoist = Some(Hoist { axis, exprs: Vec::new(), refs: Vec::new() });
+    let body = g.expr(bound, Want::Value);
+    let h = g.hoist.take()?;
+    // Nothing to hoist (the plain loop does as well); the whole formula hoisted
+    // (a run of copies of one constant formula: rare, not worth the code); or the branch
+    // functions the variant would call are not the main function's (same traversal,
+    // same names: checked rather than assumed).
+    if h.exprs.is_empty() || body == "h0" || g.hoisted != main_branches {
+        return None;
+    }
+    let (suffix, fixed, var, lo, hi) = match axis {
+        Axis::Col => ("c", "r", "c", "c0", "c1"),
+        Axis::Row => ("r", "c", "r", "r0", "r1"),
+    };
+    let params: Vec<String> = (0..h.exprs.len()).map(|i| format!("h{i}")).collect();
+    let variant = format!("{name}${suffix}");
+    let mut out = g.function_source_with(&variant, &format!("x,B,r,c,{}", params.join(",")), &body);
+    let hoisted: Vec<String> = h.exprs.iter().enumerate().map(|(i, e)| format!("h{i}={e}")).collect();
+    // Hoisted values are computed with the context of the run's first cell.
+    let first = match axis {
+        Axis::Col => "const c=c0;",
+        Axis::Row => "const r=r0;",
+    };
+    let run = format!(
+        "{{{first}x.row=r;x.col=c;const {};for(let {var}={lo};{var}<={hi};{var}++){{x.row=r;x.col=c;B[s].set(r,c,R.fin({variant}(x,B,r,c,{}),x));}}}}return true;",
+        hoisted.join(","),
+        params.join(",")
+    );
+    // When the run may write what a hoisted part reads, it returns false and the run
+    // function's per-cell loop runs instead.
+    let body = match guard(&h.refs, axis) {
+        Some(g) => format!("if({g})return false;{run}"),
+        None => run,
+    };
+    out.push_str(&format!("{name}.{suffix}=function(x,B,s,{fixed},{lo},{hi}){{{body}}};\n"));
+    Some(out)
+}
+
+/// The JS condition under which a run may write a cell that a hoisted expression reads:
+/// the run covers sheet `s`, the fixed row `r` (or column `c`) and `lo..=hi` along the
+/// varying axis. None when no hoisted expression reads a reference.
+fn guard(refs: &[RefExtent], axis: Axis) -> Option<String> {
+    let mut clauses = Vec::new();
+    for e in refs {
+        let (fixed_lo, fixed_hi, var_lo, var_hi, fixed, lo, hi) = match axis {
+            Axis::Col => (e.r0, e.r1, e.c0, e.c1, "r", "c0", "c1"),
+            Axis::Row => (e.c0, e.c1, e.r0, e.r1, "c", "r0", "r1"),
+        };
+        let mut terms = vec![format!("s==={}", e.sheet)];
+        // The fixed coordinate inside the reference's extent on that axis.
+        match fixed_lo {
+            Coord::Rel(d) if d > 0 => continue,
+            Coord::Rel(_) => {}
+            Coord::Abs(v) => terms.push(format!("{v}<={fixed}")),
+        }
+        match fixed_hi {
+            Coord::Rel(d) if d < 0 => continue,
+            Coord::Rel(_) => {}
+            Coord::Abs(v) => terms.push(format!("{fixed}<={v}")),
+        }
+        // The run's extent meets the reference's (absolute along the run: the expression
+        // does not vary along it).
+        match (var_lo, var_hi) {
+            (Coord::Abs(a), Coord::Abs(b)) => terms.push(format!("{a}<={hi}&&{lo}<={b}")),
+            _ => return Some("true".to_string()),
+        }
+        clauses.push(format!("({})", terms.join("&&")));
+    }
+    if clauses.is_empty() {
+        None
+    } else {
+        Some(clauses.join("||"))
+    }
+}
+
+/// A reference read by a hoisted expression: sheet and extent.
+#[derive(Clone, Copy)]
+struct RefExtent {
+    sheet: u32,
+    r0: Coord,
+    c0: Coord,
+    r1: Coord,
+    c1: Coord,
+}
+
+struct Hoist {
+    axis: Axis,
+    /// Code of the hoisted expressions: `h0`, `h1`, ...
+    exprs: Vec<String>,
+    /// References they read.
+    refs: Vec<RefExtent>,
+}
+
+/// What an expression's value may be, for the consumers that look at it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// A scalar or a single-cell reference: reading it never consults the context.
+    Scalar,
+    /// Possibly a multi-cell reference or an array: a scalar consumer would intersect it
+    /// with the formula cell's row/column (or lift over it).
+    Range,
+}
+
+/// Whether the function reads no evaluation context (`ctx.row/col/sheet`, volatile
+/// state) when its `Kind::Range` arguments are only at the positions this accepts;
+/// None for functions outside the list. Every listed function is pure.
+fn range_position(name: &str, i: usize) -> Option<bool> {
+    Some(match name {
+        "SUM" | "MIN" | "MAX" | "AVERAGE" | "COUNT" | "COUNTA" | "PRODUCT" => true,
+        "SUMIFS" | "AVERAGEIFS" | "MAXIFS" | "MINIFS" => i == 0 || i % 2 == 1,
+        "COUNTIFS" => i.is_multiple_of(2),
+        "SUMIF" | "AVERAGEIF" => i == 0 || i == 2,
+        "COUNTIF" => i == 0,
+        "INDEX" => i == 0,
+        "MATCH" | "VLOOKUP" | "HLOOKUP" => i == 1,
+        "NPV" => i >= 1,
+        "ABS" | "INT" | "ROUND" | "ROUNDUP" | "ROUNDDOWN" | "TRUNC" | "MOD" | "POWER" | "SQRT" | "EXP" | "LN" | "DATE"
+        | "EDATE" | "EOMONTH" | "YEAR" | "MONTH" | "DAY" | "DAYS" | "NOT" => false,
+        _ => return None,
+    })
+}
+
+/// The kind of `b`'s value when evaluating it reads no context and has no effect
+/// (so it may be evaluated once for many cells); None otherwise. See `loop_variant`.
+fn ctx_free(b: &Bound) -> Option<Kind> {
+    match b {
+        Bound::Number(_) | Bound::Text(_) | Bound::Bool(_) | Bound::Error(_) | Bound::Missing | Bound::Cell { .. } => {
+            Some(Kind::Scalar)
+        }
+        Bound::Area(_) | Bound::Areas(_) => Some(Kind::Range),
+        Bound::Array { items, .. } => {
+            for i in items {
+                ctx_free(i)?;
+            }
+            Some(Kind::Range)
+        }
+        Bound::CellValue(inner) => ctx_free(inner).map(|_| Kind::Scalar),
+        Bound::Unary(UnaryOp::Plus, inner) => ctx_free(inner),
+        Bound::Unary(UnaryOp::Neg | UnaryOp::Percent, inner) => match ctx_free(inner)? {
+            Kind::Scalar => Some(Kind::Scalar),
+            Kind::Range => None,
+        },
+        Bound::Binary(op, l, r) => match op {
+            BinaryOp::Range | BinaryOp::Union | BinaryOp::Intersect => None,
+            _ => match (ctx_free(l)?, ctx_free(r)?) {
+                (Kind::Scalar, Kind::Scalar) => Some(Kind::Scalar),
+                _ => None,
+            },
+        },
+        Bound::Call { name, args } => {
+            range_position(name, 0)?;
+            for (i, a) in args.iter().enumerate() {
+                if ctx_free(a)? == Kind::Range && !range_position(name, i)? {
+                    return None;
+                }
+            }
+            Some(if name == "INDEX" { Kind::Range } else { Kind::Scalar })
+        }
+        _ => None,
+    }
+}
+
+/// Whether `b` depends on the coordinate varying along `axis`.
+fn varies(b: &Bound, axis: Axis) -> bool {
+    let rel = |c: &Coord| matches!(c, Coord::Rel(_));
+    match b {
+        Bound::Cell { row, col, .. } => match axis {
+            Axis::Col => rel(col),
+            Axis::Row => rel(row),
+        },
+        Bound::Area(a) => match axis {
+            Axis::Col => rel(&a.c0) || rel(&a.c1),
+            Axis::Row => rel(&a.r0) || rel(&a.r1),
+        },
+        Bound::Array { items, .. } | Bound::Areas(items) | Bound::Call { args: items, .. } => items.iter().any(|i| varies(i, axis)),
+        Bound::Unary(_, x) | Bound::CellValue(x) => varies(x, axis),
+        Bound::Binary(_, l, r) => varies(l, axis) || varies(r, axis),
+        Bound::Number(_) | Bound::Text(_) | Bound::Bool(_) | Bound::Error(_) | Bound::Missing => false,
+        // Not hoisted anyway (see ctx_free).
+        _ => true,
+    }
+}
+
+/// Worth evaluating once per run: a call, a reference or array object, or an operator
+/// over one (arithmetic on cell values alone is as cheap as passing its result).
+fn worth_hoisting(b: &Bound, want: Want) -> bool {
+    match b {
+        Bound::Call { .. } | Bound::Area(_) | Bound::Areas(_) | Bound::Array { .. } => true,
+        Bound::Cell { .. } => want == Want::Ref,
+        Bound::Unary(_, x) => worth_hoisting(x, Want::Value),
+        Bound::Binary(_, l, r) => worth_hoisting(l, Want::Value) || worth_hoisting(r, Want::Value),
+        _ => false,
+    }
+}
+
+/// The references `b` reads.
+fn collect_refs(b: &Bound, out: &mut Vec<RefExtent>) {
+    match b {
+        Bound::Cell { sheet, row, col } => out.push(RefExtent { sheet: *sheet, r0: *row, c0: *col, r1: *row, c1: *col }),
+        Bound::Area(a) => out.push(RefExtent { sheet: a.sheet, r0: a.r0, c0: a.c0, r1: a.r1, c1: a.c1 }),
+        Bound::Array { items, .. } | Bound::Areas(items) | Bound::Call { args: items, .. } => {
+            items.iter().for_each(|i| collect_refs(i, out))
+        }
+        Bound::Unary(_, x) | Bound::CellValue(x) => collect_refs(x, out),
+        Bound::Binary(_, l, r) => {
+            collect_refs(l, out);
+            collect_refs(r, out);
+        }
+        _ => {}
+    }
 }
 
 /// Whether `b` reads a LET/LAMBDA variable bound outside it (then it cannot be moved to
@@ -121,18 +381,25 @@ struct Gen {
     next_fn: usize,
     /// Branch functions (module-level sources) referenced by the generated code.
     hoisted: Vec<String>,
+    /// Set while generating a loop variant: subexpressions invariant along the run are
+    /// collected here and replaced by `h0`, `h1`, ...
+    hoist: Option<Hoist>,
 }
 
 impl Gen {
     fn new(prefix: &str, next_fn: usize) -> Self {
-        Gen { temps: 0, locals: Vec::new(), prefix: prefix.to_string(), next_fn, hoisted: Vec::new() }
+        Gen { temps: 0, locals: Vec::new(), prefix: prefix.to_string(), next_fn, hoisted: Vec::new(), hoist: None }
     }
 
     fn function_source(&self, name: &str, body: &str) -> String {
+        self.function_source_with(name, "x,B,r,c", body)
+    }
+
+    fn function_source_with(&self, name: &str, params: &str, body: &str) -> String {
         let mut decls: Vec<String> = (0..self.temps).map(|i| format!("t{i}")).collect();
         decls.extend(self.locals.iter().map(|l| format!("l{l}")));
         let decl = if decls.is_empty() { String::new() } else { format!("let {};", decls.join(",")) };
-        format!("function {name}(x,B,r,c){{{decl}return {body};}}\n")
+        format!("function {name}({params}){{{decl}return {body};}}\n")
     }
 
     /// Code evaluating a branch that the generated expression names twice (IF's branches,
@@ -172,7 +439,34 @@ impl Gen {
         )
     }
 
+    /// Whether `b` is hoisted out of the run being generated (see `loop_variant`).
+    fn hoists(&self, b: &Bound, want: Want) -> bool {
+        self.hoist.as_ref().is_some_and(|h| worth_hoisting(b, want) && !varies(b, h.axis) && ctx_free(b).is_some())
+    }
+
+    /// An operand that its operator reads as a value at once. INDEX selecting one cell
+    /// becomes `R.indexValue`: the cell's value rather than a reference object per call.
+    fn operand(&mut self, b: &Bound) -> String {
+        if let Bound::Call { name, args } = b {
+            if name == "INDEX" && (2..=3).contains(&args.len()) && !self.hoists(b, Want::Value) {
+                let args: Vec<String> = args.iter().map(|a| self.expr(a, Want::Ref)).collect();
+                return format!("R.indexValue(x,{})", args.join(","));
+            }
+        }
+        self.expr(b, Want::Value)
+    }
+
     fn expr(&mut self, b: &Bound, want: Want) -> String {
+        if self.hoists(b, want) {
+            let saved = self.hoist.take();
+            let code = self.expr(b, want);
+            self.hoist = saved;
+            if let Some(h) = self.hoist.as_mut() {
+                collect_refs(b, &mut h.refs);
+                h.exprs.push(code);
+                return format!("h{}", h.exprs.len() - 1);
+            }
+        }
         match b {
             Bound::Number(n) => {
                 let s = js::number(*n);
@@ -203,7 +497,11 @@ impl Gen {
                 format!("new R.RefList([{}])", items.join(","))
             }
             Bound::Unary(op, inner) => {
-                let v = self.expr(inner, if *op == UnaryOp::ImplicitIntersection { Want::Ref } else { Want::Value });
+                let v = match op {
+                    UnaryOp::ImplicitIntersection => self.expr(inner, Want::Ref),
+                    UnaryOp::Plus => self.expr(inner, Want::Value),
+                    UnaryOp::Neg | UnaryOp::Percent => self.operand(inner),
+                };
                 let f = match op {
                     UnaryOp::Neg => "neg",
                     UnaryOp::Plus => "plus",
@@ -261,8 +559,10 @@ impl Gen {
             BinaryOp::Union => ("union", Want::Ref),
             BinaryOp::Intersect => ("intersection", Want::Ref),
         };
-        let a = self.expr(l, want);
-        let b = self.expr(r, want);
+        let (a, b) = match want {
+            Want::Value => (self.operand(l), self.operand(r)),
+            Want::Ref => (self.expr(l, want), self.expr(r, want)),
+        };
         if want == Want::Ref {
             format!("R.{f}({a},{b})")
         } else {
@@ -280,32 +580,40 @@ impl Gen {
                     None => Bound::Bool(absent == "true"),
                 };
                 let (yes_b, no_b) = (arg(1, "true"), arg(2, "false"));
-                match (self.branch(&yes_b), self.branch(&no_b)) {
+                // Branches are evaluated per cell and lazily: nothing in them is hoisted.
+                let saved = self.hoist.take();
+                let code = match (self.branch(&yes_b), self.branch(&no_b)) {
                     (Some(yes), Some(no)) => {
                         let t = self.temp();
-                        return format!("(({t}=R.condition({cond},x))===true?{yes}:{t}===false?{no}:R.ifOther({t},x,()=>{yes},()=>{no}))");
+                        format!("(({t}=R.condition({cond},x))===true?{yes}:{t}===false?{no}:R.ifOther({t},x,()=>{yes},()=>{no}))")
                     }
                     _ => {
                         // Branches read LET/LAMBDA variables: one closure each.
                         let yes = self.expr(&yes_b, Want::Ref);
                         let no = self.expr(&no_b, Want::Ref);
-                        return format!("R.ifOther(R.condition({cond},x),x,()=>{yes},()=>{no})");
+                        format!("R.ifOther(R.condition({cond},x),x,()=>{yes},()=>{no})")
                     }
-                }
+                };
+                self.hoist = saved;
+                return code;
             }
             ("IFERROR", 2) | ("IFNA", 2) => {
                 let v = self.expr(&args[0], Want::Ref);
                 let na = name == "IFNA";
                 let t = self.temp();
                 let test = if na { format!("{t}===R.ERR.NA") } else { format!("{t} instanceof R.ExcelError") };
-                let alt = match self.branch(&args[1]) {
-                    Some(alt) => alt,
+                let saved = self.hoist.take();
+                let code = match self.branch(&args[1]) {
+                    Some(alt) => format!(
+                        "(({t}=R.val({v},x)),{test}?{alt}:{t} instanceof R.Matrix?R.iferrorMatrix({t},()=>{alt},{na},x):{t})"
+                    ),
                     None => {
                         let alt = self.expr(&args[1], Want::Ref);
-                        return format!("R.iferrorLazy(R.val({v},x),()=>{alt},{na},x)");
+                        format!("R.iferrorLazy(R.val({v},x),()=>{alt},{na},x)")
                     }
                 };
-                return format!("(({t}=R.val({v},x)),{test}?{alt}:{t} instanceof R.Matrix?R.iferrorMatrix({t},()=>{alt},{na},x):{t})");
+                self.hoist = saved;
+                return code;
             }
             _ => {}
         }
@@ -322,5 +630,97 @@ impl Gen {
         } else {
             call
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cell(sheet: u32, row: Coord, col: Coord) -> Bound {
+        Bound::Cell { sheet, row, col }
+    }
+    fn area(sheet: u32, r0: u32, c0: u32, r1: u32, c1: u32) -> Bound {
+        Bound::Area(Area { sheet, r0: Coord::Abs(r0), c0: Coord::Abs(c0), r1: Coord::Abs(r1), c1: Coord::Abs(c1) })
+    }
+    fn call(name: &str, args: Vec<Bound>) -> Bound {
+        Bound::Call { name: name.into(), args }
+    }
+    fn mul(l: Bound, r: Bound) -> Bound {
+        Bound::Binary(BinaryOp::Mul, Box::new(l), Box::new(r))
+    }
+    /// The run function's source for one axis (`NAME.c=` or `NAME.r=`), and the variant's.
+    fn run_fn<'a>(src: &'a str, prefix: &str) -> &'a str {
+        src.lines().find(|l| l.starts_with(prefix)).unwrap_or("")
+    }
+
+    #[test]
+    fn sumifs_per_row_is_hoisted_along_the_row_only() {
+        // SUMIFS(S0!B38:B57, S0!A38:A57, $C r) * (row 2, column c)
+        let b = mul(
+            call("SUMIFS", vec![area(0, 37, 1, 56, 1), area(0, 37, 0, 56, 0), cell(3, Coord::Rel(0), Coord::Abs(2))]),
+            Bound::CellValue(Box::new(cell(1, Coord::Abs(1), Coord::Rel(0)))),
+        );
+        let src = shape_function("f9", &b).source;
+        let along_row = run_fn(&src, "f9.c=");
+        assert!(along_row.contains("const h0=R.F.SUMIFS(x,new R.Ref(B[0],37,1,56,1),new R.Ref(B[0],37,0,56,0),new R.Ref(B[3],r,2,r,2))"), "{src}");
+        assert!(src.contains("function f9$c(x,B,r,c,h0){return R.mul(h0,B[1].get(1,c),x);}"), "{src}");
+        // Down a column the criterion varies: only the reference objects are hoisted.
+        let down = run_fn(&src, "f9.r=");
+        assert!(down.contains("const h0=new R.Ref(B[0],37,1,56,1),h1=new R.Ref(B[0],37,0,56,0);"), "{src}");
+        assert!(!down.contains("h0=R.F.SUMIFS"), "{src}");
+        // The guard: the run must not write what the hoisted SUMIFS reads.
+        assert!(along_row.starts_with("f9.c=function(x,B,s,r,c0,c1){if((s===0&&37<=r&&r<=56&&1<=c1&&c0<=1)||"), "{src}");
+        assert!(along_row.contains("return false;{const c=c0;"), "{src}");
+        assert!(src.contains("f9.L=function(x,B,s,r,c,n,d){if(d?f9.r(x,B,s,c,r,r+n-1):f9.c(x,B,s,r,c,c+n-1))return;for(;n>0;n--)"), "{src}");
+        assert!(along_row.contains("(s===3&&2<=c1&&c0<=2)"), "{src}");
+    }
+
+    #[test]
+    fn context_readers_and_lazy_branches_are_not_hoisted() {
+        // ROW() is not in the list of context-free functions.
+        let src = shape_function("f1", &mul(call("ROW", vec![]), Bound::Number(2.0))).source;
+        assert!(!src.contains("f1.c=") && !src.contains("f1.r="), "{src}");
+        assert!(src.ends_with("f1.L=function(x,B,s,r,c,n,d){for(;n>0;n--){x.row=r;x.col=c;B[s].set(r,c,R.fin(f1(x,B,r,c),x));if(d)r++;else c++;}};\n"), "{src}");
+        // Arithmetic on cell values alone is not worth a run function either.
+        let b = Bound::Binary(BinaryOp::Add, Box::new(Bound::Number(1.0)), Box::new(Bound::CellValue(Box::new(cell(0, Coord::Abs(3), Coord::Abs(1))))));
+        let src = shape_function("f8", &mul(b, Bound::CellValue(Box::new(cell(0, Coord::Rel(0), Coord::Rel(-1)))))).source;
+        assert!(!src.contains("f8.c="), "{src}");
+        // A multi-cell reference in arithmetic is intersected per cell: the reference
+        // object may be shared, the product may not.
+        let b = mul(area(0, 0, 10, 2, 10), Bound::Number(2.0));
+        let src = shape_function("f2", &b).source;
+        assert!(src.contains("function f2$c(x,B,r,c,h0){return R.mul(h0,2,x);}"), "{src}");
+        // IF: the condition may be hoisted, the branches are evaluated lazily per cell.
+        let sum = call("SUM", vec![area(0, 0, 0, 9, 0)]);
+        let b = call("IF", vec![Bound::Binary(BinaryOp::Gt, Box::new(sum.clone()), Box::new(Bound::Number(1.0))), sum, Bound::Number(0.0)]);
+        let src = shape_function("f3", &b).source;
+        let along_row = run_fn(&src, "f3.c=");
+        assert!(along_row.contains("const h0=R.gt(R.F.SUM(x,new R.Ref(B[0],0,0,9,0)),1,x);"), "{src}");
+        assert!(src.contains("function f3$c(x,B,r,c,h0){let t0;return ((t0=R.condition(h0,x))===true?f3_0(x,B,r,c)"), "{src}");
+    }
+
+    #[test]
+    fn index_read_by_an_operator_is_read_as_a_value() {
+        let index = call("INDEX", vec![area(0, 0, 0, 4, 0), Bound::Number(2.0)]);
+        let src = shape_function("f4", &mul(index.clone(), Bound::Number(2.0))).source;
+        assert!(src.starts_with("function f4(x,B,r,c){return R.mul(R.indexValue(x,new R.Ref(B[0],0,0,4,0),2),2,x);}"), "{src}");
+        // Negation reads a value too; unary plus and the formula's own result keep the
+        // reference (functions such as ROW may receive it).
+        let src = shape_function("f5", &Bound::Unary(UnaryOp::Neg, Box::new(index.clone()))).source;
+        assert!(src.starts_with("function f5(x,B,r,c){return R.neg(R.indexValue("), "{src}");
+        let src = shape_function("f6", &Bound::Unary(UnaryOp::Plus, Box::new(index.clone()))).source;
+        assert!(src.starts_with("function f6(x,B,r,c){return R.plus(R.F.INDEX("), "{src}");
+        let src = shape_function("f7", &index).source;
+        assert!(src.starts_with("function f7(x,B,r,c){return R.F.INDEX("), "{src}");
+    }
+
+    #[test]
+    fn guard_folds_relative_rows() {
+        // A reference two rows below the run never meets it; one spanning it may.
+        let below = RefExtent { sheet: 1, r0: Coord::Rel(2), c0: Coord::Abs(3), r1: Coord::Rel(2), c1: Coord::Abs(3) };
+        assert_eq!(guard(&[below], Axis::Col), None);
+        let around = RefExtent { sheet: 1, r0: Coord::Rel(-1), c0: Coord::Abs(3), r1: Coord::Abs(40), c1: Coord::Abs(5) };
+        assert_eq!(guard(&[around], Axis::Col).as_deref(), Some("(s===1&&r<=40&&3<=c1&&c0<=5)"));
     }
 }

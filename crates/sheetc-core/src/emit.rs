@@ -134,24 +134,9 @@ fn cell_statements(out: &mut String, nodes: &[u32], all: &[Node], shape_names: &
             continue;
         }
         if j - i >= 3 {
+            // The shape's run function (codegen::shape_function), down the column or along the row.
             let vertical = all[nodes[i + 1] as usize].row != n.row;
-            if vertical {
-                let last = n.row + (j - i - 1) as u32;
-                out.push_str(&format!(
-                    "for(let r={a};r<={last};r++){{x.row=r;x.col={c};B[{s}].set(r,{c},R.fin({f}(x,B,r,{c}),x));}}\n",
-                    a = n.row,
-                    c = n.col,
-                    s = n.sheet
-                ));
-            } else {
-                let last = n.col + (j - i - 1) as u32;
-                out.push_str(&format!(
-                    "for(let c={a};c<={last};c++){{x.row={r};x.col=c;B[{s}].set({r},c,R.fin({f}(x,B,{r},c),x));}}\n",
-                    a = n.col,
-                    r = n.row,
-                    s = n.sheet
-                ));
-            }
+            out.push_str(&format!("{f}.L(x,B,{s},{r},{c},{count},{v});\n", s = n.sheet, r = n.row, c = n.col, count = j - i, v = vertical as u8));
             continue;
         }
         out.push_str(&format!(

@@ -8,8 +8,8 @@
  */
 import { forEachValue } from '../aggregate.js';
 import { parseDateTime, toNumber } from '../coerce.js';
-import { daysInMonth, isLeapYear, serialFromYMD, timeFromSerial, weekdayFromSerial, ymdFromSerial } from '../dates.js';
-import { defineFn } from '../registry.js';
+import { daysInMonth, isLeapYear, serialFromYMD, timeFromSerial, weekdayFromSerial, ymdFromSerial, ymdPartFromSerial } from '../dates.js';
+import { defineEntry, defineFn } from '../registry.js';
 import { ERR, ExcelError, type Ctx, type Scalar, type Value } from '../values.js';
 
 /** Largest serial (9999-12-31) of each date system. */
@@ -57,17 +57,31 @@ defineFn('DATE', ['number', 'number', 'number'], 3, 3, (ctx, y: number, m: numbe
   return checkedSerial(excelSerial(yy, mm, dd, ctx.book.date1904), ctx);
 });
 
-/** Registers a function of one date argument. */
-function datePart(name: string, part: (serial: number, ctx: Ctx) => number): void {
-  defineFn(name, ['number'], 1, 1, (ctx, n: number) => {
-    const s = dateArg(n, ctx);
-    return s instanceof ExcelError ? s : part(s, ctx);
-  });
+/** YEAR/MONTH/DAY of a number argument (0 year, 1 month, 2 day). */
+function datePart(n: number, ctx: Ctx, part: 0 | 1 | 2): Value {
+  const s = dateArg(n, ctx);
+  return s instanceof ExcelError ? s : ymdPartFromSerial(s, ctx.book.date1904, part);
 }
 
-datePart('YEAR', (s, ctx) => ymdFromSerial(s, ctx.book.date1904).y);
-datePart('MONTH', (s, ctx) => ymdFromSerial(s, ctx.book.date1904).m);
-datePart('DAY', (s, ctx) => ymdFromSerial(s, ctx.book.date1904).d);
+defineFn('YEAR', ['number'], 1, 1, (ctx, n: number) => datePart(n, ctx, 0));
+defineFn('MONTH', ['number'], 1, 1, (ctx, n: number) => datePart(n, ctx, 1));
+defineFn('DAY', ['number'], 1, 1, (ctx, n: number) => datePart(n, ctx, 2));
+// Direct entries for a number argument (see defineEntry): once per cell of a timeline.
+defineEntry('YEAR', (general) =>
+  function YEAR(ctx: Ctx, n?: Value): Value {
+    return arguments.length === 2 && typeof n === 'number' ? datePart(n, ctx, 0) : general.apply(undefined, arguments as never);
+  },
+);
+defineEntry('MONTH', (general) =>
+  function MONTH(ctx: Ctx, n?: Value): Value {
+    return arguments.length === 2 && typeof n === 'number' ? datePart(n, ctx, 1) : general.apply(undefined, arguments as never);
+  },
+);
+defineEntry('DAY', (general) =>
+  function DAY(ctx: Ctx, n?: Value): Value {
+    return arguments.length === 2 && typeof n === 'number' ? datePart(n, ctx, 2) : general.apply(undefined, arguments as never);
+  },
+);
 
 /** Registers HOUR/MINUTE/SECOND: parts of the time of day, rounded to the second. */
 function timePart(name: string, part: (t: { h: number; mi: number; s: number }) => number): void {

@@ -10,7 +10,7 @@ import { columnName } from '../address.js';
 import { round15, scalar, toMatrix, toNumber, toText } from '../coerce.js';
 import { hasWildcard, wildcardToRegExp } from '../criteria.js';
 import { compareScalars } from '../ops.js';
-import { areasOf, defineFn } from '../registry.js';
+import { F, areasOf, defineEntry, defineFn } from '../registry.js';
 import { ERR, ExcelError, Lambda, Matrix, Ref, RefList, type Ctx, type Scalar, type Value } from '../values.js';
 
 export const MAX_ROWS = 1048576;
@@ -376,49 +376,76 @@ defineFn('XMATCH', ['scalar', 'any', 'scalar', 'scalar'], 2, 4, (ctx, value: Sca
 
 // ---------------------------------------------------------------- INDEX
 
-defineFn(
-  'INDEX',
-  ['any', 'number', 'number', 'number'],
-  2,
-  4,
-  (ctx, arr: Value, rowNum: number, colNum?: number, areaNum?: number) => {
-    let target: Value = arr;
-    if (arr instanceof RefList) {
-      const k = areaNum === undefined ? 1 : Math.trunc(areaNum);
-      if (k < 1 || k > arr.areas.length) return ERR.REF;
-      target = arr.areas[k - 1]!;
-    } else if (areaNum !== undefined && Math.trunc(areaNum) !== 1) return ERR.REF;
-    const g = gridOf(target, ctx);
-    if (g instanceof ExcelError) return g;
-    let r = Math.trunc(rowNum);
-    let c = colNum === undefined ? undefined : Math.trunc(colNum);
-    if (r < 0 || (c !== undefined && c < 0)) return ERR.VALUE;
-    // With only a row number, a one-row array is indexed along its columns.
-    if (c === undefined) {
-      if (g.rows === 1 && g.cols > 1) {
-        c = r;
-        r = 1;
-      } else c = g.cols === 1 ? 1 : 0;
+/**
+ * INDEX with coerced arguments. With `asValue`, one cell selected in a reference gives
+ * the cell's value (see `indexValue`).
+ */
+function index(ctx: Ctx, arr: Value, rowNum: number, colNum?: number, areaNum?: number, asValue = false): Value {
+  let target: Value = arr;
+  if (arr instanceof RefList) {
+    const k = areaNum === undefined ? 1 : Math.trunc(areaNum);
+    if (k < 1 || k > arr.areas.length) return ERR.REF;
+    target = arr.areas[k - 1]!;
+  } else if (areaNum !== undefined && Math.trunc(areaNum) !== 1) return ERR.REF;
+  const g = gridOf(target, ctx);
+  if (g instanceof ExcelError) return g;
+  let r = Math.trunc(rowNum);
+  let c = colNum === undefined ? undefined : Math.trunc(colNum);
+  if (r < 0 || (c !== undefined && c < 0)) return ERR.VALUE;
+  // With only a row number, a one-row array is indexed along its columns.
+  if (c === undefined) {
+    if (g.rows === 1 && g.cols > 1) {
+      c = r;
+      r = 1;
+    } else c = g.cols === 1 ? 1 : 0;
+  }
+  if (r > g.rows || c > g.cols) return ERR.REF;
+  if (g instanceof Ref) {
+    if (asValue && r > 0 && c > 0) return g.sheet.get(g.r0 + r - 1, g.c0 + c - 1);
+    const r0 = r === 0 ? g.r0 : g.r0 + r - 1;
+    const r1 = r === 0 ? g.r1 : r0;
+    const c0 = c === 0 ? g.c0 : g.c0 + c - 1;
+    const c1 = c === 0 ? g.c1 : c0;
+    return new Ref(g.sheet, r0, c0, r1, c1);
+  }
+  if (r > 0 && c > 0) return g.get(r - 1, c - 1);
+  if (r > 0) return g.rows === 1 ? g : new Matrix(1, g.cols, g.data.slice((r - 1) * g.cols, r * g.cols));
+  if (c > 0) {
+    const out: Scalar[] = new Array(g.rows);
+    for (let i = 0; i < g.rows; i++) out[i] = g.get(i, c - 1);
+    return new Matrix(g.rows, 1, out);
+  }
+  return g;
+}
+
+defineFn('INDEX', ['any', 'number', 'number', 'number'], 2, 4, index, { returnsRef: true });
+// Direct entry for a reference and number positions (see defineEntry): lookups per cell.
+defineEntry('INDEX', (general) =>
+  function INDEX(ctx: Ctx, arr?: Value, row?: Value, col?: Value): Value {
+    const n = arguments.length;
+    if (arr instanceof Ref && typeof row === 'number' && (n === 3 || (n === 4 && typeof col === 'number'))) {
+      return index(ctx, arr, row, col as number | undefined);
     }
-    if (r > g.rows || c > g.cols) return ERR.REF;
-    if (g instanceof Ref) {
-      const r0 = r === 0 ? g.r0 : g.r0 + r - 1;
-      const r1 = r === 0 ? g.r1 : r0;
-      const c0 = c === 0 ? g.c0 : g.c0 + c - 1;
-      const c1 = c === 0 ? g.c1 : c0;
-      return new Ref(g.sheet, r0, c0, r1, c1);
-    }
-    if (r > 0 && c > 0) return g.get(r - 1, c - 1);
-    if (r > 0) return g.rows === 1 ? g : new Matrix(1, g.cols, g.data.slice((r - 1) * g.cols, r * g.cols));
-    if (c > 0) {
-      const out: Scalar[] = new Array(g.rows);
-      for (let i = 0; i < g.rows; i++) out[i] = g.get(i, c - 1);
-      return new Matrix(g.rows, 1, out);
-    }
-    return g;
+    return general.apply(undefined, arguments as never);
   },
-  { returnsRef: true },
 );
+
+/**
+ * INDEX as the operand of an operator that reads it as a value at once (arithmetic,
+ * comparison, negation; the compiler decides): the selected cell's value, as the
+ * operator would read it from the reference, without a reference object per call; any
+ * other result as INDEX gives it.
+ */
+export function indexValue(x: Ctx, arr: Value, row: Value, col?: Value): Value {
+  const n = arguments.length;
+  const v =
+    arr instanceof Ref && typeof row === 'number' && (n === 3 || (n === 4 && typeof col === 'number'))
+      ? index(x, arr, row, col as number | undefined, undefined, true)
+      : n === 3
+        ? F.INDEX!(x, arr, row)
+        : F.INDEX!(x, arr, row, col!);
+  return v instanceof Ref && v.isCell ? v.sheet.get(v.r0, v.c0) : v;
+}
 
 // ---------------------------------------------------------------- CHOOSE
 

@@ -200,16 +200,16 @@ function sumifsDirect(ctx: Ctx, args: Value[]): Value | undefined {
   if (!(target instanceof Ref)) return undefined;
   const n = (args.length - 1) >> 1;
   if (n === 0 || (args.length - 1) % 2 !== 0) return undefined;
-  const ranges: Ref[] = [];
-  const preds: ((v: Scalar) => boolean)[] = [];
+  if (n === 1) return sumifsDirect1(ctx, target, args[1], args[2]);
+  const ranges: Ref[] = new Array(n);
+  const preds: Predicate[] = new Array(n);
   for (let k = 0; k < n; k++) {
     const range = args[1 + 2 * k];
     const crit = args[2 + 2 * k];
     if (!(range instanceof Ref) || range.rows !== target.rows || range.cols !== target.cols) return undefined;
     if (crit instanceof Matrix || crit instanceof RefList || (crit instanceof Ref && !crit.isCell)) return undefined;
-    const c = scalar(crit ?? null, ctx);
-    ranges.push(range);
-    preds.push(parseCriteria(c));
+    ranges[k] = range;
+    preds[k] = parseCriteria(scalar(crit ?? null, ctx));
   }
   const rows = Math.min(target.rows, target.lastUsedRow - target.r0 + 1);
   const cols = Math.min(target.cols, target.lastUsedCol - target.c0 + 1);
@@ -221,6 +221,27 @@ function sumifsDirect(ctx: Ctx, args: Value[]): Value | undefined {
         if (!preds[k]!(r.sheet.get(r.r0 + i, r.c0 + j))) continue cell;
       }
       const v = target.sheet.get(target.r0 + i, target.c0 + j);
+      if (typeof v === 'number') sum += v;
+      else if (v instanceof ExcelError) return v;
+    }
+  }
+  return sum;
+}
+
+/** `sumifsDirect` with one criterion (the common case), without per-call arrays. */
+function sumifsDirect1(ctx: Ctx, target: Ref, range: Value | undefined, crit: Value | undefined): Value | undefined {
+  if (!(range instanceof Ref) || range.rows !== target.rows || range.cols !== target.cols) return undefined;
+  if (crit instanceof Matrix || crit instanceof RefList || (crit instanceof Ref && !crit.isCell)) return undefined;
+  const pred = parseCriteria(scalar(crit ?? null, ctx));
+  const rows = Math.min(target.rows, target.lastUsedRow - target.r0 + 1);
+  const cols = Math.min(target.cols, target.lastUsedCol - target.c0 + 1);
+  const rs = range.sheet;
+  const ts = target.sheet;
+  let sum = 0;
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) {
+      if (!pred(rs.get(range.r0 + i, range.c0 + j))) continue;
+      const v = ts.get(target.r0 + i, target.c0 + j);
       if (typeof v === 'number') sum += v;
       else if (v instanceof ExcelError) return v;
     }

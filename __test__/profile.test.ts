@@ -199,3 +199,18 @@ test('a lazy profiled engine loads and computes its outputs like the full engine
     t.is(Object.keys(lazy.run(inputs).toJSON()).length, 8);
   }
 });
+
+test('a cell declared by reference takes the defined name that points at it', async (t) => {
+  const dir = join(tempDir(), 'engine');
+  const report = await compile(file, { outDir: dir, inputs: ['Inputs!B2'], outputs: ['Summary!B1'] });
+  t.is(report.inputs?.[0]?.name, 'Price');
+  t.is(report.outputs?.[0]?.name, 'Total');
+  const engine = (await import(pathToFileURL(join(dir, 'engine.js')).href)) as EngineModule;
+  const f = await full;
+  // By name or by reference: the same input and output.
+  t.deepEqual(engine.run({ Price: 7 }).get('Total'), f.engine.run({ Price: 7 }).get('Summary!B1'));
+  t.deepEqual(engine.run({ 'Inputs!B2': 7 }).get('Summary!B1'), f.engine.run({ Price: 7 }).get('Summary!B1'));
+  const dts = readFileSync(join(dir, 'engine.d.ts'), 'utf8');
+  t.regex(dts, /"Price": number/);
+  t.regex(dts, /"Total": CellValue/);
+});

@@ -413,8 +413,23 @@ pub fn compile(path: &Path, opts: &CompileOptions, progress: ProgressFn<'_>, can
             .map(|l| l.iter().map(|t| profile::resolve(t, &declared_names, workbook.sheets.len(), &mut binder)).collect::<Result<Vec<_>>>())
             .transpose()
     };
-    let declared_inputs = resolve_all(&opts.inputs)?;
-    let declared_outputs = resolve_all(&opts.outputs)?;
+    let mut declared_inputs = resolve_all(&opts.inputs)?;
+    let mut declared_outputs = resolve_all(&opts.outputs)?;
+    // A cell or range declared by reference takes the defined name that points exactly
+    // at it (workbook scope first): it is then an input/output by name too.
+    if declared_inputs.is_some() || declared_outputs.is_some() {
+        let named = defined_names(&workbook, &mut binder);
+        for d in declared_inputs.iter_mut().chain(declared_outputs.iter_mut()).flatten() {
+            if d.name.is_some() {
+                continue;
+            }
+            let r = d.rect;
+            let target = [r.sheet, r.r0, r.c0, r.r1, r.c1];
+            let mut candidates = named.iter().filter(|n| n.area == Some(target) && n.scope.is_none_or(|s| s == r.sheet)).collect::<Vec<_>>();
+            candidates.sort_by_key(|n| n.scope.is_some());
+            d.name = candidates.first().map(|n| n.name.clone());
+        }
+    }
     let cut = if declared_inputs.is_some() || declared_outputs.is_some() {
         Some(profile::cut(
             &graph,

@@ -126,3 +126,70 @@ test('an engine loads and computes in headless Chromium', async (t) => {
     await new Promise<void>((ok) => server.close(() => ok()));
   }
 });
+
+const LAZY_HTML = `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>sheetc lazy engine</title></head>
+<body>
+  <p>Monthly payment: <output id="payment">…</output></p>
+  <p>Before load: <output id="before">…</output></p>
+  <pre id="error"></pre>
+  <script type="module">
+    import { load, run, runScoped } from './engine.js';
+    try {
+      try { run(); document.getElementById('before').textContent = 'ran'; }
+      catch (e) { document.getElementById('before').textContent = e.code; }
+      const r = await runScoped({ 'Loan!B2': 100000 }, { cells: ['Loan!B8'] });
+      document.getElementById('payment').textContent = String(r.get('Loan!B8'));
+    } catch (e) {
+      document.getElementById('error').textContent = String(e && e.stack || e);
+    }
+    document.body.dataset.done = '1';
+  </script>
+</body>
+</html>
+`;
+
+test('a lazy engine loads its cone in headless Chromium (no Node Buffer there)', async (t) => {
+  if (!existsSync(CHROMIUM)) {
+    t.fail(`Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium) or set SHEETC_CHROMIUM to a Chrome/Chromium executable`);
+    return;
+  }
+  const dir = join(work, 'lazy-site');
+  const build = spawnSync(process.execPath, [join(root, 'dist', 'cli.js'), 'build', join(root, 'examples', 'loan.xlsx'), '-o', dir, '--lazy', '--max-module-mb', '0.0005'], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  t.is(build.status, 0, `${build.stdout}${build.stderr}`);
+  const modules = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')).modules as number;
+  t.true(modules > 2, `${modules} modules`);
+  writeFileSync(join(dir, 'index.html'), LAZY_HTML);
+  const { server, origin, served } = await serve(dir);
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    timeout: 60_000,
+  });
+  try {
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    await page.route('**/*', (route) => {
+      const url = route.request().url();
+      if (url.startsWith(`${origin}/`)) return route.continue();
+      problems.push(`blocked request to ${url}`);
+      return route.abort();
+    });
+    await page.goto(`${origin}/index.html`, { waitUntil: 'load', timeout: 30_000 });
+    await page.waitForFunction(() => document.body.dataset['done'] === '1', undefined, { timeout: 30_000 });
+    t.is(await page.textContent('#error'), '', 'the engine threw in the browser');
+    t.is(await page.textContent('#before'), 'E_NOT_LOADED');
+    t.is(await page.textContent('#payment'), '599.55'); // PMT(0.005, 360, 100000)
+    t.deepEqual(problems, []);
+    const imported = served.filter((p) => p.startsWith('/modules/'));
+    t.true(imported.length >= 1 && imported.length <= modules, `imported ${imported.join(', ')} of ${modules}`);
+  } finally {
+    await browser.close();
+    await new Promise<void>((ok) => server.close(() => ok()));
+  }
+});

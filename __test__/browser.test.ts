@@ -77,34 +77,31 @@ async function serve(dir: string): Promise<{ server: Server; origin: string; ser
   return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, served };
 }
 
-test('an engine loads and computes in headless Chromium', async (t) => {
-  if (!existsSync(CHROMIUM)) {
-    t.fail(`Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium) or set SHEETC_CHROMIUM to a Chrome/Chromium executable`);
-    return;
-  }
-  const missing = ['dist/cli.js', 'dist/runtime.js', `sheetc.${platformKey()}.node`].filter((f) => !existsSync(join(root, f)));
-  if (missing.length) {
-    t.fail(`missing ${missing.join(', ')}: run \`npm run build\` (build:native + build:ts) before this test`);
-    return;
-  }
-  const dir = join(work, 'site');
-  const build = spawnSync(process.execPath, [join(root, 'dist', 'cli.js'), 'build', join(root, 'examples', 'loan.xlsx'), '-o', dir], { encoding: 'utf8', timeout: 120_000 });
-  t.is(build.status, 0, `${build.stdout}${build.stderr}`);
-  writeFileSync(join(dir, 'index.html'), INDEX_HTML);
-
+/**
+ * Serves `dir`, opens its index.html in headless Chromium and waits for the page's
+ * script to finish (`data-done`). Any request outside the local server is aborted and
+ * reported in `problems`, as are page errors (and console errors when asked).
+ */
+async function openPage(dir: string, consoleErrors: boolean) {
   const { server, origin, served } = await serve(dir);
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     timeout: 60_000,
   });
+  const close = async () => {
+    await browser.close();
+    await new Promise<void>((ok) => server.close(() => ok()));
+  };
   try {
     const page = await browser.newPage();
     const problems: string[] = [];
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
-    });
+    if (consoleErrors) {
+      page.on('console', (m) => {
+        if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
+      });
+    }
     // Only the local server: anything else is aborted and reported.
     await page.route('**/*', (route) => {
       const url = route.request().url();
@@ -114,7 +111,39 @@ test('an engine loads and computes in headless Chromium', async (t) => {
     });
     await page.goto(`${origin}/index.html`, { waitUntil: 'load', timeout: 30_000 });
     await page.waitForFunction(() => document.body.dataset['done'] === '1', undefined, { timeout: 30_000 });
+    return { page, problems, served, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
 
+/** Why the browser tests cannot run here (they fail, never skip), or null. */
+function missingPrerequisites(): string | null {
+  if (!existsSync(CHROMIUM)) {
+    return `Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium) or set SHEETC_CHROMIUM to a Chrome/Chromium executable`;
+  }
+  const missing = ['dist/cli.js', 'dist/runtime.js', `sheetc.${platformKey()}.node`].filter((f) => !existsSync(join(root, f)));
+  return missing.length ? `missing ${missing.join(', ')}: run \`npm run build\` (build:native + build:ts) before this test` : null;
+}
+
+/** Builds examples/loan.xlsx into `dir` with the CLI (extra options appended). */
+function buildExample(dir: string, ...options: string[]) {
+  return spawnSync(process.execPath, [join(root, 'dist', 'cli.js'), 'build', join(root, 'examples', 'loan.xlsx'), '-o', dir, ...options], { encoding: 'utf8', timeout: 120_000 });
+}
+
+test('an engine loads and computes in headless Chromium', async (t) => {
+  const missing = missingPrerequisites();
+  if (missing) {
+    t.fail(missing);
+    return;
+  }
+  const dir = join(work, 'site');
+  const build = buildExample(dir);
+  t.is(build.status, 0, `${build.stdout}${build.stderr}`);
+  writeFileSync(join(dir, 'index.html'), INDEX_HTML);
+  const { page, problems, served, close } = await openPage(dir, true);
+  try {
     t.is(await page.textContent('#error'), '', 'the engine threw in the browser');
     t.is(await page.textContent('#payment'), String(EXPECTED_PAYMENT));
     t.is(await page.textContent('#cheaper'), '599.55'); // PMT(0.005, 360, 100000)
@@ -122,8 +151,7 @@ test('an engine loads and computes in headless Chromium', async (t) => {
     t.deepEqual(problems, []);
     t.true(served.includes('/engine.js') && served.includes('/runtime.js'), `the page imported the engine modules over HTTP: ${served.join(', ')}`);
   } finally {
-    await browser.close();
-    await new Promise<void>((ok) => server.close(() => ok()));
+    await close();
   }
 });
 
@@ -151,37 +179,19 @@ const LAZY_HTML = `<!doctype html>
 `;
 
 test('a lazy engine loads its cone in headless Chromium (no Node Buffer there)', async (t) => {
-  if (!existsSync(CHROMIUM)) {
-    t.fail(`Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium) or set SHEETC_CHROMIUM to a Chrome/Chromium executable`);
+  const missing = missingPrerequisites();
+  if (missing) {
+    t.fail(missing);
     return;
   }
   const dir = join(work, 'lazy-site');
-  const build = spawnSync(process.execPath, [join(root, 'dist', 'cli.js'), 'build', join(root, 'examples', 'loan.xlsx'), '-o', dir, '--lazy', '--max-module-mb', '0.0005'], {
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
+  const build = buildExample(dir, '--lazy', '--max-module-mb', '0.0005');
   t.is(build.status, 0, `${build.stdout}${build.stderr}`);
   const modules = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')).modules as number;
   t.true(modules > 2, `${modules} modules`);
   writeFileSync(join(dir, 'index.html'), LAZY_HTML);
-  const { server, origin, served } = await serve(dir);
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    timeout: 60_000,
-  });
+  const { page, problems, served, close } = await openPage(dir, false);
   try {
-    const page = await browser.newPage();
-    const problems: string[] = [];
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    await page.route('**/*', (route) => {
-      const url = route.request().url();
-      if (url.startsWith(`${origin}/`)) return route.continue();
-      problems.push(`blocked request to ${url}`);
-      return route.abort();
-    });
-    await page.goto(`${origin}/index.html`, { waitUntil: 'load', timeout: 30_000 });
-    await page.waitForFunction(() => document.body.dataset['done'] === '1', undefined, { timeout: 30_000 });
     t.is(await page.textContent('#error'), '', 'the engine threw in the browser');
     t.is(await page.textContent('#before'), 'E_NOT_LOADED');
     t.is(await page.textContent('#payment'), '599.55'); // PMT(0.005, 360, 100000)
@@ -189,7 +199,6 @@ test('a lazy engine loads its cone in headless Chromium (no Node Buffer there)',
     const imported = served.filter((p) => p.startsWith('/modules/'));
     t.true(imported.length >= 1 && imported.length <= modules, `imported ${imported.join(', ')} of ${modules}`);
   } finally {
-    await browser.close();
-    await new Promise<void>((ok) => server.close(() => ok()));
+    await close();
   }
 });

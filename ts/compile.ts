@@ -23,7 +23,7 @@ export function runtimeBundlePath(): string {
  * `NAME=vva` per function: which parameters read values (v) rather than references (a),
  * so the compiler passes single cells as plain values (no reference object per call).
  */
-function functionParamKinds(): string[] {
+export function functionParamKinds(): string[] {
   return supportedFunctions().map((name) => {
     const spec = functionSpec(name)!;
     const kinds = spec.returnsRef ? spec.params.map(() => 'a') : spec.params.map((k) => (k === 'any' ? 'a' : 'v'));

@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { compile } from './compile.js';
 import { SheetcError, type SheetcErrorCode } from './errors.js';
 import { loadNative } from './native.js';
-import { cellKey } from './runtime/address.js';
+import { cellKey, parseArea } from './runtime/address.js';
 import type { CompileOptions, JsonValue, RunResult, VerifyMismatch, VerifyReport } from './types.js';
 
 type Encoded = number | string | boolean | null | { e: string };
@@ -52,7 +52,12 @@ export async function verify(
     const report = await compile(workbook, { ...compileOptions, outDir: dir });
     const engine = (await import(pathToFileURL(join(dir, 'engine.js')).href)) as { run(): RunResult };
     const values = engine.run().toJSON();
-    const backfilled = new Set(report.backfilled.map((b) => cellKey(b.sheet, ...rowCol(b.cell))));
+    const backfilled = new Set(
+      report.backfilled.map((b) => {
+        const a = parseArea(b.cell);
+        return a ? cellKey(b.sheet, a.r0, a.c0) : `${b.sheet}!${b.cell}`;
+      }),
+    );
     let total = 0;
     let matched = 0;
     let withoutStoredValue = 0;
@@ -80,13 +85,4 @@ export async function verify(
   } finally {
     rmSync(base, { recursive: true, force: true });
   }
-}
-
-/** `B12` → [11, 1] (zero-based row, column). */
-function rowCol(cell: string): [number, number] {
-  const m = /^([A-Z]+)(\d+)$/.exec(cell);
-  if (!m) return [-1, -1];
-  let c = 0;
-  for (const ch of m[1]!) c = c * 26 + ch.charCodeAt(0) - 64;
-  return [Number(m[2]) - 1, c - 1];
 }

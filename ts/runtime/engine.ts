@@ -504,7 +504,7 @@ class EngineCore {
     const sheet = this.spec.modules?.[index]?.[0];
     if (this.loadedCells && sheet !== undefined) {
       let cells = m.constants.length / 4;
-      forEachFormulaRun(m, (n) => (cells += n));
+      for (let i = 3; i < m.formulas.length; i += 5) cells += m.formulas[i]!; // run lengths
       const before = this.templates[sheet]!;
       this.loadedCells[sheet]! += cells;
       const dims = this.spec.sheets[sheet]!;
@@ -752,14 +752,15 @@ export function createLazyEngine(spec: LazyEngineSpec, loaders: (() => Promise<E
     }
   }
 
+  const outputs = spec.outputs ? profileView(spec, spec.outputs) : null;
   const view: ResultView = {
     forEachFormulaCell: (visit) => {
-      if (spec.outputs) return profileView(spec, spec.outputs).forEachFormulaCell(visit);
+      if (outputs) return outputs.forEachFormulaCell(visit);
       if (!active) return;
       for (let u = 0; u < active.length; u++) if (active[u]) visitRuns(units().runs(u), visit);
     },
     check: (a, ref) => {
-      if (spec.outputs) profileView(spec, spec.outputs).check(a, ref);
+      outputs?.check(a, ref);
       const idx = units();
       let missing = modulesOf(a).some((m) => !core.modules[m]);
       for (let u = 0; u < idx.count && !missing; u++) missing = !active?.[u] && idx.intersects(u, a);
@@ -841,22 +842,9 @@ function staleCells(spec: EngineSpec, changed: Area[]): string[] {
   return out;
 }
 
-/** Visits the lengths of a module's formula runs. */
-function forEachFormulaRun(m: EngineModule, visit: (count: number) => void): void {
-  for (let i = 3; i < m.formulas.length; i += 5) visit(m.formulas[i]!);
-}
-
 /** Visits the formula cells of a module (decoding its runs). */
 export function forEachFormulaCell(m: EngineModule, visit: (sheet: number, row: number, col: number) => void): void {
-  const f = m.formulas;
-  for (let i = 0; i < f.length; i += 5) {
-    const s = f[i]!;
-    const r = f[i + 1]!;
-    const c = f[i + 2]!;
-    const n = f[i + 3]!;
-    const vertical = f[i + 4] === 1;
-    for (let k = 0; k < n; k++) visit(s, vertical ? r + k : r, vertical ? c : c + k);
-  }
+  visitRuns(m.formulas, visit);
 }
 
 function toJsonValue(v: Scalar): JsonValue {

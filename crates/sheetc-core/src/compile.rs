@@ -406,6 +406,8 @@ pub fn compile(path: &Path, opts: &CompileOptions, progress: ProgressFn<'_>, can
         .collect();
     let mut order = schedule(&graph, |v| dynamic_shapes.contains(&nodes[v as usize].shape));
     report.edges = graph.edge_count();
+    // Defined names and the cells they point at (for the profile and the engine's spec).
+    let names = defined_names(&workbook, &mut binder);
     // Output profile: the outputs' cone, and what no input reaches (folded).
     let declared_names: Vec<String> = workbook.names.iter().map(|n| n.name.clone()).collect();
     let mut resolve_all = |list: &Option<Vec<String>>| -> Result<Option<Vec<profile::Declared>>> {
@@ -418,14 +420,13 @@ pub fn compile(path: &Path, opts: &CompileOptions, progress: ProgressFn<'_>, can
     // A cell or range declared by reference takes the defined name that points exactly
     // at it (workbook scope first): it is then an input/output by name too.
     if declared_inputs.is_some() || declared_outputs.is_some() {
-        let named = defined_names(&workbook, &mut binder);
         for d in declared_inputs.iter_mut().chain(declared_outputs.iter_mut()).flatten() {
             if d.name.is_some() {
                 continue;
             }
             let r = d.rect;
             let target = [r.sheet, r.r0, r.c0, r.r1, r.c1];
-            let mut candidates = named.iter().filter(|n| n.area == Some(target) && n.scope.is_none_or(|s| s == r.sheet)).collect::<Vec<_>>();
+            let mut candidates = names.iter().filter(|n| n.area == Some(target) && n.scope.is_none_or(|s| s == r.sheet)).collect::<Vec<_>>();
             candidates.sort_by_key(|n| n.scope.is_some());
             d.name = candidates.first().map(|n| n.name.clone());
         }
@@ -619,7 +620,6 @@ pub fn compile(path: &Path, opts: &CompileOptions, progress: ProgressFn<'_>, can
         report.inputs = describe(&declared_inputs);
         report.outputs = describe(&declared_outputs);
     }
-    let names = defined_names(&workbook, &mut binder);
     report.defined_names = workbook.names.iter().map(|n| n.name.clone()).collect();
     report.tables = workbook
         .tables

@@ -105,29 +105,25 @@ pub fn statement_runs(nodes: &[u32], all: &[Node]) -> Vec<(usize, usize)> {
             i += 1;
             continue;
         }
-        let same = |m: &Node| m.shape == n.shape && m.sheet == n.sheet && m.array_end.is_none();
-        let mut j = i + 1;
-        while j < nodes.len() {
-            let m = all[nodes[j] as usize];
-            if same(&m) && m.col == n.col && m.row == n.row + (j - i) as u32 {
+        // One past the last node continuing a straight run from `n` (down or along).
+        let run_end = |down: bool| {
+            let mut j = i + 1;
+            while let Some(&m) = nodes.get(j).map(|&v| &all[v as usize]) {
+                let k = (j - i) as u32;
+                let next = if down { (n.row + k, n.col) } else { (n.row, n.col + k) };
+                if m.shape != n.shape || m.sheet != n.sheet || m.array_end.is_some() || (m.row, m.col) != next {
+                    break;
+                }
                 j += 1;
-            } else {
-                break;
             }
+            j
+        };
+        let mut j = run_end(true);
+        if j - i < 3 {
+            j = run_end(false);
         }
         if j - i < 3 {
             j = i + 1;
-            while j < nodes.len() {
-                let m = all[nodes[j] as usize];
-                if same(&m) && m.row == n.row && m.col == n.col + (j - i) as u32 {
-                    j += 1;
-                } else {
-                    break;
-                }
-            }
-            if j - i < 3 {
-                j = i + 1;
-            }
         }
         out.push((i, j));
         i = j;

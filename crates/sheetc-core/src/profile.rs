@@ -94,22 +94,21 @@ pub fn cut(
 ) -> Cut {
     let n = nodes.len();
     let total = graph.offsets.len() - 1;
-    // Position of each node in the evaluation order (for dynamic cells).
-    let mut position = vec![0u32; n];
-    let mut sequence: Vec<u32> = Vec::with_capacity(n);
-    for comp in order {
-        match comp {
-            Component::Cell(v) => sequence.push(*v),
-            Component::Cluster(m) => sequence.extend(m.iter().copied()),
-        }
-    }
-    for (i, &v) in sequence.iter().enumerate() {
-        position[v as usize] = i as u32;
-    }
-
     // Needed: backwards from the outputs.
     let mut needed = vec![outputs.is_none(); n];
     if let Some(outputs) = outputs {
+        // Position of each node in the evaluation order (for dynamic cells).
+        let mut position = vec![0u32; n];
+        let mut sequence: Vec<u32> = Vec::with_capacity(n);
+        for comp in order {
+            match comp {
+                Component::Cell(v) => sequence.push(*v),
+                Component::Cluster(m) => sequence.extend(m.iter().copied()),
+            }
+        }
+        for (i, &v) in sequence.iter().enumerate() {
+            position[v as usize] = i as u32;
+        }
         let mut seen = vec![false; total];
         let mut stack: Vec<u32> = Vec::new();
         for d in outputs {

@@ -616,61 +616,124 @@ fn error_value_metadata(xml: &[u8]) -> HashMap<(u32, u32), u32> {
     out
 }
 
+/// xl/metadata.xml, read once: what the cell (`cm`) and value (`vm`) metadata indexes
+/// of sheet cells point at. A record `<rc t v>` names a metadata type (`t`, 1-based)
+/// and a block (`v`, 0-based) of that type's `<futureMetadata>`.
+#[derive(Default)]
+struct Metadata {
+    types: Vec<String>,
+    /// Per futureMetadata name, its blocks.
+    future: HashMap<String, Vec<FutureBlock>>,
+    /// Per cellMetadata block (`cm` − 1): its first record.
+    cell_blocks: Vec<Option<(usize, usize)>>,
+    /// Per valueMetadata record (`vm` − 1).
+    value_blocks: Vec<(usize, usize)>,
+}
+
+#[derive(Default)]
+struct FutureBlock {
+    /// `<xlrd:rvb i>`: the rich value (XLRICHVALUE).
+    rich_value: Option<usize>,
+    /// `<xda:dynamicArrayProperties fDynamic>` (XLDAPR).
+    dynamic: bool,
+}
+
+impl Metadata {
+    fn parse(xml: &[u8]) -> Metadata {
+        let mut m = Metadata::default();
+        let mut current_future: Option<String> = None;
+        let (mut in_cell_metadata, mut in_value_metadata) = (false, false);
+        let mut buf = Vec::new();
+        let mut reader = quick_xml::Reader::from_reader(xml);
+        let record = |e: &quick_xml::events::BytesStart<'_>| {
+            (attr(e, "t").and_then(|v| v.parse().ok()), attr(e, "v").and_then(|v| v.parse().ok()))
+        };
+        loop {
+            match reader.read_event_into(&mut buf) {
+                Ok(Event::Start(e)) | Ok(Event::Empty(e)) => match e.local_name().into_inner() {
+                    "metadataType" => m.types.push(attr(&e, "name").unwrap_or_default()),
+                    "futureMetadata" => current_future = attr(&e, "name"),
+                    "cellMetadata" => in_cell_metadata = true,
+                    "valueMetadata" => in_value_metadata = true,
+                    "bk" => {
+                        if let Some(name) = &current_future {
+                            m.future.entry(name.clone()).or_default().push(FutureBlock::default());
+                        } else if in_cell_metadata {
+                            m.cell_blocks.push(None);
+                        }
+                    }
+                    tag @ ("rvb" | "dynamicArrayProperties") => {
+                        if let Some(block) = current_future.as_ref().and_then(|n| m.future.get_mut(n)).and_then(|v| v.last_mut()) {
+                            if tag == "rvb" {
+                                block.rich_value = attr(&e, "i").and_then(|i| i.parse().ok());
+                            } else {
+                                block.dynamic = matches!(attr(&e, "fDynamic").as_deref(), Some("1" | "true"));
+                            }
+                        }
+                    }
+                    "rc" if in_cell_metadata => {
+                        if let Some(last @ None) = m.cell_blocks.last_mut() {
+                            let (t, v) = record(&e);
+                            *last = t.zip(v);
+                        }
+                    }
+                    "rc" if in_value_metadata => {
+                        let (t, v) = record(&e);
+                        m.value_blocks.push((t.unwrap_or(0), v.unwrap_or(usize::MAX)));
+                    }
+                    _ => {}
+                },
+                Ok(Event::End(e)) => match e.local_name().into_inner() {
+                    "futureMetadata" => current_future = None,
+                    "cellMetadata" => in_cell_metadata = false,
+                    "valueMetadata" => in_value_metadata = false,
+                    _ => {}
+                },
+                Ok(Event::Eof) | Err(_) => break,
+                _ => {}
+            }
+            buf.clear();
+        }
+        m
+    }
+
+    /// The future-metadata block a record `(t, v)` points at.
+    fn future_block(&self, (t, v): (usize, usize)) -> Option<&FutureBlock> {
+        let name = t.checked_sub(1).and_then(|t| self.types.get(t))?;
+        self.future.get(name)?.get(v)
+    }
+
+    /// The cell-metadata indexes (`cm`, 1-based) that mark a dynamic-array formula. Excel
+    /// 365 writes a dynamic-array formula as `<f t="array" ref=...>` like a CSE array,
+    /// plus `cm="N"` on the cell, whose record points at an XLDAPR block with `fDynamic="1"`.
+    fn dynamic_cells(&self) -> HashSet<u32> {
+        let mut out = HashSet::new();
+        for (k, block) in self.cell_blocks.iter().enumerate() {
+            let Some((t, v)) = *block else { continue };
+            let is_dapr = t.checked_sub(1).and_then(|t| self.types.get(t)).is_some_and(|name| name == "XLDAPR");
+            if is_dapr && self.future_block((t, v)).is_some_and(|b| b.dynamic) {
+                out.insert(k as u32 + 1);
+            }
+        }
+        out
+    }
+}
+
 /// Rich-value errors by `vm` (1-based): Excel stores #CALC!, #SPILL! and newer errors as
 /// `#VALUE!` plus a pointer through xl/metadata.xml (valueMetadata → metadata type →
 /// futureMetadata `rvb`) to a rich value whose `errorType` is the ERROR.TYPE number − 1.
-fn rich_value_errors<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, meta: Option<&[u8]>, limit: u64) -> Result<HashMap<u32, ErrorKind>> {
+fn rich_value_errors<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, meta: &Metadata, limit: u64) -> Result<HashMap<u32, ErrorKind>> {
     let mut out = HashMap::new();
-    let (Some(meta), Some(values), Some(structs)) = (
-        meta,
+    if meta.value_blocks.is_empty() {
+        return Ok(out);
+    }
+    let (Some(values), Some(structs)) = (
         read_part(zip, "xl/richData/rdrichvalue.xml", limit)?,
         read_part(zip, "xl/richData/rdrichvaluestructure.xml", limit)?,
     ) else {
         return Ok(out);
     };
-    // metadata.xml: type names, future-metadata rvb indexes by type name, value blocks.
-    let mut types: Vec<String> = Vec::new();
-    let mut future: HashMap<String, Vec<Option<usize>>> = HashMap::new();
-    let mut value_blocks: Vec<(usize, usize)> = Vec::new();
-    let mut current_future: Option<String> = None;
-    let mut in_value_metadata = false;
     let mut buf = Vec::new();
-    let mut reader = quick_xml::Reader::from_reader(meta);
-    loop {
-        match reader.read_event_into(&mut buf) {
-            Ok(Event::Start(e)) | Ok(Event::Empty(e)) => match e.local_name().into_inner() {
-                "metadataType" => types.push(attr(&e, "name").unwrap_or_default()),
-                "futureMetadata" => current_future = attr(&e, "name"),
-                "valueMetadata" => in_value_metadata = true,
-                "bk" => {
-                    if let Some(name) = &current_future {
-                        future.entry(name.clone()).or_default().push(None);
-                    }
-                }
-                "rvb" => {
-                    if let Some(name) = &current_future {
-                        if let Some(last) = future.get_mut(name).and_then(|v| v.last_mut()) {
-                            *last = attr(&e, "i").and_then(|i| i.parse().ok());
-                        }
-                    }
-                }
-                "rc" if in_value_metadata => {
-                    let t = attr(&e, "t").and_then(|v| v.parse().ok()).unwrap_or(0usize);
-                    let v = attr(&e, "v").and_then(|v| v.parse().ok()).unwrap_or(usize::MAX);
-                    value_blocks.push((t, v));
-                }
-                _ => {}
-            },
-            Ok(Event::End(e)) => match e.local_name().into_inner() {
-                "futureMetadata" => current_future = None,
-                "valueMetadata" => in_value_metadata = false,
-                _ => {}
-            },
-            Ok(Event::Eof) | Err(_) => break,
-            _ => {}
-        }
-        buf.clear();
-    }
     // Structures: (type, key names); rich values: (structure, values).
     let mut structures: Vec<(String, Vec<String>)> = Vec::new();
     let mut reader = quick_xml::Reader::from_reader(structs.as_slice());
@@ -716,10 +779,9 @@ fn rich_value_errors<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, meta: Option<
         }
         buf.clear();
     }
-    for (k, &(t, v)) in value_blocks.iter().enumerate() {
-        let Some(name) = t.checked_sub(1).and_then(|t| types.get(t)) else { continue };
-        let Some(Some(i)) = future.get(name).and_then(|blocks| blocks.get(v)) else { continue };
-        let Some((s, vals)) = rich.get(*i) else { continue };
+    for (k, &record) in meta.value_blocks.iter().enumerate() {
+        let Some(i) = meta.future_block(record).and_then(|b| b.rich_value) else { continue };
+        let Some((s, vals)) = rich.get(i) else { continue };
         let Some((kind, keys)) = structures.get(*s) else { continue };
         if kind != "_error" {
             continue;
@@ -742,64 +804,6 @@ fn rich_value_errors<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, meta: Option<
         out.insert(k as u32 + 1, error);
     }
     Ok(out)
-}
-
-/// The cell-metadata indexes (`cm`, 1-based) that mark a dynamic-array formula. Excel
-/// 365 writes a dynamic-array formula as `<f t="array" ref=...>` like a CSE array, plus
-/// `cm="N"` on the cell: xl/metadata.xml's `cellMetadata` block N holds `<rc t v>`, where
-/// `t` (1-based) names the metadata type `XLDAPR` and `v` (0-based) picks a block of
-/// `<futureMetadata name="XLDAPR">` whose `xda:dynamicArrayProperties` has `fDynamic="1"`.
-fn dynamic_array_cell_metadata(meta: &[u8]) -> HashSet<u32> {
-    let mut types: Vec<String> = Vec::new();
-    // Per futureMetadata XLDAPR block: fDynamic.
-    let mut dapr: Vec<bool> = Vec::new();
-    let mut in_dapr = false;
-    let mut in_cell_metadata = false;
-    // Per cellMetadata block: its first record (type, value).
-    let mut cell_blocks: Vec<Option<(usize, usize)>> = Vec::new();
-    let mut buf = Vec::new();
-    let mut reader = quick_xml::Reader::from_reader(meta);
-    loop {
-        match reader.read_event_into(&mut buf) {
-            Ok(Event::Start(e)) | Ok(Event::Empty(e)) => match e.local_name().into_inner() {
-                "metadataType" => types.push(attr(&e, "name").unwrap_or_default()),
-                "futureMetadata" => in_dapr = attr(&e, "name").as_deref() == Some("XLDAPR"),
-                "cellMetadata" => in_cell_metadata = true,
-                "bk" if in_dapr => dapr.push(false),
-                "bk" if in_cell_metadata => cell_blocks.push(None),
-                "dynamicArrayProperties" if in_dapr => {
-                    if let Some(last) = dapr.last_mut() {
-                        *last = matches!(attr(&e, "fDynamic").as_deref(), Some("1" | "true"));
-                    }
-                }
-                "rc" if in_cell_metadata => {
-                    if let Some(last @ None) = cell_blocks.last_mut() {
-                        let t = attr(&e, "t").and_then(|v| v.parse().ok());
-                        let v = attr(&e, "v").and_then(|v| v.parse().ok());
-                        *last = t.zip(v);
-                    }
-                }
-                _ => {}
-            },
-            Ok(Event::End(e)) => match e.local_name().into_inner() {
-                "futureMetadata" => in_dapr = false,
-                "cellMetadata" => in_cell_metadata = false,
-                _ => {}
-            },
-            Ok(Event::Eof) | Err(_) => break,
-            _ => {}
-        }
-        buf.clear();
-    }
-    let mut out = HashSet::new();
-    for (k, block) in cell_blocks.iter().enumerate() {
-        let Some((t, v)) = *block else { continue };
-        let is_dapr = t.checked_sub(1).and_then(|t| types.get(t)).is_some_and(|name| name == "XLDAPR");
-        if is_dapr && dapr.get(v).copied().unwrap_or(false) {
-            out.insert(k as u32 + 1);
-        }
-    }
-    out
 }
 
 /// Collects `(anchor row, anchor col) → extent` of array formulas in one sheet part.
@@ -952,9 +956,9 @@ pub fn read_workbook(path: &Path, limits: &Limits, cancelled: &dyn Fn() -> bool)
     for (index, (_, target)) in part.sheets.iter().enumerate() {
         tables.extend(read_tables(&mut zip, target, index as u32, limits.max_uncompressed_bytes)?);
     }
-    let metadata = read_part(&mut zip, "xl/metadata.xml", limits.max_uncompressed_bytes)?;
-    let rich_errors = rich_value_errors(&mut zip, metadata.as_deref(), limits.max_uncompressed_bytes)?;
-    let dynamic_cm = metadata.as_deref().map(dynamic_array_cell_metadata).unwrap_or_default();
+    let metadata = read_part(&mut zip, "xl/metadata.xml", limits.max_uncompressed_bytes)?.map(|xml| Metadata::parse(&xml)).unwrap_or_default();
+    let rich_errors = rich_value_errors(&mut zip, &metadata, limits.max_uncompressed_bytes)?;
+    let dynamic_cm = metadata.dynamic_cells();
     check_shared_strings(&mut zip)?;
     // External workbooks' cached values, read while the archive is open.
     let mut external_xml = Vec::with_capacity(part.external_links.len());
@@ -1290,7 +1294,7 @@ mod tests {
     fn dynamic_array_cell_metadata_as_excel_writes_it() {
         // xl/metadata.xml from a workbook saved by Excel 365 (corpus spill_operator.xlsx).
         let meta = br#"<metadata xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:xda="http://schemas.microsoft.com/office/spreadsheetml/2017/dynamicarray"><metadataTypes count="1"><metadataType name="XLDAPR" minSupportedVersion="120000" copy="1" pasteAll="1" pasteValues="1" merge="1" splitFirst="1" rowColShift="1" clearFormats="1" clearComments="1" assign="1" coerce="1" cellMeta="1"/></metadataTypes><futureMetadata name="XLDAPR" count="1"><bk><extLst><ext uri="{bdbb8cdc-fa1e-496e-a857-3c3f30c029c3}"><xda:dynamicArrayProperties fDynamic="1" fCollapsed="0"/></ext></extLst></bk></futureMetadata><cellMetadata count="1"><bk><rc t="1" v="0"/></bk></cellMetadata></metadata>"#;
-        assert_eq!(dynamic_array_cell_metadata(meta), HashSet::from([1]));
+        assert_eq!(Metadata::parse(meta).dynamic_cells(), HashSet::from([1]));
     }
 
     #[test]
@@ -1298,9 +1302,9 @@ mod tests {
         // Rich values first (type 1), XLDAPR second (type 2); cell block 1 points at a
         // non-dynamic XLDAPR block, block 2 at a dynamic one, block 3 at the rich-value type.
         let meta = br#"<metadata xmlns:xda="x"><metadataTypes count="2"><metadataType name="XLRICHVALUE"/><metadataType name="XLDAPR"/></metadataTypes><futureMetadata name="XLRICHVALUE" count="1"><bk><extLst><ext><xlrd:rvb i="0"/></ext></extLst></bk></futureMetadata><futureMetadata name="XLDAPR" count="2"><bk><extLst><ext><xda:dynamicArrayProperties fDynamic="0"/></ext></extLst></bk><bk><extLst><ext><xda:dynamicArrayProperties fDynamic="1"/></ext></extLst></bk></futureMetadata><cellMetadata count="3"><bk><rc t="2" v="0"/></bk><bk><rc t="2" v="1"/></bk><bk><rc t="1" v="1"/></bk></cellMetadata><valueMetadata count="1"><bk><rc t="1" v="0"/></bk></valueMetadata></metadata>"#;
-        assert_eq!(dynamic_array_cell_metadata(meta), HashSet::from([2]));
-        assert!(dynamic_array_cell_metadata(b"<metadata/>").is_empty());
-        assert!(dynamic_array_cell_metadata(b"not xml <<<").is_empty());
+        assert_eq!(Metadata::parse(meta).dynamic_cells(), HashSet::from([2]));
+        assert!(Metadata::parse(b"<metadata/>").dynamic_cells().is_empty());
+        assert!(Metadata::parse(b"not xml <<<").dynamic_cells().is_empty());
     }
 
     #[test]

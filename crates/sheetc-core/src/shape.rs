@@ -204,45 +204,13 @@ pub fn shape_key_into(out: &mut Vec<u8>, formula: &str, row: u32, col: u32) {
             QUOTE => {
                 // Copy a string literal or quoted sheet name verbatim, with doubled quotes.
                 let start = i;
-                i += 1;
-                loop {
-                    match memchr::memchr(c, &bytes[i..]) {
-                        None => {
-                            i = n;
-                            break;
-                        }
-                        Some(k) => {
-                            i += k + 1;
-                            if i < n && bytes[i] == c {
-                                i += 1;
-                                continue;
-                            }
-                            break;
-                        }
-                    }
-                }
+                i = quoted_end(bytes, i);
                 out.extend_from_slice(&bytes[start..i]);
             }
             BRACKET => {
                 // Structured references and external-book indexes: verbatim, nesting aware.
                 let start = i;
-                let mut depth = 0;
-                while i < n {
-                    let ch = bytes[i];
-                    i += 1;
-                    if ch == b'\'' && i < n {
-                        i += 1;
-                        continue;
-                    }
-                    if ch == b'[' {
-                        depth += 1;
-                    } else if ch == b']' {
-                        depth -= 1;
-                        if depth == 0 {
-                            break;
-                        }
-                    }
-                }
+                i = bracket_end(bytes, i);
                 // `i` may sit inside a multi-byte character only if the text ends there.
                 let end = (i..=n).find(|&e| formula.is_char_boundary(e)).unwrap_or(n);
                 out.extend_from_slice(&bytes[start..end]);
@@ -357,6 +325,45 @@ fn rewrite_line(tok: &[u8], row0: u32, col0: u32, out: &mut Vec<u8>) -> bool {
     false
 }
 
+/// One past the end of the quoted span opening at `bytes[i]` (a string literal or a
+/// quoted sheet name; a doubled quote stays inside), or the end of the bytes.
+fn quoted_end(bytes: &[u8], i: usize) -> usize {
+    let quote = bytes[i];
+    let mut i = i + 1;
+    while let Some(k) = memchr::memchr(quote, &bytes[i..]) {
+        i += k + 1;
+        if bytes.get(i) != Some(&quote) {
+            return i;
+        }
+        i += 1;
+    }
+    bytes.len()
+}
+
+/// One past the `]` closing the bracketed span opening at `bytes[i]` (structured
+/// references, external-book indexes; nesting aware, `'` escapes the next byte), or the
+/// end of the bytes.
+fn bracket_end(bytes: &[u8], mut i: usize) -> usize {
+    let mut depth = 0;
+    while i < bytes.len() {
+        let ch = bytes[i];
+        i += 1;
+        if ch == b'\'' && i < bytes.len() {
+            i += 1;
+            continue;
+        }
+        if ch == b'[' {
+            depth += 1;
+        } else if ch == b']' {
+            depth -= 1;
+            if depth == 0 {
+                break;
+            }
+        }
+    }
+    i
+}
+
 /// Reads a key back as text (`R[0]C[-1]`, `R5C2`, `R[1]`, `C3`, `{table 2}`), for tests
 /// and diagnostics. It is also the proof that the encoding is unambiguous: it lexes
 /// quoted and bracketed spans as `shape_key_into` does and reads every `MARK` outside
@@ -371,39 +378,12 @@ pub fn render_key(key: &[u8]) -> Option<String> {
         match c {
             b'"' | b'\'' => {
                 let start = i;
-                i += 1;
-                while i < key.len() {
-                    if key[i] == c {
-                        if i + 1 < key.len() && key[i + 1] == c {
-                            i += 2;
-                            continue;
-                        }
-                        i += 1;
-                        break;
-                    }
-                    i += 1;
-                }
+                i = quoted_end(key, i);
                 out.extend_from_slice(&key[start..i]);
             }
             b'[' => {
                 let start = i;
-                let mut depth = 0;
-                while i < key.len() {
-                    let ch = key[i];
-                    i += 1;
-                    if ch == b'\'' && i < key.len() {
-                        i += 1;
-                        continue;
-                    }
-                    if ch == b'[' {
-                        depth += 1;
-                    } else if ch == b']' {
-                        depth -= 1;
-                        if depth == 0 {
-                            break;
-                        }
-                    }
-                }
+                i = bracket_end(key, i);
                 out.extend_from_slice(&key[start..i]);
             }
             MARK => {

@@ -30,7 +30,10 @@ fn main() {
     };
     let t = std::time::Instant::now();
     match sheetc_core::compile(std::path::Path::new(workbook), &opts, &|_, _, _| {}, &|| false) {
-        Ok(r) => eprintln!("{:?} total {:.0} ms", r.timings, t.elapsed().as_secs_f64() * 1000.0),
+        Ok(r) => {
+            let returned = t.elapsed().as_secs_f64() * 1000.0;
+            eprintln!("{:?} returned {returned:.0} ms", r.timings);
+        }
         Err(e) => eprintln!("error {}", e.message),
     }
 }

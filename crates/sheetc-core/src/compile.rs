@@ -211,6 +211,50 @@ fn for_each_precedent(bound: &Bound, row: u32, col: u32, f: &mut dyn FnMut(Rect)
     ok
 }
 
+/// The smallest and largest relative row and column offsets a shape uses (none: it has
+/// no relative reference and fits anywhere).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct RelativeReach {
+    rows: Option<(i64, i64)>,
+    cols: Option<(i64, i64)>,
+}
+
+impl RelativeReach {
+    fn of(bound: &Bound) -> RelativeReach {
+        use crate::bind::Coord;
+        let mut reach = RelativeReach { rows: None, cols: None };
+        let widen = |span: &mut Option<(i64, i64)>, c: &Coord| {
+            if let Coord::Rel(d) = *c {
+                let d = d as i64;
+                *span = Some(span.map_or((d, d), |(lo, hi)| (lo.min(d), hi.max(d))));
+            }
+        };
+        visit_refs(bound, &mut |r| match r {
+            Bound::Cell { row, col, .. } => {
+                widen(&mut reach.rows, row);
+                widen(&mut reach.cols, col);
+            }
+            Bound::Area(a) => {
+                widen(&mut reach.rows, &a.r0);
+                widen(&mut reach.rows, &a.r1);
+                widen(&mut reach.cols, &a.c0);
+                widen(&mut reach.cols, &a.c1);
+            }
+            _ => {}
+        });
+        reach
+    }
+
+    /// True when every relative reference stays on the sheet for a formula at (row, col)
+    /// (exactly when `for_each_precedent` returns true there).
+    fn fits(&self, row: u32, col: u32) -> bool {
+        let inside = |span: Option<(i64, i64)>, base: u32, max: u32| {
+            span.is_none_or(|(lo, hi)| base as i64 + lo >= 0 && base as i64 + hi <= max as i64)
+        };
+        inside(self.rows, row, MAX_ROW) && inside(self.cols, col, MAX_COL)
+    }
+}
+
 /// Compiles the workbook at `path` into an engine directory.
 pub fn compile(path: &Path, opts: &CompileOptions, progress: ProgressFn<'_>, cancelled: &dyn Fn() -> bool) -> Result<BuildReport> {
     let t_total = Instant::now();
@@ -339,23 +383,12 @@ pub fn compile(path: &Path, opts: &CompileOptions, progress: ProgressFn<'_>, can
     progress("parse", total_formulas, total_formulas);
     report.timings.parse_ms = ms(t);
 
-    // Cells whose relative references fall off the sheet are backfilled.
-    // Only shapes with a relative reference can fall off the sheet.
-    let relative: Vec<bool> = shapes
-        .iter()
-        .map(|b| {
-            let mut any = false;
-            let rel = |c: &crate::bind::Coord| matches!(c, crate::bind::Coord::Rel(_));
-            visit_refs(b, &mut |r| match r {
-                Bound::Cell { row, col, .. } => any |= rel(row) || rel(col),
-                Bound::Area(a) => any |= rel(&a.r0) || rel(&a.c0) || rel(&a.r1) || rel(&a.c1),
-                _ => {}
-            });
-            any
-        })
-        .collect();
+    // Cells whose relative references fall off the sheet are backfilled. Per shape, the
+    // span of its relative offsets (rows, columns) says at once where it may sit: a check
+    // per cell is four comparisons, not a walk over its references.
+    let reaches: Vec<RelativeReach> = shapes.iter().map(RelativeReach::of).collect();
     nodes.retain(|n| {
-        if !relative[n.shape as usize] || for_each_precedent(&shapes[n.shape as usize], n.row, n.col, &mut |_| {}) {
+        if reaches[n.shape as usize].fits(n.row, n.col) {
             true
         } else {
             backfills.push(Backfill { sheet: n.sheet, row: n.row, col: n.col, reason: BackfillReason::ReferenceOffSheet });
@@ -795,4 +828,47 @@ fn replace_dir(tmp: &Path, out_dir: &Path) -> Result<()> {
         std::fs::rename(tmp, out_dir).map_err(|e| SheetcError::io("moving the new engine into place", e))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bind::{Area, Coord};
+
+    #[test]
+    fn relative_reach_agrees_with_resolving_every_reference() {
+        // Random shapes of cells and areas with absolute and relative coordinates, tried
+        // at positions near every edge of the sheet: `fits` must say exactly what
+        // resolving each reference says.
+        let mut seed = 0x1234_5678_9ABC_DEF1u64;
+        let mut next = move |m: u32| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % m as u64) as u32
+        };
+        let mut coord = |max: u32| -> Coord { if next(2) == 0 { Coord::Abs(next(max + 1)) } else { Coord::Rel(next(41) as i32 - 20) } };
+        let mut shapes = Vec::new();
+        for _ in 0..300 {
+            let refs: Vec<Bound> = (0..1 + (shapes.len() % 4))
+                .map(|k| {
+                    if k % 2 == 0 {
+                        Bound::Cell { sheet: 0, row: coord(MAX_ROW), col: coord(MAX_COL) }
+                    } else {
+                        Bound::Area(Area { sheet: 0, r0: coord(MAX_ROW), c0: coord(MAX_COL), r1: coord(MAX_ROW), c1: coord(MAX_COL) })
+                    }
+                })
+                .collect();
+            shapes.push(Bound::Call { name: "SUM".into(), args: refs });
+        }
+        let edges = |max: u32| [0, 1, 5, 19, 20, 21, 1000, max - 21, max - 20, max - 19, max - 1, max];
+        for shape in &shapes {
+            let reach = RelativeReach::of(shape);
+            for row in edges(MAX_ROW) {
+                for col in edges(MAX_COL) {
+                    assert_eq!(reach.fits(row, col), for_each_precedent(shape, row, col, &mut |_| {}), "{shape:?} at ({row}, {col})");
+                }
+            }
+        }
+    }
 }

@@ -4,7 +4,7 @@
 //! memory stays at one copy of the workbook however the work is split. Today a
 //! partition is one sheet; big sheets are split into row chunks at emission time.
 
-use crate::read::{Cell, Workbook};
+use crate::read::{Cell, FormulaTexts, Workbook};
 
 pub struct SheetPartition<'a> {
     /// Index of the sheet in the workbook.
@@ -13,7 +13,7 @@ pub struct SheetPartition<'a> {
     /// The sheet's cells, in the file's row-major order.
     pub cells: Vec<&'a Cell>,
     /// The sheet's formula texts (indexed by `FormulaRef::text`).
-    pub formulas: &'a [Box<str>],
+    pub formulas: &'a FormulaTexts,
 }
 
 impl<'a> SheetPartition<'a> {

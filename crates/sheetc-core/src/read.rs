@@ -95,7 +95,57 @@ pub struct Sheet {
     /// Cells in row-major order (the order the file stores them).
     pub cells: Vec<Cell>,
     /// Formula texts referenced by `FormulaRef::text`.
-    pub formulas: Vec<Box<str>>,
+    pub formulas: FormulaTexts,
+}
+
+/// A sheet's formula texts, end to end in one buffer. A model written cell by cell has a
+/// text per formula cell: one allocation each would cost ~30 bytes of overhead per
+/// formula and a million frees when the build is done.
+#[derive(Clone, Debug, Default)]
+pub struct FormulaTexts {
+    bytes: String,
+    /// Where each text ends in `bytes` (it starts where the previous one ends).
+    ends: Vec<usize>,
+}
+
+impl FormulaTexts {
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Appends a text; returns its index.
+    pub fn push(&mut self, text: &str) -> u32 {
+        self.bytes.push_str(text);
+        self.ends.push(self.bytes.len());
+        (self.ends.len() - 1) as u32
+    }
+
+    pub fn get(&self, index: usize) -> Option<&str> {
+        let end = *self.ends.get(index)?;
+        let start = if index == 0 { 0 } else { self.ends[index - 1] };
+        self.bytes.get(start..end)
+    }
+}
+
+impl std::ops::Index<usize> for FormulaTexts {
+    type Output = str;
+    fn index(&self, index: usize) -> &str {
+        self.get(index).expect("formula text index out of range")
+    }
+}
+
+impl<S: AsRef<str>> FromIterator<S> for FormulaTexts {
+    fn from_iter<I: IntoIterator<Item = S>>(iter: I) -> Self {
+        let mut texts = FormulaTexts::default();
+        for t in iter {
+            texts.push(t.as_ref());
+        }
+        texts
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -965,6 +1015,8 @@ pub fn read_workbook(path: &Path, limits: &Limits, cancelled: &dyn Fn() -> bool)
     for target in &part.external_links {
         external_xml.push(read_part(&mut zip, target, limits.max_uncompressed_bytes)?);
     }
+    // Uncompressed sheet sizes: the parallel cell reader takes the largest first.
+    let sizes: Vec<u64> = part.sheets.iter().map(|(_, t)| zip.by_name(t).map_or(0, |f| f.size())).collect();
     drop(zip);
 
     // What the cell reader does not report (array ranges, rich-error metadata) takes a
@@ -979,7 +1031,7 @@ pub fn read_workbook(path: &Path, limits: &Limits, cancelled: &dyn Fn() -> bool)
             .spawn_scoped(s, || read_all_extras(path, &targets, limit, &stop));
         match worker {
             Ok(handle) => {
-                let cells = read_all_cells(path, &part.sheets, limits, cancelled);
+                let cells = read_all_cells(path, &part.sheets, &sizes, limits, cancelled);
                 if cells.is_err() {
                     stop.store(true, Ordering::Relaxed);
                 }
@@ -989,7 +1041,7 @@ pub fn read_workbook(path: &Path, limits: &Limits, cancelled: &dyn Fn() -> bool)
             // No second thread to be had: one pass after the other.
             Err(_) => {
                 let extras = read_all_extras(path, &targets, limit, &stop);
-                (read_all_cells(path, &part.sheets, limits, cancelled), extras)
+                (read_all_cells(path, &part.sheets, &sizes, limits, cancelled), extras)
             }
         }
     });
@@ -1025,49 +1077,134 @@ pub fn read_workbook(path: &Path, limits: &Limits, cancelled: &dyn Fn() -> bool)
     Ok(wb)
 }
 
-/// Streams every worksheet's cells (in workbook order); returns the sheets and the
-/// number of cells read. Array formulas come out as ordinary formulas here: their
-/// ranges are applied afterwards (`apply_array_ranges`).
+/// Streams every worksheet's cells; returns the sheets (in workbook order) and the number
+/// of cells read. Array formulas come out as ordinary formulas here: their ranges are
+/// applied afterwards (`apply_array_ranges`).
+///
+/// Sheets are read on up to one thread per core, each with its own calamine reader over
+/// its own file handle: a sheet part is one deflate stream, so one sheet cannot be split,
+/// but big models spread their cells over several sheets. Threads take the largest
+/// sheets first (sizes from the zip directory), so two big sheets go to two cores. The
+/// calling thread only waits, and polls `cancelled` while it does (it need not be `Sync`).
 fn read_all_cells(
     path: &Path,
     sheets: &[(String, String)],
+    sizes: &[u64],
     limits: &Limits,
     cancelled: &dyn Fn() -> bool,
 ) -> Result<(Vec<Sheet>, u64)> {
-    let file = File::open(path).map_err(|e| SheetcError::io(&format!("cannot open {}", path.display()), e))?;
-    let mut xlsx: Xlsx<_> = Xlsx::new(BufReader::new(file)).map_err(map_xlsx_err)?;
-    let mut out = Vec::with_capacity(sheets.len());
-    let mut cell_total: u64 = 0;
-    for (name, _) in sheets {
-        if cancelled() {
-            return Err(SheetcError::new(ErrorCode::Cancelled, "the build was cancelled"));
+    use std::sync::atomic::{AtomicU64, AtomicUsize};
+    use std::sync::mpsc;
+    let mut order: Vec<usize> = (0..sheets.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(sizes.get(i).copied().unwrap_or(0)));
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, sheets.len().max(1));
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let cell_total = AtomicU64::new(0);
+    let mut out: Vec<Option<Result<Sheet>>> = (0..sheets.len()).map(|_| None).collect();
+    let worker = |tx: mpsc::Sender<(usize, Result<Sheet>)>| {
+        let mut xlsx: Option<Xlsx<BufReader<File>>> = None;
+        loop {
+            let k = next.fetch_add(1, Ordering::Relaxed);
+            let Some(&i) = order.get(k) else { break };
+            if stop.load(Ordering::Relaxed) {
+                break;
+            }
+            let opened = match xlsx.as_mut() {
+                Some(x) => Ok(x),
+                None => File::open(path)
+                    .map_err(|e| SheetcError::io(&format!("cannot open {}", path.display()), e))
+                    .and_then(|f| Xlsx::new(BufReader::new(f)).map_err(map_xlsx_err))
+                    .map(|x| xlsx.insert(x)),
+            };
+            let result = opened.and_then(|x| read_sheet(x, &sheets[i].0, limits, &cell_total, &stop));
+            if result.is_err() {
+                stop.store(true, Ordering::Relaxed);
+            }
+            if tx.send((i, result)).is_err() {
+                break;
+            }
         }
-        out.push(read_sheet(&mut xlsx, name, limits, &mut cell_total, cancelled)?);
+    };
+    std::thread::scope(|scope| {
+        let (tx, rx) = mpsc::channel();
+        let mut spawned = 0;
+        for t in 0..threads {
+            let tx = tx.clone();
+            let w = &worker;
+            if std::thread::Builder::new().name(format!("sheetc-read-{t}")).spawn_scoped(scope, move || w(tx)).is_ok() {
+                spawned += 1;
+            }
+        }
+        drop(tx);
+        if spawned == 0 {
+            // No thread to be had: read here (cancellation is then noticed per sheet).
+            let (tx, rx) = mpsc::channel();
+            worker(tx);
+            while let Ok((i, r)) = rx.try_recv() {
+                out[i] = Some(r);
+            }
+            return;
+        }
+        loop {
+            match rx.recv_timeout(std::time::Duration::from_millis(20)) {
+                Ok((i, r)) => out[i] = Some(r),
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+            }
+            if !stop.load(Ordering::Relaxed) && cancelled() {
+                stop.store(true, Ordering::Relaxed);
+            }
+        }
+    });
+    if cancelled() {
+        return Err(SheetcError::new(ErrorCode::Cancelled, "the build was cancelled"));
     }
-    Ok((out, cell_total))
+    // The first real failure in workbook order is the one reported (a sheet stopped
+    // because another failed reports `Cancelled`, which is not the cause).
+    let mut read = Vec::with_capacity(sheets.len());
+    let mut first_error: Option<SheetcError> = None;
+    for r in out {
+        match r {
+            Some(Ok(sheet)) => read.push(sheet),
+            Some(Err(e)) if e.code != ErrorCode::Cancelled => return Err(e),
+            Some(Err(e)) => first_error = first_error.or(Some(e)),
+            None => {}
+        }
+    }
+    if read.len() < sheets.len() {
+        return Err(first_error.unwrap_or_else(|| SheetcError::new(ErrorCode::Cancelled, "the build was cancelled")));
+    }
+    Ok((read, cell_total.load(Ordering::Relaxed)))
 }
 
-fn read_sheet<RS: Read + Seek>(
-    xlsx: &mut Xlsx<RS>,
-    name: &str,
-    limits: &Limits,
-    cell_total: &mut u64,
-    cancelled: &dyn Fn() -> bool,
-) -> Result<Sheet> {
+fn read_sheet<RS: Read + Seek>(xlsx: &mut Xlsx<RS>, name: &str, limits: &Limits, cell_total: &std::sync::atomic::AtomicU64, stop: &AtomicBool) -> Result<Sheet> {
     let mut sheet = Sheet { name: name.to_string(), ..Sheet::default() };
     let mut reader = xlsx.worksheet_cells_reader(name).map_err(map_xlsx_err)?;
     // Shared-formula index → (text index, anchor row, anchor col).
     let mut shared: HashMap<usize, FormulaRef> = HashMap::new();
-    while let Some(rec) = reader.next_cell_with_formula_metadata().map_err(map_xlsx_err)? {
-        *cell_total += 1;
-        if *cell_total > limits.max_cells {
+    // Cells are counted against the workbook-wide limit in batches (one atomic add per
+    // batch, not per cell); a batch is also when a stop from elsewhere is noticed.
+    const BATCH: u64 = 1 << 14;
+    let mut pending: u64 = 0;
+    let count = |n: u64| -> Result<()> {
+        let total = cell_total.fetch_add(n, Ordering::Relaxed) + n;
+        if total > limits.max_cells {
             return Err(SheetcError::new(
                 ErrorCode::TooLarge,
                 format!("the workbook has more than {} cells (raise the limit with --max-cells)", limits.max_cells),
             ));
         }
-        if *cell_total % 65536 == 0 && cancelled() {
+        if stop.load(Ordering::Relaxed) {
             return Err(SheetcError::new(ErrorCode::Cancelled, "the build was cancelled"));
+        }
+        Ok(())
+    };
+    while let Some(rec) = reader.next_cell_with_formula_metadata().map_err(map_xlsx_err)? {
+        pending += 1;
+        if pending == BATCH || pending > limits.max_cells {
+            count(pending)?;
+            pending = 0;
         }
         let (row, col) = rec.pos;
         let value = convert_value(&rec.value);
@@ -1077,11 +1214,11 @@ fn read_sheet<RS: Read + Seek>(
                 if formula.is_empty() {
                     CellKind::Constant
                 } else {
-                    CellKind::Formula(push_formula(&mut sheet, formula, row, col))
+                    CellKind::Formula(push_formula(&mut sheet, &formula, row, col))
                 }
             }
             Some(XlsxFormulaMetadata::Shared { shared_index, formula, .. }) => {
-                let f = push_formula(&mut sheet, formula, row, col);
+                let f = push_formula(&mut sheet, &formula, row, col);
                 shared.insert(shared_index, f);
                 CellKind::Formula(f)
             }
@@ -1097,6 +1234,7 @@ fn read_sheet<RS: Read + Seek>(
         }
         sheet.cells.push(Cell { row, col, kind, value });
     }
+    count(pending)?;
     // Cells are kept in row-major order (later stages look cells up by position); a
     // hand-made file may list them otherwise.
     if !sheet.cells.is_sorted_by_key(|c| (c.row, c.col)) {
@@ -1150,10 +1288,8 @@ fn apply_array_ranges(
     Ok(())
 }
 
-fn push_formula(sheet: &mut Sheet, text: String, row: u32, col: u32) -> FormulaRef {
-    // `into_boxed_str` gives back the spare capacity (in place): no copy of the text.
-    sheet.formulas.push(text.into_boxed_str());
-    FormulaRef { text: (sheet.formulas.len() - 1) as u32, origin_row: row, origin_col: col }
+fn push_formula(sheet: &mut Sheet, text: &str, row: u32, col: u32) -> FormulaRef {
+    FormulaRef { text: sheet.formulas.push(text), origin_row: row, origin_col: col }
 }
 
 /// Marks the non-anchor cells of array-formula ranges as computed members (adding the
@@ -1279,6 +1415,71 @@ mod tests {
         let wb = read_workbook(&path, &Limits::default(), &|| false).expect("read");
         let formulas = wb.sheets.iter().flat_map(|s| s.cells.iter()).filter(|c| c.formula().is_some()).count();
         assert_eq!(formulas as u64, s.formula_cells);
+    }
+
+    /// Six sheets of very different sizes (so the parallel reader takes them out of order).
+    fn several_sheets(path: &Path) {
+        let mut book = XlsxWriter::new();
+        for (k, rows) in [3u32, 900, 0, 2500, 40, 1].into_iter().enumerate() {
+            let sheet = book.add_worksheet().set_name(format!("S{k}")).expect("name");
+            for r in 0..rows {
+                sheet.write_number(r, 0, (k as u32 * 10_000 + r) as f64).expect("write");
+                sheet.write_formula(r, 1, Formula::new(format!("=A{}*{k}", r + 1))).expect("write");
+            }
+        }
+        book.save(path).expect("save");
+    }
+
+    #[test]
+    fn sheets_read_in_parallel_come_back_in_workbook_order() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("several.xlsx");
+        several_sheets(&path);
+        let wb = read_workbook(&path, &Limits::default(), &|| false).expect("read");
+        let names: Vec<&str> = wb.sheets.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["S0", "S1", "S2", "S3", "S4", "S5"]);
+        for (k, (sheet, rows)) in wb.sheets.iter().zip([3u32, 900, 0, 2500, 40, 1]).enumerate() {
+            assert_eq!(sheet.cells.len() as u32, rows * 2, "{}", sheet.name);
+            assert_eq!(sheet.formulas.len() as u32, rows, "{}", sheet.name);
+            for r in 0..rows {
+                let (value, formula) = (&sheet.cells[2 * r as usize], &sheet.cells[2 * r as usize + 1]);
+                assert_eq!((value.row, value.col, &value.value), (r, 0, &Value::Number((k as u32 * 10_000 + r) as f64)));
+                let f = formula.formula().expect("a formula");
+                assert_eq!(&sheet.formulas[f.text as usize], format!("A{}*{k}", r + 1));
+                assert_eq!((f.origin_row, f.origin_col), (r, 1));
+            }
+        }
+    }
+
+    #[test]
+    fn the_cell_limit_counts_all_sheets_together() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("several.xlsx");
+        several_sheets(&path);
+        // 6,888 cells in all; the largest sheet alone has 5,000.
+        let limits = Limits { max_cells: 6_000, ..Limits::default() };
+        let e = read_workbook(&path, &limits, &|| false).expect_err("over the limit");
+        assert_eq!(e.code, ErrorCode::TooLarge);
+        let limits = Limits { max_cells: 6_888, ..Limits::default() };
+        assert!(read_workbook(&path, &limits, &|| false).is_ok());
+    }
+
+    #[test]
+    fn a_cancelled_read_reports_cancelled() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("several.xlsx");
+        several_sheets(&path);
+        let e = read_workbook(&path, &Limits::default(), &|| true).expect_err("cancelled");
+        assert_eq!(e.code, ErrorCode::Cancelled);
+    }
+
+    #[test]
+    fn formula_texts_are_kept_end_to_end() {
+        let texts: FormulaTexts = ["A1", "", "SUM(B:B)", "é&\"ü\""].into_iter().collect();
+        assert_eq!(texts.len(), 4);
+        assert_eq!((&texts[0], &texts[1], &texts[2], &texts[3]), ("A1", "", "SUM(B:B)", "é&\"ü\""));
+        assert_eq!(texts.get(4), None);
+        assert!(FormulaTexts::default().is_empty());
     }
 
     #[test]

@@ -239,9 +239,9 @@ pub struct KeyedTexts {
 /// the table an unqualified structured reference in it binds to, if any. Runs of texts
 /// are independent, so the parse phase keys them on all cores and merges the (few)
 /// distinct keys in order.
-pub fn key_texts<T: AsRef<str>>(
+pub fn key_texts(
     first: usize,
-    texts: &[T],
+    texts: &crate::read::FormulaTexts,
     origins: &[Option<(u32, u32)>],
     scope: &(dyn Fn(&str, (u32, u32)) -> Option<u32> + Sync),
 ) -> KeyedTexts {
@@ -253,7 +253,7 @@ pub fn key_texts<T: AsRef<str>>(
             out.ids.push(u32::MAX);
             continue;
         };
-        let text = texts[first + i].as_ref();
+        let text = &texts[first + i];
         shape_key_into(&mut key, text, row, col);
         // An unqualified structured reference (`[@Col]`) binds to the table around the
         // formula: formulas in different tables must not share a shape.
@@ -709,7 +709,7 @@ mod tests {
 
     #[test]
     fn keyed_runs_dedupe_in_order_and_skip_unused_texts() {
-        let texts = ["A1*2", "B7", "A2*2", "[@C]", "[@C]", "A9*2"];
+        let texts: crate::read::FormulaTexts = ["A1*2", "B7", "A2*2", "[@C]", "[@C]", "A9*2"].into_iter().collect();
         let origins = [Some((0, 1)), None, Some((1, 1)), Some((0, 0)), Some((5, 0)), Some((8, 1))];
         // Texts 3 and 4 are in different tables.
         let scope = |_: &str, (row, _): (u32, u32)| Some(if row < 3 { 0 } else { 1 });

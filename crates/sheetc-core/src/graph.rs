@@ -72,35 +72,47 @@ const DIRECT_SPAN: u32 = 64;
 
 impl CellIndex {
     pub fn new(nodes: &[(u32, u32, u32)], members: impl IntoIterator<Item = ((u32, u32, u32), u32)>) -> Self {
-        let mut by_key: HashMap<(u32, u32), Vec<(u32, u32)>> = HashMap::new();
-        for (i, &(s, r, c)) in nodes.iter().enumerate() {
-            by_key.entry((s, c)).or_default().push((r, i as u32));
-        }
         let members: HashMap<(u32, u32, u32), u32> = members.into_iter().collect();
-        for (&(s, r, c), &n) in &members {
-            by_key.entry((s, c)).or_default().push((r, n));
-        }
-        let mut keyed: Vec<_> = by_key.into_iter().collect();
-        keyed.sort_unstable_by_key(|(k, _)| *k);
-        let mut columns = Vec::with_capacity(keyed.len());
-        let mut keys = Vec::with_capacity(keyed.len());
+        let cells = || nodes.iter().enumerate().map(|(i, &(s, r, c))| (s, r, c, i as u32)).chain(members.iter().map(|(&(s, r, c), &n)| (s, r, c, n)));
+        // Counting sort by (sheet, column): a count per column, then each cell into its
+        // column's slot (no hashing per cell; millions of cells).
         let mut by_sheet: Vec<Vec<u32>> = Vec::new();
-        let mut dense_first = Vec::with_capacity(keyed.len());
-        for ((sheet, col), mut rows) in keyed {
-            rows.sort_unstable();
-            let (s, c) = (sheet as usize, col as usize);
+        for (s, _, c, _) in cells() {
+            let (s, c) = (s as usize, c as usize);
             if by_sheet.len() <= s {
                 by_sheet.resize_with(s + 1, Vec::new);
             }
             if by_sheet[s].len() <= c {
-                by_sheet[s].resize(c + 1, NO_COLUMN);
+                by_sheet[s].resize(c + 1, 0);
             }
-            by_sheet[s][c] = columns.len() as u32;
+            by_sheet[s][c] += 1;
+        }
+        // Counts become column indexes (NO_COLUMN where there is none), in (sheet, column) order.
+        let mut keys = Vec::new();
+        let mut columns: Vec<Vec<(u32, u32)>> = Vec::new();
+        for (s, cols) in by_sheet.iter_mut().enumerate() {
+            for (c, slot) in cols.iter_mut().enumerate() {
+                if *slot == 0 {
+                    *slot = NO_COLUMN;
+                } else {
+                    keys.push(((s as u32, c as u32), columns.len() as u32));
+                    columns.push(Vec::with_capacity(*slot as usize));
+                    *slot = columns.len() as u32 - 1;
+                }
+            }
+        }
+        for (s, r, c, n) in cells() {
+            columns[by_sheet[s as usize][c as usize] as usize].push((r, n));
+        }
+        let mut dense_first = Vec::with_capacity(columns.len());
+        for rows in &mut columns {
+            // Nodes come in row-major order, so a column is usually sorted already.
+            if !rows.is_sorted() {
+                rows.sort_unstable();
+            }
             let first = rows[0].0;
             let dense = rows.iter().enumerate().all(|(k, &(r, _))| r as u64 == first as u64 + k as u64);
             dense_first.push(if dense { first } else { NOT_DENSE });
-            keys.push(((sheet, col), columns.len() as u32));
-            columns.push(rows);
         }
         CellIndex { columns, keys, by_sheet, dense_first, members }
     }
@@ -368,52 +380,55 @@ impl Graph {
         self.offsets.len() - 1 - self.real
     }
 
-    /// Tarjan over every node, real and virtual.
+    /// Tarjan over every node, real and virtual. A node's DFS number and low link sit
+    /// side by side (one cache line per visit: at millions of nodes the walk is bound by
+    /// memory, not by work), and "on the stack" is a low link not yet set to DONE.
     fn sccs(&self) -> Sccs {
         let n = self.offsets.len() - 1;
         const UNSEEN: u32 = u32::MAX;
-        let mut index = vec![UNSEEN; n];
-        let mut low = vec![0u32; n];
-        let mut on_stack = vec![false; n];
+        /// The low link of a node whose component is complete (it is off the stack).
+        const DONE: u32 = u32::MAX;
+        // (DFS number, low link) per node.
+        let mut marks: Vec<(u32, u32)> = vec![(UNSEEN, 0); n];
         let mut stack: Vec<u32> = Vec::new();
-        let mut out = Sccs { nodes: Vec::with_capacity(n), starts: vec![0] };
+        let mut out = Sccs { nodes: Vec::with_capacity(n), starts: Vec::with_capacity(n + 1) };
+        out.starts.push(0);
         let mut next = 0u32;
         // Explicit DFS stack: (node, position in its edge list).
         let mut work: Vec<(u32, usize)> = Vec::new();
         for root in 0..n as u32 {
-            if index[root as usize] != UNSEEN {
+            if marks[root as usize].0 != UNSEEN {
                 continue;
             }
-            work.push((root, 0));
-            index[root as usize] = next;
-            low[root as usize] = next;
+            work.push((root, self.offsets[root as usize]));
+            marks[root as usize] = (next, next);
             next += 1;
             stack.push(root);
-            on_stack[root as usize] = true;
             while let Some(&mut (v, ref mut pos)) = work.last_mut() {
-                let edges = self.edges(v);
-                if *pos < edges.len() {
-                    let w = edges[*pos];
+                if *pos < self.offsets[v as usize + 1] {
+                    let w = self.targets[*pos];
                     *pos += 1;
-                    if index[w as usize] == UNSEEN {
-                        index[w as usize] = next;
-                        low[w as usize] = next;
+                    let (w_index, w_low) = marks[w as usize];
+                    if w_index == UNSEEN {
+                        marks[w as usize] = (next, next);
                         next += 1;
                         stack.push(w);
-                        on_stack[w as usize] = true;
-                        work.push((w, 0));
-                    } else if on_stack[w as usize] {
-                        low[v as usize] = low[v as usize].min(index[w as usize]);
+                        work.push((w, self.offsets[w as usize]));
+                    } else if w_low != DONE {
+                        let low = &mut marks[v as usize].1;
+                        *low = (*low).min(w_index);
                     }
                     continue;
                 }
                 work.pop();
+                let (v_index, v_low) = marks[v as usize];
                 if let Some(&(parent, _)) = work.last() {
-                    low[parent as usize] = low[parent as usize].min(low[v as usize]);
+                    let low = &mut marks[parent as usize].1;
+                    *low = (*low).min(v_low);
                 }
-                if low[v as usize] == index[v as usize] {
+                if v_low == v_index {
                     while let Some(w) = stack.pop() {
-                        on_stack[w as usize] = false;
+                        marks[w as usize].1 = DONE;
                         out.nodes.push(w);
                         if w == v {
                             break;

@@ -7,7 +7,7 @@
  * a lazy engine must import only what the requested cells need.
  */
 import test from 'ava';
-import { cpSync, readdirSync, renameSync } from 'node:fs';
+import { cpSync, readFileSync, readdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { compile } from '../ts/index.js';
@@ -161,4 +161,27 @@ test('lazy engine: a failed module import is retried by the next load()', async 
   await engine.load(all);
   const ref = await importEngine<LazyModule>((await eager).dir);
   t.deepEqual(engine.run().toJSON(), ref.run().toJSON());
+});
+
+test('lazy engine: its index is a file beside engine.js, read by load() (a failed read is retried)', async (t) => {
+  const l = await lazy;
+  const dir = join(tempDir(), 'engine');
+  cpSync(l.dir, dir, { recursive: true });
+  // The index is data, not code: engine.js does not carry it.
+  t.false(readFileSync(join(dir, 'engine.js'), 'utf8').includes('"index"'));
+  const bytes = readFileSync(join(dir, 'index.bin'));
+  const words = new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >>> 2);
+  t.true(words[0]! > 0, 'units');
+  // Every unit and list offset points inside the file.
+  for (let i = 2; i < 2 + words[0]! + words[1]!; i++) t.true(words[i]! < words.length);
+  renameSync(join(dir, 'index.bin'), join(dir, 'index.bin.away'));
+  const engine = await importEngine<LazyModule>(dir);
+  const err = await t.throwsAsync(engine.load({ cells: ['Totals!A1'] }));
+  t.is((err as Error & { code: string }).code, 'E_LOAD');
+  t.regex(err!.message, /index\.bin/);
+  t.is(engine.default.loaded.modules, 0);
+  renameSync(join(dir, 'index.bin.away'), join(dir, 'index.bin'));
+  await engine.load({ cells: ['Totals!A1'] });
+  const ref = await importEngine<LazyModule>((await eager).dir);
+  t.is(engine.run().get('Totals!A1'), ref.run().get('Totals!A1'));
 });

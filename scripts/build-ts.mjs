@@ -13,6 +13,8 @@ await build({
   bundle: true,
   format: 'esm',
   platform: 'neutral',
+  // Only a lazy engine's readBinary() imports node:fs/promises, and only for file: URLs.
+  external: ['node:*'],
   target: 'es2022',
   outfile: 'dist/runtime.js',
   legalComments: 'none',

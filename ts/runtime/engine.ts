@@ -348,21 +348,21 @@ export interface LazyEngine extends Engine {
 export interface LazyEngineSpec extends EngineSpec {
   /** Modules as row bands `[sheet, r0, r1)`. */
   modules: [number, number, number][];
-  /**
-   * The unit index (units are segments in evaluation order): LEB128 varints in base64,
-   * see `LazyIndex` for the layout.
-   */
-  index: string;
 }
 
-/** Base64 to bytes: Node's Buffer when present (its atob is slow), else atob (browsers). */
-function base64Bytes(s: string): Uint8Array {
-  const B = (globalThis as { Buffer?: { from(s: string, enc: string): Uint8Array } }).Buffer;
-  if (B) return B.from(s, 'base64');
-  const bin = atob(s);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
+/**
+ * Reads a binary file next to the engine (its unit index, `index.bin`): from disk
+ * where the URL is a file (Node, Deno, Bun), else with fetch (browsers; bundlers
+ * recognise `new URL('./index.bin', import.meta.url)` as an asset).
+ */
+export async function readBinary(url: URL): Promise<Uint8Array> {
+  if (url.protocol === 'file:') {
+    const { readFile } = await import('node:fs/promises');
+    return readFile(url);
+  }
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${url.href}: HTTP ${res.status}`);
+  return new Uint8Array(await res.arrayBuffer());
 }
 
 /** The decoded unit index of a lazy engine. */
@@ -373,29 +373,17 @@ class LazyIndex {
   /** Offset of each dependency list (n, ids[n]). */
   readonly lists: Uint32Array;
 
-  constructor(encoded: string) {
+  constructor(bytes: Uint8Array) {
     // Little-endian u32s (every platform sheetc targets is little-endian); copied
-    // when the decoded bytes are not 4-byte aligned (Node's Buffer pool).
-    const bytes = base64Bytes(encoded);
+    // when the bytes are not 4-byte aligned (a view into a larger buffer).
     const aligned = bytes.byteOffset % 4 === 0 ? bytes : new Uint8Array(bytes); // a copy (Buffer#slice is a view)
     this.data = new Uint32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength >>> 2);
-    const unitCount = this.data[0]!;
-    const listCount = this.data[1]!;
-    this.units = new Uint32Array(unitCount);
-    let o = 2;
-    for (let u = 0; u < unitCount; u++) {
-      this.units[u] = o;
-      o += 2;
-      o += 1 + this.data[o]!; // runs
-      o += 1 + this.data[o]!; // lists
-      o += 1 + this.data[o]!; // modules
-      o += 1; // dynamic
-    }
-    this.lists = new Uint32Array(listCount);
-    for (let l = 0; l < listCount; l++) {
-      this.lists[l] = o;
-      o += 1 + this.data[o]!;
-    }
+    const unitCount = this.data[0] ?? 0;
+    const listCount = this.data[1] ?? 0;
+    if (this.data.length < 2 + unitCount + listCount) throw new Error('the index is truncated');
+    // The record offsets are stored after the counts: nothing to scan.
+    this.units = this.data.subarray(2, 2 + unitCount);
+    this.lists = this.data.subarray(2 + unitCount, 2 + unitCount + listCount);
   }
   get count(): number {
     return this.units.length;
@@ -666,11 +654,29 @@ function visitRuns(runs: ArrayLike<number>, visit: (sheet: number, row: number, 
  * everything evaluated before it) and imports only those modules. `run()` evaluates
  * the loaded units, in the same order as the eager engine, so results are identical.
  */
-export function createLazyEngine(spec: LazyEngineSpec, loaders: (() => Promise<EngineModule>)[]): LazyEngine {
+export function createLazyEngine(
+  spec: LazyEngineSpec,
+  loaders: (() => Promise<EngineModule>)[],
+  readIndex: () => Promise<Uint8Array>,
+): LazyEngine {
   const core = new EngineCore(spec, loaders.length, true);
   const pending: (Promise<void> | undefined)[] = new Array(loaders.length);
   let index: LazyIndex | null = null;
-  const units = (): LazyIndex => (index ??= new LazyIndex(spec.index));
+  let indexLoad: Promise<LazyIndex> | undefined;
+  /** The unit index, read once (retried by the next load() after a failure). */
+  const loadIndex = (): Promise<LazyIndex> =>
+    (indexLoad ??= readIndex().then(
+      (bytes) => (index = new LazyIndex(bytes)),
+      (e: unknown) => {
+        indexLoad = undefined;
+        throw new EngineError('E_LOAD', `cannot read the engine's index (index.bin): ${e instanceof Error ? e.message : String(e)}`);
+      },
+    ));
+  /** The index, once a load() has read it (results and checks exist only after one). */
+  const units = (): LazyIndex => {
+    if (!index) throw new EngineError('E_NOT_LOADED', 'this is a lazy engine: call load({ cells }) or load({ sheets }) first');
+    return index;
+  };
   let active: Uint8Array | null = null;
   let activeCount = 0;
   let order: (readonly [number, number])[] = [];
@@ -699,7 +705,7 @@ export function createLazyEngine(spec: LazyEngineSpec, loaders: (() => Promise<E
 
   async function load(scope: LoadScope): Promise<void> {
     if (!scope || (!scope.sheets && !scope.cells)) throw new EngineError('E_INVALID_OPTION', 'load() needs { sheets } or { cells }');
-    const idx = units();
+    const idx = await loadIndex();
     const wanted: number[] = [];
     const modules = new Set<number>();
     for (const name of scope.sheets ?? []) {

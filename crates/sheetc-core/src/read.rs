@@ -1342,43 +1342,100 @@ pub struct ScanStats {
 /// (`worksheet_cells_reader` + `next_cell_with_formula_metadata`: values and formulas),
 /// doing nothing but counting. The benchmark compares the build against it (the build
 /// cannot be faster than reading the file once). The counts are returned so the loop
-/// has an observable result.
+/// has an observable result. One thread, sheet after sheet: see [`scan_cells_with`].
 pub fn scan_cells(path: &Path) -> Result<ScanStats> {
+    scan_cells_with(path, 1)
+}
+
+/// [`scan_cells`] on up to `threads` threads, sheets spread over them as the build's
+/// reader does (largest first, one calamine reader per thread): the floor for a reader
+/// that uses every core. A sheet is one deflate stream, so a single sheet cannot go
+/// faster than its one-thread scan.
+pub fn scan_cells_with(path: &Path, threads: usize) -> Result<ScanStats> {
+    use std::sync::atomic::AtomicUsize;
+    use std::sync::Mutex;
     let t = std::time::Instant::now();
     sniff(path)?;
-    let file = File::open(path).map_err(|e| SheetcError::io(&format!("cannot open {}", path.display()), e))?;
-    let mut xlsx: Xlsx<_> = Xlsx::new(BufReader::new(file)).map_err(map_xlsx_err)?;
-    let names: Vec<String> = xlsx
+    let open = || -> Result<Xlsx<BufReader<File>>> {
+        let file = File::open(path).map_err(|e| SheetcError::io(&format!("cannot open {}", path.display()), e))?;
+        Xlsx::new(BufReader::new(file)).map_err(map_xlsx_err)
+    };
+    let first = open()?;
+    let names: Vec<String> = first
         .sheets_metadata()
         .iter()
         .filter(|s| s.typ == calamine::SheetType::WorkSheet)
         .map(|s| s.name.clone())
         .collect();
-    let mut stats = ScanStats { sheets: names.len() as u32, ..ScanStats::default() };
-    for name in &names {
-        let mut reader = xlsx.worksheet_cells_reader(name).map_err(map_xlsx_err)?;
-        while let Some(rec) = reader.next_cell_with_formula_metadata().map_err(map_xlsx_err)? {
-            stats.cells += 1;
-            stats.position_sum += rec.pos.0 as u64 + rec.pos.1 as u64;
-            match &rec.value {
-                DataRef::String(s) => stats.text_bytes += s.len() as u64,
-                DataRef::SharedString(s) => stats.text_bytes += s.len() as u64,
-                _ => {}
-            }
-            match &rec.formula {
-                Some(XlsxFormulaMetadata::Normal { formula }) if !formula.is_empty() => {
-                    stats.formula_cells += 1;
-                    stats.formula_bytes += formula.len() as u64;
+    let threads = threads.clamp(1, names.len().max(1));
+    let mut order: Vec<usize> = (0..names.len()).collect();
+    if threads > 1 {
+        // Uncompressed part sizes from the zip directory, as read_workbook does.
+        let file = File::open(path).map_err(|e| SheetcError::io(&format!("cannot open {}", path.display()), e))?;
+        let mut zip = zip::ZipArchive::new(BufReader::new(file))
+            .map_err(|e| SheetcError::new(ErrorCode::NotAWorkbook, format!("not a valid workbook zip: {e}")))?;
+        let part = read_workbook_part(&mut zip, u64::MAX)?;
+        let mut size = |name: &str| -> u64 {
+            part.sheets.iter().find(|(n, _)| n == name).and_then(|(_, target)| zip.by_name(target).ok().map(|f| f.size())).unwrap_or(0)
+        };
+        let sizes: Vec<u64> = names.iter().map(|n| size(n)).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(sizes[i]));
+    }
+    let next = AtomicUsize::new(0);
+    let total = Mutex::new(ScanStats { sheets: names.len() as u32, ..ScanStats::default() });
+    let worker = |xlsx: Option<Xlsx<BufReader<File>>>| -> Result<()> {
+        let mut xlsx = xlsx;
+        let mut stats = ScanStats::default();
+        while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
+            let x = match xlsx.as_mut() {
+                Some(x) => x,
+                None => xlsx.insert(open()?),
+            };
+            let mut reader = x.worksheet_cells_reader(&names[i]).map_err(map_xlsx_err)?;
+            while let Some(rec) = reader.next_cell_with_formula_metadata().map_err(map_xlsx_err)? {
+                stats.cells += 1;
+                stats.position_sum += rec.pos.0 as u64 + rec.pos.1 as u64;
+                match &rec.value {
+                    DataRef::String(s) => stats.text_bytes += s.len() as u64,
+                    DataRef::SharedString(s) => stats.text_bytes += s.len() as u64,
+                    _ => {}
                 }
-                Some(XlsxFormulaMetadata::Shared { formula, .. }) => {
-                    stats.formula_cells += 1;
-                    stats.formula_bytes += formula.len() as u64;
+                match &rec.formula {
+                    Some(XlsxFormulaMetadata::Normal { formula }) if !formula.is_empty() => {
+                        stats.formula_cells += 1;
+                        stats.formula_bytes += formula.len() as u64;
+                    }
+                    Some(XlsxFormulaMetadata::Shared { formula, .. }) => {
+                        stats.formula_cells += 1;
+                        stats.formula_bytes += formula.len() as u64;
+                    }
+                    Some(XlsxFormulaMetadata::SharedDerived { .. }) => stats.formula_cells += 1,
+                    _ => {}
                 }
-                Some(XlsxFormulaMetadata::SharedDerived { .. }) => stats.formula_cells += 1,
-                _ => {}
             }
         }
+        let mut t = total.lock().unwrap_or_else(|p| p.into_inner());
+        t.cells += stats.cells;
+        t.formula_cells += stats.formula_cells;
+        t.formula_bytes += stats.formula_bytes;
+        t.text_bytes += stats.text_bytes;
+        t.position_sum += stats.position_sum;
+        Ok(())
+    };
+    if threads == 1 {
+        worker(Some(first))?;
+    } else {
+        std::thread::scope(|scope| -> Result<()> {
+            let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(|| worker(None))).collect();
+            let mut result = worker(Some(first));
+            for h in helpers {
+                let r = h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                result = result.and(r);
+            }
+            result
+        })?;
     }
+    let mut stats = total.into_inner().unwrap_or_else(|p| p.into_inner());
     stats.elapsed_ms = t.elapsed().as_secs_f64() * 1000.0;
     Ok(stats)
 }
@@ -1480,6 +1537,16 @@ mod tests {
         assert_eq!((&texts[0], &texts[1], &texts[2], &texts[3]), ("A1", "", "SUM(B:B)", "é&\"ü\""));
         assert_eq!(texts.get(4), None);
         assert!(FormulaTexts::default().is_empty());
+    }
+
+    #[test]
+    fn a_parallel_scan_counts_what_a_sequential_one_does() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("several.xlsx");
+        several_sheets(&path);
+        let (one, two) = (scan_cells(&path).expect("scan"), scan_cells_with(&path, 2).expect("scan"));
+        assert_eq!(one.cells, 6_888);
+        assert_eq!((one.sheets, one.cells, one.formula_cells, one.formula_bytes, one.position_sum), (two.sheets, two.cells, two.formula_cells, two.formula_bytes, two.position_sum));
     }
 
     #[test]

@@ -1,13 +1,15 @@
 /** `compile()`: the workbook into an engine directory, on the libuv pool. */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { getHeapStatistics } from 'node:v8';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { SheetcError, type SheetcErrorCode } from './errors.js';
 import { loadNative } from './native.js';
 import { functionSpec, supportedFunctions } from './runtime/index.js';
 import { EXCEL_FUNCTIONS } from './runtime/catalog.js';
-import type { BuildPhase, BuildReport, CompileOptions, RunResult } from './types.js';
+import type { BuildPhase, BuildReport, CompileOptions } from './types.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -60,13 +62,53 @@ export async function compile(workbook: string, options: CompileOptions): Promis
   try {
     const full = join(scratch, 'engine');
     await compileOnce(workbook, { ...options, outDir: full, inputs: undefined, outputs: undefined, lazy: false, maxModuleMb: undefined }, undefined);
-    const engine = (await import(pathToFileURL(join(full, 'engine.js')).href)) as { run(): RunResult };
     const values = join(scratch, 'values.json');
-    writeFileSync(values, JSON.stringify(engine.run().formulaValues()));
+    await computeFormulaValues(full, values, options.signal);
     return await compileOnce(workbook, options, values);
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/**
+ * Runs the engine in `engineDir` once, in a child process, and writes its formula values
+ * to `out` (JSON). A child, not this process: an imported ES module is never unloaded,
+ * so every profile build would otherwise leave a whole model in the caller's heap (and
+ * the second build would run beside it: 3.4 GB at 5M cells instead of the build's own
+ * peak). The child gets this process's heap limit.
+ */
+function computeFormulaValues(engineDir: string, out: string, signal: AbortSignal | undefined): Promise<void> {
+  const script =
+    'const [url, out] = process.argv.slice(1);' +
+    "const { writeFileSync } = await import('node:fs');" +
+    'const engine = await import(url);' +
+    'writeFileSync(out, JSON.stringify(engine.run().formulaValues()));';
+  const heapMb = Math.ceil(getHeapStatistics().heap_size_limit / (1024 * 1024));
+  const args = [`--max-old-space-size=${heapMb}`, '--input-type=module', '-e', script, pathToFileURL(join(engineDir, 'engine.js')).href, out];
+  return new Promise((ok, fail) => {
+    if (signal?.aborted) {
+      fail(new SheetcError('E_CANCELLED', 'the build was cancelled'));
+      return;
+    }
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (d: string) => {
+      stderr = (stderr + d).slice(-4000);
+    });
+    const onAbort = () => child.kill();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    child.on('error', (e) => {
+      signal?.removeEventListener('abort', onAbort);
+      fail(new SheetcError('E_INTERNAL', `cannot start Node to evaluate the full model: ${e.message}`));
+    });
+    child.on('close', (code, sig) => {
+      signal?.removeEventListener('abort', onAbort);
+      if (signal?.aborted) fail(new SheetcError('E_CANCELLED', 'the build was cancelled'));
+      else if (code === 0) ok();
+      else fail(new SheetcError('E_INTERNAL', `evaluating the full model (to fold what no input reaches) failed with ${sig ? `signal ${sig}` : `exit code ${code}`}: ${stderr.trim()}`));
+    });
+  });
 }
 
 async function compileOnce(workbook: string, options: CompileOptions, foldValues: string | undefined): Promise<BuildReport> {

@@ -185,3 +185,36 @@ test('lazy engine: its index is a file beside engine.js, read by load() (a faile
   const ref = await importEngine<LazyModule>((await eager).dir);
   t.is(engine.run().get('Totals!A1'), ref.run().get('Totals!A1'));
 });
+
+test('lazy engine: every formula cell, loaded alone, equals the eager engine (a cluster across two sheets included)', async (t) => {
+  // Interest on the average balance with the balance on one sheet and the interest on
+  // another: the cluster is one unit placed in one sheet's module, computing cells on both.
+  const rows: Record<string, string | number> = {};
+  const flows: Record<string, string | number> = {};
+  for (let r = 1; r <= 30; r++) {
+    rows[`A${r}`] = r * 10;
+    rows[`B${r}`] = `=A${r}*Inputs!$B$1`;
+    flows[`A${r}`] = `=Book!B${r}+${r}`;
+  }
+  flows.B1 = '=Book!C2*2';
+  const book: FixtureWorkbook = {
+    iterate: { count: 100, delta: 1e-9 },
+    sheets: [
+      { name: 'Inputs', cells: { B1: 1.5, B2: 0.06 } },
+      { name: 'Book', cells: { ...rows, C1: '=SUM(Flows!A1:A30)', C2: '=C1-Flows!C1', D1: '=C2/2' } },
+      { name: 'Flows', cells: { ...flows, C1: '=AVERAGE(Book!C1,Book!C2)*Inputs!B2', C2: '=C1+1' } },
+    ],
+  };
+  const wb = fixtureFile(book);
+  const [e, l] = await Promise.all([build(wb, {}), build(wb, { lazy: true, maxModuleMb: 0.0005 })]);
+  t.is(e.report.clusters.length, 1);
+  t.true(l.report.modules > 4, `${l.report.modules} modules`);
+  const ref = (await importEngine<LazyModule>(e.dir)).run({ 'Inputs!B2': 0.07 }).toJSON() as Record<string, unknown>;
+  const cells = Object.keys(ref);
+  t.true(cells.length > 60);
+  for (const cell of cells) {
+    const engine = await importEngine<LazyModule>(l.dir);
+    const r = await engine.runScoped({ 'Inputs!B2': 0.07 }, { cells: [cell] });
+    t.deepEqual(r.get(cell), ref[cell], cell);
+  }
+});

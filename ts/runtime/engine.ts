@@ -372,6 +372,8 @@ class LazyIndex {
   readonly units: Uint32Array;
   /** Offset of each dependency list (n, ids[n]). */
   readonly lists: Uint32Array;
+  /** Offset of each module's unit list (n, units[n]); the last: units outside every band. */
+  readonly moduleUnits: Uint32Array;
 
   constructor(bytes: Uint8Array) {
     // Little-endian u32s (every platform sheetc targets is little-endian); copied
@@ -380,10 +382,25 @@ class LazyIndex {
     this.data = new Uint32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength >>> 2);
     const unitCount = this.data[0] ?? 0;
     const listCount = this.data[1] ?? 0;
-    if (this.data.length < 2 + unitCount + listCount) throw new Error('the index is truncated');
+    const moduleCount = this.data[2] ?? 0;
+    const header = 3 + unitCount + listCount + moduleCount + 1;
+    if (this.data.length < header) throw new Error('the index is truncated');
     // The record offsets are stored after the counts: nothing to scan.
-    this.units = this.data.subarray(2, 2 + unitCount);
-    this.lists = this.data.subarray(2 + unitCount, 2 + unitCount + listCount);
+    this.units = this.data.subarray(3, 3 + unitCount);
+    this.lists = this.data.subarray(3 + unitCount, 3 + unitCount + listCount);
+    this.moduleUnits = this.data.subarray(3 + unitCount + listCount, header);
+  }
+  /** The units computing a cell in module `m`'s band (`m` = module count: outside every band). */
+  unitsOfModule(m: number): Uint32Array {
+    const o = this.moduleUnits[m]!;
+    return this.data.subarray(o + 1, o + 1 + this.data[o]!);
+  }
+  /** Units that may compute a cell of `modules` (their bands' units and the unplaced ones). */
+  candidates(modules: readonly number[]): number[] {
+    const out: number[] = [];
+    for (const m of modules) for (const u of this.unitsOfModule(m)) out.push(u);
+    for (const u of this.unitsOfModule(this.moduleUnits.length - 1)) out.push(u);
+    return out;
   }
   get count(): number {
     return this.units.length;
@@ -710,13 +727,16 @@ export function createLazyEngine(
     const modules = new Set<number>();
     for (const name of scope.sheets ?? []) {
       const s = core.sheetNamed(name);
-      spec.modules.forEach(([ms], i) => ms === s && modules.add(i));
-      for (let u = 0; u < idx.count; u++) if (idx.onSheet(u, s)) wanted.push(u);
+      const onSheet: number[] = [];
+      spec.modules.forEach(([ms], i) => ms === s && onSheet.push(i));
+      for (const m of onSheet) modules.add(m);
+      for (const u of idx.candidates(onSheet)) if (idx.onSheet(u, s)) wanted.push(u);
     }
     for (const ref of scope.cells ?? []) {
       const a = core.resolve(ref);
-      for (const m of modulesOf(a)) modules.add(m);
-      for (let u = 0; u < idx.count; u++) if (idx.intersects(u, a)) wanted.push(u);
+      const around = modulesOf(a);
+      for (const m of around) modules.add(m);
+      for (const u of idx.candidates(around)) if (idx.intersects(u, a)) wanted.push(u);
     }
     // The dependency cone.
     const seen = new Uint8Array(idx.count);
@@ -768,8 +788,9 @@ export function createLazyEngine(
     check: (a, ref) => {
       outputs?.check(a, ref);
       const idx = units();
-      let missing = modulesOf(a).some((m) => !core.modules[m]);
-      for (let u = 0; u < idx.count && !missing; u++) missing = !active?.[u] && idx.intersects(u, a);
+      const around = modulesOf(a);
+      let missing = around.some((m) => !core.modules[m]);
+      if (!missing) for (const u of idx.candidates(around)) if (!active?.[u] && idx.intersects(u, a)) missing = true;
       if (missing) throw new EngineError('E_NOT_LOADED', `"${ref}" is outside what this lazy engine has loaded; load({ cells: ["${ref}"] }) first`);
     },
   };

@@ -61,7 +61,20 @@ export interface EngineSpec {
   inputs?: DeclaredSpec[];
   /** Output profile: the declared outputs (what `get` and `toJSON` serve). */
   outputs?: DeclaredSpec[];
+  /** What FORMULATEXT shows for the cells it points at: [sheet, row, col, text]. */
+  formulaTexts?: [number, number, number, string][];
   backfilled: BackfillSpec[];
+}
+
+/** The formula texts of a spec by cell id (built once per spec). */
+const formulaTextMaps = new WeakMap<EngineSpec, Map<number, string>>();
+function formulaTextMap(spec: EngineSpec): Map<number, string> {
+  let m = formulaTextMaps.get(spec);
+  if (!m) {
+    m = new Map((spec.formulaTexts ?? []).map(([s, r, c, t]) => [cellId(s, r, c), t]));
+    formulaTextMaps.set(spec, m);
+  }
+  return m;
 }
 
 /** A cluster of mutually dependent cells evaluated by iteration. */
@@ -304,6 +317,9 @@ class Book implements BookView {
   }
   isFormula(sheet: number, row: number, col: number): boolean {
     return this.formulaCells().has(cellId(sheet, row, col));
+  }
+  formulaText(sheet: number, row: number, col: number): string | undefined {
+    return this.spec.formulaTexts ? formulaTextMap(this.spec).get(cellId(sheet, row, col)) : undefined;
   }
   sheetByName(name: string): Sheet | undefined {
     const u = name.toUpperCase();

@@ -235,6 +235,8 @@ export interface BookView {
   name(name: string, sheet: number): Value | undefined;
   /** Whether a cell holds a formula (ISFORMULA). Optional: test books may omit it. */
   isFormula?(sheet: number, row: number, col: number): boolean;
+  /** The formula Excel shows for a cell (FORMULATEXT), resolved by the compiler. */
+  formulaText?(sheet: number, row: number, col: number): string | undefined;
   /** Array-formula extents written so far in this run: anchor key → [last row, last col]. */
   readonly spills?: Map<number, [number, number]>;
 }

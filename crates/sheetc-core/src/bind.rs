@@ -504,9 +504,13 @@ impl<'w> Binder<'w> {
 }
 
 /// Visits every reference in a bound expression (for the dependency graph).
+/// The references a bound expression reads (its precedents). FORMULATEXT's argument is
+/// not among them: it reads the referenced cell's formula, which the compiler resolves
+/// (so `=FORMULATEXT(B1)` in a cell that B1 reads is not a cycle, as in Excel).
 pub fn visit_refs(b: &Bound, f: &mut dyn FnMut(&Bound)) {
     match b {
         Bound::Cell { .. } | Bound::Area(_) => f(b),
+        Bound::Call { name, .. } if name == "FORMULATEXT" => {}
         Bound::Areas(items) | Bound::Call { args: items, .. } => items.iter().for_each(|x| visit_refs(x, f)),
         Bound::Array { items, .. } => items.iter().for_each(|x| visit_refs(x, f)),
         Bound::Unary(_, x) | Bound::Spill(x) | Bound::CellValue(x) => visit_refs(x, f),
@@ -529,25 +533,30 @@ pub fn visit_refs(b: &Bound, f: &mut dyn FnMut(&Bound)) {
 
 /// Names of the functions a bound expression calls (for the report and for volatility).
 pub fn visit_calls(b: &Bound, f: &mut dyn FnMut(&str)) {
+    visit_call_args(b, &mut |name, _| f(name));
+}
+
+/// Every function call in a bound expression, with its arguments (outer calls first).
+pub fn visit_call_args(b: &Bound, f: &mut dyn FnMut(&str, &[Bound])) {
     match b {
         Bound::Call { name, args } => {
-            f(name);
-            args.iter().for_each(|x| visit_calls(x, f));
+            f(name, args);
+            args.iter().for_each(|x| visit_call_args(x, f));
         }
-        Bound::Areas(items) | Bound::Array { items, .. } => items.iter().for_each(|x| visit_calls(x, f)),
-        Bound::Unary(_, x) | Bound::Spill(x) | Bound::CellValue(x) => visit_calls(x, f),
+        Bound::Areas(items) | Bound::Array { items, .. } => items.iter().for_each(|x| visit_call_args(x, f)),
+        Bound::Unary(_, x) | Bound::Spill(x) | Bound::CellValue(x) => visit_call_args(x, f),
         Bound::Binary(_, l, r) => {
-            visit_calls(l, f);
-            visit_calls(r, f);
+            visit_call_args(l, f);
+            visit_call_args(r, f);
         }
         Bound::Let { bindings, body } => {
-            bindings.iter().for_each(|(_, x)| visit_calls(x, f));
-            visit_calls(body, f);
+            bindings.iter().for_each(|(_, x)| visit_call_args(x, f));
+            visit_call_args(body, f);
         }
-        Bound::Lambda { body, .. } => visit_calls(body, f),
+        Bound::Lambda { body, .. } => visit_call_args(body, f),
         Bound::Invoke { callee, args } => {
-            visit_calls(callee, f);
-            args.iter().for_each(|x| visit_calls(x, f));
+            visit_call_args(callee, f);
+            args.iter().for_each(|x| visit_call_args(x, f));
         }
         _ => {}
     }

@@ -211,6 +211,81 @@ fn for_each_precedent(bound: &Bound, row: u32, col: u32, f: &mut dyn FnMut(Rect)
     ok
 }
 
+/// The cells FORMULATEXT calls point at, with the text Excel shows for each (cells
+/// without a formula are left out: FORMULATEXT gives #N/A there). A call whose argument
+/// is not a direct reference, that points off the sheet, or that points into an array
+/// formula's range backfills its cell (reported, never guessed).
+fn resolve_formula_texts(workbook: &Workbook, shapes: &[Bound], nodes: &mut Vec<Node>, backfills: &mut Vec<Backfill>) -> BTreeMap<(u32, u32, u32), String> {
+    use crate::bind::visit_call_args;
+    let mut texts = BTreeMap::new();
+    let uses: Vec<bool> = shapes
+        .iter()
+        .map(|b| {
+            let mut found = false;
+            visit_calls(b, &mut |name| found |= name == "FORMULATEXT");
+            found
+        })
+        .collect();
+    if !uses.contains(&true) {
+        return texts;
+    }
+    let unsupported = |reason: &str| BackfillReason::Unsupported { reason: reason.to_string(), function: Some("FORMULATEXT".to_string()), span: None };
+    nodes.retain(|n| {
+        if !uses[n.shape as usize] {
+            return true;
+        }
+        let mut targets: Vec<std::result::Result<(u32, u32, u32), &str>> = Vec::new();
+        visit_call_args(&shapes[n.shape as usize], &mut |name, args| {
+            if name != "FORMULATEXT" {
+                return;
+            }
+            targets.push(match args.first() {
+                Some(Bound::Cell { sheet, row, col }) => match (row.at(n.row, MAX_ROW), col.at(n.col, MAX_COL)) {
+                    (Some(r), Some(c)) => Ok((*sheet, r, c)),
+                    _ => Err("FORMULATEXT points off the sheet"),
+                },
+                Some(Bound::Area(a)) => match (a.r0.at(n.row, MAX_ROW), a.c0.at(n.col, MAX_COL), a.r1.at(n.row, MAX_ROW), a.c1.at(n.col, MAX_COL)) {
+                    (Some(r0), Some(c0), Some(r1), Some(c1)) => Ok((a.sheet, r0.min(r1), c0.min(c1))),
+                    _ => Err("FORMULATEXT points off the sheet"),
+                },
+                _ => Err("FORMULATEXT needs a direct reference to a cell"),
+            });
+        });
+        let mut found = Vec::with_capacity(targets.len());
+        for target in targets {
+            let (s, r, c) = match target {
+                Ok(t) => t,
+                Err(reason) => {
+                    backfills.push(Backfill { sheet: n.sheet, row: n.row, col: n.col, reason: unsupported(reason) });
+                    return false;
+                }
+            };
+            let Some(sheet) = workbook.sheets.get(s as usize) else { continue };
+            let Ok(i) = sheet.cells.binary_search_by_key(&(r, c), |x| (x.row, x.col)) else { continue };
+            let cell = &sheet.cells[i];
+            match cell.kind {
+                CellKind::Constant => {}
+                CellKind::Formula(f) => {
+                    match crate::shape::formula_text_at(&sheet.formulas[f.text as usize], f.origin_row, f.origin_col, r, c) {
+                        Some(text) => found.push(((s, r, c), crate::shape::display_formula(&text))),
+                        None => {
+                            backfills.push(Backfill { sheet: n.sheet, row: n.row, col: n.col, reason: unsupported("FORMULATEXT of a formula whose references fall off the sheet there") });
+                            return false;
+                        }
+                    }
+                }
+                CellKind::ArrayFormula { .. } | CellKind::ArrayMember => {
+                    backfills.push(Backfill { sheet: n.sheet, row: n.row, col: n.col, reason: unsupported("FORMULATEXT of an array formula's cell") });
+                    return false;
+                }
+            }
+        }
+        texts.extend(found);
+        true
+    });
+    texts
+}
+
 /// The smallest and largest relative row and column offsets a shape uses (none: it has
 /// no relative reference and fits anywhere).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -395,6 +470,9 @@ pub fn compile(path: &Path, opts: &CompileOptions, progress: ProgressFn<'_>, can
             false
         }
     });
+    // FORMULATEXT reads formulas, not values: the texts of the cells it points at (per
+    // calling cell: one shape points at different cells) go into the engine's spec.
+    let formula_texts = resolve_formula_texts(&workbook, &shapes, &mut nodes, &mut backfills);
     if opts.strict && !backfills.is_empty() {
         let b = &backfills[0];
         return Err(SheetcError::new(
@@ -687,6 +765,7 @@ pub fn compile(path: &Path, opts: &CompileOptions, progress: ProgressFn<'_>, can
         layout: &plan,
         lazy: opts.lazy,
         names,
+        formula_texts,
         backfilled: backfill_emit,
         calc: workbook.calc,
         date1904: workbook.date1904,

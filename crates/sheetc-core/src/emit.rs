@@ -82,6 +82,8 @@ pub struct EmitInput<'a> {
     pub shapes: &'a [Bound],
     pub nodes: &'a [Node],
     pub names: Vec<NameEmit>,
+    /// What FORMULATEXT returns for the cells it points at: (sheet, row, col) → text.
+    pub formula_texts: std::collections::BTreeMap<(u32, u32, u32), String>,
     pub backfilled: Vec<BackfillEmit>,
     pub calc: CalcSettings,
     pub date1904: bool,
@@ -541,6 +543,11 @@ pub fn emit(input: &EmitInput<'_>, dir: &Path, cancelled: &dyn Fn() -> bool) -> 
             ));
         }
         spec.push(']');
+    }
+    if !input.formula_texts.is_empty() {
+        // [sheet, row, col, text] per cell FORMULATEXT points at; texts as escaped literals.
+        let items: Vec<String> = input.formula_texts.iter().map(|(&(s, r, c), t)| format!("[{s},{r},{c},{}]", js::string(t))).collect();
+        spec.push_str(&format!(",\"formulaTexts\":[{}]", items.join(",")));
     }
     spec.push_str(",\"backfilled\":[");
     for (i, b) in input.backfilled.iter().enumerate() {

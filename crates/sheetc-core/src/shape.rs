@@ -426,6 +426,105 @@ pub fn render_key(key: &[u8]) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
+/// The text of a formula written for (`row0`, `col0`) as it reads at (`row`, `col`): its
+/// relative references moved by the offset, everything else verbatim (how Excel shows a
+/// shared formula's other cells). None when a moved reference falls off the sheet.
+pub fn formula_text_at(formula: &str, row0: u32, col0: u32, row: u32, col: u32) -> Option<String> {
+    if (row, col) == (row0, col0) {
+        return Some(formula.to_string());
+    }
+    let key = shape_key(formula, row0, col0);
+    let mut out = Vec::with_capacity(key.len() + 16);
+    let mut i = 0;
+    let int = |at: usize| -> Option<i64> { Some(i32::from_le_bytes(key.get(at..at + 4)?.try_into().ok()?) as i64) };
+    let place = |v: i64, abs: bool, base: u32, max: u32| -> Option<u32> {
+        let p = if abs { v } else { base as i64 + v };
+        (0..max as i64).contains(&p).then_some(p as u32)
+    };
+    let letters = |c: u32| crate::compile::column_name(c);
+    while i < key.len() {
+        match key[i] {
+            b'"' | b'\'' => {
+                let start = i;
+                i = quoted_end(&key, i);
+                out.extend_from_slice(&key[start..i]);
+            }
+            b'[' => {
+                let start = i;
+                i = bracket_end(&key, i);
+                out.extend_from_slice(&key[start..i]);
+            }
+            MARK => {
+                let tag = *key.get(i + 1)?;
+                let text = match tag {
+                    TAG_LITERAL => {
+                        i += 2;
+                        (MARK as char).to_string()
+                    }
+                    t if t & 0xF0 == TAG_CELL && t & 0x0C == 0 => {
+                        let (row_abs, col_abs) = (t & 1 != 0, t & 2 != 0);
+                        let r = place(int(i + 2)?, row_abs, row, MAX_ROWS)?;
+                        let c = place(int(i + 6)?, col_abs, col, MAX_COLS)?;
+                        i += 10;
+                        format!("{}{}{}{}", if col_abs { "$" } else { "" }, letters(c), if row_abs { "$" } else { "" }, r + 1)
+                    }
+                    t if t & 0xFE == TAG_ROW => {
+                        let abs = t & 1 != 0;
+                        let r = place(int(i + 2)?, abs, row, MAX_ROWS)?;
+                        i += 6;
+                        format!("{}{}", if abs { "$" } else { "" }, r + 1)
+                    }
+                    t if t & 0xFE == TAG_COL => {
+                        let abs = t & 1 != 0;
+                        let c = place(int(i + 2)?, abs, col, MAX_COLS)?;
+                        i += 6;
+                        format!("{}{}", if abs { "$" } else { "" }, letters(c))
+                    }
+                    _ => return None,
+                };
+                out.extend_from_slice(text.as_bytes());
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// A formula as Excel shows it in the formula bar (what FORMULATEXT returns): `=` and the
+/// stored text without the file format's prefixes of newer functions and their
+/// parameters (`_xlfn.`, `_xlws.`, `_xlpm.`), which Excel writes but never displays.
+pub fn display_formula(text: &str) -> String {
+    const PREFIXES: [&[u8]; 3] = [b"_xlfn.", b"_xlws.", b"_xlpm."];
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len() + 1);
+    out.push(b'=');
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' | b'\'' => {
+                let start = i;
+                i = quoted_end(bytes, i);
+                out.extend_from_slice(&bytes[start..i]);
+            }
+            b'[' => {
+                let start = i;
+                i = bracket_end(bytes, i).min(bytes.len());
+                out.extend_from_slice(&bytes[start..i]);
+            }
+            b'_' if PREFIXES.iter().any(|p| bytes[i..].len() >= p.len() && bytes[i..i + p.len()].eq_ignore_ascii_case(p)) => i += 6,
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    // Only ASCII was removed, at ASCII boundaries.
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
 /// The first, plain version of the key lexer (byte at a time): the optimised one above
 /// must produce the very same keys.
 #[cfg(test)]
@@ -720,5 +819,32 @@ mod tests {
         // A later run: text indices are absolute.
         let k = super::key_texts(2, &texts, &origins[2..3], &scope);
         assert_eq!((k.ids, k.distinct[0].1), (vec![0], 2));
+    }
+
+    #[test]
+    fn a_formula_reads_moved_at_another_cell() {
+        use super::formula_text_at;
+        // Written for B3 (row 2, col 1): relative parts move, absolute parts stay.
+        let f = "SUM(A1:A2)+$C$1*Sheet2!B$5-'My sheet'!$D4&\"A1\"+COUNT(C:C, 3:3, $E:$E)";
+        assert_eq!(formula_text_at(f, 2, 1, 2, 1).as_deref(), Some(f));
+        assert_eq!(
+            formula_text_at(f, 2, 1, 4, 2).as_deref(),
+            Some("SUM(B3:B4)+$C$1*Sheet2!C$5-'My sheet'!$D6&\"A1\"+COUNT(D:D, 5:5, $E:$E)")
+        );
+        // Function names and sheet names that look like cells stay as they are.
+        assert_eq!(formula_text_at("LOG10(A1)+AB1!C1", 0, 0, 1, 0).as_deref(), Some("LOG10(A2)+AB1!C2"));
+        // Moved off the sheet: no text.
+        assert_eq!(formula_text_at("A1+1", 5, 5, 0, 5), None);
+    }
+
+    #[test]
+    fn formulas_display_without_the_file_prefixes() {
+        use super::display_formula;
+        assert_eq!(display_formula("_xlfn.BETA.INV(G10,B10)"), "=BETA.INV(G10,B10)");
+        assert_eq!(display_formula("_xlfn._xlws.SORT(A1:A3)"), "=SORT(A1:A3)");
+        assert_eq!(display_formula("_xlfn.LET(_xlpm.x,2,_xlpm.x*3)"), "=LET(x,2,x*3)");
+        // Inside a string or a quoted sheet name, nothing is removed.
+        assert_eq!(display_formula("\"_xlfn.\"&'_xlfn.x'!A1"), "=\"_xlfn.\"&'_xlfn.x'!A1");
+        assert_eq!(display_formula("SIN(1/16)"), "=SIN(1/16)");
     }
 }

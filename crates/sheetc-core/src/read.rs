@@ -18,6 +18,10 @@ use quick_xml::events::Event;
 use crate::ast::ErrorKind;
 use crate::error::{ErrorCode, Result, SheetcError};
 
+/// Excel's grid: rows and columns per sheet.
+const MAX_SHEET_ROWS: u32 = 1_048_576;
+const MAX_SHEET_COLS: u32 = 16_384;
+
 /// Limits that protect the build from hostile files.
 #[derive(Clone, Debug)]
 pub struct Limits {
@@ -1207,6 +1211,11 @@ fn read_sheet<RS: Read + Seek>(xlsx: &mut Xlsx<RS>, name: &str, limits: &Limits,
             pending = 0;
         }
         let (row, col) = rec.pos;
+        // calamine takes any address (`r="ZZZZZZ99999999"`); Excel's grid ends at
+        // XFD1048576, and every later stage relies on that.
+        if row >= MAX_SHEET_ROWS || col >= MAX_SHEET_COLS {
+            return Err(corrupt(format!("sheet {name} has a cell beyond Excel's last row or column (row {}, column {})", row as u64 + 1, col as u64 + 1)));
+        }
         let value = convert_value(&rec.value);
         let kind = match rec.formula {
             None => CellKind::Constant,
@@ -1519,6 +1528,59 @@ mod tests {
         assert_eq!(e.code, ErrorCode::TooLarge);
         let limits = Limits { max_cells: 6_888, ..Limits::default() };
         assert!(read_workbook(&path, &limits, &|| false).is_ok());
+    }
+
+    /// `several_sheets` with one sheet part replaced by `xml`.
+    fn with_sheet_part(src: &Path, dst: &Path, part: &str, xml: &[u8]) {
+        let mut zin = zip::ZipArchive::new(File::open(src).expect("open")).expect("zip");
+        let mut zout = zip::ZipWriter::new(File::create(dst).expect("create"));
+        for i in 0..zin.len() {
+            let mut f = zin.by_index(i).expect("entry");
+            let name = f.name().expect("entry name").to_string();
+            let mut bytes = Vec::new();
+            f.read_to_end(&mut bytes).expect("read");
+            zout.start_file(name.as_str(), zip::write::SimpleFileOptions::default()).expect("start");
+            std::io::Write::write_all(&mut zout, if name == part { xml } else { &bytes }).expect("write");
+        }
+        zout.finish().expect("finish");
+    }
+
+    #[test]
+    fn a_broken_sheet_is_reported_whichever_thread_reads_it() {
+        // The big sheet S3 (sheet4.xml) read by one thread breaks; the others are read on
+        // the other threads and stopped: the error is the broken sheet's, never
+        // `Cancelled`, and the read does not hang.
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (good, bad) = (dir.path().join("good.xlsx"), dir.path().join("bad.xlsx"));
+        several_sheets(&good);
+        let broken = b"<?xml version=\"1.0\"?><worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData><row r=\"1\"><c r=\"A1\"><v>1</v></c><c r=\"B1\" t=\"n\"><v>2</v></sheetData></worksheet>";
+        with_sheet_part(&good, &bad, "xl/worksheets/sheet4.xml", broken);
+        for _ in 0..20 {
+            let e = read_workbook(&bad, &Limits::default(), &|| false).expect_err("broken");
+            assert_eq!(e.code, ErrorCode::Corrupt, "{e:?}");
+        }
+        // The untouched copy still reads.
+        assert_eq!(read_workbook(&good, &Limits::default(), &|| false).expect("read").sheets.len(), 6);
+    }
+
+    #[test]
+    fn a_cell_beyond_excels_grid_is_a_corrupt_file() {
+        // calamine reads any address; the reader refuses what Excel's grid cannot hold.
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (good, bad) = (dir.path().join("good.xlsx"), dir.path().join("bad.xlsx"));
+        several_sheets(&good);
+        for address in ["ZZZZZZ1", "A99999999", "XFE1", "A1048577"] {
+            let xml = format!("<?xml version=\"1.0\"?><worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData><row r=\"1\"><c r=\"A1\"><v>1</v></c><c r=\"{address}\"><v>2</v></c></row></sheetData></worksheet>");
+            with_sheet_part(&good, &bad, "xl/worksheets/sheet2.xml", xml.as_bytes());
+            let e = read_workbook(&bad, &Limits::default(), &|| false).expect_err(address);
+            assert_eq!(e.code, ErrorCode::Corrupt, "{address}: {e:?}");
+            assert!(e.message.contains("beyond Excel's last row or column"), "{address}: {}", e.message);
+        }
+        // The last cell of the grid is fine.
+        let xml = "<?xml version=\"1.0\"?><worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData><row r=\"1048576\"><c r=\"XFD1048576\"><v>2</v></c></row></sheetData></worksheet>";
+        with_sheet_part(&good, &bad, "xl/worksheets/sheet2.xml", xml.as_bytes());
+        let wb = read_workbook(&bad, &Limits::default(), &|| false).expect("the last cell");
+        assert_eq!((wb.sheets[1].cells[0].row, wb.sheets[1].cells[0].col), (1_048_575, 16_383));
     }
 
     #[test]

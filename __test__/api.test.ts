@@ -17,6 +17,21 @@ test('compile reports progress by phase and returns the build report', async (t)
   t.true(existsSync(join(out, 'engine.js')));
 });
 
+test('an output profile reports its first pass as one fold phase that only moves forward, then its own phases', async (t) => {
+  const events: { phase: string; done: number; total: number }[] = [];
+  const out = join(tempDir(), 'engine');
+  await compile(small(), { outDir: out, inputs: ['S!A1'], outputs: ['S!B1'], onProgress: (e) => events.push(e) });
+  const fold = events.filter((e) => e.phase === 'fold');
+  t.true(fold.length > 1);
+  for (let i = 1; i < fold.length; i++) t.true(fold[i]!.done >= fold[i - 1]!.done, 'fold progress never goes back');
+  t.is(fold.at(-1)!.done, fold.at(-1)!.total);
+  // Then read … emit once, after the fold.
+  const after = events.slice(events.lastIndexOf(fold.at(-1)!) + 1).map((e) => e.phase);
+  t.false(after.includes('fold'));
+  for (const p of ['read', 'parse', 'graph', 'emit']) t.is(after.filter((x) => x === p).length > 0, true, p);
+  t.is(events.findIndex((e) => e.phase !== 'fold'), events.length - after.length);
+});
+
 test('an aborted signal cancels with E_CANCELLED and writes nothing', async (t) => {
   const parent = tempDir();
   const out = join(parent, 'engine');

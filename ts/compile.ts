@@ -61,9 +61,22 @@ export async function compile(workbook: string, options: CompileOptions): Promis
   const scratch = mkdtempSync(join(tmpdir(), 'sheetc-fold-'));
   try {
     const full = join(scratch, 'engine');
-    await compileOnce(workbook, { ...options, outDir: full, inputs: undefined, outputs: undefined, lazy: false, maxModuleMb: undefined }, undefined);
+    // The first pass reports as one `fold` phase: its four phases, then the model's run.
+    const progress = options.onProgress;
+    const STEP = 1000;
+    const PHASES: BuildPhase[] = ['read', 'parse', 'graph', 'emit'];
+    const fold = (done: number) => progress?.({ phase: 'fold', done: Math.round(done), total: 5 * STEP });
+    const onFoldProgress = progress
+      ? (e: { phase: BuildPhase; done: number; total: number }) => fold(PHASES.indexOf(e.phase) * STEP + (e.total > 0 ? (STEP * Math.min(e.done, e.total)) / e.total : 0))
+      : undefined;
+    await compileOnce(
+      workbook,
+      { ...options, outDir: full, inputs: undefined, outputs: undefined, lazy: false, maxModuleMb: undefined, onProgress: onFoldProgress },
+      undefined,
+    );
     const values = join(scratch, 'values.json');
     await computeFormulaValues(full, values, options.signal);
+    fold(5 * STEP);
     return await compileOnce(workbook, options, values);
   } finally {
     rmSync(scratch, { recursive: true, force: true });

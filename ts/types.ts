@@ -1,7 +1,11 @@
 /** Public types of sheetc's API. */
 import type { JsonValue } from './runtime/engine.js';
 
-export type BuildPhase = 'read' | 'parse' | 'graph' | 'emit';
+/**
+ * `fold`: an output profile's first pass (the full model built and run once to fold what
+ * no input reaches), reported as one phase; then the profile's own read…emit.
+ */
+export type BuildPhase = 'fold' | 'read' | 'parse' | 'graph' | 'emit';
 
 export interface ProgressEvent {
   phase: BuildPhase;

@@ -154,3 +154,26 @@ test('legacy CSE arrays keep filling their range with #N/A beyond the result', a
   t.deepEqual(r.get('S!C1:C3'), [[2], [4], [null]]);
   t.deepEqual([r.get('S!D1'), r.get('S!D2')], [3, 2]);
 });
+
+test('cells a dynamic array grows into are read after it, even from a sheet evaluated earlier', async (t) => {
+  // R (first sheet) reads S!D5 and S!D4:D6, where the FILTER in S!D1 (saved as D1:D3)
+  // spills only when B1 is lowered; and S!H1, where it could not grow (F1 is occupied).
+  const cells: Record<string, unknown> = { B1: 7, F1: 'label' };
+  for (let k = 1; k <= 10; k++) cells[`A${k}`] = k;
+  cells.D1 = { formula: '_xlfn._xlws.FILTER(A1:A10,A1:A10>B1)', array: 'D1:D3', dynamic: true, value: 8 };
+  cells.D2 = 9;
+  cells.D3 = 10;
+  const e = await buildEngine({
+    sheets: [
+      { name: 'R', cells: { A1: '=S!D5*2', A2: '=SUM(S!D4:D6)', A3: '=S!E1&"|"' } },
+      { name: 'S', cells: cells as Record<string, never> },
+    ],
+  });
+  const saved = e.run();
+  t.deepEqual([saved.get('R!A1'), saved.get('R!A2'), saved.get('R!A3')], [0, 0, '|']);
+  const grown = e.run({ 'S!B1': 4 });
+  t.deepEqual(grown.get('S!D1:D6'), [[5], [6], [7], [8], [9], [10]]);
+  t.is(grown.get('R!A1'), 18);
+  t.is(grown.get('R!A2'), 27);
+  t.is(e.report.clusters.length, 0);
+});

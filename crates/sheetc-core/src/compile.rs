@@ -286,6 +286,59 @@ fn resolve_formula_texts(workbook: &Workbook, shapes: &[Bound], nodes: &mut Vec<
     texts
 }
 
+/// Where each dynamic array may grow past the range it was saved with, and its node: the
+/// empty cells down its columns to the first occupied cell below it, and along its rows
+/// to the first occupied cell to their right. Only empty cells: a reference into them is
+/// meant for the spill (a formula reading a constant there must not be made to wait for
+/// the array, which could be a false cycle). Not covered: growth in both directions at
+/// once beyond those strips, and a spill into cells an input clears.
+fn growth_zones(workbook: &Workbook, nodes: &[Node]) -> Vec<(Rect, u32)> {
+    const LAST_ROW: u32 = 1_048_575;
+    const LAST_COL: u32 = 16_383;
+    let mut zones = Vec::new();
+    // Per sheet with dynamic arrays: occupied rows per column, sorted.
+    let mut columns: HashMap<u32, HashMap<u32, Vec<u32>>> = HashMap::new();
+    for (i, n) in nodes.iter().enumerate() {
+        if !n.dynamic_array {
+            continue;
+        }
+        let Some(sheet) = workbook.sheets.get(n.sheet as usize) else { continue };
+        let (r0, c0) = (n.row, n.col);
+        let (r1, c1) = n.array_end.unwrap_or((r0, c0));
+        let by_col = columns.entry(n.sheet).or_insert_with(|| {
+            let mut m: HashMap<u32, Vec<u32>> = HashMap::new();
+            for c in &sheet.cells {
+                m.entry(c.col).or_default().push(c.row);
+            }
+            m
+        });
+        // Down: to the first occupied cell below the range in any of its columns.
+        let mut bottom = LAST_ROW;
+        for c in c0..=c1 {
+            if let Some(rows) = by_col.get(&c) {
+                if let Some(&r) = rows.get(rows.partition_point(|&r| r <= r1)) {
+                    bottom = bottom.min(r - 1);
+                }
+            }
+        }
+        if bottom > r1 {
+            zones.push((Rect { sheet: n.sheet, r0: r1 + 1, c0, r1: bottom, c1 }, i as u32));
+        }
+        // Right: to the first occupied cell after the range in any of its rows.
+        let mut right = LAST_COL;
+        for r in r0..=r1 {
+            let k = sheet.cells.partition_point(|x| (x.row, x.col) <= (r, c1));
+            if let Some(x) = sheet.cells.get(k).filter(|x| x.row == r) {
+                right = right.min(x.col - 1);
+            }
+        }
+        if right > c1 {
+            zones.push((Rect { sheet: n.sheet, r0, c0: c1 + 1, r1, c1: right }, i as u32));
+        }
+    }
+    zones
+}
+
 /// The smallest and largest relative row and column offsets a shape uses (none: it has
 /// no relative reference and fits anywhere).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -501,7 +554,9 @@ pub fn compile(path: &Path, opts: &CompileOptions, progress: ProgressFn<'_>, can
             }
         }
     }
-    let index = CellIndex::new(&positions, members);
+    // Dynamic arrays may grow past the range they were saved with: references into where
+    // they can grow depend on them.
+    let index = CellIndex::new(&positions, members).with_growth_zones(growth_zones(&workbook, &nodes));
     // Ranges stay compact: over formula cells they become segment-tree edges (graph.rs).
     let graph = Graph::build(nodes.len(), &index, |i, push| {
         let n = nodes[i as usize];
@@ -949,5 +1004,25 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn growth_zones_run_over_empty_cells_only() {
+        use crate::read::{Cell, Sheet};
+        let constant = |row, col| Cell { row, col, kind: CellKind::Constant, value: Value::Number(1.0) };
+        // A dynamic array at D1 saved as D1:D3 (rows 0-2, column 3); a constant at D8 and
+        // one at G2 (row 1, column 6).
+        let mut cells = vec![constant(0, 0), constant(1, 6), constant(7, 3)];
+        for r in 0..3 {
+            cells.push(Cell { row: r, col: 3, kind: if r == 0 { CellKind::Constant } else { CellKind::ArrayMember }, value: Value::Empty });
+        }
+        cells.sort_by_key(|c| (c.row, c.col));
+        let workbook = Workbook { sheets: vec![Sheet { name: "S".into(), cells, ..Sheet::default() }], ..Workbook::default() };
+        let node = |dynamic_array| Node { sheet: 0, row: 0, col: 3, shape: 0, array_end: Some((2, 3)), dynamic_array };
+        let zones = growth_zones(&workbook, &[node(false), node(true)]);
+        assert_eq!(
+            zones,
+            vec![(Rect { sheet: 0, r0: 3, c0: 3, r1: 6, c1: 3 }, 1), (Rect { sheet: 0, r0: 0, c0: 4, r1: 2, c1: 5 }, 1)]
+        );
     }
 }

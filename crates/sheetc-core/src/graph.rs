@@ -62,6 +62,9 @@ pub struct CellIndex {
     dense_first: Vec<u32>,
     /// Array-formula member cells → the anchor's node.
     members: HashMap<(u32, u32, u32), u32>,
+    /// Where dynamic arrays may grow past their stored range, and their anchors: see
+    /// [`CellIndex::with_growth_zones`].
+    zones: Vec<(Rect, u32)>,
 }
 
 const NO_COLUMN: u32 = u32::MAX;
@@ -114,7 +117,25 @@ impl CellIndex {
             let dense = rows.iter().enumerate().all(|(k, &(r, _))| r as u64 == first as u64 + k as u64);
             dense_first.push(if dense { first } else { NOT_DENSE });
         }
-        CellIndex { columns, keys, by_sheet, dense_first, members }
+        CellIndex { columns, keys, by_sheet, dense_first, members, zones: Vec::new() }
+    }
+
+    /// Registers where dynamic arrays may grow past the range they were saved with
+    /// (`(zone, anchor node)`), so that a reference into a zone depends on its anchor and
+    /// is evaluated after it.
+    pub fn with_growth_zones(mut self, zones: Vec<(Rect, u32)>) -> Self {
+        self.zones = zones;
+        self
+    }
+
+    /// Calls `f` with the anchor of every dynamic array whose growth zone `rect` touches.
+    #[inline]
+    fn zone_anchors(&self, rect: Rect, f: &mut dyn FnMut(u32)) {
+        for &(z, node) in &self.zones {
+            if z.sheet == rect.sheet && z.r0 <= rect.r1 && rect.r0 <= z.r1 && z.c0 <= rect.c1 && rect.c0 <= z.c1 {
+                f(node);
+            }
+        }
     }
 
     /// The span `a..b` of column `ci`'s cells with rows in `r0..=r1`.
@@ -167,6 +188,7 @@ impl CellIndex {
     /// itself uses segment trees instead.
     pub fn nodes_in(&self, rect: Rect, f: &mut dyn FnMut(u32)) {
         self.covers(rect, &mut |ci, a, b| self.columns[ci][a..b].iter().for_each(|&(_, n)| f(n)));
+        self.zone_anchors(rect, f);
     }
 
     pub fn member_anchor(&self, sheet: u32, row: u32, col: u32) -> Option<u32> {
@@ -323,7 +345,8 @@ impl Graph {
                             } else {
                                 items.extend([QUERY, ci as u32, a as u32, b as u32]);
                             }
-                        })
+                        });
+                        index.zone_anchors(rect, &mut |n| items.push(n));
                     });
                     ends.push(items.len() as u32);
                 }

@@ -75,7 +75,9 @@ export async function compile(workbook: string, options: CompileOptions): Promis
       undefined,
     );
     const values = join(scratch, 'values.json');
-    await computeFormulaValues(full, values, options.signal);
+    await runEngineInChild(full, values, 'formulaValues', 'evaluating the full model (to fold what no input reaches)', options.signal).catch((e: unknown) => {
+      throw e instanceof SheetcError && e.code === 'E_CANCELLED' ? new SheetcError('E_CANCELLED', 'the build was cancelled') : e;
+    });
     fold(5 * STEP);
     return await compileOnce(workbook, options, values);
   } finally {
@@ -84,23 +86,31 @@ export async function compile(workbook: string, options: CompileOptions): Promis
 }
 
 /**
- * Runs the engine in `engineDir` once, in a child process, and writes its formula values
- * to `out` (JSON). A child, not this process: an imported ES module is never unloaded,
- * so every profile build would otherwise leave a whole model in the caller's heap (and
- * the second build would run beside it: 3.4 GB at 5M cells instead of the build's own
- * peak). The child gets this process's heap limit.
+ * Runs the engine in `engineDir` once (no inputs), in a child process, and writes the
+ * result's `formulaValues()` or `toJSON()` to `out` as JSON. A child, not this process:
+ * an imported ES module is never unloaded, so every profile build or verify would leave
+ * a whole model in the caller's heap (and a profile's second build would run beside it:
+ * 3.4 GB at 5M cells). The child gets this process's heap limit. `purpose` names the
+ * step in errors.
  */
-function computeFormulaValues(engineDir: string, out: string, signal: AbortSignal | undefined): Promise<void> {
+export function runEngineInChild(
+  engineDir: string,
+  out: string,
+  what: 'formulaValues' | 'toJSON',
+  purpose: string,
+  signal: AbortSignal | undefined,
+): Promise<void> {
   const script =
-    'const [url, out] = process.argv.slice(1);' +
+    'const [url, out, what] = process.argv.slice(1);' +
     "const { writeFileSync } = await import('node:fs');" +
     'const engine = await import(url);' +
-    'writeFileSync(out, JSON.stringify(engine.run().formulaValues()));';
+    'const result = engine.run();' +
+    "writeFileSync(out, JSON.stringify(what === 'toJSON' ? result.toJSON() : result.formulaValues()));";
   const heapMb = Math.ceil(getHeapStatistics().heap_size_limit / (1024 * 1024));
-  const args = [`--max-old-space-size=${heapMb}`, '--input-type=module', '-e', script, pathToFileURL(join(engineDir, 'engine.js')).href, out];
+  const args = [`--max-old-space-size=${heapMb}`, '--input-type=module', '-e', script, pathToFileURL(join(engineDir, 'engine.js')).href, out, what];
   return new Promise((ok, fail) => {
     if (signal?.aborted) {
-      fail(new SheetcError('E_CANCELLED', 'the build was cancelled'));
+      fail(new SheetcError('E_CANCELLED', 'cancelled'));
       return;
     }
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -113,13 +123,13 @@ function computeFormulaValues(engineDir: string, out: string, signal: AbortSigna
     signal?.addEventListener('abort', onAbort, { once: true });
     child.on('error', (e) => {
       signal?.removeEventListener('abort', onAbort);
-      fail(new SheetcError('E_INTERNAL', `cannot start Node to evaluate the full model: ${e.message}`));
+      fail(new SheetcError('E_INTERNAL', `cannot start Node for ${purpose}: ${e.message}`));
     });
     child.on('close', (code, sig) => {
       signal?.removeEventListener('abort', onAbort);
-      if (signal?.aborted) fail(new SheetcError('E_CANCELLED', 'the build was cancelled'));
+      if (signal?.aborted) fail(new SheetcError('E_CANCELLED', 'cancelled'));
       else if (code === 0) ok();
-      else fail(new SheetcError('E_INTERNAL', `evaluating the full model (to fold what no input reaches) failed with ${sig ? `signal ${sig}` : `exit code ${code}`}: ${stderr.trim()}`));
+      else fail(new SheetcError('E_INTERNAL', `${purpose} failed with ${sig ? `signal ${sig}` : `exit code ${code}`}: ${stderr.trim()}`));
     });
   });
 }

@@ -4,15 +4,14 @@
  * tolerance as the conformance suite: numbers within 1e-9 relative (or 1e-12 absolute),
  * text, booleans and error codes exactly.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { compile } from './compile.js';
+import { compile, runEngineInChild } from './compile.js';
 import { SheetcError, type SheetcErrorCode } from './errors.js';
 import { loadNative } from './native.js';
 import { cellKey, parseArea } from './runtime/address.js';
-import type { CompileOptions, JsonValue, RunResult, VerifyMismatch, VerifyReport } from './types.js';
+import type { CompileOptions, JsonValue, VerifyMismatch, VerifyReport } from './types.js';
 
 type Encoded = number | string | boolean | null | { e: string };
 
@@ -50,8 +49,10 @@ export async function verify(
     const dir = join(base, 'engine');
     const { maxMismatches = 100, ...compileOptions } = options;
     const report = await compile(workbook, { ...compileOptions, outDir: dir });
-    const engine = (await import(pathToFileURL(join(dir, 'engine.js')).href)) as { run(): RunResult };
-    const values = engine.run().toJSON();
+    // The engine runs in a child process (an imported module would stay in this heap).
+    const out = join(base, 'values.json');
+    await runEngineInChild(dir, out, 'toJSON', 'running the compiled engine', options.signal);
+    const values = JSON.parse(readFileSync(out, 'utf8')) as Record<string, JsonValue>;
     const backfilled = new Set(
       report.backfilled.map((b) => {
         const a = parseArea(b.cell);

@@ -196,14 +196,17 @@ function resultMatrix(v: Value, x: Ctx): Matrix {
  * formula (nothing spills). When the result fits, it is written, the own cells beyond it
  * become blank (not #N/A), and `A1#` is the result's extent.
  *
- * A result larger than the stored range is written beyond it. Those cells are not in the
- * compiled dependency graph (their extent is only known at run time; giving the anchor
- * edges to every cell it might cover would make false cycles with the cells below that
- * read `A1#`). So: `A1#`, and ranges that include the anchor or its stored range, are
- * evaluated after the anchor and see the whole result; a formula that reads only cells
- * beyond the stored range is not ordered after the anchor and may see them blank; a
- * blocking formula cell is seen (by position), but a value written by another dynamic
- * array's own growth is seen only if that array ran first. `toJSON()` lists the stored
+ * A result larger than the stored range is written beyond it. The compiler makes a
+ * reference into where it can grow depend on the anchor: the empty cells down the
+ * stored columns to the first occupied cell, and along the stored rows to the first
+ * occupied cell (`growth_zones` in compile.rs; occupied cells are left out so that a
+ * formula reading a constant there is not made to wait: that could be a false cycle).
+ * So `A1#`, ranges that include the anchor or its stored range, and references into
+ * those strips are evaluated after the anchor and see the whole result. Not ordered
+ * after it: a reference only to cells beyond both strips (growth down and right at
+ * once) or to a cell an input cleared; a blocking formula cell is seen (by position),
+ * but a value written by another dynamic array's own growth is seen only if that array
+ * ran first. `toJSON()` lists the stored
  * range's cells; `get()` reads any cell. We chose to spill rather than to clip to the
  * stored range because a spill that was blocked when the file was saved is stored as
  * the anchor alone: clipping would leave it `#SPILL!` for every input.

@@ -69,13 +69,11 @@ export async function compile(workbook: string, options: CompileOptions): Promis
     const onFoldProgress = progress
       ? (e: { phase: BuildPhase; done: number; total: number }) => fold(PHASES.indexOf(e.phase) * STEP + (e.total > 0 ? (STEP * Math.min(e.done, e.total)) / e.total : 0))
       : undefined;
-    await compileOnce(
-      workbook,
-      { ...options, outDir: full, inputs: undefined, outputs: undefined, lazy: false, maxModuleMb: undefined, onProgress: onFoldProgress },
-      undefined,
-    );
+    // The full engine, and the list of cells the profile will need values for.
+    const plan = join(scratch, 'fold-plan.json');
+    await compileOnce(workbook, { ...options, outDir: full, lazy: false, maxModuleMb: undefined, onProgress: onFoldProgress }, undefined, plan);
     const values = join(scratch, 'values.json');
-    await runEngineInChild(full, values, 'formulaValues', 'evaluating the full model (to fold what no input reaches)', options.signal).catch((e: unknown) => {
+    await runEngineInChild(full, values, 'formulaValues', 'evaluating the full model (to fold what no input reaches)', options.signal, plan).catch((e: unknown) => {
       throw e instanceof SheetcError && e.code === 'E_CANCELLED' ? new SheetcError('E_CANCELLED', 'the build was cancelled') : e;
     });
     fold(5 * STEP);
@@ -99,15 +97,22 @@ export function runEngineInChild(
   what: 'formulaValues' | 'toJSON',
   purpose: string,
   signal: AbortSignal | undefined,
+  only?: string,
 ): Promise<void> {
+  // `only`: a JSON list of [sheet, row, col]; formula values of those cells alone.
   const script =
-    'const [url, out, what] = process.argv.slice(1);' +
-    "const { writeFileSync } = await import('node:fs');" +
+    'const [url, out, what, only] = process.argv.slice(1);' +
+    "const { readFileSync, writeFileSync } = await import('node:fs');" +
     'const engine = await import(url);' +
     'const result = engine.run();' +
-    "writeFileSync(out, JSON.stringify(what === 'toJSON' ? result.toJSON() : result.formulaValues()));";
+    "let value = what === 'toJSON' ? result.toJSON() : result.formulaValues();" +
+    'if (only) {' +
+    "  const keep = new Set(JSON.parse(readFileSync(only, 'utf8')).map((c) => c.join(',')));" +
+    '  value = { sheets: value.sheets.map((flat, s) => { const o = []; for (let i = 0; i + 2 < flat.length; i += 3) if (keep.has(s + \',\' + flat[i] + \',\' + flat[i + 1])) o.push(flat[i], flat[i + 1], flat[i + 2]); return o; }) };' +
+    '}' +
+    'writeFileSync(out, JSON.stringify(value));';
   const heapMb = Math.ceil(getHeapStatistics().heap_size_limit / (1024 * 1024));
-  const args = [`--max-old-space-size=${heapMb}`, '--input-type=module', '-e', script, pathToFileURL(join(engineDir, 'engine.js')).href, out, what];
+  const args = [`--max-old-space-size=${heapMb}`, '--input-type=module', '-e', script, pathToFileURL(join(engineDir, 'engine.js')).href, out, what, ...(only ? [only] : [])];
   return new Promise((ok, fail) => {
     if (signal?.aborted) {
       fail(new SheetcError('E_CANCELLED', 'cancelled'));
@@ -134,7 +139,7 @@ export function runEngineInChild(
   });
 }
 
-async function compileOnce(workbook: string, options: CompileOptions, foldValues: string | undefined): Promise<BuildReport> {
+async function compileOnce(workbook: string, options: CompileOptions, foldValues: string | undefined, foldPlan?: string): Promise<BuildReport> {
   if (options.signal?.aborted) throw new SheetcError('E_CANCELLED', 'the build was cancelled');
   const native = loadNative();
   const cancel = new native.CancelFlag();
@@ -159,6 +164,7 @@ async function compileOnce(workbook: string, options: CompileOptions, foldValues
         inputs: options.inputs,
         outputs: options.outputs,
         foldValues,
+        foldPlan,
       },
       progress
         ? (e) => {

@@ -32,6 +32,8 @@ export interface NativeCompileOptions {
   inputs?: string[];
   outputs?: string[];
   foldValues?: string;
+  /** An output profile's first pass: write the cells it will need values for; build the full engine. */
+  foldPlan?: string;
 }
 
 export interface NativeCancelFlag {

@@ -27,6 +27,7 @@ fn main() {
         inputs: None,
         outputs: None,
         fold_values: None,
+        fold_plan: None,
     };
     let t = std::time::Instant::now();
     match sheetc_core::compile(std::path::Path::new(workbook), &opts, &|_, _, _| {}, &|| false) {

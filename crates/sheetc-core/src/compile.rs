@@ -46,6 +46,11 @@ pub struct CompileOptions {
     pub outputs: Option<Vec<String>>,
     /// The full model's computed values (JSON, see `FoldValues`), for folding.
     pub fold_values: Option<PathBuf>,
+    /// An output profile's first pass: with `inputs`/`outputs`, write to this file the
+    /// cells whose values the profile build will need (the folded cells and the declared
+    /// ones, JSON `[[sheet, row, col], ...]`) and build the *full* engine, so that only
+    /// those values are computed out and read back (5M cells: hundreds, not millions).
+    pub fold_plan: Option<PathBuf>,
 }
 
 /// The full model's computed formula values, for folding: per sheet, flat
@@ -209,6 +214,45 @@ fn for_each_precedent(bound: &Bound, row: u32, col: u32, f: &mut dyn FnMut(Rect)
         _ => {}
     });
     ok
+}
+
+/// The cells a profile build needs the full model's values for: every cell of a folded
+/// node (array members included) and every declared cell (their type is reported).
+fn fold_plan_cells<'a>(
+    parts: &[crate::partition::SheetPartition<'_>],
+    nodes: &[Node],
+    index: &CellIndex,
+    cut: Option<&profile::Cut>,
+    declared: impl Iterator<Item = &'a profile::Declared>,
+) -> Vec<[u32; 3]> {
+    let mut cells: Vec<[u32; 3]> = Vec::new();
+    if let Some(cut) = cut {
+        let node_at = |sheet: u32, row: u32, col: u32| nodes.binary_search_by_key(&(sheet, row, col), |n| (n.sheet, n.row, n.col)).ok();
+        for p in parts {
+            for c in &p.cells {
+                let node = match c.kind {
+                    CellKind::Constant => None,
+                    CellKind::ArrayMember => index.member_anchor(p.sheet, c.row, c.col),
+                    _ => node_at(p.sheet, c.row, c.col).map(|i| i as u32),
+                };
+                if node.is_some_and(|n| cut.is_folded(n)) {
+                    cells.push([p.sheet, c.row, c.col]);
+                }
+            }
+        }
+    }
+    for d in declared {
+        let r = d.rect;
+        // A declared range is what a user typed: bounded by the sheet, listed cell by cell.
+        for row in r.r0..=r.r1.min(r.r0.saturating_add(1 << 20)) {
+            for col in r.c0..=r.c1.min(r.c0.saturating_add(1 << 14)) {
+                cells.push([r.sheet, row, col]);
+            }
+        }
+    }
+    cells.sort_unstable();
+    cells.dedup();
+    cells
 }
 
 /// The cells FORMULATEXT calls point at, with the text Excel shows for each (cells
@@ -597,7 +641,7 @@ pub fn compile(path: &Path, opts: &CompileOptions, progress: ProgressFn<'_>, can
             d.name = candidates.first().map(|n| n.name.clone());
         }
     }
-    let cut = if declared_inputs.is_some() || declared_outputs.is_some() {
+    let mut cut = if declared_inputs.is_some() || declared_outputs.is_some() {
         Some(profile::cut(
             &graph,
             &order,
@@ -612,6 +656,13 @@ pub fn compile(path: &Path, opts: &CompileOptions, progress: ProgressFn<'_>, can
     } else {
         None
     };
+    if let Some(plan) = &opts.fold_plan {
+        let cells = fold_plan_cells(&parts, &nodes, &index, cut.as_ref(), declared_inputs.iter().chain(declared_outputs.iter()).flatten());
+        let json = serde_json::to_string(&cells).map_err(|e| SheetcError::new(ErrorCode::Io, e.to_string()))?;
+        std::fs::write(plan, json).map_err(|e| SheetcError::io("writing the fold plan", e))?;
+        // The first pass emits the full engine.
+        (cut, declared_inputs, declared_outputs) = (None, None, None);
+    }
     drop(graph);
     progress("graph", 1, 1);
     report.timings.graph_ms = ms(t);

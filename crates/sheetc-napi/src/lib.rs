@@ -28,6 +28,7 @@ pub struct NativeCompileOptions {
     pub inputs: Option<Vec<String>>,
     pub outputs: Option<Vec<String>>,
     pub fold_values: Option<String>,
+    pub fold_plan: Option<String>,
 }
 
 #[napi(object)]
@@ -150,6 +151,7 @@ pub fn compile(
         inputs: options.inputs,
         outputs: options.outputs,
         fold_values: options.fold_values.map(PathBuf::from),
+        fold_plan: options.fold_plan.map(PathBuf::from),
     };
     AsyncTask::new(CompileTask {
         path: PathBuf::from(path),

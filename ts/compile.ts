@@ -40,8 +40,8 @@ interface NativeResult {
   error?: { code: SheetcErrorCode; message: string; location: string | null };
 }
 
-/** Compiles `workbook` (an .xlsx/.xlsm path) into `options.outDir`. */
-export async function compile(workbook: string, options: CompileOptions): Promise<BuildReport> {
+/** Throws `E_INVALID_OPTION` (or `E_CANCELLED`) for options no build can run with. */
+export function checkOptions(options: CompileOptions): void {
   if (!options || typeof options.outDir !== 'string' || options.outDir === '') {
     throw new SheetcError('E_INVALID_OPTION', 'compile() needs { outDir }');
   }
@@ -55,7 +55,12 @@ export async function compile(workbook: string, options: CompileOptions): Promis
     }
   }
   if (options.signal?.aborted) throw new SheetcError('E_CANCELLED', 'the build was cancelled');
-  if (!options.inputs) return compileOnce(workbook, options, undefined);
+}
+
+/** Compiles `workbook` (an .xlsx/.xlsm path) into `options.outDir`. */
+export async function compile(workbook: string, options: CompileOptions): Promise<BuildReport> {
+  checkOptions(options);
+  if (!options.inputs) return compileOnce(workbook, options);
   // Folding needs what the full model computes: build it in a temporary directory, run
   // it once, and hand the formula values to the profile build.
   const scratch = mkdtempSync(join(tmpdir(), 'sheetc-fold-'));
@@ -71,13 +76,13 @@ export async function compile(workbook: string, options: CompileOptions): Promis
       : undefined;
     // The full engine, and the list of cells the profile will need values for.
     const plan = join(scratch, 'fold-plan.json');
-    await compileOnce(workbook, { ...options, outDir: full, lazy: false, maxModuleMb: undefined, onProgress: onFoldProgress }, undefined, plan);
+    await compileOnce(workbook, { ...options, outDir: full, lazy: false, maxModuleMb: undefined, onProgress: onFoldProgress }, { foldPlan: plan });
     const values = join(scratch, 'values.json');
     await runEngineInChild(full, values, 'formulaValues', 'evaluating the full model (to fold what no input reaches)', options.signal, plan).catch((e: unknown) => {
       throw e instanceof SheetcError && e.code === 'E_CANCELLED' ? new SheetcError('E_CANCELLED', 'the build was cancelled') : e;
     });
     fold(5 * STEP);
-    return await compileOnce(workbook, options, values);
+    return await compileOnce(workbook, options, { foldValues: values });
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
@@ -139,7 +144,15 @@ export function runEngineInChild(
   });
 }
 
-async function compileOnce(workbook: string, options: CompileOptions, foldValues: string | undefined, foldPlan?: string): Promise<BuildReport> {
+/** Internal outputs of a build beside the engine (not part of the public options). */
+export interface BuildExtras {
+  foldValues?: string;
+  foldPlan?: string;
+  cachedValuesOut?: string;
+}
+
+export async function compileOnce(workbook: string, options: CompileOptions, extras: BuildExtras = {}): Promise<BuildReport> {
+  const { foldValues, foldPlan, cachedValuesOut } = extras;
   if (options.signal?.aborted) throw new SheetcError('E_CANCELLED', 'the build was cancelled');
   const native = loadNative();
   const cancel = new native.CancelFlag();
@@ -165,6 +178,7 @@ async function compileOnce(workbook: string, options: CompileOptions, foldValues
         outputs: options.outputs,
         foldValues,
         foldPlan,
+        cachedValuesOut,
       },
       progress
         ? (e) => {

@@ -34,6 +34,8 @@ export interface NativeCompileOptions {
   foldValues?: string;
   /** An output profile's first pass: write the cells it will need values for; build the full engine. */
   foldPlan?: string;
+  /** Also write Excel's cached formula values (JSON) to this file, from the same read (verify). */
+  cachedValuesOut?: string;
 }
 
 export interface NativeCancelFlag {

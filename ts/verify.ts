@@ -6,10 +6,8 @@
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { compile, runEngineInChild } from './compile.js';
-import { SheetcError, type SheetcErrorCode } from './errors.js';
-import { loadNative } from './native.js';
+import { join } from 'node:path';
+import { checkOptions, compileOnce, runEngineInChild } from './compile.js';
 import { cellKey, parseArea } from './runtime/address.js';
 import type { CompileOptions, JsonValue, VerifyMismatch, VerifyReport } from './types.js';
 
@@ -34,21 +32,15 @@ export async function verify(
   workbook: string,
   options: Omit<CompileOptions, 'outDir' | 'inputs' | 'outputs' | 'lazy'> & { maxMismatches?: number } = {},
 ): Promise<VerifyReport> {
-  const native = loadNative();
-  const cached = JSON.parse(await native.cachedValues(resolve(workbook))) as {
-    ok: boolean;
-    sheets?: { name: string; cells: Encoded[] }[];
-    error?: { code: SheetcErrorCode; message: string; location: string | null };
-  };
-  if (!cached.ok || !cached.sheets) {
-    const e = cached.error ?? { code: 'E_INTERNAL' as const, message: 'cannot read the workbook', location: null };
-    throw new SheetcError(e.code, e.message, e.location ?? undefined);
-  }
   const base = mkdtempSync(join(tmpdir(), 'sheetc-verify-'));
   try {
     const dir = join(base, 'engine');
     const { maxMismatches = 100, ...compileOptions } = options;
-    const report = await compile(workbook, { ...compileOptions, outDir: dir });
+    // Excel's stored values come from the build's own read of the file (one read).
+    const cachedPath = join(base, 'cached.json');
+    checkOptions({ ...compileOptions, outDir: dir });
+    const report = await compileOnce(workbook, { ...compileOptions, outDir: dir }, { cachedValuesOut: cachedPath });
+    const cached = { sheets: JSON.parse(readFileSync(cachedPath, 'utf8')) as { name: string; cells: Encoded[] }[] };
     // The engine runs in a child process (an imported module would stay in this heap).
     const out = join(base, 'values.json');
     await runEngineInChild(dir, out, 'toJSON', 'running the compiled engine', options.signal);

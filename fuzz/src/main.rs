@@ -766,6 +766,7 @@ fn run_xlsx(secs: u64, seed: u64, root: &Path, corpus: &Path, replay: Option<Vec
                 outputs: if rng.chance(4) { Some(vec!["Sheet1!A1:C9".to_string()]) } else { None },
                 fold_values: None,
                 fold_plan: None,
+                cached_values_out: None,
             };
             {
                 let mut c = cur.lock().unwrap();

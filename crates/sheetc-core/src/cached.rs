@@ -6,7 +6,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::read::{read_workbook, CellKind, Limits, Value};
+use crate::read::{read_workbook, CellKind, Limits, Value, Workbook};
 
 #[derive(Serialize)]
 pub struct CachedSheet {
@@ -28,8 +28,13 @@ fn json(v: &Value) -> serde_json::Value {
 
 /// The cached values of every formula cell of the workbook.
 pub fn cached_values(path: &Path, limits: &Limits, cancelled: &dyn Fn() -> bool) -> Result<Vec<CachedSheet>> {
-    let workbook = read_workbook(path, limits, cancelled)?;
-    Ok(workbook
+    Ok(cached_values_of(&read_workbook(path, limits, cancelled)?))
+}
+
+/// The cached values of every formula cell of a workbook already read (a build can
+/// write them beside the engine: `CompileOptions::cached_values_out`, used by verify).
+pub fn cached_values_of(workbook: &Workbook) -> Vec<CachedSheet> {
+    workbook
         .sheets
         .iter()
         .map(|s| CachedSheet {
@@ -41,5 +46,5 @@ pub fn cached_values(path: &Path, limits: &Limits, cancelled: &dyn Fn() -> bool)
                 .flat_map(|c| [serde_json::json!(c.row), serde_json::json!(c.col), json(&c.value)])
                 .collect(),
         })
-        .collect())
+        .collect()
 }

@@ -51,6 +51,10 @@ pub struct CompileOptions {
     /// ones, JSON `[[sheet, row, col], ...]`) and build the *full* engine, so that only
     /// those values are computed out and read back (5M cells: hundreds, not millions).
     pub fold_plan: Option<PathBuf>,
+    /// Also write Excel's cached values of every formula cell (JSON, see `cached`) to this
+    /// file, from the workbook the build reads (verify compares the engine with them
+    /// without reading the file a second time).
+    pub cached_values_out: Option<PathBuf>,
 }
 
 /// The full model's computed formula values, for folding: per sheet, flat
@@ -438,6 +442,10 @@ pub fn compile(path: &Path, opts: &CompileOptions, progress: ProgressFn<'_>, can
     let workbook = read_workbook(path, &opts.limits, cancelled)?;
     report.timings.read_ms = ms(t);
     progress("read", 1, 1);
+    if let Some(out) = &opts.cached_values_out {
+        let json = serde_json::to_string(&crate::cached::cached_values_of(&workbook)).map_err(|e| SheetcError::new(ErrorCode::Io, e.to_string()))?;
+        std::fs::write(out, json).map_err(|e| SheetcError::io("writing the cached values", e))?;
+    }
     if cancelled() {
         return Err(cancelled_err());
     }

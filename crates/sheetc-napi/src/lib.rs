@@ -29,6 +29,7 @@ pub struct NativeCompileOptions {
     pub outputs: Option<Vec<String>>,
     pub fold_values: Option<String>,
     pub fold_plan: Option<String>,
+    pub cached_values_out: Option<String>,
 }
 
 #[napi(object)]
@@ -152,6 +153,7 @@ pub fn compile(
         outputs: options.outputs,
         fold_values: options.fold_values.map(PathBuf::from),
         fold_plan: options.fold_plan.map(PathBuf::from),
+        cached_values_out: options.cached_values_out.map(PathBuf::from),
     };
     AsyncTask::new(CompileTask {
         path: PathBuf::from(path),

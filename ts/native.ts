@@ -61,8 +61,6 @@ export interface NativeAddon {
     cancel?: NativeCancelFlag | null,
   ): Promise<string>;
   CancelFlag: new () => NativeCancelFlag;
-  /** Excel's stored values of the formula cells, as JSON (see sheetc-core `cached`). */
-  cachedValues(path: string): Promise<string>;
   /**
    * Streams every cell through calamine and only counts (benchmark floor); `threads`
    * spreads the sheets over that many threads (default 1: sheet after sheet).

@@ -40,7 +40,7 @@ export async function verify(
     const cachedPath = join(base, 'cached.json');
     checkOptions({ ...compileOptions, outDir: dir });
     const report = await compileOnce(workbook, { ...compileOptions, outDir: dir }, { cachedValuesOut: cachedPath });
-    const cached = { sheets: JSON.parse(readFileSync(cachedPath, 'utf8')) as { name: string; cells: Encoded[] }[] };
+    const cachedSheets = JSON.parse(readFileSync(cachedPath, 'utf8')) as { name: string; cells: Encoded[] }[];
     // The engine runs in a child process (an imported module would stay in this heap).
     const out = join(base, 'values.json');
     await runEngineInChild(dir, out, 'toJSON', 'running the compiled engine', options.signal);
@@ -56,7 +56,7 @@ export async function verify(
     let withoutStoredValue = 0;
     let backfilledCells = 0;
     const mismatches: VerifyMismatch[] = [];
-    for (const sheet of cached.sheets) {
+    for (const sheet of cachedSheets) {
       for (let i = 0; i + 2 < sheet.cells.length; i += 3) {
         const key = cellKey(sheet.name, sheet.cells[i] as number, sheet.cells[i + 1] as number);
         const expected = sheet.cells[i + 2]!;

@@ -1,12 +1,9 @@
 //! Excel's stored results: the value the file caches for every formula cell, for
 //! `sheetc verify` (compare the engine with what Excel computed when it saved the file).
 
-use std::path::Path;
-
 use serde::Serialize;
 
-use crate::error::Result;
-use crate::read::{read_workbook, CellKind, Limits, Value, Workbook};
+use crate::read::{CellKind, Value, Workbook};
 
 #[derive(Serialize)]
 pub struct CachedSheet {
@@ -26,13 +23,9 @@ fn json(v: &Value) -> serde_json::Value {
     }
 }
 
-/// The cached values of every formula cell of the workbook.
-pub fn cached_values(path: &Path, limits: &Limits, cancelled: &dyn Fn() -> bool) -> Result<Vec<CachedSheet>> {
-    Ok(cached_values_of(&read_workbook(path, limits, cancelled)?))
-}
-
-/// The cached values of every formula cell of a workbook already read (a build can
-/// write them beside the engine: `CompileOptions::cached_values_out`, used by verify).
+/// The cached values of every formula cell of a workbook already read: a build writes
+/// them beside the engine (`CompileOptions::cached_values_out`, used by verify), so the
+/// file is read once.
 pub fn cached_values_of(workbook: &Workbook) -> Vec<CachedSheet> {
     workbook
         .sheets

@@ -220,6 +220,16 @@ fn for_each_precedent(bound: &Bound, row: u32, col: u32, f: &mut dyn FnMut(Rect)
     ok
 }
 
+/// The computed cell (node) behind a cell: itself, or its array formula's anchor; None
+/// for a constant. `nodes` are sorted by (sheet, row, col).
+fn node_behind(cell: &crate::read::Cell, sheet: u32, nodes: &[Node], index: &CellIndex) -> Option<u32> {
+    match cell.kind {
+        CellKind::Constant => None,
+        CellKind::ArrayMember => index.member_anchor(sheet, cell.row, cell.col),
+        _ => nodes.binary_search_by_key(&(sheet, cell.row, cell.col), |n| (n.sheet, n.row, n.col)).ok().map(|i| i as u32),
+    }
+}
+
 /// The cells a profile build needs the full model's values for: every cell of a folded
 /// node (array members included) and every declared cell (their type is reported).
 fn fold_plan_cells<'a>(
@@ -231,15 +241,9 @@ fn fold_plan_cells<'a>(
 ) -> Vec<[u32; 3]> {
     let mut cells: Vec<[u32; 3]> = Vec::new();
     if let Some(cut) = cut {
-        let node_at = |sheet: u32, row: u32, col: u32| nodes.binary_search_by_key(&(sheet, row, col), |n| (n.sheet, n.row, n.col)).ok();
         for p in parts {
             for c in &p.cells {
-                let node = match c.kind {
-                    CellKind::Constant => None,
-                    CellKind::ArrayMember => index.member_anchor(p.sheet, c.row, c.col),
-                    _ => node_at(p.sheet, c.row, c.col).map(|i| i as u32),
-                };
-                if node.is_some_and(|n| cut.is_folded(n)) {
+                if node_behind(c, p.sheet, nodes, index).is_some_and(|n| cut.is_folded(n)) {
                     cells.push([p.sheet, c.row, c.col]);
                 }
             }
@@ -742,7 +746,6 @@ pub fn compile(path: &Path, opts: &CompileOptions, progress: ProgressFn<'_>, can
         }
         (None, _) => HashMap::new(),
     };
-    let node_at = |sheet: u32, row: u32, col: u32| nodes.binary_search_by_key(&(sheet, row, col), |n| (n.sheet, n.row, n.col)).ok();
     let mut sheets_emit = Vec::with_capacity(parts.len());
     for p in &parts {
         let mut constants = Vec::new();
@@ -769,14 +772,8 @@ pub fn compile(path: &Path, opts: &CompileOptions, progress: ProgressFn<'_>, can
             rows = rows.max(c.row + 1);
             cols = cols.max(c.col + 1);
             let keep = kept.as_ref().is_none_or(|k| k[i]);
-            // The computed cell behind this one (itself, or an array's anchor).
-            let node = match c.kind {
-                // Only an output profile needs to know the node behind a cell.
-                _ if cut.is_none() => None,
-                CellKind::Constant => None,
-                CellKind::ArrayMember => index.member_anchor(p.sheet, c.row, c.col),
-                _ => node_at(p.sheet, c.row, c.col).map(|i| i as u32),
-            };
+            // Only an output profile needs to know the node behind a cell.
+            let node = if cut.is_some() { node_behind(c, p.sheet, &nodes, &index) } else { None };
             if let (Some(cut), Some(n)) = (&cut, node) {
                 if cut.is_folded(n) {
                     if keep {
@@ -1033,13 +1030,7 @@ mod tests {
         // Random shapes of cells and areas with absolute and relative coordinates, tried
         // at positions near every edge of the sheet: `fits` must say exactly what
         // resolving each reference says.
-        let mut seed = 0x1234_5678_9ABC_DEF1u64;
-        let mut next = move |m: u32| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % m as u64) as u32
-        };
+        let mut next = crate::xorshift(0x1234_5678_9ABC_DEF1u64);
         let mut coord = |max: u32| -> Coord { if next(2) == 0 { Coord::Abs(next(max + 1)) } else { Coord::Rel(next(41) as i32 - 20) } };
         let mut shapes = Vec::new();
         for _ in 0..300 {

@@ -877,14 +877,7 @@ mod tests {
 
     #[test]
     fn random_ranges_give_the_same_clusters_as_the_expanded_graph() {
-        // xorshift: deterministic, no dependency.
-        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = move |m: u32| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % m as u64) as u32
-        };
+        let mut next = crate::xorshift(0x9E37_79B9_7F4A_7C15u64);
         for round in 0..40 {
             let (rows, cols) = (60 + next(200), 1 + next(4));
             let mut nodes = Vec::new();
@@ -920,13 +913,7 @@ mod tests {
     fn the_index_finds_exactly_the_cells_in_a_rectangle() {
         // Dense columns (found by arithmetic), sparse ones (binary search), a sheet with
         // no cells, narrow and wide (> DIRECT_SPAN) rectangles, against a scan of all cells.
-        let mut seed = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = move |m: u32| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % m as u64) as u32
-        };
+        let mut next = crate::xorshift(0x2545_F491_4F6C_DD1Du64);
         for round in 0..30 {
             let mut nodes = Vec::new();
             for sheet in [0u32, 2] {

@@ -40,3 +40,15 @@ pub fn with_big_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static)
         .map_err(|e| Box::new(e.to_string()) as Box<dyn std::any::Any + Send>)?
         .join()
 }
+
+/// Test helper: a deterministic xorshift generator, `next(m)` in `0..m` (no dependency,
+/// same sequence on every run).
+#[cfg(test)]
+pub(crate) fn xorshift(mut seed: u64) -> impl FnMut(u32) -> u32 {
+    move |m: u32| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % m as u64) as u32
+    }
+}

@@ -1083,13 +1083,9 @@ pub fn read_workbook(path: &Path, limits: &Limits, cancelled: &dyn Fn() -> bool)
 
 /// Streams every worksheet's cells; returns the sheets (in workbook order) and the number
 /// of cells read. Array formulas come out as ordinary formulas here: their ranges are
-/// applied afterwards (`apply_array_ranges`).
-///
-/// Sheets are read on up to one thread per core, each with its own calamine reader over
-/// its own file handle: a sheet part is one deflate stream, so one sheet cannot be split,
-/// but big models spread their cells over several sheets. Threads take the largest
-/// sheets first (sizes from the zip directory), so two big sheets go to two cores. The
-/// calling thread only waits, and polls `cancelled` while it does (it need not be `Sync`).
+/// applied afterwards (`apply_array_ranges`). Sheets go to every core
+/// ([`sheets_in_parallel`]); the calling thread only waits, and polls `cancelled` while
+/// it does (it need not be `Sync`).
 fn read_all_cells(
     path: &Path,
     sheets: &[(String, String)],
@@ -1097,16 +1093,64 @@ fn read_all_cells(
     limits: &Limits,
     cancelled: &dyn Fn() -> bool,
 ) -> Result<(Vec<Sheet>, u64)> {
-    use std::sync::atomic::{AtomicU64, AtomicUsize};
-    use std::sync::mpsc;
-    let mut order: Vec<usize> = (0..sheets.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(sizes.get(i).copied().unwrap_or(0)));
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, sheets.len().max(1));
-    let next = AtomicUsize::new(0);
+    use std::sync::atomic::AtomicU64;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let stop = AtomicBool::new(false);
     let cell_total = AtomicU64::new(0);
-    let mut out: Vec<Option<Result<Sheet>>> = (0..sheets.len()).map(|_| None).collect();
-    let worker = |tx: mpsc::Sender<(usize, Result<Sheet>)>| {
+    let names: Vec<&str> = sheets.iter().map(|(n, _)| n.as_str()).collect();
+    let poll = || {
+        if !stop.load(Ordering::Relaxed) && cancelled() {
+            stop.store(true, Ordering::Relaxed);
+        }
+    };
+    let out = sheets_in_parallel(path, &names, sizes, threads, &stop, &poll, &|x, i| read_sheet(x, names[i], limits, &cell_total, &stop));
+    if cancelled() {
+        return Err(SheetcError::new(ErrorCode::Cancelled, "the build was cancelled"));
+    }
+    // The first real failure in workbook order is the one reported (a sheet stopped
+    // because another failed reports `Cancelled`, which is not the cause).
+    let mut read = Vec::with_capacity(sheets.len());
+    let mut first_error: Option<SheetcError> = None;
+    for r in out {
+        match r {
+            Some(Ok(sheet)) => read.push(sheet),
+            Some(Err(e)) if e.code != ErrorCode::Cancelled => return Err(e),
+            Some(Err(e)) => first_error = first_error.or(Some(e)),
+            None => {}
+        }
+    }
+    if read.len() < sheets.len() {
+        return Err(first_error.unwrap_or_else(|| SheetcError::new(ErrorCode::Cancelled, "the build was cancelled")));
+    }
+    Ok((read, cell_total.load(Ordering::Relaxed)))
+}
+
+/// A job on one sheet, with the calling thread's reader.
+type SheetJob<'a, T> = dyn Fn(&mut Xlsx<BufReader<File>>, usize) -> Result<T> + Sync + 'a;
+
+/// Runs `job(reader, sheet)` for every sheet of `names` on up to `threads` threads, the
+/// largest parts first (`sizes`), each thread with its own calamine reader over its own
+/// file handle: a sheet part is one deflate stream, so one sheet cannot be split, but big
+/// models spread their cells over several sheets. A failed job sets `stop`, which ends
+/// the queue (so may `poll`, which the calling thread runs every 20 ms while it waits).
+/// Results in `names` order; None for a sheet the queue did not reach.
+fn sheets_in_parallel<T: Send>(
+    path: &Path,
+    names: &[&str],
+    sizes: &[u64],
+    threads: usize,
+    stop: &AtomicBool,
+    poll: &dyn Fn(),
+    job: &SheetJob<'_, T>,
+) -> Vec<Option<Result<T>>> {
+    use std::sync::atomic::AtomicUsize;
+    use std::sync::mpsc;
+    let mut order: Vec<usize> = (0..names.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(sizes.get(i).copied().unwrap_or(0)));
+    let threads = threads.clamp(1, names.len().max(1));
+    let next = AtomicUsize::new(0);
+    let mut out: Vec<Option<Result<T>>> = (0..names.len()).map(|_| None).collect();
+    let worker = |tx: mpsc::Sender<(usize, Result<T>)>| {
         let mut xlsx: Option<Xlsx<BufReader<File>>> = None;
         loop {
             let k = next.fetch_add(1, Ordering::Relaxed);
@@ -1121,7 +1165,7 @@ fn read_all_cells(
                     .and_then(|f| Xlsx::new(BufReader::new(f)).map_err(map_xlsx_err))
                     .map(|x| xlsx.insert(x)),
             };
-            let result = opened.and_then(|x| read_sheet(x, &sheets[i].0, limits, &cell_total, &stop));
+            let result = opened.and_then(|x| job(x, i));
             if result.is_err() {
                 stop.store(true, Ordering::Relaxed);
             }
@@ -1142,7 +1186,7 @@ fn read_all_cells(
         }
         drop(tx);
         if spawned == 0 {
-            // No thread to be had: read here (cancellation is then noticed per sheet).
+            // No thread to be had: run here (a cancel is then noticed per sheet).
             let (tx, rx) = mpsc::channel();
             worker(tx);
             while let Ok((i, r)) = rx.try_recv() {
@@ -1156,30 +1200,10 @@ fn read_all_cells(
                 Err(mpsc::RecvTimeoutError::Disconnected) => break,
                 Err(mpsc::RecvTimeoutError::Timeout) => {}
             }
-            if !stop.load(Ordering::Relaxed) && cancelled() {
-                stop.store(true, Ordering::Relaxed);
-            }
+            poll();
         }
     });
-    if cancelled() {
-        return Err(SheetcError::new(ErrorCode::Cancelled, "the build was cancelled"));
-    }
-    // The first real failure in workbook order is the one reported (a sheet stopped
-    // because another failed reports `Cancelled`, which is not the cause).
-    let mut read = Vec::with_capacity(sheets.len());
-    let mut first_error: Option<SheetcError> = None;
-    for r in out {
-        match r {
-            Some(Ok(sheet)) => read.push(sheet),
-            Some(Err(e)) if e.code != ErrorCode::Cancelled => return Err(e),
-            Some(Err(e)) => first_error = first_error.or(Some(e)),
-            None => {}
-        }
-    }
-    if read.len() < sheets.len() {
-        return Err(first_error.unwrap_or_else(|| SheetcError::new(ErrorCode::Cancelled, "the build was cancelled")));
-    }
-    Ok((read, cell_total.load(Ordering::Relaxed)))
+    out
 }
 
 fn read_sheet<RS: Read + Seek>(xlsx: &mut Xlsx<RS>, name: &str, limits: &Limits, cell_total: &std::sync::atomic::AtomicU64, stop: &AtomicBool) -> Result<Sheet> {
@@ -1361,92 +1385,76 @@ pub fn scan_cells(path: &Path) -> Result<ScanStats> {
 /// that uses every core. A sheet is one deflate stream, so a single sheet cannot go
 /// faster than its one-thread scan.
 pub fn scan_cells_with(path: &Path, threads: usize) -> Result<ScanStats> {
-    use std::sync::atomic::AtomicUsize;
-    use std::sync::Mutex;
     let t = std::time::Instant::now();
     sniff(path)?;
-    let open = || -> Result<Xlsx<BufReader<File>>> {
-        let file = File::open(path).map_err(|e| SheetcError::io(&format!("cannot open {}", path.display()), e))?;
-        Xlsx::new(BufReader::new(file)).map_err(map_xlsx_err)
-    };
-    let first = open()?;
+    let file = File::open(path).map_err(|e| SheetcError::io(&format!("cannot open {}", path.display()), e))?;
+    let mut first: Xlsx<_> = Xlsx::new(BufReader::new(file)).map_err(map_xlsx_err)?;
     let names: Vec<String> = first
         .sheets_metadata()
         .iter()
         .filter(|s| s.typ == calamine::SheetType::WorkSheet)
         .map(|s| s.name.clone())
         .collect();
-    let threads = threads.clamp(1, names.len().max(1));
-    let mut order: Vec<usize> = (0..names.len()).collect();
-    if threads > 1 {
-        // Uncompressed part sizes from the zip directory, as read_workbook does.
+    let mut stats = ScanStats { sheets: names.len() as u32, ..ScanStats::default() };
+    if threads <= 1 || names.len() <= 1 {
+        for name in &names {
+            scan_sheet(&mut first, name, &mut stats)?;
+        }
+    } else {
+        // Uncompressed part sizes from the zip directory, as read_workbook uses them.
         let file = File::open(path).map_err(|e| SheetcError::io(&format!("cannot open {}", path.display()), e))?;
         let mut zip = zip::ZipArchive::new(BufReader::new(file))
             .map_err(|e| SheetcError::new(ErrorCode::NotAWorkbook, format!("not a valid workbook zip: {e}")))?;
         let part = read_workbook_part(&mut zip, u64::MAX)?;
-        let mut size = |name: &str| -> u64 {
-            part.sheets.iter().find(|(n, _)| n == name).and_then(|(_, target)| zip.by_name(target).ok().map(|f| f.size())).unwrap_or(0)
-        };
-        let sizes: Vec<u64> = names.iter().map(|n| size(n)).collect();
-        order.sort_by_key(|&i| std::cmp::Reverse(sizes[i]));
-    }
-    let next = AtomicUsize::new(0);
-    let total = Mutex::new(ScanStats { sheets: names.len() as u32, ..ScanStats::default() });
-    let worker = |xlsx: Option<Xlsx<BufReader<File>>>| -> Result<()> {
-        let mut xlsx = xlsx;
-        let mut stats = ScanStats::default();
-        while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
-            let x = match xlsx.as_mut() {
-                Some(x) => x,
-                None => xlsx.insert(open()?),
-            };
-            let mut reader = x.worksheet_cells_reader(&names[i]).map_err(map_xlsx_err)?;
-            while let Some(rec) = reader.next_cell_with_formula_metadata().map_err(map_xlsx_err)? {
-                stats.cells += 1;
-                stats.position_sum += rec.pos.0 as u64 + rec.pos.1 as u64;
-                match &rec.value {
-                    DataRef::String(s) => stats.text_bytes += s.len() as u64,
-                    DataRef::SharedString(s) => stats.text_bytes += s.len() as u64,
-                    _ => {}
-                }
-                match &rec.formula {
-                    Some(XlsxFormulaMetadata::Normal { formula }) if !formula.is_empty() => {
-                        stats.formula_cells += 1;
-                        stats.formula_bytes += formula.len() as u64;
-                    }
-                    Some(XlsxFormulaMetadata::Shared { formula, .. }) => {
-                        stats.formula_cells += 1;
-                        stats.formula_bytes += formula.len() as u64;
-                    }
-                    Some(XlsxFormulaMetadata::SharedDerived { .. }) => stats.formula_cells += 1,
-                    _ => {}
-                }
-            }
+        let sizes: Vec<u64> = names
+            .iter()
+            .map(|name| part.sheets.iter().find(|(n, _)| n == name).and_then(|(_, target)| zip.by_name(target).ok().map(|f| f.size())).unwrap_or(0))
+            .collect();
+        drop(first);
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let stop = AtomicBool::new(false);
+        let per_sheet = sheets_in_parallel(path, &refs, &sizes, threads, &stop, &|| {}, &|x, i| {
+            let mut s = ScanStats::default();
+            scan_sheet(x, refs[i], &mut s).map(|()| s)
+        });
+        for r in per_sheet {
+            let s = r.unwrap_or_else(|| Err(SheetcError::new(ErrorCode::Cancelled, "a sheet was not scanned")))?;
+            stats.cells += s.cells;
+            stats.formula_cells += s.formula_cells;
+            stats.formula_bytes += s.formula_bytes;
+            stats.text_bytes += s.text_bytes;
+            stats.position_sum += s.position_sum;
         }
-        let mut t = total.lock().unwrap_or_else(|p| p.into_inner());
-        t.cells += stats.cells;
-        t.formula_cells += stats.formula_cells;
-        t.formula_bytes += stats.formula_bytes;
-        t.text_bytes += stats.text_bytes;
-        t.position_sum += stats.position_sum;
-        Ok(())
-    };
-    if threads == 1 {
-        worker(Some(first))?;
-    } else {
-        std::thread::scope(|scope| -> Result<()> {
-            let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(|| worker(None))).collect();
-            let mut result = worker(Some(first));
-            for h in helpers {
-                let r = h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                result = result.and(r);
-            }
-            result
-        })?;
     }
-    let mut stats = total.into_inner().unwrap_or_else(|p| p.into_inner());
     stats.elapsed_ms = t.elapsed().as_secs_f64() * 1000.0;
     Ok(stats)
+}
+
+/// Streams one sheet's cells into the counts.
+fn scan_sheet<RS: Read + Seek>(xlsx: &mut Xlsx<RS>, name: &str, stats: &mut ScanStats) -> Result<()> {
+    let mut reader = xlsx.worksheet_cells_reader(name).map_err(map_xlsx_err)?;
+    while let Some(rec) = reader.next_cell_with_formula_metadata().map_err(map_xlsx_err)? {
+        stats.cells += 1;
+        stats.position_sum += rec.pos.0 as u64 + rec.pos.1 as u64;
+        match &rec.value {
+            DataRef::String(s) => stats.text_bytes += s.len() as u64,
+            DataRef::SharedString(s) => stats.text_bytes += s.len() as u64,
+            _ => {}
+        }
+        match &rec.formula {
+            Some(XlsxFormulaMetadata::Normal { formula }) if !formula.is_empty() => {
+                stats.formula_cells += 1;
+                stats.formula_bytes += formula.len() as u64;
+            }
+            Some(XlsxFormulaMetadata::Shared { formula, .. }) => {
+                stats.formula_cells += 1;
+                stats.formula_bytes += formula.len() as u64;
+            }
+            Some(XlsxFormulaMetadata::SharedDerived { .. }) => stats.formula_cells += 1,
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -364,65 +364,80 @@ fn bracket_end(bytes: &[u8], mut i: usize) -> usize {
     i
 }
 
-/// Reads a key back as text (`R[0]C[-1]`, `R5C2`, `R[1]`, `C3`, `{table 2}`), for tests
-/// and diagnostics. It is also the proof that the encoding is unambiguous: it lexes
-/// quoted and bracketed spans as `shape_key_into` does and reads every `MARK` outside
-/// them as a tag and a fixed-size payload. Returns None for bytes no key can hold.
-pub fn render_key(key: &[u8]) -> Option<String> {
-    let mut out = Vec::with_capacity(key.len() + 16);
-    let mut i = 0;
+/// One piece of a shape key, as [`decode_key`] reads it.
+enum KeyPart<'a> {
+    /// Bytes copied from the formula (quoted and bracketed spans whole).
+    Text(&'a [u8]),
+    /// A `MARK` byte of the formula itself.
+    Literal,
+    /// A cell reference: offsets (or positions when absolute).
+    Cell { row: i32, row_abs: bool, col: i32, col_abs: bool },
+    /// A whole-row / whole-column range part.
+    Row { row: i32, abs: bool },
+    Col { col: i32, abs: bool },
+    /// The table an unqualified structured reference binds to.
+    Table(i32),
+}
+
+/// Reads a key left to right: quoted and bracketed spans lexed as `shape_key_into` does,
+/// every `MARK` outside them a tag and a fixed-size payload. False for bytes no key can
+/// hold. The one reader of the encoding (`render_key`, `formula_text_at`).
+fn decode_key<'a>(key: &'a [u8], f: &mut dyn FnMut(KeyPart<'a>) -> Option<()>) -> Option<()> {
     let int = |at: usize| -> Option<i32> { Some(i32::from_le_bytes(key.get(at..at + 4)?.try_into().ok()?)) };
-    let rel = |v: i32, abs: bool| if abs { format!("{v}") } else { format!("[{v}]") };
+    let mut i = 0;
     while i < key.len() {
-        let c = key[i];
-        match c {
+        let start = i;
+        let part = match key[i] {
             b'"' | b'\'' => {
-                let start = i;
                 i = quoted_end(key, i);
-                out.extend_from_slice(&key[start..i]);
+                KeyPart::Text(&key[start..i])
             }
             b'[' => {
-                let start = i;
                 i = bracket_end(key, i);
-                out.extend_from_slice(&key[start..i]);
+                KeyPart::Text(&key[start..i])
             }
             MARK => {
                 let tag = *key.get(i + 1)?;
-                let text = match tag {
-                    TAG_LITERAL => {
-                        i += 2;
-                        "\u{1}".to_string()
-                    }
+                let (part, len) = match tag {
+                    TAG_LITERAL => (KeyPart::Literal, 2),
                     t if t & 0xF0 == TAG_CELL && t & 0x0C == 0 => {
-                        let (r, c) = (int(i + 2)?, int(i + 6)?);
-                        i += 10;
-                        format!("R{}C{}", rel(r, t & 1 != 0), rel(c, t & 2 != 0))
+                        (KeyPart::Cell { row: int(i + 2)?, row_abs: t & 1 != 0, col: int(i + 6)?, col_abs: t & 2 != 0 }, 10)
                     }
-                    t if t & 0xFE == TAG_ROW => {
-                        let r = int(i + 2)?;
-                        i += 6;
-                        format!("R{}", rel(r, t & 1 != 0))
-                    }
-                    t if t & 0xFE == TAG_COL => {
-                        let c = int(i + 2)?;
-                        i += 6;
-                        format!("C{}", rel(c, t & 1 != 0))
-                    }
-                    TAG_TABLE => {
-                        let t = int(i + 2)?;
-                        i += 6;
-                        format!("{{table {t}}}")
-                    }
+                    t if t & 0xFE == TAG_ROW => (KeyPart::Row { row: int(i + 2)?, abs: t & 1 != 0 }, 6),
+                    t if t & 0xFE == TAG_COL => (KeyPart::Col { col: int(i + 2)?, abs: t & 1 != 0 }, 6),
+                    TAG_TABLE => (KeyPart::Table(int(i + 2)?), 6),
                     _ => return None,
                 };
-                out.extend_from_slice(text.as_bytes());
+                i += len;
+                part
             }
             _ => {
-                out.push(c);
                 i += 1;
+                KeyPart::Text(&key[start..i])
             }
-        }
+        };
+        f(part)?;
     }
+    Some(())
+}
+
+/// Reads a key back as text (`R[0]C[-1]`, `R5C2`, `R[1]`, `C3`, `{table 2}`), for tests
+/// and diagnostics. It is also the proof that the encoding is unambiguous (see
+/// [`decode_key`]). Returns None for bytes no key can hold.
+pub fn render_key(key: &[u8]) -> Option<String> {
+    let mut out = Vec::with_capacity(key.len() + 16);
+    let rel = |v: i32, abs: bool| if abs { format!("{v}") } else { format!("[{v}]") };
+    decode_key(key, &mut |part| {
+        match part {
+            KeyPart::Text(t) => out.extend_from_slice(t),
+            KeyPart::Literal => out.push(MARK),
+            KeyPart::Cell { row, row_abs, col, col_abs } => out.extend_from_slice(format!("R{}C{}", rel(row, row_abs), rel(col, col_abs)).as_bytes()),
+            KeyPart::Row { row, abs } => out.extend_from_slice(format!("R{}", rel(row, abs)).as_bytes()),
+            KeyPart::Col { col, abs } => out.extend_from_slice(format!("C{}", rel(col, abs)).as_bytes()),
+            KeyPart::Table(t) => out.extend_from_slice(format!("{{table {t}}}").as_bytes()),
+        }
+        Some(())
+    })?;
     String::from_utf8(out).ok()
 }
 
@@ -435,61 +450,31 @@ pub fn formula_text_at(formula: &str, row0: u32, col0: u32, row: u32, col: u32) 
     }
     let key = shape_key(formula, row0, col0);
     let mut out = Vec::with_capacity(key.len() + 16);
-    let mut i = 0;
-    let int = |at: usize| -> Option<i64> { Some(i32::from_le_bytes(key.get(at..at + 4)?.try_into().ok()?) as i64) };
-    let place = |v: i64, abs: bool, base: u32, max: u32| -> Option<u32> {
-        let p = if abs { v } else { base as i64 + v };
+    let place = |v: i32, abs: bool, base: u32, max: u32| -> Option<u32> {
+        let p = if abs { v as i64 } else { base as i64 + v as i64 };
         (0..max as i64).contains(&p).then_some(p as u32)
     };
-    let letters = |c: u32| crate::compile::column_name(c);
-    while i < key.len() {
-        match key[i] {
-            b'"' | b'\'' => {
-                let start = i;
-                i = quoted_end(&key, i);
-                out.extend_from_slice(&key[start..i]);
+    let dollar = |abs: bool| if abs { "$" } else { "" };
+    let letters = crate::compile::column_name;
+    decode_key(&key, &mut |part| {
+        let text = match part {
+            KeyPart::Text(t) => {
+                out.extend_from_slice(t);
+                return Some(());
             }
-            b'[' => {
-                let start = i;
-                i = bracket_end(&key, i);
-                out.extend_from_slice(&key[start..i]);
+            KeyPart::Literal => (MARK as char).to_string(),
+            KeyPart::Cell { row: r, row_abs, col: c, col_abs } => {
+                let (r, c) = (place(r, row_abs, row, MAX_ROWS)?, place(c, col_abs, col, MAX_COLS)?);
+                format!("{}{}{}{}", dollar(col_abs), letters(c), dollar(row_abs), r + 1)
             }
-            MARK => {
-                let tag = *key.get(i + 1)?;
-                let text = match tag {
-                    TAG_LITERAL => {
-                        i += 2;
-                        (MARK as char).to_string()
-                    }
-                    t if t & 0xF0 == TAG_CELL && t & 0x0C == 0 => {
-                        let (row_abs, col_abs) = (t & 1 != 0, t & 2 != 0);
-                        let r = place(int(i + 2)?, row_abs, row, MAX_ROWS)?;
-                        let c = place(int(i + 6)?, col_abs, col, MAX_COLS)?;
-                        i += 10;
-                        format!("{}{}{}{}", if col_abs { "$" } else { "" }, letters(c), if row_abs { "$" } else { "" }, r + 1)
-                    }
-                    t if t & 0xFE == TAG_ROW => {
-                        let abs = t & 1 != 0;
-                        let r = place(int(i + 2)?, abs, row, MAX_ROWS)?;
-                        i += 6;
-                        format!("{}{}", if abs { "$" } else { "" }, r + 1)
-                    }
-                    t if t & 0xFE == TAG_COL => {
-                        let abs = t & 1 != 0;
-                        let c = place(int(i + 2)?, abs, col, MAX_COLS)?;
-                        i += 6;
-                        format!("{}{}", if abs { "$" } else { "" }, letters(c))
-                    }
-                    _ => return None,
-                };
-                out.extend_from_slice(text.as_bytes());
-            }
-            b => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
+            KeyPart::Row { row: r, abs } => format!("{}{}", dollar(abs), place(r, abs, row, MAX_ROWS)? + 1),
+            KeyPart::Col { col: c, abs } => format!("{}{}", dollar(abs), letters(place(c, abs, col, MAX_COLS)?)),
+            // shape_key never writes a table scope (only the compiler's keying does).
+            KeyPart::Table(_) => return None,
+        };
+        out.extend_from_slice(text.as_bytes());
+        Some(())
+    })?;
     String::from_utf8(out).ok()
 }
 

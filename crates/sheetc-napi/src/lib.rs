@@ -163,37 +163,6 @@ pub fn compile(
     })
 }
 
-pub struct CachedValuesTask {
-    path: PathBuf,
-}
-
-impl Task for CachedValuesTask {
-    type Output = String;
-    type JsValue = String;
-
-    fn compute(&mut self) -> Result<Self::Output> {
-        let path = self.path.clone();
-        let joined = sheetc_core::with_big_stack(move || sheetc_core::cached::cached_values(&path, &Limits::default(), &|| false));
-        Ok(match joined {
-            Ok(Ok(sheets)) => serde_json::json!({ "ok": true, "sheets": sheets }),
-            Ok(Err(e)) => error_json(&e),
-            Err(_) => serde_json::json!({ "ok": false, "error": { "code": "E_INTERNAL", "message": "internal error reading cached values", "location": null } }),
-        }
-        .to_string())
-    }
-
-    fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
-        Ok(output)
-    }
-}
-
-/// The values Excel cached for every formula cell (for `sheetc verify`). Resolves to a
-/// JSON string: `{ ok: true, sheets: [{ name, cells: [row, col, value, ...] }] }` or an error.
-#[napi(ts_return_type = "Promise<string>")]
-pub fn cached_values(path: String) -> AsyncTask<CachedValuesTask> {
-    AsyncTask::new(CachedValuesTask { path: PathBuf::from(path) })
-}
-
 /// What `scanCells` saw (counts as numbers: JS has no u64).
 #[napi(object)]
 pub struct ScanResult {

@@ -4,7 +4,7 @@ import { F } from '../../ts/runtime/registry.js';
 import { Sheet } from '../../ts/runtime/store.js';
 import { EXCEL_FUNCTIONS, functionCategory } from '../../ts/runtime/catalog.js';
 import { ERR, Matrix, Ref, RefList, type Ctx, type Scalar, type Value } from '../../ts/runtime/values.js';
-import '../../ts/runtime/functions/info.js';
+import '../../ts/runtime/functions/information/index.js';
 
 function sheetOf(rows: Scalar[][], name: string, index: number): Sheet {
   const w = Math.max(1, ...rows.map((r) => r.length));

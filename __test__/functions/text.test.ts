@@ -3,7 +3,7 @@ import test from 'ava';
 import { F } from '../../ts/runtime/registry.js';
 import { Sheet } from '../../ts/runtime/store.js';
 import { ERR, Matrix, Ref, type Ctx, type Scalar, type Value } from '../../ts/runtime/values.js';
-import '../../ts/runtime/functions/text.js';
+import '../../ts/runtime/functions/text/index.js';
 
 function ctx(date1904 = false): Ctx {
   return {

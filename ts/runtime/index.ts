@@ -12,5 +12,5 @@ export { Sheet } from './store.js';
 export { F, define, defineFn, functionSpec, supportedFunctions, type FunctionSpec, type ParamKind } from './registry.js';
 export * from './engine.js';
 export * from './special.js';
-export { indexValue } from './functions/lookup.js';
+export { indexValue } from './functions/lookup/lookup.js';
 import './functions/index.js';

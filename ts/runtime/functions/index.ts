@@ -1,15 +1,14 @@
-/** Registers every function family. Each file calls `define`/`defineFn` at import. */
-import './core.js';
-import './math.js';
-import './stats.js';
-import './text.js';
-import './info.js';
-import './dates.js';
-import './financial.js';
-import './financial-odd.js';
-import './lookup.js';
-import './dynamic.js';
-import './engineering.js';
-import './logical.js';
-import './database.js';
-import './workbook-info.js';
+/**
+ * Registers every function family, one folder per Excel category. Each folder's index
+ * imports the files of that family; no family registers another.
+ */
+import './math/index.js';
+import './statistical/index.js';
+import './text/index.js';
+import './information/index.js';
+import './date-time/index.js';
+import './financial/index.js';
+import './lookup/index.js';
+import './engineering/index.js';
+import './logical/index.js';
+import './database/index.js';

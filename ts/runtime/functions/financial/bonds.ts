@@ -5,10 +5,10 @@
  * Coupon dates are found by stepping back from maturity in whole periods of 12/frequency
  * months; when maturity is the last day of its month, every coupon date is a month end.
  */
-import { defineAtp } from './financial-atp.js';
-import { ymdFromSerial, type YMD } from '../dates.js';
-import { ERR, ExcelError, type Ctx } from '../values.js';
-import { dateArg, excelDaysInMonth, excelSerial, yearFrac } from './dates.js';
+import { defineAtp } from './atp.js';
+import { ymdFromSerial, type YMD } from '../../dates.js';
+import { ERR, ExcelError, type Ctx } from '../../values.js';
+import { dateArg, excelDaysInMonth, excelSerial, yearFrac } from '../date-time/serial.js';
 
 interface Schedule {
   settle: number;

@@ -4,9 +4,9 @@
  * arguments reject booleans with #VALUE! (corpus: EFFECT(10, TRUE) is #VALUE!), unlike
  * the built-in functions such as PMT that read TRUE as 1.
  */
-import { toNumber } from '../coerce.js';
-import { defineFn } from '../registry.js';
-import { ERR, ExcelError, type Ctx, type Scalar, type Value } from '../values.js';
+import { toNumber } from '../../coerce.js';
+import { defineFn } from '../../registry.js';
+import { ERR, ExcelError, type Ctx, type Scalar, type Value } from '../../values.js';
 
 /** A numeric argument of an ATP function: booleans are #VALUE!, errors propagate. */
 export function coerceAtp(v: Scalar | undefined): number | ExcelError | undefined {

@@ -5,12 +5,12 @@
  * count bytes only in DBCS locales; in the en-US locale this runtime follows they behave
  * exactly like their plain counterparts, as Excel documents.
  */
-import { forEachValue } from '../aggregate.js';
-import { parseNumber, scalar, toText } from '../coerce.js';
-import { roundHalfAway } from './core.js';
-import { formatNumber, formatText } from '../numfmt.js';
-import { defineFn } from '../registry.js';
-import { ERR, ExcelError, Matrix, Ref, RefList, type Ctx, type Scalar, type Value } from '../values.js';
+import { forEachValue } from '../../aggregate.js';
+import { parseNumber, scalar, toText } from '../../coerce.js';
+import { roundHalfAway } from '../math/round.js';
+import { formatNumber, formatText } from '../../numfmt.js';
+import { defineFn } from '../../registry.js';
+import { ERR, ExcelError, Matrix, Ref, RefList, type Ctx, type Scalar, type Value } from '../../values.js';
 
 /** Longest text a cell can hold; longer results are #VALUE!. */
 const MAX_TEXT = 32767;

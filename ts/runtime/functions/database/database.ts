@@ -20,10 +20,10 @@
  * Not supported: computed criteria (a formula criterion evaluated per record); the
  * criteria cell's current value is used as a plain criterion.
  */
-import { parseNumber, scalar, toText } from '../coerce.js';
-import { parseCriteria, wildcardToRegExp, type Predicate } from '../criteria.js';
-import { defineFn } from '../registry.js';
-import { ERR, ExcelError, Matrix, Ref, RefList, errorFromCode, type Ctx, type Scalar, type Value } from '../values.js';
+import { parseNumber, scalar, toText } from '../../coerce.js';
+import { parseCriteria, wildcardToRegExp, type Predicate } from '../../criteria.js';
+import { defineFn } from '../../registry.js';
+import { ERR, ExcelError, Matrix, Ref, RefList, errorFromCode, type Ctx, type Scalar, type Value } from '../../values.js';
 
 /** A rectangle read in place: a reference's cells or an array's elements. */
 interface Table {

@@ -2,12 +2,12 @@
  * Engineering functions: base conversions (BIN/OCT/DEC/HEX), bitwise functions, DELTA,
  * GESTEP, CONVERT, complex numbers (IM*, as text "a+bi") and Bessel functions.
  */
-import { forEachInRef } from '../aggregate.js';
-import { numberToText, toNumber } from '../coerce.js';
-import { defineFn } from '../registry.js';
-import { ERR, ExcelError, Lambda, Matrix, Ref, RefList, type Scalar, type Value } from '../values.js';
-import { convertUnits } from './engineering-convert.js';
-import { besselI, besselJ, besselK, besselY } from './engineering-bessel.js';
+import { forEachInRef } from '../../aggregate.js';
+import { numberToText, toNumber } from '../../coerce.js';
+import { defineFn } from '../../registry.js';
+import { ERR, ExcelError, Lambda, Matrix, Ref, RefList, type Scalar, type Value } from '../../values.js';
+import { convertUnits } from './convert.js';
+import { besselI, besselJ, besselK, besselY } from './bessel.js';
 
 // ---------------------------------------------------------------- base conversions
 

@@ -4,10 +4,10 @@
  * (TRIMRANGE returns a reference). Excel reports an empty result as #CALC! (files store
  * it as #VALUE! with rich-value metadata).
  */
-import { scalar, toBool, toMatrix, toNumber } from '../coerce.js';
-import { compareScalars } from '../ops.js';
-import { defineFn } from '../registry.js';
-import { ERR, ExcelError, Lambda, Matrix, Ref, RefList, type Ctx, type Scalar, type Value, ERROR_TYPE_NUMBER } from '../values.js';
+import { scalar, toBool, toMatrix, toNumber } from '../../coerce.js';
+import { compareScalars } from '../../ops.js';
+import { defineFn } from '../../registry.js';
+import { ERR, ExcelError, Lambda, Matrix, Ref, RefList, type Ctx, type Scalar, type Value, ERROR_TYPE_NUMBER } from '../../values.js';
 
 /** The argument as a Matrix (references are read; scalars are 1×1). */
 function mat(v: Value, ctx: Ctx): Matrix | ExcelError {

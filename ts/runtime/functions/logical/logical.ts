@@ -1,5 +1,5 @@
 /**
- * The logical functions not in core.ts: IFS, SWITCH, XOR, TRUE, FALSE, IFNA (the general
+ * The logical functions not in basic.ts: IFS, SWITCH, XOR, TRUE, FALSE, IFNA (the general
  * case; the compiler inlines the scalar form lazily) and ISOMITTED.
  *
  * IFS and SWITCH receive every argument already evaluated: an error in a branch that Excel
@@ -7,11 +7,11 @@
  * registry lifts them element-wise over array arguments (and multi-cell references in an
  * array formula), which is how Excel lifts them.
  */
-import { forEachValue } from '../aggregate.js';
-import { toBool } from '../coerce.js';
-import { compareScalars } from '../ops.js';
-import { defineFn } from '../registry.js';
-import { ERR, ExcelError, type Scalar, type Value } from '../values.js';
+import { forEachValue } from '../../aggregate.js';
+import { toBool } from '../../coerce.js';
+import { compareScalars } from '../../ops.js';
+import { defineFn } from '../../registry.js';
+import { ERR, ExcelError, type Scalar, type Value } from '../../values.js';
 
 /**
  * IFS(cond1, value1, cond2, value2, ...): the value of the first TRUE condition. A condition

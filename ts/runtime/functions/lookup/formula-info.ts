@@ -1,6 +1,6 @@
 /** Functions that ask the workbook about its cells rather than their values. */
-import { defineFn } from '../registry.js';
-import { ERR, ExcelError, Ref, RefList, type Ctx, type Value } from '../values.js';
+import { defineFn } from '../../registry.js';
+import { ERR, ExcelError, Ref, RefList, type Ctx, type Value } from '../../values.js';
 
 /**
  * FORMULATEXT(ref): the formula of the referenced cell (top-left of an area) as Excel

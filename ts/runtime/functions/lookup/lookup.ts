@@ -6,12 +6,12 @@
  * matches compare like Excel's `=` (case-insensitive text, numbers and text never equal)
  * with wildcards where Excel allows them; approximate matches use a binary search.
  */
-import { columnName } from '../address.js';
-import { round15, scalar, toMatrix, toNumber, toText } from '../coerce.js';
-import { hasWildcard, wildcardToRegExp } from '../criteria.js';
-import { compareScalars } from '../ops.js';
-import { F, areasOf, defineEntry, defineFn } from '../registry.js';
-import { ERR, ExcelError, Lambda, Matrix, Ref, RefList, type Ctx, type Scalar, type Value } from '../values.js';
+import { columnName } from '../../address.js';
+import { round15, scalar, toMatrix, toNumber, toText } from '../../coerce.js';
+import { hasWildcard, wildcardToRegExp } from '../../criteria.js';
+import { compareScalars } from '../../ops.js';
+import { F, areasOf, defineEntry, defineFn } from '../../registry.js';
+import { ERR, ExcelError, Lambda, Matrix, Ref, RefList, type Ctx, type Scalar, type Value } from '../../values.js';
 
 export const MAX_ROWS = 1048576;
 export const MAX_COLS = 16384;

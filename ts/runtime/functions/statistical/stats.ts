@@ -6,14 +6,14 @@
  * text in references as 0 and booleans as 1/0). Distribution functions rely on the
  * special functions of `stats-special.ts`.
  */
-import { collectNumbers, collectNumbersA } from '../aggregate.js';
-import { scalar, toNumber } from '../coerce.js';
-import { defineFn } from '../registry.js';
-import { ERR, ExcelError, Matrix, Ref, RefList, type Ctx, type Scalar, type Value } from '../values.js';
+import { collectNumbers, collectNumbersA } from '../../aggregate.js';
+import { scalar, toNumber } from '../../coerce.js';
+import { defineFn } from '../../registry.js';
+import { ERR, ExcelError, Matrix, Ref, RefList, type Ctx, type Scalar, type Value } from '../../values.js';
 import {
   betaInv, betaPdf, dbinom, dpois, erf, erfc, gamma, gammaInv, gammaP, gammaPdf, gammaQ, ibeta, lgamma,
   normCdf, normInv, normPdf, tCdf, tInv, tPdf, tTail,
-} from './stats-special.js';
+} from './special.js';
 
 type Num = number | ExcelError;
 

@@ -3,13 +3,12 @@
  * analysis (NPV, IRR, XIRR, MIRR), depreciation and discounted securities. Coupon-bond
  * functions live in `financial-bonds.ts`.
  */
-import { forEachValue } from '../aggregate.js';
-import { defineFn } from '../registry.js';
-import { defineAtp } from './financial-atp.js';
-import { ERR, ExcelError, Matrix, Ref, RefList, type Ctx, type Scalar, type Value } from '../values.js';
-import { ymdFromSerial } from '../dates.js';
-import { dateArg, excelDaysInMonth, excelSerial, yearFrac } from './dates.js';
-import './financial-bonds.js';
+import { forEachValue } from '../../aggregate.js';
+import { defineFn } from '../../registry.js';
+import { defineAtp } from './atp.js';
+import { ERR, ExcelError, Matrix, Ref, RefList, type Ctx, type Scalar, type Value } from '../../values.js';
+import { ymdFromSerial } from '../../dates.js';
+import { dateArg, excelDaysInMonth, excelSerial, yearFrac } from '../date-time/serial.js';
 
 /** A finite number or #NUM! (functions never return NaN or ±Infinity). */
 export function num(x: number): number | ExcelError {

@@ -5,12 +5,12 @@
  * matrix functions live here; the criteria-based and counting aggregates (SUMIF(S),
  * COUNTIF(S), SUBTOTAL, AGGREGATE, ...) are in `math-criteria.ts`.
  */
-import { collectNumbers, forEachInRef } from '../aggregate.js';
-import { round15, scalar, toMatrix, toNumber } from '../coerce.js';
-import { defineFn as register, type FunctionSpec, type ParamKind } from '../registry.js';
-import { ERR, ExcelError, Matrix, Ref, RefList, type Ctx, type Scalar, type Value } from '../values.js';
-import { roundHalfAway } from './core.js';
-import { liftScalars } from './math-criteria.js';
+import { collectNumbers, forEachInRef } from '../../aggregate.js';
+import { round15, scalar, toMatrix, toNumber } from '../../coerce.js';
+import { defineFn as register, type FunctionSpec, type ParamKind } from '../../registry.js';
+import { ERR, ExcelError, Matrix, Ref, RefList, type Ctx, type Scalar, type Value } from '../../values.js';
+import { roundHalfAway } from './round.js';
+import { liftScalars } from './criteria.js';
 
 /** Registers a math function; NaN and ±Infinity results (also inside arrays) become #NUM!. */
 function defineFn(

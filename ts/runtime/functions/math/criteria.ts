@@ -7,11 +7,11 @@
  * whole-column reference's used range are blank, so they are counted arithmetically
  * when a criterion matches blanks instead of being visited one by one.
  */
-import { forEachValue } from '../aggregate.js';
-import { parseNumber, scalar } from '../coerce.js';
-import { parseCriteria, type Predicate } from '../criteria.js';
-import { F, defineFn } from '../registry.js';
-import { ERR, ExcelError, Matrix, Ref, RefList, type Ctx, type Scalar, type Value } from '../values.js';
+import { forEachValue } from '../../aggregate.js';
+import { parseNumber, scalar } from '../../coerce.js';
+import { parseCriteria, type Predicate } from '../../criteria.js';
+import { F, defineFn } from '../../registry.js';
+import { ERR, ExcelError, Matrix, Ref, RefList, type Ctx, type Scalar, type Value } from '../../values.js';
 
 /** A rectangle of values read in place: a reference or an array. */
 interface Area {

@@ -5,10 +5,10 @@
  * handed over as values) and still lift element-wise over arrays. ISREF, SHEET, SHEETS
  * and CELL take the raw argument so they can see references.
  */
-import { columnName } from '../address.js';
-import { scalar, toNumber } from '../coerce.js';
-import { defineFn } from '../registry.js';
-import { ERR, ExcelError, Lambda, Matrix, Ref, RefList, type ErrorCode, type Scalar, type Value, ERROR_TYPE_NUMBER } from '../values.js';
+import { columnName } from '../../address.js';
+import { scalar, toNumber } from '../../coerce.js';
+import { defineFn } from '../../registry.js';
+import { ERR, ExcelError, Lambda, Matrix, Ref, RefList, type ErrorCode, type Scalar, type Value, ERROR_TYPE_NUMBER } from '../../values.js';
 
 defineFn('ISBLANK', ['scalar'], 1, 1, (_ctx, v: Scalar) => v === null);
 defineFn('ISERR', ['scalar'], 1, 1, (_ctx, v: Scalar) => v instanceof ExcelError && v !== ERR.NA);

@@ -9,12 +9,12 @@
  * (first coupon, first interest or last interest date). When the anchor is the last day
  * of its month every quasi-coupon date is a month end.
  */
-import { coerceAtp } from './financial-atp.js';
-import { toBool } from '../coerce.js';
-import { ymdFromSerial } from '../dates.js';
-import { defineFn } from '../registry.js';
-import { ERR, ExcelError, type Ctx, type Scalar } from '../values.js';
-import { dateArg, excelDaysInMonth, excelSerial, yearFrac } from './dates.js';
+import { coerceAtp } from './atp.js';
+import { toBool } from '../../coerce.js';
+import { ymdFromSerial } from '../../dates.js';
+import { defineFn } from '../../registry.js';
+import { ERR, ExcelError, type Ctx, type Scalar } from '../../values.js';
+import { dateArg, excelDaysInMonth, excelSerial, yearFrac } from '../date-time/serial.js';
 
 // ---------------------------------------------------------------------------------
 // Quasi-coupon schedule and day counts

@@ -1,0 +1,8 @@
+/** Every `sheetc` command, in the order help lists them. Add a command here and in its own file. */
+import type { Command } from '../command.js';
+import { build } from './build.js';
+import { evalCommand } from './eval.js';
+import { inspect } from './inspect.js';
+import { verifyCommand } from './verify.js';
+
+export const COMMANDS: readonly Command[] = [build, evalCommand, verifyCommand, inspect];

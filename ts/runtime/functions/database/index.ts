@@ -1,0 +1,2 @@
+/** The database family: imports (registers) each of its files. */
+import './database.js';

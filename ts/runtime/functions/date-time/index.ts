@@ -1,0 +1,2 @@
+/** The date and time family: imports (registers) each of its files. */
+import './dates.js';

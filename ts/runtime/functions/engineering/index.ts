@@ -1,0 +1,2 @@
+/** The engineering family: imports (registers) each of its files. */
+import './engineering.js';

@@ -1,0 +1,2 @@
+/** The information family: imports (registers) each of its files. */
+import './info.js';

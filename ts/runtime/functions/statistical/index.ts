@@ -1,0 +1,3 @@
+/** The statistical family: imports (registers) each of its files. */
+import './basic.js';
+import './stats.js';

@@ -1,0 +1,2 @@
+/** The text family: imports (registers) each of its files. */
+import './text.js';

@@ -6,8 +6,8 @@ import { getHeapStatistics } from 'node:v8';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { SheetcError, type SheetcErrorCode } from './errors.js';
-import { loadNative } from './native.js';
-import { functionSpec, supportedFunctions } from './runtime/index.js';
+import { loadNative, type BuildEvent } from './native.js';
+import { functionFacts } from './runtime/index.js';
 import { EXCEL_FUNCTIONS } from './runtime/catalog.js';
 import type { BuildPhase, BuildReport, CompileOptions } from './types.js';
 
@@ -19,25 +19,6 @@ export function runtimeBundlePath(): string {
     if (existsSync(p)) return p;
   }
   throw new SheetcError('E_IO', 'the runtime bundle (dist/runtime.js) is missing; run `npm run build`');
-}
-
-/**
- * `NAME=vva` per function: which parameters read values (v) rather than references (a),
- * so the compiler passes single cells as plain values (no reference object per call).
- */
-export function functionParamKinds(): string[] {
-  return supportedFunctions().map((name) => {
-    const spec = functionSpec(name)!;
-    const kinds = spec.returnsRef ? spec.params.map(() => 'a') : spec.params.map((k) => (k === 'any' ? 'a' : 'v'));
-    return `${name}=${kinds.join('')}`;
-  });
-}
-
-interface NativeResult {
-  ok: boolean;
-  progressEvents?: number;
-  report?: BuildReport;
-  error?: { code: SheetcErrorCode; message: string; location: string | null };
 }
 
 /** Throws `E_INVALID_OPTION` (or `E_CANCELLED`) for options no build can run with. */
@@ -152,54 +133,47 @@ export interface BuildExtras {
 }
 
 export async function compileOnce(workbook: string, options: CompileOptions, extras: BuildExtras = {}): Promise<BuildReport> {
-  const { foldValues, foldPlan, cachedValuesOut } = extras;
   if (options.signal?.aborted) throw new SheetcError('E_CANCELLED', 'the build was cancelled');
   const native = loadNative();
   const cancel = new native.CancelFlag();
   const onAbort = () => cancel.cancel();
   options.signal?.addEventListener('abort', onAbort, { once: true });
   const progress = options.onProgress;
-  let delivered = 0;
   try {
-    const json = await native.compile(
-      resolve(workbook),
-      {
-        outDir: resolve(options.outDir),
-        functions: supportedFunctions(),
-        knownFunctions: EXCEL_FUNCTIONS.map((f) => f.name),
-        functionParams: functionParamKinds(),
-        runtimeJs: runtimeBundlePath(),
-        strict: options.strict ?? false,
-        maxUncompressedBytes: options.maxUncompressedMb !== undefined ? options.maxUncompressedMb * 1024 * 1024 : undefined,
-        maxCells: options.maxCells,
-        lazy: options.lazy ?? false,
-        maxModuleBytes: options.maxModuleMb !== undefined ? options.maxModuleMb * 1024 * 1024 : undefined,
-        inputs: options.inputs,
-        outputs: options.outputs,
-        foldValues,
-        foldPlan,
-        cachedValuesOut,
-      },
-      progress
-        ? (e) => {
-            delivered++;
-            progress({ phase: e.phase as BuildPhase, done: e.done, total: e.total });
+    // The binding delivers progress and then exactly one `done` or `error` event, in
+    // order, through one thread-safe function: nothing to poll for.
+    return await new Promise<BuildReport>((done, fail) => {
+      native.compile(
+        resolve(workbook),
+        {
+          outDir: resolve(options.outDir),
+          functions: functionFacts(),
+          knownFunctions: EXCEL_FUNCTIONS.map((f) => f.name),
+          runtimeJs: runtimeBundlePath(),
+          strict: options.strict ?? false,
+          maxUncompressedBytes: options.maxUncompressedMb !== undefined ? options.maxUncompressedMb * 1024 * 1024 : undefined,
+          maxCells: options.maxCells,
+          lazy: options.lazy ?? false,
+          maxModuleBytes: options.maxModuleMb !== undefined ? options.maxModuleMb * 1024 * 1024 : undefined,
+          inputs: options.inputs,
+          outputs: options.outputs,
+          foldValues: extras.foldValues,
+          foldPlan: extras.foldPlan,
+          cachedValuesOut: extras.cachedValuesOut,
+        },
+        (e: BuildEvent) => {
+          if (e.kind === 'progress') {
+            progress?.({ phase: e.phase as BuildPhase, done: e.done ?? 0, total: e.total ?? 0 });
+          } else if (e.kind === 'done' && e.report) {
+            done(e.report);
+          } else {
+            const err = e.error ?? { code: 'E_INTERNAL', message: 'the build ended without a result' };
+            fail(new SheetcError(err.code as SheetcErrorCode, err.message, err.location ?? undefined));
           }
-        : null,
-      cancel,
-    );
-    const result = JSON.parse(json) as NativeResult;
-    // Progress events travel through a thread-safe queue and may trail the result:
-    // settle only once all of them were delivered (bounded wait).
-    const expected = result.progressEvents ?? 0;
-    for (let spins = 0; progress && delivered < expected && spins < 1000; spins++) {
-      await new Promise((r) => setImmediate(r));
-    }
-    if (!result.ok || !result.report) {
-      const err = result.error ?? { code: 'E_INTERNAL' as const, message: 'unknown failure', location: null };
-      throw new SheetcError(err.code, err.message, err.location ?? undefined);
-    }
-    return result.report;
+        },
+        cancel,
+      );
+    });
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
   }

@@ -7,7 +7,7 @@ fn main() {
     };
     let threads = args.get(2).and_then(|t| t.parse().ok()).unwrap_or(1);
     for _ in 0..3 {
-        match sheetc_core::read::scan_cells_with(std::path::Path::new(workbook), threads) {
+        match sheetc_xlsx::scan_cells_with(std::path::Path::new(workbook), threads) {
             Ok(s) => eprintln!("{} cells in {:.0} ms on {threads} thread(s)", s.cells, s.elapsed_ms),
             Err(e) => eprintln!("error {}", e.message),
         }

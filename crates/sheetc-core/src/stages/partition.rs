@@ -4,7 +4,7 @@
 //! memory stays at one copy of the workbook however the work is split. Today a
 //! partition is one sheet; big sheets are split into row chunks at emission time.
 
-use crate::read::{Cell, FormulaTexts, Workbook};
+use crate::model::{Cell, FormulaTexts, Workbook};
 
 pub struct SheetPartition<'a> {
     /// Index of the sheet in the workbook.
@@ -28,11 +28,6 @@ pub fn partition(workbook: &Workbook) -> Vec<SheetPartition<'_>> {
         .sheets
         .iter()
         .enumerate()
-        .map(|(i, s)| SheetPartition {
-            sheet: i as u32,
-            name: &s.name,
-            cells: s.cells.iter().collect(),
-            formulas: &s.formulas,
-        })
+        .map(|(i, s)| SheetPartition { sheet: i as u32, name: &s.name, cells: s.cells.iter().collect(), formulas: &s.formulas })
         .collect()
 }

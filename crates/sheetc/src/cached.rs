@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::read::{CellKind, Value, Workbook};
+use sheetc_core::model::{CellKind, Value, Workbook};
 
 #[derive(Serialize)]
 pub struct CachedSheet {

@@ -13,12 +13,13 @@
 //! cells, and records for every segment which segments and modules it reads: that is
 //! what `load({ cells })` walks at run time to import only the dependency cone.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 
-use crate::bind::Bound;
-use crate::emit::{Node, SheetEmit};
-use crate::graph::{CellIndex, Component, Rect};
-use crate::read::Value;
+use crate::address::Rect;
+use crate::bind::{precedents_at, Bound};
+use crate::graph::{CellIndex, Component};
+use crate::model::Value;
+use crate::plan::{Layout, ModuleBand, Node, SegmentNeeds, SegmentPlan, SheetPlan};
 
 /// Target size of a lazy engine's modules: small enough that a narrow cone loads a
 /// small fraction of the engine, large enough that a full load is not thousands of imports.
@@ -33,63 +34,6 @@ const MAX_LOOSE_CELLS: usize = 64;
 pub struct LayoutOptions {
     pub lazy: bool,
     pub max_module_bytes: Option<u64>,
-}
-
-/// A module: the cells of one sheet with `r0 <= row < r1`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ModuleBand {
-    pub sheet: u32,
-    pub r0: u32,
-    pub r1: u32,
-}
-
-#[derive(Clone, Debug)]
-pub struct SegmentPlan {
-    pub module: u32,
-    pub cluster: bool,
-    /// Node ids in evaluation order.
-    pub nodes: Vec<u32>,
-}
-
-/// What a lazy segment needs before it can run.
-#[derive(Clone, Debug, Default)]
-pub struct SegmentNeeds {
-    /// The segments holding cells it reads, as indices into [`Layout::dependency_lists`]
-    /// (many segments read the same cells — the 120 monthly totals of one range of line
-    /// items — so each distinct list is stored once).
-    pub lists: Vec<u32>,
-    /// Modules holding cells it reads (their constants).
-    pub modules: Vec<u32>,
-    /// It computes references at run time (OFFSET, INDIRECT): it may read anything
-    /// evaluated before it.
-    pub dynamic: bool,
-}
-
-pub struct Layout {
-    pub modules: Vec<ModuleBand>,
-    pub segments: Vec<SegmentPlan>,
-    /// Per segment, for the lazy engine.
-    pub needs: Option<Vec<SegmentNeeds>>,
-    /// Distinct lists of segments read (sorted segment ids), shared by `SegmentNeeds::lists`.
-    pub dependency_lists: Vec<Vec<u32>>,
-}
-
-impl Layout {
-    /// The module holding cell (sheet, row).
-    pub fn module_at(&self, sheet: u32, row: u32) -> u32 {
-        let start = self.modules.partition_point(|m| m.sheet < sheet);
-        let end = self.modules.partition_point(|m| m.sheet <= sheet);
-        let bands = &self.modules[start..end];
-        let i = bands.partition_point(|m| m.r1 <= row).min(bands.len().saturating_sub(1));
-        (start + i) as u32
-    }
-
-    /// Modules of `sheet` whose rows overlap `r0..=r1`.
-    fn modules_overlapping(&self, sheet: u32, r0: u32, r1: u32) -> std::ops::Range<u32> {
-        let a = self.module_at(sheet, r0);
-        let b = self.module_at(sheet, r1);
-        a..b + 1
-    }
 }
 
 /// Statement boundaries within a run of nodes: `[i, j)` ranges that `emit` writes as
@@ -142,7 +86,7 @@ fn value_weight(v: &Value) -> u64 {
 }
 
 /// Cuts each sheet into row bands of about `target` bytes.
-fn plan_bands(sheets: &[SheetEmit<'_>], segment_rows: &[Vec<(u32, u64)>], target: Option<u64>) -> Vec<ModuleBand> {
+fn plan_bands(sheets: &[SheetPlan<'_>], segment_rows: &[Vec<(u32, u64)>], target: Option<u64>) -> Vec<ModuleBand> {
     let mut out = Vec::new();
     for (s, sheet) in sheets.iter().enumerate() {
         let s = s as u32;
@@ -177,12 +121,7 @@ fn plan_bands(sheets: &[SheetEmit<'_>], segment_rows: &[Vec<(u32, u64)>], target
 }
 
 /// Plans segments and modules.
-pub fn plan(
-    sheets: &[SheetEmit<'_>],
-    order: &[Component],
-    nodes: &[Node],
-    opts: &LayoutOptions,
-) -> Layout {
+pub fn plan(sheets: &[SheetPlan<'_>], order: &[Component], nodes: &[Node], opts: &LayoutOptions) -> Layout {
     let fine = opts.lazy || opts.max_module_bytes.is_some();
     // Segments in evaluation order, before modules are known: (sheet, cluster, nodes).
     let mut raw: Vec<(u32, bool, Vec<u32>)> = Vec::new();
@@ -210,11 +149,7 @@ pub fn plan(
         let statements = statement_runs(v, nodes).len() as u64;
         segment_rows[*sheet as usize].push((first.row, 40 + statements * STATEMENT_BYTES));
     }
-    let target = if opts.lazy {
-        Some(opts.max_module_bytes.map_or(LAZY_MODULE_BYTES, |m| m.min(LAZY_MODULE_BYTES)))
-    } else {
-        opts.max_module_bytes
-    };
+    let target = if opts.lazy { Some(opts.max_module_bytes.map_or(LAZY_MODULE_BYTES, |m| m.min(LAZY_MODULE_BYTES))) } else { opts.max_module_bytes };
     let modules = plan_bands(sheets, &segment_rows, target);
     let mut layout = Layout { modules, segments: Vec::with_capacity(raw.len()), needs: None, dependency_lists: Vec::new() };
     for (sheet, cluster, v) in raw {
@@ -256,18 +191,11 @@ fn split_fine(sheet: u32, cluster: bool, v: Vec<u32>, nodes: &[Node]) -> Vec<(u3
 
 /// Computes what each segment reads (for the lazy engine): the segments holding the
 /// computed cells under its references, and the modules under them (for constants).
-/// `precedents` gives a node's reference rectangles, in the same order for every node
+/// `precedents_at` gives a node's reference rectangles, in the same order for every node
 /// of a shape; a run of one shape is covered by the bounding box of each reference
 /// across its first and last cell (exact for loops: a reference shifted one cell at a
 /// time sweeps exactly its bounding box).
-pub fn compute_needs(
-    layout: &mut Layout,
-    nodes: &[Node],
-    shapes: &[Bound],
-    index: &CellIndex,
-    precedents: impl Fn(&Bound, u32, u32, &mut Vec<Rect>) -> bool,
-    is_dynamic_shape: impl Fn(u32) -> bool,
-) {
+pub fn compute_needs(layout: &mut Layout, nodes: &[Node], shapes: &[Bound], index: &CellIndex, is_dynamic_shape: impl Fn(u32) -> bool) {
     let mut segment_of = vec![u32::MAX; nodes.len()];
     for (i, s) in layout.segments.iter().enumerate() {
         for &n in &s.nodes {
@@ -277,7 +205,9 @@ pub fn compute_needs(
     let mut needs = Vec::with_capacity(layout.segments.len());
     let mut first_rects = Vec::new();
     let mut last_rects = Vec::new();
-    let mut rects: HashSet<Rect> = HashSet::new();
+    // Ordered: the dependency lists are numbered as first met, and the index must be the
+    // same on every build (a hash set's order differs from one process to the next).
+    let mut rects: BTreeSet<Rect> = BTreeSet::new();
     // Rectangles repeat across segments (absolute ranges): resolve each once, and
     // store each distinct list of segments once.
     let mut resolved: HashMap<Rect, (Option<u32>, Vec<u32>)> = HashMap::new();
@@ -293,8 +223,8 @@ pub fn compute_needs(
             dynamic |= is_dynamic_shape(a.shape);
             first_rects.clear();
             last_rects.clear();
-            precedents(shape, a.row, a.col, &mut first_rects);
-            precedents(shape, b.row, b.col, &mut last_rects);
+            precedents_at(shape, a.row, a.col, &mut first_rects);
+            precedents_at(shape, b.row, b.col, &mut last_rects);
             if first_rects.len() == last_rects.len() {
                 for (p, q) in first_rects.iter().zip(&last_rects) {
                     rects.insert(Rect { sheet: p.sheet, r0: p.r0.min(q.r0), c0: p.c0.min(q.c0), r1: p.r1.max(q.r1), c1: p.c1.max(q.c1) });
@@ -344,7 +274,7 @@ pub fn compute_needs(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::emit::ConstantCell;
+    use crate::plan::ConstantCell;
 
     fn node(row: u32, col: u32, shape: u32) -> Node {
         Node { sheet: 0, row, col, shape, array_end: None, dynamic_array: false }
@@ -361,7 +291,7 @@ mod tests {
     fn bands_follow_the_size_target() {
         let values: Vec<Value> = (0..1000).map(|i| Value::Number(i as f64)).collect();
         let constants: Vec<ConstantCell<'_>> = values.iter().enumerate().map(|(i, v)| ConstantCell { row: i as u32, col: 0, value: v }).collect();
-        let sheets = vec![SheetEmit { name: "S", constants, formula_cells: vec![], rows: 1000, cols: 1, cell_count: 1000 }];
+        let sheets = vec![SheetPlan { name: "S", constants, formula_cells: vec![], rows: 1000, cols: 1, cell_count: 1000 }];
         let one = plan_bands(&sheets, &[vec![]], None);
         assert_eq!(one, vec![ModuleBand { sheet: 0, r0: 0, r1: u32::MAX }]);
         let bands = plan_bands(&sheets, &[vec![]], Some(2400));

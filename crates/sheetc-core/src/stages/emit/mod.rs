@@ -12,85 +12,14 @@ use std::fs;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
-use crate::bind::Bound;
+use crate::address::column_name;
 use crate::codegen;
-use crate::error::{Result, SheetcError};
-use crate::layout::{statement_runs, Layout};
+use crate::error::{ErrorCode, Result, SheetcError};
 use crate::js;
-use crate::read::{CalcSettings, Value};
-
-/// A computed cell with a compiled shape.
-#[derive(Clone, Copy, Debug)]
-pub struct Node {
-    pub sheet: u32,
-    pub row: u32,
-    pub col: u32,
-    pub shape: u32,
-    /// Last row/column of an array formula's range.
-    pub array_end: Option<(u32, u32)>,
-    /// A dynamic-array formula: spills to its result's size (`R.spill`'s last argument).
-    pub dynamic_array: bool,
-}
-
-/// A cell whose value is a constant in the engine.
-pub struct ConstantCell<'a> {
-    pub row: u32,
-    pub col: u32,
-    pub value: &'a Value,
-}
-
-/// Everything the emitter needs about one sheet.
-pub struct SheetEmit<'a> {
-    pub name: &'a str,
-    pub constants: Vec<ConstantCell<'a>>,
-    /// All computed cells (formulas, array members, backfilled formulas): (row, col).
-    pub formula_cells: Vec<(u32, u32)>,
-    /// Bounds of the used area: one past the last row and column.
-    pub rows: u32,
-    pub cols: u32,
-    pub cell_count: usize,
-}
-
-pub struct NameEmit {
-    pub name: String,
-    pub scope: Option<u32>,
-    pub area: Option<[u32; 5]>,
-}
-
-pub struct BackfillEmit {
-    pub sheet: u32,
-    pub row: u32,
-    pub col: u32,
-    pub reason: String,
-    pub cone: Option<Vec<[u32; 5]>>,
-}
-
-/// A declared input or output of an output profile.
-pub struct DeclaredEmit {
-    pub reference: String,
-    pub name: Option<String>,
-    pub rect: crate::graph::Rect,
-    /// number, text, boolean, blank, error or mixed.
-    pub value_type: String,
-}
-
-pub struct EmitInput<'a> {
-    /// Output profile: declared inputs (others are refused) and outputs (what `get` serves).
-    pub inputs: Option<Vec<DeclaredEmit>>,
-    pub outputs: Option<Vec<DeclaredEmit>>,
-    pub sheets: Vec<SheetEmit<'a>>,
-    pub shapes: &'a [Bound],
-    pub nodes: &'a [Node],
-    pub names: Vec<NameEmit>,
-    /// What FORMULATEXT returns for the cells it points at: (sheet, row, col) → text.
-    pub formula_texts: std::collections::BTreeMap<(u32, u32, u32), String>,
-    pub backfilled: Vec<BackfillEmit>,
-    pub calc: CalcSettings,
-    pub date1904: bool,
-    pub layout: &'a Layout,
-    /// Emit a lazy engine (modules imported on demand by `load()`).
-    pub lazy: bool,
-}
+use crate::model::Value;
+use crate::plan::{DeclaredPlan, EnginePlan, Node, SheetPlan};
+use crate::report::BuildReport;
+use crate::stages::layout::statement_runs;
 
 pub struct EmitStats {
     pub modules: usize,
@@ -141,12 +70,7 @@ fn cell_statements(out: &mut String, nodes: &[u32], all: &[Node], shape_names: &
             out.push_str(&format!("{f}.L(x,B,{s},{r},{c},{count},{v});\n", s = n.sheet, r = n.row, c = n.col, count = j - i, v = vertical as u8));
             continue;
         }
-        out.push_str(&format!(
-            "x.row={r};x.col={c};B[{s}].set({r},{c},R.fin({f}(x,B,{r},{c}),x));\n",
-            r = n.row,
-            c = n.col,
-            s = n.sheet
-        ));
+        out.push_str(&format!("x.row={r};x.col={c};B[{s}].set({r},{c},R.fin({f}(x,B,{r},{c}),x));\n", r = n.row, c = n.col, s = n.sheet));
     }
 }
 
@@ -184,7 +108,7 @@ fn formula_runs(cells: &[(u32, u32)]) -> Vec<(u32, u32, u32, bool)> {
 fn reference(sheet: &str, r0: u32, c0: u32, r1: u32, c1: u32) -> String {
     let plain = sheet.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_') && !sheet.starts_with(|ch: char| ch.is_ascii_digit());
     let sheet = if plain { sheet.to_string() } else { format!("'{}'", sheet.replace('\'', "''")) };
-    let cell = |r: u32, c: u32| format!("{}{}", crate::compile::column_name(c), r + 1);
+    let cell = |r: u32, c: u32| format!("{}{}", column_name(c), r + 1);
     if (r0, c0) == (r1, c1) {
         format!("{sheet}!{}", cell(r0, c0))
     } else {
@@ -197,7 +121,7 @@ const MAX_TYPED_CELLS: u64 = 256;
 
 /// The keys a declared input or output is known by: as declared, its name, its
 /// reference, and the reference of each of its cells (small ranges).
-fn declared_keys(d: &DeclaredEmit, sheets: &[SheetEmit<'_>]) -> Vec<(String, bool)> {
+fn declared_keys(d: &DeclaredPlan, sheets: &[SheetPlan<'_>]) -> Vec<(String, bool)> {
     let r = d.rect;
     let name = sheets.get(r.sheet as usize).map_or("", |s| s.name);
     let is_range = (r.r0, r.c0) != (r.r1, r.c1);
@@ -220,7 +144,7 @@ fn declared_keys(d: &DeclaredEmit, sheets: &[SheetEmit<'_>]) -> Vec<(String, boo
 
 /// `engine.d.ts`: the engine's API, typed by its declared inputs and outputs when it
 /// has a profile (`run(inputs: Partial<Inputs>)`, `get` narrowed to the outputs).
-fn engine_dts(input: &EmitInput<'_>) -> String {
+fn engine_dts(input: &EnginePlan<'_>) -> String {
     let mut d = String::from("// Generated by sheetc.\nexport type CellValue = number | string | boolean | null | { readonly code: string };\nexport type JsonValue = number | string | boolean | null | { error: string };\nexport type InputValue = number | string | boolean | null | Date | InputValue[][];\nexport interface RunOptions { now?: Date | number; random?: () => number }\nexport interface RunMeta { converged: boolean; iterations: number; elapsedMs: number; stale: string[] }\n");
     match &input.inputs {
         Some(list) => {
@@ -234,7 +158,12 @@ fn engine_dts(input: &EmitInput<'_>) -> String {
                 };
                 for (key, range) in declared_keys(decl, &input.sheets) {
                     let ty = if range { format!("({scalar})[][]") } else { scalar.to_string() };
-                    d.push_str(&format!("  /** {} ({}) */\n  {}: {ty};\n", js::string(&decl.reference).trim_matches('"').replace("*/", "*\\/"), decl.value_type, js::string(&key)));
+                    d.push_str(&format!(
+                        "  /** {} ({}) */\n  {}: {ty};\n",
+                        js::string(&decl.reference).trim_matches('"').replace("*/", "*\\/"),
+                        decl.value_type,
+                        js::string(&key)
+                    ));
                 }
             }
             d.push_str("}\n");
@@ -254,7 +183,9 @@ fn engine_dts(input: &EmitInput<'_>) -> String {
         }
         None => d.push_str("export interface RunResult {\n  get(ref: string): CellValue | CellValue[][];\n  toJSON(): Record<string, JsonValue>;\n  readonly meta: RunMeta;\n}\n"),
     }
-    d.push_str("/** Evaluates the workbook with the given inputs. */\nexport declare function run(inputs?: Partial<Inputs>, options?: RunOptions): RunResult;\n");
+    d.push_str(
+        "/** Evaluates the workbook with the given inputs. */\nexport declare function run(inputs?: Partial<Inputs>, options?: RunOptions): RunResult;\n",
+    );
     d.push_str("export declare const spec: { readonly sheets: readonly { readonly name: string }[] };\n");
     if input.lazy {
         d.push_str("export interface LoadScope { sheets?: string[]; cells?: string[] }\n/** Imports the modules in the dependency cone of the cells or sheets. */\nexport declare function load(scope: LoadScope): Promise<void>;\n/** Loads what the cells need, then runs. */\nexport declare function runScoped(inputs: Partial<Inputs> | undefined, options: RunOptions & LoadScope): Promise<RunResult>;\ndeclare const engine: { run: typeof run; load: typeof load; runScoped: typeof runScoped; readonly loaded: { modules: number; units: number } };\n");
@@ -279,7 +210,7 @@ const MAX_ROWS: u32 = 1_048_576;
 /// dependency lists[n], n, modules read[n], dynamic`; per dependency list `n, ids[n]`;
 /// per module `n, units[n]`, the units that compute a cell in its band (so `load()`
 /// looks a cell up among a few units, not all of them).
-fn lazy_index(input: &EmitInput<'_>, order: &[(u32, usize)]) -> Vec<u8> {
+fn lazy_index(input: &EnginePlan<'_>, order: &[(u32, usize)]) -> Vec<u8> {
     let layout = input.layout;
     let Some(needs) = &layout.needs else { return Vec::new() };
     let (unit_count, list_count, module_count) = (layout.segments.len(), layout.dependency_lists.len(), layout.modules.len());
@@ -366,7 +297,7 @@ fn put_u32(out: &mut Vec<u8>, v: u32) {
 }
 
 /// Emits the engine into `dir` (which must exist and be empty).
-pub fn emit(input: &EmitInput<'_>, dir: &Path, cancelled: &dyn Fn() -> bool) -> Result<EmitStats> {
+pub fn emit(input: &EnginePlan<'_>, dir: &Path, cancelled: &dyn Fn() -> bool) -> Result<EmitStats> {
     let modules_dir = dir.join("modules");
     fs::create_dir_all(&modules_dir).map_err(io)?;
     let layout = input.layout;
@@ -384,94 +315,99 @@ pub fn emit(input: &EmitInput<'_>, dir: &Path, cancelled: &dyn Fn() -> bool) -> 
     let mut bytes: u64 = 0;
     let mut largest: u64 = 0;
     if cancelled() {
-        return Err(SheetcError::new(crate::error::ErrorCode::Cancelled, "the build was cancelled"));
+        return Err(SheetcError::new(ErrorCode::Cancelled, "the build was cancelled"));
     }
     // Modules are independent files: written on all cores, each streamed to its file as
     // it is generated (a module's code is never held whole in memory).
     use rayon::prelude::*;
-    let sizes: Vec<Result<u64>> = layout.modules.par_iter().enumerate().map(|(m, band)| -> Result<u64> {
-        let sheet = &input.sheets[band.sheet as usize];
-        let s = band.sheet;
-        let path = modules_dir.join(format!("m{m}.js"));
-        let file = fs::File::create(&path).map_err(io)?;
-        let mut w = BufWriter::new(file);
-        writeln!(w, "// Generated by sheetc. Sheet {} (module {m}).", js::string(sheet.name)).map_err(io)?;
-        writeln!(w, "import * as R from '../runtime.js';").map_err(io)?;
+    let sizes: Vec<Result<u64>> = layout
+        .modules
+        .par_iter()
+        .enumerate()
+        .map(|(m, band)| -> Result<u64> {
+            let sheet = &input.sheets[band.sheet as usize];
+            let s = band.sheet;
+            let path = modules_dir.join(format!("m{m}.js"));
+            let file = fs::File::create(&path).map_err(io)?;
+            let mut w = BufWriter::new(file);
+            writeln!(w, "// Generated by sheetc. Sheet {} (module {m}).", js::string(sheet.name)).map_err(io)?;
+            writeln!(w, "import * as R from '../runtime.js';").map_err(io)?;
 
-        // Shapes used by this module's segments.
-        let mut shape_names: HashMap<u32, String> = HashMap::new();
-        for &p in &per_module[m] {
-            for &n in &layout.segments[p].nodes {
-                let shape = input.nodes[n as usize].shape;
-                if let std::collections::hash_map::Entry::Vacant(e) = shape_names.entry(shape) {
-                    let name = format!("f{shape}");
-                    let code = codegen::shape_function(&name, &input.shapes[shape as usize]);
-                    w.write_all(code.source.as_bytes()).map_err(io)?;
-                    e.insert(name);
+            // Shapes used by this module's segments.
+            let mut shape_names: HashMap<u32, String> = HashMap::new();
+            for &p in &per_module[m] {
+                for &n in &layout.segments[p].nodes {
+                    let shape = input.nodes[n as usize].shape;
+                    if let std::collections::hash_map::Entry::Vacant(e) = shape_names.entry(shape) {
+                        let name = format!("f{shape}");
+                        let code = codegen::shape_function(&name, &input.shapes[shape as usize], input.functions);
+                        w.write_all(code.source.as_bytes()).map_err(io)?;
+                        e.insert(name);
+                    }
                 }
             }
-        }
 
-        // Constants of the band's rows: flat [sheet, row, col, value, ...].
-        let in_band = |row: u32| row >= band.r0 && row < band.r1;
-        w.write_all(b"export const constants=[").map_err(io)?;
-        let from = sheet.constants.partition_point(|c| c.row < band.r0);
-        for (i, c) in sheet.constants[from..].iter().take_while(|c| in_band(c.row)).enumerate() {
-            if i > 0 {
-                w.write_all(b",").map_err(io)?;
+            // Constants of the band's rows: flat [sheet, row, col, value, ...].
+            let in_band = |row: u32| row >= band.r0 && row < band.r1;
+            w.write_all(b"export const constants=[").map_err(io)?;
+            let from = sheet.constants.partition_point(|c| c.row < band.r0);
+            for (i, c) in sheet.constants[from..].iter().take_while(|c| in_band(c.row)).enumerate() {
+                if i > 0 {
+                    w.write_all(b",").map_err(io)?;
+                }
+                if i % 64 == 63 {
+                    w.write_all(b"\n").map_err(io)?;
+                }
+                write!(w, "{s},{},{},{}", c.row, c.col, value_literal(c.value)).map_err(io)?;
             }
-            if i % 64 == 63 {
-                w.write_all(b"\n").map_err(io)?;
+            w.write_all(b"];\n").map_err(io)?;
+            // Formula cells as runs: flat [sheet, row, col, count, vertical, ...], along rows
+            // or down columns, whichever gives fewer runs (a few bytes per run, not per cell).
+            w.write_all(b"export const formulas=[").map_err(io)?;
+            let from = sheet.formula_cells.partition_point(|&(r, _)| r < band.r0);
+            let cells: Vec<(u32, u32)> = sheet.formula_cells[from..].iter().take_while(|&&(r, _)| in_band(r)).copied().collect();
+            for (i, run) in formula_runs(&cells).iter().enumerate() {
+                if i > 0 {
+                    w.write_all(b",").map_err(io)?;
+                }
+                if i % 64 == 63 {
+                    w.write_all(b"\n").map_err(io)?;
+                }
+                write!(w, "{s},{},{},{},{}", run.0, run.1, run.2, run.3 as u8).map_err(io)?;
             }
-            write!(w, "{s},{},{},{}", c.row, c.col, value_literal(c.value)).map_err(io)?;
-        }
-        w.write_all(b"];\n").map_err(io)?;
-        // Formula cells as runs: flat [sheet, row, col, count, vertical, ...], along rows
-        // or down columns, whichever gives fewer runs (a few bytes per run, not per cell).
-        w.write_all(b"export const formulas=[").map_err(io)?;
-        let from = sheet.formula_cells.partition_point(|&(r, _)| r < band.r0);
-        let cells: Vec<(u32, u32)> = sheet.formula_cells[from..].iter().take_while(|&&(r, _)| in_band(r)).copied().collect();
-        for (i, run) in formula_runs(&cells).iter().enumerate() {
-            if i > 0 {
-                w.write_all(b",").map_err(io)?;
-            }
-            if i % 64 == 63 {
-                w.write_all(b"\n").map_err(io)?;
-            }
-            write!(w, "{s},{},{},{},{}", run.0, run.1, run.2, run.3 as u8).map_err(io)?;
-        }
-        w.write_all(b"];\n").map_err(io)?;
+            w.write_all(b"];\n").map_err(io)?;
 
-        w.write_all(b"export const segments=[\n").map_err(io)?;
-        for &p in &per_module[m] {
-            let seg = &layout.segments[p];
-            let mut body = String::new();
-            cell_statements(&mut body, &seg.nodes, input.nodes, &shape_names);
-            if seg.cluster {
-                let cells: Vec<String> = seg
-                    .nodes
-                    .iter()
-                    .map(|&n| {
-                        let c = input.nodes[n as usize];
-                        format!("{},{},{}", c.sheet, c.row, c.col)
-                    })
-                    .collect();
-                writeln!(w, "{{cells:[{}],step(x){{const B=x.book.sheets;\n{body}}}}},", cells.join(",")).map_err(io)?;
-            } else {
-                writeln!(w, "function(x){{const B=x.book.sheets;\n{body}}},").map_err(io)?;
+            w.write_all(b"export const segments=[\n").map_err(io)?;
+            for &p in &per_module[m] {
+                let seg = &layout.segments[p];
+                let mut body = String::new();
+                cell_statements(&mut body, &seg.nodes, input.nodes, &shape_names);
+                if seg.cluster {
+                    let cells: Vec<String> = seg
+                        .nodes
+                        .iter()
+                        .map(|&n| {
+                            let c = input.nodes[n as usize];
+                            format!("{},{},{}", c.sheet, c.row, c.col)
+                        })
+                        .collect();
+                    writeln!(w, "{{cells:[{}],step(x){{const B=x.book.sheets;\n{body}}}}},", cells.join(",")).map_err(io)?;
+                } else {
+                    writeln!(w, "function(x){{const B=x.book.sheets;\n{body}}},").map_err(io)?;
+                }
             }
-        }
-        w.write_all(b"];\n").map_err(io)?;
-        w.flush().map_err(io)?;
-        Ok(fs::metadata(&path).map(|m| m.len()).unwrap_or(0))
-    }).collect();
+            w.write_all(b"];\n").map_err(io)?;
+            w.flush().map_err(io)?;
+            Ok(fs::metadata(&path).map(|m| m.len()).unwrap_or(0))
+        })
+        .collect();
     for size in sizes {
         let size = size?;
         bytes += size;
         largest = largest.max(size);
     }
     if cancelled() {
-        return Err(SheetcError::new(crate::error::ErrorCode::Cancelled, "the build was cancelled"));
+        return Err(SheetcError::new(ErrorCode::Cancelled, "the build was cancelled"));
     }
 
     // engine.js: the spec and the module list.
@@ -481,13 +417,7 @@ pub fn emit(input: &EmitInput<'_>, dir: &Path, cancelled: &dyn Fn() -> bool) -> 
         if i > 0 {
             spec.push(',');
         }
-        spec.push_str(&format!(
-            "{{\"name\":{},\"rows\":{},\"cols\":{},\"cells\":{}}}",
-            js::string(s.name),
-            s.rows,
-            s.cols,
-            s.cell_count
-        ));
+        spec.push_str(&format!("{{\"name\":{},\"rows\":{},\"cols\":{},\"cells\":{}}}", js::string(s.name), s.rows, s.cols, s.cell_count));
     }
     spec.push_str(&format!(
         "],\"date1904\":{},\"calc\":{{\"iterate\":{},\"count\":{},\"delta\":{}}},\"names\":[",
@@ -556,18 +486,9 @@ pub fn emit(input: &EmitInput<'_>, dir: &Path, cancelled: &dyn Fn() -> bool) -> 
         }
         let cone = match &b.cone {
             None => "null".to_string(),
-            Some(v) => format!(
-                "[{}]",
-                v.iter().map(|a| format!("[{},{},{},{},{}]", a[0], a[1], a[2], a[3], a[4])).collect::<Vec<_>>().join(",")
-            ),
+            Some(v) => format!("[{}]", v.iter().map(|a| format!("[{},{},{},{},{}]", a[0], a[1], a[2], a[3], a[4])).collect::<Vec<_>>().join(",")),
         };
-        spec.push_str(&format!(
-            "{{\"sheet\":{},\"row\":{},\"col\":{},\"reason\":{},\"cone\":{cone}}}",
-            b.sheet,
-            b.row,
-            b.col,
-            js::string(&b.reason)
-        ));
+        spec.push_str(&format!("{{\"sheet\":{},\"row\":{},\"col\":{},\"reason\":{},\"cone\":{cone}}}", b.sheet, b.row, b.col, js::string(&b.reason)));
     }
     spec.push(']');
     spec.push('}');
@@ -588,8 +509,12 @@ pub fn emit(input: &EmitInput<'_>, dir: &Path, cancelled: &dyn Fn() -> bool) -> 
             "const engine = createLazyEngine(spec, [\n{}],\n()=>readBinary(new URL('./index.bin', import.meta.url)));\n",
             loaders.join(",\n")
         ));
-        engine.push_str("/** Imports the modules in the dependency cone of the cells or sheets. */\nexport function load(scope) { return engine.load(scope); }\n");
-        engine.push_str("/** Loads what the cells need, then runs. */\nexport function runScoped(inputs, options) { return engine.runScoped(inputs, options); }\n");
+        engine.push_str(
+            "/** Imports the modules in the dependency cone of the cells or sheets. */\nexport function load(scope) { return engine.load(scope); }\n",
+        );
+        engine.push_str(
+            "/** Loads what the cells need, then runs. */\nexport function runScoped(inputs, options) { return engine.runScoped(inputs, options); }\n",
+        );
     } else {
         engine.push_str("import { createEngine } from './runtime.js';\n");
         for m in 0..module_count {
@@ -609,6 +534,12 @@ pub fn emit(input: &EmitInput<'_>, dir: &Path, cancelled: &dyn Fn() -> bool) -> 
     fs::write(dir.join("package.json"), "{\n  \"type\": \"module\",\n  \"main\": \"engine.js\",\n  \"types\": \"engine.d.ts\"\n}\n").map_err(io)?;
 
     Ok(EmitStats { modules: module_count, bytes, segments: layout.segments.len(), largest_module_bytes: largest })
+}
+
+/// `manifest.json`: the build report, beside the engine.
+pub fn write_manifest(dir: &Path, report: &BuildReport) -> Result<()> {
+    let manifest = serde_json::to_string_pretty(report).map_err(|e| SheetcError::new(ErrorCode::Io, e.to_string()))?;
+    fs::write(dir.join("manifest.json"), manifest).map_err(|e| SheetcError::io("writing manifest.json", e))
 }
 
 #[cfg(test)]

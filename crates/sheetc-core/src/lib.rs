@@ -63,6 +63,19 @@ pub(crate) fn xorshift(mut seed: u64) -> impl FnMut(u32) -> u32 {
     }
 }
 
+/// A generated TypeScript file: a header naming its source, then each declaration exported.
+#[cfg(test)]
+pub(crate) fn generated_file(source: &str, decls: &[String]) -> String {
+    let mut out =
+        format!("// Generated from {source} by its tests; do not edit.\n// Regenerate: SHEETC_UPDATE_TYPES=1 cargo test -p sheetc-core generated_types\n");
+    for d in decls {
+        out.push_str("\nexport ");
+        out.push_str(d);
+        out.push('\n');
+    }
+    out
+}
+
 /// The TypeScript types generated from Rust (`ts/generated/`) match the Rust types: the
 /// build report's and the engine spec's. `SHEETC_UPDATE_TYPES=1` rewrites them.
 #[cfg(test)]
@@ -85,6 +98,7 @@ mod generated_types {
     #[test]
     fn generated_types_match_the_rust_types() {
         check("report.ts", &crate::report::typescript_declarations());
+        check("spec.ts", &crate::stages::emit::spec::typescript_declarations());
     }
 }
 

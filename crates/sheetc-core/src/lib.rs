@@ -21,20 +21,21 @@ pub mod codegen;
 pub mod compile;
 pub mod error;
 pub mod functions;
-pub mod graph;
-pub mod js;
+pub(crate) mod graph;
+pub(crate) mod js;
 pub mod model;
 pub mod parse;
-pub mod plan;
+pub(crate) mod plan;
 pub mod report;
 pub mod shape;
-pub mod stages;
+pub(crate) mod stages;
 
 pub use compile::{compile_workbook, CompileOptions};
 pub use error::{ErrorCode, SheetcError};
 pub use functions::FunctionFacts;
 pub use model::{Limits, Workbook};
 pub use report::BuildReport;
+pub use stages::Progress;
 
 /// Stack size for the compile thread. Formulas nest up to `parse::MAX_DEPTH` levels
 /// and the bind/codegen stages recurse over them; a dedicated thread with a generous

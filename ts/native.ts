@@ -36,6 +36,8 @@ export interface NativeCompileOptions {
   foldPlan?: string;
   /** Also write Excel's cached formula values (JSON) to this file, from the same read (verify). */
   cachedValuesOut?: string;
+  /** Also write the HTML report's data (JSON, see sheetc-core's report_data) to this file. */
+  reportDataOut?: string;
 }
 
 export interface NativeCancelFlag {

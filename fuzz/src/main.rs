@@ -767,6 +767,7 @@ fn run_xlsx(secs: u64, seed: u64, root: &Path, corpus: &Path, replay: Option<Vec
                 fold_values: None,
                 fold_plan: None,
                 cached_values_out: None,
+                report_data_out: None,
             };
             {
                 let mut c = cur.lock().unwrap();

@@ -29,6 +29,7 @@ fn main() {
         fold_values: None,
         fold_plan: None,
         cached_values_out: None,
+        report_data_out: None,
     };
     let t = std::time::Instant::now();
     match sheetc_core::compile(std::path::Path::new(workbook), &opts, &|_, _, _| {}, &|| false) {

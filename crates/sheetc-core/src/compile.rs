@@ -55,6 +55,9 @@ pub struct CompileOptions {
     /// file, from the workbook the build reads (verify compares the engine with them
     /// without reading the file a second time).
     pub cached_values_out: Option<PathBuf>,
+    /// Also write the HTML report's data (cell kinds per sheet, references between
+    /// sheets, largest shapes, clusters, output cones; see `report_data`) to this file.
+    pub report_data_out: Option<PathBuf>,
 }
 
 /// The full model's computed formula values, for folding: per sheet, flat
@@ -675,6 +678,14 @@ pub fn compile(path: &Path, opts: &CompileOptions, progress: ProgressFn<'_>, can
         // The first pass emits the full engine.
         (cut, declared_inputs, declared_outputs) = (None, None, None);
     }
+    // The report's cone per declared output, while the graph is at hand.
+    let cones = match (&opts.report_data_out, &declared_outputs) {
+        (Some(_), Some(outputs)) => Some(crate::report_data::cones(outputs, |d| {
+            let one = Some(std::slice::from_ref(d));
+            profile::cut(&graph, &order, &nodes, &shapes, &index, declared_inputs.as_deref(), one, precedents_at, |s| dynamic_shapes.contains(&s))
+        })),
+        _ => None,
+    };
     drop(graph);
     progress("graph", 1, 1);
     report.timings.graph_ms = ms(t);
@@ -727,6 +738,12 @@ pub fn compile(path: &Path, opts: &CompileOptions, progress: ProgressFn<'_>, can
             span: b.reason.span().map(|s| [s.start, s.end]),
             has_cached_value: cell.is_some_and(|c| c.value != Value::Empty),
         });
+    }
+
+    if let Some(path) = &opts.report_data_out {
+        let cut = cut.as_ref();
+        let input = crate::report_data::ReportInputs { workbook: &workbook, nodes: &nodes, shapes: &shapes, index: &index, backfills: &backfills, order: &order, cut, cones };
+        crate::report_data::write(path, input)?;
     }
 
     // Emit into a temporary sibling, then rename into place.

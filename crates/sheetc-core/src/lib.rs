@@ -20,6 +20,7 @@ pub mod parse;
 pub mod partition;
 pub mod profile;
 pub mod read;
+pub mod report_data;
 pub mod shape;
 
 pub use compile::{compile, BuildReport, CompileOptions};

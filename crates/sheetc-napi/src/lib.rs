@@ -30,6 +30,7 @@ pub struct NativeCompileOptions {
     pub fold_values: Option<String>,
     pub fold_plan: Option<String>,
     pub cached_values_out: Option<String>,
+    pub report_data_out: Option<String>,
 }
 
 #[napi(object)]
@@ -154,6 +155,7 @@ pub fn compile(
         fold_values: options.fold_values.map(PathBuf::from),
         fold_plan: options.fold_plan.map(PathBuf::from),
         cached_values_out: options.cached_values_out.map(PathBuf::from),
+        report_data_out: options.report_data_out.map(PathBuf::from),
     };
     AsyncTask::new(CompileTask {
         path: PathBuf::from(path),

@@ -376,6 +376,32 @@ test('the 1M-cell bench workload: a report of at most 5 MB, drawn in Chromium', 
     // Revenue (sheet 2): 4,123 rows of formulas.
     const revenue = await pixels(page, 'canvas[data-sheet="2"]', [kind('formula'), kind('constant')]);
     t.true(revenue.byColor[kind('formula')]! > 10_000 && revenue.byColor[kind('constant')]! > 100, JSON.stringify(revenue));
+    // Zoom into a region of those 4,000 rows (Shift+drag): the region's corner becomes the
+    // map's corner; Fit brings the first view back.
+    const map = page.locator('canvas[data-sheet="2"]');
+    await map.scrollIntoViewIfNeeded();
+    const box = (await map.boundingBox())!;
+    const status = page.locator('#sheet-2-h').locator('xpath=..').locator('.tools output');
+    const cellAt = async (x: number, y: number) => {
+      await page.mouse.move(box.x + x, box.y + y);
+      return (await status.textContent()) ?? '';
+    };
+    const corner = await cellAt(3, 3);
+    const regionCorner = await cellAt(300, 150);
+    t.notDeepEqual(corner, regionCorner);
+    await page.keyboard.down('Shift');
+    await page.mouse.down();
+    await page.mouse.move(box.x + 400, box.y + 160, { steps: 4 });
+    await page.mouse.up();
+    await page.keyboard.up('Shift');
+    await page.waitForTimeout(100);
+    // Within a row: the first view has about 11 rows per pixel, the zoomed one 3 pixels per row.
+    const cell = (text: string) => /^([A-Z]+)(\d+):/.exec(text)?.slice(1) ?? [];
+    const [col0, row0] = cell(regionCorner);
+    const [col1, row1] = cell(await cellAt(0.5, 0.5));
+    t.true(col0 === col1 && Math.abs(Number(row0) - Number(row1)) <= 1, `${regionCorner} → ${col1}${row1}`);
+    await page.locator('#sheet-2-h').locator('xpath=..').getByRole('button', { name: 'Fit' }).click();
+    t.is(await cellAt(3, 3), corner);
     t.deepEqual(await accessibilityProblems(page), []);
     t.log(`report ${(bytes / 1024).toFixed(1)} KB; first contentful paint ${Math.round(firstPaintMs)} ms, drawn ${readyMs} ms; screenshot ${await screenshot(page, 'report-1M.png')}`);
   } finally {

@@ -4,7 +4,7 @@
  * the compiler, never by reading the workbook again), the engine is run once and
  * compared with Excel's stored values, and one self-contained HTML file is written.
  */
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +30,7 @@ export function pageScriptPath(): string {
 function writeAtomically(file: string, text: string): void {
   const tmp = `${file}.sheetc-tmp-${process.pid}`;
   try {
+    mkdirSync(dirname(file), { recursive: true });
     writeFileSync(tmp, text);
     renameSync(tmp, file);
   } catch (e) {

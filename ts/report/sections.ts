@@ -1,34 +1,10 @@
 /** The report's sections as HTML: summary, graph and heat-map frames (drawn by the script), tables. */
 import { columnName } from '../runtime/address.js';
-import type { JsonValue } from '../types.js';
 import type { ReportModel } from './data.js';
 import { KINDS, OVERLAYS } from './palette.js';
+import { bytes, card, duration, MAX_ROWS, n, plural, table, value } from './format.js';
 import { esc } from './text.js';
 import { MAX_MISMATCHES } from './verification.js';
-
-/** Rows listed per table (the totals are always given). */
-const MAX_ROWS = 1000;
-
-const n = (x: number) => x.toLocaleString('en-US');
-const plural = (x: number, one: string, many = `${one}s`) => `${n(x)} ${x === 1 ? one : many}`;
-
-function bytes(x: number): string {
-  if (x < 1024) return `${x} B`;
-  if (x < 1024 * 1024) return `${(x / 1024).toFixed(1)} KB`;
-  return `${(x / (1024 * 1024)).toFixed(2)} MB`;
-}
-
-function duration(ms: number): string {
-  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
-}
-
-function value(v: JsonValue): string {
-  if (v === null) return '<span class="muted">(blank)</span>';
-  if (typeof v === 'object') return esc(v.error);
-  if (typeof v === 'string') return esc(JSON.stringify(v));
-  if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE';
-  return esc(String(v));
-}
 
 /** The legend of the heat maps (what each colour means). */
 export function legend(profile: boolean): string {
@@ -40,37 +16,6 @@ export function legend(profile: boolean): string {
     items.push(`<li><span class="swatch ring" style="border-color:${OVERLAYS.output.color}"></span>${esc(OVERLAYS.output.label)}</li>`);
   }
   return `<ul class="legend" aria-label="Heat map colours">${items.join('')}</ul>`;
-}
-
-interface Column {
-  label: string;
-  num?: boolean;
-  formula?: boolean;
-}
-
-/**
- * A table with a caption, column headers (`scope="col"`) and a row header per row
- * (`scope="row"`, the first column). Cells are HTML already escaped.
- */
-function table(caption: string, columns: Column[], rows: string[][], total = rows.length): string {
-  const head = columns.map((c) => `<th scope="col"${c.num ? ' class="num"' : ''}>${esc(c.label)}</th>`).join('');
-  const body = rows
-    .slice(0, MAX_ROWS)
-    .map((r) => {
-      const cells = r.map((cell, i) => {
-        const c = columns[i]!;
-        const cls = c.num ? ' class="num"' : c.formula ? ' class="formula"' : '';
-        return i === 0 ? `<th scope="row"${cls}>${cell}</th>` : `<td${cls}>${cell}</td>`;
-      });
-      return `<tr>${cells.join('')}</tr>`;
-    })
-    .join('\n');
-  const more = total > Math.min(rows.length, MAX_ROWS) ? ` (the first ${n(Math.min(rows.length, MAX_ROWS))} of ${n(total)})` : '';
-  return `<div class="table-wrap"><table><caption>${esc(caption)}${esc(more)}</caption><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table></div>`;
-}
-
-function card(label: string, main: string, detail = ''): string {
-  return `<div class="card"><dt>${esc(label)}</dt><dd>${main}${detail ? `<small>${detail}</small>` : ''}</dd></div>`;
 }
 
 function isProfile(model: ReportModel): boolean {
@@ -139,7 +84,7 @@ function sheetsSection(model: ReportModel): string {
 <figcaption>${esc(caption)}</figcaption></figure></section>`;
   });
   return `<section aria-labelledby="sheets-h"><h2 id="sheets-h">Sheets</h2>
-<p class="muted">Each sheet's used range, one colour per kind of cell. Drag to pan, wheel or buttons to zoom; hover a cell for its address.</p>
+<p class="muted">Each sheet's used range, one colour per kind of cell. Zoom with the buttons, a double click, Shift+drag around a region, or the wheel once the map is clicked; drag to pan; hover a cell for its address.</p>
 ${legend(isProfile(model))}
 ${figures.join('\n')}</section>`;
 }

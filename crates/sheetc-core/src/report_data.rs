@@ -257,6 +257,8 @@ fn cell_kinds(
                     sheet.cells.iter().map(|c| (c.row, c.col)).collect();
                 profile::mark_in_rects(&positions, &rects)
             });
+            // Nodes and cells are both sorted by position: one walk finds each node.
+            let mut next = nodes.partition_point(|n| n.sheet < s);
             sheet
                 .cells
                 .iter()
@@ -266,10 +268,19 @@ fn cell_kinds(
                     let node = match c.kind {
                         CellKind::Constant => return if keep { CONSTANT } else { DROPPED },
                         CellKind::ArrayMember => index.member_anchor(s, c.row, c.col),
-                        _ => nodes
-                            .binary_search_by_key(&(s, c.row, c.col), |n| (n.sheet, n.row, n.col))
-                            .ok()
-                            .map(|i| i as u32),
+                        _ => {
+                            let at = (s, c.row, c.col);
+                            while nodes
+                                .get(next)
+                                .is_some_and(|n| (n.sheet, n.row, n.col) < at)
+                            {
+                                next += 1;
+                            }
+                            nodes
+                                .get(next)
+                                .filter(|n| (n.sheet, n.row, n.col) == at)
+                                .map(|_| next as u32)
+                        }
                     };
                     // A formula without a node was backfilled (an array member: its anchor was).
                     let Some(n) = node else {
@@ -391,16 +402,36 @@ fn references(nodes: &[Node], shapes: &[Bound]) -> Vec<SheetReference> {
             sheets
         })
         .collect();
+    // Cells per (sheet, shape) first: a plain count per node, then one map entry per
+    // shape a sheet uses (not per node).
+    let mut per_shape = vec![0u64; shapes.len()];
+    let mut used: Vec<u32> = Vec::new();
     let mut pairs: HashMap<(u32, u32), (u64, u64)> = HashMap::new();
-    for n in nodes {
-        for &(to, refs) in &read_by_shape[n.shape as usize] {
-            if to != n.sheet {
-                let e = pairs.entry((n.sheet, to)).or_default();
-                e.0 += 1;
-                e.1 += refs;
+    let mut flush = |sheet: u32, per_shape: &mut [u64], used: &mut Vec<u32>| {
+        for shape in used.drain(..) {
+            let cells = std::mem::take(&mut per_shape[shape as usize]);
+            for &(to, refs) in &read_by_shape[shape as usize] {
+                if to != sheet {
+                    let e = pairs.entry((sheet, to)).or_default();
+                    e.0 += cells;
+                    e.1 += refs * cells;
+                }
             }
         }
+    };
+    let mut current = nodes.first().map_or(0, |n| n.sheet);
+    for n in nodes {
+        if n.sheet != current {
+            flush(current, &mut per_shape, &mut used);
+            current = n.sheet;
+        }
+        let count = &mut per_shape[n.shape as usize];
+        if *count == 0 {
+            used.push(n.shape);
+        }
+        *count += 1;
     }
+    flush(current, &mut per_shape, &mut used);
     let mut out: Vec<SheetReference> = pairs
         .into_iter()
         .map(|((from, to), (cells, refs))| SheetReference {

@@ -1,8 +1,10 @@
 /**
  * A zoomable, pannable canvas: the sheet graph and every heat map are one. World units
  * are the drawing's own (layout pixels, cells); `scale` is screen pixels per unit.
- * Zoom: the buttons, + and - keys, or the wheel (with Ctrl, or once the canvas has
- * focus, so the wheel still scrolls the page); pan: drag or the arrow keys; Fit: 0.
+ * Zoom: the buttons, + and - keys, the wheel (with Ctrl, or once the canvas has focus,
+ * so the wheel still scrolls the page), a double click (4×), or Shift+drag around a
+ * region (a million rows are a few gestures away, not dozens of clicks); pan: drag or
+ * the arrow keys; Fit: 0.
  */
 
 export interface View {
@@ -48,7 +50,9 @@ export class Viewer {
   private cssHeight = 0;
   private fitX = 1;
   private fitY = 1;
-  private drag: { x: number; y: number; vx: number; vy: number; moved: boolean } | null = null;
+  private drag: { x: number; y: number; vx: number; vy: number; moved: boolean; region: boolean } | null = null;
+  /** Shift+drag: the region being chosen (screen pixels). */
+  private region: { x0: number; y0: number; x1: number; y1: number } | null = null;
   private pending = false;
 
   constructor(
@@ -136,6 +140,27 @@ export class Viewer {
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, this.cssWidth, this.cssHeight);
     this.drawing.draw(ctx, this.view, this.cssWidth, this.cssHeight);
+    const r = this.region;
+    if (r) {
+      ctx.fillStyle = 'rgba(11, 92, 173, 0.12)';
+      ctx.strokeStyle = '#0b5cad';
+      ctx.lineWidth = 1.5;
+      const [x, y, w, h] = [Math.min(r.x0, r.x1), Math.min(r.y0, r.y1), Math.abs(r.x1 - r.x0), Math.abs(r.y1 - r.y0)];
+      ctx.fillRect(x, y, w, h);
+      ctx.strokeRect(x, y, w, h);
+    }
+  }
+
+  /** Shows the screen region (x0, y0)–(x1, y1) across the whole canvas. */
+  zoomTo(x0: number, y0: number, x1: number, y1: number): void {
+    const v = this.view;
+    const [w, h] = [Math.max(4, Math.abs(x1 - x0)), Math.max(4, Math.abs(y1 - y0))];
+    const max = this.drawing.maxScale;
+    let sx = Math.min(max, (v.sx * this.cssWidth) / w);
+    let sy = Math.min(max, (v.sy * this.cssHeight) / h);
+    if (this.drawing.uniform) sx = sy = Math.min(sx, sy);
+    this.view = { sx, sy, x: v.x + Math.min(x0, x1) / v.sx, y: v.y + Math.min(y0, y1) / v.sy };
+    this.schedule();
   }
 
   private world(e: { clientX: number; clientY: number }): [number, number, number, number] {
@@ -169,8 +194,12 @@ export class Viewer {
     c.addEventListener('pointerdown', (e) => {
       c.focus({ preventScroll: true });
       c.setPointerCapture(e.pointerId);
-      this.drag = { x: e.clientX, y: e.clientY, vx: this.view.x, vy: this.view.y, moved: false };
-      c.style.cursor = 'grabbing';
+      this.drag = { x: e.clientX, y: e.clientY, vx: this.view.x, vy: this.view.y, moved: false, region: e.shiftKey };
+      c.style.cursor = e.shiftKey ? 'crosshair' : 'grabbing';
+    });
+    c.addEventListener('dblclick', (e) => {
+      const [, , sx, sy] = this.world(e);
+      this.zoom(4, sx, sy);
     });
     c.addEventListener('pointermove', (e) => {
       const d = this.drag;
@@ -178,7 +207,11 @@ export class Viewer {
         const dx = e.clientX - d.x;
         const dy = e.clientY - d.y;
         if (Math.abs(dx) + Math.abs(dy) > 3) d.moved = true;
-        this.view = { ...this.view, x: d.vx - dx / this.view.sx, y: d.vy - dy / this.view.sy };
+        if (d.region) {
+          const [, , x1, y1] = this.world(e);
+          const [, , x0, y0] = this.world({ clientX: d.x, clientY: d.y });
+          this.region = { x0, y0, x1, y1 };
+        } else this.view = { ...this.view, x: d.vx - dx / this.view.sx, y: d.vy - dy / this.view.sy };
         this.schedule();
         return;
       }
@@ -187,8 +220,12 @@ export class Viewer {
     });
     const end = (e: PointerEvent) => {
       const d = this.drag;
+      const r = this.region;
       this.drag = null;
+      this.region = null;
       c.style.cursor = '';
+      if (r && d?.moved && e.type === 'pointerup') this.zoomTo(r.x0, r.y0, r.x1, r.y1);
+      else if (r) this.schedule();
       if (d && !d.moved && e.type === 'pointerup') {
         const [wx, wy] = this.world(e);
         this.drawing.click?.(wx, wy);

@@ -25,7 +25,9 @@ function label(name: string): string {
 export function layoutInput(data: PageData): LayoutInput {
   const measure = document.createElement('canvas').getContext('2d');
   if (measure) measure.font = FONT;
-  const maxFormulas = Math.max(1, ...data.sheets.map((s) => s.formulaCells));
+  // Relative to the largest sheet, but a sheet of a few formulas stays small even when
+  // no sheet has more.
+  const maxFormulas = Math.max(100, ...data.sheets.map((s) => s.formulaCells));
   return {
     boxes: data.sheets.map((s) => {
       const text = label(s.name);

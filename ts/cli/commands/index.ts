@@ -3,6 +3,7 @@ import type { Command } from '../command.js';
 import { build } from './build.js';
 import { evalCommand } from './eval.js';
 import { inspect } from './inspect.js';
+import { report } from './report.js';
 import { verifyCommand } from './verify.js';
 
-export const COMMANDS: readonly Command[] = [build, evalCommand, verifyCommand, inspect];
+export const COMMANDS: readonly Command[] = [build, evalCommand, verifyCommand, inspect, report];

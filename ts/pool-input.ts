@@ -5,8 +5,10 @@
  * with E_INPUT_TYPE instead of failing the chunk it would have been sent in.
  *
  * The encoding is structured-clone and JSON safe: numbers, text, booleans, null, Dates as
- * `{ "#date": ms }`, Excel errors as `{ "#error": "#N/A" }` (an engine has its own copy of
- * the runtime, so an error object is rebuilt there from its code), ranges as rows.
+ * `{ "#date": ms }` (the wall-clock time where the batch was submitted, as the engine reads
+ * a Date: so a worker in another time zone computes the same serial), Excel errors as
+ * `{ "#error": "#N/A" }` (an engine has its own copy of the runtime, so an error object is
+ * rebuilt there from its code), ranges as rows.
  * Identical scenarios (deep-equal, key order aside) get the same canonical key.
  */
 import { SheetcError } from './errors.js';
@@ -43,7 +45,8 @@ function encodeScalar(v: unknown, where: string): [EncodedValue, string] {
       if (v instanceof Date) {
         const t = v.getTime();
         if (!Number.isFinite(t)) throw new InputTypeError(`${where} is an invalid Date`);
-        return [{ '#date': t }, `D${t}`];
+        const wall = t - v.getTimezoneOffset() * 60000;
+        return [{ '#date': wall }, `D${wall}`];
       }
       if (isExcelError(v)) {
         const code = String((v as { code: unknown }).code);
@@ -119,7 +122,11 @@ export function prepareBatch(scenarios: Scenario[], caller = 'run()'): Unique[] 
   return out;
 }
 
-/** Rebuilds engine inputs from their encoding; `errorOf` gives the engine's own error values. */
+/**
+ * Rebuilds engine inputs from their encoding: a Date with the same wall-clock time here
+ * (the engine turns it into a serial as it does any Date); `errorOf` gives the engine's
+ * own error values.
+ */
 export function decodeScenario(s: EncodedScenario, errorOf: ((code: string) => unknown) | null): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const ref of Object.keys(s)) out[ref] = decodeValue(s[ref]!, errorOf);
@@ -129,7 +136,13 @@ export function decodeScenario(s: EncodedScenario, errorOf: ((code: string) => u
 function decodeValue(v: EncodedValue, errorOf: ((code: string) => unknown) | null): unknown {
   if (v === null || typeof v !== 'object') return v;
   if (Array.isArray(v)) return v.map((row) => row.map((x) => decodeValue(x, errorOf)));
-  if ('#date' in v) return new Date(v['#date']);
+  if ('#date' in v) {
+    const w = new Date(v['#date']);
+    const d = new Date(2000, 0, 1);
+    d.setFullYear(w.getUTCFullYear(), w.getUTCMonth(), w.getUTCDate());
+    d.setHours(w.getUTCHours(), w.getUTCMinutes(), w.getUTCSeconds(), w.getUTCMilliseconds());
+    return d;
+  }
   const code = v['#error'];
   const e = errorOf?.(code);
   if (e === undefined || e === null) throw Object.assign(new Error(`the error input ${code} needs the engine's runtime.js, which this engine directory lacks`), { code: 'E_INPUT_TYPE' });

@@ -90,6 +90,15 @@ interface Chunk {
 interface WorkerHandle {
   threadId: number;
   once(event: 'exit', listener: (code: number | null, signal?: NodeJS.Signals | null) => void): void;
+  on(event: 'error', listener: (e: unknown) => void): void;
+}
+
+interface WorkerEntry {
+  exited: Promise<void>;
+  /** How it exited, once it did. */
+  how: string | null;
+  /** The error a worker thread died of (uncaught exception, out of memory). */
+  error: string | null;
 }
 
 let nextChunkId = 1;
@@ -115,7 +124,7 @@ class ScenarioPool implements Pool, BatchHost {
   private readonly batches: Batch[] = [];
   private readonly chunks = new Set<Chunk>();
   /** Workers seen (by thread id or pid): their exit, once it happened. */
-  private readonly workers = new Map<number, { exited: Promise<void>; how: string | null }>();
+  private readonly workers = new Map<number, WorkerEntry>();
   private rr = 0;
   private startupFailures = 0;
   private closed = false;
@@ -347,7 +356,9 @@ class ScenarioPool implements Pool, BatchHost {
     for (const w of this.tinypool.threads as unknown as WorkerHandle[]) {
       const id = w.threadId;
       if (this.workers.has(id)) continue;
-      const entry: { exited: Promise<void>; how: string | null } = { exited: Promise.resolve(), how: null };
+      const entry: WorkerEntry = { exited: Promise.resolve(), how: null, error: null };
+      // A worker thread's 'error' comes just before its 'exit' (a child's says only that it exited).
+      if (this.runtime === 'worker_threads') w.on('error', (e) => (entry.error = describeFailure(e, this.heapLimitMb)));
       entry.exited = new Promise<void>((r) =>
         w.once('exit', (code, signal) => {
           entry.how = signal ? `signal ${signal}` : `exit code ${code}`;
@@ -485,8 +496,9 @@ class ScenarioPool implements Pool, BatchHost {
     if (chunk.over) return;
     const began = chunk.ctl ? Atomics.load(chunk.ctl, CTL_WORKER) !== 0 : chunk.begun;
     const workerId = chunk.ctl ? Atomics.load(chunk.ctl, CTL_WORKER) : chunk.pid;
-    const how = workerId !== undefined ? this.workers.get(workerId)?.how : null;
-    const detail = chunk.lastError ?? describeFailure(cause, this.heapLimitMb);
+    const entry = workerId !== undefined ? this.workers.get(workerId) : undefined;
+    const how = entry?.how;
+    const detail = chunk.lastError ?? entry?.error ?? describeFailure(cause, this.heapLimitMb);
     const message = `the worker died${how ? ` (${how})` : ''}${detail ? `: ${detail}` : ''}`;
     this.counters.workersCrashed++;
     if (!began) {

@@ -186,6 +186,8 @@ function notify(m: WorkerNote): void {
   if (process.connected) process.send!(m);
 }
 if (inChild) {
+  // The pool's process is gone (killed, even by SIGKILL): do not linger.
+  process.on('disconnect', () => process.exit(0));
   process.on('message', (m: { __tinypool_worker_message__?: boolean; t?: string; id?: number }) => {
     if (m && !m.__tinypool_worker_message__ && m.t === 'cancel' && typeof m.id === 'number') cancelledIds.add(m.id);
   });

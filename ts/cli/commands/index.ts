@@ -4,5 +4,6 @@ import { build } from './build.js';
 import { evalCommand } from './eval.js';
 import { inspect } from './inspect.js';
 import { verifyCommand } from './verify.js';
+import { workerCommand } from './worker.js';
 
-export const COMMANDS: readonly Command[] = [build, evalCommand, verifyCommand, inspect];
+export const COMMANDS: readonly Command[] = [build, evalCommand, verifyCommand, inspect, workerCommand];

@@ -45,7 +45,7 @@ export interface ClusterWorkerOptions {
   runtime?: PoolRuntime;
   /** Where engines are kept by content hash (default: `<tmpdir>/sheetc-engines`). */
   engineCache?: string;
-  /** Jobs run at once (default 2: the next job's scenarios are ready when one ends). */
+  /** Jobs run at once (default 1: a job's scenarios already use every pool worker; a job's time limit counts from its start). */
   concurrency?: number;
   /** BullMQ lock: a job whose worker stops renewing it for this long is stalled (default 30,000 ms). */
   lockDurationMs?: number;
@@ -162,7 +162,8 @@ export async function startClusterWorker(o: ClusterWorkerOptions): Promise<Clust
       entry.active--;
     }
     let failed = 0;
-    const out: Item[] = items.map((it) => {
+    const out: Item[] = Array.from({ length: n }, (_, k) => {
+      const it = items[k];
       if (it && it[0]) return it;
       failed++;
       return it ?? [false, why ?? { code: 'E_INTERNAL', message: 'the scenario was not run' }];
@@ -173,7 +174,7 @@ export async function startClusterWorker(o: ClusterWorkerOptions): Promise<Clust
 
   const worker = new Worker<JobData, JobResult>(queueName, processJob, {
     connection: redisOptions(o.connection),
-    concurrency: o.concurrency ?? 2,
+    concurrency: o.concurrency ?? 1,
     lockDuration: o.lockDurationMs ?? 30_000,
     stalledInterval: o.stalledIntervalMs ?? 30_000,
     maxStalledCount: o.maxStalledCount ?? 3,

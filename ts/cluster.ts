@@ -359,9 +359,12 @@ class Runner implements ClusterRunner, BatchHost {
       const error: ScenarioErrorInfo = r.fatal;
       for (const u of job.uids) batch.record(u, { ok: false, error });
     } else {
-      r.items.forEach((item, k) => {
-        const uid = job.uids[k];
-        if (uid === undefined) return;
+      job.uids.forEach((uid, k) => {
+        const item = Array.isArray(r.items) ? r.items[k] : undefined;
+        if (!Array.isArray(item) || item[1] === null || typeof item[1] !== 'object') {
+          batch.record(uid, { ok: false, error: { code: 'E_INTERNAL', message: 'the worker returned no outcome for this scenario' } });
+          return;
+        }
         const [ok, payload] = item;
         batch.record(uid, ok ? { ok: true, result: payload as ScenarioResult } : { ok: false, error: payload as ScenarioErrorInfo });
       });

@@ -17,7 +17,7 @@ export const workerCommand: Command = {
     threads: { type: 'number', integer: true, valueName: 'N', description: 'pool workers (default: cores − 1, at most 8)' },
     runtime: { type: 'string', valueName: 'R', description: 'worker_threads (default) or child_process' },
     'engine-cache': { type: 'string', valueName: 'DIR', description: 'where engines are kept by hash (default: the temp directory)' },
-    concurrency: { type: 'number', integer: true, valueName: 'N', description: 'jobs at once (default 2)' },
+    concurrency: { type: 'number', integer: true, valueName: 'N', description: 'jobs at once (default 1)' },
     'lock-duration': { type: 'number', integer: true, valueName: 'MS', description: 'a job whose worker stops renewing its lock this long is stalled\n(default 30000)' },
     'stalled-interval': { type: 'number', integer: true, valueName: 'MS', description: 'how often stalled jobs are sent back to the queue (default 30000)' },
     ...COMMON_OPTIONS,

@@ -42,7 +42,6 @@ import {
   runEncoded,
   type ChunkReturn,
   type ChunkTask,
-  type ErrorInfo,
   type Item,
   type WorkerNote,
 } from './pool-worker.js';
@@ -363,7 +362,7 @@ class ScenarioPool implements Pool, BatchHost {
         w.once('exit', (code, signal) => {
           entry.how = signal ? `signal ${signal}` : `exit code ${code}`;
           r();
-          this.onWorkerExit(id, entry.how);
+          this.onWorkerExit(id);
         }),
       );
       this.workers.set(id, entry);
@@ -388,8 +387,12 @@ class ScenarioPool implements Pool, BatchHost {
       const { port1, port2 } = new MessageChannel();
       chunk.port = port1;
       port1.on('message', (m: WorkerNote) => this.onNote(chunk, m));
-      // A worker thread that exits during a task: tinypool never settles the task.
-      port1.on('close', () => setTimeout(() => this.crash(chunk, null), 50).unref());
+      // A worker thread that exits during a task: tinypool never settles the task. The
+      // exit watcher handles it; this is for a worker it missed (the port closes before
+      // the thread's 'error' and 'exit' events, which carry the cause: wait for them).
+      port1.on('close', () => {
+        if (!chunk.over) setTimeout(() => this.crash(chunk, null), 2000);
+      });
       task.ctl = sab;
       task.port = port2;
       options.transferList = [port2];
@@ -519,11 +522,18 @@ class ScenarioPool implements Pool, BatchHost {
     this.end(chunk, culprit !== null, true);
   }
 
-  private onWorkerExit(id: number, how: string): void {
-    for (const c of [...this.chunks]) {
-      const wid = c.ctl ? Atomics.load(c.ctl, CTL_WORKER) : c.pid;
-      if (wid === id) this.crash(c, null);
-    }
+  /**
+   * A worker exited. tinypool also ends workers on purpose after a task (isolateWorkers,
+   * maxMemoryLimitBeforeRecycle), and settles that task only after the exit: so look a
+   * little later, and only a chunk still unsettled then lost its worker.
+   */
+  private onWorkerExit(id: number): void {
+    setTimeout(() => {
+      for (const c of [...this.chunks]) {
+        const wid = c.ctl ? Atomics.load(c.ctl, CTL_WORKER) : c.pid;
+        if (wid === id) this.crash(c, null);
+      }
+    }, 20);
   }
 
   private onPoolError(e: unknown): void {
@@ -648,4 +658,3 @@ export function createPool(options: PoolOptions): Pool {
   return new ScenarioPool(options);
 }
 
-export type { ErrorInfo };

@@ -5,5 +5,6 @@ import { evalCommand } from './eval.js';
 import { inspect } from './inspect.js';
 import { report } from './report.js';
 import { verifyCommand } from './verify.js';
+import { workerCommand } from './worker.js';
 
-export const COMMANDS: readonly Command[] = [build, evalCommand, verifyCommand, inspect, report];
+export const COMMANDS: readonly Command[] = [build, evalCommand, verifyCommand, inspect, report, workerCommand];

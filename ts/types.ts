@@ -59,7 +59,8 @@ export interface VerifyReport {
   backfilled: number;
   /** The first differences (up to `maxMismatches`, default 100). */
   mismatches: VerifyMismatch[];
-  build: BuildReport;
+  /** The build's report (without `outDir`: the engine was built in a temporary directory, deleted when done). */
+  build: Omit<BuildReport, 'outDir'>;
 }
 
 /** A declared input or output in the build report. */
@@ -94,7 +95,17 @@ export interface BackfilledCell {
   hasCachedValue: boolean;
 }
 
+/** Something about the build that does not stop it (an output profile's suspicious input). */
+export interface BuildWarning {
+  /** Stable: `input-is-formula` (the input replaces a formula), `input-never-read` (no formula reads it), `input-reaches-no-output`. */
+  code: 'input-is-formula' | 'input-never-read' | 'input-reaches-no-output';
+  /** The input as declared. */
+  ref: string;
+  message: string;
+}
+
 export interface BuildReport {
+  /** The engine directory (`manifest.json`, written inside it, has no `outDir`). */
   outDir: string;
   sheets: SheetReport[];
   cells: number;
@@ -125,6 +136,8 @@ export interface BuildReport {
   foldedCells: number;
   droppedCells: number;
   edges: number;
+  /** Output profile: inputs that override a formula, that no formula reads, or that reach no output (also printed by the CLI). */
+  warnings: BuildWarning[];
   timings: { readMs: number; parseMs: number; graphMs: number; emitMs: number; totalMs: number };
 }
 
@@ -136,5 +149,7 @@ export type {
   RunMeta,
   JsonValue,
   LoadScope,
+  GetOptions,
+  ToJsonOptions,
 } from './runtime/engine.js';
 export type { ErrorCode } from './runtime/values.js';

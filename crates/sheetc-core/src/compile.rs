@@ -139,9 +139,24 @@ pub struct Timings {
     pub total_ms: f64,
 }
 
+/// Something the user should know about the build that does not stop it: an output
+/// profile's input that overrides a formula or reaches nothing.
+#[derive(Serialize, Debug, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct BuildWarning {
+    /// Stable: input-is-formula, input-never-read, input-reaches-no-output.
+    pub code: String,
+    /// The input as declared.
+    #[serde(rename = "ref")]
+    pub reference: String,
+    pub message: String,
+}
+
 #[derive(Serialize, Debug, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct BuildReport {
+    /// The engine directory; absent from `manifest.json`, which names no path of the build machine.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub out_dir: String,
     pub sheets: Vec<SheetReport>,
     pub cells: usize,
@@ -167,6 +182,8 @@ pub struct BuildReport {
     pub folded_cells: usize,
     pub dropped_cells: usize,
     pub edges: usize,
+    /// Output profile: inputs that override a formula or reach nothing (see `BuildWarning`).
+    pub warnings: Vec<BuildWarning>,
     pub timings: Timings,
 }
 
@@ -668,6 +685,9 @@ pub fn compile(path: &Path, opts: &CompileOptions, progress: ProgressFn<'_>, can
     } else {
         None
     };
+    if let (Some(c), Some(inputs), None) = (&cut, &declared_inputs, &opts.fold_plan) {
+        report.warnings = input_warnings(c, inputs, declared_outputs.is_some(), &workbook, &nodes, &shapes);
+    }
     if let Some(plan) = &opts.fold_plan {
         let cells = fold_plan_cells(&parts, &nodes, &index, cut.as_ref(), declared_inputs.iter().chain(declared_outputs.iter()).flatten());
         let json = serde_json::to_string(&cells).map_err(|e| SheetcError::new(ErrorCode::Io, e.to_string()))?;
@@ -701,34 +721,6 @@ pub fn compile(path: &Path, opts: &CompileOptions, progress: ProgressFn<'_>, can
         }
     }
 
-    // A backfilled cell has no bound formula, so its dependency cone is unknown: the
-    // engine treats it as stale whenever any input changes (`cone: None`).
-    let backfill_emit: Vec<BackfillEmit> = backfills
-        .iter()
-        .map(|b| BackfillEmit { sheet: b.sheet, row: b.row, col: b.col, reason: b.reason.message(), cone: None })
-        .collect();
-    for b in &backfills {
-        let sheet = &workbook.sheets[b.sheet as usize];
-        let cell = sheet
-            .cells
-            .binary_search_by_key(&(b.row, b.col), |c| (c.row, c.col))
-            .ok()
-            .map(|i| &sheet.cells[i]);
-        let formula = cell.and_then(|c| c.formula()).map(|f| sheet.formulas[f.text as usize].to_string()).unwrap_or_default();
-        if let BackfillReason::Unsupported { function: Some(f), .. } = &b.reason {
-            *report.unsupported_functions.entry(f.clone()).or_default() += 1;
-        }
-        report.backfilled.push(BackfillReport {
-            sheet: sheet.name.clone(),
-            cell: cell_name(b.row, b.col),
-            formula,
-            code: b.reason.code().to_string(),
-            reason: b.reason.message(),
-            span: b.reason.span().map(|s| [s.start, s.end]),
-            has_cached_value: cell.is_some_and(|c| c.value != Value::Empty),
-        });
-    }
-
     // Emit into a temporary sibling, then rename into place.
     let t = Instant::now();
     progress("emit", 0, parts.len() as u64);
@@ -747,6 +739,8 @@ pub fn compile(path: &Path, opts: &CompileOptions, progress: ProgressFn<'_>, can
         (None, _) => HashMap::new(),
     };
     let mut sheets_emit = Vec::with_capacity(parts.len());
+    // Backfilled cells outside an output profile's cone: not in the engine, not reported.
+    let mut dropped_backfills: HashSet<(u32, u32, u32)> = HashSet::new();
     for p in &parts {
         let mut constants = Vec::new();
         let mut formula_cells = Vec::new();
@@ -813,6 +807,7 @@ pub fn compile(path: &Path, opts: &CompileOptions, progress: ProgressFn<'_>, can
                     let backfilled = !backfilled_set.is_empty() && backfilled_set.contains(&(p.sheet, c.row, c.col));
                     if backfilled && !keep {
                         report.dropped_cells += 1;
+                        dropped_backfills.insert((p.sheet, c.row, c.col));
                         continue;
                     }
                     formula_cells.push((c.row, c.col));
@@ -842,6 +837,36 @@ pub fn compile(path: &Path, opts: &CompileOptions, progress: ProgressFn<'_>, can
         report.inputs = describe(&declared_inputs);
         report.outputs = describe(&declared_outputs);
     }
+    // A backfilled cell has no bound formula, so its dependency cone is unknown: the
+    // engine treats it as stale whenever any input changes (`cone: None`).
+    // Only the backfilled cells the engine holds (a profile drops those outside its cone).
+    backfills.retain(|b| !dropped_backfills.contains(&(b.sheet, b.row, b.col)));
+    let backfill_emit: Vec<BackfillEmit> = backfills
+        .iter()
+        .map(|b| BackfillEmit { sheet: b.sheet, row: b.row, col: b.col, reason: b.reason.message(), cone: None })
+        .collect();
+    for b in &backfills {
+        let sheet = &workbook.sheets[b.sheet as usize];
+        let cell = sheet
+            .cells
+            .binary_search_by_key(&(b.row, b.col), |c| (c.row, c.col))
+            .ok()
+            .map(|i| &sheet.cells[i]);
+        let formula = cell.and_then(|c| c.formula()).map(|f| sheet.formulas[f.text as usize].to_string()).unwrap_or_default();
+        if let BackfillReason::Unsupported { function: Some(f), .. } = &b.reason {
+            *report.unsupported_functions.entry(f.clone()).or_default() += 1;
+        }
+        report.backfilled.push(BackfillReport {
+            sheet: sheet.name.clone(),
+            cell: cell_name(b.row, b.col),
+            formula,
+            code: b.reason.code().to_string(),
+            reason: b.reason.message(),
+            span: b.reason.span().map(|s| [s.start, s.end]),
+            has_cached_value: cell.is_some_and(|c| c.value != Value::Empty),
+        });
+    }
+
     report.defined_names = workbook.names.iter().map(|n| n.name.clone()).collect();
     report.tables = workbook
         .tables
@@ -880,6 +905,11 @@ pub fn compile(path: &Path, opts: &CompileOptions, progress: ProgressFn<'_>, can
         backfilled: backfill_emit,
         calc: workbook.calc,
         date1904: workbook.date1904,
+        // A profile with outputs serves its declared cells only: their formats suffice.
+        number_formats: number_formats_emit(
+            &workbook,
+            cut.as_ref().and_then(|c| c.keep.as_ref()).map(|_| declared_inputs.iter().chain(declared_outputs.iter()).flatten().map(|d| d.rect).collect()),
+        ),
     };
     let out_dir = &opts.out_dir;
     let tmp = temp_sibling(out_dir)?;
@@ -912,6 +942,84 @@ pub fn compile(path: &Path, opts: &CompileOptions, progress: ProgressFn<'_>, can
     progress("emit", parts.len() as u64, parts.len() as u64);
     report.timings.total_ms = ms(t_total);
     Ok(report)
+}
+
+/// The number formats of the engine's cells: every formatted cell of the workbook, or,
+/// for a profile with declared outputs (`only`), the formatted cells of its declared
+/// inputs and outputs (the only cells `text()` can be asked for). Codes no kept cell
+/// uses are left out.
+fn number_formats_emit(workbook: &Workbook, only: Option<Vec<Rect>>) -> emit::NumFmtEmit {
+    let formats = &workbook.formats;
+    let mut areas: Vec<[u32; 6]> = Vec::new();
+    for (s, runs) in formats.sheets.iter().enumerate() {
+        let s = s as u32;
+        for [r0, c0, r1, c1, code] in crate::numfmt::rectangles(runs) {
+            match &only {
+                None => areas.push([s, r0, c0, r1, c1, code]),
+                Some(rects) => {
+                    for k in rects.iter().filter(|k| k.sheet == s) {
+                        let (ir0, ic0, ir1, ic1) = (r0.max(k.r0), c0.max(k.c0), r1.min(k.r1), c1.min(k.c1));
+                        if ir0 <= ir1 && ic0 <= ic1 {
+                            areas.push([s, ir0, ic0, ir1, ic1, code]);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // Renumber the codes the kept areas use, in order of first use.
+    let mut remap: HashMap<u32, u32> = HashMap::new();
+    let mut codes = Vec::new();
+    for a in &mut areas {
+        let next = remap.len() as u32;
+        a[5] = *remap.entry(a[5]).or_insert_with(|| {
+            codes.push(formats.codes.get(a[5] as usize).cloned().unwrap_or_default());
+            next
+        });
+    }
+    emit::NumFmtEmit { codes, areas }
+}
+
+/// An output profile's warnings about its inputs: one on a formula cell (the input
+/// replaces the formula), one that no formula reads (an empty cell: probably a typo),
+/// one that reaches none of the declared outputs (changing it changes nothing served).
+fn input_warnings(cut: &profile::Cut, inputs: &[profile::Declared], has_outputs: bool, workbook: &Workbook, nodes: &[Node], shapes: &[Bound]) -> Vec<BuildWarning> {
+    let mut out = Vec::new();
+    for (i, d) in inputs.iter().enumerate() {
+        let r = d.rect;
+        let single = (r.r0, r.c0) == (r.r1, r.c1);
+        let sheet = &workbook.sheets[r.sheet as usize];
+        let start = sheet.cells.partition_point(|c| c.row < r.r0);
+        let inside: Vec<&crate::read::Cell> = sheet.cells[start..].iter().take_while(|c| c.row <= r.r1).filter(|c| c.col >= r.c0 && c.col <= r.c1).collect();
+        let formulas: Vec<&&crate::read::Cell> = inside.iter().filter(|c| c.is_computed()).collect();
+        if let Some(first) = formulas.first() {
+            let formula = first.formula().map(|f| format!(" (={})", &sheet.formulas[f.text as usize])).unwrap_or_default();
+            let message = if single {
+                format!("input \"{}\" is a formula cell{formula}: the input replaces the formula", d.text)
+            } else {
+                let at = format!("{}!{}", sheet.name, cell_name(first.row, first.col));
+                format!("input \"{}\" holds {} formula cell(s), first {at}{formula}: the input replaces them", d.text, formulas.len())
+            };
+            out.push(BuildWarning { code: "input-is-formula".into(), reference: d.text.clone(), message });
+        }
+        if cut.dynamic_needed || cut.input_reaches_output.get(i).copied().unwrap_or(true) {
+            continue;
+        }
+        if !profile::read_by_any(nodes, shapes, &r, precedents_at) {
+            let empty = inside.iter().all(|c| c.value == Value::Empty && !c.is_computed());
+            let what = match (empty, single) {
+                (true, true) => "an empty cell that no formula reads: is the reference right?",
+                (true, false) => "an empty range that no formula reads: is the reference right?",
+                (false, true) => "a cell that no formula reads",
+                (false, false) => "a range that no formula reads",
+            };
+            out.push(BuildWarning { code: "input-never-read".into(), reference: d.text.clone(), message: format!("input \"{}\" is {what}", d.text) });
+        } else if has_outputs {
+            let message = format!("input \"{}\" reaches none of the declared outputs: changing it changes nothing the engine serves", d.text);
+            out.push(BuildWarning { code: "input-reaches-no-output".into(), reference: d.text.clone(), message });
+        }
+    }
+    out
 }
 
 /// Describes a declared input or output: where it is and the type of its values

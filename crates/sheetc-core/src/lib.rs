@@ -16,6 +16,7 @@ pub mod error;
 pub mod graph;
 pub mod js;
 pub mod layout;
+pub mod numfmt;
 pub mod parse;
 pub mod partition;
 pub mod profile;

@@ -65,6 +65,13 @@ pub struct Cut {
     /// cells read, the inputs and the outputs); constants and folded values outside them
     /// are dropped. Without outputs every cell stays.
     pub keep: Option<Vec<Rect>>,
+    /// Per declared input: a cell of the outputs' cone sits in it or reads it (with no
+    /// declared inputs: empty). What the build's warnings say about inputs that reach
+    /// nothing; meaningless when `dynamic_needed`.
+    pub input_reaches_output: Vec<bool>,
+    /// A cell of the cone has a computed reference (OFFSET, INDIRECT): it may read any
+    /// input, so whether an input reaches an output is not known.
+    pub dynamic_needed: bool,
 }
 
 impl Cut {
@@ -144,6 +151,8 @@ pub fn cut(
 
     // Live: forwards from the inputs, within the needed cells.
     let mut live = vec![inputs.is_none(); n];
+    let mut input_reaches_output = vec![false; inputs.map_or(0, |i| i.len())];
+    let dynamic_needed = (0..n).any(|v| needed[v] && is_dynamic_shape(nodes[v].shape));
     if let Some(inputs) = inputs {
         // Dependents in compressed form (edges reversed).
         let mut counts = vec![0u32; total + 1];
@@ -169,11 +178,18 @@ pub fn cut(
                 continue;
             }
             let node = nodes[v as usize];
-            let at_input = inputs.iter().any(|d| overlaps(&d.rect, &Rect { sheet: node.sheet, r0: node.row, c0: node.col, r1: node.row, c1: node.col }));
+            let at = Rect { sheet: node.sheet, r0: node.row, c0: node.col, r1: node.row, c1: node.col };
             rects.clear();
             precedents(&shapes[node.shape as usize], node.row, node.col, &mut rects);
-            let reads_input = rects.iter().any(|r| inputs.iter().any(|d| overlaps(r, &d.rect)));
-            if at_input || reads_input || is_dynamic_shape(node.shape) {
+            // Which inputs this cell sits in or reads (for the build's warnings).
+            let mut hit = false;
+            for (i, d) in inputs.iter().enumerate() {
+                if overlaps(&d.rect, &at) || rects.iter().any(|r| overlaps(r, &d.rect)) {
+                    input_reaches_output[i] = true;
+                    hit = true;
+                }
+            }
+            if hit || is_dynamic_shape(node.shape) {
                 stack.push(v);
             }
         }
@@ -199,7 +215,7 @@ pub fn cut(
 
     // What must stay present: cells read by live cells, inputs, outputs.
     if outputs.is_none() {
-        return Cut { needed, live, keep: None };
+        return Cut { needed, live, keep: None, input_reaches_output, dynamic_needed };
     }
     let mut keep: HashSet<Rect> = HashSet::new();
     let mut rects = Vec::new();
@@ -213,7 +229,17 @@ pub fn cut(
     }
     keep.extend(inputs.into_iter().flatten().map(|d| d.rect));
     keep.extend(outputs.into_iter().flatten().map(|d| d.rect));
-    Cut { needed, live, keep: Some(keep.into_iter().collect()) }
+    Cut { needed, live, keep: Some(keep.into_iter().collect()), input_reaches_output, dynamic_needed }
+}
+
+/// Whether any formula of the model (in the outputs' cone or not) reads a cell of `rect`.
+pub fn read_by_any(nodes: &[Node], shapes: &[Bound], rect: &Rect, precedents: impl Fn(&Bound, u32, u32, &mut Vec<Rect>) -> bool) -> bool {
+    let mut rects = Vec::new();
+    nodes.iter().any(|node| {
+        rects.clear();
+        precedents(&shapes[node.shape as usize], node.row, node.col, &mut rects);
+        rects.iter().any(|r| overlaps(r, rect))
+    })
 }
 
 /// Marks which of `cells` (sorted by row, then column) lie in one of `rects`. Walks

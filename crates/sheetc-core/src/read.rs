@@ -198,6 +198,8 @@ pub struct Workbook {
     pub tables: Vec<Table>,
     pub calc: CalcSettings,
     pub date1904: bool,
+    /// Cells' number formats other than General (for the engine's `text()`).
+    pub formats: crate::numfmt::CellFormats,
 }
 
 impl Workbook {
@@ -569,6 +571,8 @@ fn resolve_relative(dir: &str, target: &str) -> String {
 struct SheetExtras {
     arrays: HashMap<(u32, u32), ArrayExtent>,
     error_vm: HashMap<(u32, u32), u32>,
+    /// Cells with a number format other than General (`numfmt::StyleScan`).
+    formats: Vec<crate::numfmt::FormatRun>,
 }
 
 /// An array formula's stored range end and its anchor cell's `cm` attribute.
@@ -580,7 +584,7 @@ struct ArrayExtent {
 
 /// The extras of every sheet part, in order (empty for a missing part). `stop` ends the
 /// pass early when the cell reader has failed (its error is the one reported).
-fn read_all_extras(path: &Path, targets: &[&str], limit: u64, stop: &AtomicBool) -> Result<Vec<SheetExtras>> {
+fn read_all_extras(path: &Path, targets: &[&str], limits: &Limits, xf: &crate::numfmt::XfFormats, stop: &AtomicBool) -> Result<Vec<SheetExtras>> {
     let file = File::open(path).map_err(|e| SheetcError::io(&format!("cannot open {}", path.display()), e))?;
     let mut zip = zip::ZipArchive::new(BufReader::new(file))
         .map_err(|e| SheetcError::new(ErrorCode::NotAWorkbook, format!("not a valid workbook zip: {e}")))?;
@@ -589,7 +593,7 @@ fn read_all_extras(path: &Path, targets: &[&str], limit: u64, stop: &AtomicBool)
         if stop.load(Ordering::Relaxed) {
             break;
         }
-        out.push(sheet_extras(&mut zip, target, limit)?);
+        out.push(sheet_extras(&mut zip, target, limits, xf)?);
     }
     Ok(out)
 }
@@ -600,9 +604,13 @@ const VM_NEEDLE: &[u8] = b" vm=\"";
 
 /// One sheet part's extras. Almost no sheet has any, so the part is first streamed
 /// through the decompressor in blocks and searched (memchr's SIMD `memmem`), never
-/// held whole; only a part that holds a needle is read and parsed as XML.
-fn sheet_extras<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, name: &str, limit: u64) -> Result<SheetExtras> {
+/// held whole; only a part that holds a needle is read and parsed as XML. When the
+/// workbook has number formats other than General, the same blocks feed the scan of
+/// the cells' styles (`numfmt::StyleScan`): the sheet is not decompressed again.
+fn sheet_extras<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, name: &str, limits: &Limits, xf: &crate::numfmt::XfFormats) -> Result<SheetExtras> {
+    let limit = limits.max_uncompressed_bytes;
     let (mut has_arrays, mut has_vm) = (false, false);
+    let mut styles = xf.any().then(|| crate::numfmt::StyleScan::new(xf, usize::try_from(limits.max_cells).unwrap_or(usize::MAX)));
     {
         let mut file = match zip.by_name(name) {
             Ok(f) => f,
@@ -626,10 +634,13 @@ fn sheet_extras<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, name: &str, limit:
             if total > limit {
                 return Err(SheetcError::new(ErrorCode::TooLarge, format!("{name} is larger than the limit of {limit} bytes")));
             }
+            if let Some(scan) = styles.as_mut() {
+                scan.feed(&buf[kept..kept + n]);
+            }
             let block = &buf[..kept + n];
             has_arrays = has_arrays || arrays.find(block).is_some();
             has_vm = has_vm || vm.find(block).is_some();
-            if has_arrays && has_vm {
+            if has_arrays && has_vm && styles.is_none() {
                 break;
             }
             let tail = block.len().min(CARRY);
@@ -638,13 +649,15 @@ fn sheet_extras<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, name: &str, limit:
             kept = tail;
         }
     }
+    let formats = styles.map(crate::numfmt::StyleScan::finish).unwrap_or_default();
     if !has_arrays && !has_vm {
-        return Ok(SheetExtras::default());
+        return Ok(SheetExtras { formats, ..SheetExtras::default() });
     }
     let xml = read_part(zip, name, limit)?.unwrap_or_default();
     Ok(SheetExtras {
         arrays: if has_arrays { array_formula_ranges(&xml) } else { HashMap::new() },
         error_vm: if has_vm { error_value_metadata(&xml) } else { HashMap::new() },
+        formats,
     })
 }
 
@@ -1014,6 +1027,8 @@ pub fn read_workbook(path: &Path, limits: &Limits, cancelled: &dyn Fn() -> bool)
     let rich_errors = rich_value_errors(&mut zip, &metadata, limits.max_uncompressed_bytes)?;
     let dynamic_cm = metadata.dynamic_cells();
     check_shared_strings(&mut zip)?;
+    // Cell styles' number formats (the sheets' style ids are read with the extras).
+    let xf = read_part(&mut zip, "xl/styles.xml", limits.max_uncompressed_bytes)?.map(|xml| crate::numfmt::xf_format_codes(&xml)).unwrap_or_default();
     // External workbooks' cached values, read while the archive is open.
     let mut external_xml = Vec::with_capacity(part.external_links.len());
     for target in &part.external_links {
@@ -1027,12 +1042,11 @@ pub fn read_workbook(path: &Path, limits: &Limits, cancelled: &dyn Fn() -> bool)
     // second pass over each sheet part. It runs on its own thread while calamine
     // streams the cells, so the critical path decompresses the sheets once, not twice.
     let targets: Vec<&str> = part.sheets.iter().map(|(_, t)| t.as_str()).collect();
-    let limit = limits.max_uncompressed_bytes;
     let stop = AtomicBool::new(false);
     let (cells, extras) = std::thread::scope(|s| {
         let worker = std::thread::Builder::new()
             .name("sheetc-read-extras".into())
-            .spawn_scoped(s, || read_all_extras(path, &targets, limit, &stop));
+            .spawn_scoped(s, || read_all_extras(path, &targets, limits, &xf, &stop));
         match worker {
             Ok(handle) => {
                 let cells = read_all_cells(path, &part.sheets, &sizes, limits, cancelled);
@@ -1044,7 +1058,7 @@ pub fn read_workbook(path: &Path, limits: &Limits, cancelled: &dyn Fn() -> bool)
             }
             // No second thread to be had: one pass after the other.
             Err(_) => {
-                let extras = read_all_extras(path, &targets, limit, &stop);
+                let extras = read_all_extras(path, &targets, limits, &xf, &stop);
                 (read_all_cells(path, &part.sheets, &sizes, limits, cancelled), extras)
             }
         }
@@ -1052,7 +1066,9 @@ pub fn read_workbook(path: &Path, limits: &Limits, cancelled: &dyn Fn() -> bool)
     let (sheets, mut cell_total) = cells?;
     let extras = extras?;
     let mut wb = Workbook { calc: part.calc, date1904: part.date1904, ..Workbook::default() };
-    for (mut sheet, extras) in sheets.into_iter().zip(extras) {
+    wb.formats.codes = xf.codes;
+    for (mut sheet, mut extras) in sheets.into_iter().zip(extras) {
+        wb.formats.sheets.push(std::mem::take(&mut extras.formats));
         apply_array_ranges(&mut sheet, &extras.arrays, &dynamic_cm, limits, &mut cell_total)?;
         if !extras.error_vm.is_empty() && !rich_errors.is_empty() {
             for cell in sheet.cells.iter_mut() {

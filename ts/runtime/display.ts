@@ -8,12 +8,14 @@ import { isExcelError, type Scalar } from './values.js';
 
 /**
  * A number to 15 significant digits, as Excel keeps and shows it when the column is
- * wide enough: `0.1 + 0.2` → `0.3`, `1/3` → `0.333333333333333`, `1e21` → `1E+21`.
+ * wide enough: `0.1 + 0.2` → `0.3`, `1/3` → `0.333333333333333`, `1e20` → `1E+20`
+ * (scientific from 1E+15 up, and below 1E-06 as JavaScript does).
  */
 export function numberText(v: number): string {
   if (!Number.isFinite(v)) return String(v);
   if (v === 0) return '0';
-  const s = String(Number(v.toPrecision(15)));
+  // Beyond 15 digits before the point the digits are not significant: scientific.
+  const s = Math.abs(v) >= 1e15 ? Number(v.toPrecision(15)).toExponential() : String(Number(v.toPrecision(15)));
   const e = s.indexOf('e');
   if (e < 0) return s;
   // JavaScript writes 1e+21 and 1e-7; Excel writes 1E+21 and 1E-07.

@@ -649,7 +649,15 @@ fn sheet_extras<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, name: &str, limits
             kept = tail;
         }
     }
-    let formats = styles.map(crate::numfmt::StyleScan::finish).unwrap_or_default();
+    let formats = match styles.map(crate::numfmt::StyleScan::finish) {
+        None => Vec::new(),
+        Some(Some(runs)) => runs,
+        // A styled cell without its position: the whole part, rows tracked (rare).
+        Some(None) => {
+            let xml = read_part(zip, name, limit)?.unwrap_or_default();
+            crate::numfmt::scan_part(&xml, xf, usize::try_from(limits.max_cells).unwrap_or(usize::MAX))
+        }
+    };
     if !has_arrays && !has_vm {
         return Ok(SheetExtras { formats, ..SheetExtras::default() });
     }

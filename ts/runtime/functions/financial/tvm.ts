@@ -288,7 +288,7 @@ defineFn('NPV', ['number', 'any'], 2, 255, (_ctx, rate: number, ...values: Value
     if (e) return e;
   }
   return num(total);
-});
+}, { pure: true, ranges: 'vr' });
 
 /** NPV and its derivative with respect to the rate, flows at t = 0, 1, 2 ... */
 function npvAt(flows: number[], r: number): [number, number] {

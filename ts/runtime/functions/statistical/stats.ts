@@ -398,7 +398,7 @@ defineFn('FREQUENCY', ['any', 'any'], 2, 2, (_c, data: Value, bins: Value) => {
     counts[slot]!++;
   }
   return new Matrix(counts.length, 1, counts);
-});
+}, { arrays: 'a' });
 
 defineFn('PROB', ['any', 'any', 'number', 'number'], 3, 4, (ctx, xr: Value, pr: Value, lo: number, hi?: number) => {
   const fx = flat(xr, ctx);
@@ -1156,8 +1156,8 @@ function linest(ctx: Ctx, yv: Value, xv: Value | undefined, cv: Value | undefine
   ];
   return Matrix.from2D(rows);
 }
-defineFn('LINEST', ['any'], 1, 4, (ctx, y: Value, x?: Value, c?: Value, s?: Value) => linest(ctx, y, x, c, s, false));
-defineFn('LOGEST', ['any'], 1, 4, (ctx, y: Value, x?: Value, c?: Value, s?: Value) => linest(ctx, y, x, c, s, true));
+defineFn('LINEST', ['any'], 1, 4, (ctx, y: Value, x?: Value, c?: Value, s?: Value) => linest(ctx, y, x, c, s, false), { arrays: 'a' });
+defineFn('LOGEST', ['any'], 1, 4, (ctx, y: Value, x?: Value, c?: Value, s?: Value) => linest(ctx, y, x, c, s, true), { arrays: 'a' });
 
 function trend(ctx: Ctx, yv: Value, xv: Value | undefined, nv: Value | undefined, cv: Value | undefined, log: boolean): Value {
   const withConst = optBool(cv, ctx, true);
@@ -1203,5 +1203,5 @@ function trend(ctx: Ctx, yv: Value, xv: Value | undefined, nv: Value | undefined
   });
   return new Matrix(rows, cols, out);
 }
-defineFn('TREND', ['any'], 1, 4, (ctx, y: Value, x?: Value, nx?: Value, c?: Value) => trend(ctx, y, x, nx, c, false));
-defineFn('GROWTH', ['any'], 1, 4, (ctx, y: Value, x?: Value, nx?: Value, c?: Value) => trend(ctx, y, x, nx, c, true));
+defineFn('TREND', ['any'], 1, 4, (ctx, y: Value, x?: Value, nx?: Value, c?: Value) => trend(ctx, y, x, nx, c, false), { arrays: 'a' });
+defineFn('GROWTH', ['any'], 1, 4, (ctx, y: Value, x?: Value, nx?: Value, c?: Value) => trend(ctx, y, x, nx, c, true), { arrays: 'a' });

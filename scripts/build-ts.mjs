@@ -2,7 +2,7 @@
 // for the single-file runtime bundle copied into every engine (dist/runtime.js) and for
 // the HTML report's in-page script (dist/report-page.js, inlined into every report).
 import { execFileSync } from 'node:child_process';
-import { chmodSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
 // Type-check first so a type error never leaves a half-built (or deleted) dist/.
@@ -10,6 +10,9 @@ execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconf
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'ts/report/page/tsconfig.json'], { stdio: 'inherit' });
 rmSync('dist', { recursive: true, force: true });
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
+// The binding's declarations are a hand-off .d.ts (napi build --dts) that tsc does not
+// emit: dist/native.d.ts imports them, so a user's project without skipLibCheck needs it.
+copyFileSync('ts/generated/native.d.ts', 'dist/generated/native.d.ts');
 await build({
   entryPoints: ['ts/runtime/index.ts'],
   bundle: true,

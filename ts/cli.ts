@@ -81,6 +81,7 @@ async function main(argv: string[], streams: Streams): Promise<number> {
     streams,
     json,
     paint: paint(colorEnabled(streams.stdout)),
+    paintErr: paint(colorEnabled(streams.stderr)),
     showProgress: !json && streams.stderr.isTTY === true,
   });
 }
@@ -99,9 +100,11 @@ main(argv, { stdout: process.stdout, stderr: process.stderr }).then(
     process.exitCode = code;
   },
   (e: unknown) => {
+    // A sheetc error (from any runtime copy: engines carry their own) or any error with
+    // an E_ code; anything else is a bug, reported as E_INTERNAL.
     if (e instanceof SheetcError || (e && typeof e === 'object' && 'code' in e && typeof (e as { code: unknown }).code === 'string' && String((e as { code: string }).code).startsWith('E_'))) {
       const err = e as SheetcError;
-      process.stderr.write(formatError({ code: err.code, message: err.message, location: err.location }, wantsJson));
+      process.stderr.write(formatError({ code: err.code, message: err.message, location: err.location }, wantsJson, paint(colorEnabled(process.stderr))));
       process.exitCode = 2;
     } else {
       const err = e as Error;

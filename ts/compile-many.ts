@@ -9,6 +9,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { basename, extname, join, resolve } from 'node:path';
 import { SheetcError } from './errors.js';
+import { checkOptionsObject, guardedProgress } from './options.js';
 import { builtEntry } from './pool-entry.js';
 import { PoolError, type ScenarioErrorInfo } from './pool-types.js';
 import type { BuildReport } from './types.js';
@@ -45,11 +46,13 @@ export async function compileMany(workbooks: string[], options: CompileManyOptio
   if (!Array.isArray(workbooks) || workbooks.some((w) => typeof w !== 'string')) {
     throw new SheetcError('E_INVALID_OPTION', 'compileMany() needs an array of workbook paths');
   }
-  if (!options || typeof options.outDir !== 'string' || options.outDir === '') {
-    throw new SheetcError('E_INVALID_OPTION', 'compileMany() needs { outDir }');
-  }
+  checkOptionsObject(
+    'compileMany()',
+    options,
+    { outDir: 'string', concurrency: 'positiveInteger', signal: 'signal', failFast: 'boolean', strict: 'boolean', onProgress: 'function' },
+    ['outDir'],
+  );
   const concurrency = options.concurrency ?? 2;
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new SheetcError('E_INVALID_OPTION', 'concurrency must be a positive integer');
   const signal = options.signal;
   if (signal?.aborted) throw new SheetcError('E_CANCELLED', 'the build was cancelled');
   const failFast = options.failFast ?? false;
@@ -64,13 +67,16 @@ export async function compileMany(workbooks: string[], options: CompileManyOptio
   let done = 0;
   let stopping = false;
   let cancelled = false;
+  // A throwing onProgress stops everything (as a cancel does) and is what compileMany rejects with.
+  let stopForProgress: () => void = () => {};
+  const progress = guardedProgress(options.onProgress, () => stopForProgress());
 
   return new Promise<CompileManyResult[]>((resolveAll, rejectAll) => {
     const finish = () => {
       if (running.size > 0 || (!stopping && next < workbooks.length)) return;
       signal?.removeEventListener('abort', onAbort);
       if (cancelled) {
-        rejectAll(new SheetcError('E_CANCELLED', 'the build was cancelled'));
+        rejectAll(progress.error() ?? new SheetcError('E_CANCELLED', 'the build was cancelled'));
         return;
       }
       const failures: { index: number; error: ScenarioErrorInfo }[] = [];
@@ -90,7 +96,7 @@ export async function compileMany(workbooks: string[], options: CompileManyOptio
       if (results[index]) return;
       results[index] = r;
       done++;
-      options.onProgress?.({ index, workbook: workbooks[index]!, ok: !('error' in r), done, total: workbooks.length });
+      progress.call?.({ index, workbook: workbooks[index]!, ok: !('error' in r), done, total: workbooks.length });
       if ('error' in r && failFast) stopping = true;
     };
 
@@ -137,6 +143,7 @@ export async function compileMany(workbooks: string[], options: CompileManyOptio
       finish();
     };
     signal?.addEventListener('abort', onAbort, { once: true });
+    stopForProgress = () => queueMicrotask(onAbort);
 
     start();
     finish();

@@ -6,6 +6,7 @@ import { getHeapStatistics } from 'node:v8';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { SheetcError, type SheetcErrorCode } from './errors.js';
+import { checkOptionsObject, guardedProgress, type OptionKind } from './options.js';
 import { loadNative, type BuildEvent } from './native.js';
 import { functionFacts } from './runtime/index.js';
 import { EXCEL_FUNCTIONS } from './runtime/catalog.js';
@@ -21,28 +22,44 @@ export function runtimeBundlePath(): string {
   throw new SheetcError('E_IO', 'the runtime bundle (dist/runtime.js) is missing; run `npm run build`');
 }
 
+/** The options every build takes (compile() adds outDir, lazy, inputs, outputs, report). */
+export const BUILD_OPTION_KINDS: Record<string, OptionKind> = {
+  strict: 'boolean',
+  signal: 'signal',
+  onProgress: 'function',
+  maxUncompressedMb: 'positive',
+  maxCells: 'positiveInteger',
+  maxModuleMb: 'positive',
+};
+
+const COMPILE_OPTION_KINDS: Record<string, OptionKind> = {
+  outDir: 'string',
+  ...BUILD_OPTION_KINDS,
+  lazy: 'boolean',
+  inputs: 'stringList',
+  outputs: 'stringList',
+  report: 'string',
+};
+
 /** Throws `E_INVALID_OPTION` (or `E_CANCELLED`) for options no build can run with. */
-export function checkOptions(options: CompileOptions): void {
-  if (!options || typeof options.outDir !== 'string' || options.outDir === '') {
-    throw new SheetcError('E_INVALID_OPTION', 'compile() needs { outDir }');
-  }
-  if (options.maxModuleMb !== undefined && !(options.maxModuleMb > 0)) {
-    throw new SheetcError('E_INVALID_OPTION', 'maxModuleMb must be a positive number of megabytes');
-  }
-  for (const key of ['inputs', 'outputs'] as const) {
-    const list = options[key];
-    if (list !== undefined && (!Array.isArray(list) || list.some((x) => typeof x !== 'string' || x.trim() === ''))) {
-      throw new SheetcError('E_INVALID_OPTION', `${key} must be a list of cell references or defined names`);
-    }
-  }
-  if (options.report !== undefined && (typeof options.report !== 'string' || options.report.trim() === '')) {
-    throw new SheetcError('E_INVALID_OPTION', 'report must be the path of the HTML file to write');
+export function checkOptions(options: CompileOptions, fn = 'compile()'): void {
+  checkOptionsObject(fn, options, COMPILE_OPTION_KINDS, ['outDir']);
+  if (options.report !== undefined && options.report.trim() === '') {
+    throw new SheetcError('E_INVALID_OPTION', `${fn}: option "report" must be the path of the HTML file to write`);
   }
   if (options.signal?.aborted) throw new SheetcError('E_CANCELLED', 'the build was cancelled');
 }
 
+/** Throws `E_INVALID_OPTION` unless `workbook` is a path. */
+export function checkWorkbookPath(fn: string, workbook: unknown): void {
+  if (typeof workbook !== 'string' || workbook === '') {
+    throw new SheetcError('E_INVALID_OPTION', `${fn} needs the workbook's path (a non-empty string), got ${typeof workbook === 'string' ? '""' : typeof workbook}`);
+  }
+}
+
 /** Compiles `workbook` (an .xlsx/.xlsm path) into `options.outDir`. */
 export async function compile(workbook: string, options: CompileOptions): Promise<BuildReport> {
+  checkWorkbookPath('compile()', workbook);
   checkOptions(options);
   if (options.report !== undefined) {
     // Loaded only when asked: the report's page bundle is not needed for a build.
@@ -64,7 +81,12 @@ export async function compileWith(workbook: string, options: CompileOptions, ext
   try {
     const full = join(scratch, 'engine');
     // The first pass reports as one `fold` phase: its four phases, then the model's run.
-    const progress = options.onProgress;
+    // A throwing onProgress stops the build: the first pass's own guard reports it, and
+    // this one covers the fold phase's last event.
+    const controller = new AbortController();
+    const guard = guardedProgress(options.onProgress, () => controller.abort());
+    const progress = guard.call;
+    const signal = options.signal ? AbortSignal.any([options.signal, controller.signal]) : controller.signal;
     const STEP = 1000;
     const PHASES: BuildPhase[] = ['read', 'parse', 'graph', 'emit'];
     const fold = (done: number) => progress?.({ phase: 'fold', done: Math.round(done), total: 5 * STEP });
@@ -73,12 +95,16 @@ export async function compileWith(workbook: string, options: CompileOptions, ext
       : undefined;
     // The full engine, and the list of cells the profile will need values for.
     const plan = join(scratch, 'fold-plan.json');
-    await compileOnce(workbook, { ...options, outDir: full, lazy: false, maxModuleMb: undefined, onProgress: onFoldProgress }, { foldPlan: plan });
+    await compileOnce(workbook, { ...options, outDir: full, lazy: false, maxModuleMb: undefined, onProgress: onFoldProgress, signal }, { foldPlan: plan }).catch((e: unknown) => {
+      throw guard.error() ?? e;
+    });
     const values = join(scratch, 'values.json');
-    await runEngineInChild(full, values, 'formulaValues', 'evaluating the full model (to fold what no input reaches)', options.signal, plan).catch((e: unknown) => {
-      throw e instanceof SheetcError && e.code === 'E_CANCELLED' ? new SheetcError('E_CANCELLED', 'the build was cancelled') : e;
+    await runEngineInChild(full, values, 'formulaValues', 'evaluating the full model (to fold what no input reaches)', signal, plan).catch((e: unknown) => {
+      throw guard.error() ?? (e instanceof SheetcError && e.code === 'E_CANCELLED' ? new SheetcError('E_CANCELLED', 'the build was cancelled') : e);
     });
     fold(5 * STEP);
+    const failed = guard.error();
+    if (failed) throw failed;
     return await compileOnce(workbook, options, { ...extras, foldValues: values });
   } finally {
     rmSync(scratch, { recursive: true, force: true });
@@ -158,7 +184,10 @@ export async function compileOnce(workbook: string, options: CompileOptions, ext
   const cancel = new native.CancelFlag();
   const onAbort = () => cancel.cancel();
   options.signal?.addEventListener('abort', onAbort, { once: true });
-  const progress = options.onProgress;
+  // A throwing onProgress cancels the build and is what the build rejects with (an
+  // exception thrown into the native callback would take the host process down).
+  const guard = guardedProgress(options.onProgress, () => cancel.cancel());
+  const progress = guard.call;
   try {
     // The binding delivers progress and then exactly one `done` or `error` event, in
     // order, through one thread-safe function: nothing to poll for.
@@ -185,6 +214,9 @@ export async function compileOnce(workbook: string, options: CompileOptions, ext
         (e: BuildEvent) => {
           if (e.kind === 'progress') {
             progress?.({ phase: e.phase as BuildPhase, done: e.done ?? 0, total: e.total ?? 0 });
+          } else if (guard.error()) {
+            // The build stopped because onProgress threw: that is the failure to report.
+            fail(guard.error());
           } else if (e.kind === 'done' && e.report) {
             done(e.report);
           } else {

@@ -4,12 +4,13 @@
  * Importing this module does not load the native compiler; `compile()` does, on first use.
  */
 export { compile } from './compile.js';
-export { SheetcError, type SheetcErrorCode } from './errors.js';
+export { SheetcError, EngineError, isSheetcError, type SheetcErrorCode } from './errors.js';
 export { SUPPORTED_PLATFORMS, platformKey } from './native.js';
 export { loadEngine } from './engine-loader.js';
 export { verify } from './verify.js';
 export type * from './types.js';
 export { isExcelError, ExcelError } from './runtime/values.js';
+export { dateToSerialValue, serialToDate } from './runtime/inputs.js';
 export {
   createPool,
   PoolError,

@@ -52,7 +52,7 @@ function isMusl(): boolean {
 }
 
 /** This machine's platform key, e.g. `linux-x64-gnu`. */
-export function platformKey(platform = process.platform, arch = process.arch): string {
+export function platformKey(platform: string = process.platform, arch: string = process.arch): string {
   if (platform === 'linux') return `linux-${arch}-${isMusl() ? 'musl' : 'gnu'}`;
   if (platform === 'win32') return `win32-${arch}-msvc`;
   return `${platform}-${arch}`;

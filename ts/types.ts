@@ -66,7 +66,8 @@ export interface VerifyReport {
   backfilled: number;
   /** The first differences (up to `maxMismatches`, default 100). */
   mismatches: VerifyMismatch[];
-  build: BuildReport;
+  /** The build's report (without `outDir`: the engine was built in a temporary directory, deleted when done). */
+  build: Omit<BuildReport, 'outDir'>;
 }
 
 /**
@@ -79,6 +80,8 @@ export type {
   BackfillReport as BackfilledCell,
   SheetReport,
   Timings as BuildTimings,
+  BuildWarning,
+  BuildWarningCode,
 } from './generated/report.js';
 import type { BuildReport } from './generated/report.js';
 
@@ -90,5 +93,7 @@ export type {
   RunMeta,
   JsonValue,
   LoadScope,
+  GetOptions,
+  ToJsonOptions,
 } from './runtime/engine.js';
 export type { ErrorCode } from './runtime/values.js';

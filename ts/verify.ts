@@ -7,7 +7,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkOptions, compileOnce, runEngineInChild } from './compile.js';
+import { BUILD_OPTION_KINDS, checkWorkbookPath, compileOnce, runEngineInChild } from './compile.js';
+import { SheetcError } from './errors.js';
+import { checkOptionsObject } from './options.js';
 import { cellKey, parseArea } from './runtime/address.js';
 import type { CompileOptions, JsonValue, VerifyMismatch, VerifyReport } from './types.js';
 
@@ -31,15 +33,17 @@ const toJson = (v: Encoded): JsonValue => (v !== null && typeof v === 'object' ?
 /** Compiles `workbook` in a temporary directory and compares the engine with Excel's stored values. */
 export async function verify(
   workbook: string,
-  options: Omit<CompileOptions, 'outDir' | 'inputs' | 'outputs' | 'lazy'> & { maxMismatches?: number } = {},
+  options: Omit<CompileOptions, 'outDir' | 'inputs' | 'outputs' | 'lazy' | 'report'> & { maxMismatches?: number } = {},
 ): Promise<VerifyReport> {
+  checkWorkbookPath('verify()', workbook);
+  checkOptionsObject('verify()', options, { ...BUILD_OPTION_KINDS, maxMismatches: 'nonNegativeInteger' });
+  if (options.signal?.aborted) throw new SheetcError('E_CANCELLED', 'the build was cancelled');
   const base = mkdtempSync(join(tmpdir(), 'sheetc-verify-'));
   try {
     const dir = join(base, 'engine');
     const { maxMismatches = 100, ...compileOptions } = options;
     // Excel's stored values come from the build's own read of the file (one read).
     const cachedPath = join(base, 'cached.json');
-    checkOptions({ ...compileOptions, outDir: dir });
     const report = await compileOnce(workbook, { ...compileOptions, outDir: dir }, { cachedValuesOut: cachedPath });
     const cachedSheets = JSON.parse(readFileSync(cachedPath, 'utf8')) as { name: string; cells: Encoded[] }[];
     // The engine runs in a child process (an imported module would stay in this heap).
@@ -75,7 +79,9 @@ export async function verify(
         else if (mismatches.length < maxMismatches) mismatches.push({ cell: key, expected: toJson(expected), actual });
       }
     }
-    return { total, matched, withoutStoredValue, backfilled: backfilledCells, mismatches, build: report };
+    // The engine's temporary directory is deleted: the report names no outDir.
+    const { outDir: _deleted, ...build } = report;
+    return { total, matched, withoutStoredValue, backfilled: backfilledCells, mismatches, build };
   } finally {
     rmSync(base, { recursive: true, force: true });
   }

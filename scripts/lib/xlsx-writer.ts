@@ -24,6 +24,8 @@ export interface FixtureCell {
   dynamic?: boolean;
   /** Shared formula: `si` group index; the anchor also gives `sharedRef`. */
   shared?: { si: number; ref?: string };
+  /** Number format: a format code (a custom `numFmt`), or the id of one of Excel's built-in formats. */
+  format?: string | number;
 }
 
 export interface FixtureSheet {
@@ -60,7 +62,26 @@ function normalise(v: FixtureValue | FixtureCell): FixtureCell {
   return { value: v as FixtureValue };
 }
 
-function cellXml(addr: string, cell: FixtureCell): string {
+/** The workbook's cell styles: style 0 is General; one more per distinct format. */
+class Styles {
+  readonly formats: (string | number)[] = [];
+  styleOf(cell: FixtureCell): number {
+    if (cell.format === undefined) return 0;
+    let i = this.formats.indexOf(cell.format);
+    if (i < 0) i = this.formats.push(cell.format) - 1;
+    return i + 1;
+  }
+  /** xl/styles.xml: custom codes get ids from 164, as Excel numbers them. */
+  xml(): string {
+    const custom = this.formats.filter((f): f is string => typeof f === 'string');
+    const id = (f: string | number) => (typeof f === 'number' ? f : 164 + custom.indexOf(f));
+    const numFmts = custom.length ? `<numFmts count="${custom.length}">${custom.map((f) => `<numFmt numFmtId="${id(f)}" formatCode="${esc(f)}"/>`).join('')}</numFmts>` : '';
+    const xfs = ['<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>', ...this.formats.map((f) => `<xf numFmtId="${id(f)}" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>`)];
+    return `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">${numFmts}<fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts><fills count="1"><fill><patternFill patternType="none"/></fill></fills><borders count="1"><border/></borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="${xfs.length}">${xfs.join('')}</cellXfs></styleSheet>`;
+  }
+}
+
+function cellXml(addr: string, cell: FixtureCell, styles: Styles): string {
   let t = '';
   let v = '';
   const value = cell.value;
@@ -85,15 +106,17 @@ function cellXml(addr: string, cell: FixtureCell): string {
     f = cell.formula !== undefined && (!cell.shared || cell.shared.ref) ? `<f${attrs}>${esc(cell.formula)}</f>` : `<f${attrs}/>`;
   }
   const cm = cell.array && cell.dynamic ? ' cm="1"' : '';
-  return `<c r="${addr}"${t}${cm}>${f}${v}</c>`;
+  const style = styles.styleOf(cell);
+  const s = style ? ` s="${style}"` : '';
+  return `<c r="${addr}"${s}${t}${cm}>${f}${v}</c>`;
 }
 
-function sheetXml(sheet: FixtureSheet): string {
+function sheetXml(sheet: FixtureSheet, styles: Styles): string {
   const rows = new Map<number, [number, string][]>();
   for (const [addr, raw] of Object.entries(sheet.cells)) {
     const [r, c] = parseAddr(addr);
     if (!rows.has(r)) rows.set(r, []);
-    rows.get(r)!.push([c, cellXml(addr, normalise(raw))]);
+    rows.get(r)!.push([c, cellXml(addr, normalise(raw), styles)]);
   }
   const body = [...rows.entries()]
     .sort((a, b) => a[0] - b[0])
@@ -143,8 +166,9 @@ export function writeXlsx(wb: FixtureWorkbook): Uint8Array {
   );
   let tableNo = 0;
   const tableOverrides: string[] = [];
+  const styles = new Styles();
   wb.sheets.forEach((s, i) => {
-    files[`xl/worksheets/sheet${i + 1}.xml`] = strToU8(sheetXml(s));
+    files[`xl/worksheets/sheet${i + 1}.xml`] = strToU8(sheetXml(s, styles));
     if (!s.tables?.length) return;
     const rels: string[] = [];
     s.tables.forEach((t, j) => {
@@ -160,6 +184,14 @@ export function writeXlsx(wb: FixtureWorkbook): Uint8Array {
       `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">${rels.join('')}</Relationships>`,
     );
   });
+  if (styles.formats.length) {
+    files['xl/styles.xml'] = strToU8(styles.xml());
+    tableOverrides.push('<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>');
+    const rels = new TextDecoder().decode(files['xl/_rels/workbook.xml.rels']);
+    files['xl/_rels/workbook.xml.rels'] = strToU8(
+      rels.replace('</Relationships>', '<Relationship Id="rIdStyles" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>'),
+    );
+  }
   if (tableOverrides.length) {
     const ct = new TextDecoder().decode(files['[Content_Types].xml']);
     files['[Content_Types].xml'] = strToU8(ct.replace('</Types>', `${tableOverrides.join('')}</Types>`));

@@ -12,6 +12,8 @@ export interface CommandContext {
   streams: Streams;
   /** Colours for stdout (off unless it is a terminal and NO_COLOR is unset). */
   paint: Paint;
+  /** Colours for stderr (notes, warnings), by the same rule. */
+  paintErr: Paint;
   /** Progress bars on stderr: only on a terminal and without --json. */
   showProgress: boolean;
   json: boolean;

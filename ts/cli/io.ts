@@ -60,12 +60,12 @@ export function progressBar(stream: NodeJS.WriteStream, enabled: boolean): Progr
 }
 
 /** The error as the user sees it: one line, or JSON under `--json`. */
-export function formatError(e: { code: string; message: string; location?: string | undefined; details?: unknown }, json: boolean): string {
+export function formatError(e: { code: string; message: string; location?: string | undefined; details?: unknown }, json: boolean, colors: Paint = paint(false)): string {
   if (json) {
     const error: Record<string, unknown> = { code: e.code, message: e.message };
     if (e.location) error.location = e.location;
     if (e.details !== undefined) error.details = e.details;
     return JSON.stringify({ error }) + '\n';
   }
-  return `sheetc: ${e.message} [${e.code}]\n`;
+  return `${colors.red('sheetc:')} ${e.message} [${e.code}]\n`;
 }

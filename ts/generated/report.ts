@@ -41,9 +41,17 @@ hasCachedValue: boolean, };
 
 export type Timings = { readMs: number, parseMs: number, graphMs: number, emitMs: number, totalMs: number, };
 
+export type BuildWarningCode = "input-is-formula" | "input-never-read" | "input-reaches-no-output";
+
+export type BuildWarning = { code: BuildWarningCode, 
+/**
+ * The input as declared.
+ */
+ref: string, message: string, };
+
 export type BuildReport = { 
 /**
- * The engine directory (empty in `manifest.json`, which carries no build-machine path).
+ * The engine directory (absent from `manifest.json`, which names no path of the build machine).
  */
 outDir: string, sheets: Array<SheetReport>, cells: number, formulaCells: number, 
 /**
@@ -77,4 +85,8 @@ inputs: Array<DeclaredReport> | null, outputs: Array<DeclaredReport> | null,
 /**
  * Output profile: cells folded to constants, and cells dropped (outside the outputs' cone).
  */
-foldedCells: number, droppedCells: number, edges: number, timings: Timings, };
+foldedCells: number, droppedCells: number, edges: number, 
+/**
+ * Output profile: inputs that override a formula, that no formula reads, or that reach no output (also printed by the CLI).
+ */
+warnings: Array<BuildWarning>, timings: Timings, };

@@ -27,6 +27,16 @@ export type BackfillSpec = { sheet: number, row: number, col: number, reason: st
  */
 cone: Array<[number, number, number, number, number]> | null, };
 
+export type NumFmtSpec = { 
+/**
+ * Distinct format codes, as Excel stores them.
+ */
+codes: Array<string>, 
+/**
+ * Rectangles, flat: [sheet, r0, c0, r1, c1, index into `codes`, ...].
+ */
+areas: Array<number>, };
+
 export type EngineSpec = { version: 1, sheets: Array<SheetSpec>, date1904: boolean, calc: CalcSpec, names: Array<NameSpec>, 
 /**
  * Segments in evaluation order: [module, segment] (empty in a lazy engine: its index has it).
@@ -44,6 +54,10 @@ inputs?: Array<DeclaredSpec>,
  * Output profile: the declared outputs (what `get` and `toJSON` serve).
  */
 outputs?: Array<DeclaredSpec>, 
+/**
+ * Cells' number formats (absent when every cell is General).
+ */
+numFmts?: NumFmtSpec, 
 /**
  * What FORMULATEXT shows for the cells it points at: [sheet, row, col, text].
  */

@@ -5,6 +5,10 @@
  */
 import { cellKey, parseArea } from './address.js';
 import { scalar } from './coerce.js';
+import { displayText } from './display.js';
+import { EngineError } from './errors.js';
+import { areaInput, checkInputs, checkRangeSize, checkRunOptions, dateToSerialValue, serialToDate, type CheckedRunOptions } from './inputs.js';
+import { didYouMean, suggest } from './suggest.js';
 import { Sheet } from './store.js';
 import { ERR, ExcelError, Matrix, Ref, cellId, errorFromCode, type BookView, type Ctx, type Scalar, type Value } from './values.js';
 
@@ -16,7 +20,7 @@ export type EncodedScalar = number | string | boolean | null | { e: string };
  * Rust structs that write it (crates/sheetc-core/src/stages/emit/spec.rs), so the two
  * sides cannot drift.
  */
-export type { BackfillSpec, CalcSpec, DeclaredSpec, EngineSpec, NameSpec, SheetSpec } from '../generated/spec.js';
+export type { BackfillSpec, CalcSpec, DeclaredSpec, EngineSpec, NameSpec, NumFmtSpec, SheetSpec } from '../generated/spec.js';
 import type { DeclaredSpec, EngineSpec, NameSpec } from '../generated/spec.js';
 
 function within(a: Area, d: DeclaredSpec): boolean {
@@ -62,10 +66,25 @@ export type CellValue = Scalar;
 export type InputValue = number | string | boolean | null | ExcelError | Date | InputValue[][];
 
 export interface RunOptions {
-  /** The clock for NOW/TODAY, as a Date or an Excel serial number. */
+  /**
+   * The clock for NOW/TODAY, as a Date (read by its UTC date and time) or an Excel serial
+   * number. Default: the current time, UTC.
+   */
   now?: Date | number;
-  /** The random source for RAND/RANDBETWEEN/RANDARRAY. */
+  /** The random source for RAND/RANDBETWEEN/RANDARRAY (default `Math.random`). */
   random?: () => number;
+}
+
+/** How `get()` returns values. */
+export interface GetOptions {
+  /** `'date'`: numbers (Excel serials) as UTC `Date`s; other values unchanged. */
+  as?: 'value' | 'date';
+}
+
+/** How `toJSON()` writes values. */
+export interface ToJsonOptions {
+  /** Every value as the text Excel displays under the cell's number format (see `text()`). */
+  formatted?: boolean;
 }
 
 export interface RunMeta {
@@ -79,8 +98,14 @@ export interface RunMeta {
 export type JsonValue = number | string | boolean | null | { error: string };
 
 export interface RunResult {
+  /** The value of a cell, or a 2-D array for a range; `{ as: 'date' }` turns serials into UTC `Date`s. */
   get(ref: string): CellValue | CellValue[][];
-  toJSON(): Record<string, JsonValue>;
+  get(ref: string, options: { as: 'date' }): CellValue | Date | (CellValue | Date)[][];
+  get(ref: string, options?: GetOptions): CellValue | Date | (CellValue | Date)[][];
+  /** The text Excel displays for a cell under its number format (a 2-D array for a range). */
+  text(ref: string): string | string[][];
+  /** Every formula cell (a profile: its outputs): `{ "Sheet!A1": value }`, errors as `{ error: code }`. */
+  toJSON(options?: ToJsonOptions): Record<string, JsonValue>;
   readonly meta: RunMeta;
   /** Every formula cell's value, per sheet as flat `[row, col, value, ...]` (used by compile() to fold). */
   formulaValues(): { sheets: EncodedScalar[][] };
@@ -89,29 +114,6 @@ export interface RunResult {
 export function decode(v: EncodedScalar): Scalar {
   if (v !== null && typeof v === 'object') return errorFromCode(v.e) ?? ERR.VALUE;
   return v;
-}
-
-/** Converts a JS Date to an Excel serial (1900 system unless date1904). */
-export function dateToSerialValue(d: Date, date1904: boolean): number {
-  const ms = d.getTime() - d.getTimezoneOffset() * 60000;
-  const serial = ms / 86400000 + 25569;
-  return date1904 ? serial - 1462 : serial;
-}
-
-function toScalarInput(v: InputValue, date1904: boolean): Scalar {
-  if (v instanceof Date) return dateToSerialValue(v, date1904);
-  if (Array.isArray(v)) throw new TypeError('an array input needs a range reference');
-  if (v === undefined) return null;
-  return v;
-}
-
-export class EngineError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
-    this.name = 'EngineError';
-    this.code = code;
-  }
 }
 
 /** Finalises a formula's value for storage in its cell. */
@@ -261,17 +263,15 @@ class Book implements BookView {
   private readonly clock: () => number;
   readonly random: () => number;
   private readonly spec: EngineSpec;
-  constructor(spec: EngineSpec, sheets: Sheet[], opts: RunOptions, formulaCells: () => Set<number>) {
+  constructor(spec: EngineSpec, sheets: Sheet[], opts: CheckedRunOptions, formulaCells: () => Set<number>) {
     this.formulaCells = formulaCells;
     this.spec = spec;
     this.sheets = sheets;
     this.date1904 = spec.date1904;
-    const now = opts.now;
-    if (now === undefined) this.clock = () => dateToSerialValue(new Date(), spec.date1904);
-    else {
-      const serial = now instanceof Date ? dateToSerialValue(now, spec.date1904) : now;
-      this.clock = () => serial;
-    }
+    const serial = opts.now;
+    // The real clock, by its UTC date and time (as a Date given in `now` is read).
+    if (serial === undefined) this.clock = () => dateToSerialValue(new Date(), spec.date1904);
+    else this.clock = () => serial;
     this.random = opts.random ?? Math.random;
   }
   now(): number {
@@ -474,7 +474,7 @@ class EngineCore {
     // GC the next run then rebuilt the layout, and all compiled code reading the
     // context's book (every date function, ...) deoptimised: 2-4 times slower runs
     // after a gc() at 100k cells.
-    this.bookAnchor = new Book(spec, this.templates, {}, this.formulaCells);
+    this.bookAnchor = new Book(spec, this.templates, { now: undefined, random: undefined }, this.formulaCells);
   }
 
   /** Keeps the Book layout alive between runs (see the constructor). */
@@ -520,22 +520,49 @@ class EngineCore {
       }
       const s = this.sheetIndex.get(area.sheet.toUpperCase());
       if (s === undefined) {
-        throw new EngineError('E_UNKNOWN_REF', `unknown sheet in "${ref}"; sheets are: ${spec.sheets.map((x) => x.name).join(', ')}`);
+        const hint = this.sheetHint(area.sheet, ref.slice(ref.lastIndexOf('!') + 1));
+        throw new EngineError('E_UNKNOWN_REF', `unknown sheet "${area.sheet}" in "${ref}"${hint}; sheets are: ${spec.sheets.map((x) => x.name).join(', ')}`);
       }
       return { sheet: s, r0: area.r0, c0: area.c0, r1: area.r1, c1: area.c1 };
     }
-    const u = ref.toUpperCase();
+    const u = ref.trim().toUpperCase();
     const n = spec.names.find((x) => x.name.toUpperCase() === u && x.scope === null) ?? spec.names.find((x) => x.name.toUpperCase() === u);
     if (n && n.area) {
       const [sheet, r0, c0, r1, c1] = n.area;
       return { sheet, r0, c0, r1, c1 };
     }
-    throw new EngineError('E_UNKNOWN_REF', `unknown cell reference or name "${ref}"`);
+    // A sheet-scoped name written with its sheet: Sheet1!Rate.
+    const bang = ref.lastIndexOf('!');
+    if (bang > 0) {
+      let sheetText = ref.slice(0, bang);
+      if (sheetText.length >= 2 && sheetText.startsWith("'") && sheetText.endsWith("'")) sheetText = sheetText.slice(1, -1).replace(/''/g, "'");
+      const s = this.sheetIndex.get(sheetText.toUpperCase());
+      const local = ref.slice(bang + 1).trim().toUpperCase();
+      const scoped = s === undefined ? undefined : spec.names.find((x) => x.scope === s && x.name.toUpperCase() === local);
+      if (scoped?.area) {
+        const [sheet, r0, c0, r1, c1] = scoped.area;
+        return { sheet, r0, c0, r1, c1 };
+      }
+      const hint = s === undefined ? this.sheetHint(sheetText, ref.slice(bang + 1)) : '';
+      throw new EngineError('E_UNKNOWN_REF', `"${ref}" is not a cell reference (Sheet!A1 or Sheet!A1:B9) nor a defined name${hint}`);
+    }
+    if (n && !n.area) throw new EngineError('E_UNKNOWN_REF', `the defined name "${ref}" does not point at cells`);
+    const names = spec.names.filter((x) => x.area).map((x) => x.name);
+    throw new EngineError('E_UNKNOWN_REF', `unknown cell reference or name "${ref}"${didYouMean(ref, names)}`);
   };
+
+  /** " (did you mean 'Sheet 1'!A1?)" for a sheet name close to an existing one, or "". */
+  private sheetHint(sheet: string, rest: string): string {
+    const near = suggest(sheet, this.spec.sheets.map((x) => x.name));
+    return near === undefined ? '' : ` (did you mean ${quoteSheet(near)}!${rest}?)`;
+  }
 
   sheetNamed(name: string): number {
     const s = this.sheetIndex.get(name.toUpperCase());
-    if (s === undefined) throw new EngineError('E_UNKNOWN_REF', `unknown sheet "${name}"; sheets are: ${this.spec.sheets.map((x) => x.name).join(', ')}`);
+    if (s === undefined) {
+      const sheets = this.spec.sheets.map((x) => x.name);
+      throw new EngineError('E_UNKNOWN_REF', `unknown sheet "${name}"${didYouMean(name, sheets)}; sheets are: ${sheets.join(', ')}`);
+    }
     return s;
   }
 
@@ -543,32 +570,28 @@ class EngineCore {
   run(inputs: Record<string, InputValue>, options: RunOptions, order: readonly (readonly [number, number])[], view: ResultView): RunResult {
     const t0 = performance.now();
     const spec = this.spec;
+    const checked = checkRunOptions(options, spec.date1904);
+    const entries = Object.entries(checkInputs(inputs));
     // A loop, not templates.map(): map()'s result array changes elements kind (holey or
     // packed) after a full GC, and every compiled function reading the sheets array then
     // deoptimises (2-3 times slower runs after a gc() on the 100k bench).
     const templates = this.templates;
     const sheets: Sheet[] = new Array(templates.length);
     for (let i = 0; i < templates.length; i++) sheets[i] = Sheet.cloneOf(templates[i]!);
-    const book = new Book(spec, sheets, options, this.formulaCells);
+    const book = new Book(spec, sheets, checked, this.formulaCells);
     const changed: Area[] = [];
-    for (const [ref, value] of Object.entries(inputs)) {
+    for (const [ref, value] of entries) {
       const a = this.resolve(ref);
       if (spec.inputs && !spec.inputs.some((d) => within(a, d))) {
-        throw new EngineError('E_UNKNOWN_INPUT', `"${ref}" is not an input of this engine; its inputs are: ${spec.inputs.map((d) => d.ref).join(', ')}`);
+        const declared = spec.inputs.map((d) => d.ref);
+        throw new EngineError('E_UNKNOWN_INPUT', `"${ref}" is not an input of this engine${didYouMean(ref, declared)}; its inputs are: ${declared.join(', ')}`);
       }
+      const rows = a.r1 - a.r0 + 1;
+      const cols = a.c1 - a.c0 + 1;
+      checkRangeSize(rows, cols, ref, 'an input');
+      const values = areaInput(value, ref, rows, cols, spec.date1904);
       const store = sheets[a.sheet]!;
-      if (Array.isArray(value)) {
-        for (let r = a.r0; r <= a.r1; r++) {
-          const row = value[r - a.r0];
-          for (let c = a.c0; c <= a.c1; c++) {
-            const v = Array.isArray(row) ? row[c - a.c0] : undefined;
-            store.pin(r, c, v === undefined ? null : toScalarInput(v as InputValue, spec.date1904));
-          }
-        }
-      } else {
-        const v = toScalarInput(value, spec.date1904);
-        for (let r = a.r0; r <= a.r1; r++) for (let c = a.c0; c <= a.c1; c++) store.pin(r, c, v);
-      }
+      for (let r = a.r0; r <= a.r1; r++) for (let c = a.c0; c <= a.c1; c++) store.pin(r, c, values.at(r - a.r0, c - a.c0));
       changed.push(a);
     }
     const x: Ctx = { sheet: 0, row: 0, col: 0, array: false, book };
@@ -595,6 +618,11 @@ interface ResultView {
   forEachFormulaCell(visit: (sheet: number, row: number, col: number) => void): void;
   /** Throws when the area is not computed by this engine's loaded part. */
   check(area: Area, ref: string): void;
+}
+
+/** A sheet name as a reference writes it: quoted unless it is a plain word. */
+function quoteSheet(name: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_.]*$/.test(name) ? name : `'${name.replace(/'/g, "''")}'`;
 }
 
 /** Builds an engine from its spec and generated modules. */
@@ -756,12 +784,54 @@ export function createLazyEngine(
     }
   }
 
+  // The formula cells of a loaded module that no unit computes (backfilled cells and
+  // the members of backfilled arrays: their values are the module's constants), per module.
+  const uncovered = new Map<number, Set<number>>();
+  function uncoveredCells(m: number): Set<number> {
+    let set = uncovered.get(m);
+    if (set) return set;
+    const idx = units();
+    const covered = new Set<number>();
+    const add = (s: number, r: number, c: number) => covered.add(cellId(s, r, c));
+    for (const u of idx.candidates([m])) visitRuns(idx.runs(u), add);
+    set = new Set<number>();
+    const own = set;
+    forEachFormulaCell(core.modules[m]!, (s, r, c) => {
+      const id = cellId(s, r, c);
+      if (!covered.has(id)) own.add(id);
+    });
+    uncovered.set(m, set);
+    return set;
+  }
+  // The cells of the active units (rebuilt when load() widens the cone).
+  let activeCells: { order: unknown; cells: Set<number> } | null = null;
+  function activeCellSet(): Set<number> {
+    if (activeCells?.order === order) return activeCells.cells;
+    const cells = new Set<number>();
+    const idx = units();
+    const add = (s: number, r: number, c: number) => cells.add(cellId(s, r, c));
+    for (let u = 0; u < (active?.length ?? 0); u++) if (active![u]) visitRuns(idx.runs(u), add);
+    activeCells = { order, cells };
+    return cells;
+  }
   const outputs = spec.outputs ? profileView(spec, spec.outputs) : null;
   const view: ResultView = {
+    // As the eager engine lists them (module by module), the loaded part only: the cells
+    // of active units, and the backfilled cells of loaded modules.
     forEachFormulaCell: (visit) => {
       if (outputs) return outputs.forEachFormulaCell(visit);
       if (!active) return;
-      for (let u = 0; u < active.length; u++) if (active[u]) visitRuns(units().runs(u), visit);
+      const everything = activeCount === active.length;
+      const cells = everything ? null : activeCellSet();
+      core.modules.forEach((m, i) => {
+        if (!m) return;
+        if (everything) return forEachFormulaCell(m, visit);
+        const extra = uncoveredCells(i);
+        forEachFormulaCell(m, (s, r, c) => {
+          const id = cellId(s, r, c);
+          if (cells!.has(id) || extra.has(id)) visit(s, r, c);
+        });
+      });
     },
     check: (a, ref) => {
       outputs?.check(a, ref);
@@ -869,15 +939,30 @@ class Result implements RunResult {
     this.resolve = resolve;
     this.view = view;
   }
-  get(ref: string): CellValue | CellValue[][] {
+  get(ref: string): CellValue | CellValue[][];
+  get(ref: string, options: { as: 'date' }): CellValue | Date | (CellValue | Date)[][];
+  get(ref: string, options?: GetOptions): CellValue | Date | (CellValue | Date)[][];
+  get(ref: string, options?: GetOptions): CellValue | Date | (CellValue | Date)[][] {
+    const as = getAs(options);
+    const date1904 = this.spec.date1904;
+    const convert = as === 'date' ? (v: Scalar): CellValue | Date => (typeof v === 'number' ? serialToDate(v, date1904) : v) : (v: Scalar) => v;
+    return this.read(ref, 'get()', (s, r, c) => convert(this.sheets[s]!.get(r, c)));
+  }
+  text(ref: string): string | string[][] {
+    const formats = numFmtIndex(this.spec);
+    const date1904 = this.spec.date1904;
+    return this.read(ref, 'text()', (s, r, c) => displayText(this.sheets[s]!.get(r, c), formats.at(s, r, c), date1904));
+  }
+  /** A cell's value, or a 2-D array for a range (bounded), through `cell`. */
+  private read<T>(ref: string, what: string, cell: (s: number, r: number, c: number) => T): T | T[][] {
     const a = this.resolve(ref);
     this.view.check(a, ref);
-    const s = this.sheets[a.sheet]!;
-    if (a.r0 === a.r1 && a.c0 === a.c1) return s.get(a.r0, a.c0);
-    const out: CellValue[][] = [];
+    if (a.r0 === a.r1 && a.c0 === a.c1) return cell(a.sheet, a.r0, a.c0);
+    checkRangeSize(a.r1 - a.r0 + 1, a.c1 - a.c0 + 1, ref, what);
+    const out: T[][] = [];
     for (let r = a.r0; r <= a.r1; r++) {
-      const row: CellValue[] = [];
-      for (let c = a.c0; c <= a.c1; c++) row.push(s.get(r, c));
+      const row: T[] = [];
+      for (let c = a.c0; c <= a.c1; c++) row.push(cell(a.sheet, r, c));
       out.push(row);
     }
     return out;
@@ -894,11 +979,62 @@ class Result implements RunResult {
     });
     return { sheets };
   }
-  toJSON(): Record<string, JsonValue> {
+  toJSON(options?: ToJsonOptions): Record<string, JsonValue> {
+    // JSON.stringify calls toJSON(key) with a string: that is no options object.
+    const formatted = typeof options === 'object' && options !== null && options.formatted === true;
     const out: Record<string, JsonValue> = {};
+    const formats = formatted ? numFmtIndex(this.spec) : null;
+    const date1904 = this.spec.date1904;
     this.view.forEachFormulaCell((s, r, c) => {
-      out[cellKey(this.spec.sheets[s]!.name, r, c)] = toJsonValue(this.sheets[s]!.get(r, c));
+      const v = this.sheets[s]!.get(r, c);
+      out[cellKey(this.spec.sheets[s]!.name, r, c)] = formats ? displayText(v, formats.at(s, r, c), date1904) : toJsonValue(v);
     });
     return out;
   }
+}
+
+function getAs(options: GetOptions | undefined): 'value' | 'date' {
+  if (options === undefined || options === null) return 'value';
+  if (typeof options !== 'object') throw new EngineError('E_INVALID_OPTION', `get() options must be an object ({ as: 'date' }), got ${typeof options}`);
+  const as = options.as ?? 'value';
+  if (as !== 'value' && as !== 'date') throw new EngineError('E_INVALID_OPTION', `get() option "as" must be 'value' or 'date', got ${JSON.stringify(as) ?? String(as)}`);
+  return as;
+}
+
+/** The number format of a cell (undefined: General), from the spec's `numFmts`. */
+interface NumFmtIndex {
+  at(sheet: number, row: number, col: number): string | undefined;
+}
+
+const numFmtIndexes = new WeakMap<EngineSpec, NumFmtIndex>();
+
+/**
+ * Indexes the spec's format rectangles by sheet and row (built once per spec, on the
+ * first `text()`): per row, flat `[c0, c1, code, ...]`.
+ */
+function numFmtIndex(spec: EngineSpec): NumFmtIndex {
+  let index = numFmtIndexes.get(spec);
+  if (index) return index;
+  const codes = spec.numFmts?.codes ?? [];
+  const areas = spec.numFmts?.areas ?? [];
+  const rows = new Map<number, number[]>();
+  for (let i = 0; i + 5 < areas.length; i += 6) {
+    const [s, r0, c0, r1, c1, k] = [areas[i]!, areas[i + 1]!, areas[i + 2]!, areas[i + 3]!, areas[i + 4]!, areas[i + 5]!];
+    for (let r = r0; r <= r1; r++) {
+      const key = s * 1048576 + r;
+      let list = rows.get(key);
+      if (!list) rows.set(key, (list = []));
+      list.push(c0, c1, k);
+    }
+  }
+  index = {
+    at(sheet, row, col) {
+      const list = rows.get(sheet * 1048576 + row);
+      if (!list) return undefined;
+      for (let i = 0; i < list.length; i += 3) if (col >= list[i]! && col <= list[i + 1]!) return codes[list[i + 2]!];
+      return undefined;
+    },
+  };
+  numFmtIndexes.set(spec, index);
+  return index;
 }

@@ -12,7 +12,9 @@ use crate::model::Workbook;
 use crate::plan::EnginePlan;
 use crate::report::{describe_model, BuildReport};
 use crate::stages::layout::{self, LayoutOptions};
-use crate::stages::{assemble, backfill, cancelled_err, emit, formula_text, names, output, partition, profile, report_data, schedule, shapes, Progress};
+use crate::stages::{
+    assemble, backfill, cancelled_err, emit, formula_text, names, number_formats, output, partition, profile, report_data, schedule, shapes, Progress,
+};
 
 pub struct CompileOptions {
     pub out_dir: PathBuf,
@@ -90,18 +92,15 @@ pub fn compile_workbook(workbook: &Workbook, opts: &CompileOptions, progress: Pr
         // The first pass emits the full engine.
         profile = None;
     }
+    if let Some(p) = &profile {
+        report.warnings = p.input_warnings(workbook, &shaped);
+    }
     progress("graph", 1, 1);
     report.timings.graph_ms = ms(t);
 
-    // Report what the model holds and what was backfilled (and the HTML report's data).
+    // Report what the model holds (and the HTML report's data).
     let t = Instant::now();
     describe_model(&mut report, workbook, &shaped.shapes, &shaped.nodes, &schedule.order);
-    report.backfilled = backfill::report_rows(workbook, &shaped.backfills);
-    for b in &shaped.backfills {
-        if let Some(f) = b.reason.function() {
-            *report.unsupported_functions.entry(f.to_string()).or_default() += 1;
-        }
-    }
     if let Some(path) = &opts.report_data_out {
         let cones = report_data::profile_cones(&schedule, &shaped, profile.as_ref());
         let cut = profile.as_ref().map(|p| &p.cut);
@@ -138,6 +137,16 @@ pub fn compile_workbook(workbook: &Workbook, opts: &CompileOptions, progress: Pr
     report.sheets = assembled.sheet_reports;
     report.folded_cells = assembled.folded_cells;
     report.dropped_cells = assembled.dropped_cells;
+    // The backfilled cells the engine holds (a profile drops those outside its cone).
+    let backfills = backfill::kept(&shaped.backfills, &assembled.dropped_backfills);
+    report.backfilled = backfill::report_rows(workbook, &backfills);
+    for b in &backfills {
+        if let Some(f) = b.reason.function() {
+            *report.unsupported_functions.entry(f.to_string()).or_default() += 1;
+        }
+    }
+    // The cells' number formats: a profile with outputs serves its declared cells only.
+    let number_formats = number_formats::plan(workbook, profile.as_ref().and_then(|p| p.served_rects()).as_deref());
     let schedule::Schedule { index, graph, mut order, dynamic_shapes } = schedule;
     drop(graph);
     let (mut inputs, mut outputs) = (None, None);
@@ -174,9 +183,10 @@ pub fn compile_workbook(workbook: &Workbook, opts: &CompileOptions, progress: Pr
         lazy: opts.lazy,
         names,
         formula_texts,
-        backfilled: backfill::plans(&shaped.backfills),
+        backfilled: backfill::plans(&backfills),
         calc: workbook.calc,
         date1904: workbook.date1904,
+        number_formats,
     };
     let tmp = output::temp_sibling(&opts.out_dir)?;
     let written = (|| -> Result<()> {

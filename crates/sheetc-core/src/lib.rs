@@ -6,7 +6,8 @@
 //! [`stages::partition`] → [`stages::shapes`] (parse + bind, once per shape) →
 //! [`stages::backfill`] and [`stages::formula_text`] → [`stages::schedule`] (graph and
 //! evaluation order) → [`stages::names`] → [`stages::profile`] (optional) →
-//! [`stages::assemble`] → [`stages::layout`] → [`stages::emit`] → [`stages::output`].
+//! [`stages::assemble`] → [`stages::number_formats`] → [`stages::layout`] → [`stages::emit`] →
+//! [`stages::output`].
 //!
 //! Shared vocabulary: [`model`] (the workbook), [`address`] (A1, rectangles), [`plan`]
 //! (what stages decide and emission writes), [`report`] (the build report),

@@ -179,6 +179,27 @@ pub struct Workbook {
     pub tables: Vec<Table>,
     pub calc: CalcSettings,
     pub date1904: bool,
+    /// Cells' number formats other than General (for the engine's `text()`).
+    pub formats: CellFormats,
+}
+
+/// The workbook's cell number formats, as the reader found them in `xl/styles.xml` and
+/// the cells' style ids: distinct format codes, and per worksheet (in workbook order) the
+/// runs of cells whose format is not General. Only `text()` and `toJSON({ formatted })`
+/// read them; a workbook without formats has none (and its engine carries none).
+#[derive(Clone, Debug, Default)]
+pub struct CellFormats {
+    pub codes: Vec<String>,
+    pub sheets: Vec<Vec<FormatRun>>,
+}
+
+/// Cells `(row, col..col + count)` whose format is `code` (an index into `CellFormats::codes`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FormatRun {
+    pub row: u32,
+    pub col: u32,
+    pub count: u32,
+    pub code: u32,
 }
 
 impl Workbook {

@@ -122,6 +122,14 @@ pub struct DeclaredPlan {
     pub value_type: String,
 }
 
+/// The number formats `text()` shows cells with: distinct codes, and rectangles
+/// `[sheet, r0, c0, r1, c1, code index]` of cells with a format other than General.
+#[derive(Debug, Default, PartialEq)]
+pub struct NumFmtPlan {
+    pub codes: Vec<String>,
+    pub areas: Vec<[u32; 6]>,
+}
+
 pub struct EnginePlan<'a> {
     /// Output profile: declared inputs (others are refused) and outputs (what `get` serves).
     pub inputs: Option<Vec<DeclaredPlan>>,
@@ -140,6 +148,8 @@ pub struct EnginePlan<'a> {
     pub functions: &'a FunctionTable,
     /// Emit a lazy engine (modules imported on demand by `load()`).
     pub lazy: bool,
+    /// Cells' number formats (spec `numFmts`; omitted when no cell has one).
+    pub number_formats: NumFmtPlan,
 }
 
 /// A module: the cells of one sheet with `r0 <= row < r1`.

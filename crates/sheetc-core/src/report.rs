@@ -69,12 +69,39 @@ pub struct Timings {
     pub total_ms: f64,
 }
 
+/// What a warning is about (stable codes).
+#[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub enum BuildWarningCode {
+    /// The input is (or holds) a formula cell: the input replaces the formula.
+    InputIsFormula,
+    /// No formula reads the input.
+    InputNeverRead,
+    /// Formulas read the input, but none in the declared outputs' cone.
+    InputReachesNoOutput,
+}
+
+/// Something the user should know about the build that does not stop it: an output
+/// profile's input that overrides a formula or reaches nothing.
+#[derive(Serialize, Debug, Clone)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct BuildWarning {
+    pub code: BuildWarningCode,
+    /// The input as declared.
+    #[serde(rename = "ref")]
+    pub reference: String,
+    pub message: String,
+}
+
 /// What a build did: returned by `compile()` and written to the engine's `manifest.json`.
 #[derive(Serialize, Debug, Default)]
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(test, derive(ts_rs::TS))]
 pub struct BuildReport {
-    /// The engine directory (empty in `manifest.json`, which carries no build-machine path).
+    /// The engine directory (absent from `manifest.json`, which names no path of the build machine).
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub out_dir: String,
     pub sheets: Vec<SheetReport>,
     pub cells: usize,
@@ -105,6 +132,8 @@ pub struct BuildReport {
     pub folded_cells: usize,
     pub dropped_cells: usize,
     pub edges: usize,
+    /// Output profile: inputs that override a formula, that no formula reads, or that reach no output (also printed by the CLI).
+    pub warnings: Vec<BuildWarning>,
     pub timings: Timings,
 }
 
@@ -147,7 +176,15 @@ pub fn describe_model(report: &mut BuildReport, workbook: &Workbook, shapes: &[B
 pub(crate) fn typescript_declarations() -> String {
     use ts_rs::TS;
     let cfg = ts_rs::Config::new().with_large_int("number");
-    let decls = [DeclaredReport::decl(&cfg), SheetReport::decl(&cfg), BackfillReport::decl(&cfg), Timings::decl(&cfg), BuildReport::decl(&cfg)];
+    let decls = [
+        DeclaredReport::decl(&cfg),
+        SheetReport::decl(&cfg),
+        BackfillReport::decl(&cfg),
+        Timings::decl(&cfg),
+        BuildWarningCode::decl(&cfg),
+        BuildWarning::decl(&cfg),
+        BuildReport::decl(&cfg),
+    ];
     let mut out = String::from("// Generated from crates/sheetc-core/src/report.rs by its tests; do not edit.\n// Regenerate: SHEETC_UPDATE_TYPES=1 cargo test -p sheetc-core generated_types\n");
     for d in decls {
         out.push_str("\nexport ");

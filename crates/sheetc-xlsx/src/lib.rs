@@ -22,6 +22,8 @@ mod package;
 #[cfg(feature = "scan")]
 mod scan;
 mod shared_strings;
+mod style_scan;
+mod styles;
 mod tables;
 mod workbook_part;
 
@@ -37,6 +39,7 @@ use extras::read_all_extras;
 use metadata::{rich_value_errors, Metadata};
 use package::{corrupt, open_zip, read_part, sniff};
 use shared_strings::check_shared_strings;
+use styles::xf_format_codes;
 use tables::read_tables;
 use workbook_part::read_workbook_part;
 
@@ -84,6 +87,8 @@ pub fn read_workbook(path: &Path, limits: &Limits, cancelled: &dyn Fn() -> bool)
     let rich_errors = rich_value_errors(&mut zip, &metadata, limits.max_uncompressed_bytes)?;
     let dynamic_cm = metadata.dynamic_cells();
     check_shared_strings(&mut zip)?;
+    // Cell styles' number formats (the sheets' style ids are read with the extras).
+    let xf = read_part(&mut zip, "xl/styles.xml", limits.max_uncompressed_bytes)?.map(|xml| xf_format_codes(&xml)).unwrap_or_default();
     // External workbooks' cached values, read while the archive is open.
     let mut external_xml = Vec::with_capacity(part.external_links.len());
     for target in &part.external_links {
@@ -93,14 +98,13 @@ pub fn read_workbook(path: &Path, limits: &Limits, cancelled: &dyn Fn() -> bool)
     let sizes: Vec<u64> = part.sheets.iter().map(|(_, t)| zip.by_name(t).map_or(0, |f| f.size())).collect();
     drop(zip);
 
-    // What the cell reader does not report (array ranges, rich-error metadata) takes a
-    // second pass over each sheet part. It runs on its own thread while calamine
-    // streams the cells, so the critical path decompresses the sheets once, not twice.
+    // What the cell reader does not report (array ranges, rich-error metadata, the cells'
+    // style ids) takes a second pass over each sheet part. It runs on its own thread while
+    // calamine streams the cells, so the critical path decompresses the sheets once, not twice.
     let targets: Vec<&str> = part.sheets.iter().map(|(_, t)| t.as_str()).collect();
-    let limit = limits.max_uncompressed_bytes;
     let stop = AtomicBool::new(false);
     let (cells, extras) = std::thread::scope(|s| {
-        let worker = std::thread::Builder::new().name("sheetc-read-extras".into()).spawn_scoped(s, || read_all_extras(path, &targets, limit, &stop));
+        let worker = std::thread::Builder::new().name("sheetc-read-extras".into()).spawn_scoped(s, || read_all_extras(path, &targets, limits, &xf, &stop));
         match worker {
             Ok(handle) => {
                 let cells = read_all_cells(path, &part.sheets, &sizes, limits, cancelled);
@@ -112,7 +116,7 @@ pub fn read_workbook(path: &Path, limits: &Limits, cancelled: &dyn Fn() -> bool)
             }
             // No second thread to be had: one pass after the other.
             Err(_) => {
-                let extras = read_all_extras(path, &targets, limit, &stop);
+                let extras = read_all_extras(path, &targets, limits, &xf, &stop);
                 (read_all_cells(path, &part.sheets, &sizes, limits, cancelled), extras)
             }
         }
@@ -120,7 +124,9 @@ pub fn read_workbook(path: &Path, limits: &Limits, cancelled: &dyn Fn() -> bool)
     let (sheets, mut cell_total) = cells?;
     let extras = extras?;
     let mut wb = Workbook { calc: part.calc, date1904: part.date1904, ..Workbook::default() };
-    for (mut sheet, extras) in sheets.into_iter().zip(extras) {
+    wb.formats.codes = xf.codes;
+    for (mut sheet, mut extras) in sheets.into_iter().zip(extras) {
+        wb.formats.sheets.push(std::mem::take(&mut extras.formats));
         apply_array_ranges(&mut sheet, &extras.arrays, &dynamic_cm, limits, &mut cell_total)?;
         if !extras.error_vm.is_empty() && !rich_errors.is_empty() {
             for cell in sheet.cells.iter_mut() {

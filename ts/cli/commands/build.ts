@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { SheetcError } from '../../errors.js';
 import { COMMON_OPTIONS, LIMIT_OPTIONS, str, type Command } from '../command.js';
-import { buildTo, summary } from '../shared.js';
+import { buildTo, printWarnings, summary } from '../shared.js';
 
 /** Options of every command that compiles (build; eval/inspect of a workbook take a subset). */
 export const BUILD_OPTIONS = {
@@ -44,6 +44,7 @@ export const build: Command = {
     const out = str(ctx.options, 'out');
     if (!out) throw new SheetcError('E_INVALID_OPTION', 'build needs an output directory: -o DIR');
     const report = await buildTo(file, ctx, out);
+    printWarnings(report, ctx);
     const html = str(ctx.options, 'report');
     const wrote = html ? `report ${resolve(html)}\n` : '';
     ctx.streams.stdout.write(ctx.json ? JSON.stringify(report) + '\n' : `built ${resolve(out)}\n${wrote}${summary(report)}\n`);

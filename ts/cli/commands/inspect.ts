@@ -22,7 +22,9 @@ export const inspect: Command = {
     const file = ctx.positionals[0];
     if (!file) throw new SheetcError('E_INVALID_OPTION', 'inspect needs a workbook');
     await withTempEngine(file, ctx, async (_dir, report) => {
-      ctx.streams.stdout.write(ctx.json ? JSON.stringify(report) + '\n' : inspectText(report) + '\n');
+      // The engine was built in a temporary directory, deleted when done: no outDir.
+      const { outDir: _deleted, ...kept } = report;
+      ctx.streams.stdout.write(ctx.json ? JSON.stringify(kept) + '\n' : inspectText(report) + '\n');
     });
     return 0;
   },

@@ -1,6 +1,7 @@
 import { SheetcError } from '../../errors.js';
 import { verify } from '../../verify.js';
 import { COMMON_OPTIONS, LIMIT_OPTIONS, flag, num, type Command } from '../command.js';
+import { progressBar } from '../io.js';
 import { display } from '../shared.js';
 
 export const verifyCommand: Command = {
@@ -15,15 +16,25 @@ export const verifyCommand: Command = {
     if (!file) throw new SheetcError('E_INVALID_OPTION', 'verify needs a workbook: sheetc verify FILE.xlsx');
     const maxUncompressedMb = num(ctx.options, 'max-uncompressed-mb');
     const maxCells = num(ctx.options, 'max-cells');
-    const r = await verify(file, {
-      strict: flag(ctx.options, 'strict'),
-      ...(maxUncompressedMb !== undefined ? { maxUncompressedMb } : {}),
-      ...(maxCells !== undefined ? { maxCells } : {}),
-    });
+    // The build's progress, as `build` shows it (on a terminal, cleared when done).
+    const bar = progressBar(ctx.streams.stderr, ctx.showProgress);
+    let r: Awaited<ReturnType<typeof verify>>;
+    try {
+      r = await verify(file, {
+        strict: flag(ctx.options, 'strict'),
+        ...(maxUncompressedMb !== undefined ? { maxUncompressedMb } : {}),
+        ...(maxCells !== undefined ? { maxCells } : {}),
+        ...(ctx.showProgress ? { onProgress: bar.update } : {}),
+      });
+    } finally {
+      bar.done();
+    }
     const out = ctx.streams.stdout;
-    if (ctx.json) out.write(JSON.stringify({ ...r, build: undefined, buildSummary: { formulaCells: r.build.formulaCells, backfilled: r.build.backfilled.length } }) + '\n');
+    // As verify() returns it: { total, matched, withoutStoredValue, backfilled, mismatches, build }.
+    if (ctx.json) out.write(JSON.stringify(r) + '\n');
     else {
-      out.write(`${r.matched} / ${r.total} formula cells match the values Excel stored${r.total ? ` (${((100 * r.matched) / r.total).toFixed(2)}%)` : ''}\n`);
+      const line = `${r.matched} / ${r.total} formula cells match the values Excel stored${r.total ? ` (${((100 * r.matched) / r.total).toFixed(2)}%)` : ''}`;
+      out.write((r.matched === r.total ? ctx.paint.green(line) : ctx.paint.red(line)) + '\n');
       if (r.backfilled) out.write(`${r.backfilled} backfilled cell(s) not compared (they keep the stored value)\n`);
       if (r.withoutStoredValue) out.write(`${r.withoutStoredValue} formula cell(s) have no stored value (not compared)\n`);
       for (const m of r.mismatches) out.write(`  ${m.cell}: Excel ${display(m.expected)}, sheetc ${display(m.actual)}\n`);

@@ -21,6 +21,9 @@ pub struct Assembled<'a> {
     /// Output profile: cells folded to constants, and cells dropped (outside the cone).
     pub folded_cells: usize,
     pub dropped_cells: usize,
+    /// Backfilled cells outside an output profile's cone: not in the engine, so neither
+    /// in its spec nor in the report.
+    pub dropped_backfills: HashSet<(u32, u32, u32)>,
 }
 
 /// The `#NAME?` a backfilled cell holds when the file stored no value for it.
@@ -36,7 +39,13 @@ pub fn assemble<'a>(
     cut: Option<&Cut>,
     fold_values: &'a HashMap<(u32, u32, u32), Value>,
 ) -> Assembled<'a> {
-    let mut out = Assembled { sheets: Vec::with_capacity(parts.len()), sheet_reports: Vec::with_capacity(parts.len()), folded_cells: 0, dropped_cells: 0 };
+    let mut out = Assembled {
+        sheets: Vec::with_capacity(parts.len()),
+        sheet_reports: Vec::with_capacity(parts.len()),
+        folded_cells: 0,
+        dropped_cells: 0,
+        dropped_backfills: HashSet::new(),
+    };
     let backfilled_set: HashSet<(u32, u32, u32)> = backfills.iter().map(|b| (b.sheet, b.row, b.col)).collect();
     let name_value = &NAME_ERROR;
     let mut sheets = Vec::with_capacity(parts.len());
@@ -107,6 +116,7 @@ pub fn assemble<'a>(
                     let backfilled = !backfilled_set.is_empty() && backfilled_set.contains(&(p.sheet, c.row, c.col));
                     if backfilled && !keep {
                         out.dropped_cells += 1;
+                        out.dropped_backfills.insert((p.sheet, c.row, c.col));
                         continue;
                     }
                     formula_cells.push((c.row, c.col));

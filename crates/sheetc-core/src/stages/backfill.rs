@@ -7,6 +7,8 @@
 //! backfilled cell is reported *stale* when inputs change: its formula did not bind,
 //! so its dependency cone is unknown and every input counts.
 
+use std::collections::HashSet;
+
 use crate::address::{cell_name, MAX_COL, MAX_ROW};
 use crate::bind::{visit_refs, Bound};
 use crate::error::{ErrorCode, Result, SheetcError};
@@ -39,6 +41,12 @@ pub fn enforce_strict(workbook: &Workbook, backfills: &[Backfill]) -> Result<()>
         format!("{} cell(s) cannot be compiled and --strict forbids backfilling; first: {}", backfills.len(), b.reason.message()),
     )
     .at(format!("{}!{}", workbook.sheets[b.sheet as usize].name, cell_name(b.row, b.col))))
+}
+
+/// The backfilled cells the engine holds: an output profile drops those outside its
+/// cone (`assemble`), and the report and the spec list only what the engine has.
+pub fn kept(backfills: &[Backfill], dropped: &HashSet<(u32, u32, u32)>) -> Vec<Backfill> {
+    backfills.iter().filter(|b| !dropped.contains(&(b.sheet, b.row, b.col))).cloned().collect()
 }
 
 /// What the engine carries for each backfilled cell. A backfilled cell has no bound

@@ -8,6 +8,7 @@ pub mod emit;
 pub mod formula_text;
 pub mod layout;
 pub mod names;
+pub mod number_formats;
 pub mod output;
 pub mod partition;
 pub mod profile;

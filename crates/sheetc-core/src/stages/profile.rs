@@ -11,14 +11,14 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use crate::address::{area_name, Rect};
+use crate::address::{area_name, cell_name, Rect};
 use crate::ast::ErrorKind;
-use crate::bind::{precedents_at, Binder, Resolved};
+use crate::bind::{precedents_at, Binder, Bound, Resolved};
 use crate::error::{ErrorCode, Result, SheetcError};
 use crate::graph::{CellIndex, Component};
-use crate::model::{Value, Workbook};
+use crate::model::{Cell, Value, Workbook};
 use crate::plan::{DeclaredPlan, NamePlan, Node};
-use crate::report::DeclaredReport;
+use crate::report::{BuildWarning, BuildWarningCode, DeclaredReport};
 use crate::stages::partition::SheetPartition;
 use crate::stages::schedule::{node_behind, Schedule};
 use crate::stages::shapes::Shaped;
@@ -65,6 +65,13 @@ pub struct Cut {
     /// cells read, the inputs and the outputs); constants and folded values outside them
     /// are dropped. Without outputs every cell stays.
     pub keep: Option<Vec<Rect>>,
+    /// Per declared input: a cell of the outputs' cone sits in it or reads it (with no
+    /// declared inputs: empty). What the build's warnings say about inputs that reach
+    /// nothing; meaningless when `dynamic_needed`.
+    pub input_reaches_output: Vec<bool>,
+    /// A cell of the cone has a computed reference (OFFSET, INDIRECT): it may read any
+    /// input, so whether an input reaches an output is not known.
+    pub dynamic_needed: bool,
 }
 
 impl Cut {
@@ -140,6 +147,8 @@ pub fn cut(schedule: &Schedule, shaped: &Shaped, inputs: Option<&[Declared]>, ou
 
     // Live: forwards from the inputs, within the needed cells.
     let mut live = vec![inputs.is_none(); n];
+    let mut input_reaches_output = vec![false; inputs.map_or(0, |i| i.len())];
+    let dynamic_needed = (0..n).any(|v| needed[v] && is_dynamic_shape(nodes[v].shape));
     if let Some(inputs) = inputs {
         // Dependents in compressed form (edges reversed).
         let mut counts = vec![0u32; total + 1];
@@ -165,11 +174,18 @@ pub fn cut(schedule: &Schedule, shaped: &Shaped, inputs: Option<&[Declared]>, ou
                 continue;
             }
             let node = nodes[v as usize];
-            let at_input = inputs.iter().any(|d| d.rect.overlaps(&Rect::cell(node.sheet, node.row, node.col)));
+            let at = Rect::cell(node.sheet, node.row, node.col);
             rects.clear();
             precedents_at(&shapes[node.shape as usize], node.row, node.col, &mut rects);
-            let reads_input = rects.iter().any(|r| inputs.iter().any(|d| r.overlaps(&d.rect)));
-            if at_input || reads_input || is_dynamic_shape(node.shape) {
+            // Which inputs this cell sits in or reads (for the build's warnings).
+            let mut hit = false;
+            for (i, d) in inputs.iter().enumerate() {
+                if d.rect.overlaps(&at) || rects.iter().any(|r| r.overlaps(&d.rect)) {
+                    input_reaches_output[i] = true;
+                    hit = true;
+                }
+            }
+            if hit || is_dynamic_shape(node.shape) {
                 stack.push(v);
             }
         }
@@ -193,7 +209,7 @@ pub fn cut(schedule: &Schedule, shaped: &Shaped, inputs: Option<&[Declared]>, ou
 
     // What must stay present: cells read by live cells, inputs, outputs.
     if outputs.is_none() {
-        return Cut { needed, live, keep: None };
+        return Cut { needed, live, keep: None, input_reaches_output, dynamic_needed };
     }
     let mut keep: HashSet<Rect> = HashSet::new();
     let mut rects = Vec::new();
@@ -207,7 +223,17 @@ pub fn cut(schedule: &Schedule, shaped: &Shaped, inputs: Option<&[Declared]>, ou
     }
     keep.extend(inputs.into_iter().flatten().map(|d| d.rect));
     keep.extend(outputs.into_iter().flatten().map(|d| d.rect));
-    Cut { needed, live, keep: Some(keep.into_iter().collect()) }
+    Cut { needed, live, keep: Some(keep.into_iter().collect()), input_reaches_output, dynamic_needed }
+}
+
+/// Whether any formula of the model (in the outputs' cone or not) reads a cell of `rect`.
+fn read_by_any(nodes: &[Node], shapes: &[Bound], rect: &Rect) -> bool {
+    let mut rects = Vec::new();
+    nodes.iter().any(|node| {
+        rects.clear();
+        precedents_at(&shapes[node.shape as usize], node.row, node.col, &mut rects);
+        rects.iter().any(|r| r.overlaps(rect))
+    })
 }
 
 /// A build's output profile: the declared inputs and outputs, resolved, and the cut.
@@ -257,6 +283,63 @@ pub fn plan(
     }
     let cut = cut(schedule, shaped, inputs.as_deref(), outputs.as_deref());
     Ok(Some(Profile { inputs, outputs, cut }))
+}
+
+impl Profile {
+    /// The rectangles `text()` can be asked for: with declared outputs, the declared
+    /// inputs and outputs (the engine serves nothing else); None when it serves any cell.
+    pub fn served_rects(&self) -> Option<Vec<Rect>> {
+        self.cut.keep.as_ref()?;
+        Some(self.inputs.iter().chain(self.outputs.iter()).flatten().map(|d| d.rect).collect())
+    }
+
+    /// Warnings about the declared inputs: one on a formula cell (the input replaces the
+    /// formula), one that no formula reads (an empty cell: probably a typo), one that
+    /// reaches none of the declared outputs (changing it changes nothing served).
+    pub fn input_warnings(&self, workbook: &Workbook, shaped: &Shaped) -> Vec<BuildWarning> {
+        let mut out = Vec::new();
+        let Some(inputs) = &self.inputs else { return out };
+        let cut = &self.cut;
+        for (i, d) in inputs.iter().enumerate() {
+            let r = d.rect;
+            let single = (r.r0, r.c0) == (r.r1, r.c1);
+            let sheet = &workbook.sheets[r.sheet as usize];
+            let start = sheet.cells.partition_point(|c| c.row < r.r0);
+            let inside: Vec<&Cell> = sheet.cells[start..].iter().take_while(|c| c.row <= r.r1).filter(|c| c.col >= r.c0 && c.col <= r.c1).collect();
+            let formulas: Vec<&&Cell> = inside.iter().filter(|c| c.is_computed()).collect();
+            if let Some(first) = formulas.first() {
+                let formula = first.formula().map(|f| format!(" (={})", &sheet.formulas[f.text as usize])).unwrap_or_default();
+                let message = if single {
+                    format!("input \"{}\" is a formula cell{formula}: the input replaces the formula", d.text)
+                } else {
+                    let at = format!("{}!{}", sheet.name, cell_name(first.row, first.col));
+                    format!("input \"{}\" holds {} formula cell(s), first {at}{formula}: the input replaces them", d.text, formulas.len())
+                };
+                out.push(BuildWarning { code: BuildWarningCode::InputIsFormula, reference: d.text.clone(), message });
+            }
+            if cut.dynamic_needed || cut.input_reaches_output.get(i).copied().unwrap_or(true) {
+                continue;
+            }
+            if !read_by_any(&shaped.nodes, &shaped.shapes, &r) {
+                let empty = inside.iter().all(|c| c.value == Value::Empty && !c.is_computed());
+                let what = match (empty, single) {
+                    (true, true) => "an empty cell that no formula reads: is the reference right?",
+                    (true, false) => "an empty range that no formula reads: is the reference right?",
+                    (false, true) => "a cell that no formula reads",
+                    (false, false) => "a range that no formula reads",
+                };
+                out.push(BuildWarning {
+                    code: BuildWarningCode::InputNeverRead,
+                    reference: d.text.clone(),
+                    message: format!("input \"{}\" is {what}", d.text),
+                });
+            } else if self.outputs.is_some() {
+                let message = format!("input \"{}\" reaches none of the declared outputs: changing it changes nothing the engine serves", d.text);
+                out.push(BuildWarning { code: BuildWarningCode::InputReachesNoOutput, reference: d.text.clone(), message });
+            }
+        }
+        out
+    }
 }
 
 /// The declared cells for the report and the engine: where each is and the type of

@@ -60,6 +60,16 @@ pub struct BackfillSpec {
     pub cone: Option<Vec<[u32; 5]>>,
 }
 
+/// The number formats `text()` shows cells with (cells not covered show as General).
+#[derive(Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct NumFmtSpec {
+    /// Distinct format codes, as Excel stores them.
+    pub codes: Vec<String>,
+    /// Rectangles, flat: [sheet, r0, c0, r1, c1, index into `codes`, ...].
+    pub areas: Vec<u32>,
+}
+
 /// What the runtime needs to know about the model beyond the generated modules.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -83,6 +93,10 @@ pub struct EngineSpec {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(test, ts(optional))]
     pub outputs: Option<Vec<DeclaredSpec>>,
+    /// Cells' number formats (absent when every cell is General).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub num_fmts: Option<NumFmtSpec>,
     /// What FORMULATEXT shows for the cells it points at: [sheet, row, col, text].
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[cfg_attr(test, ts(optional, type = "[number, number, number, string][]"))]
@@ -115,6 +129,8 @@ impl EngineSpec {
             modules: modules.iter().map(|b| [b.sheet, b.r0, b.r1.min(MAX_ROWS)]).collect(),
             inputs: declared(&input.inputs),
             outputs: declared(&input.outputs),
+            num_fmts: (!input.number_formats.areas.is_empty())
+                .then(|| NumFmtSpec { codes: input.number_formats.codes.clone(), areas: input.number_formats.areas.iter().flatten().copied().collect() }),
             formula_texts: input.formula_texts.iter().map(|(&(s, r, c), t)| (s, r, c, t.clone())).collect(),
             backfilled: input
                 .backfilled
@@ -175,7 +191,15 @@ impl serde_json::ser::Formatter for JsFormatter {
 pub(crate) fn typescript_declarations() -> String {
     use ts_rs::TS;
     let cfg = ts_rs::Config::new().with_large_int("number");
-    let decls = [SheetSpec::decl(&cfg), CalcSpec::decl(&cfg), NameSpec::decl(&cfg), DeclaredSpec::decl(&cfg), BackfillSpec::decl(&cfg), EngineSpec::decl(&cfg)];
+    let decls = [
+        SheetSpec::decl(&cfg),
+        CalcSpec::decl(&cfg),
+        NameSpec::decl(&cfg),
+        DeclaredSpec::decl(&cfg),
+        BackfillSpec::decl(&cfg),
+        NumFmtSpec::decl(&cfg),
+        EngineSpec::decl(&cfg),
+    ];
     crate::generated_file("crates/sheetc-core/src/stages/emit/spec.rs", &decls)
 }
 

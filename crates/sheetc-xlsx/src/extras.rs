@@ -3,14 +3,12 @@
 
 use std::collections::HashMap;
 use std::io::{Read, Seek};
-use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use quick_xml::events::Event;
 use sheetc_core::address::parse_a1;
-use sheetc_core::error::{ErrorCode, Result, SheetcError};
+use sheetc_core::error::Result;
 
-use crate::package::{attr, corrupt, open_zip, read_part};
+use crate::package::{attr, read_part};
 
 /// Collects `(anchor row, anchor col) → (last row, last col)` of array formulas in one
 /// sheet part. Calamine reports array formulas as ordinary ones and drops their range.
@@ -29,71 +27,14 @@ pub(crate) struct ArrayExtent {
     pub(crate) cm: Option<u32>,
 }
 
-/// The extras of every sheet part, in order (empty for a missing part). `stop` ends the
-/// pass early when the cell reader has failed (its error is the one reported).
-pub(crate) fn read_all_extras(path: &Path, targets: &[&str], limit: u64, stop: &AtomicBool) -> Result<Vec<SheetExtras>> {
-    let mut zip = open_zip(path)?;
-    let mut out = Vec::with_capacity(targets.len());
-    for target in targets {
-        if stop.load(Ordering::Relaxed) {
-            break;
-        }
-        out.push(sheet_extras(&mut zip, target, limit)?);
-    }
-    Ok(out)
-}
-
-/// Attribute text that marks an array formula and an error cell's value metadata.
-pub(crate) const ARRAY_NEEDLE: &[u8] = b"t=\"array\"";
-pub(crate) const VM_NEEDLE: &[u8] = b" vm=\"";
-
-/// One sheet part's extras. Almost no sheet has any, so the part is first streamed
-/// through the decompressor in blocks and searched (memchr's SIMD `memmem`), never
-/// held whole; only a part that holds a needle is read and parsed as XML.
-pub(crate) fn sheet_extras<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, name: &str, limit: u64) -> Result<SheetExtras> {
-    let (mut has_arrays, mut has_vm) = (false, false);
-    {
-        let mut file = match zip.by_name(name) {
-            Ok(f) => f,
-            Err(zip::result::ZipError::FileNotFound) => return Ok(SheetExtras::default()),
-            Err(e) => return Err(corrupt(format!("cannot read {name}: {e}"))),
-        };
-        let arrays = memchr::memmem::Finder::new(ARRAY_NEEDLE);
-        let vm = memchr::memmem::Finder::new(VM_NEEDLE);
-        // A needle split across two blocks is found in the carried-over tail.
-        const CARRY: usize = 8;
-        let mut buf = vec![0u8; 1 << 20];
-        let (mut kept, mut total) = (0usize, 0u64);
-        loop {
-            let n = match file.read(&mut buf[kept..]) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(corrupt(format!("cannot read {name}: {e}"))),
-            };
-            total += n as u64;
-            if total > limit {
-                return Err(SheetcError::new(ErrorCode::TooLarge, format!("{name} is larger than the limit of {limit} bytes")));
-            }
-            let block = &buf[..kept + n];
-            has_arrays = has_arrays || arrays.find(block).is_some();
-            has_vm = has_vm || vm.find(block).is_some();
-            if has_arrays && has_vm {
-                break;
-            }
-            let tail = block.len().min(CARRY);
-            let end = block.len();
-            buf.copy_within(end - tail..end, 0);
-            kept = tail;
-        }
-    }
-    if !has_arrays && !has_vm {
-        return Ok(SheetExtras::default());
-    }
+/// One sheet part's extras, parsed as XML. Only for a part whose bounds scan
+/// ([`crate::bounds::scan_part`], which reads every sheet before calamine does) found a
+/// mention of `array` or `vm`: almost no sheet has one, so almost no sheet is parsed twice.
+pub(crate) fn sheet_extras<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, name: &str, limit: u64, arrays: bool, vm: bool) -> Result<SheetExtras> {
     let xml = read_part(zip, name, limit)?.unwrap_or_default();
     Ok(SheetExtras {
-        arrays: if has_arrays { array_formula_ranges(&xml) } else { HashMap::new() },
-        error_vm: if has_vm { error_value_metadata(&xml) } else { HashMap::new() },
+        arrays: if arrays { array_formula_ranges(&xml) } else { HashMap::new() },
+        error_vm: if vm { error_value_metadata(&xml) } else { HashMap::new() },
     })
 }
 

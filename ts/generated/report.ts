@@ -43,6 +43,20 @@ export type Timings = { readMs: number, parseMs: number, graphMs: number, emitMs
 
 export type BuildReport = { 
 /**
+ * The program that wrote the engine, `"sheetc"`: with `formatVersion` and `files`, the
+ * marker by which a rebuild recognises a directory it may replace.
+ */
+generator: string, 
+/**
+ * The engine's format version (its files and their layout).
+ */
+formatVersion: number, 
+/**
+ * The engine's own files, relative to its directory (`/`-separated), `manifest.json`
+ * included: a rebuild replaces the directory only when it holds nothing else.
+ */
+files: Array<string>, 
+/**
  * The engine directory (empty in `manifest.json`, which carries no build-machine path).
  */
 outDir: string, sheets: Array<SheetReport>, cells: number, formulaCells: number, 

@@ -3,7 +3,7 @@
  * clones them, applies the inputs, evaluates the generated segments in dependency
  * order and returns a `RunResult`.
  */
-import { cellKey, parseArea } from './address.js';
+import { cellKey, parseArea, sheetKey } from './address.js';
 import { scalar } from './coerce.js';
 import { Sheet } from './store.js';
 import { ERR, ExcelError, Matrix, Ref, cellId, errorFromCode, type BookView, type Ctx, type Scalar, type Value } from './values.js';
@@ -325,8 +325,8 @@ class Book implements BookView {
     return this.spec.formulaTexts ? formulaTextMap(this.spec).get(cellId(sheet, row, col)) : undefined;
   }
   sheetByName(name: string): Sheet | undefined {
-    const u = name.toUpperCase();
-    return this.sheets.find((s) => s.name.toUpperCase() === u);
+    const k = sheetKey(name);
+    return this.sheets.find((s) => sheetKey(s.name) === k);
   }
   name(name: string, sheet: number): Value | undefined {
     const u = name.toUpperCase();
@@ -509,7 +509,8 @@ class EngineCore {
     this.templates = spec.sheets.map((s, i) => Sheet.create(s.name, i, s.rows, s.cols, lazy ? 0 : s.cells));
     this.loadedCells = lazy ? spec.sheets.map(() => 0) : null;
     this.modules = new Array<EngineModule | undefined>(moduleCount);
-    this.sheetIndex = new Map(spec.sheets.map((s, i) => [s.name.toUpperCase(), i]));
+    this.sheetIndex = new Map(spec.sheets.map((s, i) => [sheetKey(s.name), i]));
+    checkCalc(spec.calc);
     // One Book kept alive per engine: V8 collects a class's object layout when no
     // instance is alive, and a run's Book is garbage once the run returns. After a full
     // GC the next run then rebuilt the layout, and all compiled code reading the
@@ -559,7 +560,7 @@ class EngineCore {
         if (spec.sheets.length !== 1) throw new EngineError('E_UNKNOWN_REF', `"${ref}" needs a sheet name (for example "${spec.sheets[0]?.name}!${ref}")`);
         return { sheet: 0, r0: area.r0, c0: area.c0, r1: area.r1, c1: area.c1 };
       }
-      const s = this.sheetIndex.get(area.sheet.toUpperCase());
+      const s = this.sheetIndex.get(sheetKey(area.sheet));
       if (s === undefined) {
         throw new EngineError('E_UNKNOWN_REF', `unknown sheet in "${ref}"; sheets are: ${spec.sheets.map((x) => x.name).join(', ')}`);
       }
@@ -575,7 +576,7 @@ class EngineCore {
   };
 
   sheetNamed(name: string): number {
-    const s = this.sheetIndex.get(name.toUpperCase());
+    const s = this.sheetIndex.get(sheetKey(name));
     if (s === undefined) throw new EngineError('E_UNKNOWN_REF', `unknown sheet "${name}"; sheets are: ${this.spec.sheets.map((x) => x.name).join(', ')}`);
     return s;
   }
@@ -597,6 +598,7 @@ class EngineCore {
       if (spec.inputs && !spec.inputs.some((d) => within(a, d))) {
         throw new EngineError('E_UNKNOWN_INPUT', `"${ref}" is not an input of this engine; its inputs are: ${spec.inputs.map((d) => d.ref).join(', ')}`);
       }
+      checkRangeSize(a, ref, 'input');
       const store = sheets[a.sheet]!;
       if (Array.isArray(value)) {
         for (let r = a.r0; r <= a.r1; r++) {
@@ -838,6 +840,40 @@ export function createLazyEngine(
 
 /** See createEngine: a Book per live engine. */
 
+/**
+ * The most cells one range read by `get()` or given as one input may hold: eight full
+ * columns (8 × 1,048,576). Every cell of such a range becomes an element of the array
+ * `get()` returns, or a pinned cell of the run's store; a range the size of the grid
+ * (17 billion cells) exhausted memory instead of failing.
+ */
+export const MAX_RANGE_CELLS = 8 * 1_048_576;
+
+/** Refuses a range larger than MAX_RANGE_CELLS (E_TOO_LARGE), before any cell is touched. */
+function checkRangeSize(a: Area, ref: string, what: 'read' | 'input'): void {
+  const cells = (a.r1 - a.r0 + 1) * (a.c1 - a.c0 + 1);
+  if (cells > MAX_RANGE_CELLS) {
+    throw new EngineError(
+      'E_TOO_LARGE',
+      `"${ref}" holds ${cells} cells; a range ${what === 'read' ? 'read by get()' : 'given as an input'} may hold at most ${MAX_RANGE_CELLS} (read or set it in parts)`,
+    );
+  }
+}
+
+/** Excel's range for Maximum Iterations (File > Options > Formulas). */
+const MAX_ITERATIONS = 32767;
+
+/**
+ * Refuses iteration settings Excel cannot hold (the compiler clamps what it reads to
+ * them): a count outside 1..32,767 would run a cluster for as long as it says (2^32-1
+ * sweeps ran for 26 minutes), and a change limit must be a number of 0 or more.
+ */
+function checkCalc(calc: EngineSpec['calc']): void {
+  const { count, delta } = calc;
+  if (!Number.isInteger(count) || count < 1 || count > MAX_ITERATIONS || typeof delta !== 'number' || !Number.isFinite(delta) || delta < 0) {
+    throw new EngineError('E_LOAD', `the engine's iteration settings are outside Excel's range (count ${String(count)}, delta ${String(delta)}; Excel allows 1 to ${MAX_ITERATIONS} iterations and a maximum change of 0 or more)`);
+  }
+}
+
 /** Iterates a circular cluster like Excel: up to `count` sweeps, stop when the change is below `delta`. */
 function iterateCluster(seg: ClusterSegment, x: Ctx, spec: EngineSpec): { converged: boolean; iterations: number } {
   const cells = seg.cells;
@@ -912,6 +948,7 @@ class Result implements RunResult {
   }
   get(ref: string): CellValue | CellValue[][] {
     const a = this.resolve(ref);
+    checkRangeSize(a, ref, 'read');
     this.view.check(a, ref);
     const s = this.sheets[a.sheet]!;
     if (a.r0 === a.r1 && a.c0 === a.c1) return s.get(a.r0, a.c0);

@@ -4,10 +4,10 @@
  * tolerance as the conformance suite: numbers within 1e-9 relative (or 1e-12 absolute),
  * text, booleans and error codes exactly.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkOptions, compileOnce, runEngineInChild } from './compile.js';
+import { scratchDir } from './temp.js';
 import { cellKey, parseArea } from './runtime/address.js';
 import type { CompileOptions, JsonValue, VerifyMismatch, VerifyReport } from './types.js';
 
@@ -32,7 +32,7 @@ export async function verify(
   workbook: string,
   options: Omit<CompileOptions, 'outDir' | 'inputs' | 'outputs' | 'lazy'> & { maxMismatches?: number } = {},
 ): Promise<VerifyReport> {
-  const base = mkdtempSync(join(tmpdir(), 'sheetc-verify-'));
+  const base = scratchDir('verify');
   try {
     const dir = join(base, 'engine');
     const { maxMismatches = 100, ...compileOptions } = options;

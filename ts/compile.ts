@@ -95,7 +95,7 @@ export async function compileWith(workbook: string, options: CompileOptions, ext
 const CHILD_SCRIPT = `
 const { Worker } = await import('node:worker_threads');
 const [url, out, what, only, heapMb] = process.argv.slice(1);
-process.stdin.on('end', () => {});
+process.stdin.on('end', () => process.exit(70));
 process.stdin.on('error', () => process.exit(70));
 process.stdin.resume();
 const work = \`
@@ -115,7 +115,9 @@ const { readFileSync, writeFileSync } = require('node:fs');
   writeFileSync(out, JSON.stringify(value));
 })().catch((e) => { process.stderr.write(String(e && e.stack || e)); process.exitCode = 1; });
 \`;
-const worker = new Worker(work, { eval: true, workerData: { url, out, what, only }, resourceLimits: { maxOldGenerationSizeMb: Number(heapMb) } });
+// execArgv: [] — a worker inherits this process's flags, and --input-type=module would make
+// the (CommonJS) worker code an ES module.
+const worker = new Worker(work, { eval: true, execArgv: [], workerData: { url, out, what, only }, resourceLimits: { maxOldGenerationSizeMb: Number(heapMb) } });
 worker.on('error', (e) => { process.stderr.write(String(e && e.stack || e) + '\\n'); process.exit(1); });
 worker.on('exit', (code) => process.exit(code));
 `;

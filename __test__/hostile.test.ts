@@ -10,7 +10,7 @@
  */
 import test, { type ExecutionContext } from 'ava';
 import { tokenizer } from 'acorn';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -671,27 +671,47 @@ test('when the parent is unwritable the build is E_IO and the previous engine is
 
 // ------------------------------------------------------------------ fuzzer regressions
 
-const regressions = existsSync(FIXTURES) ? readdirSync(FIXTURES).filter((f) => f.endsWith('.xlsx')).sort() : [];
 const root = join(here, '..');
+const CRASHES = join(root, 'fuzz', 'crashes');
+// The fuzzer's saved findings (fuzz/crashes/) and the ones copied here, replayed through the public API.
+const regressions = [
+  ...(existsSync(FIXTURES) ? readdirSync(FIXTURES).filter((f) => f.endsWith('.xlsx')).map((f) => join(FIXTURES, f)) : []),
+  ...(existsSync(CRASHES) ? readdirSync(CRASHES).filter((f) => f.endsWith('.xlsx')).map((f) => join(CRASHES, f)) : []),
+].sort();
 
-for (const name of regressions) {
+/** What `compile()` did in a child process (some inputs used to abort the whole process). */
+interface ChildOutcome {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stderr: string;
+  result?: { ok: boolean; name?: string; code?: SheetcErrorCode; message?: string; location?: string };
+}
+
+function compileInChild(file: string, out: string, opts: Partial<CompileOptions> = {}): ChildOutcome {
+  const script = `
+      const { compile } = await import(${JSON.stringify(pathToFileURL(join(root, 'ts', 'index.ts')).href)});
+      try {
+        await compile(${JSON.stringify(file)}, { outDir: ${JSON.stringify(out)}, ...${JSON.stringify(opts)} });
+        console.log(JSON.stringify({ ok: true }));
+      } catch (e) {
+        console.log(JSON.stringify({ ok: false, name: e?.name, code: e?.code, message: String(e?.message), location: e?.location }));
+      }`;
+  const child = spawnSync(process.execPath, ['--import=tsx', '--input-type=module', '-e', script], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+  const last = child.stdout.trim().split('\n').pop();
+  return { status: child.status, signal: child.signal, stderr: child.stderr, result: child.status === 0 && last ? (JSON.parse(last) as ChildOutcome['result']) : undefined };
+}
+
+for (const file of regressions) {
+  const name = relative(root, file);
   // In a child process: some of these inputs aborted the whole process (out of memory
   // in calamine), which would otherwise take every test of this file down with it.
   test(`fuzz regression ${name}: a typed error or a complete engine, no crash`, async (t) => {
     const parent = tempDir('sheetc-hostile-out-');
     const out = join(parent, 'engine');
-    const script = `
-      const { compile } = await import(${JSON.stringify(pathToFileURL(join(root, 'ts', 'index.ts')).href)});
-      try {
-        await compile(${JSON.stringify(join(FIXTURES, name))}, { outDir: ${JSON.stringify(out)} });
-        console.log(JSON.stringify({ ok: true }));
-      } catch (e) {
-        console.log(JSON.stringify({ ok: false, name: e?.name, code: e?.code, message: String(e?.message) }));
-      }`;
-    const child = spawnSync(process.execPath, ['--import=tsx', '--input-type=module', '-e', script], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+    const child = compileInChild(file, out);
     t.is(child.status, 0, `the compiler process died (${child.signal ?? child.status}): ${child.stderr.slice(0, 500)}`);
-    if (child.status !== 0) return;
-    const result = JSON.parse(child.stdout.trim().split('\n').pop()!) as { ok: boolean; name?: string; code?: SheetcErrorCode; message?: string };
+    const result = child.result;
+    if (!result) return;
     if (result.ok) {
       t.true(statSync(join(out, 'engine.js')).isFile());
       assertOnlyEngineFiles(t, out);
@@ -705,3 +725,233 @@ for (const name of regressions) {
     }
   });
 }
+
+// ------------------------------------------------------------------ issue #16, round two
+
+const SST_REL = '<Relationship Id="rIdSst" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>';
+
+/** `simple` plus a shared-string table (given whole) that cell D1 uses. */
+function withSharedStrings(sst: string): Uint8Array {
+  const p = parts(simple);
+  p['xl/_rels/workbook.xml.rels'] = strToU8(new TextDecoder().decode(p['xl/_rels/workbook.xml.rels']).replace('</Relationships>', `${SST_REL}</Relationships>`));
+  p['xl/worksheets/sheet1.xml'] = strToU8(new TextDecoder().decode(p['xl/worksheets/sheet1.xml']).replace('</row>', '<c r="D1" t="s"><v>0</v></c></row>'));
+  p['xl/sharedStrings.xml'] = strToU8(sst);
+  return zip(p);
+}
+
+const SST_NS = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main';
+
+test('an absurd shared-string count, however quoted or placed, is E_CORRUPT and the process survives', async (t) => {
+  const pad = 'p'.repeat(5000);
+  const variants: [string, string][] = [
+    ['single quotes', `<sst xmlns="${SST_NS}" uniqueCount='4000000000000'>`],
+    ['whitespace around =', `<sst xmlns="${SST_NS}" uniqueCount = "4000000000000">`],
+    ['tab and newline around =', `<sst xmlns="${SST_NS}" uniqueCount\t=\n'4000000000000'>`],
+    ['after 4 KB of comment', `<!-- ${pad} --><sst xmlns="${SST_NS}" uniqueCount="4000000000000">`],
+    ['after 4 KB of attributes', `<sst xmlns="${SST_NS}" a="${pad}" uniqueCount="4000000000000">`],
+    // This one panicked a thread (capacity overflow) before: E_INTERNAL at best.
+    ['2^64-1 in quotes', `<sst xmlns="${SST_NS}" uniqueCount='18446744073709551615'>`],
+    ['a prefixed element', `<x:sst xmlns:x="${SST_NS}" uniqueCount='4000000000000'>`],
+  ];
+  for (const [label, open] of variants) {
+    const close = open.startsWith('<x:') || open.includes('<x:sst') ? '<x:si><x:t>s</x:t></x:si></x:sst>' : '<si><t>s</t></si></sst>';
+    const file = writeBytes(withSharedStrings(`<?xml version="1.0" encoding="UTF-8"?>${open}${close}`));
+    const parent = tempDir('sheetc-hostile-out-');
+    const child = compileInChild(file, join(parent, 'engine'));
+    t.is(child.status, 0, `${label}: the process died (${child.signal ?? child.status}): ${child.stderr.slice(0, 300)}`);
+    t.is(child.result?.code, 'E_CORRUPT', `${label}: ${child.result?.message}`);
+    t.deepEqual(siblings(parent), [], label);
+  }
+  // An honest table in single quotes builds.
+  const ok = await build(writeBytes(withSharedStrings(`<?xml version="1.0"?><sst xmlns='${SST_NS}' count='1' uniqueCount = '1'><si><t>shared</t></si></sst>`)));
+  t.is(ok.run().get('S!D1'), 'shared');
+});
+
+test('a user folder holding a manifest.json and an engine.js is never replaced (E_IO, every file kept)', async (t) => {
+  const parent = tempDir('sheetc-hostile-out-');
+  const project = join(parent, 'project');
+  const mine: Record<string, string> = {
+    'manifest.json': '{"name":"my-app","version":"1.0.0"}',
+    'engine.js': '// my own engine\n',
+    'README.md': '# my project\n',
+    'src/index.js': 'export {};\n',
+  };
+  for (const [f, text] of Object.entries(mine)) {
+    mkdirSync(dirname(join(project, f)), { recursive: true });
+    writeFileSync(join(project, f), text);
+  }
+  const err = await t.throwsAsync(compile(fixtureFile(simple), { outDir: project }));
+  t.is((err as SheetcError).code, 'E_IO');
+  t.regex((err as SheetcError).message, /not an engine sheetc wrote/);
+  t.deepEqual(listRecursive(project), Object.keys(mine).sort());
+  for (const [f, text] of Object.entries(mine)) t.is(readFileSync(join(project, f), 'utf8'), text, f);
+  t.deepEqual(siblings(parent), ['project']);
+});
+
+test('an engine is recognised by its manifest (generator, format version, its files) and replaced only when it holds nothing else', async (t) => {
+  const parent = tempDir('sheetc-hostile-out-');
+  const out = join(parent, 'engine');
+  const first = await compile(fixtureFile(simple), { outDir: out });
+  const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { generator: string; formatVersion: number; files: string[] };
+  t.is(manifest.generator, 'sheetc');
+  t.is(manifest.formatVersion, 1);
+  t.deepEqual(manifest.files, listRecursive(out), 'the manifest lists exactly the engine files');
+  t.deepEqual(first.files, manifest.files);
+  // A rebuild replaces it.
+  await compile(fixtureFile({ sheets: [{ name: 'S', cells: { A1: 5, B1: '=A1*2' } }] }), { outDir: out });
+  t.is((await import(pathToFileURL(join(out, 'engine.js')).href + '?v2')).run().get('S!B1'), 10);
+  // A file added by hand: refused, named, and kept.
+  writeFileSync(join(out, 'notes.txt'), 'mine');
+  const err = await t.throwsAsync(compile(fixtureFile(simple), { outDir: out }));
+  t.is((err as SheetcError).code, 'E_IO');
+  t.regex((err as SheetcError).message, /notes\.txt/);
+  t.is(readFileSync(join(out, 'notes.txt'), 'utf8'), 'mine');
+  rmSync(join(out, 'notes.txt'));
+  // A manifest that lists a file outside the directory does not make it the engine's.
+  const forged = { ...manifest, files: [...manifest.files, '../victim.txt'] };
+  writeFileSync(join(parent, 'victim.txt'), 'keep');
+  writeFileSync(join(out, 'manifest.json'), JSON.stringify(forged));
+  await compile(fixtureFile(simple), { outDir: out });
+  t.is(readFileSync(join(parent, 'victim.txt'), 'utf8'), 'keep');
+  t.deepEqual(siblings(parent), ['engine', 'victim.txt']);
+});
+
+test('an absurd iteration count is clamped to 32,767 (Excel`s maximum) and builds and runs at once', async (t) => {
+  // A1 = A1 + 1 never converges: Excel stops after Maximum Iterations sweeps, each adding 1.
+  const e = await build(fixtureFile({ iterate: { count: 4294967295, delta: 0 }, sheets: [{ name: 'S', cells: { A1: '=A1+1' } }] }));
+  t.is(e.run().get('S!A1'), 32767);
+  for (const [count, want] of [[0, 1], [-7, 1], [32768, 32767]] as const) {
+    const x = await build(fixtureFile({ iterate: { count, delta: 0 }, sheets: [{ name: 'S', cells: { A1: '=A1+1' } }] }));
+    t.is(x.run().get('S!A1'), want, `iterateCount=${count}`);
+  }
+});
+
+test('an iteration delta Excel would not accept (NaN, negative, infinite) reads as the default 0.001', async (t) => {
+  for (const delta of [NaN, -1, Infinity]) {
+    const e = await build(fixtureFile({ iterate: { count: 100, delta }, sheets: [{ name: 'S', cells: { A1: '=A1+1' } }] }));
+    const spec = ((await import(pathToFileURL(join(e.dir, 'engine.js')).href)) as { spec: { calc: { count: number; delta: number } } }).spec;
+    t.deepEqual(spec.calc, { iterate: true, count: 100, delta: 0.001 }, `iterateDelta=${delta}`);
+  }
+});
+
+test('an engine whose spec carries absurd iteration settings refuses to load (E_LOAD)', async (t) => {
+  const e = await build(fixtureFile({ iterate: { count: 10, delta: 0 }, sheets: [{ name: 'S', cells: { A1: '=A1+1' } }] }));
+  const src = readFileSync(join(e.dir, 'engine.js'), 'utf8');
+  t.true(src.includes('"count":10,'));
+  for (const [i, calc] of ['"count":4294967295,', '"count":0,', '"count":1.5,'].entries()) {
+    writeFileSync(join(e.dir, `engine${i}.js`), src.replace('"count":10,', calc));
+    const err = await t.throwsAsync(import(pathToFileURL(join(e.dir, `engine${i}.js`)).href));
+    t.is((err as { code?: string }).code, 'E_LOAD', calc);
+  }
+  writeFileSync(join(e.dir, 'engine9.js'), src.replace('"delta":0}', '"delta":-1}'));
+  t.is(((await t.throwsAsync(import(pathToFileURL(join(e.dir, 'engine9.js')).href))) as { code?: string }).code, 'E_LOAD');
+});
+
+test('sheet names equal under Excel`s case rule (Turkish, German, Greek, full-width) are E_CORRUPT', async (t) => {
+  for (const [a, b] of [['ı', 'i'], ['İ', 'i'], ['I', 'ı'], ['ẞ', 'ß'], ['ς', 'Σ'], ['σ', 'ς'], ['Ａ', 'ａ']]) {
+    const file = fixtureFile({ sheets: [{ name: a!, cells: { A1: 1 } }, { name: b!, cells: { A1: 2 } }] });
+    const code = await expectFailure(t, file, 'E_CORRUPT');
+    t.is(code, 'E_CORRUPT', `${a} / ${b}`);
+  }
+});
+
+test('sheets distinct under Excel`s rule stay distinct in a compiled engine (ß/SS, Ａ/A) and case variants find their sheet', async (t) => {
+  const e = await build(
+    fixtureFile({
+      sheets: [
+        { name: 'ß', cells: { A1: 1 } },
+        { name: 'SS', cells: { A1: 2 } },
+        { name: 'Ａ', cells: { A1: 3 } },
+        { name: 'A', cells: { A1: 4 } },
+        { name: 'İstanbul', cells: { A1: 5 } },
+        { name: 'ΟΔΟΣ', cells: { A1: 6 } },
+        { name: 'F', cells: { B1: "='ß'!A1*10", B2: '=SS!A1*10', B3: "='ａ'!A1*10", B4: '=a!A1*10', B5: "='ıstanbul'!A1*10", B6: "='οδος'!A1*10" } },
+      ],
+    }),
+  );
+  const r = e.run();
+  t.deepEqual([r.get('ß!A1'), r.get('ẞ!A1'), r.get('SS!A1'), r.get('ss!A1')], [1, 1, 2, 2]);
+  t.deepEqual([r.get('Ａ!A1'), r.get('ａ!A1'), r.get('A!A1'), r.get('a!A1')], [3, 3, 4, 4]);
+  t.deepEqual([r.get('istanbul!A1'), r.get('ISTANBUL!A1'), r.get('ıstanbul!A1'), r.get('İSTANBUL!A1')], [5, 5, 5, 5]);
+  t.deepEqual([r.get('οδος!A1'), r.get('ΟΔΟΣ!A1'), r.get('οδοσ!A1')], [6, 6, 6]);
+  t.deepEqual([r.get('F!B1'), r.get('F!B2'), r.get('F!B3'), r.get('F!B4'), r.get('F!B5'), r.get('F!B6')], [10, 20, 30, 40, 50, 60]);
+  // An input to one sheet never reaches its look-alike.
+  const x = e.run({ 'ß!A1': 100, 'ａ!A1': 300 });
+  t.deepEqual([x.get('F!B1'), x.get('F!B2'), x.get('F!B3'), x.get('F!B4')], [1000, 20, 3000, 40]);
+  t.deepEqual([x.get('SS!A1'), x.get('A!A1')], [2, 4]);
+});
+
+/** UTF-16 with or without a byte-order mark, its declaration saying so. */
+function utf16(part: Uint8Array, little: boolean, bom: boolean): Uint8Array {
+  const text = new TextDecoder().decode(part).replace('encoding="UTF-8"', 'encoding="UTF-16"');
+  const le = Buffer.from(text, 'utf16le');
+  if (!little) le.swap16();
+  return new Uint8Array(Buffer.concat([bom ? Buffer.from(little ? [0xff, 0xfe] : [0xfe, 0xff]) : Buffer.alloc(0), le]));
+}
+
+test('UTF-16 workbook, relationship and sheet parts build the same engine as UTF-8 ones', async (t) => {
+  for (const [little, bom] of [[true, true], [false, true], [true, false], [false, false]] as const) {
+    const p = parts(simple);
+    for (const name of ['xl/workbook.xml', 'xl/_rels/workbook.xml.rels', '_rels/.rels', 'xl/worksheets/sheet1.xml']) p[name] = utf16(p[name]!, little, bom);
+    const e = await build(writeBytes(zip(p)));
+    const r = e.run();
+    t.deepEqual([r.get('S!B1'), r.get('S!C1')], [3, 'text 3'], `little-endian ${little}, BOM ${bom}`);
+  }
+});
+
+test('a workbook with no worksheets is E_CORRUPT, not an empty engine', async (t) => {
+  const p = parts(simple);
+  p['xl/workbook.xml'] = strToU8(new TextDecoder().decode(p['xl/workbook.xml']).replace(/<sheets>.*<\/sheets>/, '<sheets/>'));
+  await expectFailure(t, writeBytes(zip(p)), 'E_CORRUPT');
+});
+
+test('a cell with more than 32,767 characters is E_CORRUPT (Excel`s cell limit), at its cell', async (t) => {
+  const ok = await build(fixtureFile({ sheets: [{ name: 'S', cells: { A1: 'x'.repeat(32767), B1: '=LEN(A1)' } }] }));
+  t.is(ok.run().get('S!B1'), 32767);
+  for (const [label, text] of [['32,768 characters', 'x'.repeat(32768)], ['16,384 emoji (32,768 UTF-16 units)', '😀'.repeat(16384)], ['8 MB', 'y'.repeat(8 << 20)]] as const) {
+    const parent = tempDir('sheetc-hostile-out-');
+    const err = await t.throwsAsync(compile(fixtureFile({ sheets: [{ name: 'S', cells: { A1: 1, B2: text } }] }), { outDir: join(parent, 'engine') }));
+    t.is((err as SheetcError).code, 'E_CORRUPT', label);
+    if (text.length < 1 << 20) t.is((err as SheetcError).location, 'S!B2', label);
+    t.deepEqual(siblings(parent), [], label);
+  }
+});
+
+/** A zip holding `name` twice: written under a stand-in of the same length, then renamed in the headers. */
+function twiceNamed(p: Record<string, Uint8Array>, name: string, second: Uint8Array): Uint8Array {
+  const stand = name.slice(0, -1) + '#';
+  const buf = zip({ ...p, [stand]: second }, 0);
+  const from = new TextEncoder().encode(stand);
+  const to = new TextEncoder().encode(name);
+  for (let i = 0; i + from.length <= buf.length; i++) {
+    if (from.every((b, k) => buf[i + k] === b)) buf.set(to, i);
+  }
+  return buf;
+}
+
+test('duplicate zip entries, exact or differing in case, are E_CORRUPT', async (t) => {
+  const p = parts(simple);
+  const other = parts({ sheets: [{ name: 'S', cells: { A1: 100 } }] });
+  await expectFailure(t, writeBytes(twiceNamed(p, 'xl/worksheets/sheet1.xml', other['xl/worksheets/sheet1.xml']!)), 'E_CORRUPT');
+  await expectFailure(t, writeBytes(zip({ ...p, 'XL/Worksheets/Sheet1.xml': other['xl/worksheets/sheet1.xml']! })), 'E_CORRUPT');
+  await expectFailure(t, writeBytes(zip({ ...p, 'XL/WORKBOOK.XML': p['xl/workbook.xml']! })), 'E_CORRUPT');
+});
+
+test('get() and run() of a range the size of the grid are E_TOO_LARGE, not an exhausted heap; ranges up to the cap work', async (t) => {
+  const e = await build(fixtureFile({ sheets: [{ name: 'S', cells: { A1: 1, B1: '=SUM(A1:A3)' } }] }));
+  const r = e.run();
+  const code = (f: () => unknown) => (t.throws(f) as { code?: string }).code;
+  // The whole grid: 17,179,869,184 cells.
+  t.is(code(() => r.get('S!A1:XFD1048576')), 'E_TOO_LARGE');
+  t.is(code(() => e.run({ 'S!A1:XFD1048576': 1 })), 'E_TOO_LARGE');
+  t.is(code(() => e.run({ 'S!A1:XFD1048576': [[1]] })), 'E_TOO_LARGE');
+  // One cell past the cap (8 full columns), and the cap itself.
+  t.is(code(() => r.get('S!A1:I1048576')), 'E_TOO_LARGE');
+  t.is(code(() => e.run({ 'S!A1:FAO2048': 0 })), 'E_TOO_LARGE', '2048 × 4097 cells');
+  const cap = r.get('S!A1:H1048576') as unknown[][];
+  t.is(cap.length, 1_048_576);
+  t.is(cap[0]!.length, 8);
+  t.deepEqual([cap[0]![0], cap[0]![1], cap[1]![0]], [1, 1, null]);
+  // A range input within the cap still reaches the formulas.
+  t.is(e.run({ 'S!A1:A3': [[2], [3], [4]] }).get('S!B1'), 9);
+});

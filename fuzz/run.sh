@@ -1,24 +1,48 @@
 #!/usr/bin/env bash
-# Property-based fuzzing of sheetc-core (not run in CI).
+# Property-based fuzzing of the reader and the compiler (run in CI by scripts/test.mjs,
+# 60 s per target).
 #   fuzz/run.sh [seconds-per-target] [extra args, e.g. --seed 42]
-# Builds the harness in $CARGO_TARGET_DIR (default /tmp/fuzz-target), then runs the
-# `formulas` target (parse + bind + codegen) and the `xlsx` target (read + compile)
-# for N seconds each (default 60). Crashing, hanging, slow or out-of-memory inputs are
-# saved to fuzz/crashes/; replay one with
-#   /tmp/fuzz-target/release/sheetc-fuzz replay fuzz/crashes/<file>
+# Builds the harness in $CARGO_TARGET_DIR (default target/fuzz in the repository, so a
+# cached target directory keeps it), replays every saved finding in fuzz/crashes/ (each
+# must now be a typed error or a complete engine), then runs the `formulas` target
+# (parse + bind + codegen) and the `xlsx` target (read + compile, with the structure-
+# aware mutator of issue #16) for N seconds each (default 60). Crashing, hanging, slow or
+# out-of-memory inputs are saved to fuzz/crashes/; replay one with
+#   target/fuzz/release/sheetc-fuzz replay fuzz/crashes/<file>
+# Exit status: 0 when every replay and both targets pass, 1 on a finding, 2 when the
+# harness does not build.
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 secs="${1:-60}"
 shift || true
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/tmp/fuzz-target}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$here/../target/fuzz}"
+build_start=$(date +%s)
 (cd "$here" && cargo build --release --quiet) || exit 2
+echo "fuzz harness built in $(( $(date +%s) - build_start )) s"
 bin="$CARGO_TARGET_DIR/release/sheetc-fuzz"
 mkdir -p "$here/crashes" "$here/work"
 status=0
+# Cap memory so a runaway allocation kills the harness instead of the machine.
+mem_kb="${FUZZ_MEM_KB:-6000000}"
+
+# Saved findings first: each is a regression test.
+replayed=0
+for f in "$here"/crashes/*; do
+  case "$f" in *.txt.txt | *.xlsx.txt) continue ;; esac
+  [ -f "$f" ] || continue
+  ( ulimit -v "$mem_kb"; exec "$bin" replay "$f" ) >/dev/null 2>&1
+  rc=$?
+  replayed=$((replayed + 1))
+  if [ "$rc" -ne 0 ]; then
+    echo "   REGRESSION: $(basename "$f") fails again (exit code $rc); replay it with $bin replay $f"
+    status=1
+  fi
+done
+echo "replayed $replayed saved findings"
+
 for target in formulas xlsx; do
   start=$(date +%s)
-  # Cap memory so a runaway allocation kills the harness instead of the machine.
-  ( ulimit -v "${FUZZ_MEM_KB:-6000000}"; exec "$bin" "$target" "$secs" "$@" )
+  ( ulimit -v "$mem_kb"; exec "$bin" "$target" "$secs" "$@" )
   rc=$?
   echo "   exit code $rc, wall $(( $(date +%s) - start )) s"
   if [ "$rc" -gt 3 ] && [ "$target" = xlsx ] && [ -f "$here/work/current.xlsx" ]; then

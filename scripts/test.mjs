@@ -1,5 +1,5 @@
 // The test command (`npm test`): Rust tests, the ava suite (TAP), the workflow lint,
-// static checks (fmt, clippy, tsc, generated types), and the conformance report over ../shared/corpus when it is present. Prints each
+// static checks (fmt, clippy, tsc, generated types), a bounded fuzzing run, and the conformance report over ../shared/corpus when it is present. Prints each
 // runner's totals and a final `N passed, N failed` line; exits non-zero on any failure.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -84,7 +84,28 @@ if (existsSync(join(root, 'scripts', 'lint-workflows.mjs'))) {
   }
 }
 
-// 5. Conformance over the Excel corpus: a report, not a pass/fail gate.
+// 5. Fuzzing, one pass/fail entry: fuzz/run.sh replays every saved finding (fuzz/crashes/)
+// and runs each target for SHEETC_FUZZ_SECONDS (default 60) with the structure-aware
+// xlsx mutator. Bash only (not on Windows); SHEETC_FUZZ_SECONDS=0 skips it.
+{
+  const secs = process.env.SHEETC_FUZZ_SECONDS ?? '60';
+  if (process.platform === 'win32' || secs === '0') {
+    console.log('fuzz: skipped');
+  } else {
+    const t0 = Date.now();
+    const r = run('bash', [join('fuzz', 'run.sh'), secs]);
+    const took = Math.round((Date.now() - t0) / 1000);
+    if (r.status === 0) passed += 1;
+    else {
+      failed += 1;
+      process.stdout.write(r.out.slice(-4000) + '\n');
+    }
+    const built = /fuzz harness built in \d+ s/.exec(r.out)?.[0] ?? 'harness not built';
+    console.log(`fuzz (${secs} s per target): ${r.status === 0 ? 'ok' : 'FAILED'} in ${took} s (${built})`);
+  }
+}
+
+// 6. Conformance over the Excel corpus: a report, not a pass/fail gate.
 const corpus = join(root, '..', 'shared', 'corpus');
 if (existsSync(corpus) && process.env.SHEETC_SKIP_CONFORMANCE !== '1') {
   const r = run('npx', ['tsx', 'scripts/conformance.ts', corpus, '--quiet', '--out', join(root, 'conformance-report.json')]);

@@ -1,7 +1,6 @@
 /** `compile()`: the workbook into an engine directory, on the libuv pool. */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync } from 'node:fs';
 import { getHeapStatistics } from 'node:v8';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -10,6 +9,7 @@ import { checkOptionsObject, guardedProgress, type OptionKind } from './options.
 import { loadNative, type BuildEvent } from './native.js';
 import { functionFacts } from './runtime/index.js';
 import { EXCEL_FUNCTIONS } from './runtime/catalog.js';
+import { scratchDir } from './temp.js';
 import type { BuildPhase, BuildReport, CompileOptions } from './types.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -77,7 +77,7 @@ export async function compileWith(workbook: string, options: CompileOptions, ext
   if (!options.inputs) return compileOnce(workbook, options, extras);
   // Folding needs what the full model computes: build it in a temporary directory, run
   // it once, and hand the formula values to the profile build.
-  const scratch = mkdtempSync(join(tmpdir(), 'sheetc-fold-'));
+  const scratch = scratchDir('fold');
   try {
     const full = join(scratch, 'engine');
     // The first pass reports as one `fold` phase: its four phases, then the model's run.
@@ -112,13 +112,50 @@ export async function compileWith(workbook: string, options: CompileOptions, ext
 }
 
 /**
+ * What the child of `runEngineInChild` runs: its main thread starts the engine in a
+ * worker thread and watches its stdin, a pipe from this process. When this process dies
+ * (even by SIGKILL) the pipe closes and the child exits: the engine's run is synchronous
+ * and would keep a single thread from ever noticing (a killed profile build left its
+ * engine runner computing at full CPU).
+ */
+const CHILD_SCRIPT = `
+const { Worker } = await import('node:worker_threads');
+const [url, out, what, only, heapMb] = process.argv.slice(1);
+process.stdin.on('end', () => process.exit(70));
+process.stdin.on('error', () => process.exit(70));
+process.stdin.resume();
+const work = \`
+const { workerData } = require('node:worker_threads');
+const { readFileSync, writeFileSync } = require('node:fs');
+(async () => {
+  const { url, out, what, only } = workerData;
+  const engine = await import(url);
+  // The report runs any engine, a lazy one after loading every sheet.
+  if (what.startsWith('report') && typeof engine.load === 'function') await engine.load({ sheets: engine.spec.sheets.map((s) => s.name) });
+  const result = engine.run();
+  let value = what === 'toJSON' ? result.toJSON() : what === 'formulaValues' ? result.formulaValues() : { meta: result.meta, sheets: what === 'report' ? result.formulaValues().sheets : null };
+  if (only) {
+    const keep = new Set(JSON.parse(readFileSync(only, 'utf8')).map((c) => c.join(',')));
+    value = { sheets: value.sheets.map((flat, s) => { const o = []; for (let i = 0; i + 2 < flat.length; i += 3) if (keep.has(s + ',' + flat[i] + ',' + flat[i + 1])) o.push(flat[i], flat[i + 1], flat[i + 2]); return o; }) };
+  }
+  writeFileSync(out, JSON.stringify(value));
+})().catch((e) => { process.stderr.write(String(e && e.stack || e)); process.exitCode = 1; });
+\`;
+// execArgv: [] — a worker inherits this process's flags, and --input-type=module would make
+// the (CommonJS) worker code an ES module.
+const worker = new Worker(work, { eval: true, execArgv: [], workerData: { url, out, what, only }, resourceLimits: { maxOldGenerationSizeMb: Number(heapMb) } });
+worker.on('error', (e) => { process.stderr.write(String(e && e.stack || e) + '\\n'); process.exit(1); });
+worker.on('exit', (code) => process.exit(code));
+`;
+
+/**
  * Runs the engine in `engineDir` once (no inputs), in a child process, and writes the
  * result's `formulaValues()` or `toJSON()` to `out` as JSON (`report`: `{ meta, sheets }`
  * with the formula values, `reportMeta`: the meta alone; both load a lazy engine first). A child, not this process:
  * an imported ES module is never unloaded, so every profile build or verify would leave
  * a whole model in the caller's heap (and a profile's second build would run beside it:
- * 3.4 GB at 5M cells). The child gets this process's heap limit. `purpose` names the
- * step in errors.
+ * 3.4 GB at 5M cells). The child gets this process's heap limit, and dies with this
+ * process (see CHILD_SCRIPT). `purpose` names the step in errors.
  */
 export function runEngineInChild(
   engineDir: string,
@@ -129,27 +166,26 @@ export function runEngineInChild(
   only?: string,
 ): Promise<void> {
   // `only`: a JSON list of [sheet, row, col]; formula values of those cells alone.
-  const script =
-    'const [url, out, what, only] = process.argv.slice(1);' +
-    "const { readFileSync, writeFileSync } = await import('node:fs');" +
-    'const engine = await import(url);' +
-    // The report runs any engine, a lazy one after loading every sheet.
-    "if (what.startsWith('report') && typeof engine.load === 'function') await engine.load({ sheets: engine.spec.sheets.map((s) => s.name) });" +
-    'const result = engine.run();' +
-    "let value = what === 'toJSON' ? result.toJSON() : what === 'formulaValues' ? result.formulaValues() : { meta: result.meta, sheets: what === 'report' ? result.formulaValues().sheets : null };" +
-    'if (only) {' +
-    "  const keep = new Set(JSON.parse(readFileSync(only, 'utf8')).map((c) => c.join(',')));" +
-    '  value = { sheets: value.sheets.map((flat, s) => { const o = []; for (let i = 0; i + 2 < flat.length; i += 3) if (keep.has(s + \',\' + flat[i] + \',\' + flat[i + 1])) o.push(flat[i], flat[i + 1], flat[i + 2]); return o; }) };' +
-    '}' +
-    'writeFileSync(out, JSON.stringify(value));';
   const heapMb = Math.ceil(getHeapStatistics().heap_size_limit / (1024 * 1024));
-  const args = [`--max-old-space-size=${heapMb}`, '--input-type=module', '-e', script, pathToFileURL(join(engineDir, 'engine.js')).href, out, what, ...(only ? [only] : [])];
+  const args = [
+    `--max-old-space-size=${heapMb}`,
+    '--input-type=module',
+    '-e',
+    CHILD_SCRIPT,
+    pathToFileURL(join(engineDir, 'engine.js')).href,
+    out,
+    what,
+    only ?? '',
+    String(heapMb),
+  ];
   return new Promise((ok, fail) => {
     if (signal?.aborted) {
       fail(new SheetcError('E_CANCELLED', 'cancelled'));
       return;
     }
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    // stdin is the lifeline: kept open, never written to.
+    const child = spawn(process.execPath, args, { stdio: ['pipe', 'ignore', 'pipe'] });
+    child.stdin.on('error', () => {});
     let stderr = '';
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (d: string) => {

@@ -4,12 +4,12 @@
  * tolerance as the conformance suite: numbers within 1e-9 relative (or 1e-12 absolute),
  * text, booleans and error codes exactly.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { BUILD_OPTION_KINDS, checkWorkbookPath, compileOnce, runEngineInChild } from './compile.js';
 import { SheetcError } from './errors.js';
 import { checkOptionsObject } from './options.js';
+import { scratchDir } from './temp.js';
 import { cellKey, parseArea } from './runtime/address.js';
 import type { CompileOptions, JsonValue, VerifyMismatch, VerifyReport } from './types.js';
 
@@ -38,7 +38,7 @@ export async function verify(
   checkWorkbookPath('verify()', workbook);
   checkOptionsObject('verify()', options, { ...BUILD_OPTION_KINDS, maxMismatches: 'nonNegativeInteger' });
   if (options.signal?.aborted) throw new SheetcError('E_CANCELLED', 'the build was cancelled');
-  const base = mkdtempSync(join(tmpdir(), 'sheetc-verify-'));
+  const base = scratchDir('verify');
   try {
     const dir = join(base, 'engine');
     const { maxMismatches = 100, ...compileOptions } = options;

@@ -24,10 +24,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use sheetc::{BuildOptions, CompileOptions, Limits};
 use sheetc_core::bind::{visit_calls, visit_refs, Binder};
 use sheetc_core::functions::{FunctionFacts, FunctionTable};
 use sheetc_core::model::{DefinedName, Sheet, Workbook};
-use sheetc::{BuildOptions, CompileOptions, Limits};
 use sheetc_core::{codegen, shape::shape_key};
 
 // ---------------------------------------------------------------- random numbers
@@ -147,20 +147,102 @@ impl Stats {
 // ---------------------------------------------------------------- formula generator
 
 const FUNCS: &[&str] = &[
-    "SUM", "IF", "INDEX", "MATCH", "VLOOKUP", "XLOOKUP", "OFFSET", "INDIRECT", "LET", "LAMBDA", "MAP", "REDUCE", "SEQUENCE",
-    "FILTER", "SORT", "UNIQUE", "CHOOSE", "IFERROR", "SUMPRODUCT", "AVERAGE", "COUNTIF", "SUMIFS", "TEXT", "CONCAT", "ROW",
-    "COLUMN", "ROWS", "ISREF", "AND", "OR", "NOT", "MAX", "MIN", "ABS", "ROUND", "NPV", "IRR", "DATE", "NOW", "RAND",
-    "HSTACK", "VSTACK", "TAKE", "DROP", "BYROW", "MAKEARRAY", "SWITCH", "IFS", "TRANSPOSE", "MMULT", "SINGLE", "ANCHORARRAY",
-    "_xlfn.XLOOKUP", "_xlfn._xlws.SORT", "_xlfn.LET", "_xlpm.x", "BAHTTEXT", "NOSUCHFUNC", "GETPIVOTDATA", "CELL", "INFO",
-    "AREAS", "HYPERLINK", "WEBSERVICE", "RTD", "CALL", "REGISTER.ID", "EVALUATE", "sum", "Sum",
+    "SUM",
+    "IF",
+    "INDEX",
+    "MATCH",
+    "VLOOKUP",
+    "XLOOKUP",
+    "OFFSET",
+    "INDIRECT",
+    "LET",
+    "LAMBDA",
+    "MAP",
+    "REDUCE",
+    "SEQUENCE",
+    "FILTER",
+    "SORT",
+    "UNIQUE",
+    "CHOOSE",
+    "IFERROR",
+    "SUMPRODUCT",
+    "AVERAGE",
+    "COUNTIF",
+    "SUMIFS",
+    "TEXT",
+    "CONCAT",
+    "ROW",
+    "COLUMN",
+    "ROWS",
+    "ISREF",
+    "AND",
+    "OR",
+    "NOT",
+    "MAX",
+    "MIN",
+    "ABS",
+    "ROUND",
+    "NPV",
+    "IRR",
+    "DATE",
+    "NOW",
+    "RAND",
+    "HSTACK",
+    "VSTACK",
+    "TAKE",
+    "DROP",
+    "BYROW",
+    "MAKEARRAY",
+    "SWITCH",
+    "IFS",
+    "TRANSPOSE",
+    "MMULT",
+    "SINGLE",
+    "ANCHORARRAY",
+    "_xlfn.XLOOKUP",
+    "_xlfn._xlws.SORT",
+    "_xlfn.LET",
+    "_xlpm.x",
+    "BAHTTEXT",
+    "NOSUCHFUNC",
+    "GETPIVOTDATA",
+    "CELL",
+    "INFO",
+    "AREAS",
+    "HYPERLINK",
+    "WEBSERVICE",
+    "RTD",
+    "CALL",
+    "REGISTER.ID",
+    "EVALUATE",
+    "sum",
+    "Sum",
 ];
 const SHEETS: &[&str] = &["Sheet1", "Sheet2", "'My Sheet'", "'Sheet1:Sheet2'", "Sheet1:Sheet2", "Nope", "'It''s'", "[1]Sheet1", "'[2]x y'", "'Sheet1'"];
 const NAMES: &[&str] = &["Rate", "Table", "Loop", "Local", "Bad", "Dyn", "Lam", "nope", "_xlnm.Print_Area", "TRUE", "FALSE", "A1B", "R1C1", "x", "_", "\\n"];
 const ERRORS: &[&str] = &["#N/A", "#REF!", "#DIV/0!", "#VALUE!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!", "#GETTING_DATA", "#BLOCKED!", "#FIELD!"];
 const BINOPS: &[&str] = &["+", "-", "*", "/", "^", "&", "=", "<>", "<", ">", "<=", ">=", " ", ":", ","];
 const NUMBERS: &[&str] = &[
-    "0", "1", "-1", "0.5", "1E+308", "1e308", "1E309", "2.2250738585072014E-308", "5E-324", "123456789012345678901234567890",
-    ".5", "1.", "0x10", "1e", "4294967296", "1048576", "16384", "-0", "1%", "100%%",
+    "0",
+    "1",
+    "-1",
+    "0.5",
+    "1E+308",
+    "1e308",
+    "1E309",
+    "2.2250738585072014E-308",
+    "5E-324",
+    "123456789012345678901234567890",
+    ".5",
+    "1.",
+    "0x10",
+    "1e",
+    "4294967296",
+    "1048576",
+    "16384",
+    "-0",
+    "1%",
+    "100%%",
 ];
 
 fn gen_col(rng: &mut Rng) -> String {
@@ -296,9 +378,50 @@ fn gen_expr(rng: &mut Rng, depth: usize) -> String {
 }
 
 const TOKENS: &[&str] = &[
-    "(", ")", "\"", "'", "!", ":", "$", "#", "[", "]", "{", "}", ",", ";", " ", "@", "%", "^", "&", "=", "-", "\u{0}", "é",
-    "😀", "\u{2028}", "\t", "\n", "A1", "XFD1048576", "SUM(", "LET(", "LAMBDA(", "_xlfn.", "#REF!", "1E+308", "\"\"", "''",
-    "Sheet1!", "'My Sheet'!", "[1]", "#", "@", "..", "\\",
+    "(",
+    ")",
+    "\"",
+    "'",
+    "!",
+    ":",
+    "$",
+    "#",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    ";",
+    " ",
+    "@",
+    "%",
+    "^",
+    "&",
+    "=",
+    "-",
+    "\u{0}",
+    "é",
+    "😀",
+    "\u{2028}",
+    "\t",
+    "\n",
+    "A1",
+    "XFD1048576",
+    "SUM(",
+    "LET(",
+    "LAMBDA(",
+    "_xlfn.",
+    "#REF!",
+    "1E+308",
+    "\"\"",
+    "''",
+    "Sheet1!",
+    "'My Sheet'!",
+    "[1]",
+    "#",
+    "@",
+    "..",
+    "\\",
 ];
 
 fn mutate_formula(rng: &mut Rng, corpus: &[String]) -> String {
@@ -470,7 +593,12 @@ fn run_formulas(secs: u64, seed: u64, root: &Path, replay: Option<Vec<u8>>) -> b
                     Err(e) => {
                         // Spans must lie inside the text (the report slices with them).
                         let stripped = text.strip_prefix('=').unwrap_or(&text);
-                        assert!(e.span.start <= e.span.end && e.span.end as usize <= stripped.len(), "parse error span {:?} outside text of {} bytes", e.span, stripped.len());
+                        assert!(
+                            e.span.start <= e.span.end && e.span.end as usize <= stripped.len(),
+                            "parse error span {:?} outside text of {} bytes",
+                            e.span,
+                            stripped.len()
+                        );
                         format!("parse-{:?}", e.kind)
                     }
                     Ok(expr) => match binder.bind(&expr, sheet, row, col) {
@@ -550,9 +678,10 @@ fn rezip(parts: &Parts, rng: &mut Rng) -> Vec<u8> {
 fn seed_workbooks() -> Vec<Parts> {
     let ct = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/worksheets/sheet2.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#;
     let rels = r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#;
-    let wbrels = r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="/xl/worksheets/sheet2.xml"/></Relationships>"#;
+    let wbrels = r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="/xl/worksheets/sheet2.xml"/><Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>"#;
+    let sst = r#"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="2" uniqueCount="2"><si><t>shared</t></si><si><r><t>rich </t></r><r><rPr><b/></rPr><t>text</t></r></si></sst>"#;
     let wb = r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><workbookPr/><sheets><sheet name="S" sheetId="1" r:id="rId1"/><sheet name="My &amp; Sheet" sheetId="2" r:id="rId2"/></sheets><definedNames><definedName name="Rate">S!$A$1</definedName><definedName name="Loc" localSheetId="1">'My &amp; Sheet'!$A$1:$B$2</definedName><definedName name="Loop">Loop+1</definedName></definedNames><calcPr calcId="191029" iterate="1" iterateCount="50" iterateDelta="0.001"/></workbook>"#;
-    let s1 = r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><dimension ref="A1:D6"/><sheetData><row r="1"><c r="A1"><v>0.05</v></c><c r="B1"><f>A1*100</f><v>5</v></c><c r="C1" t="str"><f>"a"&amp;B1</f><v>a5</v></c><c r="D1"><f t="array" ref="D1:D3">A1:A3*2</f><v>0.1</v></c></row><row r="2"><c r="A2"><v>2</v></c><c r="B2"><f t="shared" ref="B2:B5" si="0">A2+B1</f><v>7</v></c><c r="D2"><v>4</v></c></row><row r="3"><c r="A3" t="inlineStr"><is><t>x</t></is></c><c r="B3"><f t="shared" si="0"/><v>7</v></c><c r="D3" t="e"><v>#VALUE!</v></c></row><row r="4"><c r="B4"><f t="shared" si="0"/><v>7</v></c><c r="C4"><f>B4+C4</f><v>0</v></c></row><row r="5"><c r="B5"><f t="shared" si="0"/><v>7</v></c><c r="C5" t="b"><f>ISREF(Rate)</f><v>1</v></c></row><row r="6"><c r="A6"><f>SUM('My &amp; Sheet'!A1:B2)+Loc</f><v>3</v></c><c r="B6"><f>INDIRECT("A"&amp;A2)+OFFSET(A1,1,0)</f><v>4</v></c><c r="C6"><f>BAHTTEXT(1)</f><v>1</v></c></row></sheetData></worksheet>"#;
+    let s1 = r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><dimension ref="A1:D6"/><sheetData><row r="1"><c r="A1"><v>0.05</v></c><c r="B1"><f>A1*100</f><v>5</v></c><c r="C1" t="str"><f>"a"&amp;B1</f><v>a5</v></c><c r="D1"><f t="array" ref="D1:D3">A1:A3*2</f><v>0.1</v></c><c r="E1" t="s"><v>1</v></c></row><row r="2"><c r="A2"><v>2</v></c><c r="B2"><f t="shared" ref="B2:B5" si="0">A2+B1</f><v>7</v></c><c r="D2"><v>4</v></c></row><row r="3"><c r="A3" t="inlineStr"><is><t>x</t></is></c><c r="B3"><f t="shared" si="0"/><v>7</v></c><c r="D3" t="e"><v>#VALUE!</v></c></row><row r="4"><c r="B4"><f t="shared" si="0"/><v>7</v></c><c r="C4"><f>B4+C4</f><v>0</v></c></row><row r="5"><c r="B5"><f t="shared" si="0"/><v>7</v></c><c r="C5" t="b"><f>ISREF(Rate)</f><v>1</v></c></row><row r="6"><c r="A6"><f>SUM('My &amp; Sheet'!A1:B2)+Loc</f><v>3</v></c><c r="B6"><f>INDIRECT("A"&amp;A2)+OFFSET(A1,1,0)</f><v>4</v></c><c r="C6"><f>BAHTTEXT(1)</f><v>1</v></c></row></sheetData></worksheet>"#;
     let s2 = r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><dimension ref="A1:XFD1048576"/><sheetData><row r="1"><c r="A1"><v>1</v></c><c r="B1"><f>S!B1+A1</f><v>6</v></c></row><row r="2"><c r="A2"><f>LET(x,A1,x*2)</f><v>2</v></c><c r="B2"><f>_xlfn.SEQUENCE(2)</f><v>1</v></c></row><row r="1048576"><c r="XFD1048576"><f>A1</f><v>1</v></c></row></sheetData></worksheet>"#;
     let parts = |sheets: &[&str]| -> Parts {
         let mut p: Parts = vec![
@@ -560,6 +689,7 @@ fn seed_workbooks() -> Vec<Parts> {
             ("_rels/.rels".into(), rels.as_bytes().to_vec()),
             ("xl/_rels/workbook.xml.rels".into(), wbrels.as_bytes().to_vec()),
             ("xl/workbook.xml".into(), wb.as_bytes().to_vec()),
+            ("xl/sharedStrings.xml".into(), sst.as_bytes().to_vec()),
         ];
         for (i, s) in sheets.iter().enumerate() {
             p.push((format!("xl/worksheets/sheet{}.xml", i + 1), s.as_bytes().to_vec()));
@@ -589,16 +719,57 @@ fn corpus_workbooks(dir: &Path, max: usize) -> Vec<Parts> {
 }
 
 const XML_TOKENS: &[&str] = &[
-    "<", ">", "\"", "&amp;", "&#0;", "&#xFFFF;", "&bogus;", "]]>", "<![CDATA[x]]>", "<!--", "<?pi?>", "<!DOCTYPE x [<!ENTITY a \"aaaa\">]>",
-    "<c r=\"XFD1048576\"><f>A1+1</f></c>", "<c r=\"A0\"><v>1</v></c>", "<c r=\"ZZZZ1\"><v>1</v></c>", "<c><v>1</v></c>",
-    "<c r=\"B2\" t=\"s\"><v>999999</v></c>", "<c r=\"A1\" t=\"e\"><v>#BOGUS</v></c>", "<c r=\"A1\" t=\"b\"><v>7</v></c>",
-    "<f t=\"shared\" si=\"99\"/>", "<f t=\"array\" ref=\"A1:B100000\">1</f>", "<f t=\"array\" ref=\"B2:A1\">1</f>",
-    "<f t=\"shared\" ref=\"A1:XFD1048576\" si=\"0\">A1</f>", "<row r=\"0\">", "<row r=\"4294967296\">", "<row>", "</row>",
-    "<sheet name=\"S\" sheetId=\"9\" r:id=\"rId1\"/>", "<sheet name=\"../../x\" sheetId=\"3\" r:id=\"rId2\"/>",
-    "<definedName name=\"SUM\">S!$A$1</definedName>", "<definedName name=\"X\" localSheetId=\"99\">1</definedName>",
-    "<definedName name=\"D\">D</definedName>", "Target=\"../../../etc/passwd\"", "Target=\"worksheets/sheet1.xml\"",
-    "<dimension ref=\"A1:XFD1048576\"/>", "r=\"", "ref=\"", "1E+308", "-1", "99999999999", "NaN", "inf", "\u{0}", "é", "😀",
-    "x:", "xmlns=\"\"", "iterate=\"1\" iterateCount=\"4294967295\"", "iterateCount=\"-1\"", "iterateDelta=\"NaN\"", "date1904=\"1\"",
+    "<",
+    ">",
+    "\"",
+    "&amp;",
+    "&#0;",
+    "&#xFFFF;",
+    "&bogus;",
+    "]]>",
+    "<![CDATA[x]]>",
+    "<!--",
+    "<?pi?>",
+    "<!DOCTYPE x [<!ENTITY a \"aaaa\">]>",
+    "<c r=\"XFD1048576\"><f>A1+1</f></c>",
+    "<c r=\"A0\"><v>1</v></c>",
+    "<c r=\"ZZZZ1\"><v>1</v></c>",
+    "<c><v>1</v></c>",
+    "<c r=\"B2\" t=\"s\"><v>999999</v></c>",
+    "<c r=\"A1\" t=\"e\"><v>#BOGUS</v></c>",
+    "<c r=\"A1\" t=\"b\"><v>7</v></c>",
+    "<f t=\"shared\" si=\"99\"/>",
+    "<f t=\"array\" ref=\"A1:B100000\">1</f>",
+    "<f t=\"array\" ref=\"B2:A1\">1</f>",
+    "<f t=\"shared\" ref=\"A1:XFD1048576\" si=\"0\">A1</f>",
+    "<row r=\"0\">",
+    "<row r=\"4294967296\">",
+    "<row>",
+    "</row>",
+    "<sheet name=\"S\" sheetId=\"9\" r:id=\"rId1\"/>",
+    "<sheet name=\"../../x\" sheetId=\"3\" r:id=\"rId2\"/>",
+    "<definedName name=\"SUM\">S!$A$1</definedName>",
+    "<definedName name=\"X\" localSheetId=\"99\">1</definedName>",
+    "<definedName name=\"D\">D</definedName>",
+    "Target=\"../../../etc/passwd\"",
+    "Target=\"worksheets/sheet1.xml\"",
+    "<dimension ref=\"A1:XFD1048576\"/>",
+    "r=\"",
+    "ref=\"",
+    "1E+308",
+    "-1",
+    "99999999999",
+    "NaN",
+    "inf",
+    "\u{0}",
+    "é",
+    "😀",
+    "x:",
+    "xmlns=\"\"",
+    "iterate=\"1\" iterateCount=\"4294967295\"",
+    "iterateCount=\"-1\"",
+    "iterateDelta=\"NaN\"",
+    "date1904=\"1\"",
 ];
 
 fn mutate_xml(rng: &mut Rng, data: &mut Vec<u8>) {
@@ -651,7 +822,8 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 
 fn mutate_workbook(rng: &mut Rng, seeds: &[Parts]) -> Vec<u8> {
     let mut parts = rng.pick_ref(seeds).clone();
-    match rng.below(10) {
+    match rng.below(13) {
+        10..=12 => hostile_structure(rng, &mut parts),
         0 | 1 => {
             // Byte-level mutation of the zip itself.
             let mut z = rezip(&parts, rng);
@@ -702,6 +874,181 @@ fn mutate_workbook(rng: &mut Rng, seeds: &[Parts]) -> Vec<u8> {
             rezip(&parts, rng)
         }
     }
+}
+
+// ---------------------------------------------------------------- hostile structures
+
+/// The structure-level attacks of issue #16, each applied to a seed's parts: huge shared-
+/// string counts in any quoting or place, UTF-16 parts, duplicate entries (exact and case
+/// variants), huge cell text, absurd iteration settings, sheet names that differ only by
+/// Unicode case mapping, and attributes re-quoted. Each can be combined with the XML-level
+/// mutations.
+fn hostile_structure(rng: &mut Rng, parts: &mut Parts) -> Vec<u8> {
+    for _ in 0..1 + rng.below(2) {
+        match rng.below(8) {
+            0 => hostile_sst(rng, parts),
+            1 => {
+                let xml: Vec<usize> = (0..parts.len()).filter(|&i| parts[i].0.ends_with(".xml") || parts[i].0.ends_with(".rels")).collect();
+                if !xml.is_empty() {
+                    let i = rng.pick(&xml);
+                    parts[i].1 = to_utf16(rng, &parts[i].1);
+                }
+            }
+            2 => return duplicate_entry(rng, parts),
+            3 => huge_text(rng, parts),
+            4 => {
+                let count = rng.pick(&["4294967295", "2147483648", "0", "-1", "32768", "1e9", "99999999999999999999", " 7 "]);
+                let delta = rng.pick(&["NaN", "-1", "INF", "-INF", "1e308", "0", "-0", "abc"]);
+                let calc = format!("<calcPr iterate=\"1\" iterateCount=\"{count}\" iterateDelta=\"{delta}\"/>");
+                if let Some(wb) = parts.iter_mut().find(|p| p.0 == "xl/workbook.xml") {
+                    let text = String::from_utf8_lossy(&wb.1).into_owned();
+                    let text = match (text.find("<calcPr"), text.find("</workbook>")) {
+                        (Some(a), _) => {
+                            let b = text[a..].find("/>").map_or(text.len(), |b| a + b + 2);
+                            format!("{}{calc}{}", &text[..a], &text[b..])
+                        }
+                        (None, Some(end)) => format!("{}{calc}{}", &text[..end], &text[end..]),
+                        _ => text,
+                    };
+                    wb.1 = text.into_bytes();
+                }
+            }
+            5 => {
+                let (a, b) = rng.pick(&[("ı", "i"), ("İ", "i"), ("ß", "SS"), ("ẞ", "ß"), ("ς", "Σ"), ("σ", "ς"), ("Ａ", "ａ"), ("Ａ", "A"), ("ǅ", "ǆ")]);
+                if let Some(wb) = parts.iter_mut().find(|p| p.0 == "xl/workbook.xml") {
+                    let text = String::from_utf8_lossy(&wb.1)
+                        .replace("name=\"S\" sheetId", &format!("name=\"{a}\" sheetId"))
+                        .replace("name=\"My &amp; Sheet\"", &format!("name=\"{b}\""));
+                    wb.1 = text.into_bytes();
+                }
+            }
+            6 => {
+                // Attributes in single quotes, with whitespace around `=`.
+                let i = rng.below(parts.len());
+                parts[i].1 = requote(&parts[i].1, rng.chance(2));
+            }
+            _ => {
+                let i = rng.below(parts.len());
+                if parts[i].0.ends_with(".xml") {
+                    mutate_xml(rng, &mut parts[i].1);
+                }
+            }
+        }
+    }
+    rezip(parts, rng)
+}
+
+/// A shared-string table announcing an absurd number of strings, in any quoting, with
+/// whitespace around `=`, after a comment or beyond the first 4 KB.
+fn hostile_sst(rng: &mut Rng, parts: &mut Parts) {
+    let count = rng.pick(&["4294967295", "18446744073709551615", "99999999999999999999999", "100000000000", "2147483647"]);
+    let attr = match rng.below(4) {
+        0 => format!("uniqueCount='{count}'"),
+        1 => format!("uniqueCount = \"{count}\""),
+        2 => format!("uniqueCount\t=\n'{count}'"),
+        _ => format!("uniqueCount=\"{count}\""),
+    };
+    let pad = if rng.chance(2) { format!("<!-- {} -->", "p".repeat(5000)) } else { String::new() };
+    let late = if rng.chance(2) { format!(" a=\"{}\"", "q".repeat(5000)) } else { String::new() };
+    let xml = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>{pad}<sst xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"{late} {attr}><si><t>shared</t></si><si><t>two</t></si></sst>");
+    match parts.iter_mut().find(|p| p.0 == "xl/sharedStrings.xml") {
+        Some(p) => p.1 = xml.into_bytes(),
+        None => parts.push(("xl/sharedStrings.xml".into(), xml.into_bytes())),
+    }
+}
+
+/// A part re-encoded as UTF-16 (little- or big-endian, with or without a byte-order mark),
+/// its declaration saying so.
+fn to_utf16(rng: &mut Rng, xml: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(xml).replace("encoding=\"UTF-8\"", "encoding=\"UTF-16\"");
+    let little = rng.chance(2);
+    let mut out = Vec::with_capacity(text.len() * 2 + 2);
+    if rng.chance(2) {
+        out.extend_from_slice(if little { &[0xFF, 0xFE] } else { &[0xFE, 0xFF] });
+    }
+    for u in text.encode_utf16() {
+        out.extend_from_slice(&if little { u.to_le_bytes() } else { u.to_be_bytes() });
+    }
+    if rng.chance(20) {
+        out.pop();
+    }
+    out
+}
+
+/// A second entry for a part: its name in another case, or the very same name (written
+/// under a stand-in of the same length, then renamed in the zip's headers).
+fn duplicate_entry(rng: &mut Rng, parts: &mut Parts) -> Vec<u8> {
+    let i = rng.below(parts.len());
+    let (name, mut data) = parts[i].clone();
+    if rng.chance(2) {
+        mutate_xml(rng, &mut data);
+    }
+    if rng.chance(2) {
+        let variant: String = name.chars().map(|c| if rng.chance(2) { c.to_ascii_uppercase() } else { c }).collect();
+        let variant = if variant == name { name.to_ascii_uppercase() } else { variant };
+        let k = rng.below(parts.len() + 1);
+        parts.insert(k, (variant, data));
+        return rezip(parts, rng);
+    }
+    let mut stand_in = name.clone();
+    stand_in.pop();
+    stand_in.push('\u{1}');
+    parts.push((stand_in.clone(), data));
+    let mut z = rezip(parts, rng);
+    let (from, to) = (stand_in.as_bytes(), name.as_bytes());
+    let mut at = 0;
+    while let Some(p) = find(&z[at..], from) {
+        z[at + p..at + p + from.len()].copy_from_slice(to);
+        at += p + from.len();
+    }
+    z
+}
+
+/// A cell (or shared string) with more text than Excel allows in a cell, or far more.
+fn huge_text(rng: &mut Rng, parts: &mut Parts) {
+    let n = rng.pick(&[32_767usize, 32_768, 40_000, 1 << 20, 3 << 20]);
+    let unit = rng.pick(&["x", "é", "😀", "&amp;"]);
+    let text = unit.repeat(n / unit.chars().count().max(1));
+    if rng.chance(2) {
+        if let Some(sheet) = parts.iter_mut().find(|p| p.0 == "xl/worksheets/sheet1.xml") {
+            let xml = String::from_utf8_lossy(&sheet.1).replacen("</row>", &format!("<c r=\"Z1\" t=\"inlineStr\"><is><t>{text}</t></is></c></row>"), 1);
+            sheet.1 = xml.into_bytes();
+        }
+    } else if let Some(sst) = parts.iter_mut().find(|p| p.0 == "xl/sharedStrings.xml") {
+        let runs = if rng.chance(2) { format!("<t>{text}</t>") } else { format!("<r><t>{text}</t></r>").repeat(2) };
+        let xml = String::from_utf8_lossy(&sst.1).replacen("<si><t>shared</t></si>", &format!("<si>{runs}</si>"), 1);
+        sst.1 = xml.into_bytes();
+    }
+}
+
+/// Attribute values in single quotes (values holding `'` keep double quotes), and
+/// optionally whitespace around `=`.
+fn requote(xml: &[u8], spaces: bool) -> Vec<u8> {
+    let mut out = Vec::with_capacity(xml.len() + xml.len() / 8);
+    let (mut in_tag, mut in_value) = (false, false);
+    let mut i = 0;
+    while i < xml.len() {
+        let b = xml[i];
+        match b {
+            b'<' if !in_value => in_tag = true,
+            b'>' if !in_value => in_tag = false,
+            b'=' if in_tag && !in_value && xml.get(i + 1) == Some(&b'"') => {
+                let end = xml[i + 2..].iter().position(|&c| c == b'"').map(|p| i + 2 + p);
+                if let Some(end) = end.filter(|&e| !xml[i + 2..e].contains(&b'\'')) {
+                    out.extend_from_slice(if spaces { b" = '" } else { b"='" });
+                    out.extend_from_slice(&xml[i + 2..end]);
+                    out.push(b'\'');
+                    i = end + 1;
+                    continue;
+                }
+            }
+            b'"' if in_tag => in_value = !in_value,
+            _ => {}
+        }
+        out.push(b);
+        i += 1;
+    }
+    out
 }
 
 /// Where the xlsx target keeps the input being executed (see run.sh).

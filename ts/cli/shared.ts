@@ -1,8 +1,8 @@
 /** Pieces several commands share: building to a directory, values as text, the build summary. */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { compile } from '../compile.js';
+import { scratchDir } from '../temp.js';
 import type { InputValue, JsonValue } from '../runtime/engine.js';
 import { numberText } from '../runtime/display.js';
 import { isExcelError } from '../runtime/values.js';
@@ -50,7 +50,7 @@ export function printWarnings(report: { warnings?: { message: string }[] }, ctx:
 
 /** Builds into a temporary directory, calls `fn`, and removes the directory. */
 export async function withTempEngine<T>(file: string, ctx: CommandContext, fn: (dir: string, report: BuildReport) => Promise<T>, extra: Partial<CompileOptions> = {}): Promise<T> {
-  const base = mkdtempSync(join(tmpdir(), 'sheetc-'));
+  const base = scratchDir('cli');
   try {
     const dir = join(base, 'engine');
     const report = await buildTo(file, ctx, dir, extra);

@@ -51,7 +51,21 @@ ref: string, message: string, };
 
 export type BuildReport = { 
 /**
- * The engine directory (absent from `manifest.json`, which names no path of the build machine).
+ * The program that wrote the engine, `"sheetc"`: with `formatVersion` and `files`, the
+ * marker by which a rebuild recognises a directory it may replace.
+ */
+generator: string, 
+/**
+ * The engine's format version (its files and their layout).
+ */
+formatVersion: number, 
+/**
+ * The engine's own files, relative to its directory (`/`-separated), `manifest.json`
+ * included: a rebuild replaces the directory only when it holds nothing else.
+ */
+files: Array<string>, 
+/**
+ * The engine directory (empty in `manifest.json`, which carries no build-machine path).
  */
 outDir: string, sheets: Array<SheetReport>, cells: number, formulaCells: number, 
 /**

@@ -4,8 +4,7 @@
  * the compiler, never by reading the workbook again), the engine is run once and
  * compared with Excel's stored values, and one self-contained HTML file is written.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compileWith } from '../compile.js';
@@ -15,6 +14,7 @@ import { reportModel } from './data.js';
 import { renderHtml } from './html.js';
 import type { ReportData } from './types.js';
 import { verifyForReport } from './verification.js';
+import { scratchDir } from '../temp.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -42,7 +42,7 @@ function writeAtomically(file: string, text: string): void {
 /** Builds the engine into `options.outDir` and writes the HTML report to `options.report`. */
 export async function buildWithReport(workbook: string, options: CompileOptions & { report: string }): Promise<BuildReport> {
   const script = readFileSync(pageScriptPath(), 'utf8');
-  const scratch = mkdtempSync(join(tmpdir(), 'sheetc-report-'));
+  const scratch = scratchDir('report');
   try {
     const reportDataOut = join(scratch, 'report-data.json');
     const cachedValuesOut = join(scratch, 'cached.json');

@@ -65,3 +65,40 @@ export function parseArea(text: string): Area | null {
     c1: Math.max(a[1], b[1]),
   };
 }
+
+/**
+ * A sheet name folded for comparison: the one rule the compiler (Rust `sheet_key` in
+ * crates/sheetc-core/src/model.rs, which must stay identical) and the runtime share.
+ *
+ * Excel compares sheet names ignoring case and requires them to be "case-insensitive
+ * unique in any locale" ([MS-OI29500] 2.1.578); its comparison maps characters one to
+ * one. Each character maps to the lower case of its upper case, a mapping taken only when
+ * it is a single character (Unicode's simple, locale-independent mappings): `ς`, `σ` and
+ * `Σ` are one letter, full-width `Ａ` and `ａ` are one letter (but not `A`), `ß` stays
+ * itself (its upper case is the two letters `SS`) while `ẞ` folds to it, and `İ` folds to
+ * `i` like `I` and `ı`, because Turkish pairs I/ı and İ/i.
+ */
+export function sheetKey(name: string): string {
+  if (/^[\x00-\x7f]*$/.test(name)) return name.toLowerCase();
+  let out = '';
+  for (const ch of name) {
+    if (ch === '\u0130') {
+      out += 'i';
+      continue;
+    }
+    let upper = ch.toUpperCase();
+    if (codePoints(upper) !== 1) upper = ch;
+    const lower = upper.toLowerCase();
+    out += codePoints(lower) === 1 ? lower : upper;
+  }
+  return out;
+}
+
+function codePoints(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++, n++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) i++;
+  }
+  return n;
+}

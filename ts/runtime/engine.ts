@@ -3,7 +3,7 @@
  * clones them, applies the inputs, evaluates the generated segments in dependency
  * order and returns a `RunResult`.
  */
-import { cellKey, parseArea } from './address.js';
+import { cellKey, parseArea, sheetKey } from './address.js';
 import { scalar } from './coerce.js';
 import { displayText } from './display.js';
 import { EngineError } from './errors.js';
@@ -284,8 +284,8 @@ class Book implements BookView {
     return this.spec.formulaTexts ? formulaTextMap(this.spec).get(cellId(sheet, row, col)) : undefined;
   }
   sheetByName(name: string): Sheet | undefined {
-    const u = name.toUpperCase();
-    return this.sheets.find((s) => s.name.toUpperCase() === u);
+    const k = sheetKey(name);
+    return this.sheets.find((s) => sheetKey(s.name) === k);
   }
   name(name: string, sheet: number): Value | undefined {
     const u = name.toUpperCase();
@@ -468,7 +468,8 @@ class EngineCore {
     this.templates = spec.sheets.map((s, i) => Sheet.create(s.name, i, s.rows, s.cols, lazy ? 0 : s.cells));
     this.loadedCells = lazy ? spec.sheets.map(() => 0) : null;
     this.modules = new Array<EngineModule | undefined>(moduleCount);
-    this.sheetIndex = new Map(spec.sheets.map((s, i) => [s.name.toUpperCase(), i]));
+    this.sheetIndex = new Map(spec.sheets.map((s, i) => [sheetKey(s.name), i]));
+    checkCalc(spec.calc);
     // One Book kept alive per engine: V8 collects a class's object layout when no
     // instance is alive, and a run's Book is garbage once the run returns. After a full
     // GC the next run then rebuilt the layout, and all compiled code reading the
@@ -518,7 +519,7 @@ class EngineCore {
         if (spec.sheets.length !== 1) throw new EngineError('E_UNKNOWN_REF', `"${ref}" needs a sheet name (for example "${spec.sheets[0]?.name}!${ref}")`);
         return { sheet: 0, r0: area.r0, c0: area.c0, r1: area.r1, c1: area.c1 };
       }
-      const s = this.sheetIndex.get(area.sheet.toUpperCase());
+      const s = this.sheetIndex.get(sheetKey(area.sheet));
       if (s === undefined) {
         const hint = this.sheetHint(area.sheet, ref.slice(ref.lastIndexOf('!') + 1));
         throw new EngineError('E_UNKNOWN_REF', `unknown sheet "${area.sheet}" in "${ref}"${hint}; sheets are: ${spec.sheets.map((x) => x.name).join(', ')}`);
@@ -536,7 +537,7 @@ class EngineCore {
     if (bang > 0) {
       let sheetText = ref.slice(0, bang);
       if (sheetText.length >= 2 && sheetText.startsWith("'") && sheetText.endsWith("'")) sheetText = sheetText.slice(1, -1).replace(/''/g, "'");
-      const s = this.sheetIndex.get(sheetText.toUpperCase());
+      const s = this.sheetIndex.get(sheetKey(sheetText));
       const local = ref.slice(bang + 1).trim().toUpperCase();
       const scoped = s === undefined ? undefined : spec.names.find((x) => x.scope === s && x.name.toUpperCase() === local);
       if (scoped?.area) {
@@ -558,7 +559,7 @@ class EngineCore {
   }
 
   sheetNamed(name: string): number {
-    const s = this.sheetIndex.get(name.toUpperCase());
+    const s = this.sheetIndex.get(sheetKey(name));
     if (s === undefined) {
       const sheets = this.spec.sheets.map((x) => x.name);
       throw new EngineError('E_UNKNOWN_REF', `unknown sheet "${name}"${didYouMean(name, sheets)}; sheets are: ${sheets.join(', ')}`);
@@ -866,6 +867,21 @@ export function createLazyEngine(
 }
 
 /** See createEngine: a Book per live engine. */
+
+/** Excel's range for Maximum Iterations (File > Options > Formulas). */
+const MAX_ITERATIONS = 32767;
+
+/**
+ * Refuses iteration settings Excel cannot hold (the compiler clamps what it reads to
+ * them): a count outside 1..32,767 would run a cluster for as long as it says (2^32-1
+ * sweeps ran for 26 minutes), and a change limit must be a number of 0 or more.
+ */
+function checkCalc(calc: EngineSpec['calc']): void {
+  const { count, delta } = calc;
+  if (!Number.isInteger(count) || count < 1 || count > MAX_ITERATIONS || typeof delta !== 'number' || !Number.isFinite(delta) || delta < 0) {
+    throw new EngineError('E_LOAD', `the engine's iteration settings are outside Excel's range (count ${String(count)}, delta ${String(delta)}; Excel allows 1 to ${MAX_ITERATIONS} iterations and a maximum change of 0 or more)`);
+  }
+}
 
 /** Iterates a circular cluster like Excel: up to `count` sweeps, stop when the change is below `delta`. */
 function iterateCluster(seg: ClusterSegment, x: Ctx, spec: EngineSpec): { converged: boolean; iterations: number } {

@@ -40,15 +40,19 @@ export function serialToDate(serial: number, date1904: boolean): Date {
   return new Date(Math.round((days - UNIX_EPOCH_SERIAL) * MS_PER_DAY));
 }
 
-/** Largest range `run()` fills and `get()` reads: one full column of Excel's grid. */
-export const MAX_RANGE_CELLS = 1_048_576;
+/**
+ * Largest range `run()` fills and `get()`/`text()` read: eight full columns of Excel's
+ * grid (8 × 1,048,576 cells), so a model's long input columns fit while a whole-grid
+ * reference (17 billion cells) is refused before any cell is allocated.
+ */
+export const MAX_RANGE_CELLS = 8 * 1_048_576;
 
 /** Throws `E_TOO_LARGE` for a range over `MAX_RANGE_CELLS` cells. */
 export function checkRangeSize(rows: number, cols: number, ref: string, what: string): void {
   if (rows * cols > MAX_RANGE_CELLS) {
     throw new EngineError(
       'E_TOO_LARGE',
-      `"${ref}" has ${rows * cols} cells (${rows}×${cols}); ${what} takes at most ${MAX_RANGE_CELLS} cells at once (one full column): split it`,
+      `"${ref}" has ${rows * cols} cells (${rows}×${cols}); ${what} takes at most ${MAX_RANGE_CELLS} cells at once (eight full columns): read or set it in parts`,
     );
   }
 }

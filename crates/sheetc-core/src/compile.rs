@@ -55,7 +55,7 @@ fn ms(t: Instant) -> f64 {
 /// Compiles a workbook (as the reader hands it over) into an engine directory.
 pub fn compile_workbook(workbook: &Workbook, opts: &CompileOptions, progress: Progress<'_>, cancelled: &dyn Fn() -> bool) -> Result<BuildReport> {
     let t_total = Instant::now();
-    let mut report = BuildReport::default();
+    let mut report = BuildReport { generator: output::GENERATOR.into(), format_version: output::FORMAT_VERSION, ..BuildReport::default() };
     report.timings.read_ms = opts.read_ms;
     output::check_out_dir(&opts.out_dir)?;
     let functions = FunctionTable::new(opts.functions.iter().cloned()).with_catalogue(opts.known_functions.iter().cloned());
@@ -200,6 +200,7 @@ pub fn compile_workbook(workbook: &Workbook, opts: &CompileOptions, progress: Pr
         report.largest_module_bytes = stats.largest_module_bytes;
         report.timings.emit_ms = ms(t);
         report.timings.total_ms = report.timings.read_ms + ms(t_total);
+        report.files = output::engine_files(&tmp)?;
         emit::write_manifest(&tmp, &report)?;
         if cancelled() {
             return Err(cancelled_err());

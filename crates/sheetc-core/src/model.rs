@@ -202,13 +202,92 @@ pub struct FormatRun {
     pub code: u32,
 }
 
+/// A sheet name folded for comparison, by the one rule the compiler, the reader and the
+/// runtime (`sheetKey` in ts/runtime/address.ts, which must stay identical) share.
+///
+/// Excel compares sheet names ignoring case, and "requires that sheet names are
+/// case-insensitive unique in any locale" ([MS-OI29500] 2.1.578). Its comparison maps
+/// characters one to one; here each character is mapped to the lower case of its upper
+/// case, taking a mapping only when it is a single character (Unicode's simple mappings,
+/// locale-independent):
+/// - Greek: `ς` (final sigma), `σ` and `Σ` are one letter; full-width `Ａ` and `ａ` are one
+///   letter, but not the same as `A` (width is not case);
+/// - German: `ß` upper-cases to the two letters `SS` only, so it stays itself (`ß` and `SS`
+///   differ; `ẞ` and `ß` are one letter);
+/// - Turkish and Azerbaijani pair `I` with `ı` and `İ` with `i`: "unique in any locale"
+///   makes `i`, `I`, `ı` and `İ` one letter (`ı` upper-cases to `I` already; `İ`, whose
+///   lower case is two characters, is mapped to `i` explicitly).
+pub fn sheet_key(name: &str) -> String {
+    if name.is_ascii() {
+        return name.to_ascii_lowercase();
+    }
+    fn single(mut it: impl Iterator<Item = char>) -> Option<char> {
+        let c = it.next()?;
+        it.next().is_none().then_some(c)
+    }
+    name.chars()
+        .map(|c| match c {
+            '\u{130}' => 'i',
+            _ => {
+                let upper = single(c.to_uppercase()).unwrap_or(c);
+                single(upper.to_lowercase()).unwrap_or(upper)
+            }
+        })
+        .collect()
+}
+
 impl Workbook {
-    /// The sheet of that name, compared case-insensitively (Unicode) as Excel does.
+    /// The sheet of that name, compared as Excel compares sheet names ([`sheet_key`]).
     pub fn sheet_index(&self, name: &str) -> Option<u32> {
-        let lower = name.to_lowercase();
-        self.sheets.iter().position(|s| s.name.eq_ignore_ascii_case(name) || s.name.to_lowercase() == lower).map(|i| i as u32)
+        let key = sheet_key(name);
+        self.sheets.iter().position(|s| sheet_key(&s.name) == key).map(|i| i as u32)
     }
     pub fn cell_count(&self) -> usize {
         self.sheets.iter().map(|s| s.cells.len()).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The same table is asserted by the runtime's `sheetKey` (__test__/sheet-names.test.ts).
+    #[test]
+    fn sheet_names_fold_as_excel_compares_them() {
+        let same = |a: &str, b: &str| assert_eq!(sheet_key(a), sheet_key(b), "{a} and {b} are one name");
+        let differ = |a: &str, b: &str| assert_ne!(sheet_key(a), sheet_key(b), "{a} and {b} are two names");
+        same("Sheet1", "SHEET1");
+        // Turkish: I/ı and İ/i are case pairs there, I/i elsewhere: one letter in any locale.
+        for (a, b) in [("ı", "i"), ("ı", "I"), ("İ", "i"), ("İ", "I"), ("İ", "ı"), ("Kırılım", "KIRILIM"), ("İstanbul", "istanbul")] {
+            same(a, b);
+        }
+        // German: ß has no one-letter upper case; ẞ is its capital.
+        differ("ß", "SS");
+        differ("ß", "ss");
+        differ("Straße", "STRASSE");
+        same("ẞ", "ß");
+        same("Straße", "STRAẞE");
+        // Greek: final sigma, sigma and capital sigma.
+        same("ς", "σ");
+        same("ς", "Σ");
+        same("ΟΔΟΣ", "οδος");
+        same("οδος", "οδοσ");
+        // Full width: case folds, width does not.
+        same("Ａ", "ａ");
+        same("ＳＨＥＥＴ", "ｓｈｅｅｔ");
+        differ("Ａ", "A");
+        differ("ａ", "a");
+    }
+
+    #[test]
+    fn sheet_index_uses_the_same_rule() {
+        let sheet = |n: &str| Sheet { name: n.into(), ..Sheet::default() };
+        let wb = Workbook { sheets: vec![sheet("i"), sheet("ß"), sheet("SS"), sheet("Σ")], ..Workbook::default() };
+        assert_eq!(wb.sheet_index("ı"), Some(0));
+        assert_eq!(wb.sheet_index("İ"), Some(0));
+        assert_eq!(wb.sheet_index("ẞ"), Some(1));
+        assert_eq!(wb.sheet_index("ss"), Some(2));
+        assert_eq!(wb.sheet_index("ς"), Some(3));
+        assert_eq!(wb.sheet_index("x"), None);
     }
 }

@@ -100,6 +100,14 @@ pub struct BuildWarning {
 #[serde(rename_all = "camelCase")]
 #[cfg_attr(test, derive(ts_rs::TS))]
 pub struct BuildReport {
+    /// The program that wrote the engine, `"sheetc"`: with `formatVersion` and `files`, the
+    /// marker by which a rebuild recognises a directory it may replace.
+    pub generator: String,
+    /// The engine's format version (its files and their layout).
+    pub format_version: u32,
+    /// The engine's own files, relative to its directory (`/`-separated), `manifest.json`
+    /// included: a rebuild replaces the directory only when it holds nothing else.
+    pub files: Vec<String>,
     /// The engine directory (absent from `manifest.json`, which names no path of the build machine).
     #[serde(skip_serializing_if = "String::is_empty")]
     pub out_dir: String,

@@ -1,10 +1,10 @@
 //! Every worksheet's cells, streamed with calamine (`worksheet_cells_reader` +
-//! `next_cell_with_formula_metadata`) on every core, largest sheet first.
+//! `next_cell_with_formula_metadata`) on every core, largest sheet first. Each sheet part
+//! is first streamed through the event bounds ([`crate::bounds`]) by the thread that
+//! then hands it to calamine, so calamine never reads an event larger than the bounds.
 
 use std::collections::{HashMap, HashSet};
-use std::fs::File;
-use std::io::{BufReader, Read, Seek};
-use std::path::Path;
+use std::io::{Read, Seek};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use calamine::{DataRef, Reader, Xlsx, XlsxFormulaMetadata};
@@ -13,21 +13,25 @@ use sheetc_core::ast::ErrorKind;
 use sheetc_core::error::{ErrorCode, Result, SheetcError};
 use sheetc_core::model::{Cell, CellKind, FormulaRef, Limits, Sheet, Value};
 
-use crate::extras::ArrayExtent;
-use crate::package::{corrupt, map_xlsx_err};
+use crate::bounds::{check_text, scan_part_observed};
+use crate::extras::{sheet_extras, ArrayExtent, SheetExtras};
+use crate::package::{corrupt, find_part, map_xlsx_err, read_part, Source, SourceReader};
+use crate::style_scan::{self, StyleScan};
+use crate::styles::XfFormats;
 
-/// Streams every worksheet's cells; returns the sheets (in workbook order) and the number
-/// of cells read. Array formulas come out as ordinary formulas here: their ranges are
-/// applied afterwards (`apply_array_ranges`). Sheets go to every core
-/// ([`sheets_in_parallel`]); the calling thread only waits, and polls `cancelled` while
-/// it does (it need not be `Sync`).
+/// Streams every worksheet's cells; returns the sheets (in workbook order) with what the
+/// cell reader does not report ([`SheetExtras`]), and the number of cells read. Array
+/// formulas come out as ordinary formulas here: their ranges are applied afterwards
+/// (`apply_array_ranges`). Sheets go to every core ([`sheets_in_parallel`]); the calling
+/// thread only waits, and polls `cancelled` while it does (it need not be `Sync`).
 pub(crate) fn read_all_cells(
-    path: &Path,
+    source: Source<'_>,
     sheets: &[(String, String)],
     sizes: &[u64],
     limits: &Limits,
+    xf: &XfFormats,
     cancelled: &dyn Fn() -> bool,
-) -> Result<(Vec<Sheet>, u64)> {
+) -> Result<(Vec<(Sheet, SheetExtras)>, u64)> {
     use std::sync::atomic::AtomicU64;
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let stop = AtomicBool::new(false);
@@ -38,7 +42,46 @@ pub(crate) fn read_all_cells(
             stop.store(true, Ordering::Relaxed);
         }
     };
-    let out = sheets_in_parallel(path, &names, sizes, threads, &stop, &poll, &|x, i| read_sheet(x, names[i], limits, &cell_total, &stop));
+    let limit = limits.max_uncompressed_bytes;
+    let max_runs = usize::try_from(limits.max_cells).unwrap_or(usize::MAX);
+    let out = sheets_in_parallel(source, &names, sizes, threads, &stop, &poll, &|r, i| {
+        let target = &sheets[i].1;
+        // The part calamine is about to stream, bounded first (and searched for what the
+        // second pass needs). A sheet without its part is calamine's error to report.
+        // When the workbook has number formats other than General, the same blocks feed
+        // the scan of the cells' style ids (the runs kept are bounded by the cell limit).
+        let mut styles = xf.any().then(|| StyleScan::new(xf, max_runs));
+        let scan = match find_part(r.zip()?, target) {
+            Some(entry) => {
+                let file = r.zip()?.by_name(&entry).map_err(|e| corrupt(format!("cannot read {target}: {e}")))?;
+                let mut observe = |block: &[u8]| {
+                    if let Some(s) = styles.as_mut() {
+                        s.feed(block);
+                    }
+                };
+                Some(scan_part_observed(file, target, limit, false, &stop, &mut observe)?)
+            }
+            None => None,
+        };
+        let sheet = read_sheet(r.xlsx()?, names[i], limits, &cell_total, &stop)?;
+        let mut extras = match scan {
+            Some(s) if s.has_arrays || s.has_vm => sheet_extras(r.zip()?, target, limit, s.has_arrays, s.has_vm)?,
+            _ => SheetExtras::default(),
+        };
+        extras.formats = match styles.map(StyleScan::finish) {
+            None => Vec::new(),
+            Some(Some(runs)) => runs,
+            // A styled cell without its position: the whole part, rows tracked (rare).
+            Some(None) => {
+                let xml = match find_part(r.zip()?, target) {
+                    Some(entry) => read_part(r.zip()?, &entry, limit)?.unwrap_or_default(),
+                    None => Vec::new(),
+                };
+                style_scan::scan_part(&xml, xf, max_runs)
+            }
+        };
+        Ok((sheet, extras))
+    });
     if cancelled() {
         return Err(SheetcError::new(ErrorCode::Cancelled, "the build was cancelled"));
     }
@@ -60,23 +103,48 @@ pub(crate) fn read_all_cells(
     Ok((read, cell_total.load(Ordering::Relaxed)))
 }
 
-/// A job on one sheet, with the calling thread's reader.
-type SheetJob<'a, T> = dyn Fn(&mut Xlsx<BufReader<File>>, usize) -> Result<T> + Sync + 'a;
+/// One thread's readers over the package, each opened on first use: calamine's, and a zip
+/// archive for the part-level passes (bounds, extras).
+pub(crate) struct Readers<'a> {
+    source: Source<'a>,
+    xlsx: Option<Xlsx<SourceReader<'a>>>,
+    zip: Option<zip::ZipArchive<SourceReader<'a>>>,
+}
 
-/// Runs `job(reader, sheet)` for every sheet of `names` on up to `threads` threads, the
-/// largest parts first (`sizes`), each thread with its own calamine reader over its own
-/// file handle: a sheet part is one deflate stream, so one sheet cannot be split, but big
+impl<'a> Readers<'a> {
+    pub(crate) fn xlsx(&mut self) -> Result<&mut Xlsx<SourceReader<'a>>> {
+        let source = self.source;
+        match &mut self.xlsx {
+            Some(x) => Ok(x),
+            slot => Ok(slot.insert(Xlsx::new(source.open()?).map_err(map_xlsx_err)?)),
+        }
+    }
+    pub(crate) fn zip(&mut self) -> Result<&mut zip::ZipArchive<SourceReader<'a>>> {
+        let source = self.source;
+        match &mut self.zip {
+            Some(z) => Ok(z),
+            slot => Ok(slot.insert(source.zip()?)),
+        }
+    }
+}
+
+/// A job on one sheet, with the calling thread's readers.
+type SheetJob<'a, T> = dyn Fn(&mut Readers<'a>, usize) -> Result<T> + Sync + 'a;
+
+/// Runs `job(readers, sheet)` for every sheet of `names` on up to `threads` threads, the
+/// largest parts first (`sizes`), each thread with its own readers over its own file
+/// handle: a sheet part is one deflate stream, so one sheet cannot be split, but big
 /// models spread their cells over several sheets. A failed job sets `stop`, which ends
 /// the queue (so may `poll`, which the calling thread runs every 20 ms while it waits).
 /// Results in `names` order; None for a sheet the queue did not reach.
-pub(crate) fn sheets_in_parallel<T: Send>(
-    path: &Path,
+pub(crate) fn sheets_in_parallel<'a, T: Send>(
+    source: Source<'a>,
     names: &[&str],
     sizes: &[u64],
     threads: usize,
     stop: &AtomicBool,
     poll: &dyn Fn(),
-    job: &SheetJob<'_, T>,
+    job: &SheetJob<'a, T>,
 ) -> Vec<Option<Result<T>>> {
     use std::sync::atomic::AtomicUsize;
     use std::sync::mpsc;
@@ -86,21 +154,14 @@ pub(crate) fn sheets_in_parallel<T: Send>(
     let next = AtomicUsize::new(0);
     let mut out: Vec<Option<Result<T>>> = (0..names.len()).map(|_| None).collect();
     let worker = |tx: mpsc::Sender<(usize, Result<T>)>| {
-        let mut xlsx: Option<Xlsx<BufReader<File>>> = None;
+        let mut readers = Readers { source, xlsx: None, zip: None };
         loop {
             let k = next.fetch_add(1, Ordering::Relaxed);
             let Some(&i) = order.get(k) else { break };
             if stop.load(Ordering::Relaxed) {
                 break;
             }
-            let opened = match xlsx.as_mut() {
-                Some(x) => Ok(x),
-                None => File::open(path)
-                    .map_err(|e| SheetcError::io(&format!("cannot open {}", path.display()), e))
-                    .and_then(|f| Xlsx::new(BufReader::new(f)).map_err(map_xlsx_err))
-                    .map(|x| xlsx.insert(x)),
-            };
-            let result = opened.and_then(|x| job(x, i));
+            let result = job(&mut readers, i);
             if result.is_err() {
                 stop.store(true, Ordering::Relaxed);
             }
@@ -182,6 +243,9 @@ pub(crate) fn read_sheet<RS: Read + Seek>(
             return Err(corrupt(format!("sheet {name} has a cell beyond Excel's last row or column (row {}, column {})", row as u64 + 1, col as u64 + 1)));
         }
         let value = convert_value(&rec.value);
+        if let Value::Text(t) = &value {
+            check_text(t, name, row, col)?;
+        }
         let kind = match rec.formula {
             None => CellKind::Constant,
             Some(XlsxFormulaMetadata::Normal { formula }) => {
@@ -205,6 +269,13 @@ pub(crate) fn read_sheet<RS: Read + Seek>(
         };
         if kind == CellKind::Constant && value == Value::Empty {
             continue;
+        }
+        // The number of cells comes from the file: growing the list may fail without
+        // aborting (the cell limit bounds it, but not below the machine's memory).
+        if sheet.cells.len() == sheet.cells.capacity() {
+            sheet.cells.try_reserve(sheet.cells.len().max(1024)).map_err(|_| {
+                SheetcError::new(ErrorCode::TooLarge, format!("sheet {name} has more cells than fit in memory (lower --max-cells or use a larger machine)"))
+            })?;
         }
         sheet.cells.push(Cell { row, col, kind, value });
     }

@@ -3,12 +3,16 @@
 use quick_xml::events::Event;
 use sheetc_core::address::parse_a1;
 use sheetc_core::ast::ErrorKind;
-use sheetc_core::model::{Cell, CellKind, Sheet, Value};
+use sheetc_core::error::Result;
+use sheetc_core::model::{sheet_key, Cell, CellKind, Sheet, Value};
 
-use crate::package::{attr, push_entity};
+use crate::bounds::check_text;
+use crate::package::{attr, corrupt, push_entity};
 
-/// The cached sheets of one external link (`xl/externalLinks/externalLinkN.xml`).
-pub(crate) fn read_external_link(xml: &[u8], index: usize) -> Vec<Sheet> {
+/// The cached sheets of one external link (`xl/externalLinks/externalLinkN.xml`). Their
+/// names follow Excel's rules like the workbook's own (no two equal ignoring case), and
+/// their texts Excel's cell limit.
+pub(crate) fn read_external_link(xml: &[u8], index: usize) -> Result<Vec<Sheet>> {
     let mut reader = quick_xml::Reader::from_reader(xml);
     let mut buf = Vec::new();
     let mut names: Vec<String> = Vec::new();
@@ -20,7 +24,13 @@ pub(crate) fn read_external_link(xml: &[u8], index: usize) -> Vec<Sheet> {
     loop {
         match reader.read_event_into(&mut buf) {
             Ok(Event::Start(e)) | Ok(Event::Empty(e)) => match e.local_name().into_inner() {
-                "sheetName" => names.push(attr(&e, "val").unwrap_or_default()),
+                "sheetName" => {
+                    let name = attr(&e, "val").unwrap_or_default();
+                    if names.iter().any(|n| sheet_key(n) == sheet_key(&name)) {
+                        return Err(corrupt(format!("external link {index} names two sheets \"{name}\" (ignoring case, as Excel compares sheet names)")));
+                    }
+                    names.push(name);
+                }
                 "sheetData" => {
                     let id: usize = attr(&e, "sheetId").and_then(|v| v.parse().ok()).unwrap_or(usize::MAX);
                     current = names.get(id).map(|n| {
@@ -52,6 +62,9 @@ pub(crate) fn read_external_link(xml: &[u8], index: usize) -> Vec<Sheet> {
                             Some("e") => ErrorKind::parse(&text).map_or(Value::Empty, Value::Error),
                             _ => text.trim().parse::<f64>().map_or(Value::Empty, Value::Number),
                         };
+                        if let Value::Text(t) = &value {
+                            check_text(t, &sheets[s].name, r, c)?;
+                        }
                         if value != Value::Empty {
                             sheets[s].cells.push(Cell { row: r, col: c, kind: CellKind::Constant, value });
                         }
@@ -67,5 +80,5 @@ pub(crate) fn read_external_link(xml: &[u8], index: usize) -> Vec<Sheet> {
     for s in &mut sheets {
         s.cells.sort_by_key(|c| (c.row, c.col));
     }
-    sheets
+    Ok(sheets)
 }

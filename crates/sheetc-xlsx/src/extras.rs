@@ -1,20 +1,16 @@
 //! What calamine's streaming cell reader does not report, read in a second pass over each
-//! sheet part: array-formula ranges, the value metadata of error cells, and the cells'
-//! number formats (their style ids, scanned from the same decompressed blocks).
+//! sheet part: array-formula ranges and the value metadata of error cells. (The cells'
+//! number formats ride on the bounds scan's blocks: `style_scan`, filled in by `cells`.)
 
 use std::collections::HashMap;
 use std::io::{Read, Seek};
-use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use quick_xml::events::Event;
 use sheetc_core::address::parse_a1;
-use sheetc_core::error::{ErrorCode, Result, SheetcError};
-use sheetc_core::model::{FormatRun, Limits};
+use sheetc_core::error::Result;
+use sheetc_core::model::FormatRun;
 
-use crate::package::{attr, corrupt, open_zip, read_part};
-use crate::style_scan::{scan_part, StyleScan};
-use crate::styles::XfFormats;
+use crate::package::{attr, read_part};
 
 /// Collects `(anchor row, anchor col) → (last row, last col)` of array formulas in one
 /// sheet part. Calamine reports array formulas as ordinary ones and drops their range.
@@ -35,90 +31,15 @@ pub(crate) struct ArrayExtent {
     pub(crate) cm: Option<u32>,
 }
 
-/// The extras of every sheet part, in order (empty for a missing part). `stop` ends the
-/// pass early when the cell reader has failed (its error is the one reported).
-pub(crate) fn read_all_extras(path: &Path, targets: &[&str], limits: &Limits, xf: &XfFormats, stop: &AtomicBool) -> Result<Vec<SheetExtras>> {
-    let mut zip = open_zip(path)?;
-    let mut out = Vec::with_capacity(targets.len());
-    for target in targets {
-        if stop.load(Ordering::Relaxed) {
-            break;
-        }
-        out.push(sheet_extras(&mut zip, target, limits, xf)?);
-    }
-    Ok(out)
-}
-
-/// Attribute text that marks an array formula and an error cell's value metadata.
-pub(crate) const ARRAY_NEEDLE: &[u8] = b"t=\"array\"";
-pub(crate) const VM_NEEDLE: &[u8] = b" vm=\"";
-
-/// One sheet part's extras. Almost no sheet has any, so the part is first streamed
-/// through the decompressor in blocks and searched (memchr's SIMD `memmem`), never
-/// held whole; only a part that holds a needle is read and parsed as XML. When the
-/// workbook has number formats other than General, the same blocks feed the scan of
-/// the cells' styles (`StyleScan`): the sheet is not decompressed again.
-pub(crate) fn sheet_extras<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, name: &str, limits: &Limits, xf: &XfFormats) -> Result<SheetExtras> {
-    let limit = limits.max_uncompressed_bytes;
-    // The runs kept are bounded by the build's cell limit.
-    let max_runs = usize::try_from(limits.max_cells).unwrap_or(usize::MAX);
-    let (mut has_arrays, mut has_vm) = (false, false);
-    let mut styles = xf.any().then(|| StyleScan::new(xf, max_runs));
-    {
-        let mut file = match zip.by_name(name) {
-            Ok(f) => f,
-            Err(zip::result::ZipError::FileNotFound) => return Ok(SheetExtras::default()),
-            Err(e) => return Err(corrupt(format!("cannot read {name}: {e}"))),
-        };
-        let arrays = memchr::memmem::Finder::new(ARRAY_NEEDLE);
-        let vm = memchr::memmem::Finder::new(VM_NEEDLE);
-        // A needle split across two blocks is found in the carried-over tail.
-        const CARRY: usize = 8;
-        let mut buf = vec![0u8; 1 << 20];
-        let (mut kept, mut total) = (0usize, 0u64);
-        loop {
-            let n = match file.read(&mut buf[kept..]) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(corrupt(format!("cannot read {name}: {e}"))),
-            };
-            total += n as u64;
-            if total > limit {
-                return Err(SheetcError::new(ErrorCode::TooLarge, format!("{name} is larger than the limit of {limit} bytes")));
-            }
-            if let Some(scan) = styles.as_mut() {
-                scan.feed(&buf[kept..kept + n]);
-            }
-            let block = &buf[..kept + n];
-            has_arrays = has_arrays || arrays.find(block).is_some();
-            has_vm = has_vm || vm.find(block).is_some();
-            if has_arrays && has_vm && styles.is_none() {
-                break;
-            }
-            let tail = block.len().min(CARRY);
-            let end = block.len();
-            buf.copy_within(end - tail..end, 0);
-            kept = tail;
-        }
-    }
-    let formats = match styles.map(StyleScan::finish) {
-        None => Vec::new(),
-        Some(Some(runs)) => runs,
-        // A styled cell without its position: the whole part, rows tracked (rare).
-        Some(None) => {
-            let xml = read_part(zip, name, limit)?.unwrap_or_default();
-            scan_part(&xml, xf, max_runs)
-        }
-    };
-    if !has_arrays && !has_vm {
-        return Ok(SheetExtras { formats, ..SheetExtras::default() });
-    }
+/// One sheet part's extras, parsed as XML. Only for a part whose bounds scan
+/// ([`crate::bounds::scan_part`], which reads every sheet before calamine does) found a
+/// mention of `array` or `vm`: almost no sheet has one, so almost no sheet is parsed twice.
+pub(crate) fn sheet_extras<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, name: &str, limit: u64, arrays: bool, vm: bool) -> Result<SheetExtras> {
     let xml = read_part(zip, name, limit)?.unwrap_or_default();
     Ok(SheetExtras {
-        arrays: if has_arrays { array_formula_ranges(&xml) } else { HashMap::new() },
-        error_vm: if has_vm { error_value_metadata(&xml) } else { HashMap::new() },
-        formats,
+        arrays: if arrays { array_formula_ranges(&xml) } else { HashMap::new() },
+        error_vm: if vm { error_value_metadata(&xml) } else { HashMap::new() },
+        formats: Vec::new(),
     })
 }
 

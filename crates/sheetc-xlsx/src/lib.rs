@@ -9,11 +9,11 @@
 
 use std::collections::HashSet;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use sheetc_core::error::{ErrorCode, Result, SheetcError};
-use sheetc_core::model::{CellKind, DefinedName, Limits, Value, Workbook};
+use sheetc_core::model::{sheet_key, CellKind, DefinedName, Limits, Value, Workbook};
 
+mod bounds;
 mod cells;
 mod external_links;
 mod extras;
@@ -28,6 +28,8 @@ mod tables;
 mod workbook_part;
 
 #[cfg(test)]
+mod hostile_tests;
+#[cfg(test)]
 mod tests;
 
 #[cfg(feature = "scan")]
@@ -35,19 +37,19 @@ pub use scan::{scan_cells, scan_cells_with, ScanStats};
 
 use cells::{apply_array_ranges, read_all_cells};
 use external_links::read_external_link;
-use extras::read_all_extras;
 use metadata::{rich_value_errors, Metadata};
-use package::{corrupt, open_zip, read_part, sniff};
-use shared_strings::check_shared_strings;
+use package::{check_entries, corrupt, find_part, open_zip, read_part, sniff, utf8_package, Source};
+use shared_strings::check_opened_parts;
 use styles::xf_format_codes;
 use tables::read_tables;
-use workbook_part::read_workbook_part;
+use workbook_part::{check_main_part, read_workbook_part};
 
 /// Reads the workbook at `path`. `cancelled` is polled between sheets and every few
 /// thousand cells so a cancel is honoured promptly.
 pub fn read_workbook(path: &Path, limits: &Limits, cancelled: &dyn Fn() -> bool) -> Result<Workbook> {
     sniff(path)?;
     let mut zip = open_zip(path)?;
+    check_entries(&zip)?;
     // A zip bomb announces itself in the central directory (and the reads below are capped too).
     let mut total: u64 = 0;
     for i in 0..zip.len() {
@@ -61,21 +63,34 @@ pub fn read_workbook(path: &Path, limits: &Limits, cancelled: &dyn Fn() -> bool)
             format!("the workbook expands to {total} bytes, over the limit of {} (raise it with --max-uncompressed-mb)", limits.max_uncompressed_bytes),
         ));
     }
-    if zip.by_name("xl/workbook.xml").is_err() {
-        if zip.by_name("content.xml").is_ok() {
+    if find_part(&zip, "xl/workbook.xml").is_none() {
+        if find_part(&zip, "content.xml").is_some() {
             return Err(SheetcError::new(ErrorCode::LegacyFormat, "this is an OpenDocument spreadsheet (.ods); save it as .xlsx from Excel or LibreOffice"));
         }
-        if zip.by_name("xl/workbook.bin").is_ok() {
+        if find_part(&zip, "xl/workbook.bin").is_some() {
             return Err(SheetcError::new(ErrorCode::LegacyFormat, "this is a binary workbook (.xlsb); save it as .xlsx"));
         }
         return Err(SheetcError::new(ErrorCode::NotAWorkbook, "the zip holds no xl/workbook.xml: it is not an Excel workbook"));
     }
+    // UTF-16 parts (the package allows them) are re-encoded once, in memory, for every
+    // reader: calamine reads only UTF-8.
+    let utf8 = utf8_package(&mut zip, limits.max_uncompressed_bytes)?;
+    let source = match &utf8 {
+        Some(bytes) => Source::Bytes(bytes),
+        None => Source::File(path),
+    };
+    let mut zip = source.zip()?;
+    check_main_part(&mut zip, limits.max_uncompressed_bytes)?;
     let part = read_workbook_part(&mut zip, limits.max_uncompressed_bytes)?;
-    // Excel forbids sheet names that differ only in case; references could not tell them apart.
+    if part.sheets.is_empty() {
+        return Err(corrupt("the workbook has no worksheets (every workbook Excel saves has one); the file is damaged or not readable"));
+    }
+    // Excel forbids sheet names that are equal ignoring case, as Excel compares them
+    // (`sheet_key`); references could not tell them apart.
     let mut seen = HashSet::new();
-    for (name, _) in &part.sheets {
-        if !seen.insert(name.to_lowercase()) {
-            return Err(corrupt(format!("two sheets are named \"{name}\" (ignoring case), which Excel does not allow")));
+    for name in &part.all_names {
+        if !seen.insert(sheet_key(name)) {
+            return Err(corrupt(format!("two sheets are named \"{name}\" (ignoring case, as Excel compares sheet names), which Excel does not allow")));
         }
     }
 
@@ -86,8 +101,9 @@ pub fn read_workbook(path: &Path, limits: &Limits, cancelled: &dyn Fn() -> bool)
     let metadata = read_part(&mut zip, "xl/metadata.xml", limits.max_uncompressed_bytes)?.map(|xml| Metadata::parse(&xml)).unwrap_or_default();
     let rich_errors = rich_value_errors(&mut zip, &metadata, limits.max_uncompressed_bytes)?;
     let dynamic_cm = metadata.dynamic_cells();
-    check_shared_strings(&mut zip)?;
-    // Cell styles' number formats (the sheets' style ids are read with the extras).
+    // What calamine reads on opening the workbook, bounded before it does.
+    check_opened_parts(&mut zip, limits.max_uncompressed_bytes)?;
+    // Cell styles' number formats (the sheets' style ids are scanned with their bounds).
     let xf = read_part(&mut zip, "xl/styles.xml", limits.max_uncompressed_bytes)?.map(|xml| xf_format_codes(&xml)).unwrap_or_default();
     // External workbooks' cached values, read while the archive is open.
     let mut external_xml = Vec::with_capacity(part.external_links.len());
@@ -95,37 +111,15 @@ pub fn read_workbook(path: &Path, limits: &Limits, cancelled: &dyn Fn() -> bool)
         external_xml.push(read_part(&mut zip, target, limits.max_uncompressed_bytes)?);
     }
     // Uncompressed sheet sizes: the parallel cell reader takes the largest first.
-    let sizes: Vec<u64> = part.sheets.iter().map(|(_, t)| zip.by_name(t).map_or(0, |f| f.size())).collect();
+    let sizes: Vec<u64> = part.sheets.iter().map(|(_, t)| find_part(&zip, t).and_then(|e| zip.by_name(&e).ok().map(|f| f.size())).unwrap_or(0)).collect();
     drop(zip);
 
-    // What the cell reader does not report (array ranges, rich-error metadata, the cells'
-    // style ids) takes a second pass over each sheet part. It runs on its own thread while
-    // calamine streams the cells, so the critical path decompresses the sheets once, not twice.
-    let targets: Vec<&str> = part.sheets.iter().map(|(_, t)| t.as_str()).collect();
-    let stop = AtomicBool::new(false);
-    let (cells, extras) = std::thread::scope(|s| {
-        let worker = std::thread::Builder::new().name("sheetc-read-extras".into()).spawn_scoped(s, || read_all_extras(path, &targets, limits, &xf, &stop));
-        match worker {
-            Ok(handle) => {
-                let cells = read_all_cells(path, &part.sheets, &sizes, limits, cancelled);
-                if cells.is_err() {
-                    stop.store(true, Ordering::Relaxed);
-                }
-                let extras = handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                (cells, extras)
-            }
-            // No second thread to be had: one pass after the other.
-            Err(_) => {
-                let extras = read_all_extras(path, &targets, limits, &xf, &stop);
-                (read_all_cells(path, &part.sheets, &sizes, limits, cancelled), extras)
-            }
-        }
-    });
-    let (sheets, mut cell_total) = cells?;
-    let extras = extras?;
+    // Each sheet is bounded, then streamed by calamine, then (rarely) parsed for what the
+    // cell reader does not report, by one thread per core.
+    let (sheets, mut cell_total) = read_all_cells(source, &part.sheets, &sizes, limits, &xf, cancelled)?;
     let mut wb = Workbook { calc: part.calc, date1904: part.date1904, ..Workbook::default() };
     wb.formats.codes = xf.codes;
-    for (mut sheet, mut extras) in sheets.into_iter().zip(extras) {
+    for (mut sheet, mut extras) in sheets {
         wb.formats.sheets.push(std::mem::take(&mut extras.formats));
         apply_array_ranges(&mut sheet, &extras.arrays, &dynamic_cm, limits, &mut cell_total)?;
         if !extras.error_vm.is_empty() && !rich_errors.is_empty() {
@@ -144,7 +138,7 @@ pub fn read_workbook(path: &Path, limits: &Limits, cancelled: &dyn Fn() -> bool)
     // `[1]Sheet1!A1` binds like any reference (and can be overridden as an input).
     for (i, xml) in external_xml.iter().enumerate() {
         if let Some(xml) = xml {
-            wb.sheets.extend(read_external_link(xml, i + 1));
+            wb.sheets.extend(read_external_link(xml, i + 1)?);
         }
     }
     wb.names = part.names.into_iter().map(|(name, scope, formula, hidden)| DefinedName { name, scope, formula, hidden }).collect();

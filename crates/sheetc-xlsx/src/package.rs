@@ -2,7 +2,7 @@
 //! part read, attributes, entities, relationship targets).
 
 use std::fs::File;
-use std::io::{BufReader, Read, Seek};
+use std::io::{BufReader, Cursor, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
 use calamine::XlsxError;
@@ -42,23 +42,231 @@ pub(crate) fn map_xlsx_err(e: XlsxError) -> SheetcError {
 }
 
 /// Opens the file as a zip archive.
-pub(crate) fn open_zip(path: &Path) -> Result<zip::ZipArchive<BufReader<File>>> {
-    let file = File::open(path).map_err(|e| SheetcError::io(&format!("cannot open {}", path.display()), e))?;
-    zip::ZipArchive::new(BufReader::new(file)).map_err(|e| SheetcError::new(ErrorCode::NotAWorkbook, format!("not a valid workbook zip: {e}")))
+pub(crate) fn open_zip(path: &Path) -> Result<zip::ZipArchive<SourceReader<'_>>> {
+    Source::File(path).zip()
 }
 
-pub(crate) fn read_part<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, name: &str, limit: u64) -> Result<Option<Vec<u8>>> {
-    let mut file = match zip.by_name(name) {
-        Ok(f) => f,
-        Err(zip::result::ZipError::FileNotFound) => return Ok(None),
-        Err(e) => return Err(corrupt(format!("cannot read {name}: {e}"))),
-    };
+/// Where the package's bytes come from: the file, or an in-memory copy of it whose UTF-16
+/// parts were re-encoded as UTF-8 ([`utf8_package`]): calamine's parser (quick-xml without
+/// a decoding reader) reads only ASCII-compatible encodings.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Source<'a> {
+    File(&'a Path),
+    Bytes(&'a [u8]),
+}
+
+/// A reader over a [`Source`].
+pub(crate) enum SourceReader<'a> {
+    File(BufReader<File>),
+    Bytes(Cursor<&'a [u8]>),
+}
+
+impl Read for SourceReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            SourceReader::File(f) => f.read(buf),
+            SourceReader::Bytes(b) => b.read(buf),
+        }
+    }
+}
+
+impl Seek for SourceReader<'_> {
+    fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
+        match self {
+            SourceReader::File(f) => f.seek(pos),
+            SourceReader::Bytes(b) => b.seek(pos),
+        }
+    }
+}
+
+impl<'a> Source<'a> {
+    pub(crate) fn open(self) -> Result<SourceReader<'a>> {
+        Ok(match self {
+            Source::File(path) => {
+                let file = File::open(path).map_err(|e| SheetcError::io(&format!("cannot open {}", path.display()), e))?;
+                SourceReader::File(BufReader::new(file))
+            }
+            Source::Bytes(bytes) => SourceReader::Bytes(Cursor::new(bytes)),
+        })
+    }
+
+    pub(crate) fn zip(self) -> Result<zip::ZipArchive<SourceReader<'a>>> {
+        zip::ZipArchive::new(self.open()?).map_err(|e| SheetcError::new(ErrorCode::NotAWorkbook, format!("not a valid workbook zip: {e}")))
+    }
+}
+
+/// A part name as the package compares them: part names are equivalent as ASCII
+/// case-insensitive strings (ECMA-376 Part 2, 6.2.2.3), and calamine finds parts that way
+/// (reading `\` in an entry name as `/`).
+fn part_key(name: &str) -> String {
+    name.replace('\\', "/").to_ascii_lowercase()
+}
+
+/// Two zip entries naming the same part (the same name twice, or names that differ only
+/// in case, e.g. `xl/workbook.xml` and `XL/Workbook.xml`) make the package ambiguous: which
+/// one a reader gets depends on the reader (calamine takes the last case-insensitive
+/// match, a plain lookup the exact one), so the part sheetc checks could differ from the
+/// part calamine reads. The package specification forbids them (ECMA-376 Part 2, 6.2.2.3);
+/// checked once, on the central directory.
+pub(crate) fn check_entries<R: Read + Seek>(zip: &zip::ZipArchive<R>) -> Result<()> {
+    if zip.has_duplicate_names() {
+        return Err(corrupt("the workbook's zip lists the same part twice; the file is damaged"));
+    }
+    let mut seen = std::collections::HashMap::with_capacity(zip.len());
+    for name in zip.file_names() {
+        let name = name.map_err(|e| corrupt(format!("the workbook's zip has a damaged entry name: {e}")))?;
+        if let Some(other) = seen.insert(part_key(&name), name.clone()) {
+            return Err(corrupt(format!("the workbook's zip holds both {other} and {name}, which name the same part; the file is damaged")));
+        }
+    }
+    Ok(())
+}
+
+/// The zip entry holding the part `name`, found as calamine finds it (ASCII
+/// case-insensitive); entries are unique under that rule ([`check_entries`]).
+pub(crate) fn find_part<R: Read + Seek>(zip: &zip::ZipArchive<R>, name: &str) -> Option<String> {
+    if zip.index_for_name(name).is_some() {
+        return Some(name.to_string());
+    }
+    let key = part_key(name);
+    zip.file_names().flatten().find(|n| part_key(n) == key).map(|n| n.into_owned())
+}
+
+/// The byte order of a UTF-16 XML part (true: little-endian), from a byte-order mark or,
+/// without one, from the first `<` (`3C 00` or `00 3C`: no UTF-8 XML holds a NUL byte).
+fn utf16_order(head: &[u8]) -> Option<bool> {
+    match head {
+        [0xFF, 0xFE, ..] | [0x3C, 0x00, ..] => Some(true),
+        [0xFE, 0xFF, ..] | [0x00, 0x3C, ..] => Some(false),
+        _ => None,
+    }
+}
+
+/// A UTF-16 XML part (little- or big-endian, with or without a byte-order mark) as
+/// UTF-8, its XML declaration rewritten to say so (the package allows UTF-8 and UTF-16
+/// parts, ECMA-376 Part 2, 8.1.4). None when the part is not UTF-16.
+pub(crate) fn utf16_to_utf8(bytes: &[u8], name: &str) -> Result<Option<Vec<u8>>> {
+    let Some(little) = utf16_order(bytes) else { return Ok(None) };
+    if !bytes.len().is_multiple_of(2) {
+        return Err(corrupt(format!("{name} is UTF-16 with an odd number of bytes; the file is damaged")));
+    }
+    let units = bytes.chunks_exact(2).map(|b| if little { u16::from_le_bytes([b[0], b[1]]) } else { u16::from_be_bytes([b[0], b[1]]) });
+    let mut text = String::new();
+    text.try_reserve(bytes.len()).map_err(|_| SheetcError::new(ErrorCode::TooLarge, format!("{name} is too large to decode")))?;
+    for c in char::decode_utf16(units) {
+        text.push(c.map_err(|_| corrupt(format!("{name} is not valid UTF-16; the file is damaged")))?);
+    }
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(&text);
+    // The declaration names UTF-16; the bytes are now UTF-8.
+    let body = text.strip_prefix("<?xml").and_then(|rest| rest.find("?>").map(|end| &rest[end + 2..])).unwrap_or(text);
+    let mut out = Vec::with_capacity(body.len() + 40);
+    out.extend_from_slice(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
+    out.extend_from_slice(body.as_bytes());
+    Ok(Some(out))
+}
+
+/// Whether a zip entry is an XML part, by name (`.xml` and `.rels`).
+fn is_xml_part(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    n.ends_with(".xml") || n.ends_with(".rels")
+}
+
+/// An in-memory copy of the package with every UTF-16 XML part re-encoded as UTF-8, or
+/// None when it has none (almost always: Excel writes UTF-8). Every reader of the build,
+/// calamine's included, then reads the copy.
+pub(crate) fn utf8_package<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, limit: u64) -> Result<Option<Vec<u8>>> {
+    let mut utf16 = Vec::new();
+    for i in 0..zip.len() {
+        let mut f = zip.by_index(i).map_err(|e| corrupt(format!("cannot read the workbook's zip: {e}")))?;
+        let name = f.name().map_err(|e| corrupt(format!("the workbook's zip has a damaged entry name: {e}")))?.to_string();
+        if f.is_dir() || !is_xml_part(&name) {
+            continue;
+        }
+        let mut head = [0u8; 2];
+        let mut got = 0;
+        while got < 2 {
+            match f.read(&mut head[got..]) {
+                Ok(0) => break,
+                Ok(n) => got += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(corrupt(format!("cannot read {name}: {e}"))),
+            }
+        }
+        if got == 2 && utf16_order(&head).is_some() {
+            utf16.push(i);
+        }
+    }
+    if utf16.is_empty() {
+        return Ok(None);
+    }
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let write_err = |e: &dyn std::fmt::Display| SheetcError::new(ErrorCode::Io, format!("re-encoding the workbook's UTF-16 parts: {e}"));
+    for i in 0..zip.len() {
+        if utf16.contains(&i) {
+            let name = zip
+                .by_index_raw(i)
+                .map_err(|e| corrupt(format!("cannot read the workbook's zip: {e}")))?
+                .name()
+                .map_err(|e| corrupt(format!("the workbook's zip has a damaged entry name: {e}")))?
+                .to_string();
+            let bytes = read_index(zip, i, &name, limit)?;
+            let utf8 = utf16_to_utf8(&bytes, &name)?.unwrap_or(bytes);
+            out.start_file(name.as_str(), zip::write::SimpleFileOptions::default()).map_err(|e| write_err(&e))?;
+            out.write_all(&utf8).map_err(|e| write_err(&e))?;
+        } else {
+            let f = zip.by_index_raw(i).map_err(|e| corrupt(format!("cannot read the workbook's zip: {e}")))?;
+            out.raw_copy_file(f).map_err(|e| write_err(&e))?;
+        }
+    }
+    Ok(Some(out.finish().map_err(|e| write_err(&e))?.into_inner()))
+}
+
+/// Reads zip entry `i` whole, up to `limit` bytes.
+fn read_index<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, i: usize, name: &str, limit: u64) -> Result<Vec<u8>> {
+    let file = zip.by_index(i).map_err(|e| corrupt(format!("cannot read {name}: {e}")))?;
     let mut buf = Vec::new();
-    (&mut file).take(limit.saturating_add(1)).read_to_end(&mut buf).map_err(|e| corrupt(format!("cannot read {name}: {e}")))?;
+    // read_to_end reserves fallibly: a failed allocation is an error, not an abort.
+    file.take(limit.saturating_add(1)).read_to_end(&mut buf).map_err(|e| match e.kind() {
+        std::io::ErrorKind::OutOfMemory => SheetcError::new(ErrorCode::TooLarge, format!("{name} is too large to read into memory")),
+        _ => corrupt(format!("cannot read {name}: {e}")),
+    })?;
     if buf.len() as u64 > limit {
         return Err(SheetcError::new(ErrorCode::TooLarge, format!("{name} is larger than the limit of {limit} bytes")));
     }
-    Ok(Some(buf))
+    Ok(buf)
+}
+
+/// Reads the part `name` (found as calamine finds it), up to `limit` bytes, as UTF-8 XML
+/// (a UTF-16 part is decoded). None when the package has no such part.
+pub(crate) fn read_part<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, name: &str, limit: u64) -> Result<Option<Vec<u8>>> {
+    let Some(i) = find_part(zip, name).and_then(|entry| zip.index_for_name(&entry)) else { return Ok(None) };
+    let bytes = read_index(zip, i, name, limit)?;
+    Ok(Some(match utf16_to_utf8(&bytes, name)? {
+        Some(utf8) => utf8,
+        None => bytes,
+    }))
+}
+
+/// The attributes of a start tag as (qualified name, raw value), refusing what XML does
+/// not allow: one attribute named twice in a tag, an unquoted value. Readers that disagree
+/// on which of two same-named attributes counts would read different parts.
+pub(crate) fn strict_attrs(e: &quick_xml::events::BytesStart<'_>, part: &str) -> Result<Vec<(String, String)>> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for a in e.attributes() {
+        let a = a.map_err(|err| corrupt(format!("{part} has a malformed attribute: {err}")))?;
+        let key = a.key.as_ref().to_string();
+        if out.iter().any(|(k, _)| *k == key) {
+            return Err(corrupt(format!("{part} names the attribute {key} twice in one tag; the file is damaged")));
+        }
+        out.push((key, a.value.into_owned()));
+    }
+    Ok(out)
+}
+
+/// XML-unescapes an attribute value (`&amp;`, character references); the raw text when it
+/// does not unescape.
+pub(crate) fn unescape(raw: &str) -> String {
+    quick_xml::escape::unescape(raw).map(|v| v.into_owned()).unwrap_or_else(|_| raw.to_string())
 }
 
 pub(crate) fn attr(e: &quick_xml::events::BytesStart<'_>, key: &str) -> Option<String> {

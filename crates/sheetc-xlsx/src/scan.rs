@@ -9,7 +9,7 @@ use calamine::{DataRef, Reader, Xlsx, XlsxFormulaMetadata};
 use sheetc_core::error::{ErrorCode, Result, SheetcError};
 
 use crate::cells::sheets_in_parallel;
-use crate::package::{map_xlsx_err, open_zip, sniff};
+use crate::package::{map_xlsx_err, open_zip, sniff, Source};
 use crate::workbook_part::read_workbook_part;
 
 /// What [`scan_cells`] saw: enough to show the iteration really happened.
@@ -66,9 +66,9 @@ pub fn scan_cells_with(path: &Path, threads: usize) -> Result<ScanStats> {
         drop(first);
         let refs: Vec<&str> = names.iter().map(String::as_str).collect();
         let stop = AtomicBool::new(false);
-        let per_sheet = sheets_in_parallel(path, &refs, &sizes, threads, &stop, &|| {}, &|x, i| {
+        let per_sheet = sheets_in_parallel(Source::File(path), &refs, &sizes, threads, &stop, &|| {}, &|r, i| {
             let mut s = ScanStats::default();
-            scan_sheet(x, refs[i], &mut s).map(|()| s)
+            scan_sheet(r.xlsx()?, refs[i], &mut s).map(|()| s)
         });
         for r in per_sheet {
             let s = r.unwrap_or_else(|| Err(SheetcError::new(ErrorCode::Cancelled, "a sheet was not scanned")))?;

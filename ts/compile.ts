@@ -45,7 +45,7 @@ const COMPILE_OPTION_KINDS: Record<string, OptionKind> = {
 export function checkOptions(options: CompileOptions, fn = 'compile()'): void {
   checkOptionsObject(fn, options, COMPILE_OPTION_KINDS, ['outDir']);
   if (options.report !== undefined && options.report.trim() === '') {
-    throw new SheetcError('E_INVALID_OPTION', `${fn}: option "report" must be the path of the HTML file to write`);
+    throw new SheetcError('E_INVALID_OPTION', `${fn}: report must be the path of the HTML file to write`);
   }
   if (options.signal?.aborted) throw new SheetcError('E_CANCELLED', 'the build was cancelled');
 }

@@ -192,8 +192,11 @@ export function formatNumber(value: number, format: string, date1904 = false): s
   return signed && neg && !r.zero ? '-' + r.text : r.text;
 }
 
-/** Formats text with the text section of a format (`@` stands for the text). */
-export function formatText(text: string, format: string): string {
+/**
+ * Formats text with the text section of a format (`@` stands for the text). A result
+ * longer than a cell holds (32,767 characters) is #VALUE!, found before it is built.
+ */
+export function formatText(text: string, format: string): string | ExcelError {
   const secs = parse(format);
   let sec: Section | undefined;
   if (secs.length >= 4) sec = secs[3];
@@ -201,8 +204,9 @@ export function formatText(text: string, format: string): string {
   if (!sec) return text;
   let out = '';
   for (const t of sec.toks) {
-    if (t.t === 'at') out += text;
-    else if (t.t === 'lit') out += t.s;
+    const piece = t.t === 'at' ? text : t.t === 'lit' ? t.s : '';
+    if (out.length + piece.length > 32767) return ERR.VALUE;
+    out += piece;
   }
   return out;
 }

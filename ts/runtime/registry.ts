@@ -6,7 +6,7 @@
  * The compiler asks the registry which functions exist (`supportedFunctions()`); a
  * call to any other function is backfilled and reported, never guessed.
  */
-import { scalar, toBool, toNumber, toText } from './coerce.js';
+import { arraySizeError, refMatrix, scalar, toBool, toNumber, toText } from './coerce.js';
 import { ERR, ExcelError, Matrix, Ref, RefList, type Ctx, type Scalar, type Value } from './values.js';
 
 /**
@@ -133,7 +133,7 @@ function wrap(spec: FunctionSpec): CompiledFunction {
   /** The general path: any number of arguments in an array. */
   function general(ctx: Ctx, args: Value[]): Value {
     if (args.length < minArgs || args.length > maxArgs) return ERR.VALUE;
-    if (allAny) return impl(ctx, ...args);
+    if (allAny) return finite(impl(ctx, ...args));
     // Lifting: a scalar parameter given an array maps the call over the array.
     for (let i = 0; i < args.length; i++) {
       if (kindAt(spec, i) !== 'any' && isArrayArg(args[i]!, ctx)) return lift(spec, call, ctx, args);
@@ -145,7 +145,7 @@ function wrap(spec: FunctionSpec): CompiledFunction {
       if (c instanceof ExcelError && propagates(kind)) return c;
       coerced[i] = c;
     }
-    return impl(ctx, ...coerced);
+    return finite(impl(ctx, ...coerced));
   }
 
   const call = allAny
@@ -154,17 +154,17 @@ function wrap(spec: FunctionSpec): CompiledFunction {
         if (n < minArgs || n > maxArgs) return ERR.VALUE;
         switch (n) {
           case 0:
-            return impl(ctx);
+            return finite(impl(ctx));
           case 1:
-            return impl(ctx, a);
+            return finite(impl(ctx, a));
           case 2:
-            return impl(ctx, a, b);
+            return finite(impl(ctx, a, b));
           case 3:
-            return impl(ctx, a, b, c);
+            return finite(impl(ctx, a, b, c));
           case 4:
-            return impl(ctx, a, b, c, d);
+            return finite(impl(ctx, a, b, c, d));
           default:
-            return impl.apply(undefined, arguments as unknown as [Ctx, ...Value[]]);
+            return finite(impl.apply(undefined, arguments as unknown as [Ctx, ...Value[]]));
         }
       }
     : function call(ctx: Ctx, a?: Value, b?: Value, c?: Value, d?: Value): Value {
@@ -198,31 +198,45 @@ function wrap(spec: FunctionSpec): CompiledFunction {
         }
         switch (n) {
           case 0:
-            return impl(ctx);
+            return finite(impl(ctx));
           case 1:
-            return impl(ctx, a);
+            return finite(impl(ctx, a));
           case 2:
-            return impl(ctx, a, b);
+            return finite(impl(ctx, a, b));
           case 3:
-            return impl(ctx, a, b, c);
+            return finite(impl(ctx, a, b, c));
           default:
-            return impl(ctx, a, b, c, d);
+            return finite(impl(ctx, a, b, c, d));
         }
       };
   return call as CompiledFunction;
+}
+
+/** A NaN or infinite number is #NUM!: no function returns one (Excel has no such values). */
+function finite(r: Value): Value {
+  return typeof r === 'number' && !Number.isFinite(r) ? ERR.NUM : r;
 }
 
 /** Broadcasts the call over array arguments (1×N and N×1 stretch; mismatches give #N/A). */
 function lift(spec: FunctionSpec, call: CompiledFunction, ctx: Ctx, args: Value[]): Value {
   let rows = 1;
   let cols = 1;
-  const mats: (Matrix | null)[] = args.map((a, i) => {
-    if (kindAt(spec, i) === 'any' || !isArrayArg(a, ctx)) return null;
-    const m = a instanceof Matrix ? a : (a as Ref).toMatrix();
+  const mats: (Matrix | null)[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (kindAt(spec, i) === 'any' || !isArrayArg(a, ctx)) {
+      mats.push(null);
+      continue;
+    }
+    const m = a instanceof Matrix ? a : refMatrix(a as Ref);
+    if (m instanceof ExcelError) return m;
     rows = Math.max(rows, m.rows);
     cols = Math.max(cols, m.cols);
-    return m;
-  });
+    mats.push(m);
+  }
+  // The result's size is checked before it is allocated (see arraySizeError).
+  const tooLarge = arraySizeError(rows, cols);
+  if (tooLarge) return tooLarge;
   const out: Scalar[] = new Array(rows * cols);
   const inner = args.slice();
   for (let i = 0; i < rows; i++) {

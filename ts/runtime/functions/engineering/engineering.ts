@@ -418,10 +418,15 @@ defineFn('IMPRODUCT', ['any'], 1, 255, (_ctx, ...args: Value[]) => foldComplex(a
 
 // ---------------------------------------------------------------- Bessel
 
+/**
+ * The Bessel functions' order is an integer (truncated); negative is #NUM! as documented.
+ * An order past the 32-bit integers Excel's engineering functions take is #NUM! too: the
+ * recurrences run one step per order, and 10^300 steps never end.
+ */
 function bessel(f: (x: number, n: number) => number, positiveX: boolean) {
   return twoNums((x, n) => {
     const k = Math.trunc(n);
-    if (k < 0) return ERR.NUM;
+    if (k < 0 || k > 2147483647) return ERR.NUM;
     if (positiveX && x <= 0) return ERR.NUM;
     const r = f(x, k);
     return Number.isFinite(r) ? r : ERR.NUM;

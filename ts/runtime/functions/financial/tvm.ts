@@ -545,6 +545,13 @@ defineFn('DB', ['number'], 4, 5, (_ctx, cost: number, salvage: number, life: num
   const rate = Math.round((1 - Math.pow(salvage / cost, 1 / life)) * 1000) / 1000;
   let total = (cost * rate * m) / 12;
   if (per === 1) return num(total);
+  if (per > 100000) {
+    // Each later period takes `rate` of what is left: closed form instead of a loop of
+    // billions of steps (the loop below is kept for ordinary lives, where it reproduces
+    // Excel's stored results to the last bit).
+    const left = (cost - total) * Math.pow(1 - rate, per - 2);
+    return num(per === life + 1 ? (left * rate * (12 - m)) / 12 : left * rate);
+  }
   let dep = 0;
   for (let i = 2; i <= per; i++) {
     dep = i === life + 1 ? ((cost - total) * rate * (12 - m)) / 12 : (cost - total) * rate;

@@ -6,16 +6,13 @@
  * exactly like their plain counterparts, as Excel documents.
  */
 import { forEachValue } from '../../aggregate.js';
-import { parseNumber, scalar, toText } from '../../coerce.js';
+import { arraySizeError, limitText, MAX_TEXT, parseNumber, refMatrix, scalar, toText } from '../../coerce.js';
 import { roundHalfAway } from '../math/round.js';
 import { formatNumber, formatText } from '../../numfmt.js';
 import { defineFn } from '../../registry.js';
 import { ERR, ExcelError, Matrix, Ref, RefList, type Ctx, type Scalar, type Value } from '../../values.js';
 
-/** Longest text a cell can hold; longer results are #VALUE!. */
-const MAX_TEXT = 32767;
-
-const limit = (s: string): string | ExcelError => (s.length > MAX_TEXT ? ERR.VALUE : s);
+const limit = limitText;
 
 // ---------------------------------------------------------------------------------
 // Characters and codes
@@ -100,7 +97,10 @@ function replace(s: string, start: number, n: number, repl: string): string | Ex
   const st = Math.trunc(start);
   const k = Math.trunc(n);
   if (st < 1 || k < 0) return ERR.VALUE;
-  return limit(s.slice(0, st - 1) + repl + s.slice(st - 1 + k));
+  const head = s.slice(0, st - 1);
+  const tail = s.slice(st - 1 + k);
+  if (head.length + repl.length + tail.length > MAX_TEXT) return ERR.VALUE;
+  return head + repl + tail;
 }
 
 for (const suffix of ['', 'B']) {
@@ -154,7 +154,13 @@ defineFn('REPT', ['text', 'number'], 2, 2, (_ctx, s: string, n: number) => {
 
 defineFn('SUBSTITUTE', ['text', 'text', 'text', 'number'], 3, 4, (_ctx, s: string, old: string, repl: string, inst?: number) => {
   if (old === '') return s;
-  if (inst === undefined) return limit(s.split(old).join(repl));
+  if (inst === undefined) {
+    // The result's length is known before it is built (a 32,767-character text with every
+    // character replaced by 32,767 characters would be a billion).
+    const parts = s.split(old);
+    if (s.length + (parts.length - 1) * (repl.length - old.length) > MAX_TEXT) return ERR.VALUE;
+    return parts.join(repl);
+  }
   const k = Math.trunc(inst);
   if (k < 1) return ERR.VALUE;
   let at = -1;
@@ -162,7 +168,8 @@ defineFn('SUBSTITUTE', ['text', 'text', 'text', 'number'], 3, 4, (_ctx, s: strin
     at = s.indexOf(old, at + (i === 0 ? 1 : old.length));
     if (at < 0) return s;
   }
-  return limit(s.slice(0, at) + repl + s.slice(at + old.length));
+  if (s.length - old.length + repl.length > MAX_TEXT) return ERR.VALUE;
+  return s.slice(0, at) + repl + s.slice(at + old.length);
 });
 
 /** T: text stays, anything else (numbers, booleans, blank) becomes "". Errors propagate. */
@@ -171,7 +178,11 @@ defineFn('T', ['scalar'], 1, 1, (_ctx, v: Scalar) => (v instanceof ExcelError ? 
 // ---------------------------------------------------------------------------------
 // Joining
 
-defineFn('CONCATENATE', ['text'], 1, 255, (_ctx, ...parts: string[]) => limit(parts.join('')));
+defineFn('CONCATENATE', ['text'], 1, 255, (_ctx, ...parts: string[]) => {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  return n > MAX_TEXT ? ERR.VALUE : parts.join('');
+});
 
 /** Text of a value found in a range or array (blank → ""). */
 function cellText(v: Scalar): string | ExcelError {
@@ -270,16 +281,18 @@ defineFn('ARRAYTOTEXT', ['any', 'number'], 1, 2, (ctx, v: Value, f?: number) => 
   const strict = formatFlag(f);
   if (strict instanceof ExcelError) return strict;
   const m: Matrix | ExcelError =
-    v instanceof Ref ? v.toMatrix() : v instanceof Matrix ? v : v instanceof RefList ? ERR.VALUE : new Matrix(1, 1, [scalar(v, ctx)]);
+    v instanceof Ref ? refMatrix(v) : v instanceof Matrix ? v : v instanceof RefList ? ERR.VALUE : new Matrix(1, 1, [scalar(v, ctx)]);
   if (m instanceof ExcelError) return m;
-  if (!strict) return limit(m.data.map((x) => valueText(x, false)).join(', '));
-  const rows: string[] = [];
+  // Built piece by piece, stopping as soon as the text passes what a cell holds.
+  let out = strict ? '{' : '';
   for (let i = 0; i < m.rows; i++) {
-    const cells: string[] = [];
-    for (let j = 0; j < m.cols; j++) cells.push(valueText(m.get(i, j), true));
-    rows.push(cells.join(','));
+    for (let j = 0; j < m.cols; j++) {
+      if (i > 0 || j > 0) out += strict ? (j === 0 ? ';' : ',') : ', ';
+      out += valueText(m.get(i, j), strict);
+      if (out.length > MAX_TEXT) return ERR.VALUE;
+    }
   }
-  return limit(`{${rows.join(';')}}`);
+  return limit(strict ? out + '}' : out);
 });
 
 // ---------------------------------------------------------------------------------
@@ -464,75 +477,15 @@ defineFn('TEXTSPLIT', ['text', 'any', 'any', 'bool', 'number', 'scalar'], 2, 6,
       if (ignoreEmpty) cells = cells.filter((c) => c !== '');
       return cells;
     });
-    const width = Math.max(1, ...grid.map((r) => r.length));
+    let width = 1;
+    for (const r of grid) width = Math.max(width, r.length);
     if (!grid.length) return ERR.CALC;
+    // Ragged lines are padded to the widest: check the padded size before allocating.
+    const tooLarge = arraySizeError(grid.length, width);
+    if (tooLarge) return tooLarge;
     const fill: Scalar = pad === undefined ? ERR.NA : pad;
     const data: Scalar[] = [];
     for (const r of grid) for (let j = 0; j < width; j++) data.push(j < r.length ? r[j]! : fill);
     return new Matrix(grid.length, width, data);
   },
 );
-
-// ---------------------------------------------------------------------------------
-// Regular expressions (Excel uses PCRE2; JavaScript's syntax covers the common subset)
-
-function compile(pattern: string, caseInsensitive: number | undefined, global: boolean): RegExp | ExcelError {
-  const ci = caseInsensitive === undefined ? 0 : Math.trunc(caseInsensitive);
-  if (ci !== 0 && ci !== 1) return ERR.VALUE;
-  try {
-    return new RegExp(pattern, (global ? 'g' : '') + (ci ? 'i' : '') + 'u');
-  } catch {
-    return ERR.VALUE;
-  }
-}
-
-defineFn('REGEXTEST', ['text', 'text', 'number'], 2, 3, (_ctx, s: string, p: string, ci?: number) => {
-  const re = compile(p, ci, false);
-  return re instanceof ExcelError ? re : re.test(s);
-});
-
-defineFn('REGEXEXTRACT', ['text', 'text', 'number', 'number'], 2, 4, (_ctx, s: string, p: string, mode?: number, ci?: number) => {
-  const md = mode === undefined ? 0 : Math.trunc(mode);
-  if (md < 0 || md > 2) return ERR.VALUE;
-  const re = compile(p, ci, md === 1);
-  if (re instanceof ExcelError) return re;
-  if (md === 1) {
-    // All matches spill across a row (corpus REGEX.xlsx: the array range is A4:B4).
-    const all = [...s.matchAll(re)].map((x) => x[0]);
-    return all.length ? new Matrix(1, all.length, all) : ERR.NA;
-  }
-  const m = re.exec(s);
-  if (!m) return ERR.NA;
-  if (md === 0) return m[0];
-  const groups: Scalar[] = m.slice(1).map((g) => g ?? '');
-  return groups.length ? new Matrix(1, groups.length, groups) : ERR.NA;
-});
-
-defineFn('REGEXREPLACE', ['text', 'text', 'text', 'number', 'number'], 3, 5,
-  (_ctx, s: string, p: string, repl: string, occ?: number, ci?: number) => {
-    const re = compile(p, ci, true);
-    if (re instanceof ExcelError) return re;
-    const k = occ === undefined ? 0 : Math.trunc(occ);
-    if (k === 0) return limit(s.replace(re, repl));
-    const matches = [...s.matchAll(re)];
-    const target = k > 0 ? matches[k - 1] : matches[matches.length + k];
-    if (!target) return s;
-    const at = target.index!;
-    return limit(s.slice(0, at) + expand(repl, target) + s.slice(at + target[0].length));
-  },
-);
-
-
-/** Expands $n, ${n}, ${name}, $& and $$ in a replacement for one match. */
-function expand(repl: string, m: RegExpMatchArray): string {
-  return repl.replace(/\$(\$|&|\d{1,2}|\{(\w+)\})/g, (all, tok: string, name?: string) => {
-    if (tok === '$') return '$';
-    if (tok === '&') return m[0];
-    const key = name ?? tok;
-    if (/^\d+$/.test(key)) {
-      const i = Number(key);
-      return i < m.length ? m[i] ?? '' : all;
-    }
-    return m.groups?.[key] ?? all;
-  });
-}

@@ -23,18 +23,51 @@ const CP1252_HIGH = [
   0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0x9d, 0x017e, 0x0178,
 ];
 
-defineFn('CHAR', ['number'], 1, 1, (_ctx, n: number) => {
+/**
+ * Mac OS Roman code points 128-255 (the WHATWG "macintosh" index), the character set
+ * Excel for Mac's CHAR and CODE use ("Macintosh: Macintosh character set", Excel's CHAR
+ * page): CHAR(240) is U+F8FF, the Apple logo (corpus formula_stress_test.xlsx, saved by
+ * "Microsoft Macintosh Excel": CHAR(240) and CODE of that character are U+F8FF and 240).
+ */
+const MAC_ROMAN_HIGH = [
+  0xc4, 0xc5, 0xc7, 0xc9, 0xd1, 0xd6, 0xdc, 0xe1, 0xe0, 0xe2, 0xe4, 0xe3, 0xe5, 0xe7, 0xe9, 0xe8,
+  0xea, 0xeb, 0xed, 0xec, 0xee, 0xef, 0xf1, 0xf3, 0xf2, 0xf4, 0xf6, 0xf5, 0xfa, 0xf9, 0xfb, 0xfc,
+  0x2020, 0xb0, 0xa2, 0xa3, 0xa7, 0x2022, 0xb6, 0xdf, 0xae, 0xa9, 0x2122, 0xb4, 0xa8, 0x2260, 0xc6, 0xd8,
+  0x221e, 0xb1, 0x2264, 0x2265, 0xa5, 0xb5, 0x2202, 0x2211, 0x220f, 0x3c0, 0x222b, 0xaa, 0xba, 0x3a9, 0xe6, 0xf8,
+  0xbf, 0xa1, 0xac, 0x221a, 0x192, 0x2248, 0x2206, 0xab, 0xbb, 0x2026, 0xa0, 0xc0, 0xc3, 0xd5, 0x152, 0x153,
+  0x2013, 0x2014, 0x201c, 0x201d, 0x2018, 0x2019, 0xf7, 0x25ca, 0xff, 0x178, 0x2044, 0x20ac, 0x2039, 0x203a, 0xfb01, 0xfb02,
+  0x2021, 0xb7, 0x201a, 0x201e, 0x2030, 0xc2, 0xca, 0xc1, 0xcb, 0xc8, 0xcd, 0xce, 0xcf, 0xcc, 0xd3, 0xd4,
+  0xf8ff, 0xd2, 0xda, 0xdb, 0xd9, 0x131, 0x2c6, 0x2dc, 0xaf, 0x2d8, 0x2d9, 0x2da, 0xb8, 0x2dd, 0x2db, 0x2c7,
+];
+
+/**
+ * Whether the workbook's CHAR/CODE use the Mac character set: the book context's
+ * `macCharset` flag (set by the engine when the file was saved by Excel for Mac, from the
+ * spec's `application`, docProps/app.xml's <Application>). Absent, Windows-1252.
+ */
+function macCharset(ctx: Ctx): boolean {
+  return (ctx.book as { readonly macCharset?: boolean }).macCharset === true;
+}
+
+defineFn('CHAR', ['number'], 1, 1, (ctx, n: number) => {
   const c = Math.trunc(n);
   if (c < 1 || c > 255) return ERR.VALUE;
-  return String.fromCharCode(c >= 128 && c < 160 ? CP1252_HIGH[c - 128]! : c);
+  if (c < 128) return String.fromCharCode(c);
+  if (macCharset(ctx)) return String.fromCharCode(MAC_ROMAN_HIGH[c - 128]!);
+  return String.fromCharCode(c < 160 ? CP1252_HIGH[c - 128]! : c);
 });
 
-defineFn('CODE', ['text'], 1, 1, (_ctx, s: string) => {
+defineFn('CODE', ['text'], 1, 1, (ctx, s: string) => {
   if (s === '') return ERR.VALUE;
   const u = s.charCodeAt(0);
-  if (u < 128 || (u >= 160 && u < 256)) return u;
+  if (u < 128) return u;
+  if (macCharset(ctx)) {
+    const i = MAC_ROMAN_HIGH.indexOf(u);
+    return i >= 0 ? 128 + i : 63; // characters outside the character set read as "?"
+  }
+  if (u >= 160 && u < 256) return u;
   const i = CP1252_HIGH.indexOf(u);
-  return i >= 0 ? 128 + i : 63; // characters outside the code page read as "?"
+  return i >= 0 ? 128 + i : 63;
 });
 
 defineFn('UNICHAR', ['number'], 1, 1, (_ctx, n: number) => {

@@ -36,7 +36,24 @@ export interface FunctionSpec {
   volatile?: boolean;
   /** Returns a reference (OFFSET, INDEX, INDIRECT): the result is not dereferenced. */
   returnsRef?: boolean;
+  /**
+   * Why a call with these arguments cannot be computed exactly by the runtime (then the
+   * compiler keeps Excel's stored value and reports the cell), or undefined. See
+   * `unsupportedCall`.
+   */
+  unsupportedWith?: (args: readonly ArgumentShape[]) => string | undefined;
 }
+
+/**
+ * What the compiler knows of an argument when it binds a call: the value of a literal,
+ * a reference (on the formula's own sheet or another), something computed at run time,
+ * or an argument left out.
+ */
+export type ArgumentShape =
+  | { kind: 'literal'; value: Scalar }
+  | { kind: 'reference'; sameSheet: boolean }
+  | { kind: 'computed' }
+  | { kind: 'omitted' };
 
 /** A registered function as the generated code calls it: `F.SUM(ctx, a, b)`. */
 export type CompiledFunction = (ctx: Ctx, ...args: Value[]) => Value;
@@ -77,6 +94,31 @@ export function defineEntry(name: string, make: (general: CompiledFunction) => C
   const general = F[name];
   if (!general) throw new Error(`defineEntry: ${name} is not registered`);
   F[name] = make(general);
+}
+
+/** Attaches an argument check to a registered function (see FunctionSpec.unsupportedWith). */
+export function restrict(name: string, check: (args: readonly ArgumentShape[]) => string | undefined): void {
+  const spec = specs.get(name);
+  if (!spec) throw new Error(`restrict: ${name} is not registered`);
+  spec.unsupportedWith = check;
+}
+
+/**
+ * Why a call of `name` with arguments of these shapes cannot be computed exactly, or
+ * undefined when it can (or when the function is not registered: that is reported
+ * separately). The compiler calls this for each call it binds; a reason means: keep
+ * Excel's stored value for the cell and report it with the reason, as for an unsupported
+ * function. Today: CELL with an info_type that needs formatting, layout or the file's
+ * path, or without a reference; the REGEX functions with a literal pattern using a
+ * construct the engine does not run.
+ */
+export function unsupportedCall(name: string, args: readonly ArgumentShape[]): string | undefined {
+  return specs.get(name.toUpperCase())?.unsupportedWith?.(args);
+}
+
+/** Names of the functions with an argument check (the compiler asks only about these). */
+export function restrictedFunctions(): string[] {
+  return [...specs.values()].filter((s) => s.unsupportedWith).map((s) => s.name).sort();
 }
 
 export function functionSpec(name: string): FunctionSpec | undefined {

@@ -9,7 +9,7 @@
  * step budget are #CALC!, never a guessed match; a result longer than a cell holds is #VALUE!.
  */
 import { MAX_TEXT } from '../../coerce.js';
-import { defineFn } from '../../registry.js';
+import { defineFn, restrict, type ArgumentShape } from '../../registry.js';
 import { ERR, ExcelError, Matrix, type Scalar } from '../../values.js';
 import {
   compileRegex,
@@ -176,3 +176,10 @@ defineFn('REGEXREPLACE', ['text', 'text', 'text', 'number', 'number'], 3, 5,
     });
   },
 );
+
+/** A literal pattern with a construct the engine does not run is reported at build time. */
+const literalPattern = (args: readonly ArgumentShape[]): string | undefined => {
+  const p = args[1];
+  return p && p.kind === 'literal' && typeof p.value === 'string' ? unsupportedRegex(p.value) : undefined;
+};
+for (const name of ['REGEXTEST', 'REGEXEXTRACT', 'REGEXREPLACE']) restrict(name, literalPattern);

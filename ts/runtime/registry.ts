@@ -7,7 +7,7 @@
  * call to any other function is backfilled and reported, never guessed.
  */
 import { arraySizeError, refMatrix, scalar, toBool, toNumber, toText } from './coerce.js';
-import { ERR, ExcelError, Matrix, Ref, RefList, type Ctx, type Scalar, type Value } from './values.js';
+import { ERR, ExcelError, Lambda, Matrix, Ref, RefList, type Ctx, type Scalar, type Value } from './values.js';
 
 /**
  * How a parameter is received:
@@ -300,6 +300,20 @@ function lift(spec: FunctionSpec, call: CompiledFunction, ctx: Ctx, args: Value[
     }
   }
   return new Matrix(rows, cols, out);
+}
+
+/**
+ * An eta-reduced function as a LAMBDA value: what Excel writes `_xleta.SUM` for when a
+ * function name is passed where a LAMBDA is expected (GROUPBY(..., SUM), MAP(..., ABS)).
+ * The compiler emits `etaLambda(ctx, "SUM")`. Its arity is the function's least number of
+ * arguments, at least 1 and at most 2 (PERCENTOF takes the subset and the whole).
+ */
+export function etaLambda(ctx: Ctx, name: string): Lambda | ExcelError {
+  const spec = specs.get(name.toUpperCase());
+  const fn = F[name.toUpperCase()];
+  if (!spec || !fn) return ERR.NAME;
+  const arity = Math.min(2, Math.max(1, spec.minArgs));
+  return new Lambda(arity, (...args: Value[]) => fn(ctx, ...args));
 }
 
 /** The areas of a reference-like argument (a union gives several). */

@@ -404,7 +404,10 @@ defineFn('SUBTOTAL', ['number', 'any'], 2, 255, (ctx, fn: number, ...refs: Value
   const code = Math.trunc(fn);
   const idx = code >= 101 && code <= 111 ? code - 101 : code >= 1 && code <= 11 ? code - 1 : -1;
   if (idx < 0) return ERR.VALUE;
-  for (const r of refs) if (!(r instanceof Ref || r instanceof RefList)) return ERR.VALUE;
+  for (const r of refs) {
+    if (r instanceof ExcelError) return r; // a #REF! reference propagates
+    if (!(r instanceof Ref || r instanceof RefList)) return ERR.VALUE;
+  }
   return callByName(SUBTOTAL_FNS[idx]!, ctx, refs);
 });
 

@@ -434,6 +434,9 @@ defineFn('SUMSQ', ['any'], 1, 255, (_ctx, ...args: Value[]) => {
 /** The SUMX2MY2 family: pairs where both values are numbers; different sizes are #N/A. */
 function pairSum(f: (x: number, y: number) => number) {
   return (ctx: Ctx, a: Value, b: Value): Scalar => {
+    // An error given as either array (a #REF! reference) is the answer, before the size check.
+    if (a instanceof ExcelError) return a;
+    if (b instanceof ExcelError) return b;
     const ma = toMatrix(a, ctx);
     if (ma instanceof ExcelError) return ma;
     const mb = toMatrix(b, ctx);

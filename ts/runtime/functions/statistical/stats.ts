@@ -65,6 +65,9 @@ function flat(v: Value, ctx: Ctx): Flat | ExcelError {
   if (v instanceof RefList) return v.areas.length === 1 ? flat(v.areas[0]!, ctx) : ERR.VALUE;
   if (v instanceof Matrix) return { size: v.rows * v.cols, data: v.data };
   const s = scalar(v, ctx);
+  // An error given as the array itself (a #REF! reference) is the answer, before any
+  // size check (CORREL(A1:A3, #REF!) is #REF!, not #N/A).
+  if (s instanceof ExcelError) return s;
   return { size: 1, data: [s] };
 }
 
@@ -354,6 +357,7 @@ defineFn('PERCENTRANK.EXC', ['any', 'number', 'number'], 2, 3, (_c, v: Value, x:
 
 /** RANK: the reference must be a reference; non-numbers in it are ignored. */
 function rank(x: number, ref: Value, order: number | undefined, avg: boolean): Num {
+  if (ref instanceof ExcelError) return ref;
   if (!(ref instanceof Ref || ref instanceof RefList)) return ERR.VALUE;
   const xs = numbersOf(ref);
   if (xs instanceof ExcelError) return xs;

@@ -226,11 +226,12 @@ export function round15(n: number): number {
 export const MAX_ROWS = 1048576;
 export const MAX_COLS = 16384;
 /**
- * The most cells one array value may hold (2^24, sixteen whole columns). Excel's grid is
- * 2^34 cells, far beyond what a JavaScript heap holds; an array past this cap is Excel's
- * #CALC! "too many cells" instead of an out-of-memory abort of the host process.
+ * The most cells one array value may hold (2^25: thirty-two whole columns, about 270 MB of
+ * references, so FILTER(A:Z, ...) over whole columns still runs). Excel's grid is 2^34
+ * cells, far beyond what a JavaScript heap holds; an array past this cap is Excel's #CALC!
+ * "too many cells" instead of an out-of-memory abort of the host process.
  */
-export const MAX_ARRAY_CELLS = 16777216;
+export const MAX_ARRAY_CELLS = 33554432;
 /** Longest text a cell can hold (Excel's specifications and limits); longer is #VALUE!. */
 export const MAX_TEXT = 32767;
 

@@ -145,9 +145,9 @@ function annuityAt(nper: number, pmt: number, pv: number, fv: number, t: number,
 
 /**
  * RATE by Newton's method on the annuity equation, from `guess` (default 0.1), as Excel
- * does. The result is checked to be a root; when Newton fails or lands elsewhere, the root
- * nearest the guess is bracketed (rates above -1) and solved by Brent's method; #NUM! when
- * there is none.
+ * does; Excel's page: "If the successive results of RATE do not converge ... RATE returns
+ * the #NUM! error value", so there is no other search (corpus RATE.xlsx stores #NUM! where
+ * Newton diverges although a root exists). A converged result is checked to be a root.
  */
 defineFn('RATE', ['number'], 3, 6, (_ctx, nper: number, pmt: number, pv: number, fv = 0, type?: number, guess = 0.1) => {
   const t = typeOf(type);
@@ -157,17 +157,13 @@ defineFn('RATE', ['number'], 3, 6, (_ctx, nper: number, pmt: number, pv: number,
   let r = guess;
   for (let i = 0; i < 100; i++) {
     const [y, dy] = annuityAt(nper, pmt, pv, fv, t, r);
-    if (!Number.isFinite(y) || !Number.isFinite(dy) || dy === 0) break;
+    if (!Number.isFinite(y) || !Number.isFinite(dy) || dy === 0) return ERR.NUM;
     const step = y / dy;
     r -= step;
-    if (!Number.isFinite(r) || r <= -1) break;
-    if (Math.abs(step) < 1e-12 * Math.max(1, Math.abs(r))) {
-      if (isRootOf(eq, r, scale)) return r;
-      break;
-    }
+    if (!Number.isFinite(r) || r <= -1) return ERR.NUM;
+    if (Math.abs(step) < 1e-12 * Math.max(1, Math.abs(r))) return isRootOf(eq, r, scale) ? r : ERR.NUM;
   }
-  const root = rootAbove(eq, guess, -1);
-  return root !== null && isRootOf(eq, root, scale) ? root : ERR.NUM;
+  return ERR.NUM;
 });
 
 defineFn('ISPMT', ['number'], 4, 4, (_ctx, rate: number, per: number, nper: number, pv: number) => {

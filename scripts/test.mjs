@@ -1,5 +1,5 @@
 // The test command (`npm test`): Rust tests, the ava suite (TAP), the workflow lint,
-// and the conformance report over ../shared/corpus when it is present. Prints each
+// static checks (fmt, clippy, tsc, generated types), and the conformance report over ../shared/corpus when it is present. Prints each
 // runner's totals and a final `N passed, N failed` line; exits non-zero on any failure.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -63,7 +63,28 @@ if (existsSync(join(root, 'scripts', 'lint-workflows.mjs'))) {
   console.log(`workflow lint: ${r.status === 0 ? 'ok' : 'FAILED'}`);
 }
 
-// 4. Conformance over the Excel corpus: a report, not a pass/fail gate.
+// 4. Static checks, one pass/fail each: formatting, clippy, the TypeScript types, and the
+// generated binding types (napi-rs writes ts/generated/native.d.ts at build time; the
+// committed copy must be what the Rust declarations generate).
+{
+  const checks = [
+    ['cargo fmt --check', 'cargo', ['fmt', '--all', '--check']],
+    ['cargo clippy -D warnings', 'cargo', ['clippy', '--workspace', '--all-targets', '--release', '--', '-D', 'warnings']],
+    ['tsc --noEmit', 'npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']],
+    ['generated types committed', 'git', ['diff', '--exit-code', '--', 'ts/generated']],
+  ];
+  for (const [name, cmd, args] of checks) {
+    const r = run(cmd, args);
+    if (r.status === 0) passed += 1;
+    else {
+      failed += 1;
+      process.stdout.write(r.out.slice(-4000) + '\n');
+    }
+    console.log(`${name}: ${r.status === 0 ? 'ok' : 'FAILED'}`);
+  }
+}
+
+// 5. Conformance over the Excel corpus: a report, not a pass/fail gate.
 const corpus = join(root, '..', 'shared', 'corpus');
 if (existsSync(corpus) && process.env.SHEETC_SKIP_CONFORMANCE !== '1') {
   const r = run('npx', ['tsx', 'scripts/conformance.ts', corpus, '--quiet', '--out', join(root, 'conformance-report.json')]);

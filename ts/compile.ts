@@ -6,8 +6,8 @@ import { getHeapStatistics } from 'node:v8';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { SheetcError, type SheetcErrorCode } from './errors.js';
-import { loadNative } from './native.js';
-import { functionSpec, supportedFunctions } from './runtime/index.js';
+import { loadNative, type BuildEvent } from './native.js';
+import { functionFacts } from './runtime/index.js';
 import { EXCEL_FUNCTIONS } from './runtime/catalog.js';
 import type { BuildPhase, BuildReport, CompileOptions } from './types.js';
 
@@ -19,25 +19,6 @@ export function runtimeBundlePath(): string {
     if (existsSync(p)) return p;
   }
   throw new SheetcError('E_IO', 'the runtime bundle (dist/runtime.js) is missing; run `npm run build`');
-}
-
-/**
- * `NAME=vva` per function: which parameters read values (v) rather than references (a),
- * so the compiler passes single cells as plain values (no reference object per call).
- */
-export function functionParamKinds(): string[] {
-  return supportedFunctions().map((name) => {
-    const spec = functionSpec(name)!;
-    const kinds = spec.returnsRef ? spec.params.map(() => 'a') : spec.params.map((k) => (k === 'any' ? 'a' : 'v'));
-    return `${name}=${kinds.join('')}`;
-  });
-}
-
-interface NativeResult {
-  ok: boolean;
-  progressEvents?: number;
-  report?: BuildReport;
-  error?: { code: SheetcErrorCode; message: string; location: string | null };
 }
 
 /** Throws `E_INVALID_OPTION` (or `E_CANCELLED`) for options no build can run with. */
@@ -54,13 +35,29 @@ export function checkOptions(options: CompileOptions): void {
       throw new SheetcError('E_INVALID_OPTION', `${key} must be a list of cell references or defined names`);
     }
   }
+  if (options.report !== undefined && (typeof options.report !== 'string' || options.report.trim() === '')) {
+    throw new SheetcError('E_INVALID_OPTION', 'report must be the path of the HTML file to write');
+  }
   if (options.signal?.aborted) throw new SheetcError('E_CANCELLED', 'the build was cancelled');
 }
 
 /** Compiles `workbook` (an .xlsx/.xlsm path) into `options.outDir`. */
 export async function compile(workbook: string, options: CompileOptions): Promise<BuildReport> {
   checkOptions(options);
-  if (!options.inputs) return compileOnce(workbook, options);
+  if (options.report !== undefined) {
+    // Loaded only when asked: the report's page bundle is not needed for a build.
+    const { buildWithReport } = await import('./report/index.js');
+    return buildWithReport(workbook, { ...options, report: options.report });
+  }
+  return compileWith(workbook, options);
+}
+
+/**
+ * `compile()` with internal outputs (`extras`) asked of the build that writes the engine
+ * (an output profile's second build).
+ */
+export async function compileWith(workbook: string, options: CompileOptions, extras: BuildExtras = {}): Promise<BuildReport> {
+  if (!options.inputs) return compileOnce(workbook, options, extras);
   // Folding needs what the full model computes: build it in a temporary directory, run
   // it once, and hand the formula values to the profile build.
   const scratch = mkdtempSync(join(tmpdir(), 'sheetc-fold-'));
@@ -82,7 +79,7 @@ export async function compile(workbook: string, options: CompileOptions): Promis
       throw e instanceof SheetcError && e.code === 'E_CANCELLED' ? new SheetcError('E_CANCELLED', 'the build was cancelled') : e;
     });
     fold(5 * STEP);
-    return await compileOnce(workbook, options, { foldValues: values });
+    return await compileOnce(workbook, options, { ...extras, foldValues: values });
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
@@ -90,7 +87,8 @@ export async function compile(workbook: string, options: CompileOptions): Promis
 
 /**
  * Runs the engine in `engineDir` once (no inputs), in a child process, and writes the
- * result's `formulaValues()` or `toJSON()` to `out` as JSON. A child, not this process:
+ * result's `formulaValues()` or `toJSON()` to `out` as JSON (`report`: `{ meta, sheets }`
+ * with the formula values, `reportMeta`: the meta alone; both load a lazy engine first). A child, not this process:
  * an imported ES module is never unloaded, so every profile build or verify would leave
  * a whole model in the caller's heap (and a profile's second build would run beside it:
  * 3.4 GB at 5M cells). The child gets this process's heap limit. `purpose` names the
@@ -99,7 +97,7 @@ export async function compile(workbook: string, options: CompileOptions): Promis
 export function runEngineInChild(
   engineDir: string,
   out: string,
-  what: 'formulaValues' | 'toJSON',
+  what: 'formulaValues' | 'toJSON' | 'report' | 'reportMeta',
   purpose: string,
   signal: AbortSignal | undefined,
   only?: string,
@@ -109,8 +107,10 @@ export function runEngineInChild(
     'const [url, out, what, only] = process.argv.slice(1);' +
     "const { readFileSync, writeFileSync } = await import('node:fs');" +
     'const engine = await import(url);' +
+    // The report runs any engine, a lazy one after loading every sheet.
+    "if (what.startsWith('report') && typeof engine.load === 'function') await engine.load({ sheets: engine.spec.sheets.map((s) => s.name) });" +
     'const result = engine.run();' +
-    "let value = what === 'toJSON' ? result.toJSON() : result.formulaValues();" +
+    "let value = what === 'toJSON' ? result.toJSON() : what === 'formulaValues' ? result.formulaValues() : { meta: result.meta, sheets: what === 'report' ? result.formulaValues().sheets : null };" +
     'if (only) {' +
     "  const keep = new Set(JSON.parse(readFileSync(only, 'utf8')).map((c) => c.join(',')));" +
     '  value = { sheets: value.sheets.map((flat, s) => { const o = []; for (let i = 0; i + 2 < flat.length; i += 3) if (keep.has(s + \',\' + flat[i] + \',\' + flat[i + 1])) o.push(flat[i], flat[i + 1], flat[i + 2]); return o; }) };' +
@@ -149,57 +149,52 @@ export interface BuildExtras {
   foldValues?: string;
   foldPlan?: string;
   cachedValuesOut?: string;
+  reportDataOut?: string;
 }
 
 export async function compileOnce(workbook: string, options: CompileOptions, extras: BuildExtras = {}): Promise<BuildReport> {
-  const { foldValues, foldPlan, cachedValuesOut } = extras;
   if (options.signal?.aborted) throw new SheetcError('E_CANCELLED', 'the build was cancelled');
   const native = loadNative();
   const cancel = new native.CancelFlag();
   const onAbort = () => cancel.cancel();
   options.signal?.addEventListener('abort', onAbort, { once: true });
   const progress = options.onProgress;
-  let delivered = 0;
   try {
-    const json = await native.compile(
-      resolve(workbook),
-      {
-        outDir: resolve(options.outDir),
-        functions: supportedFunctions(),
-        knownFunctions: EXCEL_FUNCTIONS.map((f) => f.name),
-        functionParams: functionParamKinds(),
-        runtimeJs: runtimeBundlePath(),
-        strict: options.strict ?? false,
-        maxUncompressedBytes: options.maxUncompressedMb !== undefined ? options.maxUncompressedMb * 1024 * 1024 : undefined,
-        maxCells: options.maxCells,
-        lazy: options.lazy ?? false,
-        maxModuleBytes: options.maxModuleMb !== undefined ? options.maxModuleMb * 1024 * 1024 : undefined,
-        inputs: options.inputs,
-        outputs: options.outputs,
-        foldValues,
-        foldPlan,
-        cachedValuesOut,
-      },
-      progress
-        ? (e) => {
-            delivered++;
-            progress({ phase: e.phase as BuildPhase, done: e.done, total: e.total });
+    // The binding delivers progress and then exactly one `done` or `error` event, in
+    // order, through one thread-safe function: nothing to poll for.
+    return await new Promise<BuildReport>((done, fail) => {
+      native.compile(
+        resolve(workbook),
+        {
+          outDir: resolve(options.outDir),
+          functions: functionFacts(),
+          knownFunctions: EXCEL_FUNCTIONS.map((f) => f.name),
+          runtimeJs: runtimeBundlePath(),
+          strict: options.strict ?? false,
+          maxUncompressedBytes: options.maxUncompressedMb !== undefined ? options.maxUncompressedMb * 1024 * 1024 : undefined,
+          maxCells: options.maxCells,
+          lazy: options.lazy ?? false,
+          maxModuleBytes: options.maxModuleMb !== undefined ? options.maxModuleMb * 1024 * 1024 : undefined,
+          inputs: options.inputs,
+          outputs: options.outputs,
+          foldValues: extras.foldValues,
+          foldPlan: extras.foldPlan,
+          cachedValuesOut: extras.cachedValuesOut,
+          reportDataOut: extras.reportDataOut,
+        },
+        (e: BuildEvent) => {
+          if (e.kind === 'progress') {
+            progress?.({ phase: e.phase as BuildPhase, done: e.done ?? 0, total: e.total ?? 0 });
+          } else if (e.kind === 'done' && e.report) {
+            done(e.report);
+          } else {
+            const err = e.error ?? { code: 'E_INTERNAL', message: 'the build ended without a result' };
+            fail(new SheetcError(err.code as SheetcErrorCode, err.message, err.location ?? undefined));
           }
-        : null,
-      cancel,
-    );
-    const result = JSON.parse(json) as NativeResult;
-    // Progress events travel through a thread-safe queue and may trail the result:
-    // settle only once all of them were delivered (bounded wait).
-    const expected = result.progressEvents ?? 0;
-    for (let spins = 0; progress && delivered < expected && spins < 1000; spins++) {
-      await new Promise((r) => setImmediate(r));
-    }
-    if (!result.ok || !result.report) {
-      const err = result.error ?? { code: 'E_INTERNAL' as const, message: 'unknown failure', location: null };
-      throw new SheetcError(err.code, err.message, err.location ?? undefined);
-    }
-    return result.report;
+        },
+        cancel,
+      );
+    });
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
   }

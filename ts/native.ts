@@ -12,62 +12,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SheetcError } from './errors.js';
 
-export interface NativeProgressEvent {
-  phase: string;
-  done: number;
-  total: number;
-}
-
-export interface NativeCompileOptions {
-  outDir: string;
-  functions: string[];
-  knownFunctions?: string[];
-  functionParams?: string[];
-  runtimeJs?: string;
-  strict?: boolean;
-  maxUncompressedBytes?: number;
-  maxCells?: number;
-  lazy?: boolean;
-  maxModuleBytes?: number;
-  inputs?: string[];
-  outputs?: string[];
-  foldValues?: string;
-  /** An output profile's first pass: write the cells it will need values for; build the full engine. */
-  foldPlan?: string;
-  /** Also write Excel's cached formula values (JSON) to this file, from the same read (verify). */
-  cachedValuesOut?: string;
-}
-
-export interface NativeCancelFlag {
-  cancel(): void;
-}
-
-/** What `scanCells` saw: the calamine floor (see the benchmarks). */
-export interface NativeScanResult {
-  sheets: number;
-  cells: number;
-  formulaCells: number;
-  formulaBytes: number;
-  textBytes: number;
-  positionSum: number;
-  elapsedMs: number;
-}
-
-export interface NativeAddon {
-  compile(
-    path: string,
-    options: NativeCompileOptions,
-    onProgress?: ((event: NativeProgressEvent) => void) | null,
-    cancel?: NativeCancelFlag | null,
-  ): Promise<string>;
-  CancelFlag: new () => NativeCancelFlag;
-  /**
-   * Streams every cell through calamine and only counts (benchmark floor); `threads`
-   * spreads the sheets over that many threads (default 1: sheet after sheet).
-   */
-  scanCells(path: string, threads?: number): Promise<NativeScanResult>;
-  version(): string;
-}
+/**
+ * The binding's API, as napi-rs generates it from the Rust declarations (`ts/generated/
+ * native.d.ts`, written by `npm run build:native`): options, events and errors are typed
+ * once, in Rust.
+ */
+export type NativeAddon = typeof import('./generated/native.js');
+export type { BuildEvent, NativeCompileOptions, NativeError, NativeFunctionFacts, ScanResult as NativeScanResult } from './generated/native.js';
 
 /** Platforms with a prebuilt binary (napi-rs triples → npm package suffixes). */
 export const SUPPORTED_PLATFORMS = [

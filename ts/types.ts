@@ -38,6 +38,13 @@ export interface CompileOptions {
   inputs?: string[];
   /** Output profile: the engine's outputs; cells outside their dependency cone are dropped. Default: every cell. */
   outputs?: string[];
+  /**
+   * Also write an HTML report of the workbook and its engine to this file: one
+   * self-contained page (sheet graph, heat maps, backfilled cells, differences from
+   * Excel's stored values, functions, shapes, clusters, a profile's cones). The engine is
+   * run once to compare it with the values Excel stored.
+   */
+  report?: string;
 }
 
 /** A formula cell whose engine value differs from the value Excel stored. */
@@ -62,71 +69,18 @@ export interface VerifyReport {
   build: BuildReport;
 }
 
-/** A declared input or output in the build report. */
-export interface DeclaredCell {
-  /** As declared. */
-  ref: string;
-  sheet: string;
-  /** `A1` or `A1:B9`. */
-  cell: string;
-  /** The defined name, when declared by name. */
-  name: string | null;
-  /** Type of the values seen at build time. */
-  type: 'number' | 'text' | 'boolean' | 'blank' | 'error' | 'mixed';
-}
-
-export interface SheetReport {
-  name: string;
-  cells: number;
-  formulaCells: number;
-}
-
-export interface BackfilledCell {
-  sheet: string;
-  /** A1 address on the sheet. */
-  cell: string;
-  formula: string;
-  /** Stable reason code: parse-error, unsupported-function, unsupported, formula-too-long, formula-too-deep, reference-off-sheet. */
-  code: string;
-  reason: string;
-  /** Byte span [start, end) of the problem in the formula text. */
-  span: [number, number] | null;
-  hasCachedValue: boolean;
-}
-
-export interface BuildReport {
-  outDir: string;
-  sheets: SheetReport[];
-  cells: number;
-  formulaCells: number;
-  /** Distinct formula shapes (parsed and compiled once each). */
-  shapes: number;
-  /** Function name → number of formula cells calling it. */
-  functions: Record<string, number>;
-  unsupportedFunctions: Record<string, number>;
-  backfilled: BackfilledCell[];
-  definedNames: string[];
-  /** Tables as `Name (Sheet!A1:C10)`. */
-  tables: string[];
-  /** Circular clusters, each as its cells (`Sheet!A1`). */
-  clusters: string[][];
-  iterative: boolean;
-  modules: number;
-  segments: number;
-  engineBytes: number;
-  /** Size of the largest generated module file. */
-  largestModuleBytes: number;
-  /** Whether the engine is lazy. */
-  lazy: boolean;
-  /** Output profile: declared inputs and outputs (absent without a profile). */
-  inputs?: DeclaredCell[];
-  outputs?: DeclaredCell[];
-  /** Output profile: cells folded to constants, and cells dropped (outside the outputs' cone). */
-  foldedCells: number;
-  droppedCells: number;
-  edges: number;
-  timings: { readMs: number; parseMs: number; graphMs: number; emitMs: number; totalMs: number };
-}
+/**
+ * The build report and its parts: generated from the Rust types that produce them
+ * (`crates/sheetc-core/src/report.rs` → `ts/generated/report.ts`), so they cannot drift.
+ */
+export type {
+  BuildReport,
+  DeclaredReport as DeclaredCell,
+  BackfillReport as BackfilledCell,
+  SheetReport,
+  Timings as BuildTimings,
+} from './generated/report.js';
+import type { BuildReport } from './generated/report.js';
 
 export type {
   CellValue,

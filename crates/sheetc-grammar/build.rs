@@ -6,10 +6,7 @@ fn main() {
 
     let mut c_config = cc::Build::new();
     c_config.std("c11").include(src_dir);
-    c_config
-        .flag_if_supported("-Wno-unused-parameter")
-        .flag_if_supported("-Wno-unused-but-set-variable")
-        .flag_if_supported("-Wno-trigraphs");
+    c_config.flag_if_supported("-Wno-unused-parameter").flag_if_supported("-Wno-unused-but-set-variable").flag_if_supported("-Wno-trigraphs");
     #[cfg(target_env = "msvc")]
     c_config.flag("-utf-8");
 

@@ -24,9 +24,11 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use sheetc_core::bind::{visit_calls, visit_refs, Binder, FunctionTable};
-use sheetc_core::read::{DefinedName, Sheet, Workbook};
-use sheetc_core::{codegen, shape::shape_key, CompileOptions, Limits};
+use sheetc_core::bind::{visit_calls, visit_refs, Binder};
+use sheetc_core::functions::{FunctionFacts, FunctionTable};
+use sheetc_core::model::{DefinedName, Sheet, Workbook};
+use sheetc::{BuildOptions, CompileOptions, Limits};
+use sheetc_core::{codegen, shape::shape_key};
 
 // ---------------------------------------------------------------- random numbers
 
@@ -169,7 +171,7 @@ fn gen_col(rng: &mut Rng) -> String {
         _ => {
             let wide = rng.chance(4);
             let n = 1 + rng.below(if wide { 16384 } else { 30 });
-            sheetc_core::compile::column_name(n as u32 - 1)
+            sheetc_core::address::column_name(n as u32 - 1)
         }
     }
 }
@@ -393,6 +395,16 @@ fn binding_workbook() -> Workbook {
     }
 }
 
+/// The runtime's function facts and Excel's catalogue, as `scripts/dump-functions.ts`
+/// writes them (`corpus/functions.json`).
+fn function_table(root: &Path) -> (Vec<FunctionFacts>, Vec<String>) {
+    let text = std::fs::read_to_string(root.join("corpus/functions.json")).unwrap_or_else(|_| "{}".into());
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+    let facts = serde_json::from_value(json["facts"].clone()).unwrap_or_default();
+    let known = serde_json::from_value(json["known"].clone()).unwrap_or_default();
+    (facts, known)
+}
+
 fn read_lines(path: &Path) -> Vec<String> {
     std::fs::read_to_string(path).map(|s| s.lines().filter(|l| !l.is_empty()).map(String::from).collect()).unwrap_or_default()
 }
@@ -405,16 +417,14 @@ fn run_formulas(secs: u64, seed: u64, root: &Path, replay: Option<Vec<u8>>) -> b
         }
         c
     };
-    let supported = read_lines(&root.join("corpus/functions.txt"));
-    let known = read_lines(&root.join("corpus/known.txt"));
-    let params = read_lines(&root.join("corpus/params.txt"));
+    let (facts, known) = function_table(root);
     let crashes = root.join("crashes");
     let current = Arc::new(Mutex::new(Current { target: "formulas", ext: "txt", input: Vec::new(), started: Instant::now(), busy: false }));
     spawn_watchdog(current.clone(), Duration::from_secs(10), crashes.clone());
     let cur = current.clone();
     let result = sheetc_core::with_big_stack(move || {
         let wb = binding_workbook();
-        let table = FunctionTable::new(supported).with_catalogue(known).with_param_kinds(params);
+        let table = FunctionTable::new(facts).with_catalogue(known);
         let mut binder = Binder::new(&wb, &table);
         let mut rng = Rng(seed);
         let mut stats = Stats::default();
@@ -466,7 +476,7 @@ fn run_formulas(secs: u64, seed: u64, root: &Path, replay: Option<Vec<u8>>) -> b
                     Ok(expr) => match binder.bind(&expr, sheet, row, col) {
                         Err(_) => "unsupported".into(),
                         Ok(b) => {
-                            let code = codegen::shape_function("s0", &b);
+                            let code = codegen::shape_function("s0", &b, &table);
                             let mut refs = 0;
                             visit_refs(&b, &mut |_| refs += 1);
                             visit_calls(&b, &mut |_| {});
@@ -718,9 +728,7 @@ fn check_js(dir: &Path) -> Result<(), String> {
 }
 
 fn run_xlsx(secs: u64, seed: u64, root: &Path, corpus: &Path, replay: Option<Vec<u8>>) -> bool {
-    let supported = read_lines(&root.join("corpus/functions.txt"));
-    let known = read_lines(&root.join("corpus/known.txt"));
-    let params = read_lines(&root.join("corpus/params.txt"));
+    let (facts, known) = function_table(root);
     let crashes = root.join("crashes");
     let mut seeds = seed_workbooks();
     seeds.extend(corpus_workbooks(corpus, 40));
@@ -751,21 +759,24 @@ fn run_xlsx(secs: u64, seed: u64, root: &Path, corpus: &Path, replay: Option<Vec
             let _ = std::fs::write(root_current(&crashes), &bytes);
             let _ = std::fs::remove_dir_all(&out_dir);
             let strict = rng.chance(10);
-            let opts = CompileOptions {
-                out_dir: out_dir.clone(),
-                functions: supported.clone(),
-                function_params: params.clone(),
-                known_functions: known.clone(),
-                runtime_js: None,
-                strict,
+            let mut opts = BuildOptions {
+                compile: CompileOptions {
+                    out_dir: out_dir.clone(),
+                    functions: facts.clone(),
+                    known_functions: known.clone(),
+                    runtime_js: None,
+                    strict,
+                    lazy: rng.chance(4),
+                    max_module_bytes: if rng.chance(4) { Some(1 + rng.below(4096) as u64) } else { None },
+                    // Profiles that need no folding (outputs only): folding needs the runtime's values.
+                    inputs: None,
+                    outputs: if rng.chance(4) { Some(vec!["Sheet1!A1:C9".to_string()]) } else { None },
+                    fold_values: None,
+                    fold_plan: None,
+                    report_data_out: None,
+                    read_ms: 0.0,
+                },
                 limits: Limits { max_uncompressed_bytes: 64 << 20, max_cells: 2_000_000 },
-                lazy: rng.chance(4),
-                max_module_bytes: if rng.chance(4) { Some(1 + rng.below(4096) as u64) } else { None },
-                // Profiles that need no folding (outputs only): folding needs the runtime's values.
-                inputs: None,
-                outputs: if rng.chance(4) { Some(vec!["Sheet1!A1:C9".to_string()]) } else { None },
-                fold_values: None,
-                fold_plan: None,
                 cached_values_out: None,
             };
             {
@@ -775,7 +786,7 @@ fn run_xlsx(secs: u64, seed: u64, root: &Path, corpus: &Path, replay: Option<Vec
                 c.busy = true;
             }
             let t = Instant::now();
-            let outcome = catch_unwind(AssertUnwindSafe(|| sheetc_core::compile(&input_path, &opts, &|_, _, _| {}, &|| false)));
+            let outcome = catch_unwind(AssertUnwindSafe(|| sheetc::compile_file(&input_path, &mut opts, &|_, _, _| {}, &|| false)));
             let ms = t.elapsed().as_secs_f64() * 1000.0;
             cur.lock().unwrap().busy = false;
             stats.execs += 1;

@@ -2,6 +2,7 @@
  * Runs the conformance check over a set of workbooks: extract Excel's results, strip
  * them, compile and run the stripped copy in a child process, compare.
  */
+import { START_LIMIT_MS, STARTED } from './started.js';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -126,23 +127,32 @@ export function runWorker(xlsx: string, outDir: string, timeoutMs: number, compi
     });
     let out = '';
     let timedOut = false;
+    let started = false;
+    const kill = () => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    };
+    // The workbook's time limit starts when the worker says it is loaded; until then only
+    // a generous start-up limit applies.
+    let timer = setTimeout(kill, Math.max(START_LIMIT_MS, timeoutMs));
     const keep = (b: Buffer) => {
       out += b.toString();
+      if (!started && out.includes(STARTED)) {
+        started = true;
+        clearTimeout(timer);
+        timer = setTimeout(kill, timeoutMs);
+      }
       if (out.length > 20_000) out = out.slice(-10_000);
     };
     child.stdout.on('data', keep);
     child.stderr.on('data', keep);
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, timeoutMs);
     child.on('error', (e) => {
       clearTimeout(timer);
       done({ status: 'crash', error: `could not start the worker: ${e.message}` });
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      if (timedOut) return done({ status: 'timeout', error: `no result after ${timeoutMs / 1000} s` });
+      if (timedOut) return done({ status: 'timeout', error: started ? `no result after ${timeoutMs / 1000} s` : `the worker did not start within ${Math.max(START_LIMIT_MS, timeoutMs) / 1000} s` });
       let res: Record<string, unknown> | undefined;
       try {
         if (existsSync(resultPath)) res = JSON.parse(readFileSync(resultPath, 'utf8'));
@@ -151,7 +161,7 @@ export function runWorker(xlsx: string, outDir: string, timeoutMs: number, compi
       }
       if (!res) {
         const how = signal ? `signal ${signal}` : `exit code ${code}`;
-        return done({ status: 'crash', error: `worker died (${how})${out ? ': ' + tail(out) : ''}` });
+        return done({ status: 'crash', error: `worker died (${how})${out ? ': ' + tail(out.replace(STARTED, '')) : ''}` });
       }
       if (!res.ok) {
         const stage = String(res.stage);

@@ -8,6 +8,7 @@
  */
 import { writeFileSync, renameSync } from 'node:fs';
 import { compileAndRun, StageError } from './engine.js';
+import { STARTED } from './started.js';
 
 const MAX_REPORT_CHARS = 200_000;
 
@@ -38,6 +39,9 @@ async function main(): Promise<void> {
     console.error('usage: worker.ts XLSX OUTDIR RESULT.json [COMPILER]');
     process.exit(2);
   }
+  // The runner's time limit counts from here: starting Node and loading tsx is not the
+  // workbook's time (it can take seconds on a loaded machine).
+  process.stdout.write(`${STARTED}\n`);
   try {
     const out = await compileAndRun(xlsx, outDir, compiler || undefined);
     let reportJson = safeJson(out.report);

@@ -9,7 +9,7 @@ export * from './ops.js';
 export * from './aggregate.js';
 export * from './address.js';
 export { Sheet } from './store.js';
-export { F, define, defineFn, functionSpec, supportedFunctions, type FunctionSpec, type ParamKind } from './registry.js';
+export { F, define, defineFn, functionFacts, functionSpec, supportedFunctions, type FunctionFacts, type FunctionSpec, type ParamKind } from './registry.js';
 export * from './engine.js';
 export * from './special.js';
 export { indexValue } from './functions/lookup/lookup.js';

@@ -42,6 +42,36 @@ export interface FunctionSpec {
    * `unsupportedCall`.
    */
   unsupportedWith?: (args: readonly ArgumentShape[]) => string | undefined;
+  /**
+   * Compiler facts (the compiler reads them through `functionFacts()`; no list of names
+   * is kept anywhere else). `pure`: reads no evaluation context (the calling cell, the
+   * clock), so the same arguments give the same value anywhere and a loop may evaluate
+   * the call once for many cells.
+   */
+  pure?: boolean;
+  /**
+   * Per parameter, `r` when it consumes a whole range (never intersected with the calling
+   * cell) and `v` when a range there is intersected or lifted; the last letter repeats, or
+   * the parenthesised group at the end (`r(rv)`: SUMIFS's sum range, then pairs).
+   */
+  ranges?: string;
+  /** Per parameter (same pattern), `a` when Excel evaluates it as an array even in a legacy formula. */
+  arrays?: string;
+  /** Builds a reference from run-time values (OFFSET, INDIRECT): it may read any cell. */
+  dynamicReference?: boolean;
+}
+
+/** The facts the compiler needs about one function (see `FunctionSpec`). */
+export interface FunctionFacts {
+  name: string;
+  /** Per parameter: `v` reads a value, `a` takes a reference or range; the last repeats. */
+  params: string;
+  volatile?: boolean;
+  returnsRef?: boolean;
+  dynamicReference?: boolean;
+  pure?: boolean;
+  ranges?: string;
+  arrays?: string;
 }
 
 /**
@@ -75,7 +105,7 @@ export function defineFn(
   minArgs: number,
   maxArgs: number,
   impl: FunctionSpec['impl'],
-  extra: Partial<Pick<FunctionSpec, 'volatile' | 'returnsRef'>> = {},
+  extra: Partial<Pick<FunctionSpec, 'volatile' | 'returnsRef' | 'pure' | 'ranges' | 'arrays' | 'dynamicReference'>> = {},
 ): void {
   define({ name, params, minArgs, maxArgs, impl, ...extra });
 }
@@ -128,6 +158,27 @@ export function functionSpec(name: string): FunctionSpec | undefined {
 /** Names of every implemented function, sorted. */
 export function supportedFunctions(): string[] {
   return [...specs.keys()].sort();
+}
+
+/**
+ * What the compiler needs to know about every implemented function, from the specs
+ * (the one place these facts are declared). `params`: per parameter, `v` when it reads a
+ * value (a single cell can be passed as a plain value) or `a` when it takes references;
+ * every parameter of a reference-returning function is `a`.
+ */
+export function functionFacts(): FunctionFacts[] {
+  return supportedFunctions().map((name) => {
+    const s = specs.get(name)!;
+    const params = s.returnsRef ? s.params.map(() => 'a') : s.params.map((k) => (k === 'any' ? 'a' : 'v'));
+    const facts: FunctionFacts = { name, params: params.join('') };
+    if (s.volatile) facts.volatile = true;
+    if (s.returnsRef) facts.returnsRef = true;
+    if (s.dynamicReference) facts.dynamicReference = true;
+    if (s.pure) facts.pure = true;
+    if (s.ranges) facts.ranges = s.ranges;
+    if (s.arrays) facts.arrays = s.arrays;
+    return facts;
+  });
 }
 
 function kindAt(spec: FunctionSpec, i: number): ParamKind {

@@ -173,7 +173,9 @@ pub enum Expr {
         target: RefTarget,
     },
     /// A reference written as `#REF!` (optionally sheet-qualified).
-    RefError { sheet: Option<SheetPrefix> },
+    RefError {
+        sheet: Option<SheetPrefix>,
+    },
     /// A defined name (or a LET/LAMBDA parameter), optionally sheet-qualified.
     Name {
         sheet: Option<SheetPrefix>,
@@ -189,8 +191,14 @@ pub enum Expr {
     },
     /// A call of a computed function value: `LAMBDA(x,x+1)(2)` or `name(args)` where
     /// name is bound by LET. (Named calls go through `Call`; the binder decides.)
-    Invoke { callee: Box<Expr>, args: Vec<Expr> },
-    Unary { op: UnaryOp, operand: Box<Expr> },
+    Invoke {
+        callee: Box<Expr>,
+        args: Vec<Expr>,
+    },
+    Unary {
+        op: UnaryOp,
+        operand: Box<Expr>,
+    },
     Binary {
         op: BinaryOp,
         left: Box<Expr>,

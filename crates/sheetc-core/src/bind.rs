@@ -9,14 +9,13 @@
 //! that error. Things sheetc cannot compute (an unimplemented function, an external
 //! workbook, ...) make binding fail with `Unsupported`, and the cell is backfilled.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
+use crate::address::{Rect, MAX_COL, MAX_ROW};
 use crate::ast::{BinaryOp, CellAddr, Coord as AstCoord, ErrorKind, Expr, RefTarget, SheetPrefix, Span, TableItem, TableRef, UnaryOp};
+use crate::functions::{FunctionTable, FORMULA_TEXT};
+use crate::model::Workbook;
 use crate::parse::FormulaParser;
-use crate::read::Workbook;
-
-pub const MAX_ROW: u32 = 1_048_575;
-pub const MAX_COL: u32 = 16_383;
 
 /// A row or column coordinate of a bound reference.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -60,19 +59,39 @@ pub enum Bound {
     Text(String),
     Bool(bool),
     Error(ErrorKind),
-    Array { rows: usize, cols: usize, items: Vec<Bound> },
-    Cell { sheet: u32, row: Coord, col: Coord },
+    Array {
+        rows: usize,
+        cols: usize,
+        items: Vec<Bound>,
+    },
+    Cell {
+        sheet: u32,
+        row: Coord,
+        col: Coord,
+    },
     Area(Area),
     /// Several areas: a union or a 3D reference.
     Areas(Vec<Bound>),
-    Call { name: String, args: Vec<Bound> },
+    Call {
+        name: String,
+        args: Vec<Bound>,
+    },
     Unary(UnaryOp, Box<Bound>),
     Binary(BinaryOp, Box<Bound>, Box<Bound>),
     /// A LET/LAMBDA variable.
     Local(u32),
-    Let { bindings: Vec<(u32, Bound)>, body: Box<Bound> },
-    Lambda { params: Vec<u32>, body: Box<Bound> },
-    Invoke { callee: Box<Bound>, args: Vec<Bound> },
+    Let {
+        bindings: Vec<(u32, Bound)>,
+        body: Box<Bound>,
+    },
+    Lambda {
+        params: Vec<u32>,
+        body: Box<Bound>,
+    },
+    Invoke {
+        callee: Box<Bound>,
+        args: Vec<Bound>,
+    },
     /// `A1#` / ANCHORARRAY: the range the anchor's array formula fills, found at run
     /// time (a shape is shared by many cells, so it cannot be resolved here).
     Spill(Box<Bound>),
@@ -95,55 +114,6 @@ pub struct Unsupported {
 impl Unsupported {
     fn new(reason: impl Into<String>) -> Self {
         Unsupported { reason: reason.into(), span: None, function: None }
-    }
-}
-
-/// Functions the binder handles itself (they never reach the runtime registry as calls).
-const SPECIAL_FORMS: &[&str] = &["LET", "LAMBDA", "SINGLE", "ANCHORARRAY"];
-
-/// The names the runtime implements, plus `true` for functions whose parameters read
-/// references (so the binder keeps them as references).
-pub struct FunctionTable {
-    pub supported: HashSet<String>,
-    /// Per function, which parameters read values rather than references (the last
-    /// entry repeats for further arguments). Missing: every parameter takes references.
-    pub value_params: HashMap<String, Vec<bool>>,
-    /// Excel's whole catalogue. A call to a name outside it is what Excel itself
-    /// evaluates to `#NAME?` (a typo, a removed add-in): computed, not backfilled.
-    /// Empty means "unknown catalogue": every unsupported call is backfilled.
-    pub known: HashSet<String>,
-}
-
-impl FunctionTable {
-    pub fn new(names: impl IntoIterator<Item = String>) -> Self {
-        FunctionTable {
-            supported: names.into_iter().map(|n| n.to_ascii_uppercase()).collect(),
-            known: HashSet::new(),
-            value_params: HashMap::new(),
-        }
-    }
-    /// Parameter kinds as `NAME=vva` (v: value, a: any/reference), one entry per function.
-    pub fn with_param_kinds(mut self, entries: impl IntoIterator<Item = String>) -> Self {
-        for e in entries {
-            if let Some((name, kinds)) = e.split_once('=') {
-                self.value_params.insert(name.to_ascii_uppercase(), kinds.bytes().map(|b| b == b'v').collect());
-            }
-        }
-        self
-    }
-    fn is_value_param(&self, name: &str, index: usize) -> bool {
-        self.value_params.get(name).is_some_and(|k| k.get(index.min(k.len().saturating_sub(1))).copied().unwrap_or(false))
-    }
-    pub fn with_catalogue(mut self, names: impl IntoIterator<Item = String>) -> Self {
-        self.known = names.into_iter().map(|n| n.to_ascii_uppercase()).collect();
-        self
-    }
-    /// True when Excel has no function of this name.
-    pub fn is_unknown_to_excel(&self, name: &str) -> bool {
-        !self.known.is_empty() && !self.known.contains(name) && !self.supported.contains(name)
-    }
-    pub fn is_supported(&self, name: &str) -> bool {
-        self.supported.contains(name) || SPECIAL_FORMS.contains(&name)
     }
 }
 
@@ -230,20 +200,12 @@ impl<'w> Binder<'w> {
                 r1: Self::coord(b.row, scope.row),
                 c1: Self::coord(b.col, scope.col),
             }),
-            RefTarget::Cols(a, b) => Bound::Area(Area {
-                sheet,
-                r0: Coord::Abs(0),
-                c0: Self::coord(a, scope.col),
-                r1: Coord::Abs(MAX_ROW),
-                c1: Self::coord(b, scope.col),
-            }),
-            RefTarget::Rows(a, b) => Bound::Area(Area {
-                sheet,
-                r0: Self::coord(a, scope.row),
-                c0: Coord::Abs(0),
-                r1: Self::coord(b, scope.row),
-                c1: Coord::Abs(MAX_COL),
-            }),
+            RefTarget::Cols(a, b) => {
+                Bound::Area(Area { sheet, r0: Coord::Abs(0), c0: Self::coord(a, scope.col), r1: Coord::Abs(MAX_ROW), c1: Self::coord(b, scope.col) })
+            }
+            RefTarget::Rows(a, b) => {
+                Bound::Area(Area { sheet, r0: Self::coord(a, scope.row), c0: Coord::Abs(0), r1: Self::coord(b, scope.row), c1: Coord::Abs(MAX_COL) })
+            }
         }
     }
 
@@ -282,9 +244,7 @@ impl<'w> Binder<'w> {
                 Bound::Invoke { callee, args }
             }
             Expr::Unary { op, operand } => Bound::Unary(*op, Box::new(self.expr(operand, scope)?)),
-            Expr::Binary { op, left, right } => {
-                Bound::Binary(*op, Box::new(self.expr(left, scope)?), Box::new(self.expr(right, scope)?))
-            }
+            Expr::Binary { op, left, right } => Bound::Binary(*op, Box::new(self.expr(left, scope)?), Box::new(self.expr(right, scope)?)),
             Expr::Spill(inner) => self.spill(inner, scope)?,
         })
     }
@@ -299,9 +259,7 @@ impl<'w> Binder<'w> {
         let wb = self.workbook;
         let table = match &t.table {
             Some(name) => wb.tables.iter().find(|x| x.name.eq_ignore_ascii_case(name)),
-            None => wb.tables.iter().find(|x| {
-                x.sheet == scope.sheet && (x.r0..=x.r1).contains(&scope.row) && (x.c0..=x.c1).contains(&scope.col)
-            }),
+            None => wb.tables.iter().find(|x| x.sheet == scope.sheet && (x.r0..=x.r1).contains(&scope.row) && (x.c0..=x.c1).contains(&scope.col)),
         };
         let Some(tb) = table else {
             return Ok(Bound::Error(if t.table.is_some() { ErrorKind::Name } else { ErrorKind::Ref }));
@@ -333,8 +291,20 @@ impl<'w> Binder<'w> {
         } else if has(TableItem::All) {
             (tb.r0, tb.r1)
         } else {
-            let top = if has(TableItem::Headers) { tb.r0 } else if has(TableItem::Data) { data0 } else { tb.r1 };
-            let bottom = if has(TableItem::Totals) { tb.r1 } else if has(TableItem::Data) { data1 } else { tb.r0 };
+            let top = if has(TableItem::Headers) {
+                tb.r0
+            } else if has(TableItem::Data) {
+                data0
+            } else {
+                tb.r1
+            };
+            let bottom = if has(TableItem::Totals) {
+                tb.r1
+            } else if has(TableItem::Data) {
+                data1
+            } else {
+                tb.r0
+            };
             if (has(TableItem::Headers) && tb.header_rows == 0) || (has(TableItem::Totals) && tb.totals_rows == 0) {
                 return Ok(Bound::Error(ErrorKind::Ref));
             }
@@ -363,18 +333,13 @@ impl<'w> Binder<'w> {
             _ => return Ok(Bound::Error(ErrorKind::Ref)),
         };
         // Sheet-scoped names win over workbook names.
-        let found = self
-            .workbook
-            .names
-            .iter()
-            .find(|n| n.scope == scope_sheet && n.name.eq_ignore_ascii_case(name))
-            .or_else(|| {
-                if sheet.is_none() {
-                    self.workbook.names.iter().find(|n| n.scope.is_none() && n.name.eq_ignore_ascii_case(name))
-                } else {
-                    None
-                }
-            });
+        let found = self.workbook.names.iter().find(|n| n.scope == scope_sheet && n.name.eq_ignore_ascii_case(name)).or_else(|| {
+            if sheet.is_none() {
+                self.workbook.names.iter().find(|n| n.scope.is_none() && n.name.eq_ignore_ascii_case(name))
+            } else {
+                None
+            }
+        });
         let Some(def) = found else {
             return Ok(Bound::Error(ErrorKind::Name));
         };
@@ -433,11 +398,7 @@ impl<'w> Binder<'w> {
             if self.functions.is_unknown_to_excel(name) {
                 return Ok(Bound::Error(ErrorKind::Name));
             }
-            return Err(Unsupported {
-                reason: format!("unsupported function {name}"),
-                span: Some(span),
-                function: Some(name.to_string()),
-            });
+            return Err(Unsupported { reason: format!("unsupported function {name}"), span: Some(span), function: Some(name.to_string()) });
         }
         let mut bound: Vec<Bound> = args.iter().map(|a| self.expr(a, scope)).collect::<Result<_, _>>()?;
         for (i, b) in bound.iter_mut().enumerate() {
@@ -460,7 +421,7 @@ impl<'w> Binder<'w> {
     }
 
     fn let_form(&mut self, args: &[Expr], scope: &mut Scope) -> Result<Bound, Unsupported> {
-        if args.len() < 3 || args.len() % 2 == 0 {
+        if args.len() < 3 || args.len().is_multiple_of(2) {
             return Ok(Bound::Error(ErrorKind::Value));
         }
         let depth = scope.locals.len();
@@ -503,14 +464,61 @@ impl<'w> Binder<'w> {
     }
 }
 
-/// Visits every reference in a bound expression (for the dependency graph).
+/// Where a reference points for a formula at a given cell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Resolved {
+    At(Rect),
+    /// A relative part falls off the sheet there.
+    OffSheet,
+    /// Not a single cell or area reference.
+    NotAReference,
+}
+
+impl Bound {
+    /// The rectangle a cell or area reference covers for a formula at (row, col): the one
+    /// place a bound reference becomes concrete cells.
+    pub fn resolve_at(&self, row: u32, col: u32) -> Resolved {
+        match self {
+            Bound::Cell { sheet, row: r, col: c } => match (r.at(row, MAX_ROW), c.at(col, MAX_COL)) {
+                (Some(r), Some(c)) => Resolved::At(Rect::cell(*sheet, r, c)),
+                _ => Resolved::OffSheet,
+            },
+            Bound::Area(a) => match (a.r0.at(row, MAX_ROW), a.c0.at(col, MAX_COL), a.r1.at(row, MAX_ROW), a.c1.at(col, MAX_COL)) {
+                (Some(r0), Some(c0), Some(r1), Some(c1)) => {
+                    Resolved::At(Rect { sheet: a.sheet, r0: r0.min(r1), c0: c0.min(c1), r1: r0.max(r1), c1: c0.max(c1) })
+                }
+                _ => Resolved::OffSheet,
+            },
+            _ => Resolved::NotAReference,
+        }
+    }
+}
+
+/// Calls `f` with each rectangle a shape reads at (row, col); false if a relative
+/// reference falls off the sheet (those are skipped).
+pub fn for_each_precedent(bound: &Bound, row: u32, col: u32, f: &mut dyn FnMut(Rect)) -> bool {
+    let mut ok = true;
+    visit_refs(bound, &mut |b| match b.resolve_at(row, col) {
+        Resolved::At(r) => f(r),
+        Resolved::OffSheet => ok = false,
+        Resolved::NotAReference => {}
+    });
+    ok
+}
+
+/// The rectangles a shape reads at (row, col), appended to `out`; false if a relative
+/// reference falls off the sheet.
+pub fn precedents_at(bound: &Bound, row: u32, col: u32, out: &mut Vec<Rect>) -> bool {
+    for_each_precedent(bound, row, col, &mut |r| out.push(r))
+}
+
 /// The references a bound expression reads (its precedents). FORMULATEXT's argument is
 /// not among them: it reads the referenced cell's formula, which the compiler resolves
 /// (so `=FORMULATEXT(B1)` in a cell that B1 reads is not a cycle, as in Excel).
 pub fn visit_refs(b: &Bound, f: &mut dyn FnMut(&Bound)) {
     match b {
         Bound::Cell { .. } | Bound::Area(_) => f(b),
-        Bound::Call { name, .. } if name == "FORMULATEXT" => {}
+        Bound::Call { name, .. } if name == FORMULA_TEXT => {}
         Bound::Areas(items) | Bound::Call { args: items, .. } => items.iter().for_each(|x| visit_refs(x, f)),
         Bound::Array { items, .. } => items.iter().for_each(|x| visit_refs(x, f)),
         Bound::Unary(_, x) | Bound::Spill(x) | Bound::CellValue(x) => visit_refs(x, f),

@@ -5,6 +5,7 @@
 
 use crate::ast::{BinaryOp, ErrorKind, UnaryOp};
 use crate::bind::{Area, Bound, Coord};
+use crate::functions::FunctionTable;
 use crate::js;
 
 /// How a reference is wanted where it appears.
@@ -16,27 +17,21 @@ enum Want {
     Ref,
 }
 
-/// Functions whose parameters are array-typed: their arguments are evaluated as arrays.
-const ARRAY_ARGUMENT_FUNCTIONS: &[&str] = &[
-    "SUMPRODUCT", "MMULT", "MDETERM", "MINVERSE", "TRANSPOSE", "FREQUENCY", "LINEST", "LOGEST", "TREND", "GROWTH",
-    "SUMX2MY2", "SUMX2PY2", "SUMXMY2",
-];
-
 pub struct ShapeCode {
     /// `function NAME(x, B, r, c) { ... }` source.
     pub source: String,
 }
 
 /// Generates the JS function for a shape and its run function (see `loop_variant`).
-pub fn shape_function(name: &str, bound: &Bound) -> ShapeCode {
-    let mut g = Gen::new(name, 0);
+pub fn shape_function(name: &str, bound: &Bound, functions: &FunctionTable) -> ShapeCode {
+    let mut g = Gen::new(name, 0, functions);
     // A top-level single cell is read as a value; areas stay references (array formulas).
     let body = g.expr(bound, Want::Value);
     let main = g.function_source(name, &body);
     let mut source = g.hoisted.concat();
     source.push_str(&main);
-    let along_row = loop_variant(name, bound, Axis::Col, &g.hoisted);
-    let down_column = loop_variant(name, bound, Axis::Row, &g.hoisted);
+    let along_row = loop_variant(name, bound, Axis::Col, &g.hoisted, functions);
+    let down_column = loop_variant(name, bound, Axis::Row, &g.hoisted, functions);
     let hoisted_run = match (&along_row, &down_column) {
         (Some(_), Some(_)) => format!("if(d?{name}.r(x,B,s,c,r,r+n-1):{name}.c(x,B,s,r,c,c+n-1))return;"),
         (Some(_), None) => format!("if(!d&&{name}.c(x,B,s,r,c,c+n-1))return;"),
@@ -84,8 +79,8 @@ enum Axis {
 /// once and calls `NAME$c(x,B,r,c,h0,..)` (`NAME$r`), the shape with the hoisted values
 /// as parameters; it returns false when it cannot take the run, and the run function
 /// loops over the cells itself.
-fn loop_variant(name: &str, bound: &Bound, axis: Axis, main_branches: &[String]) -> Option<String> {
-    let mut g = Gen::new(name, 0);
+fn loop_variant(name: &str, bound: &Bound, axis: Axis, main_branches: &[String], functions: &FunctionTable) -> Option<String> {
+    let mut g = Gen::new(name, 0, functions);
     g.hoist = Some(Hoist { axis, exprs: Vec::new(), refs: Vec::new() });
     let body = g.expr(bound, Want::Value);
     let h = g.hoist.take()?;
@@ -189,60 +184,42 @@ enum Kind {
     Range,
 }
 
-/// Whether the function reads no evaluation context (`ctx.row/col/sheet`, volatile
-/// state) when its `Kind::Range` arguments are only at the positions this accepts;
-/// None for functions outside the list. Every listed function is pure.
-fn range_position(name: &str, i: usize) -> Option<bool> {
-    Some(match name {
-        "SUM" | "MIN" | "MAX" | "AVERAGE" | "COUNT" | "COUNTA" | "PRODUCT" => true,
-        "SUMIFS" | "AVERAGEIFS" | "MAXIFS" | "MINIFS" => i == 0 || i % 2 == 1,
-        "COUNTIFS" => i.is_multiple_of(2),
-        "SUMIF" | "AVERAGEIF" => i == 0 || i == 2,
-        "COUNTIF" => i == 0,
-        "INDEX" => i == 0,
-        "MATCH" | "VLOOKUP" | "HLOOKUP" => i == 1,
-        "NPV" => i >= 1,
-        "ABS" | "INT" | "ROUND" | "ROUNDUP" | "ROUNDDOWN" | "TRUNC" | "MOD" | "POWER" | "SQRT" | "EXP" | "LN" | "DATE"
-        | "EDATE" | "EOMONTH" | "YEAR" | "MONTH" | "DAY" | "DAYS" | "NOT" => false,
-        _ => return None,
-    })
-}
-
 /// The kind of `b`'s value when evaluating it reads no context and has no effect
 /// (so it may be evaluated once for many cells); None otherwise. See `loop_variant`.
-fn ctx_free(b: &Bound) -> Option<Kind> {
+fn ctx_free(b: &Bound, functions: &FunctionTable) -> Option<Kind> {
     match b {
-        Bound::Number(_) | Bound::Text(_) | Bound::Bool(_) | Bound::Error(_) | Bound::Missing | Bound::Cell { .. } => {
-            Some(Kind::Scalar)
-        }
+        Bound::Number(_) | Bound::Text(_) | Bound::Bool(_) | Bound::Error(_) | Bound::Missing | Bound::Cell { .. } => Some(Kind::Scalar),
         Bound::Area(_) | Bound::Areas(_) => Some(Kind::Range),
         Bound::Array { items, .. } => {
             for i in items {
-                ctx_free(i)?;
+                ctx_free(i, functions)?;
             }
             Some(Kind::Range)
         }
-        Bound::CellValue(inner) => ctx_free(inner).map(|_| Kind::Scalar),
-        Bound::Unary(UnaryOp::Plus, inner) => ctx_free(inner),
-        Bound::Unary(UnaryOp::Neg | UnaryOp::Percent, inner) => match ctx_free(inner)? {
+        Bound::CellValue(inner) => ctx_free(inner, functions).map(|_| Kind::Scalar),
+        Bound::Unary(UnaryOp::Plus, inner) => ctx_free(inner, functions),
+        Bound::Unary(UnaryOp::Neg | UnaryOp::Percent, inner) => match ctx_free(inner, functions)? {
             Kind::Scalar => Some(Kind::Scalar),
             Kind::Range => None,
         },
         Bound::Binary(op, l, r) => match op {
             BinaryOp::Range | BinaryOp::Union | BinaryOp::Intersect => None,
-            _ => match (ctx_free(l)?, ctx_free(r)?) {
+            _ => match (ctx_free(l, functions)?, ctx_free(r, functions)?) {
                 (Kind::Scalar, Kind::Scalar) => Some(Kind::Scalar),
                 _ => None,
             },
         },
         Bound::Call { name, args } => {
-            range_position(name, 0)?;
+            // Only a function the registry calls pure, and only with ranges where it
+            // consumes them whole (elsewhere a range is intersected with the calling cell).
+            functions.whole_range_param(name, 0)?;
             for (i, a) in args.iter().enumerate() {
-                if ctx_free(a)? == Kind::Range && !range_position(name, i)? {
+                if ctx_free(a, functions)? == Kind::Range && !functions.whole_range_param(name, i)? {
                     return None;
                 }
             }
-            Some(if name == "INDEX" { Kind::Range } else { Kind::Scalar })
+            let returns_ref = functions.facts(name).is_some_and(|f| f.returns_ref);
+            Some(if returns_ref { Kind::Range } else { Kind::Scalar })
         }
         _ => None,
     }
@@ -286,9 +263,7 @@ fn collect_refs(b: &Bound, out: &mut Vec<RefExtent>) {
     match b {
         Bound::Cell { sheet, row, col } => out.push(RefExtent { sheet: *sheet, r0: *row, c0: *col, r1: *row, c1: *col }),
         Bound::Area(a) => out.push(RefExtent { sheet: a.sheet, r0: a.r0, c0: a.c0, r1: a.r1, c1: a.c1 }),
-        Bound::Array { items, .. } | Bound::Areas(items) | Bound::Call { args: items, .. } => {
-            items.iter().for_each(|i| collect_refs(i, out))
-        }
+        Bound::Array { items, .. } | Bound::Areas(items) | Bound::Call { args: items, .. } => items.iter().for_each(|i| collect_refs(i, out)),
         Bound::Unary(_, x) | Bound::CellValue(x) => collect_refs(x, out),
         Bound::Binary(_, l, r) => {
             collect_refs(l, out);
@@ -321,24 +296,18 @@ fn reads_outer_locals(b: &Bound, bound_inside: &mut Vec<u32>) -> bool {
             bound_inside.truncate(depth);
             hit
         }
-        Bound::Array { items, .. } | Bound::Areas(items) | Bound::Call { args: items, .. } => {
-            items.iter().any(|i| reads_outer_locals(i, bound_inside))
-        }
+        Bound::Array { items, .. } | Bound::Areas(items) | Bound::Call { args: items, .. } => items.iter().any(|i| reads_outer_locals(i, bound_inside)),
         Bound::Unary(_, x) | Bound::Spill(x) | Bound::CellValue(x) => reads_outer_locals(x, bound_inside),
         Bound::Binary(_, l, r) => reads_outer_locals(l, bound_inside) || reads_outer_locals(r, bound_inside),
-        Bound::Invoke { callee, args } => {
-            reads_outer_locals(callee, bound_inside) || args.iter().any(|a| reads_outer_locals(a, bound_inside))
-        }
+        Bound::Invoke { callee, args } => reads_outer_locals(callee, bound_inside) || args.iter().any(|a| reads_outer_locals(a, bound_inside)),
         _ => false,
     }
 }
 
 /// Small expressions that may be written twice without growing the code.
 fn is_simple(b: &Bound) -> bool {
-    matches!(
-        b,
-        Bound::Number(_) | Bound::Text(_) | Bound::Bool(_) | Bound::Error(_) | Bound::Missing | Bound::Cell { .. } | Bound::Local(_)
-    ) || matches!(b, Bound::CellValue(_) | Bound::Area(_))
+    matches!(b, Bound::Number(_) | Bound::Text(_) | Bound::Bool(_) | Bound::Error(_) | Bound::Missing | Bound::Cell { .. } | Bound::Local(_))
+        || matches!(b, Bound::CellValue(_) | Bound::Area(_))
 }
 
 pub fn error_literal(k: ErrorKind) -> &'static str {
@@ -373,7 +342,8 @@ fn function_access(name: &str) -> String {
     }
 }
 
-struct Gen {
+struct Gen<'f> {
+    functions: &'f FunctionTable,
     temps: usize,
     locals: Vec<u32>,
     /// The shape function's name, prefix of its hoisted branch functions.
@@ -386,9 +356,9 @@ struct Gen {
     hoist: Option<Hoist>,
 }
 
-impl Gen {
-    fn new(prefix: &str, next_fn: usize) -> Self {
-        Gen { temps: 0, locals: Vec::new(), prefix: prefix.to_string(), next_fn, hoisted: Vec::new(), hoist: None }
+impl<'f> Gen<'f> {
+    fn new(prefix: &str, next_fn: usize, functions: &'f FunctionTable) -> Self {
+        Gen { functions, temps: 0, locals: Vec::new(), prefix: prefix.to_string(), next_fn, hoisted: Vec::new(), hoist: None }
     }
 
     fn function_source(&self, name: &str, body: &str) -> String {
@@ -414,7 +384,7 @@ impl Gen {
             return None;
         }
         let name = format!("{}_{}", self.prefix, self.next_fn);
-        let mut child = Gen::new(&self.prefix, self.next_fn + 1);
+        let mut child = Gen::new(&self.prefix, self.next_fn + 1, self.functions);
         let body = child.expr(b, Want::Ref);
         self.next_fn = child.next_fn;
         let src = child.function_source(&name, &body);
@@ -429,19 +399,12 @@ impl Gen {
     }
 
     fn area(&self, a: &Area) -> String {
-        format!(
-            "new R.Ref(B[{}],{},{},{},{})",
-            a.sheet,
-            coord(a.r0, "r"),
-            coord(a.c0, "c"),
-            coord(a.r1, "r"),
-            coord(a.c1, "c")
-        )
+        format!("new R.Ref(B[{}],{},{},{},{})", a.sheet, coord(a.r0, "r"), coord(a.c0, "c"), coord(a.r1, "r"), coord(a.c1, "c"))
     }
 
     /// Whether `b` is hoisted out of the run being generated (see `loop_variant`).
     fn hoists(&self, b: &Bound, want: Want) -> bool {
-        self.hoist.as_ref().is_some_and(|h| worth_hoisting(b, want) && !varies(b, h.axis) && ctx_free(b).is_some())
+        self.hoist.as_ref().is_some_and(|h| worth_hoisting(b, want) && !varies(b, h.axis) && ctx_free(b, self.functions).is_some())
     }
 
     /// An operand that its operator reads as a value at once. INDEX selecting one cell
@@ -604,9 +567,7 @@ impl Gen {
                 let test = if na { format!("{t}===R.ERR.NA") } else { format!("{t} instanceof R.ExcelError") };
                 let saved = self.hoist.take();
                 let code = match self.branch(&args[1]) {
-                    Some(alt) => format!(
-                        "(({t}=R.val({v},x)),{test}?{alt}:{t} instanceof R.Matrix?R.iferrorMatrix({t},()=>{alt},{na},x):{t})"
-                    ),
+                    Some(alt) => format!("(({t}=R.val({v},x)),{test}?{alt}:{t} instanceof R.Matrix?R.iferrorMatrix({t},()=>{alt},{na},x):{t})"),
                     None => {
                         let alt = self.expr(&args[1], Want::Ref);
                         format!("R.iferrorLazy(R.val({v},x),()=>{alt},{na},x)")
@@ -618,12 +579,8 @@ impl Gen {
             _ => {}
         }
         let args: Vec<String> = args.iter().map(|a| self.expr(a, Want::Ref)).collect();
-        let call = if args.is_empty() {
-            format!("{}(x)", function_access(name))
-        } else {
-            format!("{}(x,{})", function_access(name), args.join(","))
-        };
-        if ARRAY_ARGUMENT_FUNCTIONS.contains(&name) {
+        let call = if args.is_empty() { format!("{}(x)", function_access(name)) } else { format!("{}(x,{})", function_access(name), args.join(",")) };
+        if self.functions.has_array_params(name) {
             // Excel evaluates these functions' arguments as arrays even in an ordinary
             // formula (SUMPRODUCT((A1:A9>1)*B1:B9)): evaluate them in array mode.
             format!("R.arrayScope(x,x.array,(x.array=true,{call}))")
@@ -643,6 +600,10 @@ mod tests {
     fn area(sheet: u32, r0: u32, c0: u32, r1: u32, c1: u32) -> Bound {
         Bound::Area(Area { sheet, r0: Coord::Abs(r0), c0: Coord::Abs(c0), r1: Coord::Abs(r1), c1: Coord::Abs(c1) })
     }
+    fn shape_function_for_test(name: &str, b: &Bound) -> ShapeCode {
+        shape_function(name, b, &crate::functions::test_table())
+    }
+
     fn call(name: &str, args: Vec<Bound>) -> Bound {
         Bound::Call { name: name.into(), args }
     }
@@ -661,7 +622,7 @@ mod tests {
             call("SUMIFS", vec![area(0, 37, 1, 56, 1), area(0, 37, 0, 56, 0), cell(3, Coord::Rel(0), Coord::Abs(2))]),
             Bound::CellValue(Box::new(cell(1, Coord::Abs(1), Coord::Rel(0)))),
         );
-        let src = shape_function("f9", &b).source;
+        let src = shape_function_for_test("f9", &b).source;
         let along_row = run_fn(&src, "f9.c=");
         assert!(along_row.contains("const h0=R.F.SUMIFS(x,new R.Ref(B[0],37,1,56,1),new R.Ref(B[0],37,0,56,0),new R.Ref(B[3],r,2,r,2))"), "{src}");
         assert!(src.contains("function f9$c(x,B,r,c,h0){return R.mul(h0,B[1].get(1,c),x);}"), "{src}");
@@ -679,22 +640,25 @@ mod tests {
     #[test]
     fn context_readers_and_lazy_branches_are_not_hoisted() {
         // ROW() is not in the list of context-free functions.
-        let src = shape_function("f1", &mul(call("ROW", vec![]), Bound::Number(2.0))).source;
+        let src = shape_function_for_test("f1", &mul(call("ROW", vec![]), Bound::Number(2.0))).source;
         assert!(!src.contains("f1.c=") && !src.contains("f1.r="), "{src}");
-        assert!(src.ends_with("f1.L=function(x,B,s,r,c,n,d){for(;n>0;n--){x.row=r;x.col=c;B[s].set(r,c,R.fin(f1(x,B,r,c),x));if(d)r++;else c++;}};\n"), "{src}");
+        assert!(
+            src.ends_with("f1.L=function(x,B,s,r,c,n,d){for(;n>0;n--){x.row=r;x.col=c;B[s].set(r,c,R.fin(f1(x,B,r,c),x));if(d)r++;else c++;}};\n"),
+            "{src}"
+        );
         // Arithmetic on cell values alone is not worth a run function either.
         let b = Bound::Binary(BinaryOp::Add, Box::new(Bound::Number(1.0)), Box::new(Bound::CellValue(Box::new(cell(0, Coord::Abs(3), Coord::Abs(1))))));
-        let src = shape_function("f8", &mul(b, Bound::CellValue(Box::new(cell(0, Coord::Rel(0), Coord::Rel(-1)))))).source;
+        let src = shape_function_for_test("f8", &mul(b, Bound::CellValue(Box::new(cell(0, Coord::Rel(0), Coord::Rel(-1)))))).source;
         assert!(!src.contains("f8.c="), "{src}");
         // A multi-cell reference in arithmetic is intersected per cell: the reference
         // object may be shared, the product may not.
         let b = mul(area(0, 0, 10, 2, 10), Bound::Number(2.0));
-        let src = shape_function("f2", &b).source;
+        let src = shape_function_for_test("f2", &b).source;
         assert!(src.contains("function f2$c(x,B,r,c,h0){return R.mul(h0,2,x);}"), "{src}");
         // IF: the condition may be hoisted, the branches are evaluated lazily per cell.
         let sum = call("SUM", vec![area(0, 0, 0, 9, 0)]);
         let b = call("IF", vec![Bound::Binary(BinaryOp::Gt, Box::new(sum.clone()), Box::new(Bound::Number(1.0))), sum, Bound::Number(0.0)]);
-        let src = shape_function("f3", &b).source;
+        let src = shape_function_for_test("f3", &b).source;
         let along_row = run_fn(&src, "f3.c=");
         assert!(along_row.contains("const h0=R.gt(R.F.SUM(x,new R.Ref(B[0],0,0,9,0)),1,x);"), "{src}");
         assert!(src.contains("function f3$c(x,B,r,c,h0){let t0;return ((t0=R.condition(h0,x))===true?f3_0(x,B,r,c)"), "{src}");
@@ -703,15 +667,15 @@ mod tests {
     #[test]
     fn index_read_by_an_operator_is_read_as_a_value() {
         let index = call("INDEX", vec![area(0, 0, 0, 4, 0), Bound::Number(2.0)]);
-        let src = shape_function("f4", &mul(index.clone(), Bound::Number(2.0))).source;
+        let src = shape_function_for_test("f4", &mul(index.clone(), Bound::Number(2.0))).source;
         assert!(src.starts_with("function f4(x,B,r,c){return R.mul(R.indexValue(x,new R.Ref(B[0],0,0,4,0),2),2,x);}"), "{src}");
         // Negation reads a value too; unary plus and the formula's own result keep the
         // reference (functions such as ROW may receive it).
-        let src = shape_function("f5", &Bound::Unary(UnaryOp::Neg, Box::new(index.clone()))).source;
+        let src = shape_function_for_test("f5", &Bound::Unary(UnaryOp::Neg, Box::new(index.clone()))).source;
         assert!(src.starts_with("function f5(x,B,r,c){return R.neg(R.indexValue("), "{src}");
-        let src = shape_function("f6", &Bound::Unary(UnaryOp::Plus, Box::new(index.clone()))).source;
+        let src = shape_function_for_test("f6", &Bound::Unary(UnaryOp::Plus, Box::new(index.clone()))).source;
         assert!(src.starts_with("function f6(x,B,r,c){return R.plus(R.F.INDEX("), "{src}");
-        let src = shape_function("f7", &index).source;
+        let src = shape_function_for_test("f7", &index).source;
         assert!(src.starts_with("function f7(x,B,r,c){return R.F.INDEX("), "{src}");
     }
 

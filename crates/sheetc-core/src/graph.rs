@@ -28,21 +28,13 @@
 
 use std::collections::HashMap;
 
+use crate::address::Rect;
+
 /// Cells per leaf bucket of a column's segment tree.
 const BUCKET: usize = 16;
 /// A rectangle covering more than this many of one column's computed cells goes through
 /// that column's segment tree; smaller covers are plain edges (cheaper than a tree query).
 pub const TREE_THRESHOLD: usize = 2 * BUCKET;
-
-/// A concrete rectangle: sheet, r0, c0, r1, c1 (inclusive).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Rect {
-    pub sheet: u32,
-    pub r0: u32,
-    pub c0: u32,
-    pub r1: u32,
-    pub c1: u32,
-}
 
 /// Computed cells by (sheet, column): sorted (row, node) pairs. Array-formula members
 /// are listed under their anchor's node, so a range over a spilled area depends on the
@@ -399,6 +391,7 @@ impl Graph {
     }
 
     /// Number of virtual (segment-tree) nodes.
+    #[cfg(test)]
     pub fn virtual_count(&self) -> usize {
         self.offsets.len() - 1 - self.real
     }
@@ -484,6 +477,7 @@ impl Graph {
 
     /// Components of the computed cells in evaluation order (precedents first). A
     /// component of several nodes, or one node that reads itself, is a cluster.
+    #[cfg(test)]
     pub fn components(&self) -> Vec<Component> {
         let sccs = self.sccs();
         (0..sccs.len()).filter_map(|c| self.component(sccs.members(c))).collect()
@@ -931,8 +925,18 @@ mod tests {
             let index = CellIndex::new(&nodes, []);
             for _ in 0..200 {
                 let sheet = next(4);
-                let (c0, c1) = if next(10) == 0 { (0, MAX_COL_FOR_TEST) } else { let (a, wide) = (next(320), next(2) == 0); (a, a + next(if wide { 200 } else { 4 })) };
-                let (r0, r1) = if next(10) == 0 { (0, 1_048_575) } else { let a = next(140); (a, a + next(60)) };
+                let (c0, c1) = if next(10) == 0 {
+                    (0, MAX_COL_FOR_TEST)
+                } else {
+                    let (a, wide) = (next(320), next(2) == 0);
+                    (a, a + next(if wide { 200 } else { 4 }))
+                };
+                let (r0, r1) = if next(10) == 0 {
+                    (0, 1_048_575)
+                } else {
+                    let a = next(140);
+                    (a, a + next(60))
+                };
                 let rect = Rect { sheet, r0, c0, r1, c1 };
                 let mut found = Vec::new();
                 index.nodes_in(rect, &mut |n| found.push(n));

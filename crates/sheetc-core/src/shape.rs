@@ -239,12 +239,10 @@ pub struct KeyedTexts {
 /// the table an unqualified structured reference in it binds to, if any. Runs of texts
 /// are independent, so the parse phase keys them on all cores and merges the (few)
 /// distinct keys in order.
-pub fn key_texts(
-    first: usize,
-    texts: &crate::read::FormulaTexts,
-    origins: &[Option<(u32, u32)>],
-    scope: &(dyn Fn(&str, (u32, u32)) -> Option<u32> + Sync),
-) -> KeyedTexts {
+/// Which table (if any) holds a cell: `[@Col]` references bind to it.
+pub type TableScope<'a> = dyn Fn(&str, (u32, u32)) -> Option<u32> + Sync + 'a;
+
+pub fn key_texts(first: usize, texts: &crate::model::FormulaTexts, origins: &[Option<(u32, u32)>], scope: &TableScope<'_>) -> KeyedTexts {
     let mut local: std::collections::HashMap<Box<[u8]>, u32, foldhash::fast::RandomState> = Default::default();
     let mut out = KeyedTexts { distinct: Vec::new(), ids: Vec::with_capacity(origins.len()) };
     let mut key = Vec::new();
@@ -371,10 +369,21 @@ enum KeyPart<'a> {
     /// A `MARK` byte of the formula itself.
     Literal,
     /// A cell reference: offsets (or positions when absolute).
-    Cell { row: i32, row_abs: bool, col: i32, col_abs: bool },
+    Cell {
+        row: i32,
+        row_abs: bool,
+        col: i32,
+        col_abs: bool,
+    },
     /// A whole-row / whole-column range part.
-    Row { row: i32, abs: bool },
-    Col { col: i32, abs: bool },
+    Row {
+        row: i32,
+        abs: bool,
+    },
+    Col {
+        col: i32,
+        abs: bool,
+    },
     /// The table an unqualified structured reference binds to.
     Table(i32),
 }
@@ -455,7 +464,7 @@ pub fn formula_text_at(formula: &str, row0: u32, col0: u32, row: u32, col: u32) 
         (0..max as i64).contains(&p).then_some(p as u32)
     };
     let dollar = |abs: bool| if abs { "$" } else { "" };
-    let letters = crate::compile::column_name;
+    let letters = crate::address::column_name;
     decode_key(&key, &mut |part| {
         let text = match part {
             KeyPart::Text(t) => {
@@ -638,8 +647,7 @@ mod reference {
             }
         }
     }
-
-    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -763,11 +771,67 @@ mod tests {
     #[test]
     fn the_fast_lexer_writes_the_reference_keys() {
         const PIECES: &[&str] = &[
-            "A1", "$A$1", "a1", "$b2", "C$3", "XFD1048576", "XFE1", "A1048577", "A0", "A01", "ABCD1", "R1C1",
-            "SUM(", "LOG10(", ")", ",", ":", "+", "-", "*", "/", "^", "&", "=", "<>", " ", "(", "%", "{1,2;3,4}",
-            "\"A1\"", "\"x\"\"y\"", "\"", "'Sheet 1'!", "'it''s'!", "'", "Sheet1!", "Sheet1:Sheet3!", "S1:",
-            "[1]", "Table1[Col]", "[@Col]", "[[#This Row],[a']b]]", "[", "]", "B:B", "$C:$D", "3:5", "$7:8",
-            "1.5E+3", "0.01", "TRUE", "_xlfn.X", "Name", "é", "日本", "\u{1}", "\u{1}\u{10}", "?", "\\", "!", "#REF!",
+            "A1",
+            "$A$1",
+            "a1",
+            "$b2",
+            "C$3",
+            "XFD1048576",
+            "XFE1",
+            "A1048577",
+            "A0",
+            "A01",
+            "ABCD1",
+            "R1C1",
+            "SUM(",
+            "LOG10(",
+            ")",
+            ",",
+            ":",
+            "+",
+            "-",
+            "*",
+            "/",
+            "^",
+            "&",
+            "=",
+            "<>",
+            " ",
+            "(",
+            "%",
+            "{1,2;3,4}",
+            "\"A1\"",
+            "\"x\"\"y\"",
+            "\"",
+            "'Sheet 1'!",
+            "'it''s'!",
+            "'",
+            "Sheet1!",
+            "Sheet1:Sheet3!",
+            "S1:",
+            "[1]",
+            "Table1[Col]",
+            "[@Col]",
+            "[[#This Row],[a']b]]",
+            "[",
+            "]",
+            "B:B",
+            "$C:$D",
+            "3:5",
+            "$7:8",
+            "1.5E+3",
+            "0.01",
+            "TRUE",
+            "_xlfn.X",
+            "Name",
+            "é",
+            "日本",
+            "\u{1}",
+            "\u{1}\u{10}",
+            "?",
+            "\\",
+            "!",
+            "#REF!",
         ];
         let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
         let mut next = move || {
@@ -793,7 +857,7 @@ mod tests {
 
     #[test]
     fn keyed_runs_dedupe_in_order_and_skip_unused_texts() {
-        let texts: crate::read::FormulaTexts = ["A1*2", "B7", "A2*2", "[@C]", "[@C]", "A9*2"].into_iter().collect();
+        let texts: crate::model::FormulaTexts = ["A1*2", "B7", "A2*2", "[@C]", "[@C]", "A9*2"].into_iter().collect();
         let origins = [Some((0, 1)), None, Some((1, 1)), Some((0, 0)), Some((5, 0)), Some((8, 1))];
         // Texts 3 and 4 are in different tables.
         let scope = |_: &str, (row, _): (u32, u32)| Some(if row < 3 { 0 } else { 1 });
@@ -812,10 +876,7 @@ mod tests {
         // Written for B3 (row 2, col 1): relative parts move, absolute parts stay.
         let f = "SUM(A1:A2)+$C$1*Sheet2!B$5-'My sheet'!$D4&\"A1\"+COUNT(C:C, 3:3, $E:$E)";
         assert_eq!(formula_text_at(f, 2, 1, 2, 1).as_deref(), Some(f));
-        assert_eq!(
-            formula_text_at(f, 2, 1, 4, 2).as_deref(),
-            Some("SUM(B3:B4)+$C$1*Sheet2!C$5-'My sheet'!$D6&\"A1\"+COUNT(D:D, 5:5, $E:$E)")
-        );
+        assert_eq!(formula_text_at(f, 2, 1, 4, 2).as_deref(), Some("SUM(B3:B4)+$C$1*Sheet2!C$5-'My sheet'!$D6&\"A1\"+COUNT(D:D, 5:5, $E:$E)"));
         // Function names and sheet names that look like cells stay as they are.
         assert_eq!(formula_text_at("LOG10(A1)+AB1!C1", 0, 0, 1, 0).as_deref(), Some("LOG10(A2)+AB1!C2"));
         // Moved off the sheet: no text.

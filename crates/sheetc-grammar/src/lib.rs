@@ -35,15 +35,9 @@ mod tests {
     #[test]
     fn loads_the_grammar() {
         let mut parser = tree_sitter::Parser::new();
-        parser
-            .set_language(&super::language())
-            .expect("Error loading the Excel formula grammar");
+        parser.set_language(&super::language()).expect("Error loading the Excel formula grammar");
         let tree = parser.parse("SUM(A1:B2, 'My Sheet'!C3)", None).unwrap();
-        assert!(
-            !tree.root_node().has_error(),
-            "{}",
-            tree.root_node().to_sexp()
-        );
+        assert!(!tree.root_node().has_error(), "{}", tree.root_node().to_sexp());
     }
 }
 
@@ -79,17 +73,13 @@ mod corpus {
                 let title = lines[i + 1].to_string();
                 i += 3;
                 let start = i;
-                while i < lines.len()
-                    && !(lines[i].len() >= 3 && lines[i].chars().all(|c| c == '-'))
-                {
+                while i < lines.len() && !(lines[i].len() >= 3 && lines[i].chars().all(|c| c == '-')) {
                     i += 1;
                 }
                 let input = lines[start..i].join("\n").trim_matches('\n').to_string();
                 i += 1;
                 let start = i;
-                while i < lines.len()
-                    && !(is_rule(lines[i]) && i + 2 < lines.len() && is_rule(lines[i + 2]))
-                {
+                while i < lines.len() && !(is_rule(lines[i]) && i + 2 < lines.len() && is_rule(lines[i + 2])) {
                     i += 1;
                 }
                 let expected = lines[start..i].join("\n");
@@ -106,11 +96,7 @@ mod corpus {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("test/corpus");
         let mut parser = tree_sitter::Parser::new();
         parser.set_language(&super::language()).unwrap();
-        let mut entries: Vec<_> = std::fs::read_dir(&dir)
-            .unwrap()
-            .flatten()
-            .map(|e| e.path())
-            .collect();
+        let mut entries: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.path()).collect();
         entries.sort();
         let (mut total, mut failures) = (0, Vec::new());
         for path in entries {
@@ -121,10 +107,7 @@ mod corpus {
                 let got = normalize(&tree.root_node().to_sexp());
                 let want = normalize(&expected);
                 if got != want {
-                    failures.push(format!(
-                        "{}: {title}\n  input: {input:?}\n  want: {want}\n  got:  {got}",
-                        path.display()
-                    ));
+                    failures.push(format!("{}: {title}\n  input: {input:?}\n  want: {want}\n  got:  {got}", path.display()));
                 }
             }
         }

@@ -1,8 +1,9 @@
-//! Node-API binding of the sheetc compiler. Deliberately thin: it converts options,
-//! runs `sheetc_core::compile` on the libuv pool (inside a big-stack thread), forwards
-//! progress through a thread-safe function and honours cancellation through a flag.
-//! Expected failures are returned as data (`{ ok: false, error }`), never thrown from
-//! Rust, so the TypeScript layer turns them into typed `SheetcError`s.
+//! Node-API binding of the sheetc compiler. Deliberately thin: it converts typed options
+//! (`#[napi(object)]`, checked with `TryFrom`), runs `sheetc::compile_file` on a thread of
+//! its own (with a big stack), and delivers progress and then the result through one
+//! thread-safe function, so they arrive in order and the caller never polls. A failure is
+//! delivered as a typed error event with its stable code, never thrown from Rust; a panic
+//! becomes `E_INTERNAL`.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -11,14 +12,44 @@ use std::sync::Arc;
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
-use sheetc_core::{CompileOptions, Limits, SheetcError};
+use sheetc::{BuildOptions, CompileOptions, ErrorCode, FunctionFacts, Limits, SheetcError};
+
+/// What the runtime's registry says about one function (see `sheetc_core::functions`).
+#[napi(object)]
+pub struct NativeFunctionFacts {
+    pub name: String,
+    /// Per parameter: `v` reads a value, `a` takes a reference; the last repeats.
+    pub params: String,
+    pub volatile: Option<bool>,
+    pub returns_ref: Option<bool>,
+    pub dynamic_reference: Option<bool>,
+    pub pure: Option<bool>,
+    /// `r`/`v` per parameter: consumes a whole range, or intersects it (see the core).
+    pub ranges: Option<String>,
+    /// `a`/`v` per parameter: evaluated as an array in a legacy formula.
+    pub arrays: Option<String>,
+}
+
+impl From<NativeFunctionFacts> for FunctionFacts {
+    fn from(f: NativeFunctionFacts) -> Self {
+        FunctionFacts {
+            name: f.name,
+            params: f.params,
+            volatile: f.volatile.unwrap_or(false),
+            returns_ref: f.returns_ref.unwrap_or(false),
+            dynamic_reference: f.dynamic_reference.unwrap_or(false),
+            pure: f.pure.unwrap_or(false),
+            ranges: f.ranges.unwrap_or_default(),
+            arrays: f.arrays.unwrap_or_default(),
+        }
+    }
+}
 
 #[napi(object)]
 pub struct NativeCompileOptions {
     pub out_dir: String,
-    pub functions: Vec<String>,
-    pub known_functions: Option<Vec<String>>,
-    pub function_params: Option<Vec<String>>,
+    pub functions: Vec<NativeFunctionFacts>,
+    pub known_functions: Vec<String>,
     pub runtime_js: Option<String>,
     pub strict: Option<bool>,
     pub max_uncompressed_bytes: Option<f64>,
@@ -28,15 +59,95 @@ pub struct NativeCompileOptions {
     pub inputs: Option<Vec<String>>,
     pub outputs: Option<Vec<String>>,
     pub fold_values: Option<String>,
+    /// An output profile's first pass: write the cells it will need values for.
     pub fold_plan: Option<String>,
+    /// Also write Excel's stored formula values (JSON) to this file, from the same read.
     pub cached_values_out: Option<String>,
+    /// Also write the HTML report's data (JSON) to this file.
+    pub report_data_out: Option<String>,
 }
 
+/// A positive whole count from JS (a number), or the default; anything else is an
+/// invalid option (never a silent cast of NaN or a negative number).
+fn count(value: Option<f64>, default: u64, what: &str) -> std::result::Result<u64, SheetcError> {
+    match value {
+        None => Ok(default),
+        Some(v) if v.is_finite() && v >= 1.0 => Ok(v as u64),
+        Some(v) => Err(SheetcError::new(ErrorCode::InvalidOption, format!("{what} must be a positive number, got {v}"))),
+    }
+}
+
+impl TryFrom<NativeCompileOptions> for BuildOptions {
+    type Error = SheetcError;
+
+    fn try_from(o: NativeCompileOptions) -> std::result::Result<Self, SheetcError> {
+        let defaults = Limits::default();
+        let limits = Limits {
+            max_uncompressed_bytes: count(o.max_uncompressed_bytes, defaults.max_uncompressed_bytes, "maxUncompressedBytes")?,
+            max_cells: count(o.max_cells, defaults.max_cells, "maxCells")?,
+        };
+        let max_module_bytes = o.max_module_bytes.map(|v| count(Some(v), 0, "maxModuleBytes")).transpose()?;
+        Ok(BuildOptions {
+            compile: CompileOptions {
+                out_dir: PathBuf::from(o.out_dir),
+                functions: o.functions.into_iter().map(FunctionFacts::from).collect(),
+                known_functions: o.known_functions,
+                runtime_js: o.runtime_js.map(PathBuf::from),
+                strict: o.strict.unwrap_or(false),
+                lazy: o.lazy.unwrap_or(false),
+                max_module_bytes,
+                inputs: o.inputs,
+                outputs: o.outputs,
+                fold_values: o.fold_values.map(PathBuf::from),
+                fold_plan: o.fold_plan.map(PathBuf::from),
+                report_data_out: o.report_data_out.map(PathBuf::from),
+                read_ms: 0.0,
+            },
+            limits,
+            cached_values_out: o.cached_values_out.map(PathBuf::from),
+        })
+    }
+}
+
+/// A build failure: the stable code, a message that says what to do, and where.
 #[napi(object)]
-pub struct ProgressEvent {
-    pub phase: String,
-    pub done: f64,
-    pub total: f64,
+pub struct NativeError {
+    pub code: String,
+    pub message: String,
+    pub location: Option<String>,
+}
+
+impl From<SheetcError> for NativeError {
+    fn from(e: SheetcError) -> Self {
+        NativeError { code: e.code.as_str().to_string(), message: e.message, location: e.location }
+    }
+}
+
+/// One event of a build, in order: any number of `progress`, then one `done` or `error`.
+#[napi(object)]
+pub struct BuildEvent {
+    #[napi(ts_type = "'progress' | 'done' | 'error'")]
+    pub kind: String,
+    pub phase: Option<String>,
+    pub done: Option<f64>,
+    pub total: Option<f64>,
+    /// `done`: the build report (its TypeScript type is generated from the Rust one).
+    #[napi(ts_type = "import('./report.js').BuildReport")]
+    pub report: Option<serde_json::Value>,
+    pub error: Option<NativeError>,
+}
+
+impl BuildEvent {
+    fn progress(phase: &str, done: u64, total: u64) -> Self {
+        BuildEvent { kind: "progress".into(), phase: Some(phase.into()), done: Some(done as f64), total: Some(total as f64), report: None, error: None }
+    }
+    fn finished(result: std::result::Result<serde_json::Value, NativeError>) -> Self {
+        let (kind, report, error) = match result {
+            Ok(r) => ("done", Some(r), None),
+            Err(e) => ("error", None, Some(e)),
+        };
+        BuildEvent { kind: kind.into(), phase: None, done: None, total: None, report, error }
+    }
 }
 
 /// A cancellation flag shared between JS (which sets it on abort) and the build.
@@ -63,104 +174,64 @@ impl Default for CancelFlag {
     }
 }
 
-type ProgressTsfn = ThreadsafeFunction<ProgressEvent, (), ProgressEvent, Status, false, true>;
-
-pub struct CompileTask {
-    path: PathBuf,
-    options: Option<CompileOptions>,
-    progress: Option<Arc<ProgressTsfn>>,
-    cancel: Arc<AtomicBool>,
+fn panic_message(panic: Box<dyn std::any::Any + Send>) -> String {
+    panic.downcast_ref::<String>().cloned().or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_else(|| "unknown panic".into())
 }
 
-fn error_json(e: &SheetcError) -> serde_json::Value {
-    serde_json::json!({ "ok": false, "error": { "code": e.code.as_str(), "message": e.message, "location": e.location } })
-}
-
-impl Task for CompileTask {
-    type Output = String;
-    type JsValue = String;
-
-    fn compute(&mut self) -> Result<Self::Output> {
-        let Some(options) = self.options.take() else {
-            return Err(Error::from_reason("compile task reused"));
-        };
-        let path = self.path.clone();
-        let progress = self.progress.clone();
-        let cancel = self.cancel.clone();
-        let sent = Arc::new(std::sync::atomic::AtomicU64::new(0));
-        let sent_in = sent.clone();
-        let joined = sheetc_core::with_big_stack(move || {
-            let report = move |phase: &str, done: u64, total: u64| {
-                if let Some(tsfn) = &progress {
-                    sent_in.fetch_add(1, Ordering::SeqCst);
-                    tsfn.call(
-                        ProgressEvent { phase: phase.to_string(), done: done as f64, total: total as f64 },
-                        ThreadsafeFunctionCallMode::NonBlocking,
-                    );
-                }
-            };
-            let cancelled = || cancel.load(Ordering::SeqCst);
-            sheetc_core::compile(&path, &options, &report, &cancelled)
-        });
-        let progress_events = sent.load(Ordering::SeqCst);
-        let mut value = match joined {
-            Ok(Ok(report)) => serde_json::json!({ "ok": true, "report": report }),
-            Ok(Err(e)) => error_json(&e),
-            Err(panic) => {
-                let msg = panic
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_else(|| "unknown panic".into());
-                serde_json::json!({ "ok": false, "error": { "code": "E_INTERNAL", "message": format!("internal compiler error: {msg}; please report it with the workbook"), "location": null } })
-            }
-        };
-        // Progress events are delivered asynchronously; the JS side waits for this many.
-        value["progressEvents"] = serde_json::json!(progress_events);
-        Ok(value.to_string())
-    }
-
-    fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
-        Ok(output)
-    }
-}
-
-/// Compiles a workbook into an engine directory. Resolves to a JSON string:
-/// `{ ok: true, report }` or `{ ok: false, error: { code, message, location } }`.
-#[napi(ts_return_type = "Promise<string>")]
+/// Compiles a workbook into an engine directory. Returns at once; `onEvent` receives the
+/// progress events and then exactly one `done` (with the report) or `error` event.
+#[napi]
 pub fn compile(
     path: String,
     options: NativeCompileOptions,
-    on_progress: Option<ProgressTsfn>,
+    on_event: ThreadsafeFunction<BuildEvent, (), BuildEvent, Status, false, false>,
     cancel: Option<&CancelFlag>,
-) -> AsyncTask<CompileTask> {
-    let defaults = Limits::default();
-    let limits = Limits {
-        max_uncompressed_bytes: options.max_uncompressed_bytes.map_or(defaults.max_uncompressed_bytes, |v| v.max(0.0) as u64),
-        max_cells: options.max_cells.map_or(defaults.max_cells, |v| v.max(0.0) as u64),
+) {
+    let cancel = cancel.map_or_else(|| Arc::new(AtomicBool::new(false)), |c| c.flag.clone());
+    // Not weak: the pending build keeps Node's event loop alive until its last event.
+    let events = Arc::new(on_event);
+    let send = {
+        let events = events.clone();
+        move |e: BuildEvent| {
+            // Unbounded queue: a non-blocking call never fails for lack of room, and the
+            // queue is first in, first out, so the final event comes after every progress.
+            events.call(e, ThreadsafeFunctionCallMode::NonBlocking);
+        }
     };
-    let core = CompileOptions {
-        out_dir: PathBuf::from(options.out_dir),
-        functions: options.functions,
-        known_functions: options.known_functions.unwrap_or_default(),
-        function_params: options.function_params.unwrap_or_default(),
-        runtime_js: options.runtime_js.map(PathBuf::from),
-        strict: options.strict.unwrap_or(false),
-        limits,
-        lazy: options.lazy.unwrap_or(false),
-        max_module_bytes: options.max_module_bytes.filter(|b| b.is_finite() && *b >= 1.0).map(|b| b as u64),
-        inputs: options.inputs,
-        outputs: options.outputs,
-        fold_values: options.fold_values.map(PathBuf::from),
-        fold_plan: options.fold_plan.map(PathBuf::from),
-        cached_values_out: options.cached_values_out.map(PathBuf::from),
+    let run = {
+        let send = send.clone();
+        move || -> std::result::Result<serde_json::Value, NativeError> {
+            let mut build = BuildOptions::try_from(options)?;
+            let progress = move |phase: &str, done: u64, total: u64| send(BuildEvent::progress(phase, done, total));
+            let cancelled = || cancel.load(Ordering::SeqCst);
+            let report = sheetc::compile_file(&PathBuf::from(path), &mut build, &progress, &cancelled)?;
+            serde_json::to_value(&report).map_err(|e| NativeError { code: "E_INTERNAL".into(), message: e.to_string(), location: None })
+        }
     };
-    AsyncTask::new(CompileTask {
-        path: PathBuf::from(path),
-        options: Some(core),
-        progress: on_progress.map(Arc::new),
-        cancel: cancel.map_or_else(|| Arc::new(AtomicBool::new(false)), |c| c.flag.clone()),
-    })
+    // The build runs on a thread of its own with a big stack (formulas nest deeply); a
+    // panic anywhere in it is caught at this boundary and reported, never an abort.
+    let spawned = std::thread::Builder::new().name("sheetc-build".into()).spawn(move || {
+        let result = match sheetc_core_stack(run) {
+            Ok(r) => r,
+            Err(panic) => Err(NativeError {
+                code: "E_INTERNAL".into(),
+                message: format!("internal compiler error: {}; please report it with the workbook", panic_message(panic)),
+                location: None,
+            }),
+        };
+        send(BuildEvent::finished(result));
+    });
+    if let Err(e) = spawned {
+        events.call(
+            BuildEvent::finished(Err(NativeError { code: "E_INTERNAL".into(), message: format!("cannot start the build thread: {e}"), location: None })),
+            ThreadsafeFunctionCallMode::NonBlocking,
+        );
+    }
+}
+
+/// Runs `f` on a big-stack thread and catches its panics.
+fn sheetc_core_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> std::thread::Result<T> {
+    sheetc::with_big_stack(move || std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))).and_then(|r| r)
 }
 
 /// What `scanCells` saw (counts as numbers: JS has no u64).
@@ -181,11 +252,11 @@ pub struct ScanTask {
 }
 
 impl Task for ScanTask {
-    type Output = sheetc_core::read::ScanStats;
+    type Output = sheetc::ScanStats;
     type JsValue = ScanResult;
 
     fn compute(&mut self) -> Result<Self::Output> {
-        sheetc_core::read::scan_cells_with(&self.path, self.threads).map_err(|e| Error::from_reason(format!("{}: {}", e.code.as_str(), e.message)))
+        sheetc::scan_cells_with(&self.path, self.threads).map_err(|e| Error::from_reason(format!("{}: {}", e.code.as_str(), e.message)))
     }
 
     fn resolve(&mut self, _env: Env, s: Self::Output) -> Result<Self::JsValue> {

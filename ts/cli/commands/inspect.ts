@@ -4,7 +4,7 @@ import { COMMON_OPTIONS, LIMIT_OPTIONS, type Command } from '../command.js';
 import { summary, withTempEngine } from '../shared.js';
 
 function inspectText(report: BuildReport): string {
-  const fns = Object.entries(report.functions).sort((a, b) => b[1] - a[1]);
+  const fns = Object.entries(report.functions).map(([n, c]) => [n, c ?? 0] as const).sort((a, b) => b[1] - a[1]);
   const lines = [summary(report), `functions used: ${fns.map(([n, c]) => `${n}×${c}`).join(', ') || 'none'}`];
   const unsupported = Object.entries(report.unsupportedFunctions);
   if (unsupported.length) lines.push(`unsupported functions: ${unsupported.map(([n, c]) => `${n}×${c}`).join(', ')}`);

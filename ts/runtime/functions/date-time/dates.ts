@@ -34,7 +34,7 @@ defineFn('DATE', ['number', 'number', 'number'], 3, 3, (ctx, y: number, m: numbe
   if (yy + Math.floor((mm - 1) / 12) > 9999) return ERR.NUM;
   if (ctx.book.date1904 && yy < 1904) return ERR.NUM;
   return checkedSerial(excelSerial(yy, mm, dd, ctx.book.date1904), ctx);
-});
+}, { pure: true });
 
 /** YEAR/MONTH/DAY of a number argument (0 year, 1 month, 2 day). */
 function datePart(n: number, ctx: Ctx, part: 0 | 1 | 2): Value {
@@ -42,9 +42,9 @@ function datePart(n: number, ctx: Ctx, part: 0 | 1 | 2): Value {
   return s instanceof ExcelError ? s : ymdPartFromSerial(s, ctx.book.date1904, part);
 }
 
-defineFn('YEAR', ['number'], 1, 1, (ctx, n: number) => datePart(n, ctx, 0));
-defineFn('MONTH', ['number'], 1, 1, (ctx, n: number) => datePart(n, ctx, 1));
-defineFn('DAY', ['number'], 1, 1, (ctx, n: number) => datePart(n, ctx, 2));
+defineFn('YEAR', ['number'], 1, 1, (ctx, n: number) => datePart(n, ctx, 0), { pure: true });
+defineFn('MONTH', ['number'], 1, 1, (ctx, n: number) => datePart(n, ctx, 1), { pure: true });
+defineFn('DAY', ['number'], 1, 1, (ctx, n: number) => datePart(n, ctx, 2), { pure: true });
 // Direct entries for a number argument (see defineEntry): once per cell of a timeline.
 defineEntry('YEAR', (general) =>
   function YEAR(ctx: Ctx, n?: Value): Value {
@@ -186,7 +186,7 @@ defineFn('DAYS', ['number', 'number'], 2, 2, (ctx, end: number, start: number) =
   const s = dateArg(start, ctx);
   if (s instanceof ExcelError) return s;
   return e - s;
-});
+}, { pure: true });
 
 
 /** DAYS360 reads its dates rounded to the second: 46000.999999 is the next day (corpus). */
@@ -287,7 +287,7 @@ defineFn('EDATE', ['number', 'scalar'], 2, 2, (ctx, start: number, monthsArg: Sc
   if (t.y < 1900 || t.y > 9999) return ERR.NUM;
   const d = Math.min(t.d, excelDaysInMonth(t.y, t.m, ctx.book.date1904));
   return checkedSerial(excelSerial(t.y, t.m, d, ctx.book.date1904), ctx);
-});
+}, { pure: true });
 
 defineFn('EOMONTH', ['number', 'scalar'], 2, 2, (ctx, start: number, monthsArg: Scalar) => {
   const s = dateArg(start, ctx);
@@ -298,7 +298,7 @@ defineFn('EOMONTH', ['number', 'scalar'], 2, 2, (ctx, start: number, monthsArg: 
   if (t.y < 1900 || t.y > 9999) return ERR.NUM;
   const d = excelDaysInMonth(t.y, t.m, ctx.book.date1904);
   return checkedSerial(excelSerial(t.y, t.m, d, ctx.book.date1904), ctx);
-});
+}, { pure: true });
 
 // ---------------------------------------------------------------------------------
 // Working days

@@ -293,7 +293,7 @@ defineFn('NPV', ['number', 'any'], 2, 255, (_ctx, rate: number, ...values: Value
     if (e) return e;
   }
   return num(total);
-});
+}, { pure: true, ranges: 'vr' });
 
 function hasBothSigns(flows: number[]): boolean {
   let pos = false;

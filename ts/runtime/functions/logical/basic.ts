@@ -39,7 +39,7 @@ function logical(args: Value[], combine: 'and' | 'or'): Scalar {
 
 defineFn('AND', ['any'], 1, 255, (_ctx, ...args: Value[]) => logical(args, 'and'));
 defineFn('OR', ['any'], 1, 255, (_ctx, ...args: Value[]) => logical(args, 'or'));
-defineFn('NOT', ['bool'], 1, 1, (_ctx, b: boolean) => !b);
+defineFn('NOT', ['bool'], 1, 1, (_ctx, b: boolean) => !b, { pure: true });
 
 /** IF as a function (array conditions); the compiler inlines the scalar case lazily. */
 defineFn('IF', ['scalar', 'scalar', 'scalar'], 1, 3, (_ctx, c: Scalar, t?: Scalar, f?: Scalar) => {

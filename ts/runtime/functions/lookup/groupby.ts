@@ -253,6 +253,18 @@ function effectiveDepth(d: number | undefined, levels: number, table: boolean): 
   return Math.sign(v) * Math.min(Math.abs(v), levels);
 }
 
+/**
+ * Array-typed parameters (evaluated as arrays even in a legacy formula): the fields, the
+ * values, the sort order (one or several keys) and the filter.
+ * GROUPBY(row_fields, values, function, field_headers, total_depth, sort_order, filter_array, field_relationship).
+ */
+const GROUPBY_ARRAYS = 'aavvvaav';
+/**
+ * PIVOTBY(row_fields, col_fields, values, function, field_headers, row_total_depth,
+ * row_sort_order, col_total_depth, col_sort_order, filter_array, relative_to).
+ */
+const PIVOTBY_ARRAYS = 'aaavvvavaav';
+
 defineFn('GROUPBY', ['any'], 3, 8, (ctx, rf: Value, vals: Value, fnV: Value, fh?: Value, td?: Value, so?: Value, fa?: Value, fr?: Value) => {
   const keys = fields(rf, ctx);
   if (keys instanceof ExcelError) return keys;
@@ -294,7 +306,7 @@ defineFn('GROUPBY', ['any'], 3, 8, (ctx, rf: Value, vals: Value, fnV: Value, fh?
     for (let c = 0; c < values.cols; c++) data.push(aggregate(ctx, fn, values, c, line.rows, p.rows));
   }
   return new Matrix(height, width, data);
-});
+}, { arrays: GROUPBY_ARRAYS });
 
 defineFn(
   'PIVOTBY',
@@ -364,6 +376,7 @@ defineFn(
     });
     return new Matrix(height, width, grid);
   },
+  { arrays: PIVOTBY_ARRAYS },
 );
 
 /** A literal field_headers of 2 ("no, but generate") is reported: the generated names are undocumented. */

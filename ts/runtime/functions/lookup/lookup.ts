@@ -162,7 +162,7 @@ defineFn('MATCH', ['scalar', 'any', 'number'], 2, 3, (ctx, value: Scalar, arr: V
   const v = lookupValue(value);
   const i = mt === 0 ? findExact(vec, v, true) : binarySearch(vec, v, mt < 0);
   return i < 0 ? ERR.NA : i + 1;
-});
+}, { pure: true, ranges: 'vrv' });
 
 // ---------------------------------------------------------------- VLOOKUP / HLOOKUP
 
@@ -190,10 +190,10 @@ function cellOf(g: Ref | Matrix, i: number, j: number): Scalar {
 }
 
 defineFn('VLOOKUP', ['scalar', 'any', 'number', 'bool'], 3, 4, (ctx, v: Scalar, t: Value, k: number, a?: boolean) =>
-  vhlookup(ctx, v, t, k, a, false),
+  vhlookup(ctx, v, t, k, a, false), { pure: true, ranges: 'vrv' },
 );
 defineFn('HLOOKUP', ['scalar', 'any', 'number', 'bool'], 3, 4, (ctx, v: Scalar, t: Value, k: number, a?: boolean) =>
-  vhlookup(ctx, v, t, k, a, true),
+  vhlookup(ctx, v, t, k, a, true), { pure: true, ranges: 'vrv' },
 );
 
 // ---------------------------------------------------------------- LOOKUP
@@ -422,7 +422,7 @@ function index(ctx: Ctx, arr: Value, rowNum: number, colNum?: number, areaNum?: 
   return g;
 }
 
-defineFn('INDEX', ['any', 'number', 'number', 'number'], 2, 4, index, { returnsRef: true });
+defineFn('INDEX', ['any', 'number', 'number', 'number'], 2, 4, index, { returnsRef: true, pure: true, ranges: 'rv' });
 // Direct entry for a reference and number positions (see defineEntry): lookups per cell.
 defineEntry('INDEX', (general) =>
   function INDEX(ctx: Ctx, arr?: Value, row?: Value, col?: Value): Value {
@@ -519,7 +519,7 @@ defineFn('TRANSPOSE', ['any'], 1, 1, (ctx, v: Value) => {
   const out: Scalar[] = new Array(m.rows * m.cols);
   for (let i = 0; i < m.rows; i++) for (let j = 0; j < m.cols; j++) out[j * m.rows + i] = m.data[i * m.cols + j]!;
   return new Matrix(m.cols, m.rows, out);
-});
+}, { arrays: 'a' });
 
 // ---------------------------------------------------------------- ADDRESS
 
@@ -587,7 +587,7 @@ defineFn(
     if (r0 < 0 || c0 < 0 || r1 >= MAX_ROWS || c1 >= MAX_COLS) return ERR.REF;
     return new Ref(ref.sheet, r0, c0, r1, c1);
   },
-  { volatile: true, returnsRef: true },
+  { volatile: true, returnsRef: true, dynamicReference: true },
 );
 
 // ---------------------------------------------------------------- INDIRECT
@@ -683,7 +683,7 @@ defineFn(
   1,
   2,
   (ctx, text: string, a1?: boolean) => resolveRefText(ctx, text, a1 === undefined ? true : a1) ?? ERR.REF,
-  { volatile: true, returnsRef: true },
+  { volatile: true, returnsRef: true, dynamicReference: true },
 );
 
 // ---------------------------------------------------------------- HYPERLINK

@@ -192,9 +192,9 @@ function singleCriterion(how: Reducer) {
   };
 }
 
-defineFn('COUNTIF', ['any', 'scalar'], 2, 2, singleCriterion('count'));
-defineFn('SUMIF', ['any', 'scalar', 'any'], 2, 3, singleCriterion('sum'));
-defineFn('AVERAGEIF', ['any', 'scalar', 'any'], 2, 3, singleCriterion('average'));
+defineFn('COUNTIF', ['any', 'scalar'], 2, 2, singleCriterion('count'), { pure: true, ranges: 'rv' });
+defineFn('SUMIF', ['any', 'scalar', 'any'], 2, 3, singleCriterion('sum'), { pure: true, ranges: 'rvr' });
+defineFn('AVERAGEIF', ['any', 'scalar', 'any'], 2, 3, singleCriterion('average'), { pure: true, ranges: 'rvr' });
 
 /**
  * The *IFS functions: (target, range1, crit1, range2, crit2, ...) or, for COUNTIFS,
@@ -290,11 +290,11 @@ function multiCriteria(how: Reducer) {
   };
 }
 
-defineFn('COUNTIFS', ['any'], 2, 254, multiCriteria('count'));
-defineFn('SUMIFS', ['any'], 3, 255, multiCriteria('sum'));
-defineFn('AVERAGEIFS', ['any'], 3, 255, multiCriteria('average'));
-defineFn('MAXIFS', ['any'], 3, 255, multiCriteria('max'));
-defineFn('MINIFS', ['any'], 3, 255, multiCriteria('min'));
+defineFn('COUNTIFS', ['any'], 2, 254, multiCriteria('count'), { pure: true, ranges: '(rv)' });
+defineFn('SUMIFS', ['any'], 3, 255, multiCriteria('sum'), { pure: true, ranges: 'r(rv)' });
+defineFn('AVERAGEIFS', ['any'], 3, 255, multiCriteria('average'), { pure: true, ranges: 'r(rv)' });
+defineFn('MAXIFS', ['any'], 3, 255, multiCriteria('max'), { pure: true, ranges: 'r(rv)' });
+defineFn('MINIFS', ['any'], 3, 255, multiCriteria('min'), { pure: true, ranges: 'r(rv)' });
 
 // -------------------------------------------------------------------- counting
 
@@ -306,7 +306,7 @@ defineFn('COUNT', ['any'], 1, 255, (_ctx, ...args: Value[]) => {
     else if (direct && (typeof v === 'boolean' || v === null || (typeof v === 'string' && parseNumber(v) !== undefined))) n++;
   });
   return n;
-});
+}, { pure: true, ranges: 'r' });
 
 /** COUNTA: every non-blank value (errors and empty text included); typed arguments always count. */
 defineFn('COUNTA', ['any'], 1, 255, (_ctx, ...args: Value[]) => {
@@ -315,7 +315,7 @@ defineFn('COUNTA', ['any'], 1, 255, (_ctx, ...args: Value[]) => {
     if (v !== null || direct) n++;
   });
   return n;
-});
+}, { pure: true, ranges: 'r' });
 
 /** COUNTBLANK: blank cells and empty text. */
 defineFn('COUNTBLANK', ['any'], 1, 1, (ctx, range: Value) => {
@@ -367,7 +367,7 @@ defineFn('SUMPRODUCT', ['any'], 1, 255, (ctx, ...args: Value[]) => {
     }
   }
   return Number.isFinite(total) ? total : ERR.NUM;
-});
+}, { arrays: 'a' });
 
 // ---------------------------------------------------------- SUBTOTAL, AGGREGATE
 

@@ -19,7 +19,7 @@ function defineFn(
   min: number,
   max: number,
   impl: FunctionSpec['impl'],
-  extra?: Partial<Pick<FunctionSpec, 'volatile'>>,
+  extra?: Parameters<typeof register>[5],
 ): void {
   register(
     name,
@@ -69,11 +69,18 @@ export function finite(x: number): number | ExcelError {
 }
 
 /** Registers a one-number function; non-finite results become #NUM!. */
-function unary(name: string, f: (x: number) => number | ExcelError): void {
-  defineFn(name, ['number'], 1, 1, (_ctx, x: number) => {
-    const r = f(x);
-    return typeof r === 'number' ? finite(r) : r;
-  });
+function unary(name: string, f: (x: number) => number | ExcelError, extra: Parameters<typeof register>[5] = {}): void {
+  defineFn(
+    name,
+    ['number'],
+    1,
+    1,
+    (_ctx, x: number) => {
+      const r = f(x);
+      return typeof r === 'number' ? finite(r) : r;
+    },
+    extra,
+  );
 }
 
 // ---------------------------------------------------------------- trigonometry
@@ -151,12 +158,12 @@ defineFn('PI', [], 0, 0, () => Math.PI);
 
 // ------------------------------------------------------- powers and logarithms
 
-unary('ABS', Math.abs);
+unary('ABS', Math.abs, { pure: true });
 unary('SIGN', (x) => (x > 0 ? 1 : x < 0 ? -1 : 0));
-unary('SQRT', (x) => (x < 0 ? ERR.NUM : Math.sqrt(x)));
+unary('SQRT', (x) => (x < 0 ? ERR.NUM : Math.sqrt(x)), { pure: true });
 unary('SQRTPI', (x) => (x < 0 ? ERR.NUM : Math.sqrt(x * Math.PI)));
-unary('EXP', Math.exp);
-unary('LN', (x) => (x <= 0 ? ERR.NUM : Math.log(x)));
+unary('EXP', Math.exp, { pure: true });
+unary('LN', (x) => (x <= 0 ? ERR.NUM : Math.log(x)), { pure: true });
 unary('LOG10', (x) => (x <= 0 ? ERR.NUM : Math.log10(x)));
 defineFn('LOG', ['number', 'number'], 1, 2, (_ctx, x: number, base?: number) => {
   const b = base ?? 10;
@@ -181,7 +188,7 @@ export function excelPower(x: number, y: number): number | ExcelError {
   return finite(r);
 }
 
-defineFn('POWER', ['number', 'number'], 2, 2, (_ctx, x: number, y: number) => excelPower(x, y));
+defineFn('POWER', ['number', 'number'], 2, 2, (_ctx, x: number, y: number) => excelPower(x, y), { pure: true });
 
 // -------------------------------------------------------------------- rounding
 
@@ -205,10 +212,10 @@ export function roundDirected(x: number, digits: number, away: boolean): number 
   return x < 0 ? -r : r;
 }
 
-defineFn('ROUNDUP', ['number', 'number'], 2, 2, (_ctx, x: number, d: number) => roundDirected(x, d, true));
-defineFn('ROUNDDOWN', ['number', 'number'], 2, 2, (_ctx, x: number, d: number) => roundDirected(x, d, false));
-defineFn('TRUNC', ['number', 'number'], 1, 2, (_ctx, x: number, d?: number) => roundDirected(x, d ?? 0, false));
-unary('INT', Math.floor);
+defineFn('ROUNDUP', ['number', 'number'], 2, 2, (_ctx, x: number, d: number) => roundDirected(x, d, true), { pure: true });
+defineFn('ROUNDDOWN', ['number', 'number'], 2, 2, (_ctx, x: number, d: number) => roundDirected(x, d, false), { pure: true });
+defineFn('TRUNC', ['number', 'number'], 1, 2, (_ctx, x: number, d?: number) => roundDirected(x, d ?? 0, false), { pure: true });
+unary('INT', Math.floor, { pure: true });
 
 unary('EVEN', (x) => {
   const n = Math.ceil(round15(Math.abs(x)) / 2) * 2;
@@ -288,7 +295,7 @@ defineFn('MOD', ['number', 'number'], 2, 2, (_ctx, n: number, d: number) => {
   let r = n % d;
   if (r !== 0 && r < 0 !== d < 0) r += d;
   return r;
-});
+}, { pure: true });
 
 defineAtp('QUOTIENT', 2, 2, (_ctx, n: number, d: number) =>
   d === 0 ? ERR.DIV0 : finite(Math.trunc(round15(n / d))),
@@ -421,7 +428,7 @@ defineFn('PRODUCT', ['any'], 1, 255, (_ctx, ...args: Value[]) => {
   let p = 1;
   for (const x of xs) p *= x;
   return finite(p);
-});
+}, { pure: true, ranges: 'r' });
 
 defineFn('SUMSQ', ['any'], 1, 255, (_ctx, ...args: Value[]) => {
   const xs = collectNumbers(args);
@@ -453,9 +460,9 @@ function pairSum(f: (x: number, y: number) => number) {
     return finite(s);
   };
 }
-defineFn('SUMX2MY2', ['any', 'any'], 2, 2, pairSum((x, y) => x * x - y * y));
-defineFn('SUMX2PY2', ['any', 'any'], 2, 2, pairSum((x, y) => x * x + y * y));
-defineFn('SUMXMY2', ['any', 'any'], 2, 2, pairSum((x, y) => (x - y) * (x - y)));
+defineFn('SUMX2MY2', ['any', 'any'], 2, 2, pairSum((x, y) => x * x - y * y), { arrays: 'a' });
+defineFn('SUMX2PY2', ['any', 'any'], 2, 2, pairSum((x, y) => x * x + y * y), { arrays: 'a' });
+defineFn('SUMXMY2', ['any', 'any'], 2, 2, pairSum((x, y) => (x - y) * (x - y)), { arrays: 'a' });
 
 /** SERIESSUM(x, n, m, coefficients) = Σ aᵢ · x^(n + i·m). */
 defineFn('SERIESSUM', ['any'], 4, 4, (ctx, ...args: Value[]) => {
@@ -635,7 +642,7 @@ defineFn('MDETERM', ['any'], 1, 1, (ctx, v: Value) => {
   if (nm instanceof ExcelError) return nm;
   if (nm.m.rows !== nm.m.cols || nm.m.rows === 0) return ERR.VALUE;
   return finite(determinant(nm.x, nm.m.rows));
-});
+}, { arrays: 'a' });
 
 /** Gauss-Jordan inversion with partial pivoting; a singular matrix is #NUM!. */
 defineFn('MINVERSE', ['any'], 1, 1, (ctx, v: Value) => {
@@ -666,7 +673,7 @@ defineFn('MINVERSE', ['any'], 1, 1, (ctx, v: Value) => {
   const out: Scalar[] = new Array(n * n);
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) out[i * n + j] = a[i * w + n + j]!;
   return new Matrix(n, n, out);
-});
+}, { arrays: 'a' });
 
 defineFn('MMULT', ['any', 'any'], 2, 2, (ctx, av: Value, bv: Value) => {
   const a = numericMatrix(av, ctx);
@@ -688,7 +695,7 @@ defineFn('MMULT', ['any', 'any'], 2, 2, (ctx, av: Value, bv: Value) => {
     }
   }
   return new Matrix(n, m, out);
-});
+}, { arrays: 'a' });
 
 defineFn('MUNIT', ['number'], 1, 1, (_ctx, n: number) => {
   n = Math.trunc(n);

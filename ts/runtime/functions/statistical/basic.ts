@@ -9,7 +9,7 @@ defineFn('MIN', ['any'], 1, 255, (_ctx, ...args: Value[]) => {
   let m = Infinity;
   for (const x of xs) if (x < m) m = x;
   return xs.length ? m : 0;
-});
+}, { pure: true, ranges: 'r' });
 
 defineFn('MAX', ['any'], 1, 255, (_ctx, ...args: Value[]) => {
   const xs = collectNumbers(args);
@@ -17,7 +17,7 @@ defineFn('MAX', ['any'], 1, 255, (_ctx, ...args: Value[]) => {
   let m = -Infinity;
   for (const x of xs) if (x > m) m = x;
   return xs.length ? m : 0;
-});
+}, { pure: true, ranges: 'r' });
 
 defineFn('AVERAGE', ['any'], 1, 255, (_ctx, ...args: Value[]) => {
   const xs = collectNumbers(args);
@@ -26,4 +26,4 @@ defineFn('AVERAGE', ['any'], 1, 255, (_ctx, ...args: Value[]) => {
   let s = 0;
   for (const x of xs) s += x;
   return s / xs.length;
-});
+}, { pure: true, ranges: 'r' });

@@ -402,7 +402,7 @@ defineFn('FREQUENCY', ['any', 'any'], 2, 2, (_c, data: Value, bins: Value) => {
     counts[slot]!++;
   }
   return new Matrix(counts.length, 1, counts);
-});
+}, { arrays: 'a' });
 
 defineFn('PROB', ['any', 'any', 'number', 'number'], 3, 4, (ctx, xr: Value, pr: Value, lo: number, hi?: number) => {
   const fx = flat(xr, ctx);

@@ -1,0 +1,194 @@
+//! What the compiler knows about functions: one table, built from the runtime's
+//! registry (the TypeScript layer passes each registered function's facts in), so no
+//! list of function names is hard-coded here. The only names the compiler knows by
+//! itself are its special forms (LET, LAMBDA, ...), which never reach the runtime.
+
+use std::collections::{HashMap, HashSet};
+
+/// Functions the binder handles itself (they never reach the runtime registry as calls).
+pub const SPECIAL_FORMS: &[&str] = &["LET", "LAMBDA", "SINGLE", "ANCHORARRAY"];
+
+/// FORMULATEXT reads a cell's formula, not its value: the compiler resolves the text at
+/// build time (`stages::formula_text`), and its argument is not a precedent. A compiler
+/// form rather than a runtime fact, like LET.
+pub const FORMULA_TEXT: &str = "FORMULATEXT";
+
+/// The facts of one runtime function, as the registry declares them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct FunctionFacts {
+    /// Upper-case Excel name.
+    pub name: String,
+    /// Per parameter: reads a value (`v`) or takes a reference (`a`); the last repeats.
+    pub params: String,
+    /// Recomputed on every run (NOW, RAND, OFFSET, INDIRECT).
+    pub volatile: bool,
+    /// Returns a reference (INDEX, OFFSET, INDIRECT).
+    pub returns_ref: bool,
+    /// Builds a reference from run-time values (OFFSET, INDIRECT): its cell may read any
+    /// cell, so it is evaluated after every cell it could read.
+    pub dynamic_reference: bool,
+    /// Reads no evaluation context (the calling cell's row, column or sheet, the clock):
+    /// with the same arguments it gives the same value anywhere, so a loop may hoist it.
+    pub pure: bool,
+    /// Which parameters consume a whole range (never intersected with the calling cell),
+    /// as a pattern of `r` (whole range) and `v` (a range there is intersected or lifted):
+    /// the last letter repeats, or the parenthesised group at the end (`r(rv)` for SUMIFS).
+    pub ranges: String,
+    /// Parameters Excel evaluates as arrays even in a legacy (non-array) formula
+    /// (SUMPRODUCT's, MMULT's): the same pattern with `a` for array-typed parameters.
+    pub arrays: String,
+}
+
+/// Reads position `i` of a pattern such as `rvr`, `r(rv)` or `(rv)`: the last letter
+/// repeats, or the group in parentheses at the end. Empty pattern: None.
+fn pattern_at(pattern: &str, i: usize) -> Option<u8> {
+    let bytes = pattern.as_bytes();
+    if bytes.is_empty() {
+        return None;
+    }
+    match pattern.find('(') {
+        Some(open) => {
+            let head = &bytes[..open];
+            let group: Vec<u8> = bytes[open + 1..].iter().copied().filter(|&b| b != b')').collect();
+            if i < head.len() {
+                Some(head[i])
+            } else if group.is_empty() {
+                head.last().copied()
+            } else {
+                Some(group[(i - head.len()) % group.len()])
+            }
+        }
+        None => Some(bytes[i.min(bytes.len() - 1)]),
+    }
+}
+
+/// The names the runtime implements and their facts, and Excel's catalogue.
+#[derive(Default)]
+pub struct FunctionTable {
+    facts: HashMap<String, FunctionFacts>,
+    /// Excel's whole catalogue. A call to a name outside it is what Excel itself
+    /// evaluates to `#NAME?` (a typo, a removed add-in): computed, not backfilled.
+    /// Empty means "unknown catalogue": every unsupported call is backfilled.
+    known: HashSet<String>,
+}
+
+impl FunctionTable {
+    pub fn new(facts: impl IntoIterator<Item = FunctionFacts>) -> Self {
+        let facts = facts.into_iter().map(|mut f| {
+            f.name = f.name.to_ascii_uppercase();
+            (f.name.clone(), f)
+        });
+        FunctionTable { facts: facts.collect(), known: HashSet::new() }
+    }
+
+    pub fn with_catalogue(mut self, names: impl IntoIterator<Item = String>) -> Self {
+        self.known = names.into_iter().map(|n| n.to_ascii_uppercase()).collect();
+        self
+    }
+
+    pub fn facts(&self, name: &str) -> Option<&FunctionFacts> {
+        self.facts.get(name)
+    }
+
+    /// Whether parameter `index` of `name` reads a value (so a single cell can be passed
+    /// as a plain value, with no reference object per call).
+    pub fn is_value_param(&self, name: &str, index: usize) -> bool {
+        self.facts.get(name).and_then(|f| pattern_at(&f.params, index)) == Some(b'v')
+    }
+
+    /// True when Excel has no function of this name.
+    pub fn is_unknown_to_excel(&self, name: &str) -> bool {
+        !self.known.is_empty() && !self.known.contains(name) && !self.facts.contains_key(name)
+    }
+
+    pub fn is_supported(&self, name: &str) -> bool {
+        self.facts.contains_key(name) || SPECIAL_FORMS.contains(&name)
+    }
+
+    /// For a pure function: whether parameter `i` consumes a whole range. None for a
+    /// function that reads evaluation context (or is unknown).
+    pub fn whole_range_param(&self, name: &str, i: usize) -> Option<bool> {
+        let f = self.facts.get(name).filter(|f| f.pure)?;
+        Some(pattern_at(&f.ranges, i) == Some(b'r'))
+    }
+
+    /// Whether parameter `i` of `name` is array-typed (evaluated as an array).
+    pub fn is_array_param(&self, name: &str, i: usize) -> bool {
+        self.facts.get(name).and_then(|f| pattern_at(&f.arrays, i)) == Some(b'a')
+    }
+
+    /// Whether any parameter of `name` is array-typed: the call is evaluated in array mode.
+    pub fn has_array_params(&self, name: &str) -> bool {
+        self.facts.get(name).is_some_and(|f| f.arrays.contains('a'))
+    }
+
+    /// Whether the function builds references at run time (OFFSET, INDIRECT).
+    pub fn is_dynamic_reference(&self, name: &str) -> bool {
+        self.facts.get(name).is_some_and(|f| f.dynamic_reference)
+    }
+}
+
+/// A table with the facts the runtime registry declares for a few common functions, for
+/// the compiler's own unit tests (the real table always comes from the registry).
+#[cfg(test)]
+pub(crate) fn test_table() -> FunctionTable {
+    let f = |name: &str, params: &str, pure: bool, ranges: &str| FunctionFacts {
+        name: name.into(),
+        params: params.into(),
+        pure,
+        ranges: ranges.into(),
+        ..Default::default()
+    };
+    let mut facts = vec![
+        f("SUM", "a", true, "r"),
+        f("MIN", "a", true, "r"),
+        f("MAX", "a", true, "r"),
+        f("SUMIFS", "a", true, "r(rv)"),
+        f("COUNTIFS", "a", true, "(rv)"),
+        f("ROW", "a", false, ""),
+        f("ROUND", "vv", true, "v"),
+        f("ABS", "v", true, "v"),
+        f("MATCH", "vav", true, "vrv"),
+        FunctionFacts { name: "INDEX".into(), params: "avvv".into(), pure: true, ranges: "rv".into(), returns_ref: true, ..Default::default() },
+        FunctionFacts { name: "SUMPRODUCT".into(), params: "a".into(), pure: true, ranges: "r".into(), arrays: "a".into(), ..Default::default() },
+        FunctionFacts { name: "OFFSET".into(), params: "avvvv".into(), volatile: true, returns_ref: true, dynamic_reference: true, ..Default::default() },
+        FunctionFacts { name: "INDIRECT".into(), params: "vv".into(), volatile: true, returns_ref: true, dynamic_reference: true, ..Default::default() },
+    ];
+    facts.push(f("IF", "vvv", false, ""));
+    FunctionTable::new(facts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_repeat_their_last_letter_or_group() {
+        assert_eq!(pattern_at("rvr", 0), Some(b'r'));
+        assert_eq!(pattern_at("rvr", 1), Some(b'v'));
+        assert_eq!(pattern_at("rvr", 7), Some(b'r'));
+        // SUMIFS: sum range, then (criteria range, criterion) pairs.
+        let sumifs: Vec<u8> = (0..6).filter_map(|i| pattern_at("r(rv)", i)).collect();
+        assert_eq!(sumifs, b"rrvrvr");
+        // COUNTIFS: (criteria range, criterion) pairs from the start.
+        let countifs: Vec<u8> = (0..4).filter_map(|i| pattern_at("(rv)", i)).collect();
+        assert_eq!(countifs, b"rvrv");
+        assert_eq!(pattern_at("", 0), None);
+    }
+
+    #[test]
+    fn facts_answer_by_name() {
+        let table = FunctionTable::new([
+            FunctionFacts { name: "sum".into(), params: "a".into(), pure: true, ranges: "r".into(), ..Default::default() },
+            FunctionFacts { name: "ROW".into(), params: "a".into(), ..Default::default() },
+            FunctionFacts { name: "SUMPRODUCT".into(), params: "a".into(), pure: true, ranges: "r".into(), arrays: "a".into(), ..Default::default() },
+        ])
+        .with_catalogue(["SUM".to_string(), "ROW".to_string(), "WEBSERVICE".to_string()]);
+        assert!(table.is_supported("SUM") && table.is_supported("LET") && !table.is_supported("WEBSERVICE"));
+        assert!(!table.is_unknown_to_excel("WEBSERVICE") && table.is_unknown_to_excel("MYUDF"));
+        assert_eq!(table.whole_range_param("SUM", 3), Some(true));
+        assert_eq!(table.whole_range_param("ROW", 0), None);
+        assert!(table.is_array_param("SUMPRODUCT", 4) && !table.is_array_param("SUM", 0));
+    }
+}

@@ -1,0 +1,25 @@
+//! The compile stages, one module each, in pipeline order (`compile_workbook` calls them
+//! in this order). Each takes what earlier stages produced and returns its own typed
+//! result; none reaches back.
+
+pub mod assemble;
+pub mod backfill;
+pub mod emit;
+pub mod formula_text;
+pub mod layout;
+pub mod names;
+pub mod output;
+pub mod partition;
+pub mod profile;
+pub mod report_data;
+pub mod schedule;
+pub mod shapes;
+
+use crate::error::{ErrorCode, SheetcError};
+
+/// Progress callback: (phase, done, total).
+pub type Progress<'a> = &'a (dyn Fn(&str, u64, u64) + Sync);
+
+pub(crate) fn cancelled_err() -> SheetcError {
+    SheetcError::new(ErrorCode::Cancelled, "the build was cancelled")
+}

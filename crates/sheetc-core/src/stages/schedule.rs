@@ -1,0 +1,150 @@
+//! Graph stage: the cell dependency graph and the evaluation order.
+//!
+//! Computed cells are indexed per column (array-formula members under their anchor); a
+//! range over formula cells becomes segment-tree edges (graph.rs), so ranges stay
+//! compact. Strongly connected components are circular clusters. Cells whose references
+//! are computed at run time (OFFSET, INDIRECT) are scheduled after everything they could
+//! read (`graph::schedule`).
+
+use std::collections::{HashMap, HashSet};
+
+use crate::address::Rect;
+use crate::bind::{for_each_precedent, visit_calls, Bound};
+use crate::functions::FunctionTable;
+use crate::graph::{schedule as order_of, CellIndex, Component, Graph};
+use crate::model::{Cell, CellKind, Workbook};
+use crate::plan::Node;
+
+/// The graph, its evaluation order, and what later stages ask of it.
+pub struct Schedule {
+    pub index: CellIndex,
+    pub graph: Graph,
+    /// Cells and clusters in evaluation order.
+    pub order: Vec<Component>,
+    /// Shapes that build references at run time (OFFSET, INDIRECT).
+    pub dynamic_shapes: HashSet<u32>,
+}
+
+impl Schedule {
+    pub fn is_dynamic_shape(&self, shape: u32) -> bool {
+        self.dynamic_shapes.contains(&shape)
+    }
+}
+
+pub fn schedule(workbook: &Workbook, shapes: &[Bound], nodes: &[Node], functions: &FunctionTable) -> Schedule {
+    let positions: Vec<(u32, u32, u32)> = nodes.iter().map(|n| (n.sheet, n.row, n.col)).collect();
+    let mut members = Vec::new();
+    for (i, n) in nodes.iter().enumerate() {
+        if let Some((r1, c1)) = n.array_end {
+            for r in n.row..=r1 {
+                for c in n.col..=c1 {
+                    if (r, c) != (n.row, n.col) {
+                        members.push(((n.sheet, r, c), i as u32));
+                    }
+                }
+            }
+        }
+    }
+    // Dynamic arrays may grow past the range they were saved with: references into where
+    // they can grow depend on them.
+    let index = CellIndex::new(&positions, members).with_growth_zones(growth_zones(workbook, nodes));
+    // Ranges stay compact: over formula cells they become segment-tree edges (graph.rs).
+    let graph = Graph::build(nodes.len(), &index, |i, push| {
+        let n = nodes[i as usize];
+        for_each_precedent(&shapes[n.shape as usize], n.row, n.col, push);
+    });
+    let dynamic_shapes: HashSet<u32> = (0..shapes.len() as u32)
+        .filter(|&i| {
+            let mut dynamic = false;
+            visit_calls(&shapes[i as usize], &mut |name| dynamic |= functions.is_dynamic_reference(name));
+            dynamic
+        })
+        .collect();
+    let order = order_of(&graph, |v| dynamic_shapes.contains(&nodes[v as usize].shape));
+    Schedule { index, graph, order, dynamic_shapes }
+}
+
+/// The computed cell (node) behind a cell: itself, or its array formula's anchor; None
+/// for a constant. `nodes` are sorted by (sheet, row, col).
+pub fn node_behind(cell: &Cell, sheet: u32, nodes: &[Node], index: &CellIndex) -> Option<u32> {
+    match cell.kind {
+        CellKind::Constant => None,
+        CellKind::ArrayMember => index.member_anchor(sheet, cell.row, cell.col),
+        _ => nodes.binary_search_by_key(&(sheet, cell.row, cell.col), |n| (n.sheet, n.row, n.col)).ok().map(|i| i as u32),
+    }
+}
+
+/// Where each dynamic array may grow past the range it was saved with, and its node: the
+/// empty cells down its columns to the first occupied cell below it, and along its rows
+/// to the first occupied cell to their right. Only empty cells: a reference into them is
+/// meant for the spill (a formula reading a constant there must not be made to wait for
+/// the array, which could be a false cycle). Not covered: growth in both directions at
+/// once beyond those strips, and a spill into cells an input clears.
+fn growth_zones(workbook: &Workbook, nodes: &[Node]) -> Vec<(Rect, u32)> {
+    const LAST_ROW: u32 = 1_048_575;
+    const LAST_COL: u32 = 16_383;
+    let mut zones = Vec::new();
+    // Per sheet with dynamic arrays: occupied rows per column, sorted.
+    let mut columns: HashMap<u32, HashMap<u32, Vec<u32>>> = HashMap::new();
+    for (i, n) in nodes.iter().enumerate() {
+        if !n.dynamic_array {
+            continue;
+        }
+        let Some(sheet) = workbook.sheets.get(n.sheet as usize) else { continue };
+        let (r0, c0) = (n.row, n.col);
+        let (r1, c1) = n.array_end.unwrap_or((r0, c0));
+        let by_col = columns.entry(n.sheet).or_insert_with(|| {
+            let mut m: HashMap<u32, Vec<u32>> = HashMap::new();
+            for c in &sheet.cells {
+                m.entry(c.col).or_default().push(c.row);
+            }
+            m
+        });
+        // Down: to the first occupied cell below the range in any of its columns.
+        let mut bottom = LAST_ROW;
+        for c in c0..=c1 {
+            if let Some(rows) = by_col.get(&c) {
+                if let Some(&r) = rows.get(rows.partition_point(|&r| r <= r1)) {
+                    bottom = bottom.min(r - 1);
+                }
+            }
+        }
+        if bottom > r1 {
+            zones.push((Rect { sheet: n.sheet, r0: r1 + 1, c0, r1: bottom, c1 }, i as u32));
+        }
+        // Right: to the first occupied cell after the range in any of its rows.
+        let mut right = LAST_COL;
+        for r in r0..=r1 {
+            let k = sheet.cells.partition_point(|x| (x.row, x.col) <= (r, c1));
+            if let Some(x) = sheet.cells.get(k).filter(|x| x.row == r) {
+                right = right.min(x.col - 1);
+            }
+        }
+        if right > c1 {
+            zones.push((Rect { sheet: n.sheet, r0, c0: c1 + 1, r1, c1: right }, i as u32));
+        }
+    }
+    zones
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Sheet, Value};
+
+    #[test]
+    fn growth_zones_run_over_empty_cells_only() {
+        let constant = |row, col| Cell { row, col, kind: CellKind::Constant, value: Value::Number(1.0) };
+        // A dynamic array at D1 saved as D1:D3 (rows 0-2, column 3); a constant at D8 and
+        // one at G2 (row 1, column 6).
+        let mut cells = vec![constant(0, 0), constant(1, 6), constant(7, 3)];
+        for r in 0..3 {
+            cells.push(Cell { row: r, col: 3, kind: if r == 0 { CellKind::Constant } else { CellKind::ArrayMember }, value: Value::Empty });
+        }
+        cells.sort_by_key(|c| (c.row, c.col));
+        let workbook = Workbook { sheets: vec![Sheet { name: "S".into(), cells, ..Sheet::default() }], ..Workbook::default() };
+        let node = |dynamic_array| Node { sheet: 0, row: 0, col: 3, shape: 0, array_end: Some((2, 3)), dynamic_array };
+        let zones = growth_zones(&workbook, &[node(false), node(true)]);
+        assert_eq!(zones, vec![(Rect { sheet: 0, r0: 3, c0: 3, r1: 6, c1: 3 }, 1), (Rect { sheet: 0, r0: 0, c0: 4, r1: 2, c1: 5 }, 1)]);
+    }
+}

@@ -1,0 +1,319 @@
+//! Every worksheet's cells, streamed with calamine (`worksheet_cells_reader` +
+//! `next_cell_with_formula_metadata`) on every core, largest sheet first.
+
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::io::{BufReader, Read, Seek};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use calamine::{DataRef, Reader, Xlsx, XlsxFormulaMetadata};
+use sheetc_core::address::{MAX_COL, MAX_ROW};
+use sheetc_core::ast::ErrorKind;
+use sheetc_core::error::{ErrorCode, Result, SheetcError};
+use sheetc_core::model::{Cell, CellKind, FormulaRef, Limits, Sheet, Value};
+
+use crate::extras::ArrayExtent;
+use crate::package::{corrupt, map_xlsx_err};
+
+/// Streams every worksheet's cells; returns the sheets (in workbook order) and the number
+/// of cells read. Array formulas come out as ordinary formulas here: their ranges are
+/// applied afterwards (`apply_array_ranges`). Sheets go to every core
+/// ([`sheets_in_parallel`]); the calling thread only waits, and polls `cancelled` while
+/// it does (it need not be `Sync`).
+pub(crate) fn read_all_cells(
+    path: &Path,
+    sheets: &[(String, String)],
+    sizes: &[u64],
+    limits: &Limits,
+    cancelled: &dyn Fn() -> bool,
+) -> Result<(Vec<Sheet>, u64)> {
+    use std::sync::atomic::AtomicU64;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let stop = AtomicBool::new(false);
+    let cell_total = AtomicU64::new(0);
+    let names: Vec<&str> = sheets.iter().map(|(n, _)| n.as_str()).collect();
+    let poll = || {
+        if !stop.load(Ordering::Relaxed) && cancelled() {
+            stop.store(true, Ordering::Relaxed);
+        }
+    };
+    let out = sheets_in_parallel(path, &names, sizes, threads, &stop, &poll, &|x, i| read_sheet(x, names[i], limits, &cell_total, &stop));
+    if cancelled() {
+        return Err(SheetcError::new(ErrorCode::Cancelled, "the build was cancelled"));
+    }
+    // The first real failure in workbook order is the one reported (a sheet stopped
+    // because another failed reports `Cancelled`, which is not the cause).
+    let mut read = Vec::with_capacity(sheets.len());
+    let mut first_error: Option<SheetcError> = None;
+    for r in out {
+        match r {
+            Some(Ok(sheet)) => read.push(sheet),
+            Some(Err(e)) if e.code != ErrorCode::Cancelled => return Err(e),
+            Some(Err(e)) => first_error = first_error.or(Some(e)),
+            None => {}
+        }
+    }
+    if read.len() < sheets.len() {
+        return Err(first_error.unwrap_or_else(|| SheetcError::new(ErrorCode::Cancelled, "the build was cancelled")));
+    }
+    Ok((read, cell_total.load(Ordering::Relaxed)))
+}
+
+/// A job on one sheet, with the calling thread's reader.
+type SheetJob<'a, T> = dyn Fn(&mut Xlsx<BufReader<File>>, usize) -> Result<T> + Sync + 'a;
+
+/// Runs `job(reader, sheet)` for every sheet of `names` on up to `threads` threads, the
+/// largest parts first (`sizes`), each thread with its own calamine reader over its own
+/// file handle: a sheet part is one deflate stream, so one sheet cannot be split, but big
+/// models spread their cells over several sheets. A failed job sets `stop`, which ends
+/// the queue (so may `poll`, which the calling thread runs every 20 ms while it waits).
+/// Results in `names` order; None for a sheet the queue did not reach.
+pub(crate) fn sheets_in_parallel<T: Send>(
+    path: &Path,
+    names: &[&str],
+    sizes: &[u64],
+    threads: usize,
+    stop: &AtomicBool,
+    poll: &dyn Fn(),
+    job: &SheetJob<'_, T>,
+) -> Vec<Option<Result<T>>> {
+    use std::sync::atomic::AtomicUsize;
+    use std::sync::mpsc;
+    let mut order: Vec<usize> = (0..names.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(sizes.get(i).copied().unwrap_or(0)));
+    let threads = threads.clamp(1, names.len().max(1));
+    let next = AtomicUsize::new(0);
+    let mut out: Vec<Option<Result<T>>> = (0..names.len()).map(|_| None).collect();
+    let worker = |tx: mpsc::Sender<(usize, Result<T>)>| {
+        let mut xlsx: Option<Xlsx<BufReader<File>>> = None;
+        loop {
+            let k = next.fetch_add(1, Ordering::Relaxed);
+            let Some(&i) = order.get(k) else { break };
+            if stop.load(Ordering::Relaxed) {
+                break;
+            }
+            let opened = match xlsx.as_mut() {
+                Some(x) => Ok(x),
+                None => File::open(path)
+                    .map_err(|e| SheetcError::io(&format!("cannot open {}", path.display()), e))
+                    .and_then(|f| Xlsx::new(BufReader::new(f)).map_err(map_xlsx_err))
+                    .map(|x| xlsx.insert(x)),
+            };
+            let result = opened.and_then(|x| job(x, i));
+            if result.is_err() {
+                stop.store(true, Ordering::Relaxed);
+            }
+            if tx.send((i, result)).is_err() {
+                break;
+            }
+        }
+    };
+    std::thread::scope(|scope| {
+        let (tx, rx) = mpsc::channel();
+        let mut spawned = 0;
+        for t in 0..threads {
+            let tx = tx.clone();
+            let w = &worker;
+            if std::thread::Builder::new().name(format!("sheetc-read-{t}")).spawn_scoped(scope, move || w(tx)).is_ok() {
+                spawned += 1;
+            }
+        }
+        drop(tx);
+        if spawned == 0 {
+            // No thread to be had: run here (a cancel is then noticed per sheet).
+            let (tx, rx) = mpsc::channel();
+            worker(tx);
+            while let Ok((i, r)) = rx.try_recv() {
+                out[i] = Some(r);
+            }
+            return;
+        }
+        loop {
+            match rx.recv_timeout(std::time::Duration::from_millis(20)) {
+                Ok((i, r)) => out[i] = Some(r),
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+            }
+            poll();
+        }
+    });
+    out
+}
+
+pub(crate) fn read_sheet<RS: Read + Seek>(
+    xlsx: &mut Xlsx<RS>,
+    name: &str,
+    limits: &Limits,
+    cell_total: &std::sync::atomic::AtomicU64,
+    stop: &AtomicBool,
+) -> Result<Sheet> {
+    let mut sheet = Sheet { name: name.to_string(), ..Sheet::default() };
+    let mut reader = xlsx.worksheet_cells_reader(name).map_err(map_xlsx_err)?;
+    // Shared-formula index → (text index, anchor row, anchor col).
+    let mut shared: HashMap<usize, FormulaRef> = HashMap::new();
+    // Cells are counted against the workbook-wide limit in batches (one atomic add per
+    // batch, not per cell); a batch is also when a stop from elsewhere is noticed.
+    const BATCH: u64 = 1 << 14;
+    let mut pending: u64 = 0;
+    let count = |n: u64| -> Result<()> {
+        let total = cell_total.fetch_add(n, Ordering::Relaxed) + n;
+        if total > limits.max_cells {
+            return Err(SheetcError::new(
+                ErrorCode::TooLarge,
+                format!("the workbook has more than {} cells (raise the limit with --max-cells)", limits.max_cells),
+            ));
+        }
+        if stop.load(Ordering::Relaxed) {
+            return Err(SheetcError::new(ErrorCode::Cancelled, "the build was cancelled"));
+        }
+        Ok(())
+    };
+    while let Some(rec) = reader.next_cell_with_formula_metadata().map_err(map_xlsx_err)? {
+        pending += 1;
+        if pending == BATCH || pending > limits.max_cells {
+            count(pending)?;
+            pending = 0;
+        }
+        let (row, col) = rec.pos;
+        // calamine takes any address (`r="ZZZZZZ99999999"`); Excel's grid ends at
+        // XFD1048576, and every later stage relies on that.
+        if row > MAX_ROW || col > MAX_COL {
+            return Err(corrupt(format!("sheet {name} has a cell beyond Excel's last row or column (row {}, column {})", row as u64 + 1, col as u64 + 1)));
+        }
+        let value = convert_value(&rec.value);
+        let kind = match rec.formula {
+            None => CellKind::Constant,
+            Some(XlsxFormulaMetadata::Normal { formula }) => {
+                if formula.is_empty() {
+                    CellKind::Constant
+                } else {
+                    CellKind::Formula(push_formula(&mut sheet, &formula, row, col))
+                }
+            }
+            Some(XlsxFormulaMetadata::Shared { shared_index, formula, .. }) => {
+                let f = push_formula(&mut sheet, &formula, row, col);
+                shared.insert(shared_index, f);
+                CellKind::Formula(f)
+            }
+            Some(XlsxFormulaMetadata::SharedDerived { shared_index }) => match shared.get(&shared_index) {
+                Some(f) => CellKind::Formula(*f),
+                // A child before its anchor: the file is malformed; keep the value.
+                None => CellKind::Constant,
+            },
+            Some(_) => CellKind::Constant,
+        };
+        if kind == CellKind::Constant && value == Value::Empty {
+            continue;
+        }
+        sheet.cells.push(Cell { row, col, kind, value });
+    }
+    count(pending)?;
+    // Cells are kept in row-major order (later stages look cells up by position); a
+    // hand-made file may list them otherwise.
+    if !sheet.cells.is_sorted_by_key(|c| (c.row, c.col)) {
+        sheet.cells.sort_by_key(|c| (c.row, c.col));
+    }
+    Ok(sheet)
+}
+
+/// Turns the anchors of array formulas (from the extras pass, keyed by anchor) into
+/// `ArrayFormula` cells and marks their ranges' members.
+pub(crate) fn apply_array_ranges(
+    sheet: &mut Sheet,
+    arrays: &HashMap<(u32, u32), ArrayExtent>,
+    dynamic_cm: &HashSet<u32>,
+    limits: &Limits,
+    cell_total: &mut u64,
+) -> Result<()> {
+    if arrays.is_empty() {
+        return Ok(());
+    }
+    let name = &sheet.name;
+    let mut members: Vec<(u32, u32, u32, u32)> = Vec::new();
+    for cell in sheet.cells.iter_mut() {
+        // Only a formula written for this very cell (not a shared formula's child).
+        if let CellKind::Formula(f) = cell.kind {
+            if (f.origin_row, f.origin_col) == (cell.row, cell.col) {
+                if let Some(&ArrayExtent { last: (last_row, last_col), cm }) = arrays.get(&(cell.row, cell.col)) {
+                    members.push((cell.row, cell.col, last_row, last_col));
+                    let dynamic = cm.is_some_and(|cm| dynamic_cm.contains(&cm));
+                    cell.kind = CellKind::ArrayFormula { formula: f, last_row, last_col, dynamic };
+                }
+            }
+        }
+    }
+    if !members.is_empty() {
+        // Array ranges add cells the file need not list: count them against the limit
+        // before materialising any (a 1 KB file can declare A1:XFD1048576).
+        let extra: u64 = members.iter().map(|&(r0, c0, r1, c1)| (r1.saturating_sub(r0) as u64 + 1) * (c1.saturating_sub(c0) as u64 + 1)).sum();
+        if cell_total.saturating_add(extra) > limits.max_cells {
+            return Err(SheetcError::new(
+                ErrorCode::TooLarge,
+                format!("array formulas on sheet {name} cover more than {} cells (raise the limit with --max-cells)", limits.max_cells),
+            ));
+        }
+        *cell_total += extra;
+        mark_array_members(sheet, &members);
+    }
+    Ok(())
+}
+
+pub(crate) fn push_formula(sheet: &mut Sheet, text: &str, row: u32, col: u32) -> FormulaRef {
+    FormulaRef { text: sheet.formulas.push(text), origin_row: row, origin_col: col }
+}
+
+/// Marks the non-anchor cells of array-formula ranges as computed members (adding the
+/// ones the file left out) so they are never treated as constants or inputs.
+pub(crate) fn mark_array_members(sheet: &mut Sheet, ranges: &[(u32, u32, u32, u32)]) {
+    let mut index: HashMap<(u32, u32), usize> = HashMap::with_capacity(sheet.cells.len());
+    for (i, c) in sheet.cells.iter().enumerate() {
+        index.insert((c.row, c.col), i);
+    }
+    let mut added = Vec::new();
+    for &(r0, c0, r1, c1) in ranges {
+        for r in r0..=r1.min(r0 + 1_048_575) {
+            for c in c0..=c1.min(c0 + 16_383) {
+                if (r, c) == (r0, c0) {
+                    continue;
+                }
+                match index.get(&(r, c)) {
+                    Some(&i) => sheet.cells[i].kind = CellKind::ArrayMember,
+                    None => added.push(Cell { row: r, col: c, kind: CellKind::ArrayMember, value: Value::Empty }),
+                }
+            }
+        }
+    }
+    if !added.is_empty() {
+        sheet.cells.extend(added);
+        sheet.cells.sort_by_key(|c| (c.row, c.col));
+    }
+}
+
+pub(crate) fn convert_value(v: &DataRef<'_>) -> Value {
+    match v {
+        DataRef::Empty => Value::Empty,
+        DataRef::Int(i) => Value::Number(*i as f64),
+        DataRef::Float(f) => Value::Number(*f),
+        DataRef::String(s) => Value::Text(s.clone()),
+        DataRef::SharedString(s) => Value::Text((*s).to_string()),
+        DataRef::Bool(b) => Value::Bool(*b),
+        DataRef::DateTime(d) => Value::Number(d.as_f64()),
+        DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => Value::Text(s.clone()),
+        DataRef::Error(e) => Value::Error(convert_error(e)),
+    }
+}
+
+pub(crate) fn convert_error(e: &calamine::CellErrorType) -> ErrorKind {
+    use calamine::CellErrorType as C;
+    match e {
+        C::Div0 => ErrorKind::Div0,
+        C::NA => ErrorKind::NA,
+        C::Name => ErrorKind::Name,
+        C::Null => ErrorKind::Null,
+        C::Num => ErrorKind::Num,
+        C::Ref => ErrorKind::Ref,
+        C::Value => ErrorKind::Value,
+        C::GettingData => ErrorKind::GettingData,
+    }
+}

@@ -1,0 +1,44 @@
+//! sheetc: a workbook file in, an engine directory out. The reader (`sheetc-xlsx`) hands
+//! the compiler (`sheetc-core`, pure) a `Workbook`; this crate times the read, writes
+//! Excel's stored results when asked (verify), and runs the compile. The Node binding,
+//! the examples and the fuzz harness all call [`compile_file`].
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+pub use sheetc_core::report::BuildReport;
+pub use sheetc_core::Progress;
+pub use sheetc_core::{with_big_stack, CompileOptions, ErrorCode, FunctionFacts, Limits, SheetcError};
+#[cfg(feature = "scan")]
+pub use sheetc_xlsx::{scan_cells, scan_cells_with, ScanStats};
+
+use sheetc_core::error::Result;
+
+pub mod cached;
+
+/// A build of one file: how to read it, and how to compile it.
+pub struct BuildOptions {
+    pub compile: CompileOptions,
+    pub limits: Limits,
+    /// Also write Excel's cached values of every formula cell (JSON, see [`cached`]) to
+    /// this file, from the workbook the build reads (verify compares the engine with them
+    /// without reading the file a second time).
+    pub cached_values_out: Option<PathBuf>,
+}
+
+/// Reads the workbook at `path` and compiles it into `opts.compile.out_dir`.
+pub fn compile_file(path: &Path, opts: &mut BuildOptions, progress: Progress<'_>, cancelled: &dyn Fn() -> bool) -> Result<BuildReport> {
+    progress("read", 0, 1);
+    let t = Instant::now();
+    let workbook = sheetc_xlsx::read_workbook(path, &opts.limits, cancelled)?;
+    opts.compile.read_ms = t.elapsed().as_secs_f64() * 1000.0;
+    progress("read", 1, 1);
+    if let Some(out) = &opts.cached_values_out {
+        let json = serde_json::to_string(&cached::cached_values_of(&workbook)).map_err(|e| SheetcError::new(ErrorCode::Io, e.to_string()))?;
+        std::fs::write(out, json).map_err(|e| SheetcError::io("writing the cached values", e))?;
+    }
+    if cancelled() {
+        return Err(SheetcError::new(ErrorCode::Cancelled, "the build was cancelled"));
+    }
+    sheetc_core::compile_workbook(&workbook, &opts.compile, progress, cancelled)
+}

@@ -7,7 +7,8 @@
 import test from 'ava';
 import { ERR, Matrix } from '../../ts/runtime/index.js';
 import { compileRegex, RegexSearcher, RegexBudgetExceeded } from '../../ts/runtime/functions/text/regex-engine.js';
-import { unsupportedRegex } from '../../ts/runtime/functions/text/regex.js';
+import { UNSUPPORTED_REGEX_TOKENS, unsupportedRegex } from '../../ts/runtime/functions/text/regex.js';
+import { functionFacts, unsupportedCall } from '../../ts/runtime/registry.js';
 import { call } from '../helpers/runtime.js';
 
 test('catastrophic backtracking: ^(a+)+$ on 30 a\'s and a "!" is FALSE in a linear number of steps', (t) => {
@@ -114,4 +115,27 @@ test('errors: bad patterns #VALUE!, unsupported constructs #CALC!, bad replaceme
   t.is(call('REGEXEXTRACT', 'a', 'a', 3), ERR.VALUE);
   // Results longer than a cell: #VALUE!, found while building.
   t.is(call('REGEXREPLACE', 'x'.repeat(20000), 'x', 'yy'), ERR.VALUE);
+});
+
+test('build-time restriction: every literal pattern the engine rejects as unsupported is backfilled by the compiler', (t) => {
+  // The compiler does not parse patterns: it backfills a literal pattern containing any
+  // of UNSUPPORTED_REGEX_TOKENS. That list must catch every construct the engine rejects
+  // (a superset: some patterns it catches, like a fixed lookbehind, would run).
+  const shapes = (p: string) => [{ kind: 'computed' as const }, { kind: 'literal' as const, value: p }];
+  const rejected = [
+    '(?R)', '(a)(?1)', '(a)(?-1)', '(a)(?+1)', '(?&n)', '(?P>n)', '(?(1)a|b)', '(?C1)a', '(?|a|b)', '(?J)a', '(?iU)a',
+    'a\\Kb', '\\R', '\\X', '\\C', '\\p{L}', '[\\P{L}]', '(*FAIL)', '(*UTF)a', '(a)\\g<1>', "(a)\\g'1'", '(?<=a+)b', '(?<!a|bc+)d',
+  ];
+  for (const p of rejected) {
+    t.true(typeof unsupportedRegex(p) === 'string', `engine runs ${p}`);
+    for (const name of ['REGEXTEST', 'REGEXEXTRACT', 'REGEXREPLACE']) t.truthy(unsupportedCall(name, shapes(p)), `${name} ${p}`);
+  }
+  for (const p of ['a+b', '(?i)ab', '(?:a)(?=b)', '(?<n>a)\\k<n>', '(a)\\g1', '\\d+\\.\\w*', '(']) {
+    t.is(unsupportedCall('REGEXTEST', shapes(p)), undefined, p);
+  }
+  // A pattern computed at run time is the runtime's: #CALC! for an unsupported construct.
+  t.is(unsupportedCall('REGEXTEST', [{ kind: 'computed' }, { kind: 'computed' }]), undefined);
+  // The compiler receives the same declaration.
+  const facts = functionFacts().find((f) => f.name === 'REGEXREPLACE');
+  t.deepEqual(facts?.restrictions?.[0]?.when, [{ arg: 1, test: 'contains', texts: [...UNSUPPORTED_REGEX_TOKENS] }]);
 });

@@ -37,11 +37,10 @@ export interface FunctionSpec {
   /** Returns a reference (OFFSET, INDEX, INDIRECT): the result is not dereferenced. */
   returnsRef?: boolean;
   /**
-   * Why a call with these arguments cannot be computed exactly by the runtime (then the
-   * compiler keeps Excel's stored value and reports the cell), or undefined. See
-   * `unsupportedCall`.
+   * Calls the engine cannot honour exactly (see `CallRestriction`): the compiler keeps
+   * Excel's stored value for such a cell and reports it with the reason, never runs it.
    */
-  unsupportedWith?: (args: readonly ArgumentShape[]) => string | undefined;
+  restrictions?: CallRestriction[];
   /**
    * Compiler facts (the compiler reads them through `functionFacts()`; no list of names
    * is kept anywhere else). `pure`: reads no evaluation context (the calling cell, the
@@ -72,6 +71,34 @@ export interface FunctionFacts {
   pure?: boolean;
   ranges?: string;
   arrays?: string;
+  restrictions?: CallRestriction[];
+}
+
+/**
+ * One condition on argument `arg` (0-based) of a call, as the compiler sees it when it
+ * binds the formula:
+ * - `omitted`: the argument is left out (or written empty);
+ * - `otherSheet`: a reference to a sheet other than the formula's own;
+ * - `literal`: a constant text equal to one of `texts` (any letter case) or a constant
+ *   number among `numbers`;
+ * - `contains`: a constant text containing one of `texts` (exact case).
+ * Data, not code: the Rust compiler evaluates the same conditions (stages/backfill.rs).
+ */
+export interface ArgumentTest {
+  arg: number;
+  test: 'omitted' | 'otherSheet' | 'literal' | 'contains';
+  texts?: string[];
+  numbers?: number[];
+}
+
+/**
+ * A call the engine cannot honour exactly: when every condition of `when` holds, the
+ * compiler backfills the cell with Excel's stored value and reports `reason` (as for an
+ * unsupported function); the engine never runs it.
+ */
+export interface CallRestriction {
+  when: ArgumentTest[];
+  reason: string;
 }
 
 /**
@@ -126,29 +153,43 @@ export function defineEntry(name: string, make: (general: CompiledFunction) => C
   F[name] = make(general);
 }
 
-/** Attaches an argument check to a registered function (see FunctionSpec.unsupportedWith). */
-export function restrict(name: string, check: (args: readonly ArgumentShape[]) => string | undefined): void {
+/** Declares calls of a registered function that the compiler must backfill (see `CallRestriction`). */
+export function restrict(name: string, restrictions: CallRestriction[]): void {
   const spec = specs.get(name);
   if (!spec) throw new Error(`restrict: ${name} is not registered`);
-  spec.unsupportedWith = check;
+  spec.restrictions = [...(spec.restrictions ?? []), ...restrictions];
+}
+
+/** Whether one condition holds for an argument of this shape (`undefined`: not given). */
+function argumentPasses(t: ArgumentTest, a: ArgumentShape | undefined): boolean {
+  switch (t.test) {
+    case 'omitted':
+      return a === undefined || a.kind === 'omitted';
+    case 'otherSheet':
+      return a?.kind === 'reference' && !a.sameSheet;
+    case 'literal':
+      if (a?.kind !== 'literal') return false;
+      if (typeof a.value === 'number') return (t.numbers ?? []).includes(a.value);
+      return typeof a.value === 'string' && (t.texts ?? []).some((x) => x.toLowerCase() === (a.value as string).toLowerCase());
+    case 'contains':
+      return a?.kind === 'literal' && typeof a.value === 'string' && (t.texts ?? []).some((x) => (a.value as string).includes(x));
+  }
 }
 
 /**
- * Why a call of `name` with arguments of these shapes cannot be computed exactly, or
- * undefined when it can (or when the function is not registered: that is reported
- * separately). The compiler calls this for each call it binds; a reason means: keep
- * Excel's stored value for the cell and report it with the reason, as for an unsupported
- * function. Today: CELL with an info_type that needs formatting, layout or the file's
- * path, or without a reference; the REGEX functions with a literal pattern using a
- * construct the engine does not run.
+ * Why a call of `name` with arguments of these shapes is backfilled by the compiler, or
+ * undefined when the engine runs it (or when the function is not registered: that is
+ * reported separately). The same evaluation as the compiler's over the same declared
+ * restrictions: the first whose conditions all hold gives the reason.
  */
 export function unsupportedCall(name: string, args: readonly ArgumentShape[]): string | undefined {
-  return specs.get(name.toUpperCase())?.unsupportedWith?.(args);
+  const spec = specs.get(name.toUpperCase());
+  return spec?.restrictions?.find((r) => r.when.every((t) => argumentPasses(t, args[t.arg])))?.reason;
 }
 
-/** Names of the functions with an argument check (the compiler asks only about these). */
+/** Names of the functions with declared restrictions. */
 export function restrictedFunctions(): string[] {
-  return [...specs.values()].filter((s) => s.unsupportedWith).map((s) => s.name).sort();
+  return [...specs.values()].filter((s) => s.restrictions?.length).map((s) => s.name).sort();
 }
 
 export function functionSpec(name: string): FunctionSpec | undefined {
@@ -177,6 +218,7 @@ export function functionFacts(): FunctionFacts[] {
     if (s.pure) facts.pure = true;
     if (s.ranges) facts.ranges = s.ranges;
     if (s.arrays) facts.arrays = s.arrays;
+    if (s.restrictions?.length) facts.restrictions = s.restrictions;
     return facts;
   });
 }

@@ -162,17 +162,24 @@ defineFn('CELL', ['scalar', 'any'], 1, 2, (ctx, info: Scalar, ref?: Value) => {
   }
 });
 
-restrict('CELL', (args) => {
-  const info = args[0];
-  if (!info || info.kind !== 'literal' || typeof info.value !== 'string') return undefined; // computed: #CALC! at run time if unsupported
-  const kind = info.value.toLowerCase();
-  if (!(CELL_INFO_TYPES as readonly string[]).includes(kind)) return undefined; // Excel's #VALUE!, computed exactly
-  const why = cellInfoUnsupported(kind);
-  if (why) return why;
-  const ref = args[1];
-  if (!ref || ref.kind === 'omitted') return 'CELL without a reference describes the cell selected when Excel calculated';
-  if (kind === 'address' && ref.kind === 'reference' && !ref.sameSheet) {
-    return 'CELL("address") of a cell on another sheet includes the workbook\'s file name';
-  }
-  return undefined;
-});
+/**
+ * Build-time restrictions (a literal info_type): the info types the engine cannot compute
+ * (cellInfoUnsupported); a computable one without a reference (Excel describes the
+ * selected cell); "address" of a cell on another sheet (it names the workbook's file).
+ * An info_type computed by a formula is #CALC! at run time for these, never a guess.
+ */
+const computable = CELL_INFO_TYPES.filter((k) => cellInfoUnsupported(k) === undefined);
+restrict('CELL', [
+  ...CELL_INFO_TYPES.flatMap((k) => {
+    const reason = cellInfoUnsupported(k);
+    return reason ? [{ when: [{ arg: 0, test: 'literal' as const, texts: [k] }], reason }] : [];
+  }),
+  {
+    when: [{ arg: 0, test: 'literal', texts: [...computable] }, { arg: 1, test: 'omitted' }],
+    reason: 'CELL without a reference describes the cell selected when Excel calculated',
+  },
+  {
+    when: [{ arg: 0, test: 'literal', texts: ['address'] }, { arg: 1, test: 'otherSheet' }],
+    reason: 'CELL("address") of a cell on another sheet includes the workbook\'s file name',
+  },
+]);

@@ -380,11 +380,9 @@ defineFn(
 );
 
 /** A literal field_headers of 2 ("no, but generate") is reported: the generated names are undocumented. */
-restrict('GROUPBY', (args) => {
-  const fh = args[3];
-  return fh && fh.kind === 'literal' && fh.value === 2 ? 'GROUPBY with field_headers 2 generates header names Excel does not document' : undefined;
-});
-restrict('PIVOTBY', (args) => {
-  const fh = args[4];
-  return fh && fh.kind === 'literal' && fh.value === 2 ? 'PIVOTBY with field_headers 2 generates header names Excel does not document' : undefined;
-});
+restrict('GROUPBY', [
+  { when: [{ arg: 3, test: 'literal', numbers: [2] }], reason: 'GROUPBY with field_headers 2 generates header names Excel does not document' },
+]);
+restrict('PIVOTBY', [
+  { when: [{ arg: 4, test: 'literal', numbers: [2] }], reason: 'PIVOTBY with field_headers 2 generates header names Excel does not document' },
+]);

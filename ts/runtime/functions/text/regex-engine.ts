@@ -306,6 +306,10 @@ class Parser {
         this.nonRegular = true;
         return { t: 'backref', index: 0, name, ci: flags.i };
       }
+      // (?-1) (?+1): relative recursion, not an option group ('-' is also an option letter).
+      if ((c === 0x2d || c === 0x2b) && (this.peek(1) ?? 0) >= 0x30 && (this.peek(1) ?? 0) <= 0x39) {
+        throw new RegexUnsupported('(?-n)/(?+n) relative recursion');
+      }
       // Inline flags: (?imsx-imsx) or (?imsx-imsx:...)
       const start = this.i;
       while (this.i < this.p.length && /[imsxnJU^-]/.test(String.fromCodePoint(this.p[this.i]!))) this.i++;

@@ -9,7 +9,7 @@
  * step budget are #CALC!, never a guessed match; a result longer than a cell holds is #VALUE!.
  */
 import { MAX_TEXT } from '../../coerce.js';
-import { defineFn, restrict, type ArgumentShape } from '../../registry.js';
+import { defineFn, restrict } from '../../registry.js';
 import { ERR, ExcelError, Matrix, type Scalar } from '../../values.js';
 import {
   compileRegex,
@@ -177,9 +177,28 @@ defineFn('REGEXREPLACE', ['text', 'text', 'text', 'number', 'number'], 3, 5,
   },
 );
 
-/** A literal pattern with a construct the engine does not run is reported at build time. */
-const literalPattern = (args: readonly ArgumentShape[]): string | undefined => {
-  const p = args[1];
-  return p && p.kind === 'literal' && typeof p.value === 'string' ? unsupportedRegex(p.value) : undefined;
-};
-for (const name of ['REGEXTEST', 'REGEXEXTRACT', 'REGEXREPLACE']) restrict(name, literalPattern);
+/**
+ * Text that starts, or may start, a construct the engine does not run (unsupportedRegex):
+ * recursion and subroutine calls, conditionals, callouts, branch reset, the J and U
+ * options, backtracking verbs, \K \R \X \C, Unicode properties, and lookbehind (the
+ * engine runs fixed-length lookbehind only; the compiler does not parse patterns, so it
+ * backfills every lookbehind). A literal pattern containing one of these is backfilled
+ * and reported at build time: the list errs towards backfilling (an escaped `\\K` is
+ * caught too), never towards running a pattern the engine rejects. What it cannot see (a
+ * J option after other options, a pattern too large once its repeats are expanded) is
+ * #CALC! at run time, as is any pattern computed by a formula.
+ */
+export const UNSUPPORTED_REGEX_TOKENS: readonly string[] = [
+  '(?R', '(?&', '(?P>', '(?(', '(?C', '(?|', '(?+',
+  ...'0123456789'.split('').flatMap((d) => [`(?${d}`, `(?-${d}`]),
+  ...['', ...'imsxn^-'.split('')].flatMap((f) => [`(?${f}J`, `(?${f}U`]),
+  '(*', '\\K', '\\R', '\\X', '\\C', '\\p', '\\P', "\\g<", "\\g'", '(?<=', '(?<!',
+];
+
+const REGEX_RESTRICTIONS = [
+  {
+    when: [{ arg: 1, test: 'contains' as const, texts: [...UNSUPPORTED_REGEX_TOKENS] }],
+    reason: 'the regular expression uses a construct the engine does not run (recursion, conditionals, \\K, \\p{...}, verbs, lookbehind, ...)',
+  },
+];
+for (const name of ['REGEXTEST', 'REGEXEXTRACT', 'REGEXREPLACE']) restrict(name, REGEX_RESTRICTIONS);

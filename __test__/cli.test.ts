@@ -58,14 +58,14 @@ test('build writes an engine directory; eval runs it', (t) => {
 });
 
 test('inspect --json reports shapes, functions and backfilled cells', (t) => {
-  const file = fixtureFile({ sheets: [{ name: 'S', cells: { A1: 1, B1: '=SUM(A1)+1', B2: '=SUM(A2)+1', C1: { formula: 'BAHTTEXT(A1)', value: 3 } } }] });
+  const file = fixtureFile({ sheets: [{ name: 'S', cells: { A1: 1, B1: '=SUM(A1)+1', B2: '=SUM(A2)+1', C1: { formula: 'WEBSERVICE(A1)', value: 3 } } }] });
   const r = sheetc('inspect', file, '--json');
   t.is(r.code, 0, r.stderr);
   const rep = JSON.parse(r.stdout);
   t.is(rep.formulaCells, 3);
   t.is(rep.shapes, 1);
   t.deepEqual(rep.functions, { SUM: 2 });
-  t.deepEqual(rep.unsupportedFunctions, { BAHTTEXT: 1 });
+  t.deepEqual(rep.unsupportedFunctions, { WEBSERVICE: 1 });
   t.is(rep.backfilled[0].cell, 'C1');
 });
 

@@ -562,7 +562,7 @@ test('workbook text in formulas, sheet names and defined names reaches the engin
     cells[`A${i + 1}`] = s;
     cells[`B${i + 1}`] = `="${s.replace(/"/g, '""')}"`;
     // A backfilled formula keeps its cached text (and its formula text lands in the manifest).
-    cells[`C${i + 1}`] = { formula: `BAHTTEXT("${s.replace(/"/g, '""')}")`, value: s };
+    cells[`C${i + 1}`] = { formula: `WEBSERVICE("${s.replace(/"/g, '""')}")`, value: s };
   });
   const sheetNames = HOSTILE.slice(0, 6).map((s) => s.replace(/[\n\u2028\u2029]/g, ' '));
   const sheets = [

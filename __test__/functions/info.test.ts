@@ -1,10 +1,11 @@
 import test from 'ava';
 // Import the family directly (not the whole runtime) so these tests only depend on it.
-import { F } from '../../ts/runtime/registry.js';
+import { F, restrictedFunctions, unsupportedCall } from '../../ts/runtime/registry.js';
 import { Sheet } from '../../ts/runtime/store.js';
 import { EXCEL_FUNCTIONS, functionCategory } from '../../ts/runtime/catalog.js';
 import { ERR, Matrix, Ref, RefList, type Ctx, type Scalar, type Value } from '../../ts/runtime/values.js';
 import '../../ts/runtime/functions/information/index.js';
+import '../../ts/runtime/functions/text/index.js';
 
 function sheetOf(rows: Scalar[][], name: string, index: number): Sheet {
   const w = Math.max(1, ...rows.map((r) => r.length));
@@ -145,9 +146,6 @@ test('CELL (corpus)', (t) => {
   t.is(call('CELL', true), ERR.VALUE);
   t.is(call('CELL', 2), ERR.VALUE);
   t.is(call('CELL', ''), ERR.VALUE);
-  // without a reference: the formula's own cell (D5 in this context)
-  t.is(call('CELL', 'address'), '$D$5');
-  t.is(call('CELL', 'row'), 5);
 });
 
 test('catalogue: complete, unique, categorised', (t) => {
@@ -161,4 +159,26 @@ test('catalogue: complete, unique, categorised', (t) => {
   t.is(functionCategory('_xlfn.STDEV.S'), 'Statistical');
   t.is(functionCategory('CONCATENATE'), 'Compatibility');
   t.is(functionCategory('NOTAFUNCTION'), undefined);
+});
+
+test('CELL: what the engine cannot know is #CALC! at run time and reported at build time (unsupportedCall)', (t) => {
+  const ref = cell(S1, 1, 0);
+  for (const kind of ['color', 'format', 'parentheses', 'prefix', 'protect', 'width', 'filename']) {
+    t.is(call('CELL', kind, ref), ERR.CALC, kind);
+    t.regex(unsupportedCall('CELL', [{ kind: 'literal', value: kind.toUpperCase() }, { kind: 'reference', sameSheet: true }]) ?? '', /CELL/, kind);
+  }
+  // Without a reference Excel describes the cell selected when it calculated.
+  t.is(call('CELL', 'row'), ERR.CALC);
+  t.truthy(unsupportedCall('CELL', [{ kind: 'literal', value: 'row' }, { kind: 'omitted' }]));
+  t.truthy(unsupportedCall('CELL', [{ kind: 'literal', value: 'row' }]));
+  // Another sheet's address carries the file name: "[Book1.xlsx]Sheet2!$A$1".
+  t.is(call('CELL', 'address', cell(S2, 0, 0)), ERR.CALC);
+  t.truthy(unsupportedCall('CELL', [{ kind: 'literal', value: 'address' }, { kind: 'reference', sameSheet: false }]));
+  // Computable kinds, an unknown kind (Excel's #VALUE!) and a computed kind compile.
+  for (const kind of ['address', 'col', 'row', 'contents', 'type', 'nonsense']) {
+    t.is(unsupportedCall('CELL', [{ kind: 'literal', value: kind }, { kind: 'reference', sameSheet: true }]), undefined, kind);
+  }
+  t.is(unsupportedCall('CELL', [{ kind: 'computed' }, { kind: 'reference', sameSheet: true }]), undefined);
+  t.is(unsupportedCall('SUM', [{ kind: 'literal', value: 1 }]), undefined);
+  t.deepEqual(restrictedFunctions(), ['CELL', 'REGEXEXTRACT', 'REGEXREPLACE', 'REGEXTEST']);
 });

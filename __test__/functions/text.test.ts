@@ -247,7 +247,7 @@ test('REGEXTEST, REGEXEXTRACT, REGEXREPLACE', (t) => {
   t.is(call('REGEXREPLACE', 'Sonia Rees', '([A-Z][a-z]+) ([A-Z][a-z]+)', '$2, $1'), 'Rees, Sonia'); // doc example
   t.is(call('REGEXREPLACE', 'a1b2c3', '\\d', '#'), 'a#b#c#');
   t.is(call('REGEXREPLACE', 'a1b2c3', '\\d', '#', 2), 'a1b#c3');
-  t.is(call('REGEXREPLACE', 'a1b2c3', '\\d', '<$&>', -1), 'a1b2c<3>');
+  t.is(call('REGEXREPLACE', 'a1b2c3', '\\d', '<$0>', -1), 'a1b2c<3>'); // PCRE2: $0 is the whole match
   t.is(call('REGEXREPLACE', 'a1b2c3', '\\d', '#', 9), 'a1b2c3');
 });
 

@@ -24,6 +24,20 @@ export interface BuildEvent {
  */
 export declare function compile(path: string, options: NativeCompileOptions, onEvent: ((arg: BuildEvent) => void), cancel?: CancelFlag | undefined | null): void
 
+/** The registry's `ArgumentTest`. */
+export interface NativeArgumentTest {
+  arg: number
+  test: 'omitted' | 'otherSheet' | 'literal' | 'contains'
+  texts?: Array<string>
+  numbers?: Array<number>
+}
+
+/** The registry's `CallRestriction`. */
+export interface NativeCallRestriction {
+  when: Array<NativeArgumentTest>
+  reason: string
+}
+
 export interface NativeCompileOptions {
   outDir: string
   functions: Array<NativeFunctionFacts>
@@ -65,6 +79,8 @@ export interface NativeFunctionFacts {
   ranges?: string
   /** `a`/`v` per parameter: evaluated as an array in a legacy formula. */
   arrays?: string
+  /** Calls the engine cannot honour: backfilled and reported (see the core). */
+  restrictions?: Array<NativeCallRestriction>
 }
 
 /**

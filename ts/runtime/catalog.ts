@@ -1,12 +1,17 @@
 /**
- * The catalogue of Microsoft Excel's worksheet functions, by the categories of Excel's
- * "Excel functions (by category)" reference. Used to report which functions sheetc
- * supports (FUNCTIONS.md); the registry says which are implemented.
+ * The catalogue of Microsoft Excel's worksheet functions: every function of Excel 365's
+ * "Excel functions (alphabetical)" and "(by category)" references (the combined entries
+ * such as FIND/FINDB counted as two names), plus functions Excel evaluates without listing
+ * them (ECMA.CEILING). Used to report which functions sheetc supports (FUNCTIONS.md) and
+ * by the compiler to tell an Excel function the runtime lacks (backfilled and reported)
+ * from a name Excel does not know (#NAME?); the registry says which are implemented.
  *
  * Names are upper-case as Excel spells them, with dots and without `_xlfn.` prefixes.
  */
 
 export type FunctionCategory =
+  | 'Add-in and Automation'
+  | 'AI and Python'
   | 'Compatibility'
   | 'Cube'
   | 'Database'
@@ -19,10 +24,13 @@ export type FunctionCategory =
   | 'Math and trigonometry'
   | 'Statistical'
   | 'Text'
+  | 'Unlisted'
   | 'Web';
 
 /** Function names per category (space-separated, to keep the table compact). */
 const BY_CATEGORY: Record<FunctionCategory, string> = {
+  'Add-in and Automation': 'CALL EUROCONVERT REGISTER.ID',
+  'AI and Python': 'COPILOT PY',
   'Compatibility':
     'BETADIST BETAINV BINOMDIST CHIDIST CHIINV CHITEST CONCATENATE CONFIDENCE COVAR CRITBINOM EXPONDIST ' +
     'FDIST FINV FLOOR FORECAST FTEST GAMMADIST GAMMAINV HYPGEOMDIST LOGINV LOGNORMDIST MODE NEGBINOMDIST ' +
@@ -82,8 +90,50 @@ const BY_CATEGORY: Record<FunctionCategory, string> = {
     'LEFT LEFTB LEN LENB LOWER MID MIDB NUMBERVALUE PHONETIC PROPER REGEXEXTRACT REGEXREPLACE REGEXTEST ' +
     'REPLACE REPLACEB REPT RIGHT RIGHTB SEARCH SEARCHB SUBSTITUTE T TEXT TEXTAFTER TEXTBEFORE TEXTJOIN ' +
     'TEXTSPLIT TRANSLATE TRIM UNICHAR UNICODE UPPER VALUE VALUETOTEXT',
+  // Functions Excel evaluates that its references do not list (formula_stress_test.xlsx,
+  // saved by Excel 2011 for Mac, calls ECMA.CEILING and stores 2).
+  'Unlisted': 'ECMA.CEILING',
   'Web':
     'ENCODEURL FILTERXML WEBSERVICE',
+};
+
+/**
+ * Why each Excel function the runtime does not implement is left to Excel's stored value
+ * (the compiler backfills and reports a cell calling it). FUNCTIONS.md shows the reason;
+ * a catalogued function that is neither implemented nor listed here is reported as
+ * "not implemented yet".
+ */
+export const UNSUPPORTED_REASONS: Readonly<Record<string, string>> = {
+  CALL: 'calls a procedure in a DLL or code resource on the machine running Excel',
+  'REGISTER.ID': 'returns the id of a DLL procedure registered on the machine running Excel',
+  EUROCONVERT: 'belongs to the Euro Currency Tools add-in, not to Excel itself',
+  COPILOT: 'asks Microsoft 365 Copilot, an online AI service',
+  PY: 'runs Python in Microsoft\'s cloud',
+  CUBEKPIMEMBER: 'queries an OLAP cube or the workbook\'s data model through a connection',
+  CUBEMEMBER: 'queries an OLAP cube or the workbook\'s data model through a connection',
+  CUBEMEMBERPROPERTY: 'queries an OLAP cube or the workbook\'s data model through a connection',
+  CUBERANKEDMEMBER: 'queries an OLAP cube or the workbook\'s data model through a connection',
+  CUBESET: 'queries an OLAP cube or the workbook\'s data model through a connection',
+  CUBESETCOUNT: 'counts a set that lives in an OLAP cube or data model',
+  CUBEVALUE: 'queries an OLAP cube or the workbook\'s data model through a connection',
+  WEBSERVICE: 'fetches a URL from the internet',
+  FILTERXML: 'is paired with WEBSERVICE and not available on every Excel platform; its XPath subset is not documented',
+  ENCODEURL: 'is grouped with the web functions; Excel\'s exact set of escaped characters is not documented',
+  IMAGE: 'fetches a picture from the internet',
+  TRANSLATE: 'calls Microsoft\'s online translation service',
+  DETECTLANGUAGE: 'calls Microsoft\'s online translation service',
+  STOCKHISTORY: 'fetches market data from an online service',
+  RTD: 'reads a live COM automation server on the machine running Excel',
+  GETPIVOTDATA: 'reads a pivot table\'s computed cells, which the engine does not rebuild',
+  FIELDVALUE: 'reads a field of a linked data type (Stocks, Geography), fetched from an online service',
+  INFO: 'describes the machine and Excel session (directory, operating system, version, recalculation mode)',
+  PHONETIC: 'reads the furigana (phonetic) annotation of East Asian text, which the engine does not hold',
+  'ECMA.CEILING': 'is not documented by Microsoft (an ECMA-376 compatibility form of CEILING whose rules Excel does not publish)',
+  'FORECAST.ETS':
+    'Excel documents the AAA exponential-smoothing model but not how it fits the smoothing parameters, initialises the state or detects seasonality, so its results cannot be reproduced exactly',
+  'FORECAST.ETS.CONFINT': 'depends on FORECAST.ETS\'s undocumented parameter fitting (see FORECAST.ETS)',
+  'FORECAST.ETS.SEASONALITY': 'Excel\'s seasonality detection for FORECAST.ETS is not documented',
+  'FORECAST.ETS.STAT': 'reports FORECAST.ETS\'s fitted parameters, whose fitting is not documented',
 };
 
 /** Every Excel worksheet function with its category, sorted by name. */

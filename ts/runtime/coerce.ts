@@ -219,11 +219,48 @@ export function round15(n: number): number {
   return Number(n.toPrecision(15));
 }
 
-/** Value as a Matrix: refs are read, scalars become 1×1. */
+// ---------------------------------------------------------------------------------
+// Excel's limits on values, checked before anything is allocated
+
+/** Rows and columns of Excel's grid: no array has more. */
+export const MAX_ROWS = 1048576;
+export const MAX_COLS = 16384;
+/**
+ * The most cells one array value may hold (2^25: thirty-two whole columns, about 270 MB of
+ * references, so FILTER(A:Z, ...) over whole columns still runs). Excel's grid is 2^34
+ * cells, far beyond what a JavaScript heap holds; an array past this cap is Excel's #CALC!
+ * "too many cells" instead of an out-of-memory abort of the host process.
+ */
+export const MAX_ARRAY_CELLS = 33554432;
+/** Longest text a cell can hold (Excel's specifications and limits); longer is #VALUE!. */
+export const MAX_TEXT = 32767;
+
+/**
+ * The error for an array of `rows` × `cols` before it is built: #NUM! past the grid
+ * (Excel's "array too large": more than 1,048,576 rows or 16,384 columns), #CALC! past
+ * MAX_ARRAY_CELLS, null when it may be allocated. Non-finite sizes are #NUM!.
+ */
+export function arraySizeError(rows: number, cols: number): ExcelError | null {
+  if (!(rows <= MAX_ROWS) || !(cols <= MAX_COLS)) return ERR.NUM;
+  if (rows * cols > MAX_ARRAY_CELLS) return ERR.CALC;
+  return null;
+}
+
+/** A reference read into a Matrix, or the size error when it is too large to hold. */
+export function refMatrix(ref: Ref): Matrix | ExcelError {
+  return arraySizeError(ref.rows, ref.cols) ?? ref.toMatrix();
+}
+
+/** Text longer than a cell can hold is #VALUE!. */
+export function limitText(s: string): string | ExcelError {
+  return s.length > MAX_TEXT ? ERR.VALUE : s;
+}
+
+/** Value as a Matrix: refs are read, scalars become 1×1; too large a reference gives its size error. */
 export function toMatrix(v: Value, ctx: Ctx): Matrix | ExcelError {
   if (v instanceof Matrix) return v;
-  if (v instanceof Ref) return v.toMatrix();
-  if (v instanceof RefList) return v.areas.length === 1 ? v.areas[0]!.toMatrix() : ERR.VALUE;
+  if (v instanceof Ref) return refMatrix(v);
+  if (v instanceof RefList) return v.areas.length === 1 ? refMatrix(v.areas[0]!) : ERR.VALUE;
   if (v instanceof Lambda) return ERR.CALC;
   return new Matrix(1, 1, [scalar(v, ctx)]);
 }

@@ -128,7 +128,10 @@ function tokenize(src: string): Section {
       i += 2;
     } else {
       const m = DATE_RUN.exec(rest);
-      if (m && !/^e/i.test(m[1]!)) {
+      if (m) {
+        // `e` (not followed by + or -, the exponent) is the era year: in a Gregorian
+        // locale the four-digit year, however many e's (corpus formula_stress_test.xlsx:
+        // TEXT(28313,"ee-mm-dd") is "1977-07-07").
         toks.push({ t: 'date', s: m[1]!.toLowerCase() });
         i += m[1]!.length - 1;
       } else lit(ch);
@@ -137,12 +140,22 @@ function tokenize(src: string): Section {
   return { toks, cond };
 }
 
+/**
+ * Excel's system formats: `[$-F800]` is the system's long date and `[$-F400]` its time,
+ * written so in a format and resolved by Windows' regional settings when shown. This
+ * runtime follows the en-US locale (as TEXT does everywhere else): "dddd, mmmm d, yyyy"
+ * and "h:mm:ss AM/PM".
+ */
+function systemFormats(fmt: string): string {
+  return fmt.replace(/\[\$-F800\]/gi, 'dddd, mmmm d, yyyy').replace(/\[\$-F400\]/gi, 'h:mm:ss AM/PM');
+}
+
 /** The parsed sections of a format, cached (formats are few and reused). */
 const cache = new Map<string, Section[]>();
 function parse(fmt: string): Section[] {
   let s = cache.get(fmt);
   if (!s) {
-    s = splitSections(fmt).map(tokenize);
+    s = splitSections(systemFormats(fmt)).map(tokenize);
     if (cache.size > 1000) cache.clear();
     cache.set(fmt, s);
   }
@@ -192,8 +205,11 @@ export function formatNumber(value: number, format: string, date1904 = false): s
   return signed && neg && !r.zero ? '-' + r.text : r.text;
 }
 
-/** Formats text with the text section of a format (`@` stands for the text). */
-export function formatText(text: string, format: string): string {
+/**
+ * Formats text with the text section of a format (`@` stands for the text). A result
+ * longer than a cell holds (32,767 characters) is #VALUE!, found before it is built.
+ */
+export function formatText(text: string, format: string): string | ExcelError {
   const secs = parse(format);
   let sec: Section | undefined;
   if (secs.length >= 4) sec = secs[3];
@@ -201,8 +217,9 @@ export function formatText(text: string, format: string): string {
   if (!sec) return text;
   let out = '';
   for (const t of sec.toks) {
-    if (t.t === 'at') out += text;
-    else if (t.t === 'lit') out += t.s;
+    const piece = t.t === 'at' ? text : t.t === 'lit' ? t.s : '';
+    if (out.length + piece.length > 32767) return ERR.VALUE;
+    out += piece;
   }
   return out;
 }
@@ -695,7 +712,7 @@ function formatDate(toks: Tok[], v: number, date1904: boolean): Out | ExcelError
   const S = secs % 60;
   const totalSecs = Math.floor(ticks / unitsPerSec);
   const hasAmPm = toks.some((t) => t.t === 'ampm');
-  const needsDate = toks.some((t) => t.t === 'date' && /^[ymd]/.test(t.s));
+  const needsDate = toks.some((t) => t.t === 'date' && /^[ymde]/.test(t.s));
   const ymd = needsDate ? ymdFromSerial(days, date1904) : { y: 0, m: 0, d: 0 };
   // Which m/mm tokens are minutes: after an hour token or before a seconds token.
   const dateIdx = toks.map((t, i) => (t.t === 'date' || t.t === 'elapsed' ? i : -1)).filter((i) => i >= 0);
@@ -723,6 +740,9 @@ function formatDate(toks: Tok[], v: number, date1904: boolean): Out | ExcelError
       switch (s[0]) {
         case 'y':
           out += n <= 2 ? String(ymd.y % 100).padStart(2, '0') : String(ymd.y);
+          break;
+        case 'e':
+          out += String(ymd.y);
           break;
         case 'd':
           if (n === 1) out += ymd.d;

@@ -2,7 +2,7 @@
  * Excel's operators. Each takes evaluated operands (possibly references or arrays) and
  * applies Excel's coercion, error propagation and element-wise array semantics.
  */
-import { scalar, toNumber, toText, round15 } from './coerce.js';
+import { arraySizeError, refMatrix, scalar, toNumber, toText, round15, MAX_TEXT } from './coerce.js';
 import { ERR, ExcelError, Matrix, Ref, RefList, type Ctx, type Scalar, type Value } from './values.js';
 
 type Binary = (a: Scalar, b: Scalar) => Scalar;
@@ -11,19 +11,28 @@ function isArrayValue(v: Value, ctx: Ctx): boolean {
   return v instanceof Matrix || (v instanceof Ref && !v.isCell && ctx.array);
 }
 
-function asMatrix(v: Value, ctx: Ctx): Matrix {
+/** The operand as a Matrix, or the size error of a reference too large to hold. */
+function asMatrix(v: Value, ctx: Ctx): Matrix | ExcelError {
   if (v instanceof Matrix) return v;
-  if (v instanceof Ref) return v.toMatrix();
+  if (v instanceof Ref) return refMatrix(v);
   return new Matrix(1, 1, [scalar(v, ctx)]);
 }
 
-/** Applies a scalar operator, broadcasting over arrays like Excel. */
+/**
+ * Applies a scalar operator, broadcasting over arrays like Excel. The result's size is
+ * checked before it is allocated (a 1,048,576-row column against a 16,384-column row
+ * would be 2^34 cells): past Excel's grid #NUM!, past the runtime's cell cap #CALC!.
+ */
 function binary(op: Binary, a: Value, b: Value, ctx: Ctx): Value {
   if (isArrayValue(a, ctx) || isArrayValue(b, ctx)) {
     const ma = asMatrix(a, ctx);
+    if (ma instanceof ExcelError) return ma;
     const mb = asMatrix(b, ctx);
+    if (mb instanceof ExcelError) return mb;
     const rows = ma.rows === 1 ? mb.rows : mb.rows === 1 ? ma.rows : Math.max(ma.rows, mb.rows);
     const cols = ma.cols === 1 ? mb.cols : mb.cols === 1 ? ma.cols : Math.max(ma.cols, mb.cols);
+    const tooLarge = arraySizeError(rows, cols);
+    if (tooLarge) return tooLarge;
     const out: Scalar[] = new Array(rows * cols);
     for (let i = 0; i < rows; i++) {
       for (let j = 0; j < cols; j++) {
@@ -43,6 +52,7 @@ function binary(op: Binary, a: Value, b: Value, ctx: Ctx): Value {
 function unary(op: (a: Scalar) => Scalar, a: Value, ctx: Ctx): Value {
   if (isArrayValue(a, ctx)) {
     const m = asMatrix(a, ctx);
+    if (m instanceof ExcelError) return m;
     return new Matrix(m.rows, m.cols, m.data.map(op));
   }
   return op(scalar(a, ctx));
@@ -80,12 +90,13 @@ const powOp = numeric((x, y) => {
   const r = Math.pow(x, y);
   return Number.isNaN(r) ? ERR.NUM : r;
 });
+/** `&`: text longer than a cell holds (32,767 characters) is #VALUE!, checked before joining. */
 const concatOp: Binary = (a, b) => {
   const x = toText(a);
   if (x instanceof ExcelError) return x;
   const y = toText(b);
   if (y instanceof ExcelError) return y;
-  return x + y;
+  return x.length + y.length > MAX_TEXT ? ERR.VALUE : x + y;
 };
 
 /** Type rank for comparisons: numbers < text < booleans. */

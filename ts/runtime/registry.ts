@@ -6,8 +6,8 @@
  * The compiler asks the registry which functions exist (`supportedFunctions()`); a
  * call to any other function is backfilled and reported, never guessed.
  */
-import { scalar, toBool, toNumber, toText } from './coerce.js';
-import { ERR, ExcelError, Matrix, Ref, RefList, type Ctx, type Scalar, type Value } from './values.js';
+import { arraySizeError, refMatrix, scalar, toBool, toNumber, toText } from './coerce.js';
+import { ERR, ExcelError, Lambda, Matrix, Ref, RefList, type Ctx, type Scalar, type Value } from './values.js';
 
 /**
  * How a parameter is received:
@@ -36,6 +36,11 @@ export interface FunctionSpec {
   volatile?: boolean;
   /** Returns a reference (OFFSET, INDEX, INDIRECT): the result is not dereferenced. */
   returnsRef?: boolean;
+  /**
+   * Calls the engine cannot honour exactly (see `CallRestriction`): the compiler keeps
+   * Excel's stored value for such a cell and reports it with the reason, never runs it.
+   */
+  restrictions?: CallRestriction[];
   /**
    * Compiler facts (the compiler reads them through `functionFacts()`; no list of names
    * is kept anywhere else). `pure`: reads no evaluation context (the calling cell, the
@@ -66,7 +71,46 @@ export interface FunctionFacts {
   pure?: boolean;
   ranges?: string;
   arrays?: string;
+  restrictions?: CallRestriction[];
 }
+
+/**
+ * One condition on argument `arg` (0-based) of a call, as the compiler sees it when it
+ * binds the formula:
+ * - `omitted`: the argument is left out (or written empty);
+ * - `otherSheet`: a reference to a sheet other than the formula's own;
+ * - `literal`: a constant text equal to one of `texts` (any letter case) or a constant
+ *   number among `numbers`;
+ * - `contains`: a constant text containing one of `texts` (exact case).
+ * Data, not code: the Rust compiler evaluates the same conditions (stages/backfill.rs).
+ */
+export interface ArgumentTest {
+  arg: number;
+  test: 'omitted' | 'otherSheet' | 'literal' | 'contains';
+  texts?: string[];
+  numbers?: number[];
+}
+
+/**
+ * A call the engine cannot honour exactly: when every condition of `when` holds, the
+ * compiler backfills the cell with Excel's stored value and reports `reason` (as for an
+ * unsupported function); the engine never runs it.
+ */
+export interface CallRestriction {
+  when: ArgumentTest[];
+  reason: string;
+}
+
+/**
+ * What the compiler knows of an argument when it binds a call: the value of a literal,
+ * a reference (on the formula's own sheet or another), something computed at run time,
+ * or an argument left out.
+ */
+export type ArgumentShape =
+  | { kind: 'literal'; value: Scalar }
+  | { kind: 'reference'; sameSheet: boolean }
+  | { kind: 'computed' }
+  | { kind: 'omitted' };
 
 /** A registered function as the generated code calls it: `F.SUM(ctx, a, b)`. */
 export type CompiledFunction = (ctx: Ctx, ...args: Value[]) => Value;
@@ -109,6 +153,45 @@ export function defineEntry(name: string, make: (general: CompiledFunction) => C
   F[name] = make(general);
 }
 
+/** Declares calls of a registered function that the compiler must backfill (see `CallRestriction`). */
+export function restrict(name: string, restrictions: CallRestriction[]): void {
+  const spec = specs.get(name);
+  if (!spec) throw new Error(`restrict: ${name} is not registered`);
+  spec.restrictions = [...(spec.restrictions ?? []), ...restrictions];
+}
+
+/** Whether one condition holds for an argument of this shape (`undefined`: not given). */
+function argumentPasses(t: ArgumentTest, a: ArgumentShape | undefined): boolean {
+  switch (t.test) {
+    case 'omitted':
+      return a === undefined || a.kind === 'omitted';
+    case 'otherSheet':
+      return a?.kind === 'reference' && !a.sameSheet;
+    case 'literal':
+      if (a?.kind !== 'literal') return false;
+      if (typeof a.value === 'number') return (t.numbers ?? []).includes(a.value);
+      return typeof a.value === 'string' && (t.texts ?? []).some((x) => x.toLowerCase() === (a.value as string).toLowerCase());
+    case 'contains':
+      return a?.kind === 'literal' && typeof a.value === 'string' && (t.texts ?? []).some((x) => (a.value as string).includes(x));
+  }
+}
+
+/**
+ * Why a call of `name` with arguments of these shapes is backfilled by the compiler, or
+ * undefined when the engine runs it (or when the function is not registered: that is
+ * reported separately). The same evaluation as the compiler's over the same declared
+ * restrictions: the first whose conditions all hold gives the reason.
+ */
+export function unsupportedCall(name: string, args: readonly ArgumentShape[]): string | undefined {
+  const spec = specs.get(name.toUpperCase());
+  return spec?.restrictions?.find((r) => r.when.every((t) => argumentPasses(t, args[t.arg])))?.reason;
+}
+
+/** Names of the functions with declared restrictions. */
+export function restrictedFunctions(): string[] {
+  return [...specs.values()].filter((s) => s.restrictions?.length).map((s) => s.name).sort();
+}
+
 export function functionSpec(name: string): FunctionSpec | undefined {
   return specs.get(name.toUpperCase());
 }
@@ -135,6 +218,7 @@ export function functionFacts(): FunctionFacts[] {
     if (s.pure) facts.pure = true;
     if (s.ranges) facts.ranges = s.ranges;
     if (s.arrays) facts.arrays = s.arrays;
+    if (s.restrictions?.length) facts.restrictions = s.restrictions;
     return facts;
   });
 }
@@ -184,7 +268,7 @@ function wrap(spec: FunctionSpec): CompiledFunction {
   /** The general path: any number of arguments in an array. */
   function general(ctx: Ctx, args: Value[]): Value {
     if (args.length < minArgs || args.length > maxArgs) return ERR.VALUE;
-    if (allAny) return impl(ctx, ...args);
+    if (allAny) return finite(impl(ctx, ...args));
     // Lifting: a scalar parameter given an array maps the call over the array.
     for (let i = 0; i < args.length; i++) {
       if (kindAt(spec, i) !== 'any' && isArrayArg(args[i]!, ctx)) return lift(spec, call, ctx, args);
@@ -196,7 +280,7 @@ function wrap(spec: FunctionSpec): CompiledFunction {
       if (c instanceof ExcelError && propagates(kind)) return c;
       coerced[i] = c;
     }
-    return impl(ctx, ...coerced);
+    return finite(impl(ctx, ...coerced));
   }
 
   const call = allAny
@@ -205,17 +289,17 @@ function wrap(spec: FunctionSpec): CompiledFunction {
         if (n < minArgs || n > maxArgs) return ERR.VALUE;
         switch (n) {
           case 0:
-            return impl(ctx);
+            return finite(impl(ctx));
           case 1:
-            return impl(ctx, a);
+            return finite(impl(ctx, a));
           case 2:
-            return impl(ctx, a, b);
+            return finite(impl(ctx, a, b));
           case 3:
-            return impl(ctx, a, b, c);
+            return finite(impl(ctx, a, b, c));
           case 4:
-            return impl(ctx, a, b, c, d);
+            return finite(impl(ctx, a, b, c, d));
           default:
-            return impl.apply(undefined, arguments as unknown as [Ctx, ...Value[]]);
+            return finite(impl.apply(undefined, arguments as unknown as [Ctx, ...Value[]]));
         }
       }
     : function call(ctx: Ctx, a?: Value, b?: Value, c?: Value, d?: Value): Value {
@@ -249,31 +333,45 @@ function wrap(spec: FunctionSpec): CompiledFunction {
         }
         switch (n) {
           case 0:
-            return impl(ctx);
+            return finite(impl(ctx));
           case 1:
-            return impl(ctx, a);
+            return finite(impl(ctx, a));
           case 2:
-            return impl(ctx, a, b);
+            return finite(impl(ctx, a, b));
           case 3:
-            return impl(ctx, a, b, c);
+            return finite(impl(ctx, a, b, c));
           default:
-            return impl(ctx, a, b, c, d);
+            return finite(impl(ctx, a, b, c, d));
         }
       };
   return call as CompiledFunction;
+}
+
+/** A NaN or infinite number is #NUM!: no function returns one (Excel has no such values). */
+function finite(r: Value): Value {
+  return typeof r === 'number' && !Number.isFinite(r) ? ERR.NUM : r;
 }
 
 /** Broadcasts the call over array arguments (1×N and N×1 stretch; mismatches give #N/A). */
 function lift(spec: FunctionSpec, call: CompiledFunction, ctx: Ctx, args: Value[]): Value {
   let rows = 1;
   let cols = 1;
-  const mats: (Matrix | null)[] = args.map((a, i) => {
-    if (kindAt(spec, i) === 'any' || !isArrayArg(a, ctx)) return null;
-    const m = a instanceof Matrix ? a : (a as Ref).toMatrix();
+  const mats: (Matrix | null)[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (kindAt(spec, i) === 'any' || !isArrayArg(a, ctx)) {
+      mats.push(null);
+      continue;
+    }
+    const m = a instanceof Matrix ? a : refMatrix(a as Ref);
+    if (m instanceof ExcelError) return m;
     rows = Math.max(rows, m.rows);
     cols = Math.max(cols, m.cols);
-    return m;
-  });
+    mats.push(m);
+  }
+  // The result's size is checked before it is allocated (see arraySizeError).
+  const tooLarge = arraySizeError(rows, cols);
+  if (tooLarge) return tooLarge;
   const out: Scalar[] = new Array(rows * cols);
   const inner = args.slice();
   for (let i = 0; i < rows; i++) {
@@ -295,6 +393,20 @@ function lift(spec: FunctionSpec, call: CompiledFunction, ctx: Ctx, args: Value[
     }
   }
   return new Matrix(rows, cols, out);
+}
+
+/**
+ * An eta-reduced function as a LAMBDA value: what Excel writes `_xleta.SUM` for when a
+ * function name is passed where a LAMBDA is expected (GROUPBY(..., SUM), MAP(..., ABS)).
+ * The compiler emits `etaLambda(ctx, "SUM")`. Its arity is the function's least number of
+ * arguments, at least 1 and at most 2 (PERCENTOF takes the subset and the whole).
+ */
+export function etaLambda(ctx: Ctx, name: string): Lambda | ExcelError {
+  const spec = specs.get(name.toUpperCase());
+  const fn = F[name.toUpperCase()];
+  if (!spec || !fn) return ERR.NAME;
+  const arity = Math.min(2, Math.max(1, spec.minArgs));
+  return new Lambda(arity, (...args: Value[]) => fn(ctx, ...args));
 }
 
 /** The areas of a reference-like argument (a union gives several). */

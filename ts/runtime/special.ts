@@ -2,21 +2,26 @@
  * Helpers for the forms the code generator compiles inline: IF, IFERROR/IFNA (lazy in
  * their untaken branch, like Excel), LAMBDA invocation, and array-argument scopes.
  */
-import { scalar, toBool } from './coerce.js';
+import { arraySizeError, refMatrix, scalar, toBool } from './coerce.js';
 import { ERR, ExcelError, Lambda, Matrix, Ref, type Ctx, type Scalar, type Value } from './values.js';
 
 /** The value of an IF condition: a boolean, an error, or a Matrix to select element-wise. */
 export function condition(v: Value, ctx: Ctx): boolean | ExcelError | Matrix {
   if (v instanceof Matrix) return v;
-  if (v instanceof Ref && !v.isCell && ctx.array) return v.toMatrix();
+  if (v instanceof Ref && !v.isCell && ctx.array) return refMatrix(v);
   const s = scalar(v, ctx);
   if (s instanceof ExcelError) return s;
   return toBool(s);
 }
 
+/** The value as a Matrix; a reference too large to hold becomes a 1×1 of its size error. */
 function asMatrix(v: Value, ctx: Ctx): Matrix {
   if (v instanceof Matrix) return v;
-  if (v instanceof Ref) return v.isCell ? new Matrix(1, 1, [v.sheet.get(v.r0, v.c0)]) : v.toMatrix();
+  if (v instanceof Ref) {
+    if (v.isCell) return new Matrix(1, 1, [v.sheet.get(v.r0, v.c0)]);
+    const m = refMatrix(v);
+    return m instanceof ExcelError ? new Matrix(1, 1, [m]) : m;
+  }
   return new Matrix(1, 1, [scalar(v, ctx)]);
 }
 
@@ -37,6 +42,8 @@ export function ifOther(c: boolean | ExcelError | Matrix, ctx: Ctx, yes: () => V
   const n = conds.data.includes(false) ? asMatrix(no(), ctx) : null;
   const rows = Math.max(c.rows, y?.rows ?? 1, n?.rows ?? 1);
   const cols = Math.max(c.cols, y?.cols ?? 1, n?.cols ?? 1);
+  const tooLarge = arraySizeError(rows, cols);
+  if (tooLarge) return tooLarge;
   const out: Scalar[] = new Array(rows * cols);
   for (let i = 0; i < rows; i++) {
     for (let j = 0; j < cols; j++) {
@@ -53,7 +60,7 @@ export function val(v: Value, ctx: Ctx): Value {
   if (v instanceof Matrix) return v;
   if (v instanceof Ref) {
     if (v.isCell) return v.sheet.get(v.r0, v.c0);
-    return ctx.array ? v.toMatrix() : scalar(v, ctx);
+    return ctx.array ? refMatrix(v) : scalar(v, ctx);
   }
   if (v instanceof Lambda) return ERR.CALC;
   return v as Value;
@@ -66,6 +73,8 @@ export function iferrorMatrix(m: Matrix, alt: () => Value, naOnly: boolean, ctx:
   const a = asMatrix(alt(), ctx);
   const rows = m.rows === 1 ? a.rows : a.rows === 1 ? m.rows : Math.max(m.rows, a.rows);
   const cols = m.cols === 1 ? a.cols : a.cols === 1 ? m.cols : Math.max(m.cols, a.cols);
+  const tooLarge = arraySizeError(rows, cols);
+  if (tooLarge) return tooLarge;
   const out: Scalar[] = new Array(rows * cols);
   for (let i = 0; i < rows; i++) {
     for (let j = 0; j < cols; j++) {

@@ -341,6 +341,12 @@ impl<'w> Binder<'w> {
             }
         });
         let Some(def) = found else {
+            // `_xleta.SUM`: a function passed where a LAMBDA is expected (GROUPBY(..., SUM),
+            // MAP(..., ABS)). Not an undefined name: Excel evaluates it, and the code
+            // generator does not emit it yet, so the cell keeps Excel's value (never #NAME?).
+            if sheet.is_none() && upper.starts_with("_XLETA.") {
+                return Err(Unsupported::new(format!("a function passed as a LAMBDA ({name}) is not compiled yet")));
+            }
             return Ok(Bound::Error(ErrorKind::Name));
         };
         let key = (upper, def.scope);

@@ -69,6 +69,7 @@ pub fn compile_workbook(workbook: &Workbook, opts: &CompileOptions, progress: Pr
 
     // Cells that cannot be computed as written are backfilled.
     backfill::off_sheet(&mut shaped);
+    backfill::restricted_calls(&mut shaped, &functions);
     let formula_texts = formula_text::resolve(workbook, &mut shaped);
     if opts.strict {
         backfill::enforce_strict(workbook, &shaped.backfills)?;

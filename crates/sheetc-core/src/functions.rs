@@ -14,7 +14,7 @@ pub const SPECIAL_FORMS: &[&str] = &["LET", "LAMBDA", "SINGLE", "ANCHORARRAY"];
 pub const FORMULA_TEXT: &str = "FORMULATEXT";
 
 /// The facts of one runtime function, as the registry declares them.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct FunctionFacts {
     /// Upper-case Excel name.
@@ -38,6 +38,45 @@ pub struct FunctionFacts {
     /// Parameters Excel evaluates as arrays even in a legacy (non-array) formula
     /// (SUMPRODUCT's, MMULT's): the same pattern with `a` for array-typed parameters.
     pub arrays: String,
+    /// Calls the engine cannot honour exactly (CELL("filename"), a REGEX pattern with a
+    /// construct the runtime does not run): backfilled and reported, never run.
+    pub restrictions: Vec<CallRestriction>,
+}
+
+/// A call the engine cannot honour: when every condition holds, the cell keeps Excel's
+/// stored value and is reported with `reason` (the registry's `CallRestriction`).
+#[derive(Clone, Debug, Default, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct CallRestriction {
+    pub when: Vec<ArgumentTest>,
+    pub reason: String,
+}
+
+/// One condition on argument `arg` (0-based) of a bound call.
+#[derive(Clone, Debug, Default, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ArgumentTest {
+    pub arg: u32,
+    pub test: ArgumentTestKind,
+    /// `literal`: texts compared in any letter case; `contains`: substrings, exact case.
+    pub texts: Vec<String>,
+    /// `literal`: numbers the constant may equal.
+    pub numbers: Vec<f64>,
+}
+
+/// What an `ArgumentTest` checks (see the registry's `ArgumentTest`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ArgumentTestKind {
+    /// Left out, or written empty.
+    #[default]
+    Omitted,
+    /// A reference to a sheet other than the formula's own.
+    OtherSheet,
+    /// A constant text among `texts` (any case) or a constant number among `numbers`.
+    Literal,
+    /// A constant text containing one of `texts`.
+    Contains,
 }
 
 /// Reads position `i` of a pattern such as `rvr`, `r(rv)` or `(rv)`: the last letter
@@ -121,6 +160,16 @@ impl FunctionTable {
     /// Whether any parameter of `name` is array-typed: the call is evaluated in array mode.
     pub fn has_array_params(&self, name: &str) -> bool {
         self.facts.get(name).is_some_and(|f| f.arrays.contains('a'))
+    }
+
+    /// The calls of `name` the engine cannot honour (empty for most functions).
+    pub fn restrictions(&self, name: &str) -> &[CallRestriction] {
+        self.facts.get(name).map_or(&[], |f| f.restrictions.as_slice())
+    }
+
+    /// Whether any function declares restrictions (the backfill stage skips its walk if none).
+    pub fn any_restrictions(&self) -> bool {
+        self.facts.values().any(|f| !f.restrictions.is_empty())
     }
 
     /// Whether the function builds references at run time (OFFSET, INDIRECT).

@@ -33,7 +33,7 @@ pub(crate) mod stages;
 
 pub use compile::{compile_workbook, CompileOptions};
 pub use error::{ErrorCode, SheetcError};
-pub use functions::FunctionFacts;
+pub use functions::{ArgumentTest, ArgumentTestKind, CallRestriction, FunctionFacts};
 pub use model::{Limits, Workbook};
 pub use report::BuildReport;
 pub use stages::Progress;

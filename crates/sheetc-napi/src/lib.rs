@@ -12,7 +12,7 @@ use std::sync::Arc;
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
-use sheetc::{BuildOptions, CompileOptions, ErrorCode, FunctionFacts, Limits, SheetcError};
+use sheetc::{ArgumentTest, ArgumentTestKind, BuildOptions, CallRestriction, CompileOptions, ErrorCode, FunctionFacts, Limits, SheetcError};
 
 /// What the runtime's registry says about one function (see `sheetc_core::functions`).
 #[napi(object)]
@@ -28,11 +28,55 @@ pub struct NativeFunctionFacts {
     pub ranges: Option<String>,
     /// `a`/`v` per parameter: evaluated as an array in a legacy formula.
     pub arrays: Option<String>,
+    /// Calls the engine cannot honour: backfilled and reported (see the core).
+    pub restrictions: Option<Vec<NativeCallRestriction>>,
 }
 
-impl From<NativeFunctionFacts> for FunctionFacts {
-    fn from(f: NativeFunctionFacts) -> Self {
-        FunctionFacts {
+/// The registry's `CallRestriction`.
+#[napi(object)]
+pub struct NativeCallRestriction {
+    pub when: Vec<NativeArgumentTest>,
+    pub reason: String,
+}
+
+/// The registry's `ArgumentTest`.
+#[napi(object)]
+pub struct NativeArgumentTest {
+    pub arg: u32,
+    #[napi(ts_type = "'omitted' | 'otherSheet' | 'literal' | 'contains'")]
+    pub test: String,
+    pub texts: Option<Vec<String>>,
+    pub numbers: Option<Vec<f64>>,
+}
+
+impl TryFrom<NativeArgumentTest> for ArgumentTest {
+    type Error = SheetcError;
+
+    fn try_from(t: NativeArgumentTest) -> std::result::Result<Self, SheetcError> {
+        let test = match t.test.as_str() {
+            "omitted" => ArgumentTestKind::Omitted,
+            "otherSheet" => ArgumentTestKind::OtherSheet,
+            "literal" => ArgumentTestKind::Literal,
+            "contains" => ArgumentTestKind::Contains,
+            other => return Err(SheetcError::new(ErrorCode::InvalidOption, format!("unknown argument test {other:?} in a function restriction"))),
+        };
+        Ok(ArgumentTest { arg: t.arg, test, texts: t.texts.unwrap_or_default(), numbers: t.numbers.unwrap_or_default() })
+    }
+}
+
+impl TryFrom<NativeFunctionFacts> for FunctionFacts {
+    type Error = SheetcError;
+
+    fn try_from(f: NativeFunctionFacts) -> std::result::Result<Self, SheetcError> {
+        let restrictions = f
+            .restrictions
+            .unwrap_or_default()
+            .into_iter()
+            .map(|r| {
+                Ok(CallRestriction { when: r.when.into_iter().map(ArgumentTest::try_from).collect::<std::result::Result<_, SheetcError>>()?, reason: r.reason })
+            })
+            .collect::<std::result::Result<_, SheetcError>>()?;
+        Ok(FunctionFacts {
             name: f.name,
             params: f.params,
             volatile: f.volatile.unwrap_or(false),
@@ -41,7 +85,8 @@ impl From<NativeFunctionFacts> for FunctionFacts {
             pure: f.pure.unwrap_or(false),
             ranges: f.ranges.unwrap_or_default(),
             arrays: f.arrays.unwrap_or_default(),
-        }
+            restrictions,
+        })
     }
 }
 
@@ -90,7 +135,7 @@ impl TryFrom<NativeCompileOptions> for BuildOptions {
         Ok(BuildOptions {
             compile: CompileOptions {
                 out_dir: PathBuf::from(o.out_dir),
-                functions: o.functions.into_iter().map(FunctionFacts::from).collect(),
+                functions: o.functions.into_iter().map(FunctionFacts::try_from).collect::<std::result::Result<_, _>>()?,
                 known_functions: o.known_functions,
                 runtime_js: o.runtime_js.map(PathBuf::from),
                 strict: o.strict.unwrap_or(false),

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 pub use sheetc_core::report::BuildReport;
 pub use sheetc_core::Progress;
-pub use sheetc_core::{with_big_stack, CompileOptions, ErrorCode, FunctionFacts, Limits, SheetcError};
+pub use sheetc_core::{with_big_stack, ArgumentTest, ArgumentTestKind, CallRestriction, CompileOptions, ErrorCode, FunctionFacts, Limits, SheetcError};
 #[cfg(feature = "scan")]
 pub use sheetc_xlsx::{scan_cells, scan_cells_with, ScanStats};
 

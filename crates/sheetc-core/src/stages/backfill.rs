@@ -10,8 +10,9 @@
 use std::collections::HashSet;
 
 use crate::address::{cell_name, MAX_COL, MAX_ROW};
-use crate::bind::{visit_refs, Bound};
+use crate::bind::{visit_call_args, visit_refs, Bound};
 use crate::error::{ErrorCode, Result, SheetcError};
+use crate::functions::{ArgumentTest, ArgumentTestKind, FunctionTable};
 use crate::model::{Value, Workbook};
 use crate::plan::{Backfill, BackfillPlan, BackfillReason};
 use crate::report::BackfillReport;
@@ -31,6 +32,75 @@ pub fn off_sheet(shaped: &mut Shaped) {
             false
         }
     });
+}
+
+/// Calls the engine cannot honour (the registry's `restrictions`: CELL("filename"), a
+/// REGEX pattern with a construct the runtime does not run, ...) are backfilled and
+/// reported, never run. A shape belongs to one sheet (shapes are keyed per sheet), so
+/// its verdict is computed once, on its first cell.
+pub fn restricted_calls(shaped: &mut Shaped, functions: &FunctionTable) {
+    if !functions.any_restrictions() {
+        return;
+    }
+    let mut verdicts: Vec<Option<Option<BackfillReason>>> = vec![None; shaped.shapes.len()];
+    let shapes = &shaped.shapes;
+    let backfills = &mut shaped.backfills;
+    shaped.nodes.retain(|n| {
+        let verdict = verdicts[n.shape as usize].get_or_insert_with(|| restricted_call(&shapes[n.shape as usize], n.sheet, functions));
+        match verdict {
+            None => true,
+            Some(reason) => {
+                backfills.push(Backfill { sheet: n.sheet, row: n.row, col: n.col, reason: reason.clone() });
+                false
+            }
+        }
+    });
+}
+
+/// The first restricted call in a shape bound on `sheet`, as a backfill reason.
+fn restricted_call(shape: &Bound, sheet: u32, functions: &FunctionTable) -> Option<BackfillReason> {
+    let mut found: Option<BackfillReason> = None;
+    visit_call_args(shape, &mut |name, args| {
+        if found.is_some() {
+            return;
+        }
+        let hit = functions.restrictions(name).iter().find(|r| r.when.iter().all(|t| argument_passes(t, args.get(t.arg as usize), sheet)));
+        if let Some(r) = hit {
+            // The reason names the function unless it already starts with it (CELL("...")).
+            let reason = if r.reason.starts_with(name) { r.reason.clone() } else { format!("{name}: {}", r.reason) };
+            found = Some(BackfillReason::Unsupported { reason, function: None, span: None });
+        }
+    });
+    found
+}
+
+/// Whether one condition holds for a bound argument (`None`: not given). Mirrors the
+/// registry's `unsupportedCall`, which evaluates the same declared conditions.
+fn argument_passes(t: &ArgumentTest, arg: Option<&Bound>, sheet: u32) -> bool {
+    match t.test {
+        ArgumentTestKind::Omitted => matches!(arg, None | Some(Bound::Missing)),
+        ArgumentTestKind::OtherSheet => arg.is_some_and(|a| references_other_sheet(a, sheet)),
+        ArgumentTestKind::Literal => match arg {
+            Some(Bound::Text(s)) => t.texts.iter().any(|x| x.to_lowercase() == s.to_lowercase()),
+            Some(Bound::Number(n)) => t.numbers.contains(n),
+            _ => false,
+        },
+        ArgumentTestKind::Contains => match arg {
+            Some(Bound::Text(s)) => t.texts.iter().any(|x| s.contains(x.as_str())),
+            _ => false,
+        },
+    }
+}
+
+/// A reference (a cell, an area, a union or 3D reference) to a sheet other than `sheet`.
+fn references_other_sheet(b: &Bound, sheet: u32) -> bool {
+    match b {
+        Bound::Cell { sheet: s, .. } => *s != sheet,
+        Bound::Area(a) => a.sheet != sheet,
+        Bound::CellValue(x) => references_other_sheet(x, sheet),
+        Bound::Areas(items) => items.iter().any(|x| references_other_sheet(x, sheet)),
+        _ => false,
+    }
 }
 
 /// `--strict`: any backfilled cell fails the build, naming the first.
@@ -124,6 +194,104 @@ impl RelativeReach {
 mod tests {
     use super::*;
     use crate::bind::{for_each_precedent, Area, Coord};
+    use crate::functions::{CallRestriction, FunctionFacts};
+
+    /// Restrictions as the registry declares them for CELL, GROUPBY and a REGEX function
+    /// (the real table is `fuzz/corpus/functions.json`; the ava suite checks that one).
+    fn restricted_table() -> FunctionTable {
+        let test = |arg: u32, test: ArgumentTestKind, texts: &[&str], numbers: &[f64]| ArgumentTest {
+            arg,
+            test,
+            texts: texts.iter().map(|t| t.to_string()).collect(),
+            numbers: numbers.to_vec(),
+        };
+        let facts = |name: &str, params: &str, restrictions: Vec<CallRestriction>| FunctionFacts {
+            name: name.into(),
+            params: params.into(),
+            restrictions,
+            ..Default::default()
+        };
+        FunctionTable::new([
+            facts(
+                "CELL",
+                "va",
+                vec![
+                    CallRestriction { when: vec![test(0, ArgumentTestKind::Literal, &["filename"], &[])], reason: "CELL(\"filename\") needs the path".into() },
+                    CallRestriction {
+                        when: vec![test(0, ArgumentTestKind::Literal, &["row", "address"], &[]), test(1, ArgumentTestKind::Omitted, &[], &[])],
+                        reason: "CELL without a reference".into(),
+                    },
+                    CallRestriction {
+                        when: vec![test(0, ArgumentTestKind::Literal, &["address"], &[]), test(1, ArgumentTestKind::OtherSheet, &[], &[])],
+                        reason: "CELL(\"address\") of another sheet".into(),
+                    },
+                ],
+            ),
+            facts("GROUPBY", "a", vec![CallRestriction { when: vec![test(3, ArgumentTestKind::Literal, &[], &[2.0])], reason: "field_headers 2".into() }]),
+            facts(
+                "REGEXTEST",
+                "vvv",
+                vec![CallRestriction { when: vec![test(1, ArgumentTestKind::Contains, &["\\K", "(?R"], &[])], reason: "construct".into() }],
+            ),
+            facts("SUM", "a", vec![]),
+        ])
+    }
+
+    fn call(name: &str, args: Vec<Bound>) -> Bound {
+        Bound::Call { name: name.into(), args }
+    }
+    fn a1(sheet: u32) -> Bound {
+        Bound::Cell { sheet, row: Coord::Abs(0), col: Coord::Abs(0) }
+    }
+    fn text(s: &str) -> Bound {
+        Bound::Text(s.into())
+    }
+
+    #[test]
+    fn restricted_calls_are_found_by_their_declared_conditions() {
+        let table = restricted_table();
+        let reason = |b: &Bound| restricted_call(b, 0, &table).map(|r| r.message());
+        // A literal info_type the engine cannot compute, in any letter case, anywhere in the formula.
+        assert_eq!(reason(&call("CELL", vec![text("FileName"), a1(0)])).as_deref(), Some("CELL(\"filename\") needs the path"));
+        assert!(reason(&call("SUM", vec![Bound::Number(1.0), call("CELL", vec![text("filename"), a1(0)])])).is_some());
+        // Computable with a reference on the formula's own sheet; an info_type computed at run time is left to the runtime.
+        assert_eq!(reason(&call("CELL", vec![text("row"), a1(0)])), None);
+        assert_eq!(reason(&call("CELL", vec![text("address"), Bound::CellValue(Box::new(a1(0)))])), None);
+        assert_eq!(reason(&call("CELL", vec![a1(0), a1(0)])), None);
+        // Without a reference: left out or written empty.
+        assert_eq!(reason(&call("CELL", vec![text("row")])).as_deref(), Some("CELL without a reference"));
+        assert_eq!(reason(&call("CELL", vec![text("row"), Bound::Missing])).as_deref(), Some("CELL without a reference"));
+        // "address" of another sheet, also through a union or a 3D reference.
+        assert!(reason(&call("CELL", vec![text("address"), a1(1)])).is_some());
+        assert!(reason(&call("CELL", vec![text("address"), Bound::Areas(vec![a1(0), a1(2)])])).is_some());
+        assert_eq!(reason(&call("CELL", vec![text("row"), a1(1)])), None);
+        // Numbers: GROUPBY's field_headers 2 only, and the reason names the function.
+        let groupby = |fh: f64| call("GROUPBY", vec![a1(0), a1(0), Bound::Missing, Bound::Number(fh)]);
+        assert_eq!(reason(&groupby(2.0)).as_deref(), Some("GROUPBY: field_headers 2"));
+        assert_eq!(reason(&groupby(3.0)), None);
+        // Substrings, exact case: a literal pattern only.
+        assert!(reason(&call("REGEXTEST", vec![a1(0), text("a\\Kb")])).is_some());
+        assert_eq!(reason(&call("REGEXTEST", vec![a1(0), text("a\\kb")])), None);
+        assert_eq!(reason(&call("REGEXTEST", vec![a1(0), Bound::CellValue(Box::new(a1(0)))])), None);
+        // Inside a LAMBDA body too.
+        let lambda = Bound::Lambda { params: vec![0], body: Box::new(call("REGEXTEST", vec![Bound::Local(0), text("(?R)")])) };
+        assert!(reason(&lambda).is_some());
+    }
+
+    #[test]
+    fn restricted_cells_are_backfilled_per_shape() {
+        use crate::plan::Node;
+        let table = restricted_table();
+        let node = |row: u32, shape: u32| Node { sheet: 0, row, col: 0, shape, array_end: None, dynamic_array: false };
+        let mut shaped = Shaped {
+            shapes: vec![call("CELL", vec![text("row"), a1(0)]), call("CELL", vec![text("filename"), a1(0)])],
+            nodes: vec![node(0, 0), node(1, 1), node(2, 0), node(3, 1)],
+            backfills: Vec::new(),
+        };
+        restricted_calls(&mut shaped, &table);
+        assert_eq!(shaped.nodes.iter().map(|n| n.row).collect::<Vec<_>>(), vec![0, 2]);
+        assert_eq!(shaped.backfills.iter().map(|b| (b.row, b.reason.code())).collect::<Vec<_>>(), vec![(1, "unsupported"), (3, "unsupported")]);
+    }
 
     #[test]
     fn relative_reach_agrees_with_resolving_every_reference() {

@@ -143,11 +143,20 @@ const ACC = 40;
 const BIG = 1e10;
 const SMALL = 1e-10;
 
+/**
+ * True when |J_n(x)| and I_n(x) are below the smallest double for an order n far above |x|:
+ * both are at most (|x|/2)^n / n! · e^(x²/4) ≤ e^(n·(ln(e|x|/2n) + 1/4)) when n > x² (by
+ * n! ≥ (n/e)^n), so the recurrences (one step per order) need not run to find 0.
+ */
+function underflows(ax: number, n: number): boolean {
+  return n > 1000 && n > ax * ax && n * (Math.log((Math.E * ax) / (2 * n)) + 0.25) < -800;
+}
+
 export function besselJ(x: number, n: number): number {
   if (n === 0) return j0(x);
   if (n === 1) return j1(x);
   const ax = Math.abs(x);
-  if (ax === 0) return 0;
+  if (ax === 0 || underflows(ax, n)) return 0;
   const tox = 2 / ax;
   let ans: number;
   if (ax > n) {
@@ -193,7 +202,7 @@ export function besselJ(x: number, n: number): number {
 export function besselI(x: number, n: number): number {
   if (n === 0) return i0(x);
   if (n === 1) return i1(x);
-  if (x === 0) return 0;
+  if (x === 0 || underflows(Math.abs(x), n)) return 0;
   const ax = Math.abs(x);
   const tox = 2 / ax;
   let bip = 0;
@@ -223,6 +232,9 @@ export function besselK(x: number, n: number): number {
     const bkp = bkm + j * tox * bk;
     bkm = bk;
     bk = bkp;
+    // K grows without bound in n: once it overflows it stays infinite (the caller's #NUM!),
+    // so a huge order does not run billions of further steps.
+    if (!Number.isFinite(bk)) return bk;
   }
   return bk;
 }
@@ -236,6 +248,7 @@ export function besselY(x: number, n: number): number {
     const byp = j * tox * by - bym;
     bym = by;
     by = byp;
+    if (!Number.isFinite(by)) return by; // as for K: overflowed, #NUM! for the caller
   }
   return by;
 }

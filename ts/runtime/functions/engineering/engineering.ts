@@ -4,6 +4,7 @@
  */
 import { forEachInRef } from '../../aggregate.js';
 import { numberToText, toNumber } from '../../coerce.js';
+import { coerceAtp } from '../financial/atp.js';
 import { defineFn } from '../../registry.js';
 import { ERR, ExcelError, Lambda, Matrix, Ref, RefList, type Scalar, type Value } from '../../values.js';
 import { convertUnits } from './convert.js';
@@ -167,7 +168,10 @@ function twoNums(f: (a: number, b: number) => Scalar) {
 defineFn('DELTA', ['scalar', 'scalar'], 1, 2, twoNums((a, b) => (a === b ? 1 : 0)));
 defineFn('GESTEP', ['scalar', 'scalar'], 1, 2, twoNums((a, b) => (a >= b ? 1 : 0)));
 
-defineFn('CONVERT', ['number', 'text', 'text'], 3, 3, (_ctx, x: number, from: string, to: string) => {
+/** CONVERT came from the Analysis ToolPak: a boolean number is #VALUE! (as EFFECT(10,TRUE), corpus). */
+defineFn('CONVERT', ['scalar', 'text', 'text'], 3, 3, (_ctx, v: Scalar, from: string, to: string) => {
+  const x = coerceAtp(v);
+  if (x === undefined || x instanceof ExcelError) return x ?? ERR.VALUE;
   const r = convertUnits(x, from, to);
   if (r === undefined) return ERR.NA;
   return Number.isFinite(r) ? r : ERR.NUM;
@@ -418,10 +422,15 @@ defineFn('IMPRODUCT', ['any'], 1, 255, (_ctx, ...args: Value[]) => foldComplex(a
 
 // ---------------------------------------------------------------- Bessel
 
+/**
+ * The Bessel functions' order is an integer (truncated); negative is #NUM! as documented.
+ * An order past the 32-bit integers Excel's engineering functions take is #NUM! too: the
+ * recurrences run one step per order, and 10^300 steps never end.
+ */
 function bessel(f: (x: number, n: number) => number, positiveX: boolean) {
   return twoNums((x, n) => {
     const k = Math.trunc(n);
-    if (k < 0) return ERR.NUM;
+    if (k < 0 || k > 2147483647) return ERR.NUM;
     if (positiveX && x <= 0) return ERR.NUM;
     const r = f(x, k);
     return Number.isFinite(r) ? r : ERR.NUM;

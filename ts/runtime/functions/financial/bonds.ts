@@ -9,6 +9,7 @@ import { defineAtp } from './atp.js';
 import { ymdFromSerial, type YMD } from '../../dates.js';
 import { ERR, ExcelError, type Ctx } from '../../values.js';
 import { dateArg, excelDaysInMonth, excelSerial, yearFrac } from '../date-time/serial.js';
+import { isRootOf, rootAbove } from './roots.js';
 
 interface Schedule {
   settle: number;
@@ -174,19 +175,27 @@ defineAtp(
       const den = pr / 100 + (a / e) * (rate / f);
       return ((num / den) * f * e) / dsr;
     }
-    // Newton's method on PRICE(yield) - pr, with a numeric derivative.
+    // Newton's method on PRICE(yield) - pr, with a numeric derivative; its result is
+    // checked to be a root, else the root is bracketed above -frequency and solved by Brent.
+    const eq = (y: number): number => (y > -f ? priceOf(sc, rate, y, redemption) - pr : NaN);
+    const scale = pr + redemption;
     let y = rate > 0 ? rate : 0.05;
     for (let i = 0; i < 100; i++) {
       const p = priceOf(sc, rate, y, redemption) - pr;
       const h = 1e-7 * Math.max(1, Math.abs(y));
       const dp = (priceOf(sc, rate, y + h, redemption) - pr - p) / h;
-      if (!Number.isFinite(p) || !Number.isFinite(dp) || dp === 0) return ERR.NUM;
+      if (!Number.isFinite(p) || !Number.isFinite(dp) || dp === 0) break;
       const step = p / dp;
       y -= step;
-      if (y <= -f) return ERR.NUM;
-      if (Math.abs(step) < 1e-14 * Math.max(1, Math.abs(y))) return refineYield(sc, rate, pr, redemption, y);
+      if (!(y > -f)) break;
+      if (Math.abs(step) < 1e-14 * Math.max(1, Math.abs(y))) {
+        const polished = refineYield(sc, rate, pr, redemption, y);
+        if (isRootOf(eq, polished, scale)) return polished;
+        break;
+      }
     }
-    return ERR.NUM;
+    const root = rootAbove(eq, rate > 0 ? rate : 0.05, -f);
+    return root !== null && isRootOf(eq, root, scale) ? root : ERR.NUM;
   },
 );
 

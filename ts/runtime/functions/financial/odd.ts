@@ -15,6 +15,7 @@ import { ymdFromSerial } from '../../dates.js';
 import { defineFn } from '../../registry.js';
 import { ERR, ExcelError, type Ctx, type Scalar } from '../../values.js';
 import { dateArg, excelDaysInMonth, excelSerial, yearFrac } from '../date-time/serial.js';
+import { isRootOf, rootAbove } from './roots.js';
 
 // ---------------------------------------------------------------------------------
 // Quasi-coupon schedule and day counts
@@ -286,8 +287,12 @@ defineFn('ODDFYIELD', ['scalar'], 8, 9, (ctx, ...args: Scalar[]) => {
   const a = oddFirstArgs(ctx, args);
   if (a instanceof ExcelError) return a;
   if (a.x <= 0) return ERR.NUM;
-  const y = solveYield((yld) => oddFPrice(a.o, yld) - a.x, a.o.rate);
-  return y === null ? ERR.NUM : y;
+  const eq = (yld: number): number => oddFPrice(a.o, yld) - a.x;
+  const y = solveYield(eq, a.o.rate);
+  if (y !== null && isRootOf(eq, y, a.x)) return y;
+  // Newton failed or stopped on a non-root: bracket the root above -frequency, then Brent.
+  const root = rootAbove((yld) => (yld > -a.o.freq ? eq(yld) : NaN), a.o.rate > 0 ? a.o.rate : 0.1, -a.o.freq);
+  return root !== null && isRootOf(eq, root, a.x) ? root : ERR.NUM;
 });
 
 /** Newton's method on price(yield) - target with a numeric derivative; null if it fails. */

@@ -9,6 +9,7 @@ import { defineAtp } from './atp.js';
 import { ERR, ExcelError, Matrix, Ref, RefList, type Ctx, type Scalar, type Value } from '../../values.js';
 import { ymdFromSerial } from '../../dates.js';
 import { dateArg, excelDaysInMonth, excelSerial, yearFrac } from '../date-time/serial.js';
+import { isRootOf, rootAbove } from './roots.js';
 
 /** A finite number or #NUM! (functions never return NaN or ±Infinity). */
 export function num(x: number): number | ExcelError {
@@ -129,34 +130,38 @@ defineAtp('CUMPRINC', 6, 6, (_ctx, rate: number, nper: number, pv: number, start
   return num(total);
 });
 
+/** The annuity equation RATE solves, and its derivative in the rate. */
+function annuityAt(nper: number, pmt: number, pv: number, fv: number, t: number, r: number): [number, number] {
+  if (Math.abs(r) < 1e-12) {
+    // The limit at 0 and its derivative (from the series expansion).
+    return [pv + pmt * nper + fv, pv * nper + pmt * ((nper * (nper - 1)) / 2 + t * nper)];
+  }
+  const f = Math.pow(1 + r, nper);
+  const df = nper * Math.pow(1 + r, nper - 1);
+  const a = (f - 1) / r;
+  const da = (df * r - (f - 1)) / (r * r);
+  return [pv * f + pmt * (1 + r * t) * a + fv, pv * df + pmt * (t * a + (1 + r * t) * da)];
+}
+
 /**
- * RATE by Newton's method on the annuity equation, from `guess` (default 0.1), as Excel:
- * up to 20 iterations; #NUM! when the steps do not get below 1e-7.
+ * RATE by Newton's method on the annuity equation, from `guess` (default 0.1), as Excel
+ * does; Excel's page: "If the successive results of RATE do not converge ... RATE returns
+ * the #NUM! error value", so there is no other search (corpus RATE.xlsx stores #NUM! where
+ * Newton diverges although a root exists). A converged result is checked to be a root.
  */
 defineFn('RATE', ['number'], 3, 6, (_ctx, nper: number, pmt: number, pv: number, fv = 0, type?: number, guess = 0.1) => {
   const t = typeOf(type);
   if (nper <= 0) return ERR.NUM;
+  const eq = (r: number): number => (r <= -1 ? NaN : annuityAt(nper, pmt, pv, fv, t, r)[0]);
+  const scale = Math.abs(pv) + Math.abs(pmt) * nper + Math.abs(fv);
   let r = guess;
   for (let i = 0; i < 100; i++) {
-    let y: number;
-    let dy: number;
-    if (Math.abs(r) < 1e-12) {
-      // The limit at 0 and its derivative (from the series expansion).
-      y = pv + pmt * nper + fv;
-      dy = pv * nper + pmt * (nper * (nper - 1) / 2 + t * nper);
-    } else {
-      const f = Math.pow(1 + r, nper);
-      const df = nper * Math.pow(1 + r, nper - 1);
-      const a = (f - 1) / r;
-      const da = (df * r - (f - 1)) / (r * r);
-      y = pv * f + pmt * (1 + r * t) * a + fv;
-      dy = pv * df + pmt * (t * a + (1 + r * t) * da);
-    }
+    const [y, dy] = annuityAt(nper, pmt, pv, fv, t, r);
     if (!Number.isFinite(y) || !Number.isFinite(dy) || dy === 0) return ERR.NUM;
     const step = y / dy;
     r -= step;
     if (!Number.isFinite(r) || r <= -1) return ERR.NUM;
-    if (Math.abs(step) < 1e-12 * Math.max(1, Math.abs(r))) return r;
+    if (Math.abs(step) < 1e-12 * Math.max(1, Math.abs(r))) return isRootOf(eq, r, scale) ? r : ERR.NUM;
   }
   return ERR.NUM;
 });
@@ -290,61 +295,6 @@ defineFn('NPV', ['number', 'any'], 2, 255, (_ctx, rate: number, ...values: Value
   return num(total);
 }, { pure: true, ranges: 'vr' });
 
-/** NPV and its derivative with respect to the rate, flows at t = 0, 1, 2 ... */
-function npvAt(flows: number[], r: number): [number, number] {
-  let y = 0;
-  let dy = 0;
-  const d = 1 / (1 + r);
-  let f = 1;
-  for (let i = 0; i < flows.length; i++) {
-    y += flows[i]! * f;
-    dy -= i * flows[i]! * f * d;
-    f *= d;
-  }
-  return [y, dy];
-}
-
-/** Newton's method from `guess`; null when it does not converge. */
-function newton(fn: (r: number) => [number, number], guess: number, maxIter: number, tol: number): number | null {
-  let r = guess;
-  for (let i = 0; i < maxIter; i++) {
-    const [y, dy] = fn(r);
-    if (!Number.isFinite(y) || !Number.isFinite(dy) || dy === 0) return null;
-    const step = y / dy;
-    r -= step;
-    if (!Number.isFinite(r) || r <= -1) return null;
-    if (Math.abs(step) <= tol * Math.max(1, Math.abs(r))) return r;
-  }
-  return null;
-}
-
-/**
- * Root of a rate equation: Newton from the guess; when that fails, bisection over
- * (-0.99999, 100) when the function changes sign there, then Newton from the edges.
- */
-function solveRate(fn: (r: number) => [number, number], guess: number): number | null {
-  const r = newton(fn, guess, 100, 1e-12);
-  if (r !== null) return r;
-  let lo = -0.99999;
-  let hi = 100;
-  let flo = fn(lo)[0];
-  const fhi = fn(hi)[0];
-  if (Number.isFinite(flo) && Number.isFinite(fhi) && flo * fhi < 0) {
-    for (let i = 0; i < 200 && hi - lo > 1e-15 * Math.max(1, Math.abs(lo)); i++) {
-      const mid = (lo + hi) / 2;
-      const fm = fn(mid)[0];
-      if (fm === 0) return mid;
-      if (fm * flo < 0) hi = mid;
-      else {
-        lo = mid;
-        flo = fm;
-      }
-    }
-    return newton(fn, (lo + hi) / 2, 20, 1e-12) ?? (lo + hi) / 2;
-  }
-  return newton(fn, 200, 100, 1e-12);
-}
-
 function hasBothSigns(flows: number[]): boolean {
   let pos = false;
   let neg = false;
@@ -387,17 +337,37 @@ function irrSecant(flows: number[], guess: number): number | null {
   return null;
 }
 
+/** NPV of flows at t = 0, 1, 2 ... at rate r (NaN at or below -1), and its scale. */
+function npvScaled(flows: number[], r: number): [number, number] {
+  if (!(r > -1)) return [NaN, NaN];
+  const x = 1 / (1 + r);
+  let y = 0;
+  let s = 0;
+  for (let i = flows.length - 1; i >= 0; i--) {
+    y = y * x + flows[i]!;
+    s = s * x + Math.abs(flows[i]!);
+  }
+  return [y, s];
+}
+
+/**
+ * IRR: Excel's secant iteration from the guess (default 0.1); its result is returned only
+ * when NPV changes sign within a hair of it. Otherwise (the secant cycles, diverges, or
+ * stops on a flat stretch that is no root) the root nearest the guess is bracketed over
+ * rates above -1 and solved by Brent's method; #NUM! when NPV has no sign change.
+ */
 defineFn('IRR', ['any', 'number'], 1, 2, (_ctx, values: Value, guess?: number) => {
   const flows = collectFlows(values);
   if (flows instanceof ExcelError) return flows;
   if (guess !== undefined && guess <= -1) return ERR.VALUE; // corpus: IRR(..., -1) is #VALUE!
   if (!hasBothSigns(flows)) return ERR.NUM;
   const g = guess ?? 0.1;
+  const eq = (r: number): number => npvScaled(flows, r)[0];
+  const accept = (r: number | null): r is number => r !== null && r > -1 && isRootOf(eq, r, npvScaled(flows, r)[1]);
   const s = irrSecant(flows, g);
-  if (s !== null && Number.isFinite(s) && s > -1) return s;
-  // The secant can cycle (e.g. -400 followed by small inflows); Excel still finds the root.
-  const r = solveRate((x) => npvAt(flows, x), g);
-  return r === null ? ERR.NUM : r;
+  if (accept(s)) return s;
+  const r = rootAbove(eq, g, -1);
+  return accept(r) ? r : ERR.NUM;
 });
 
 defineFn('MIRR', ['any', 'number', 'number'], 3, 3, (_ctx, values: Value, financeRate: number, reinvestRate: number) => {
@@ -541,10 +511,12 @@ defineFn('XIRR', ['any', 'any', 'number'], 2, 3, (ctx, values: Value, dates: Val
   if (!hasBothSigns(f.v)) return ERR.NUM;
   const g = guess ?? 0.1;
   if (g <= -1) return ERR.NUM;
+  const eq = (r: number): number => (r > -1 ? xnpvScaled(f.v, f.d, r)[0] : NaN);
+  const accept = (r: number | null): r is number => r !== null && r > -1 && isRootOf(eq, r, xnpvScaled(f.v, f.d, r)[1]);
   const b = xirrBisect(f.v, f.d, g);
-  if (b !== null) return b;
-  const r = solveRate((x) => xnpvAt(f.v, f.d, x), g);
-  return r === null ? ERR.NUM : r;
+  if (accept(b)) return b;
+  const r = rootAbove(eq, g, -1);
+  return accept(r) ? r : ERR.NUM;
 });
 
 // ---------------------------------------------------------------------------------
@@ -569,6 +541,13 @@ defineFn('DB', ['number'], 4, 5, (_ctx, cost: number, salvage: number, life: num
   const rate = Math.round((1 - Math.pow(salvage / cost, 1 / life)) * 1000) / 1000;
   let total = (cost * rate * m) / 12;
   if (per === 1) return num(total);
+  if (per > 100000) {
+    // Each later period takes `rate` of what is left: closed form instead of a loop of
+    // billions of steps (the loop below is kept for ordinary lives, where it reproduces
+    // Excel's stored results to the last bit).
+    const left = (cost - total) * Math.pow(1 - rate, per - 2);
+    return num(per === life + 1 ? (left * rate * (12 - m)) / 12 : left * rate);
+  }
   let dep = 0;
   for (let i = 2; i <= per; i++) {
     dep = i === life + 1 ? ((cost - total) * rate * (12 - m)) / 12 : (cost - total) * rate;

@@ -7,7 +7,7 @@
  */
 import { columnName } from '../../address.js';
 import { scalar, toNumber } from '../../coerce.js';
-import { defineFn } from '../../registry.js';
+import { defineFn, restrict } from '../../registry.js';
 import { ERR, ExcelError, Lambda, Matrix, Ref, RefList, type ErrorCode, type Scalar, type Value, ERROR_TYPE_NUMBER } from '../../values.js';
 
 defineFn('ISBLANK', ['scalar'], 1, 1, (_ctx, v: Scalar) => v === null);
@@ -90,47 +90,96 @@ defineFn('SHEETS', ['any'], 0, 1, (ctx, v?: Value) => {
   return s instanceof ExcelError ? s : ERR.REF;
 });
 
+/** Every info_type CELL knows (Excel's CELL page); any other text is #VALUE!. */
+export const CELL_INFO_TYPES = [
+  'address', 'col', 'color', 'contents', 'filename', 'format', 'parentheses', 'prefix', 'protect', 'row', 'type', 'width',
+] as const;
+
 /**
- * CELL for the info types computable from values alone: address, col, row, contents,
- * type. Types that need formatting, layout or the file name (format, color, width,
- * prefix, protect, parentheses, filename) are not supported and give #VALUE!.
+ * Why a CELL info_type cannot be computed from what an engine holds, or undefined when it
+ * can. The compiler reports a CELL call with such a literal info_type (backfilling Excel's
+ * stored value) instead of computing it; at run time (an info_type computed by a formula)
+ * these are #CALC!, never a guess. What an engine spec would need to compute each:
+ * - color, format, parentheses: the referenced cell's number format code;
+ * - prefix: its horizontal alignment and quotePrefix; protect: its `locked` protection;
+ * - width: the column's width and whether it is the sheet's default width;
+ * - filename: the full path Excel saved the workbook under (not known to a build);
+ * - address of a cell on another sheet: the workbook's file name, "[Book.xlsx]Sheet!$A$1".
+ */
+export function cellInfoUnsupported(info: string): string | undefined {
+  switch (info.toLowerCase()) {
+    case 'color':
+    case 'format':
+    case 'parentheses':
+      return `CELL("${info}") needs the cell's number format, which the engine does not hold`;
+    case 'prefix':
+      return 'CELL("prefix") needs the cell\'s alignment, which the engine does not hold';
+    case 'protect':
+      return 'CELL("protect") needs the cell\'s protection, which the engine does not hold';
+    case 'width':
+      return 'CELL("width") needs the column widths, which the engine does not hold';
+    case 'filename':
+      return 'CELL("filename") needs the path Excel saved the workbook under';
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * CELL for the info types computable from values and positions: address (of a cell on
+ * the formula's own sheet), col, row, contents, type. The others need formatting, layout
+ * or the file's path (see cellInfoUnsupported) and are #CALC!, as is CELL without a
+ * reference: Excel then describes the cell selected when it calculated.
  */
 defineFn('CELL', ['scalar', 'any'], 1, 2, (ctx, info: Scalar, ref?: Value) => {
   if (info instanceof ExcelError) return info;
   if (typeof info !== 'string') return ERR.VALUE;
-  let sheet = ctx.sheet;
-  let r = ctx.row;
-  let c = ctx.col;
-  let value: () => Scalar = () => ctx.book.sheets[ctx.sheet]?.get(ctx.row, ctx.col) ?? null;
-  if (ref !== undefined) {
-    const area = ref instanceof Ref ? ref : ref instanceof RefList && ref.areas.length ? ref.areas[0]! : null;
-    if (!area) {
-      const s = scalar(ref, ctx);
-      return s instanceof ExcelError ? s : ERR.VALUE;
-    }
-    sheet = area.sheet.index;
-    r = area.r0;
-    c = area.c0;
-    value = () => area.sheet.get(area.r0, area.c0);
+  const kind = info.toLowerCase();
+  if (!(CELL_INFO_TYPES as readonly string[]).includes(kind)) return ERR.VALUE;
+  if (ref === undefined || cellInfoUnsupported(kind)) return ERR.CALC;
+  const area = ref instanceof Ref ? ref : ref instanceof RefList && ref.areas.length ? ref.areas[0]! : null;
+  if (!area) {
+    const s = scalar(ref, ctx);
+    return s instanceof ExcelError ? s : ERR.VALUE;
   }
-  switch (info.toLowerCase()) {
+  const value = (): Scalar => area.sheet.get(area.r0, area.c0);
+  switch (kind) {
     case 'address':
-      // Another sheet's address would carry the workbook file name, which is unknown.
-      return sheet === ctx.sheet ? `$${columnName(c)}$${r + 1}` : ERR.NA;
+      // Another sheet's address carries the workbook's file name, which the engine lacks.
+      return area.sheet.index === ctx.sheet ? `$${columnName(area.c0)}$${area.r0 + 1}` : ERR.CALC;
     case 'col':
-      return c + 1;
+      return area.c0 + 1;
     case 'row':
-      return r + 1;
+      return area.r0 + 1;
     case 'contents': {
       const v = value();
       return v === null ? 0 : v;
     }
-    case 'type': {
+    default: {
       const v = value();
       return v === null ? 'b' : typeof v === 'string' ? 'l' : 'v';
     }
-    default:
-      return ERR.VALUE;
   }
 });
 
+/**
+ * Build-time restrictions (a literal info_type): the info types the engine cannot compute
+ * (cellInfoUnsupported); a computable one without a reference (Excel describes the
+ * selected cell); "address" of a cell on another sheet (it names the workbook's file).
+ * An info_type computed by a formula is #CALC! at run time for these, never a guess.
+ */
+const computable = CELL_INFO_TYPES.filter((k) => cellInfoUnsupported(k) === undefined);
+restrict('CELL', [
+  ...CELL_INFO_TYPES.flatMap((k) => {
+    const reason = cellInfoUnsupported(k);
+    return reason ? [{ when: [{ arg: 0, test: 'literal' as const, texts: [k] }], reason }] : [];
+  }),
+  {
+    when: [{ arg: 0, test: 'literal', texts: [...computable] }, { arg: 1, test: 'omitted' }],
+    reason: 'CELL without a reference describes the cell selected when Excel calculated',
+  },
+  {
+    when: [{ arg: 0, test: 'literal', texts: ['address'] }, { arg: 1, test: 'otherSheet' }],
+    reason: 'CELL("address") of a cell on another sheet includes the workbook\'s file name',
+  },
+]);

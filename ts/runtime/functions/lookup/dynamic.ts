@@ -4,7 +4,7 @@
  * (TRIMRANGE returns a reference). Excel reports an empty result as #CALC! (files store
  * it as #VALUE! with rich-value metadata).
  */
-import { scalar, toBool, toMatrix, toNumber } from '../../coerce.js';
+import { arraySizeError, scalar, toBool, toMatrix, toNumber } from '../../coerce.js';
 import { compareScalars } from '../../ops.js';
 import { defineFn } from '../../registry.js';
 import { ERR, ExcelError, Lambda, Matrix, Ref, RefList, type Ctx, type Scalar, type Value, ERROR_TYPE_NUMBER } from '../../values.js';
@@ -194,7 +194,10 @@ defineFn('UNIQUE', ['any', 'scalar', 'scalar'], 1, 3, (ctx, arr: Value, bc?: Sca
 
 // ---------------------------------------------------------------- SEQUENCE / RANDARRAY
 
-/** Dimensions for SEQUENCE/RANDARRAY: negative → #VALUE!, zero → #CALC!. */
+/**
+ * Dimensions for SEQUENCE/RANDARRAY: negative → #VALUE!, zero → #CALC!; past Excel's grid
+ * #NUM!, past the runtime's cell cap #CALC! (arraySizeError), before anything is allocated.
+ */
 function dimsArg(rows: Scalar | undefined, cols: Scalar | undefined): [number, number] | ExcelError {
   const r = optInt(rows, 1);
   if (r instanceof ExcelError) return r;
@@ -202,8 +205,7 @@ function dimsArg(rows: Scalar | undefined, cols: Scalar | undefined): [number, n
   if (c instanceof ExcelError) return c;
   if (r! < 0 || c! < 0) return ERR.VALUE;
   if (r === 0 || c === 0) return ERR.CALC;
-  if (r! * c! > 1048576 * 16384) return ERR.NUM;
-  return [r!, c!];
+  return arraySizeError(r!, c!) ?? [r!, c!];
 }
 
 function optNum(v: Scalar | undefined, dflt: number): number | ExcelError {
@@ -289,7 +291,8 @@ defineFn('EXPAND', ['any', 'scalar', 'scalar', 'scalar'], 2, 4, (ctx, arr: Value
   const c = optInt(cs, m.cols);
   if (c instanceof ExcelError) return c;
   if (r! < m.rows || c! < m.cols) return ERR.VALUE;
-  if (r! * c! > 1048576 * 16384) return ERR.NUM;
+  const tooLarge = arraySizeError(r!, c!);
+  if (tooLarge) return tooLarge;
   const p = pad === undefined ? ERR.NA : pad;
   const out: Scalar[] = new Array(r! * c!);
   for (let i = 0; i < r!; i++)
@@ -315,6 +318,8 @@ function chooseLines(ctx: Ctx, arr: Value, picks: Value[], cols: boolean): Value
       idx.push(k > 0 ? k - 1 : m.rows + k);
     }
   }
+  const tooLarge = arraySizeError(idx.length, m.cols);
+  if (tooLarge) return tooLarge;
   const out: Scalar[] = [];
   for (const i of idx) for (let j = 0; j < m.cols; j++) out.push(m.data[i * m.cols + j]!);
   const r = new Matrix(idx.length, m.cols, out);
@@ -333,7 +338,14 @@ function stack(ctx: Ctx, args: Value[], vertical: boolean): Value {
     if (m instanceof ExcelError) return m;
     ms.push(vertical ? m : transpose(m));
   }
-  const cols = Math.max(...ms.map((m) => m.cols));
+  let cols = 0;
+  let total = 0;
+  for (const m of ms) {
+    cols = Math.max(cols, m.cols);
+    total += m.rows;
+  }
+  const tooLarge = vertical ? arraySizeError(total, cols) : arraySizeError(cols, total);
+  if (tooLarge) return tooLarge;
   const out: Scalar[] = [];
   let rows = 0;
   for (const m of ms) {
@@ -369,6 +381,8 @@ function flatten(ctx: Ctx, arr: Value, ig: Scalar | undefined, sc: Scalar | unde
     }
   }
   if (!out.length) return ERR.CALC;
+  const tooLarge = asRow ? arraySizeError(1, out.length) : arraySizeError(out.length, 1);
+  if (tooLarge) return tooLarge;
   return asRow ? new Matrix(1, out.length, out) : new Matrix(out.length, 1, out);
 }
 
@@ -386,6 +400,8 @@ function wrap(ctx: Ctx, vec: Value, count: Scalar, pad: Scalar | undefined, rows
   if (w === undefined || w < 1) return ERR.NUM;
   const n = m.data.length;
   const lines = Math.ceil(n / w);
+  const tooLarge = rows ? arraySizeError(lines, w) : arraySizeError(w, lines);
+  if (tooLarge) return tooLarge;
   const p = pad === undefined ? ERR.NA : pad;
   const out: Scalar[] = new Array(lines * w);
   for (let k = 0; k < lines * w; k++) {
@@ -539,6 +555,9 @@ defineFn('MAKEARRAY', ['any'], 3, 3, (ctx, rv: Value, cv: Value, lamV: Value) =>
   const rows = Math.trunc(r);
   const cols = Math.trunc(c);
   if (rows < 1 || cols < 1) return ERR.VALUE;
+  // Checked before allocating: MAKEARRAY(100000,10000,...) is #CALC!, not a heap abort.
+  const tooLarge = arraySizeError(rows, cols);
+  if (tooLarge) return tooLarge;
   const out: Scalar[] = new Array(rows * cols);
   for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[i * cols + j] = cellResult(lam.fn(i + 1, j + 1), ctx);
   return new Matrix(rows, cols, out);

@@ -2,3 +2,4 @@
 import './lookup.js';
 import './dynamic.js';
 import './formula-info.js';
+import './groupby.js';

@@ -172,13 +172,16 @@ function vhlookup(ctx: Ctx, value: Scalar, table: Value, index: number, approx: 
   if (typeof table === 'string') return ERR.VALUE;
   const g = gridOf(table, ctx);
   if (g instanceof ExcelError) return g;
+  // Excel's order: an index below 1 is #VALUE!, then a key not found is #N/A, and only a
+  // found key with an index past the table is #REF! (corpus HVLOOKUP.xlsx P2: found, index
+  // 10 of 5 columns, #REF!; issue 15: a missing key with a bad index is #N/A).
   const k = Math.trunc(index);
   if (k < 1) return ERR.VALUE;
-  if (k > (horizontal ? g.rows : g.cols)) return ERR.REF;
   const key = lineOf(g, 0, horizontal);
   const v = lookupValue(value);
   const i = approx === false ? findExact(key, v, true) : binarySearch(key, v, false);
   if (i < 0) return ERR.NA;
+  if (k > (horizontal ? g.rows : g.cols)) return ERR.REF;
   return horizontal ? cellOf(g, k - 1, i) : cellOf(g, i, k - 1);
 }
 
@@ -327,6 +330,7 @@ defineFn(
     if (value instanceof ExcelError) return value;
     const g = gridOf(lookupArr, ctx);
     if (g instanceof ExcelError) return g;
+    if (returnArr instanceof ExcelError) return returnArr; // #REF! and friends propagate
     if (!(returnArr instanceof Ref || returnArr instanceof Matrix || returnArr instanceof RefList)) return ERR.VALUE;
     const r = gridOf(returnArr, ctx);
     if (r instanceof ExcelError) return r;

@@ -8,7 +8,7 @@
  * when a criterion matches blanks instead of being visited one by one.
  */
 import { forEachValue } from '../../aggregate.js';
-import { parseNumber, scalar } from '../../coerce.js';
+import { arraySizeError, parseNumber, refMatrix, scalar } from '../../coerce.js';
 import { parseCriteria, type Predicate } from '../../criteria.js';
 import { F, defineFn } from '../../registry.js';
 import { ERR, ExcelError, Matrix, Ref, RefList, type Ctx, type Scalar, type Value } from '../../values.js';
@@ -111,7 +111,15 @@ function isArrayCriterion(v: Value, ctx: Ctx): boolean {
  * parameters alternate between ranges and scalars, which the registry cannot express.
  */
 export function liftScalars(ctx: Ctx, crits: Value[], f: (cs: Scalar[]) => Scalar): Value {
-  const mats = crits.map((c) => (isArrayCriterion(c, ctx) ? (c instanceof Matrix ? c : (c as Ref).toMatrix()) : null));
+  const mats: (Matrix | null)[] = [];
+  for (const c of crits) {
+    if (!isArrayCriterion(c, ctx)) mats.push(null);
+    else {
+      const m = c instanceof Matrix ? c : refMatrix(c as Ref);
+      if (m instanceof ExcelError) return m;
+      mats.push(m);
+    }
+  }
   if (mats.every((m) => m === null)) return f(crits.map((c) => scalar(c, ctx)));
   let rows = 1;
   let cols = 1;
@@ -120,6 +128,8 @@ export function liftScalars(ctx: Ctx, crits: Value[], f: (cs: Scalar[]) => Scala
     rows = Math.max(rows, m.rows);
     cols = Math.max(cols, m.cols);
   }
+  const tooLarge = arraySizeError(rows, cols);
+  if (tooLarge) return tooLarge;
   const base = crits.map((c, k) => (mats[k] ? null : scalar(c, ctx)));
   const out: Scalar[] = new Array(rows * cols);
   for (let i = 0; i < rows; i++) {
@@ -394,7 +404,10 @@ defineFn('SUBTOTAL', ['number', 'any'], 2, 255, (ctx, fn: number, ...refs: Value
   const code = Math.trunc(fn);
   const idx = code >= 101 && code <= 111 ? code - 101 : code >= 1 && code <= 11 ? code - 1 : -1;
   if (idx < 0) return ERR.VALUE;
-  for (const r of refs) if (!(r instanceof Ref || r instanceof RefList)) return ERR.VALUE;
+  for (const r of refs) {
+    if (r instanceof ExcelError) return r; // a #REF! reference propagates
+    if (!(r instanceof Ref || r instanceof RefList)) return ERR.VALUE;
+  }
   return callByName(SUBTOTAL_FNS[idx]!, ctx, refs);
 });
 

@@ -6,7 +6,7 @@
  * COUNTIF(S), SUBTOTAL, AGGREGATE, ...) are in `math-criteria.ts`.
  */
 import { collectNumbers, forEachInRef } from '../../aggregate.js';
-import { round15, scalar, toMatrix, toNumber } from '../../coerce.js';
+import { arraySizeError, round15, scalar, toMatrix, toNumber } from '../../coerce.js';
 import { defineFn as register, type FunctionSpec, type ParamKind } from '../../registry.js';
 import { ERR, ExcelError, Matrix, Ref, RefList, type Ctx, type Scalar, type Value } from '../../values.js';
 import { roundHalfAway } from './round.js';
@@ -316,8 +316,9 @@ unary('FACTDOUBLE', (x) => {
   if (x < 0) return ERR.NUM;
   const n = Math.trunc(x);
   let r = 1;
-  for (let i = n; i > 1; i -= 2) r *= i;
-  return r;
+  // The product overflows (#NUM!) long before n reaches the ~300s: stop there, not after 10^300 steps.
+  for (let i = n; i > 1 && Number.isFinite(r); i -= 2) r *= i;
+  return Number.isFinite(r) ? r : ERR.NUM;
 });
 
 /** Binomial coefficient C(n, k) for integers 0 ≤ k ≤ n. */
@@ -440,6 +441,9 @@ defineFn('SUMSQ', ['any'], 1, 255, (_ctx, ...args: Value[]) => {
 /** The SUMX2MY2 family: pairs where both values are numbers; different sizes are #N/A. */
 function pairSum(f: (x: number, y: number) => number) {
   return (ctx: Ctx, a: Value, b: Value): Scalar => {
+    // An error given as either array (a #REF! reference) is the answer, before the size check.
+    if (a instanceof ExcelError) return a;
+    if (b instanceof ExcelError) return b;
     const ma = toMatrix(a, ctx);
     if (ma instanceof ExcelError) return ma;
     const mb = toMatrix(b, ctx);
@@ -680,6 +684,8 @@ defineFn('MMULT', ['any', 'any'], 2, 2, (ctx, av: Value, bv: Value) => {
   const k = a.m.cols;
   const m = b.m.cols;
   if (k !== b.m.rows) return ERR.VALUE;
+  const tooLarge = arraySizeError(n, m);
+  if (tooLarge) return tooLarge;
   const out: Scalar[] = new Array(n * m);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < m; j++) {
@@ -694,6 +700,8 @@ defineFn('MMULT', ['any', 'any'], 2, 2, (ctx, av: Value, bv: Value) => {
 defineFn('MUNIT', ['number'], 1, 1, (_ctx, n: number) => {
   n = Math.trunc(n);
   if (n < 1) return ERR.VALUE;
+  const tooLarge = arraySizeError(n, n);
+  if (tooLarge) return tooLarge;
   const out: Scalar[] = new Array(n * n).fill(0);
   for (let i = 0; i < n; i++) out[i * n + i] = 1;
   return new Matrix(n, n, out);

@@ -456,7 +456,12 @@ export function solveIncreasing(
     if (Math.abs(nx - x) <= 4e-16 * Math.abs(x) || nx === lo || nx === hi) return nx;
     x = nx;
   }
-  return x;
+  // Not converged in 400 steps (a bracket still open towards infinity): only a point where
+  // g vanishes to rounding, or inside a bracket as narrow as the doubles allow, is a root;
+  // anything else is NaN (#NUM! to the caller), never an approximate quantile.
+  const gx = g(x);
+  if (gx === 0 || (Number.isFinite(lo) && Number.isFinite(hi) && hi - lo <= 1e-12 * Math.max(1, Math.abs(x)))) return x;
+  return Math.abs(gx) <= 1e-14 ? x : NaN;
 }
 
 /** x with P(a, x) = p (upper: Q(a, x) = p), for shape a and scale 1. */

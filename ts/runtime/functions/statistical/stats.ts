@@ -65,6 +65,9 @@ function flat(v: Value, ctx: Ctx): Flat | ExcelError {
   if (v instanceof RefList) return v.areas.length === 1 ? flat(v.areas[0]!, ctx) : ERR.VALUE;
   if (v instanceof Matrix) return { size: v.rows * v.cols, data: v.data };
   const s = scalar(v, ctx);
+  // An error given as the array itself (a #REF! reference) is the answer, before any
+  // size check (CORREL(A1:A3, #REF!) is #REF!, not #N/A).
+  if (s instanceof ExcelError) return s;
   return { size: 1, data: [s] };
 }
 
@@ -132,7 +135,7 @@ function variance(args: Value[], sample: boolean, a: boolean): Num {
   if (xs instanceof ExcelError) return xs;
   const n = xs.length;
   if (n === 0 || (sample && n < 2)) return ERR.DIV0;
-  return devsq(xs) / (sample ? n - 1 : n);
+  return fin(devsq(xs) / (sample ? n - 1 : n));
 }
 
 function defVar(names: string[], sample: boolean, a: boolean, root: boolean): void {
@@ -155,7 +158,7 @@ defVar(['STDEVPA'], false, true, true);
 defineFn('DEVSQ', ['any'], 1, 255, (_c, ...args: Value[]) => {
   const xs = collectNumbers(args);
   if (xs instanceof ExcelError) return xs;
-  return xs.length ? devsq(xs) : ERR.NUM;
+  return xs.length ? fin(devsq(xs)) : ERR.NUM;
 });
 
 defineFn('AVEDEV', ['any'], 1, 255, (_c, ...args: Value[]) => {
@@ -354,6 +357,7 @@ defineFn('PERCENTRANK.EXC', ['any', 'number', 'number'], 2, 3, (_c, v: Value, x:
 
 /** RANK: the reference must be a reference; non-numbers in it are ignored. */
 function rank(x: number, ref: Value, order: number | undefined, avg: boolean): Num {
+  if (ref instanceof ExcelError) return ref;
   if (!(ref instanceof Ref || ref instanceof RefList)) return ERR.VALUE;
   const xs = numbersOf(ref);
   if (xs instanceof ExcelError) return xs;
@@ -972,236 +976,3 @@ defineFn('HYPGEOM.DIST', ['number', 'number', 'number', 'number', 'bool'], 5, 5,
 defineFn('HYPGEOMDIST', ['number', 'number', 'number', 'number'], 4, 4,
   (_c, k: number, n: number, M: number, N: number) => hypgeom(k, n, M, N, false));
 
-// ------------------------------------------------------------------ linear regression (LINEST family)
-
-/** All cells of an array argument as numbers (any non-number gives #VALUE!), with its shape. */
-function numericMatrix(v: Value, ctx: Ctx): { rows: number; cols: number; data: number[] } | ExcelError {
-  let m: Matrix;
-  if (v instanceof Ref) m = v.toMatrix();
-  else if (v instanceof Matrix) m = v;
-  else if (v instanceof RefList) {
-    if (v.areas.length !== 1) return ERR.VALUE;
-    m = v.areas[0]!.toMatrix();
-  } else m = new Matrix(1, 1, [scalar(v, ctx)]);
-  const data: number[] = new Array(m.data.length);
-  for (let i = 0; i < m.data.length; i++) {
-    const x = m.data[i];
-    if (x instanceof ExcelError) return x;
-    if (typeof x !== 'number') return ERR.VALUE;
-    data[i] = x;
-  }
-  return { rows: m.rows, cols: m.cols, data };
-}
-
-interface Design {
-  y: number[];
-  /** Observations × predictors. */
-  x: number[][];
-  /** True when observations run along a row (y is 1×n). */
-  byRow: boolean;
-}
-
-/** Reads known_y / known_x into observations × predictors, with Excel's shape rules. */
-function design(yv: Value, xv: Value | undefined, ctx: Ctx, logY: boolean): Design | ExcelError {
-  const Y = numericMatrix(yv, ctx);
-  if (Y instanceof ExcelError) return Y;
-  let y = Y.data;
-  if (logY) {
-    if (y.some((v) => v <= 0)) return ERR.NUM;
-    y = y.map(Math.log);
-  }
-  const n = y.length;
-  const byRow = Y.rows === 1 && Y.cols > 1;
-  if (xv === undefined || xv === null) return { y, x: y.map((_, i) => [i + 1]), byRow };
-  const X = numericMatrix(xv, ctx);
-  if (X instanceof ExcelError) return X;
-  if (X.data.length === n && (X.rows === Y.rows || X.cols === Y.cols || Y.rows === 1 || Y.cols === 1)) {
-    if (X.rows === Y.rows && X.cols === Y.cols) return { y, x: X.data.map((v) => [v]), byRow };
-  }
-  if (Y.cols === 1 && X.rows === n) {
-    const x = [];
-    for (let i = 0; i < n; i++) x.push(X.data.slice(i * X.cols, (i + 1) * X.cols));
-    return { y, x, byRow: false };
-  }
-  if (Y.rows === 1 && X.cols === n) {
-    const x = [];
-    for (let i = 0; i < n; i++) {
-      const row: number[] = [];
-      for (let k = 0; k < X.rows; k++) row.push(X.data[k * X.cols + i]!);
-      x.push(row);
-    }
-    return { y, x, byRow: true };
-  }
-  return ERR.REF;
-}
-
-interface Fit {
-  /** Coefficients m_1..m_k (in predictor order) and intercept b. */
-  m: number[];
-  b: number;
-  se?: number[];
-  seB?: number;
-  r2: number;
-  seY: number;
-  F: number;
-  df: number;
-  ssReg: number;
-  ssResid: number;
-}
-
-/** Solves A z = r for a symmetric positive system by Gauss–Jordan with partial pivoting. */
-function solve(A: number[][], r: number[]): { z: number[]; inv: number[][] } | null {
-  const k = r.length;
-  const M = A.map((row, i) => [...row, ...r.slice(i, i + 1), ...Array.from({ length: k }, (_, j) => (i === j ? 1 : 0))]);
-  for (let c = 0; c < k; c++) {
-    let p = c;
-    for (let i = c + 1; i < k; i++) if (Math.abs(M[i]![c]!) > Math.abs(M[p]![c]!)) p = i;
-    if (Math.abs(M[p]![c]!) < 1e-300) return null;
-    [M[c], M[p]] = [M[p]!, M[c]!];
-    const piv = M[c]![c]!;
-    for (let j = 0; j < M[c]!.length; j++) M[c]![j]! /= piv;
-    for (let i = 0; i < k; i++) {
-      if (i === c) continue;
-      const f = M[i]![c]!;
-      if (f === 0) continue;
-      for (let j = 0; j < M[i]!.length; j++) M[i]![j]! -= f * M[c]![j]!;
-    }
-  }
-  return { z: M.map((row) => row[k]!), inv: M.map((row) => row.slice(k + 1)) };
-}
-
-/** Least squares of y on x (centred when there is an intercept, for conditioning). */
-function fit(d: Design, withConst: boolean): Fit | ExcelError {
-  const n = d.y.length;
-  const k = d.x[0]?.length ?? 0;
-  const mx = new Array<number>(k).fill(0);
-  let my = 0;
-  if (withConst) {
-    for (let i = 0; i < n; i++) {
-      my += d.y[i]!;
-      for (let j = 0; j < k; j++) mx[j]! += d.x[i]![j]!;
-    }
-    my /= n;
-    for (let j = 0; j < k; j++) mx[j]! /= n;
-  }
-  const A = Array.from({ length: k }, () => new Array<number>(k).fill(0));
-  const r = new Array<number>(k).fill(0);
-  for (let i = 0; i < n; i++) {
-    const yi = d.y[i]! - my;
-    for (let a = 0; a < k; a++) {
-      const xa = d.x[i]![a]! - mx[a]!;
-      r[a]! += xa * yi;
-      for (let b = 0; b < k; b++) A[a]![b]! += xa * (d.x[i]![b]! - mx[b]!);
-    }
-  }
-  const sol = solve(A, r);
-  if (!sol) return ERR.NUM;
-  const m = sol.z;
-  let b = my;
-  for (let j = 0; j < k; j++) b -= m[j]! * mx[j]!;
-  if (!withConst) b = 0;
-  let ssResid = 0;
-  let ssTot = 0;
-  for (let i = 0; i < n; i++) {
-    let pred = b;
-    for (let j = 0; j < k; j++) pred += m[j]! * d.x[i]![j]!;
-    ssResid += (d.y[i]! - pred) ** 2;
-    ssTot += (d.y[i]! - my) ** 2;
-  }
-  const df = n - k - (withConst ? 1 : 0);
-  const ssReg = ssTot - ssResid;
-  const r2 = ssTot === 0 ? 1 : ssReg / ssTot;
-  const s2 = df > 0 ? ssResid / df : NaN;
-  const se = sol.inv.map((row, j) => Math.sqrt(s2 * row[j]!));
-  let seB: number | undefined;
-  if (withConst) {
-    // Var(b) = s²(1/n + x̄ᵀ (XcᵀXc)⁻¹ x̄)
-    let q = 1 / n;
-    for (let a = 0; a < k; a++) for (let c = 0; c < k; c++) q += mx[a]! * sol.inv[a]![c]! * mx[c]!;
-    seB = Math.sqrt(s2 * q);
-  }
-  return { m, b, se, seB, r2, seY: Math.sqrt(s2), F: (ssReg / k) / (ssResid / df), df, ssReg, ssResid };
-}
-
-function optBool(v: Value | undefined, ctx: Ctx, dflt: boolean): boolean | ExcelError {
-  if (v === undefined || v === null) return dflt;
-  const s = scalar(v, ctx);
-  if (s === null) return dflt;
-  if (s instanceof ExcelError) return s;
-  if (typeof s === 'boolean') return s;
-  if (typeof s === 'number') return s !== 0;
-  return ERR.VALUE;
-}
-
-function linest(ctx: Ctx, yv: Value, xv: Value | undefined, cv: Value | undefined, sv: Value | undefined, log: boolean): Value {
-  const withConst = optBool(cv, ctx, true);
-  if (withConst instanceof ExcelError) return withConst;
-  const stats = optBool(sv, ctx, false);
-  if (stats instanceof ExcelError) return stats;
-  const d = design(yv, xv, ctx, log);
-  if (d instanceof ExcelError) return d;
-  const f = fit(d, withConst);
-  if (f instanceof ExcelError) return f;
-  const k = f.m.length;
-  const tr = (x: number): Scalar => (log ? Math.exp(x) : x);
-  const row1: Scalar[] = [...f.m.slice().reverse().map(tr), tr(f.b)];
-  if (!stats) return new Matrix(1, k + 1, row1.map((x) => (typeof x === 'number' ? fin(x) : x)));
-  const na = (x: number | undefined): Scalar => (x === undefined || !Number.isFinite(x) ? ERR.NUM : x);
-  const rows: Scalar[][] = [
-    row1,
-    [...f.se!.slice().reverse().map(na), withConst ? na(f.seB) : ERR.NA],
-    [f.r2, na(f.seY)],
-    [na(f.F), f.df],
-    [f.ssReg, f.ssResid],
-  ];
-  return Matrix.from2D(rows);
-}
-defineFn('LINEST', ['any'], 1, 4, (ctx, y: Value, x?: Value, c?: Value, s?: Value) => linest(ctx, y, x, c, s, false), { arrays: 'a' });
-defineFn('LOGEST', ['any'], 1, 4, (ctx, y: Value, x?: Value, c?: Value, s?: Value) => linest(ctx, y, x, c, s, true), { arrays: 'a' });
-
-function trend(ctx: Ctx, yv: Value, xv: Value | undefined, nv: Value | undefined, cv: Value | undefined, log: boolean): Value {
-  const withConst = optBool(cv, ctx, true);
-  if (withConst instanceof ExcelError) return withConst;
-  const d = design(yv, xv, ctx, log);
-  if (d instanceof ExcelError) return d;
-  const f = fit(d, withConst);
-  if (f instanceof ExcelError) return f;
-  const k = f.m.length;
-  // New x: default the known x (shape of known_y), else read with the same orientation.
-  let points: number[][];
-  let rows: number;
-  let cols: number;
-  if (nv === undefined || nv === null) {
-    points = d.x;
-    rows = d.byRow ? 1 : d.y.length;
-    cols = d.byRow ? d.y.length : 1;
-  } else {
-    const N = numericMatrix(nv, ctx);
-    if (N instanceof ExcelError) return N;
-    if (k === 1) {
-      points = N.data.map((v) => [v]);
-      rows = N.rows;
-      cols = N.cols;
-    } else if (!d.byRow) {
-      if (N.cols !== k) return ERR.REF;
-      points = [];
-      for (let i = 0; i < N.rows; i++) points.push(N.data.slice(i * k, (i + 1) * k));
-      rows = N.rows;
-      cols = 1;
-    } else {
-      if (N.rows !== k) return ERR.REF;
-      points = [];
-      for (let i = 0; i < N.cols; i++) points.push(Array.from({ length: k }, (_, j) => N.data[j * N.cols + i]!));
-      rows = 1;
-      cols = N.cols;
-    }
-  }
-  const out: Scalar[] = points.map((p) => {
-    let v = f.b;
-    for (let j = 0; j < k; j++) v += f.m[j]! * p[j]!;
-    return fin(log ? Math.exp(v) : v);
-  });
-  return new Matrix(rows, cols, out);
-}
-defineFn('TREND', ['any'], 1, 4, (ctx, y: Value, x?: Value, nx?: Value, c?: Value) => trend(ctx, y, x, nx, c, false), { arrays: 'a' });
-defineFn('GROWTH', ['any'], 1, 4, (ctx, y: Value, x?: Value, nx?: Value, c?: Value) => trend(ctx, y, x, nx, c, true), { arrays: 'a' });

@@ -6,16 +6,13 @@
  * exactly like their plain counterparts, as Excel documents.
  */
 import { forEachValue } from '../../aggregate.js';
-import { parseNumber, scalar, toText } from '../../coerce.js';
+import { arraySizeError, limitText, MAX_TEXT, parseNumber, refMatrix, scalar, toText } from '../../coerce.js';
 import { roundHalfAway } from '../math/round.js';
 import { formatNumber, formatText } from '../../numfmt.js';
 import { defineFn } from '../../registry.js';
 import { ERR, ExcelError, Matrix, Ref, RefList, type Ctx, type Scalar, type Value } from '../../values.js';
 
-/** Longest text a cell can hold; longer results are #VALUE!. */
-const MAX_TEXT = 32767;
-
-const limit = (s: string): string | ExcelError => (s.length > MAX_TEXT ? ERR.VALUE : s);
+const limit = limitText;
 
 // ---------------------------------------------------------------------------------
 // Characters and codes
@@ -26,18 +23,51 @@ const CP1252_HIGH = [
   0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0x9d, 0x017e, 0x0178,
 ];
 
-defineFn('CHAR', ['number'], 1, 1, (_ctx, n: number) => {
+/**
+ * Mac OS Roman code points 128-255 (the WHATWG "macintosh" index), the character set
+ * Excel for Mac's CHAR and CODE use ("Macintosh: Macintosh character set", Excel's CHAR
+ * page): CHAR(240) is U+F8FF, the Apple logo (corpus formula_stress_test.xlsx, saved by
+ * "Microsoft Macintosh Excel": CHAR(240) and CODE of that character are U+F8FF and 240).
+ */
+const MAC_ROMAN_HIGH = [
+  0xc4, 0xc5, 0xc7, 0xc9, 0xd1, 0xd6, 0xdc, 0xe1, 0xe0, 0xe2, 0xe4, 0xe3, 0xe5, 0xe7, 0xe9, 0xe8,
+  0xea, 0xeb, 0xed, 0xec, 0xee, 0xef, 0xf1, 0xf3, 0xf2, 0xf4, 0xf6, 0xf5, 0xfa, 0xf9, 0xfb, 0xfc,
+  0x2020, 0xb0, 0xa2, 0xa3, 0xa7, 0x2022, 0xb6, 0xdf, 0xae, 0xa9, 0x2122, 0xb4, 0xa8, 0x2260, 0xc6, 0xd8,
+  0x221e, 0xb1, 0x2264, 0x2265, 0xa5, 0xb5, 0x2202, 0x2211, 0x220f, 0x3c0, 0x222b, 0xaa, 0xba, 0x3a9, 0xe6, 0xf8,
+  0xbf, 0xa1, 0xac, 0x221a, 0x192, 0x2248, 0x2206, 0xab, 0xbb, 0x2026, 0xa0, 0xc0, 0xc3, 0xd5, 0x152, 0x153,
+  0x2013, 0x2014, 0x201c, 0x201d, 0x2018, 0x2019, 0xf7, 0x25ca, 0xff, 0x178, 0x2044, 0x20ac, 0x2039, 0x203a, 0xfb01, 0xfb02,
+  0x2021, 0xb7, 0x201a, 0x201e, 0x2030, 0xc2, 0xca, 0xc1, 0xcb, 0xc8, 0xcd, 0xce, 0xcf, 0xcc, 0xd3, 0xd4,
+  0xf8ff, 0xd2, 0xda, 0xdb, 0xd9, 0x131, 0x2c6, 0x2dc, 0xaf, 0x2d8, 0x2d9, 0x2da, 0xb8, 0x2dd, 0x2db, 0x2c7,
+];
+
+/**
+ * Whether the workbook's CHAR/CODE use the Mac character set: the book context's
+ * `macCharset` flag (set by the engine when the file was saved by Excel for Mac, from the
+ * spec's `application`, docProps/app.xml's <Application>). Absent, Windows-1252.
+ */
+function macCharset(ctx: Ctx): boolean {
+  return (ctx.book as { readonly macCharset?: boolean }).macCharset === true;
+}
+
+defineFn('CHAR', ['number'], 1, 1, (ctx, n: number) => {
   const c = Math.trunc(n);
   if (c < 1 || c > 255) return ERR.VALUE;
-  return String.fromCharCode(c >= 128 && c < 160 ? CP1252_HIGH[c - 128]! : c);
+  if (c < 128) return String.fromCharCode(c);
+  if (macCharset(ctx)) return String.fromCharCode(MAC_ROMAN_HIGH[c - 128]!);
+  return String.fromCharCode(c < 160 ? CP1252_HIGH[c - 128]! : c);
 });
 
-defineFn('CODE', ['text'], 1, 1, (_ctx, s: string) => {
+defineFn('CODE', ['text'], 1, 1, (ctx, s: string) => {
   if (s === '') return ERR.VALUE;
   const u = s.charCodeAt(0);
-  if (u < 128 || (u >= 160 && u < 256)) return u;
+  if (u < 128) return u;
+  if (macCharset(ctx)) {
+    const i = MAC_ROMAN_HIGH.indexOf(u);
+    return i >= 0 ? 128 + i : 63; // characters outside the character set read as "?"
+  }
+  if (u >= 160 && u < 256) return u;
   const i = CP1252_HIGH.indexOf(u);
-  return i >= 0 ? 128 + i : 63; // characters outside the code page read as "?"
+  return i >= 0 ? 128 + i : 63;
 });
 
 defineFn('UNICHAR', ['number'], 1, 1, (_ctx, n: number) => {
@@ -100,7 +130,10 @@ function replace(s: string, start: number, n: number, repl: string): string | Ex
   const st = Math.trunc(start);
   const k = Math.trunc(n);
   if (st < 1 || k < 0) return ERR.VALUE;
-  return limit(s.slice(0, st - 1) + repl + s.slice(st - 1 + k));
+  const head = s.slice(0, st - 1);
+  const tail = s.slice(st - 1 + k);
+  if (head.length + repl.length + tail.length > MAX_TEXT) return ERR.VALUE;
+  return head + repl + tail;
 }
 
 for (const suffix of ['', 'B']) {
@@ -154,7 +187,13 @@ defineFn('REPT', ['text', 'number'], 2, 2, (_ctx, s: string, n: number) => {
 
 defineFn('SUBSTITUTE', ['text', 'text', 'text', 'number'], 3, 4, (_ctx, s: string, old: string, repl: string, inst?: number) => {
   if (old === '') return s;
-  if (inst === undefined) return limit(s.split(old).join(repl));
+  if (inst === undefined) {
+    // The result's length is known before it is built (a 32,767-character text with every
+    // character replaced by 32,767 characters would be a billion).
+    const parts = s.split(old);
+    if (s.length + (parts.length - 1) * (repl.length - old.length) > MAX_TEXT) return ERR.VALUE;
+    return parts.join(repl);
+  }
   const k = Math.trunc(inst);
   if (k < 1) return ERR.VALUE;
   let at = -1;
@@ -162,7 +201,8 @@ defineFn('SUBSTITUTE', ['text', 'text', 'text', 'number'], 3, 4, (_ctx, s: strin
     at = s.indexOf(old, at + (i === 0 ? 1 : old.length));
     if (at < 0) return s;
   }
-  return limit(s.slice(0, at) + repl + s.slice(at + old.length));
+  if (s.length - old.length + repl.length > MAX_TEXT) return ERR.VALUE;
+  return s.slice(0, at) + repl + s.slice(at + old.length);
 });
 
 /** T: text stays, anything else (numbers, booleans, blank) becomes "". Errors propagate. */
@@ -171,7 +211,11 @@ defineFn('T', ['scalar'], 1, 1, (_ctx, v: Scalar) => (v instanceof ExcelError ? 
 // ---------------------------------------------------------------------------------
 // Joining
 
-defineFn('CONCATENATE', ['text'], 1, 255, (_ctx, ...parts: string[]) => limit(parts.join('')));
+defineFn('CONCATENATE', ['text'], 1, 255, (_ctx, ...parts: string[]) => {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  return n > MAX_TEXT ? ERR.VALUE : parts.join('');
+});
 
 /** Text of a value found in a range or array (blank → ""). */
 function cellText(v: Scalar): string | ExcelError {
@@ -270,16 +314,18 @@ defineFn('ARRAYTOTEXT', ['any', 'number'], 1, 2, (ctx, v: Value, f?: number) => 
   const strict = formatFlag(f);
   if (strict instanceof ExcelError) return strict;
   const m: Matrix | ExcelError =
-    v instanceof Ref ? v.toMatrix() : v instanceof Matrix ? v : v instanceof RefList ? ERR.VALUE : new Matrix(1, 1, [scalar(v, ctx)]);
+    v instanceof Ref ? refMatrix(v) : v instanceof Matrix ? v : v instanceof RefList ? ERR.VALUE : new Matrix(1, 1, [scalar(v, ctx)]);
   if (m instanceof ExcelError) return m;
-  if (!strict) return limit(m.data.map((x) => valueText(x, false)).join(', '));
-  const rows: string[] = [];
+  // Built piece by piece, stopping as soon as the text passes what a cell holds.
+  let out = strict ? '{' : '';
   for (let i = 0; i < m.rows; i++) {
-    const cells: string[] = [];
-    for (let j = 0; j < m.cols; j++) cells.push(valueText(m.get(i, j), true));
-    rows.push(cells.join(','));
+    for (let j = 0; j < m.cols; j++) {
+      if (i > 0 || j > 0) out += strict ? (j === 0 ? ';' : ',') : ', ';
+      out += valueText(m.get(i, j), strict);
+      if (out.length > MAX_TEXT) return ERR.VALUE;
+    }
   }
-  return limit(`{${rows.join(';')}}`);
+  return limit(strict ? out + '}' : out);
 });
 
 // ---------------------------------------------------------------------------------
@@ -464,75 +510,15 @@ defineFn('TEXTSPLIT', ['text', 'any', 'any', 'bool', 'number', 'scalar'], 2, 6,
       if (ignoreEmpty) cells = cells.filter((c) => c !== '');
       return cells;
     });
-    const width = Math.max(1, ...grid.map((r) => r.length));
+    let width = 1;
+    for (const r of grid) width = Math.max(width, r.length);
     if (!grid.length) return ERR.CALC;
+    // Ragged lines are padded to the widest: check the padded size before allocating.
+    const tooLarge = arraySizeError(grid.length, width);
+    if (tooLarge) return tooLarge;
     const fill: Scalar = pad === undefined ? ERR.NA : pad;
     const data: Scalar[] = [];
     for (const r of grid) for (let j = 0; j < width; j++) data.push(j < r.length ? r[j]! : fill);
     return new Matrix(grid.length, width, data);
   },
 );
-
-// ---------------------------------------------------------------------------------
-// Regular expressions (Excel uses PCRE2; JavaScript's syntax covers the common subset)
-
-function compile(pattern: string, caseInsensitive: number | undefined, global: boolean): RegExp | ExcelError {
-  const ci = caseInsensitive === undefined ? 0 : Math.trunc(caseInsensitive);
-  if (ci !== 0 && ci !== 1) return ERR.VALUE;
-  try {
-    return new RegExp(pattern, (global ? 'g' : '') + (ci ? 'i' : '') + 'u');
-  } catch {
-    return ERR.VALUE;
-  }
-}
-
-defineFn('REGEXTEST', ['text', 'text', 'number'], 2, 3, (_ctx, s: string, p: string, ci?: number) => {
-  const re = compile(p, ci, false);
-  return re instanceof ExcelError ? re : re.test(s);
-});
-
-defineFn('REGEXEXTRACT', ['text', 'text', 'number', 'number'], 2, 4, (_ctx, s: string, p: string, mode?: number, ci?: number) => {
-  const md = mode === undefined ? 0 : Math.trunc(mode);
-  if (md < 0 || md > 2) return ERR.VALUE;
-  const re = compile(p, ci, md === 1);
-  if (re instanceof ExcelError) return re;
-  if (md === 1) {
-    // All matches spill across a row (corpus REGEX.xlsx: the array range is A4:B4).
-    const all = [...s.matchAll(re)].map((x) => x[0]);
-    return all.length ? new Matrix(1, all.length, all) : ERR.NA;
-  }
-  const m = re.exec(s);
-  if (!m) return ERR.NA;
-  if (md === 0) return m[0];
-  const groups: Scalar[] = m.slice(1).map((g) => g ?? '');
-  return groups.length ? new Matrix(1, groups.length, groups) : ERR.NA;
-});
-
-defineFn('REGEXREPLACE', ['text', 'text', 'text', 'number', 'number'], 3, 5,
-  (_ctx, s: string, p: string, repl: string, occ?: number, ci?: number) => {
-    const re = compile(p, ci, true);
-    if (re instanceof ExcelError) return re;
-    const k = occ === undefined ? 0 : Math.trunc(occ);
-    if (k === 0) return limit(s.replace(re, repl));
-    const matches = [...s.matchAll(re)];
-    const target = k > 0 ? matches[k - 1] : matches[matches.length + k];
-    if (!target) return s;
-    const at = target.index!;
-    return limit(s.slice(0, at) + expand(repl, target) + s.slice(at + target[0].length));
-  },
-);
-
-
-/** Expands $n, ${n}, ${name}, $& and $$ in a replacement for one match. */
-function expand(repl: string, m: RegExpMatchArray): string {
-  return repl.replace(/\$(\$|&|\d{1,2}|\{(\w+)\})/g, (all, tok: string, name?: string) => {
-    if (tok === '$') return '$';
-    if (tok === '&') return m[0];
-    const key = name ?? tok;
-    if (/^\d+$/.test(key)) {
-      const i = Number(key);
-      return i < m.length ? m[i] ?? '' : all;
-    }
-    return m.groups?.[key] ?? all;
-  });
-}

@@ -33,7 +33,12 @@ export function displayText(v: Scalar, format: string | undefined, date1904: boo
   if (v === null) return '';
   if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE';
   if (isExcelError(v)) return v.code;
-  if (typeof v === 'string') return format ? formatText(v, format) : v;
+  if (typeof v === 'string') {
+    if (!format) return v;
+    // A text section that would exceed Excel's 32,767 characters: the cell shows its text.
+    const t = formatText(v, format);
+    return typeof t === 'string' ? t : v;
+  }
   if (!format) return generalText(v);
   const t = formatNumber(v, format, date1904);
   return typeof t === 'string' ? t : '########';

@@ -15,6 +15,7 @@ use sheetc_core::error::{ErrorCode, Result, SheetcError};
 use sheetc_core::model::{CellKind, DefinedName, Limits, Value, Workbook};
 
 mod cells;
+mod doc_props;
 mod external_links;
 mod extras;
 mod metadata;
@@ -32,8 +33,9 @@ mod tests;
 pub use scan::{scan_cells, scan_cells_with, ScanStats};
 
 use cells::{apply_array_ranges, read_all_cells};
+use doc_props::read_document_properties;
 use external_links::read_external_link;
-use extras::read_all_extras;
+use extras::{apply_data_tables, apply_row_visibility, read_all_extras};
 use metadata::{rich_value_errors, Metadata};
 use package::{corrupt, open_zip, read_part, sniff};
 use shared_strings::check_shared_strings;
@@ -77,9 +79,15 @@ pub fn read_workbook(path: &Path, limits: &Limits, cancelled: &dyn Fn() -> bool)
     }
 
     let mut tables = Vec::new();
+    let mut table_filters = Vec::with_capacity(part.sheets.len());
     for (index, (_, target)) in part.sheets.iter().enumerate() {
-        tables.extend(read_tables(&mut zip, target, index as u32, limits.max_uncompressed_bytes)?);
+        let found = read_tables(&mut zip, target, index as u32, limits.max_uncompressed_bytes)?;
+        tables.extend(found.tables);
+        table_filters.push(found.active_filters);
     }
+    let properties = read_document_properties(&mut zip, limits.max_uncompressed_bytes)?;
+    // The relationship names the VBA project; a package that only holds the part counts too.
+    let vba_project = part.vba_project || zip.by_name("xl/vbaProject.bin").is_ok();
     let metadata = read_part(&mut zip, "xl/metadata.xml", limits.max_uncompressed_bytes)?.map(|xml| Metadata::parse(&xml)).unwrap_or_default();
     let rich_errors = rich_value_errors(&mut zip, &metadata, limits.max_uncompressed_bytes)?;
     let dynamic_cm = metadata.dynamic_cells();
@@ -119,9 +127,14 @@ pub fn read_workbook(path: &Path, limits: &Limits, cancelled: &dyn Fn() -> bool)
     });
     let (sheets, mut cell_total) = cells?;
     let extras = extras?;
-    let mut wb = Workbook { calc: part.calc, date1904: part.date1904, ..Workbook::default() };
-    for (mut sheet, extras) in sheets.into_iter().zip(extras) {
+    let mut wb = Workbook { calc: part.calc, date1904: part.date1904, vba_project, properties, ..Workbook::default() };
+    for ((mut sheet, extras), table_filters) in sheets.into_iter().zip(extras).zip(table_filters) {
         apply_array_ranges(&mut sheet, &extras.arrays, &dynamic_cm, limits, &mut cell_total)?;
+        apply_data_tables(&mut sheet, &extras.data_tables, limits, &mut cell_total)?;
+        if !extras.hidden_rows.is_empty() {
+            let filters: Vec<_> = extras.active_filter.into_iter().chain(table_filters).collect();
+            apply_row_visibility(&mut sheet, extras.hidden_rows, &filters);
+        }
         if !extras.error_vm.is_empty() && !rich_errors.is_empty() {
             for cell in sheet.cells.iter_mut() {
                 if let (CellKind::Constant, Value::Error(_)) = (cell.kind, &cell.value) {

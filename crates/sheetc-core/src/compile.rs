@@ -7,10 +7,10 @@ use std::time::Instant;
 
 use crate::bind::Binder;
 use crate::error::{ErrorCode, Result, SheetcError};
-use crate::functions::{FunctionFacts, FunctionTable};
+use crate::functions::{FunctionFacts, FunctionNote, FunctionTable};
 use crate::model::Workbook;
 use crate::plan::EnginePlan;
-use crate::report::{describe_model, BuildReport};
+use crate::report::{describe_functions, describe_model, BuildReport};
 use crate::stages::layout::{self, LayoutOptions};
 use crate::stages::{assemble, backfill, cancelled_err, emit, formula_text, names, output, partition, profile, schedule, shapes, Progress};
 
@@ -20,6 +20,11 @@ pub struct CompileOptions {
     pub functions: Vec<FunctionFacts>,
     /// Excel's function catalogue (for `#NAME?` on names Excel does not know).
     pub known_functions: Vec<String>,
+    /// User-defined functions the caller implements: calls to them are compiled, and the
+    /// engine receives the implementations when it runs.
+    pub user_functions: Vec<String>,
+    /// Why some Excel functions the runtime lacks are not computed (reason codes).
+    pub function_notes: Vec<FunctionNote>,
     /// The runtime bundle to copy into the engine as `runtime.js`.
     pub runtime_js: Option<PathBuf>,
     /// Fail the build instead of backfilling.
@@ -53,7 +58,10 @@ pub fn compile_workbook(workbook: &Workbook, opts: &CompileOptions, progress: Pr
     let mut report = BuildReport::default();
     report.timings.read_ms = opts.read_ms;
     output::check_out_dir(&opts.out_dir)?;
-    let functions = FunctionTable::new(opts.functions.iter().cloned()).with_catalogue(opts.known_functions.iter().cloned());
+    let functions = FunctionTable::new(opts.functions.iter().cloned())
+        .with_catalogue(opts.known_functions.iter().cloned())
+        .with_user_functions(opts.user_functions.iter().cloned(), workbook.vba_project)
+        .with_notes(opts.function_notes.iter().cloned());
     let mut binder = Binder::new(workbook, &functions);
 
     // Partition, then parse and bind once per shape.
@@ -64,9 +72,12 @@ pub fn compile_workbook(workbook: &Workbook, opts: &CompileOptions, progress: Pr
 
     // Cells that cannot be computed as written are backfilled.
     backfill::off_sheet(&mut shaped);
+    backfill::data_tables(workbook, &mut shaped);
+    let user_function_cells = backfill::user_functions(&mut shaped, &functions);
     let formula_texts = formula_text::resolve(workbook, &mut shaped);
+    backfill::notes(&mut shaped.backfills, &functions);
     if opts.strict {
-        backfill::enforce_strict(workbook, &shaped.backfills)?;
+        backfill::enforce_strict(workbook, &shaped)?;
     }
     if cancelled() {
         return Err(cancelled_err());
@@ -77,6 +88,7 @@ pub fn compile_workbook(workbook: &Workbook, opts: &CompileOptions, progress: Pr
     progress("graph", 0, 1);
     let schedule = schedule::schedule(workbook, &shaped.shapes, &shaped.nodes, &functions);
     report.edges = schedule.graph.edge_count();
+    let backfill_cones = backfill::cones(&user_function_cells, &shaped.backfills, &shaped, &schedule.graph, &schedule.index, |s| schedule.is_dynamic_shape(s));
     let names = names::defined_names(workbook, &mut binder);
     let mut profile = profile::plan(workbook, &names, &mut binder, opts.inputs.as_deref(), opts.outputs.as_deref(), &schedule, &shaped)?;
     if let Some(path) = &opts.fold_plan {
@@ -93,6 +105,7 @@ pub fn compile_workbook(workbook: &Workbook, opts: &CompileOptions, progress: Pr
     // Report what the model holds and what was backfilled.
     let t = Instant::now();
     describe_model(&mut report, workbook, &shaped.shapes, &shaped.nodes, &schedule.order);
+    describe_functions(&mut report, workbook, &shaped.shapes, &shaped.nodes, &shaped.backfills, &shaped.unknown_functions, &functions);
     report.backfilled = backfill::report_rows(workbook, &shaped.backfills);
     for b in &shaped.backfills {
         if let Some(f) = b.reason.function() {
@@ -115,6 +128,7 @@ pub fn compile_workbook(workbook: &Workbook, opts: &CompileOptions, progress: Pr
     // What the engine holds, per sheet; the profile's engine evaluates its live cells only.
     progress("emit", 0, parts.len() as u64);
     let assembled = assemble::assemble(&parts, &shaped.nodes, &schedule.index, &shaped.backfills, profile.as_ref().map(|p| &p.cut), &fold_values);
+    let book = assemble::book_context(workbook, &shaped.nodes, &shaped.shapes, &functions);
     report.cells = parts.iter().map(|p| p.cells.len()).sum();
     report.formula_cells = assembled.sheet_reports.iter().map(|s| s.formula_cells).sum();
     report.sheets = assembled.sheet_reports;
@@ -156,9 +170,10 @@ pub fn compile_workbook(workbook: &Workbook, opts: &CompileOptions, progress: Pr
         lazy: opts.lazy,
         names,
         formula_texts,
-        backfilled: backfill::plans(&shaped.backfills),
+        backfilled: backfill::plans(workbook, &shaped.backfills, &backfill_cones),
         calc: workbook.calc,
         date1904: workbook.date1904,
+        book,
     };
     let tmp = output::temp_sibling(&opts.out_dir)?;
     let written = (|| -> Result<()> {

@@ -17,7 +17,7 @@ use crate::codegen;
 use crate::error::{ErrorCode, Result, SheetcError};
 use crate::js;
 use crate::model::Value;
-use crate::plan::{DeclaredPlan, EnginePlan, Node, SheetPlan};
+use crate::plan::{BookContext, DeclaredPlan, EnginePlan, Node, SheetPlan};
 use crate::report::BuildReport;
 use crate::stages::layout::statement_runs;
 
@@ -488,9 +488,11 @@ pub fn emit(input: &EnginePlan<'_>, dir: &Path, cancelled: &dyn Fn() -> bool) ->
             None => "null".to_string(),
             Some(v) => format!("[{}]", v.iter().map(|a| format!("[{},{},{},{},{}]", a[0], a[1], a[2], a[3], a[4])).collect::<Vec<_>>().join(",")),
         };
-        spec.push_str(&format!("{{\"sheet\":{},\"row\":{},\"col\":{},\"reason\":{},\"cone\":{cone}}}", b.sheet, b.row, b.col, js::string(&b.reason)));
+        let last = b.last.map_or(String::new(), |(r, c)| format!(",\"last\":[{r},{c}]"));
+        spec.push_str(&format!("{{\"sheet\":{},\"row\":{},\"col\":{},\"reason\":{},\"cone\":{cone}{last}}}", b.sheet, b.row, b.col, js::string(&b.reason)));
     }
     spec.push(']');
+    book_context_spec(&mut spec, &input.book);
     spec.push('}');
     if input.lazy {
         let index = lazy_index(input, &order);
@@ -534,6 +536,42 @@ pub fn emit(input: &EnginePlan<'_>, dir: &Path, cancelled: &dyn Fn() -> bool) ->
     fs::write(dir.join("package.json"), "{\n  \"type\": \"module\",\n  \"main\": \"engine.js\",\n  \"types\": \"engine.d.ts\"\n}\n").map_err(io)?;
 
     Ok(EmitStats { modules: module_count, bytes, segments: layout.segments.len(), largest_module_bytes: largest })
+}
+
+/// The spec fields of the book context (`BookContext`), each only when it says something.
+/// Rows as runs per sheet: `[[sheet, [first, count, first, count, ...]], ...]`.
+fn book_context_spec(spec: &mut String, book: &BookContext<'_>) {
+    for (key, sheets) in [("hiddenRows", &book.hidden_rows), ("filteredRows", &book.filtered_rows)] {
+        if sheets.is_empty() {
+            continue;
+        }
+        let items: Vec<String> = sheets
+            .iter()
+            .map(|(sheet, rows)| {
+                let mut runs: Vec<(u32, u32)> = Vec::new();
+                for &r in rows.iter() {
+                    match runs.last_mut() {
+                        Some((first, count)) if *first + *count == r => *count += 1,
+                        _ => runs.push((r, 1)),
+                    }
+                }
+                let flat: Vec<String> = runs.iter().map(|(f, n)| format!("{f},{n}")).collect();
+                format!("[{sheet},[{}]]", flat.join(","))
+            })
+            .collect();
+        spec.push_str(&format!(",\"{key}\":[{}]", items.join(",")));
+    }
+    if !book.subtotal_cells.is_empty() {
+        let flat: Vec<String> = book.subtotal_cells.iter().map(|(s, r, c)| format!("{s},{r},{c}")).collect();
+        spec.push_str(&format!(",\"subtotalCells\":[{}]", flat.join(",")));
+    }
+    if book.mac_charset {
+        spec.push_str(",\"macCharset\":true");
+    }
+    if !book.user_functions.is_empty() {
+        let names: Vec<String> = book.user_functions.iter().map(|n| js::string(n)).collect();
+        spec.push_str(&format!(",\"userFunctions\":[{}]", names.join(",")));
+    }
 }
 
 /// `manifest.json`: the build report, beside the engine.

@@ -6,6 +6,7 @@
 import { cellKey, parseArea } from './address.js';
 import { scalar } from './coerce.js';
 import { Sheet } from './store.js';
+import { userFunctionTable, type UserFunction } from './udf.js';
 import { ERR, ExcelError, Matrix, Ref, cellId, errorFromCode, type BookView, type Ctx, type Scalar, type Value } from './values.js';
 
 /** A value in the engine's JSON encodings: errors as `{ e: "#N/A" }`. */
@@ -45,6 +46,8 @@ export interface BackfillSpec {
   reason: string;
   /** Input areas in the cell's dependency cone; null when unknown (any input makes it stale). */
   cone: [number, number, number, number, number][] | null;
+  /** An array formula's anchor: the last cell of its range (its members keep their stored values too). */
+  last?: [number, number];
 }
 
 export interface EngineSpec {
@@ -64,6 +67,16 @@ export interface EngineSpec {
   /** What FORMULATEXT shows for the cells it points at: [sheet, row, col, text]. */
   formulaTexts?: [number, number, number, string][];
   backfilled: BackfillSpec[];
+  /** Rows hidden in the file, per sheet: [sheet, [first, count, first, count, ...]]. */
+  hiddenRows?: [number, number[]][];
+  /** The hidden rows a filter hides, in the same form. */
+  filteredRows?: [number, number[]][];
+  /** Cells whose formula is a subtotal (SUBTOTAL, AGGREGATE): flat [sheet, row, col, ...]. */
+  subtotalCells?: number[];
+  /** Saved by Excel for Mac: CHAR and CODE use the Mac character set (`BookView.macCharset`). */
+  macCharset?: boolean;
+  /** User-defined functions the engine calls (upper-case): run() needs an implementation of each. */
+  userFunctions?: string[];
 }
 
 /** The formula texts of a spec by cell id (built once per spec). */
@@ -107,6 +120,11 @@ export interface RunOptions {
   now?: Date | number;
   /** The random source for RAND/RANDBETWEEN/RANDARRAY. */
   random?: () => number;
+  /**
+   * Implementations of the workbook's user-defined functions (VBA, add-ins) by name
+   * (case-insensitive), for an engine compiled with them (`compile(file, { functions })`).
+   */
+  functions?: Record<string, UserFunction>;
 }
 
 export interface RunMeta {
@@ -302,11 +320,17 @@ class Book implements BookView {
   private readonly clock: () => number;
   readonly random: () => number;
   private readonly spec: EngineSpec;
+  readonly macCharset: boolean;
+  private readonly facts: BookFacts;
+  private readonly functions: Map<string, UserFunction> | undefined;
   constructor(spec: EngineSpec, sheets: Sheet[], opts: RunOptions, formulaCells: () => Set<number>) {
     this.formulaCells = formulaCells;
     this.spec = spec;
     this.sheets = sheets;
     this.date1904 = spec.date1904;
+    this.macCharset = spec.macCharset === true;
+    this.facts = bookFacts(spec);
+    this.functions = userFunctionTable(opts.functions);
     const now = opts.now;
     if (now === undefined) this.clock = () => dateToSerialValue(new Date(), spec.date1904);
     else {
@@ -324,6 +348,18 @@ class Book implements BookView {
   formulaText(sheet: number, row: number, col: number): string | undefined {
     return this.spec.formulaTexts ? formulaTextMap(this.spec).get(cellId(sheet, row, col)) : undefined;
   }
+  isRowHidden(sheet: number, row: number): boolean {
+    return this.facts.hidden?.[sheet]?.has(row) ?? false;
+  }
+  isRowFiltered(sheet: number, row: number): boolean {
+    return this.facts.filtered?.[sheet]?.has(row) ?? false;
+  }
+  isSubtotalCell(sheet: number, row: number, col: number): boolean {
+    return this.facts.subtotals?.has(cellId(sheet, row, col)) ?? false;
+  }
+  userFunction(name: string): UserFunction | undefined {
+    return this.functions?.get(name);
+  }
   sheetByName(name: string): Sheet | undefined {
     const u = name.toUpperCase();
     return this.sheets.find((s) => s.name.toUpperCase() === u);
@@ -340,6 +376,64 @@ class Book implements BookView {
     if (!best.area) return ERR.REF;
     const [s, r0, c0, r1, c1] = best.area;
     return new Ref(this.sheets[s]!, r0, c0, r1, c1);
+  }
+}
+
+/**
+ * What a spec says about rows and subtotal cells, as sets (built once per spec): the
+ * book context's `isRowHidden`, `isRowFiltered`, `isSubtotalCell`.
+ */
+interface BookFacts {
+  hidden: (Set<number> | undefined)[] | null;
+  filtered: (Set<number> | undefined)[] | null;
+  subtotals: Set<number> | null;
+}
+
+const bookFactsCache = new WeakMap<EngineSpec, BookFacts>();
+
+function rowSets(runs: [number, number[]][] | undefined): (Set<number> | undefined)[] | null {
+  if (!runs?.length) return null;
+  const out: (Set<number> | undefined)[] = [];
+  for (const [sheet, flat] of runs) {
+    const set = (out[sheet] ??= new Set<number>());
+    for (let i = 0; i + 1 < flat.length; i += 2) for (let r = flat[i]!, n = flat[i + 1]!; n > 0; n--, r++) set.add(r);
+  }
+  return out;
+}
+
+function bookFacts(spec: EngineSpec): BookFacts {
+  let f = bookFactsCache.get(spec);
+  if (!f) {
+    let subtotals: Set<number> | null = null;
+    const flat = spec.subtotalCells;
+    if (flat?.length) {
+      subtotals = new Set();
+      for (let i = 0; i + 2 < flat.length; i += 3) subtotals.add(cellId(flat[i]!, flat[i + 1]!, flat[i + 2]!));
+    }
+    f = { hidden: rowSets(spec.hiddenRows), filtered: rowSets(spec.filteredRows), subtotals };
+    bookFactsCache.set(spec, f);
+  }
+  return f;
+}
+
+/**
+ * An engine compiled with user-defined functions runs only with an implementation of
+ * each (`loadEngine(dir, { functions })` or `run(inputs, { functions })`): without one,
+ * its cells could not be computed, and a silent `#NAME?` would be a wrong answer.
+ */
+function checkUserFunctions(spec: EngineSpec, options: RunOptions): void {
+  const needed = spec.userFunctions;
+  if (!needed?.length) return;
+  if (options.functions !== undefined && (options.functions === null || typeof options.functions !== 'object')) {
+    throw new EngineError('E_INVALID_OPTION', 'options.functions must be an object mapping function names to JavaScript functions');
+  }
+  const given = userFunctionTable(options.functions);
+  const missing = needed.filter((n) => !given?.has(n));
+  if (missing.length) {
+    throw new EngineError(
+      'E_MISSING_FUNCTION',
+      `this engine calls the user-defined function${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: pass ${missing.length > 1 ? 'their implementations' : 'its implementation'} as loadEngine(dir, { functions: { ${missing[0]}: (...) => ... } }) or run(inputs, { functions })`,
+    );
   }
 }
 
@@ -584,6 +678,7 @@ class EngineCore {
   run(inputs: Record<string, InputValue>, options: RunOptions, order: readonly (readonly [number, number])[], view: ResultView): RunResult {
     const t0 = performance.now();
     const spec = this.spec;
+    checkUserFunctions(spec, options);
     // A loop, not templates.map(): map()'s result array changes elements kind (holey or
     // packed) after a full GC, and every compiled function reading the sheets array then
     // deoptimises (2-3 times slower runs after a gc() on the 100k bench).
@@ -797,12 +892,29 @@ export function createLazyEngine(
     }
   }
 
+  /**
+   * Backfilled cells belong to no unit (nothing computes them: they hold Excel's stored
+   * values), so a loaded module's backfilled cells, the members of backfilled array
+   * formulas included, are listed on their own.
+   */
+  function visitLoadedBackfills(visit: (sheet: number, row: number, col: number) => void): void {
+    for (const b of spec.backfilled) {
+      const [r1, c1] = b.last ?? [b.row, b.col];
+      for (let r = b.row; r <= r1; r++) {
+        const loaded = modulesOf({ sheet: b.sheet, r0: r, c0: b.col, r1: r, c1: b.col }).every((m) => core.modules[m]);
+        if (!loaded) continue;
+        for (let c = b.col; c <= c1; c++) visit(b.sheet, r, c);
+      }
+    }
+  }
+
   const outputs = spec.outputs ? profileView(spec, spec.outputs) : null;
   const view: ResultView = {
     forEachFormulaCell: (visit) => {
       if (outputs) return outputs.forEachFormulaCell(visit);
       if (!active) return;
       for (let u = 0; u < active.length; u++) if (active[u]) visitRuns(units().runs(u), visit);
+      visitLoadedBackfills(visit);
     },
     check: (a, ref) => {
       outputs?.check(a, ref);

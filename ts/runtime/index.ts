@@ -12,5 +12,6 @@ export { Sheet } from './store.js';
 export { F, define, defineFn, functionFacts, functionSpec, supportedFunctions, type FunctionFacts, type FunctionSpec, type ParamKind } from './registry.js';
 export * from './engine.js';
 export * from './special.js';
+export { udf, type UserFunction, type UserFunctionArgument, type UserFunctionValue } from './udf.js';
 export { indexValue } from './functions/lookup/lookup.js';
 import './functions/index.js';

@@ -53,6 +53,11 @@ export interface FunctionSpec {
   arrays?: string;
   /** Builds a reference from run-time values (OFFSET, INDIRECT): it may read any cell. */
   dynamicReference?: boolean;
+  /**
+   * A cell calling it is a subtotal (SUBTOTAL, AGGREGATE): SUBTOTAL and AGGREGATE skip
+   * such cells in their ranges (the compiler lists them in the spec's `subtotalCells`).
+   */
+  subtotal?: boolean;
 }
 
 /** The facts the compiler needs about one function (see `FunctionSpec`). */
@@ -66,6 +71,7 @@ export interface FunctionFacts {
   pure?: boolean;
   ranges?: string;
   arrays?: string;
+  subtotal?: boolean;
 }
 
 /** A registered function as the generated code calls it: `F.SUM(ctx, a, b)`. */
@@ -88,7 +94,7 @@ export function defineFn(
   minArgs: number,
   maxArgs: number,
   impl: FunctionSpec['impl'],
-  extra: Partial<Pick<FunctionSpec, 'volatile' | 'returnsRef' | 'pure' | 'ranges' | 'arrays' | 'dynamicReference'>> = {},
+  extra: Partial<Pick<FunctionSpec, 'volatile' | 'returnsRef' | 'pure' | 'ranges' | 'arrays' | 'dynamicReference' | 'subtotal'>> = {},
 ): void {
   define({ name, params, minArgs, maxArgs, impl, ...extra });
 }
@@ -135,6 +141,7 @@ export function functionFacts(): FunctionFacts[] {
     if (s.pure) facts.pure = true;
     if (s.ranges) facts.ranges = s.ranges;
     if (s.arrays) facts.arrays = s.arrays;
+    if (s.subtotal) facts.subtotal = true;
     return facts;
   });
 }

@@ -12,6 +12,7 @@ export type SheetcErrorCode =
   | 'E_INTERNAL'
   | 'E_NATIVE_UNAVAILABLE'
   | 'E_UNKNOWN_REF'
+  | 'E_MISSING_FUNCTION'
   | 'E_FORMULA_TOO_DEEP';
 
 export class SheetcError extends Error {

@@ -1,5 +1,6 @@
 /** Public types of sheetc's API. */
 import type { JsonValue } from './runtime/engine.js';
+import type { UserFunction } from './runtime/udf.js';
 
 /**
  * `fold`: an output profile's first pass (the full model built and run once to fold what
@@ -38,12 +39,28 @@ export interface CompileOptions {
   inputs?: string[];
   /** Output profile: the engine's outputs; cells outside their dependency cone are dropped. Default: every cell. */
   outputs?: string[];
+  /**
+   * Implementations of the workbook's user-defined functions (VBA macros such as
+   * `=MyUdf(A1)` in an .xlsm, add-in functions), by the name the formulas call
+   * (case-insensitive). Calls to them are compiled instead of backfilled; the engine
+   * needs the same functions when it runs: `loadEngine(dir, { functions })` or
+   * `run(inputs, { functions })`. A name sheetc implements cannot be replaced.
+   */
+  functions?: Record<string, UserFunction>;
+  /**
+   * Run the engine once after the build and compare every formula cell with the value
+   * Excel stored (default true; the report's `verification`). NOW and TODAY run at the
+   * time the file was last saved.
+   */
+  verify?: boolean;
 }
 
 /** A formula cell whose engine value differs from the value Excel stored. */
 export interface VerifyMismatch {
   /** `Sheet!A1`. */
   cell: string;
+  /** The formula as Excel shows it; empty inside an array formula's range. */
+  formula: string;
   expected: JsonValue;
   actual: JsonValue;
 }
@@ -57,6 +74,8 @@ export interface VerifyReport {
   withoutStoredValue: number;
   /** Backfilled cells (they hold the stored value; not compared). */
   backfilled: number;
+  /** The clock NOW and TODAY ran with (ISO 8601), null when the file says nothing and no `now` was given. */
+  now: string | null;
   /** The first differences (up to `maxMismatches`, default 100). */
   mismatches: VerifyMismatch[];
   build: BuildReport;
@@ -72,6 +91,9 @@ export type {
   BackfillReport as BackfilledCell,
   SheetReport,
   Timings as BuildTimings,
+  UnknownFunctionReport as UnknownFunction,
+  VerificationReport,
+  VerificationDifference,
 } from './generated/report.js';
 import type { BuildReport } from './generated/report.js';
 
@@ -85,3 +107,4 @@ export type {
   LoadScope,
 } from './runtime/engine.js';
 export type { ErrorCode } from './runtime/values.js';
+export type { UserFunction, UserFunctionArgument, UserFunctionValue } from './runtime/udf.js';

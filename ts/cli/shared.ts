@@ -14,6 +14,7 @@ export function compileOptionsOf(ctx: CommandContext, outDir: string): CompileOp
   const o = ctx.options;
   const opts: CompileOptions = { outDir };
   if (flag(o, 'strict')) opts.strict = true;
+  if (flag(o, 'no-verify')) opts.verify = false;
   if (flag(o, 'lazy')) opts.lazy = true;
   const maxModuleMb = num(o, 'max-module-mb');
   if (maxModuleMb !== undefined) opts.maxModuleMb = maxModuleMb;
@@ -29,21 +30,26 @@ export function compileOptionsOf(ctx: CommandContext, outDir: string): CompileOp
 }
 
 /** Compiles with a progress bar (on a terminal, without --json), cleared when done. */
-export async function buildTo(file: string, ctx: CommandContext, outDir: string): Promise<BuildReport> {
+export async function buildTo(file: string, ctx: CommandContext, outDir: string, extra: Partial<CompileOptions> = {}): Promise<BuildReport> {
   const bar = progressBar(ctx.streams.stderr, ctx.showProgress);
   try {
-    return await compile(file, { ...compileOptionsOf(ctx, outDir), onProgress: bar.update });
+    return await compile(file, { ...compileOptionsOf(ctx, outDir), ...extra, onProgress: bar.update });
   } finally {
     bar.done();
   }
 }
 
 /** Builds into a temporary directory, calls `fn`, and removes the directory. */
-export async function withTempEngine<T>(file: string, ctx: CommandContext, fn: (dir: string, report: BuildReport) => Promise<T>): Promise<T> {
+export async function withTempEngine<T>(
+  file: string,
+  ctx: CommandContext,
+  fn: (dir: string, report: BuildReport) => Promise<T>,
+  extra: Partial<CompileOptions> = {},
+): Promise<T> {
   const base = mkdtempSync(join(tmpdir(), 'sheetc-'));
   try {
     const dir = join(base, 'engine');
-    const report = await buildTo(file, ctx, dir);
+    const report = await buildTo(file, ctx, dir, extra);
     return await fn(dir, report);
   } finally {
     rmSync(base, { recursive: true, force: true });
@@ -69,6 +75,9 @@ export function display(v: JsonValue | JsonValue[][]): string {
   return JSON.stringify(v);
 }
 
+/** Thousands separators, as the summary prints counts. */
+const count = (n: number): string => n.toLocaleString('en-US');
+
 /** The build summary `build` and `inspect` print. */
 export function summary(report: BuildReport): string {
   const lines = [
@@ -80,6 +89,23 @@ export function summary(report: BuildReport): string {
     lines.push(`backfilled cells: ${report.backfilled.length} (kept Excel's cached value)`);
     for (const b of report.backfilled.slice(0, 10)) lines.push(`  ${b.sheet}!${b.cell}: ${b.reason}`);
     if (report.backfilled.length > 10) lines.push(`  ... ${report.backfilled.length - 10} more (see manifest.json)`);
+  }
+  const udfs = Object.entries(report.userDefinedFunctions);
+  if (udfs.length) lines.push(`user-defined functions: ${udfs.map(([n, c]) => `${n} (${count(c ?? 0)} cell${c === 1 ? '' : 's'})`).join(', ')}`);
+  if (report.unknownFunctions.length) {
+    lines.push(`unknown functions (not Excel functions: #NAME?, as in Excel): ${report.unknownFunctions.length}`);
+    for (const u of report.unknownFunctions.slice(0, 10)) {
+      lines.push(`  ${u.name}: ${count(u.count)} cell${u.count === 1 ? '' : 's'} (${u.cells.slice(0, 3).join(', ')}${u.count > 3 ? ', ...' : ''})`);
+    }
+  }
+  const v = report.verification;
+  if (v) {
+    if (v.total === 0) lines.push(`not verified: the file stores no results to compare with (${count(v.withoutStoredValue)} formula cell(s) without a stored value)`);
+    else {
+      lines.push(`verified ${count(v.matched)} / ${count(v.total)} cells against Excel's stored values; ${count(v.differ)} differ`);
+      for (const d of v.differences.slice(0, 10)) lines.push(`  ${d.cell}${d.formula ? ` ${d.formula}` : ''}: Excel ${display(d.expected)}, sheetc ${display(d.actual)}`);
+      if (v.differ > 10) lines.push(`  ... ${count(v.differ - Math.min(10, v.differences.length))} more${v.differences.length > 10 ? ' (see manifest.json)' : ''}`);
+    }
   }
   return lines.join('\n');
 }

@@ -4,12 +4,12 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync,
 import { tmpdir } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
 import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { FUNCTION_NOTES } from './function-notes.js';
 import { runEngineJob, type Comparison, type EngineJob } from './engine-run.js';
 import { SheetcError, type SheetcErrorCode } from './errors.js';
 import { loadNative, type BuildEvent } from './native.js';
-import { siblingEntry, tsxExecArgv } from './pool.js';
+import { builtEntry } from './pool-entry.js';
 import { cellKey, parseArea } from './runtime/address.js';
 import { functionFacts, supportedFunctions } from './runtime/index.js';
 import { EXCEL_FUNCTIONS } from './runtime/catalog.js';
@@ -41,6 +41,9 @@ export function checkOptions(options: CompileOptions): void {
     }
   }
   if (options.functions !== undefined) checkFunctions(options.functions);
+  if (options.report !== undefined && (typeof options.report !== 'string' || options.report.trim() === '')) {
+    throw new SheetcError('E_INVALID_OPTION', 'report must be the path of the HTML file to write');
+  }
   if (options.signal?.aborted) throw new SheetcError('E_CANCELLED', 'the build was cancelled');
 }
 
@@ -65,7 +68,20 @@ function checkFunctions(functions: unknown): void {
 /** Compiles `workbook` (an .xlsx/.xlsm path) into `options.outDir`. */
 export async function compile(workbook: string, options: CompileOptions): Promise<BuildReport> {
   checkOptions(options);
+  if (options.report !== undefined) {
+    // Loaded only when asked: the report's page bundle is not needed for a build.
+    const { buildWithReport } = await import('./report/index.js');
+    return buildWithReport(workbook, { ...options, report: options.report });
+  }
   return compileVerified(workbook, options, {});
+}
+
+/**
+ * `compile()` with internal outputs (`extras`) asked of the build that writes the engine
+ * (the HTML report's data and stored values), verified as every build is.
+ */
+export async function compileWith(workbook: string, options: CompileOptions, extras: BuildExtras = {}): Promise<BuildReport> {
+  return compileVerified(workbook, options, {}, extras);
 }
 
 /** How the build's verification runs (verify() asks for a clock and more differences). */
@@ -81,20 +97,21 @@ export interface VerifySettings {
  * values Excel stored, written into the report and the manifest. An output profile's
  * first pass already runs the full model once (for folding): that run is compared.
  */
-export async function compileVerified(workbook: string, options: CompileOptions, settings: VerifySettings): Promise<BuildReport> {
+export async function compileVerified(workbook: string, options: CompileOptions, settings: VerifySettings, extras: BuildExtras = {}): Promise<BuildReport> {
   const verifyOn = options.verify !== false;
   const scratch = mkdtempSync(join(tmpdir(), 'sheetc-build-'));
   try {
-    const cached = verifyOn ? join(scratch, 'cached.json') : undefined;
+    // Excel's stored values, written by the build's own read (the caller's path when it asks for them).
+    const cached = extras.cachedValuesOut ?? (verifyOn ? join(scratch, 'cached.json') : undefined);
     if (!options.inputs) {
       // --strict fails on any difference: the engine is verified in a staging directory
       // and moved into place only then, so a failed build leaves the output as it was.
-      const staged = cached && options.strict;
+      const staged = verifyOn && options.strict;
       if (staged) checkOutDir(options.outDir);
       const dir = staged ? stagingDir(options.outDir) : options.outDir;
       try {
-        const report = await compileOnce(workbook, { ...options, outDir: dir }, { cachedValuesOut: cached });
-        if (cached) await verifyBuild(report, dir, cached, join(scratch, 'comparison.json'), options, settings);
+        const report = await compileOnce(workbook, { ...options, outDir: dir }, { ...extras, cachedValuesOut: cached });
+        if (verifyOn && cached) await verifyBuild(report, dir, cached, join(scratch, 'comparison.json'), options, settings);
         if (staged) {
           enforceStrictVerification(report);
           replaceDir(dir, options.outDir);
@@ -129,7 +146,7 @@ export async function compileVerified(workbook: string, options: CompileOptions,
       {
         engine: full,
         formulaValues: { out: values, only: plan },
-        ...(cached ? { nowMs: now?.getTime(), verify: verifyJob(first, cached, join(scratch, 'comparison.json'), settings) } : {}),
+        ...(verifyOn && cached ? { nowMs: now?.getTime(), verify: verifyJob(first, cached, join(scratch, 'comparison.json'), settings) } : {}),
       },
       'evaluating the full model (to fold what no input reaches)',
       options,
@@ -138,7 +155,7 @@ export async function compileVerified(workbook: string, options: CompileOptions,
     });
     fold(5 * STEP);
     if (comparison && options.strict) enforceStrictVerification({ ...first, verification: verificationOf(comparison, first, now) });
-    const report = await compileOnce(workbook, options, { foldValues: values });
+    const report = await compileOnce(workbook, options, { ...extras, foldValues: values });
     if (comparison) {
       report.verification = verificationOf(comparison, first, now);
       writeManifest(options.outDir, report);
@@ -256,6 +273,63 @@ function writeManifest(dir: string, report: BuildReport): void {
 let engineRuns = 0;
 
 /**
+ * Runs the engine in `engineDir` once (no inputs), in a child process, and writes the
+ * result's `formulaValues()` or `toJSON()` to `out` as JSON (`report`: `{ meta, sheets }`
+ * with the formula values, `reportMeta`: the meta alone; both load a lazy engine first),
+ * for the HTML report. A child, not this process: an imported ES module is never
+ * unloaded. The child gets this process's heap limit. `purpose` names the step in errors.
+ */
+export function runEngineInChild(
+  engineDir: string,
+  out: string,
+  what: 'formulaValues' | 'toJSON' | 'report' | 'reportMeta',
+  purpose: string,
+  signal: AbortSignal | undefined,
+  only?: string,
+): Promise<void> {
+  // `only`: a JSON list of [sheet, row, col]; formula values of those cells alone.
+  const script =
+    'const [url, out, what, only] = process.argv.slice(1);' +
+    "const { readFileSync, writeFileSync } = await import('node:fs');" +
+    'const engine = await import(url);' +
+    // The report runs any engine, a lazy one after loading every sheet.
+    "if (what.startsWith('report') && typeof engine.load === 'function') await engine.load({ sheets: engine.spec.sheets.map((s) => s.name) });" +
+    'const result = engine.run();' +
+    "let value = what === 'toJSON' ? result.toJSON() : what === 'formulaValues' ? result.formulaValues() : { meta: result.meta, sheets: what === 'report' ? result.formulaValues().sheets : null };" +
+    'if (only) {' +
+    "  const keep = new Set(JSON.parse(readFileSync(only, 'utf8')).map((c) => c.join(',')));" +
+    '  value = { sheets: value.sheets.map((flat, s) => { const o = []; for (let i = 0; i + 2 < flat.length; i += 3) if (keep.has(s + \',\' + flat[i] + \',\' + flat[i + 1])) o.push(flat[i], flat[i + 1], flat[i + 2]); return o; }) };' +
+    '}' +
+    'writeFileSync(out, JSON.stringify(value));';
+  const heapMb = Math.ceil(getHeapStatistics().heap_size_limit / (1024 * 1024));
+  const args = [`--max-old-space-size=${heapMb}`, '--input-type=module', '-e', script, pathToFileURL(join(engineDir, 'engine.js')).href, out, what, ...(only ? [only] : [])];
+  return new Promise((ok, fail) => {
+    if (signal?.aborted) {
+      fail(new SheetcError('E_CANCELLED', 'cancelled'));
+      return;
+    }
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (d: string) => {
+      stderr = (stderr + d).slice(-4000);
+    });
+    const onAbort = () => child.kill();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    child.on('error', (e) => {
+      signal?.removeEventListener('abort', onAbort);
+      fail(new SheetcError('E_INTERNAL', `cannot start Node for ${purpose}: ${e.message}`));
+    });
+    child.on('close', (code, sig) => {
+      signal?.removeEventListener('abort', onAbort);
+      if (signal?.aborted) fail(new SheetcError('E_CANCELLED', 'cancelled'));
+      else if (code === 0) ok();
+      else fail(new SheetcError('E_INTERNAL', `${purpose} failed with ${sig ? `signal ${sig}` : `exit code ${code}`}: ${stderr.trim()}`));
+    });
+  });
+}
+
+/**
  * Runs an engine job (see engine-run.ts). In a child process, which gets this process's
  * heap limit: an imported ES module is never unloaded, so every profile build or verify
  * would leave a whole model in the caller's heap (and a profile's second build would run
@@ -275,9 +349,9 @@ export async function runEngine(job: EngineJob, purpose: string, options: Pick<C
   const jobFile = join(dirname(job.verify?.out ?? job.formulaValues?.out ?? join(job.engine, 'job')), `job-${process.pid}-${++engineRuns}.json`);
   writeFileSync(jobFile, JSON.stringify(job));
   try {
-    const entry = siblingEntry('engine-run');
+    const entry = builtEntry('engine-run');
     const heapMb = Math.ceil(getHeapStatistics().heap_size_limit / (1024 * 1024));
-    const args = [`--max-old-space-size=${heapMb}`, ...(entry.source ? tsxExecArgv() : []), entry.file, '--sheetc-engine-job', jobFile];
+    const args = [`--max-old-space-size=${heapMb}`, entry.file, '--sheetc-engine-job', jobFile];
     await new Promise<void>((ok, fail) => {
       const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
@@ -309,6 +383,7 @@ export interface BuildExtras {
   foldValues?: string;
   foldPlan?: string;
   cachedValuesOut?: string;
+  reportDataOut?: string;
 }
 
 export async function compileOnce(workbook: string, options: CompileOptions, extras: BuildExtras = {}): Promise<BuildReport> {
@@ -341,6 +416,7 @@ export async function compileOnce(workbook: string, options: CompileOptions, ext
           foldValues: extras.foldValues,
           foldPlan: extras.foldPlan,
           cachedValuesOut: extras.cachedValuesOut,
+          reportDataOut: extras.reportDataOut,
         },
         (e: BuildEvent) => {
           if (e.kind === 'progress') {

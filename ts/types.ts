@@ -53,6 +53,13 @@ export interface CompileOptions {
    * time the file was last saved.
    */
   verify?: boolean;
+  /**
+   * Also write an HTML report of the workbook and its engine to this file: one
+   * self-contained page (sheet graph, heat maps, backfilled cells, differences from
+   * Excel's stored values, functions, shapes, clusters, a profile's cones). The engine is
+   * run once to compare it with the values Excel stored.
+   */
+  report?: string;
 }
 
 /** A formula cell whose engine value differs from the value Excel stored. */

@@ -25,18 +25,33 @@ pub struct Node {
 /// Why a cell was backfilled.
 #[derive(Clone, Debug, PartialEq)]
 pub enum BackfillReason {
-    ParseError { message: String, span: Span },
+    ParseError {
+        message: String,
+        span: Span,
+    },
     TooLong,
     TooDeep,
-    Unsupported { reason: String, function: Option<String>, span: Option<Span> },
+    Unsupported {
+        reason: String,
+        function: Option<String>,
+        span: Option<Span>,
+    },
     ReferenceOffSheet,
     /// Calls a user-defined function (VBA, or an add-in's: `add_in`) the caller did not implement.
-    UserFunction { name: String, add_in: bool },
+    UserFunction {
+        name: String,
+        add_in: bool,
+    },
     /// A cell of an Excel data table (`{=TABLE(row,col)}`), which sheetc does not compute yet.
     DataTable,
     /// An Excel function the runtime does not compute, with a note saying why
     /// (GETPIVOTDATA reads a pivot table, ...): the code and reason come from the note.
-    NotComputed { function: String, code: String, reason: String, span: Option<Span> },
+    NotComputed {
+        function: String,
+        code: String,
+        reason: String,
+        span: Option<Span>,
+    },
 }
 
 impl BackfillReason {

@@ -52,7 +52,9 @@ pub struct BackfillReport {
     /// Stable reason code.
     #[cfg_attr(
         test,
-        ts(type = "'parse-error' | 'unsupported-function' | 'unsupported' | 'formula-too-long' | 'formula-too-deep' | 'reference-off-sheet' | 'user-defined-function' | 'add-in-function' | 'data-table' | 'pivot-table' | 'cube-function' | 'external-data'")
+        ts(
+            type = "'parse-error' | 'unsupported-function' | 'unsupported' | 'formula-too-long' | 'formula-too-deep' | 'reference-off-sheet' | 'user-defined-function' | 'add-in-function' | 'data-table' | 'pivot-table' | 'cube-function' | 'external-data'"
+        )
     )]
     pub code: String,
     pub reason: String,

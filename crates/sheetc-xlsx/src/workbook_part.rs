@@ -48,7 +48,8 @@ pub(crate) fn read_workbook_part<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, l
     }
 
     let wb = read_part(zip, "xl/workbook.xml", limit)?.ok_or_else(|| corrupt("the workbook has no xl/workbook.xml part"))?;
-    let mut part = WorkbookPart { sheets: Vec::new(), names: Vec::new(), calc: CalcSettings::default(), date1904: false, external_links: Vec::new(), vba_project };
+    let mut part =
+        WorkbookPart { sheets: Vec::new(), names: Vec::new(), calc: CalcSettings::default(), date1904: false, external_links: Vec::new(), vba_project };
     // Namespace-aware: extensions repeat element names in their own namespaces (Excel
     // writes `<x15:workbookPr chartTrackingRefBase="1"/>` in `extLst` after the real
     // `<workbookPr date1904="1"/>`); only SpreadsheetML's own elements count.

@@ -82,7 +82,7 @@ pub(crate) fn sheet_extras<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, name: &
             Err(zip::result::ZipError::FileNotFound) => return Ok(SheetExtras::default()),
             Err(e) => return Err(corrupt(format!("cannot read {name}: {e}"))),
         };
-        let finders: Vec<memchr::memmem::Finder<'_>> = NEEDLES.iter().map(|n| memchr::memmem::Finder::new(n)).collect();
+        let finders: Vec<memchr::memmem::Finder<'_>> = NEEDLES.iter().map(memchr::memmem::Finder::new).collect();
         // A needle split across two blocks is found in the carried-over tail.
         const CARRY: usize = 16;
         let mut buf = vec![0u8; 1 << 20];
@@ -130,10 +130,13 @@ pub(crate) fn sheet_extras<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, name: &
     Ok(extras)
 }
 
+/// A range as `(r0, c0, r1, c1)`, zero-based, inclusive.
+pub(crate) type Span = (u32, u32, u32, u32);
+
 /// Hidden rows (zero-based, sorted) and the sheet's AutoFilter range when it filters.
 /// A `<row>` without `r` follows the previous one. The AutoFilter of a custom view
 /// (`customSheetView`) is not the sheet's.
-pub(crate) fn row_visibility(xml: &[u8]) -> (Vec<u32>, Option<(u32, u32, u32, u32)>) {
+pub(crate) fn row_visibility(xml: &[u8]) -> (Vec<u32>, Option<Span>) {
     let mut hidden = Vec::new();
     let mut filter: Option<(u32, u32, u32, u32)> = None;
     let mut active = false;

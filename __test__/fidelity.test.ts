@@ -161,7 +161,7 @@ test('without a VBA project an unknown function is #NAME? as in Excel, and repor
 
 test('number_format.xlsm: the NumFmt/DoFmt macros keep Excel values and are reported', async (t) => {
   const path = formats('number_format.xlsm');
-  t.truthy(path, 'corpus-formats/1904_1904.xlsx is missing');
+  t.truthy(path, 'corpus-formats/number_format.xlsm is missing');
   if (!path) return;
   const r = await verify(path);
   const udf = r.build.backfilled.filter((b) => b.code === 'user-defined-function');

@@ -108,7 +108,7 @@ test('verify compares every formula cell with the value Excel stored, and exits 
   const r = JSON.parse(bad.stdout) as { total: number; matched: number; mismatches: { cell: string; expected: unknown; actual: unknown }[] };
   t.is(r.total, 4);
   t.is(r.matched, 3);
-  t.deepEqual(r.mismatches, [{ cell: 'S!A2', expected: 41, actual: 42 }]);
+  t.deepEqual(r.mismatches, [{ cell: 'S!A2', formula: '=A1*21', expected: 41, actual: 42 }]);
 });
 
 test('build --inputs/--outputs writes a profiled engine; build --lazy a lazy one', (t) => {

@@ -91,7 +91,7 @@ test.serial('kill -9 of a profile build during its model run: the engine runner 
   } finally {
     await killed(build);
   }
-  const scratch = readdirSync(tmpdir()).filter((n) => n.startsWith(`sheetc-fold-${pid}-`));
+  const scratch = readdirSync(tmpdir()).filter((n) => n.startsWith(`sheetc-build-${pid}-`));
   t.is(scratch.length, 1, 'the killed build left its temporary folder (it could not remove it)');
   // Far sooner than the run would end by itself.
   await until('the runner to exit', () => !alive(runner!), 3_000, 20).catch(() => undefined);

@@ -225,7 +225,7 @@ test('the report of a small workbook: offline, tables with the expected figures,
     t.deepEqual(await tableRows(page, 'diff-h'), [['Summary!B3', '999', '2']]);
     t.regex(await page.textContent('#summary-h + dl') ?? '', /1 difference\s*of 13 formula cells compared/);
     const backfilled = await tableRows(page, 'backfill-h');
-    t.deepEqual(backfilled.map((r) => [r[0], r[1], r[3], r[4]]), [['Legacy!B2', 'unsupported-function', '=WEBSERVICE("http://example.com/rate")', 'stored value']]);
+    t.deepEqual(backfilled.map((r) => [r[0], r[1], r[3], r[4]]), [['Legacy!B2', 'external-data', '=WEBSERVICE("http://example.com/rate")', 'stored value']]);
     const functions = await tableRows(page, 'functions-h');
     t.deepEqual(functions, [['SUM', '1', 'supported'], ['WEBSERVICE', '1', 'not supported (backfilled)']]);
     // The largest shape: Calc!C2:C11, one formula copied over 10 cells.

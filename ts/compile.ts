@@ -1,16 +1,21 @@
 /** `compile()`: the workbook into an engine directory, on the libuv pool. */
 import { spawn } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { getHeapStatistics } from 'node:v8';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { FUNCTION_NOTES } from './function-notes.js';
+import { runEngineJob, type Comparison, type EngineJob } from './engine-run.js';
 import { SheetcError, type SheetcErrorCode } from './errors.js';
 import { checkOptionsObject, guardedProgress, type OptionKind } from './options.js';
 import { loadNative, type BuildEvent } from './native.js';
-import { functionFacts } from './runtime/index.js';
+import { builtEntry } from './pool-entry.js';
+import { cellKey, parseArea } from './runtime/address.js';
+import { functionFacts, supportedFunctions } from './runtime/index.js';
 import { EXCEL_FUNCTIONS } from './runtime/catalog.js';
 import { scratchDir } from './temp.js';
-import type { BuildPhase, BuildReport, CompileOptions } from './types.js';
+import type { EncodedScalar, JsonValue } from './runtime/engine.js';
+import type { BuildPhase, BuildReport, CompileOptions, VerificationReport } from './types.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -30,6 +35,8 @@ export const BUILD_OPTION_KINDS: Record<string, OptionKind> = {
   maxUncompressedMb: 'positive',
   maxCells: 'positiveInteger',
   maxModuleMb: 'positive',
+  functions: 'object',
+  verify: 'boolean',
 };
 
 const COMPILE_OPTION_KINDS: Record<string, OptionKind> = {
@@ -47,6 +54,7 @@ export function checkOptions(options: CompileOptions, fn = 'compile()'): void {
   if (options.report !== undefined && options.report.trim() === '') {
     throw new SheetcError('E_INVALID_OPTION', `${fn}: report must be the path of the HTML file to write`);
   }
+  if (options.functions !== undefined) checkFunctions(options.functions);
   if (options.signal?.aborted) throw new SheetcError('E_CANCELLED', 'the build was cancelled');
 }
 
@@ -54,6 +62,24 @@ export function checkOptions(options: CompileOptions, fn = 'compile()'): void {
 export function checkWorkbookPath(fn: string, workbook: unknown): void {
   if (typeof workbook !== 'string' || workbook === '') {
     throw new SheetcError('E_INVALID_OPTION', `${fn} needs the workbook's path (a non-empty string), got ${typeof workbook === 'string' ? '""' : typeof workbook}`);
+  }
+}
+
+/**
+ * User-defined functions: an object of JavaScript functions, named as the workbook calls
+ * them, none of which replaces a function the runtime implements (Excel itself calls its
+ * own function then, not the macro).
+ */
+function checkFunctions(functions: unknown): void {
+  if (functions === null || typeof functions !== 'object' || Array.isArray(functions)) {
+    throw new SheetcError('E_INVALID_OPTION', 'functions must be an object mapping function names to JavaScript functions');
+  }
+  const builtin = new Set(supportedFunctions());
+  for (const [name, f] of Object.entries(functions)) {
+    if (typeof f !== 'function') throw new SheetcError('E_INVALID_OPTION', `functions.${name} must be a JavaScript function`);
+    if (!/^(_xludf\.|_xll\.)?[A-Za-z_\\][A-Za-z0-9_.]*$/i.test(name)) throw new SheetcError('E_INVALID_OPTION', `"${name}" is not a function name Excel can call`);
+    const upper = name.toUpperCase().replace(/^(_XLUDF\.|_XLL\.)/, '');
+    if (builtin.has(upper)) throw new SheetcError('E_INVALID_OPTION', `${upper} is an Excel function sheetc implements; a user-defined function cannot replace it`);
   }
 }
 
@@ -66,19 +92,57 @@ export async function compile(workbook: string, options: CompileOptions): Promis
     const { buildWithReport } = await import('./report/index.js');
     return buildWithReport(workbook, { ...options, report: options.report });
   }
-  return compileWith(workbook, options);
+  return compileVerified(workbook, options, {});
 }
 
 /**
  * `compile()` with internal outputs (`extras`) asked of the build that writes the engine
- * (an output profile's second build).
+ * (the HTML report's data and stored values), verified as every build is.
  */
 export async function compileWith(workbook: string, options: CompileOptions, extras: BuildExtras = {}): Promise<BuildReport> {
-  if (!options.inputs) return compileOnce(workbook, options, extras);
-  // Folding needs what the full model computes: build it in a temporary directory, run
-  // it once, and hand the formula values to the profile build.
-  const scratch = scratchDir('fold');
+  return compileVerified(workbook, options, {}, extras);
+}
+
+/** How the build's verification runs (verify() asks for a clock and more differences). */
+export interface VerifySettings {
+  /** The clock for NOW/TODAY (default: when the file was last saved, if it says). */
+  now?: Date;
+  /** How many differences to list (default 100). */
+  maxDifferences?: number;
+}
+
+/**
+ * The build, then (unless `verify: false`) the engine run once and compared with the
+ * values Excel stored, written into the report and the manifest. An output profile's
+ * first pass already runs the full model once (for folding): that run is compared.
+ */
+export async function compileVerified(workbook: string, options: CompileOptions, settings: VerifySettings, extras: BuildExtras = {}): Promise<BuildReport> {
+  const verifyOn = options.verify !== false;
+  const scratch = scratchDir('build');
   try {
+    // Excel's stored values, written by the build's own read (the caller's path when it asks for them).
+    const cached = extras.cachedValuesOut ?? (verifyOn ? join(scratch, 'cached.json') : undefined);
+    if (!options.inputs) {
+      // --strict fails on any difference: the engine is verified in a staging directory
+      // and moved into place only then, so a failed build leaves the output as it was.
+      const staged = verifyOn && options.strict;
+      if (staged) checkOutDir(options.outDir);
+      const dir = staged ? stagingDir(options.outDir) : options.outDir;
+      try {
+        const report = await compileOnce(workbook, { ...options, outDir: dir }, { ...extras, cachedValuesOut: cached });
+        if (verifyOn && cached) await verifyBuild(report, dir, cached, join(scratch, 'comparison.json'), options, settings);
+        if (staged) {
+          enforceStrictVerification(report);
+          replaceDir(dir, options.outDir);
+          report.outDir = resolve(options.outDir);
+        }
+        return report;
+      } finally {
+        if (staged) rmSync(dir, { recursive: true, force: true });
+      }
+    }
+    // Folding needs what the full model computes: build it in a temporary directory, run
+    // it once, and hand the formula values to the profile build.
     const full = join(scratch, 'engine');
     // The first pass reports as one `fold` phase: its four phases, then the model's run.
     // A throwing onProgress stops the build: the first pass's own guard reports it, and
@@ -95,21 +159,146 @@ export async function compileWith(workbook: string, options: CompileOptions, ext
       : undefined;
     // The full engine, and the list of cells the profile will need values for.
     const plan = join(scratch, 'fold-plan.json');
-    await compileOnce(workbook, { ...options, outDir: full, lazy: false, maxModuleMb: undefined, onProgress: onFoldProgress, signal }, { foldPlan: plan }).catch((e: unknown) => {
+    const first = await compileOnce(
+      workbook,
+      { ...options, outDir: full, lazy: false, maxModuleMb: undefined, onProgress: onFoldProgress, signal },
+      { foldPlan: plan, cachedValuesOut: cached },
+    ).catch((e: unknown) => {
       throw guard.error() ?? e;
     });
     const values = join(scratch, 'values.json');
-    await runEngineInChild(full, values, 'formulaValues', 'evaluating the full model (to fold what no input reaches)', signal, plan).catch((e: unknown) => {
+    const now = clockOf(first, settings);
+    const comparison = await runEngine(
+      {
+        engine: full,
+        formulaValues: { out: values, only: plan },
+        ...(verifyOn && cached ? { nowMs: now?.getTime(), verify: verifyJob(first, cached, join(scratch, 'comparison.json'), settings) } : {}),
+      },
+      'evaluating the full model (to fold what no input reaches)',
+      { ...options, signal },
+    ).catch((e: unknown) => {
       throw guard.error() ?? (e instanceof SheetcError && e.code === 'E_CANCELLED' ? new SheetcError('E_CANCELLED', 'the build was cancelled') : e);
     });
     fold(5 * STEP);
     const failed = guard.error();
     if (failed) throw failed;
-    return await compileOnce(workbook, options, { ...extras, foldValues: values });
+    if (comparison && options.strict) enforceStrictVerification({ ...first, verification: verificationOf(comparison, first, now) });
+    const report = await compileOnce(workbook, options, { ...extras, foldValues: values });
+    if (comparison) {
+      report.verification = verificationOf(comparison, first, now);
+      writeManifest(options.outDir, report);
+    }
+    return report;
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
 }
+
+/** `--strict`: a formula cell that differs from Excel's stored value fails the build. */
+function enforceStrictVerification(report: BuildReport): void {
+  const v = report.verification;
+  if (!v || v.differ === 0) return;
+  const d = v.differences[0];
+  const show = (x: JsonValue) => (x !== null && typeof x === 'object' ? x.error : JSON.stringify(x));
+  const first = d ? `; first: ${d.cell}${d.formula ? ` ${d.formula}` : ''}: Excel ${show(d.expected)}, sheetc ${show(d.actual)}` : '';
+  throw new SheetcError('E_STRICT', `${v.differ} formula cell(s) differ from the values Excel stored, and --strict forbids it${first}`, d?.cell);
+}
+
+/** The output directory rules of the compiler (stages/output.rs): missing, empty, or an earlier engine. */
+function checkOutDir(dir: string): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw new SheetcError('E_IO', `cannot use output directory ${dir}: ${(e as Error).message}`);
+  }
+  if (entries.length && !(existsSync(join(dir, 'manifest.json')) && existsSync(join(dir, 'engine.js')))) {
+    throw new SheetcError('E_IO', `output directory ${dir} exists and is not a sheetc engine; choose an empty or new directory`);
+  }
+}
+
+/** A fresh directory name beside `dir` (same filesystem: the final move is a rename). */
+function stagingDir(dir: string): string {
+  const abs = resolve(dir);
+  return join(dirname(abs), `.${basename(abs)}.sheetc-verify-${process.pid}-${++engineRuns}`);
+}
+
+/** Moves a complete engine into place, replacing an earlier one only then. */
+function replaceDir(from: string, to: string): void {
+  checkOutDir(to);
+  if (existsSync(to)) {
+    const old = `${from}.old`;
+    renameSync(to, old);
+    try {
+      renameSync(from, to);
+    } catch (e) {
+      renameSync(old, to);
+      throw new SheetcError('E_IO', `moving the new engine into place: ${(e as Error).message}`);
+    }
+    rmSync(old, { recursive: true, force: true });
+  } else renameSync(from, to);
+}
+
+/** NOW/TODAY for the verification: the caller's clock, else when the file was last saved. */
+function clockOf(report: BuildReport, settings: VerifySettings): Date | undefined {
+  if (settings.now) return settings.now;
+  if (!report.lastModified) return undefined;
+  const d = new Date(report.lastModified);
+  return Number.isFinite(d.getTime()) ? d : undefined;
+}
+
+function verifyJob(report: BuildReport, cached: string, out: string, settings: VerifySettings): NonNullable<EngineJob['verify']> {
+  const sheetIndex = new Map(report.sheets.map((s, i) => [s.name, i]));
+  const backfilled: [number, number, number][] = [];
+  for (const b of report.backfilled) {
+    const s = sheetIndex.get(b.sheet);
+    const a = parseArea(b.cell);
+    if (s !== undefined && a) backfilled.push([s, a.r0, a.c0]);
+  }
+  return { cached, backfilled, maxDifferences: settings.maxDifferences ?? 100, out };
+}
+
+/** Runs the engine just built and compares it with Excel's stored values; updates the report and the manifest. */
+async function verifyBuild(report: BuildReport, dir: string, cached: string, out: string, options: CompileOptions, settings: VerifySettings): Promise<void> {
+  const now = clockOf(report, settings);
+  const job: EngineJob = { engine: dir, verify: verifyJob(report, cached, out, settings) };
+  if (now) job.nowMs = now.getTime();
+  const comparison = await runEngine(job, 'verifying the engine against the stored values', options);
+  if (!comparison) return;
+  report.verification = verificationOf(comparison, report, now);
+  writeManifest(dir, report);
+}
+
+/** The report's verification: the comparison with each difference's formula as Excel shows it. */
+function verificationOf(c: Comparison, report: BuildReport, now: Date | undefined): VerificationReport {
+  const native = loadNative();
+  const names = report.sheets.map((s) => s.name);
+  const encode = (v: EncodedScalar): JsonValue => (v !== null && typeof v === 'object' ? { error: v.e } : v);
+  return {
+    total: c.total,
+    matched: c.matched,
+    differ: c.total - c.matched,
+    withoutStoredValue: c.withoutStoredValue,
+    backfilled: c.backfilled,
+    now: now ? now.toISOString() : null,
+    ms: c.ms,
+    differences: c.differences.map((d) => ({
+      cell: cellKey(names[d.sheet] ?? `#${d.sheet}`, d.row, d.col),
+      formula: d.text ? (native.formulaAt(d.text[2], d.text[0], d.text[1], d.row, d.col) ?? `=${d.text[2]}`) : '',
+      expected: encode(d.expected),
+      actual: encode(d.actual),
+    })),
+  };
+}
+
+/** Rewrites the engine's manifest with the report (after the verification filled it in). */
+function writeManifest(dir: string, report: BuildReport): void {
+  // The manifest carries no build-machine path (as the compiler writes it).
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ ...report, outDir: '' }, null, 2));
+}
+
+let engineRuns = 0;
 
 /**
  * What the child of `runEngineInChild` runs: its main thread starts the engine in a
@@ -206,6 +395,56 @@ export function runEngineInChild(
   });
 }
 
+/**
+ * Runs an engine job (see engine-run.ts). In a child process, which gets this process's
+ * heap limit: an imported ES module is never unloaded, so every profile build or verify
+ * would leave a whole model in the caller's heap (and a profile's second build would run
+ * beside it: 3.4 GB at 5M cells). With user-defined functions, in this process (functions
+ * cannot be sent to a child), the engine imported afresh. `purpose` names the step in errors.
+ */
+export async function runEngine(job: EngineJob, purpose: string, options: Pick<CompileOptions, 'signal' | 'functions'>): Promise<Comparison | undefined> {
+  const { signal, functions } = options;
+  if (signal?.aborted) throw new SheetcError('E_CANCELLED', 'cancelled');
+  if (functions && Object.keys(functions).length) {
+    try {
+      return await runEngineJob(job, functions, `run=${++engineRuns}`);
+    } catch (e) {
+      throw new SheetcError('E_INTERNAL', `${purpose} failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  const jobFile = join(dirname(job.verify?.out ?? job.formulaValues?.out ?? join(job.engine, 'job')), `job-${process.pid}-${++engineRuns}.json`);
+  writeFileSync(jobFile, JSON.stringify(job));
+  try {
+    const entry = builtEntry('engine-run');
+    const heapMb = Math.ceil(getHeapStatistics().heap_size_limit / (1024 * 1024));
+    const args = [`--max-old-space-size=${heapMb}`, entry.file, '--sheetc-engine-job', jobFile, String(heapMb)];
+    await new Promise<void>((ok, fail) => {
+      // stdin stays an open pipe for the child's life: it exits when this process dies.
+      const child = spawn(process.execPath, args, { stdio: ['pipe', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.setEncoding('utf8');
+      child.stderr.on('data', (d: string) => {
+        stderr = (stderr + d).slice(-4000);
+      });
+      const onAbort = () => child.kill();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      child.on('error', (e) => {
+        signal?.removeEventListener('abort', onAbort);
+        fail(new SheetcError('E_INTERNAL', `cannot start Node for ${purpose}: ${e.message}`));
+      });
+      child.on('close', (code, sig) => {
+        signal?.removeEventListener('abort', onAbort);
+        if (signal?.aborted) fail(new SheetcError('E_CANCELLED', 'cancelled'));
+        else if (code === 0) ok();
+        else fail(new SheetcError('E_INTERNAL', `${purpose} failed with ${sig ? `signal ${sig}` : `exit code ${code}`}: ${stderr.trim()}`));
+      });
+    });
+  } finally {
+    rmSync(jobFile, { force: true });
+  }
+  return job.verify ? (JSON.parse(readFileSync(job.verify.out, 'utf8')) as Comparison) : undefined;
+}
+
 /** Internal outputs of a build beside the engine (not part of the public options). */
 export interface BuildExtras {
   foldValues?: string;
@@ -234,6 +473,8 @@ export async function compileOnce(workbook: string, options: CompileOptions, ext
           outDir: resolve(options.outDir),
           functions: functionFacts(),
           knownFunctions: EXCEL_FUNCTIONS.map((f) => f.name),
+          userFunctions: Object.keys(options.functions ?? {}),
+          functionNotes: FUNCTION_NOTES,
           runtimeJs: runtimeBundlePath(),
           strict: options.strict ?? false,
           maxUncompressedBytes: options.maxUncompressedMb !== undefined ? options.maxUncompressedMb * 1024 * 1024 : undefined,

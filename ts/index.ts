@@ -6,8 +6,8 @@
 export { compile } from './compile.js';
 export { SheetcError, EngineError, isSheetcError, type SheetcErrorCode } from './errors.js';
 export { SUPPORTED_PLATFORMS, platformKey } from './native.js';
-export { loadEngine } from './engine-loader.js';
-export { verify } from './verify.js';
+export { loadEngine, type LoadEngineOptions } from './engine-loader.js';
+export { verify, type VerifyOptions } from './verify.js';
 export type * from './types.js';
 export { isExcelError, ExcelError } from './runtime/values.js';
 export { dateToSerialValue, serialToDate } from './runtime/inputs.js';

@@ -7,7 +7,7 @@
 import { SheetcError } from './errors.js';
 import { didYouMean } from './runtime/suggest.js';
 
-export type OptionKind = 'string' | 'boolean' | 'positive' | 'positiveInteger' | 'nonNegativeInteger' | 'function' | 'signal' | 'stringList';
+export type OptionKind = 'string' | 'boolean' | 'positive' | 'positiveInteger' | 'nonNegativeInteger' | 'function' | 'signal' | 'stringList' | 'object';
 
 function shown(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v);
@@ -26,6 +26,7 @@ const WHAT: Record<OptionKind, string> = {
   function: 'a function',
   signal: 'an AbortSignal',
   stringList: 'a list of non-empty strings',
+  object: 'an object',
 };
 
 function valid(kind: OptionKind, v: unknown): boolean {
@@ -48,6 +49,8 @@ function valid(kind: OptionKind, v: unknown): boolean {
     }
     case 'stringList':
       return Array.isArray(v) && v.every((x) => typeof x === 'string' && x.trim() !== '');
+    case 'object':
+      return typeof v === 'object' && v !== null && !Array.isArray(v);
   }
 }
 

@@ -1,5 +1,6 @@
 /** Public types of sheetc's API. */
 import type { JsonValue } from './runtime/engine.js';
+import type { UserFunction } from './runtime/udf.js';
 
 /**
  * `fold`: an output profile's first pass (the full model built and run once to fold what
@@ -39,6 +40,20 @@ export interface CompileOptions {
   /** Output profile: the engine's outputs; cells outside their dependency cone are dropped. Default: every cell. */
   outputs?: string[];
   /**
+   * Implementations of the workbook's user-defined functions (VBA macros such as
+   * `=MyUdf(A1)` in an .xlsm, add-in functions), by the name the formulas call
+   * (case-insensitive). Calls to them are compiled instead of backfilled; the engine
+   * needs the same functions when it runs: `loadEngine(dir, { functions })` or
+   * `run(inputs, { functions })`. A name sheetc implements cannot be replaced.
+   */
+  functions?: Record<string, UserFunction>;
+  /**
+   * Run the engine once after the build and compare every formula cell with the value
+   * Excel stored (default true; the report's `verification`). NOW and TODAY run at the
+   * time the file was last saved.
+   */
+  verify?: boolean;
+  /**
    * Also write an HTML report of the workbook and its engine to this file: one
    * self-contained page (sheet graph, heat maps, backfilled cells, differences from
    * Excel's stored values, functions, shapes, clusters, a profile's cones). The engine is
@@ -51,6 +66,8 @@ export interface CompileOptions {
 export interface VerifyMismatch {
   /** `Sheet!A1`. */
   cell: string;
+  /** The formula as Excel shows it; empty inside an array formula's range. */
+  formula: string;
   expected: JsonValue;
   actual: JsonValue;
 }
@@ -64,6 +81,8 @@ export interface VerifyReport {
   withoutStoredValue: number;
   /** Backfilled cells (they hold the stored value; not compared). */
   backfilled: number;
+  /** The clock NOW and TODAY ran with (ISO 8601), null when the file says nothing and no `now` was given. */
+  now: string | null;
   /** The first differences (up to `maxMismatches`, default 100). */
   mismatches: VerifyMismatch[];
   /** The build's report (without `outDir`: the engine was built in a temporary directory, deleted when done). */
@@ -82,6 +101,9 @@ export type {
   Timings as BuildTimings,
   BuildWarning,
   BuildWarningCode,
+  UnknownFunctionReport as UnknownFunction,
+  VerificationReport,
+  VerificationDifference,
 } from './generated/report.js';
 import type { BuildReport } from './generated/report.js';
 
@@ -97,3 +119,4 @@ export type {
   ToJsonOptions,
 } from './runtime/engine.js';
 export type { ErrorCode } from './runtime/values.js';
+export type { UserFunction, UserFunctionArgument, UserFunctionValue } from './runtime/udf.js';

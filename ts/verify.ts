@@ -1,87 +1,74 @@
 /**
  * `verify()`: compiles a workbook, runs it with no inputs and compares every formula
- * cell with the value Excel stored in the file when it last calculated it. The same
- * tolerance as the conformance suite: numbers within 1e-9 relative (or 1e-12 absolute),
- * text, booleans and error codes exactly.
+ * cell with the value Excel stored in the file when it last calculated it: the build's
+ * own verification (see compile.ts), into a temporary directory. The same tolerance as
+ * the conformance suite: numbers within 1e-9 relative (or 1e-12 absolute), text,
+ * booleans and error codes exactly. NOW and TODAY run at `now`, by default the time the
+ * file was last saved (docProps/core.xml), when Excel last calculated it.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { BUILD_OPTION_KINDS, checkWorkbookPath, compileOnce, runEngineInChild } from './compile.js';
+import { BUILD_OPTION_KINDS, checkOptions, checkWorkbookPath, compileVerified } from './compile.js';
 import { SheetcError } from './errors.js';
 import { checkOptionsObject } from './options.js';
 import { scratchDir } from './temp.js';
-import { cellKey, parseArea } from './runtime/address.js';
-import type { CompileOptions, JsonValue, VerifyMismatch, VerifyReport } from './types.js';
+import type { CompileOptions, VerifyReport } from './types.js';
 
-export type Encoded = number | string | boolean | null | { e: string };
-
-const REL_TOL = 1e-9;
-const ABS_TOL = 1e-12;
-
-/** Whether an engine value equals the one Excel stored (the tolerance above). */
-export function same(expected: Encoded, actual: JsonValue): boolean {
-  if (typeof expected === 'number' && typeof actual === 'number') {
-    const d = Math.abs(expected - actual);
-    return d < ABS_TOL || d <= REL_TOL * Math.max(Math.abs(expected), Math.abs(actual));
-  }
-  if (expected !== null && typeof expected === 'object') return actual !== null && typeof actual === 'object' && actual.error === expected.e;
-  return expected === actual;
+export interface VerifyOptions extends Omit<CompileOptions, 'outDir' | 'inputs' | 'outputs' | 'lazy' | 'verify' | 'report'> {
+  /** How many differences to list (default 100). */
+  maxMismatches?: number;
+  /** The clock for NOW and TODAY: a Date, or an ISO 8601 date or date-time (default: when the file was last saved). */
+  now?: Date | string;
 }
 
-const toJson = (v: Encoded): JsonValue => (v !== null && typeof v === 'object' ? { error: v.e } : v);
+/**
+ * An ISO 8601 date (`2024-03-15`) or date-time (`2024-03-15T09:30`, with seconds, and a
+ * `Z` or `+01:00` offset or none). Without an offset it is read at UTC, as `--set` dates
+ * and `Date` inputs are (engines read dates by their UTC calendar, so NOW shows that wall
+ * clock on every machine); with one, that instant (shown at UTC).
+ */
+export function parseNow(text: string): Date {
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.exec(text.trim());
+  if (!m) throw new SheetcError('E_INVALID_OPTION', `--now needs an ISO 8601 date or date-time (2024-03-15, 2024-03-15T09:30), got "${text}"`);
+  const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', zone] = m;
+  const date = zone
+    ? new Date(`${y}-${mo}-${d}T${h.padStart(2, '0')}:${mi}:${s.padStart(2, '0')}${frac}${zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone}`)
+    : new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s), frac ? Math.round(Number(frac) * 1000) : 0));
+  if (!Number.isFinite(date.getTime()) || (!zone && date.getUTCMonth() !== Number(mo) - 1)) {
+    throw new SheetcError('E_INVALID_OPTION', `--now: "${text}" is not a valid date`);
+  }
+  return date;
+}
 
 /** Compiles `workbook` in a temporary directory and compares the engine with Excel's stored values. */
-export async function verify(
-  workbook: string,
-  options: Omit<CompileOptions, 'outDir' | 'inputs' | 'outputs' | 'lazy' | 'report'> & { maxMismatches?: number } = {},
-): Promise<VerifyReport> {
+export async function verify(workbook: string, options: VerifyOptions = {}): Promise<VerifyReport> {
   checkWorkbookPath('verify()', workbook);
-  checkOptionsObject('verify()', options, { ...BUILD_OPTION_KINDS, maxMismatches: 'nonNegativeInteger' });
+  // verify() always verifies; `now` (a Date or an ISO string) is checked below.
+  const { verify: _alwaysVerified, ...kinds } = BUILD_OPTION_KINDS;
+  const rest = typeof options === 'object' && options !== null ? (({ now: _now, ...others }: VerifyOptions) => others)(options) : options;
+  checkOptionsObject('verify()', rest, { ...kinds, maxMismatches: 'nonNegativeInteger' });
   if (options.signal?.aborted) throw new SheetcError('E_CANCELLED', 'the build was cancelled');
   const base = scratchDir('verify');
   try {
     const dir = join(base, 'engine');
-    const { maxMismatches = 100, ...compileOptions } = options;
-    // Excel's stored values come from the build's own read of the file (one read).
-    const cachedPath = join(base, 'cached.json');
-    const report = await compileOnce(workbook, { ...compileOptions, outDir: dir }, { cachedValuesOut: cachedPath });
-    const cachedSheets = JSON.parse(readFileSync(cachedPath, 'utf8')) as { name: string; cells: Encoded[] }[];
-    // The engine runs in a child process (an imported module would stay in this heap).
-    const out = join(base, 'values.json');
-    await runEngineInChild(dir, out, 'toJSON', 'running the compiled engine', options.signal);
-    const values = JSON.parse(readFileSync(out, 'utf8')) as Record<string, JsonValue>;
-    const backfilled = new Set(
-      report.backfilled.map((b) => {
-        const a = parseArea(b.cell);
-        return a ? cellKey(b.sheet, a.r0, a.c0) : `${b.sheet}!${b.cell}`;
-      }),
-    );
-    let total = 0;
-    let matched = 0;
-    let withoutStoredValue = 0;
-    let backfilledCells = 0;
-    const mismatches: VerifyMismatch[] = [];
-    for (const sheet of cachedSheets) {
-      for (let i = 0; i + 2 < sheet.cells.length; i += 3) {
-        const key = cellKey(sheet.name, sheet.cells[i] as number, sheet.cells[i + 1] as number);
-        const expected = sheet.cells[i + 2]!;
-        if (expected === null) {
-          withoutStoredValue++;
-          continue;
-        }
-        if (backfilled.has(key)) {
-          backfilledCells++;
-          continue;
-        }
-        total++;
-        const actual = key in values ? values[key]! : null;
-        if (same(expected, actual)) matched++;
-        else if (mismatches.length < maxMismatches) mismatches.push({ cell: key, expected: toJson(expected), actual });
-      }
-    }
+    const { maxMismatches = 100, now, ...compileOptions } = options;
+    const clock = now === undefined ? undefined : now instanceof Date ? now : parseNow(now);
+    if (clock && !Number.isFinite(clock.getTime())) throw new SheetcError('E_INVALID_OPTION', 'now must be a valid Date');
+    checkOptions({ ...compileOptions, outDir: dir });
+    const build = await compileVerified(workbook, { ...compileOptions, outDir: dir, verify: true }, { ...(clock ? { now: clock } : {}), maxDifferences: maxMismatches });
+    const v = build.verification;
+    if (!v) throw new SheetcError('E_INTERNAL', 'the build was not verified');
     // The engine's temporary directory is deleted: the report names no outDir.
-    const { outDir: _deleted, ...build } = report;
-    return { total, matched, withoutStoredValue, backfilled: backfilledCells, mismatches, build };
+    const { outDir: _deleted, ...report } = build;
+    return {
+      total: v.total,
+      matched: v.matched,
+      withoutStoredValue: v.withoutStoredValue,
+      backfilled: v.backfilled,
+      now: v.now,
+      mismatches: v.differences.map((d) => ({ cell: d.cell, formula: d.formula, expected: d.expected, actual: d.actual })),
+      build: report,
+    };
   } finally {
     rmSync(base, { recursive: true, force: true });
   }

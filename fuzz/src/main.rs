@@ -1111,6 +1111,8 @@ fn run_xlsx(secs: u64, seed: u64, root: &Path, corpus: &Path, replay: Option<Vec
                     out_dir: out_dir.clone(),
                     functions: facts.clone(),
                     known_functions: known.clone(),
+                    user_functions: Vec::new(),
+                    function_notes: Vec::new(),
                     runtime_js: None,
                     strict,
                     lazy: rng.chance(4),

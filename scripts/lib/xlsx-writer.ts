@@ -26,6 +26,11 @@ export interface FixtureCell {
   shared?: { si: number; ref?: string };
   /** Number format: a format code (a custom `numFmt`), or the id of one of Excel's built-in formats. */
   format?: string | number;
+  /**
+   * An Excel data table's anchor (What-If Analysis, `{=TABLE(r1,r2)}`), written as Excel
+   * does: `<f t="dataTable" ref=... dt2D=... dtr=... r1=... r2=.../>`, no formula text.
+   */
+  dataTable?: { ref: string; r1: string; r2?: string; dt2D?: boolean; dtr?: boolean };
 }
 
 export interface FixtureSheet {
@@ -35,7 +40,11 @@ export interface FixtureSheet {
   /** Raw XML for `<dimension ref>` (to test absurd declared dimensions). */
   dimension?: string;
   /** Tables (ListObjects) on this sheet: the header row holds the column names. */
-  tables?: { name: string; ref: string; columns: string[]; totalsRow?: boolean }[];
+  tables?: { name: string; ref: string; columns: string[]; totalsRow?: boolean; autoFilter?: { ref: string; filterColumn?: number } }[];
+  /** Rows (1-based) written with `hidden="1"`. */
+  hiddenRows?: number[];
+  /** The sheet's AutoFilter; with `filterColumn`, that column (0-based in the range) has a criterion. */
+  autoFilter?: { ref: string; filterColumn?: number };
 }
 
 export interface FixtureWorkbook {
@@ -43,6 +52,17 @@ export interface FixtureWorkbook {
   names?: { name: string; formula: string; sheetScope?: number }[];
   iterate?: { count?: number; delta?: number };
   date1904?: boolean;
+  /**
+   * Also write, in the workbook's `extLst`, Excel's second `<x15:workbookPr>` (without
+   * the date1904 flag), as Excel 2013 and later do.
+   */
+  x15WorkbookPr?: boolean;
+  /** An .xlsm: a VBA project part (`xl/vbaProject.bin`, its relationship and content type). */
+  vbaProject?: boolean;
+  /** docProps/app.xml's `<Application>` (e.g. `Microsoft Macintosh Excel`). */
+  application?: string;
+  /** docProps/core.xml's `dcterms:modified` (e.g. `2024-03-15T12:00:00Z`). */
+  modified?: string;
 }
 
 const esc = (s: string) =>
@@ -97,7 +117,10 @@ function cellXml(addr: string, cell: FixtureCell, styles: Styles): string {
     v = `<v>${esc(value.error)}</v>`;
   }
   let f = '';
-  if (cell.formula !== undefined || cell.shared) {
+  if (cell.dataTable) {
+    const d = cell.dataTable;
+    f = `<f t="dataTable" ref="${d.ref}" dt2D="${d.dt2D ? 1 : 0}" dtr="${d.dtr ? 1 : 0}" r1="${d.r1}"${d.r2 ? ` r2="${d.r2}"` : ''}/>`;
+  } else if (cell.formula !== undefined || cell.shared) {
     const attrs = cell.array
       ? ` t="array" ref="${cell.array}"`
       : cell.shared
@@ -120,10 +143,30 @@ function sheetXml(sheet: FixtureSheet, styles: Styles): string {
   }
   const body = [...rows.entries()]
     .sort((a, b) => a[0] - b[0])
-    .map(([r, cells]) => `<row r="${r}">${cells.sort((a, b) => a[0] - b[0]).map((x) => x[1]).join('')}</row>`)
+    .map(([r, cells]) => `<row r="${r}"${sheet.hiddenRows?.includes(r) ? ' hidden="1"' : ''}>${cells.sort((a, b) => a[0] - b[0]).map((x) => x[1]).join('')}</row>`)
     .join('');
+  // Hidden rows without cells are written too.
+  const empty = (sheet.hiddenRows ?? []).filter((r) => !rows.has(r));
+  const all = empty.length ? sortRows(body, empty) : body;
   const dim = sheet.dimension ? `<dimension ref="${sheet.dimension}"/>` : '';
-  return `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">${dim}<sheetData>${body}</sheetData></worksheet>`;
+  return `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">${dim}<sheetData>${all}</sheetData>${autoFilterXml(sheet.autoFilter)}</worksheet>`;
+}
+
+/** An AutoFilter element; with `filterColumn`, a criterion on that column (as Excel writes a value filter). */
+function autoFilterXml(f: { ref: string; filterColumn?: number } | undefined): string {
+  if (!f) return '';
+  if (f.filterColumn === undefined) return `<autoFilter ref="${f.ref}"/>`;
+  return `<autoFilter ref="${f.ref}"><filterColumn colId="${f.filterColumn}"><filters><filter val="keep"/></filters></filterColumn></autoFilter>`;
+}
+
+/** Adds empty `<row r="n" hidden="1"/>` elements to a sheetData body, in row order. */
+function sortRows(body: string, hidden: number[]): string {
+  const parts = [...body.matchAll(/<row r="(\d+)"[^>]*>.*?<\/row>/g)].map((m) => [Number(m[1]), m[0]] as [number, string]);
+  for (const r of hidden) parts.push([r, `<row r="${r}" hidden="1"/>`]);
+  return parts
+    .sort((a, b) => a[0] - b[0])
+    .map((p) => p[1])
+    .join('');
 }
 
 /** xl/metadata.xml as Excel writes it for dynamic arrays: cell metadata block 1 is XLDAPR fDynamic. */
@@ -162,7 +205,7 @@ export function writeXlsx(wb: FixtureWorkbook): Uint8Array {
     ? `<calcPr calcId="191029" iterate="1" iterateCount="${wb.iterate.count ?? 100}" iterateDelta="${wb.iterate.delta ?? 0.001}"/>`
     : '<calcPr calcId="191029"/>';
   files['xl/workbook.xml'] = strToU8(
-    `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><workbookPr${wb.date1904 ? ' date1904="1"' : ''}/><sheets>${sheets}</sheets>${names ? `<definedNames>${names}</definedNames>` : ''}${calc}</workbook>`,
+    `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" xmlns:x15="http://schemas.microsoft.com/office/spreadsheetml/2010/11/main"><workbookPr${wb.date1904 ? ' date1904="1"' : ''}/><sheets>${sheets}</sheets>${names ? `<definedNames>${names}</definedNames>` : ''}${calc}${wb.x15WorkbookPr ? '<extLst><ext uri="{140A7094-0E35-4892-8432-C4D2E57EDEB5}"><x15:workbookPr chartTrackingRefBase="1"/></ext></extLst>' : ''}</workbook>`,
   );
   let tableNo = 0;
   const tableOverrides: string[] = [];
@@ -176,7 +219,7 @@ export function writeXlsx(wb: FixtureWorkbook): Uint8Array {
       rels.push(`<Relationship Id="rIdT${j + 1}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/table" Target="../tables/table${tableNo}.xml"/>`);
       const cols = t.columns.map((c, k) => `<tableColumn id="${k + 1}" name="${esc(c)}"/>`).join('');
       files[`xl/tables/table${tableNo}.xml`] = strToU8(
-        `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<table xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" id="${tableNo}" name="${esc(t.name)}" displayName="${esc(t.name)}" ref="${t.ref}"${t.totalsRow ? ' totalsRowCount="1"' : ''}><tableColumns count="${t.columns.length}">${cols}</tableColumns></table>`,
+        `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<table xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" id="${tableNo}" name="${esc(t.name)}" displayName="${esc(t.name)}" ref="${t.ref}"${t.totalsRow ? ' totalsRowCount="1"' : ''}>${autoFilterXml(t.autoFilter)}<tableColumns count="${t.columns.length}">${cols}</tableColumns></table>`,
       );
       tableOverrides.push(`<Override PartName="/xl/tables/table${tableNo}.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.table+xml"/>`);
     });
@@ -191,6 +234,37 @@ export function writeXlsx(wb: FixtureWorkbook): Uint8Array {
     files['xl/_rels/workbook.xml.rels'] = strToU8(
       rels.replace('</Relationships>', '<Relationship Id="rIdStyles" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>'),
     );
+  }
+  if (wb.vbaProject) {
+    // The bytes of a VBA project do not matter to sheetc: only that the package holds one.
+    files['xl/vbaProject.bin'] = new Uint8Array([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]);
+    const rels = new TextDecoder().decode(files['xl/_rels/workbook.xml.rels']);
+    files['xl/_rels/workbook.xml.rels'] = strToU8(
+      rels.replace('</Relationships>', '<Relationship Id="rIdVba" Type="http://schemas.microsoft.com/office/2006/relationships/vbaProject" Target="vbaProject.bin"/></Relationships>'),
+    );
+    const ct = new TextDecoder().decode(files['[Content_Types].xml']);
+    files['[Content_Types].xml'] = strToU8(
+      ct
+        .replace('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml', 'application/vnd.ms-excel.sheet.macroEnabled.main+xml')
+        .replace('</Types>', '<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/></Types>'),
+    );
+  }
+  if (wb.application !== undefined || wb.modified !== undefined) {
+    const rels: string[] = [];
+    if (wb.application !== undefined) {
+      files['docProps/app.xml'] = strToU8(
+        `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties" xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"><Application>${esc(wb.application)}</Application></Properties>`,
+      );
+      rels.push('<Relationship Id="rIdApp" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/extended-properties" Target="docProps/app.xml"/>');
+    }
+    if (wb.modified !== undefined) {
+      files['docProps/core.xml'] = strToU8(
+        `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" xmlns:dcterms="http://purl.org/dc/terms/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><dcterms:modified xsi:type="dcterms:W3CDTF">${esc(wb.modified)}</dcterms:modified></cp:coreProperties>`,
+      );
+      rels.push('<Relationship Id="rIdCore" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties" Target="docProps/core.xml"/>');
+    }
+    const root = new TextDecoder().decode(files['_rels/.rels']);
+    files['_rels/.rels'] = strToU8(root.replace('</Relationships>', `${rels.join('')}</Relationships>`));
   }
   if (tableOverrides.length) {
     const ct = new TextDecoder().decode(files['[Content_Types].xml']);

@@ -16,6 +16,7 @@ export function compileOptionsOf(ctx: CommandContext, outDir: string): CompileOp
   const o = ctx.options;
   const opts: CompileOptions = { outDir };
   if (flag(o, 'strict')) opts.strict = true;
+  if (flag(o, 'no-verify')) opts.verify = false;
   if (flag(o, 'lazy')) opts.lazy = true;
   const maxModuleMb = num(o, 'max-module-mb');
   if (maxModuleMb !== undefined) opts.maxModuleMb = maxModuleMb;
@@ -115,6 +116,9 @@ export function display(v: JsonValue | JsonValue[][]): string {
   return JSON.stringify(v);
 }
 
+/** Thousands separators, as the summary prints counts. */
+const count = (n: number): string => n.toLocaleString('en-US');
+
 /** The build summary `build` and `inspect` print. */
 export function summary(report: BuildReport): string {
   const lines = [
@@ -135,6 +139,23 @@ export function summary(report: BuildReport): string {
       '  what to do: give such a cell its value as an input (run({ "Sheet!A1": value }) or --set), replace the formula with' +
         ' functions sheetc implements (FUNCTIONS.md), or recalculate the workbook in Excel and save it so that it stores the values',
     );
+  }
+  const udfs = Object.entries(report.userDefinedFunctions);
+  if (udfs.length) lines.push(`user-defined functions: ${udfs.map(([n, c]) => `${n} (${count(c ?? 0)} cell${c === 1 ? '' : 's'})`).join(', ')}`);
+  if (report.unknownFunctions.length) {
+    lines.push(`unknown functions (not Excel functions: #NAME?, as in Excel): ${report.unknownFunctions.length}`);
+    for (const u of report.unknownFunctions.slice(0, 10)) {
+      lines.push(`  ${u.name}: ${count(u.count)} cell${u.count === 1 ? '' : 's'} (${u.cells.slice(0, 3).join(', ')}${u.count > 3 ? ', ...' : ''})`);
+    }
+  }
+  const v = report.verification;
+  if (v) {
+    if (v.total === 0) lines.push(`not verified: the file stores no results to compare with (${count(v.withoutStoredValue)} formula cell(s) without a stored value)`);
+    else {
+      lines.push(`verified ${count(v.matched)} / ${count(v.total)} cells against Excel's stored values; ${count(v.differ)} differ`);
+      for (const d of v.differences.slice(0, 10)) lines.push(`  ${d.cell}${d.formula ? ` ${d.formula}` : ''}: Excel ${display(d.expected)}, sheetc ${display(d.actual)}`);
+      if (v.differ > 10) lines.push(`  ... ${count(v.differ - Math.min(10, v.differences.length))} more${v.differences.length > 10 ? ' (see manifest.json)' : ''}`);
+    }
   }
   return lines.join('\n');
 }

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { runEngineInChild } from '../compile.js';
 import { parseArea } from '../runtime/address.js';
 import type { BuildReport, JsonValue } from '../types.js';
-import { same, type Encoded } from '../verify.js';
+import { sameValue } from '../engine-run.js';
+import type { EncodedScalar as Encoded } from '../runtime/engine.js';
 
 /** Differences listed in the report's table (all are counted). */
 export const MAX_MISMATCHES = 1000;
@@ -41,6 +42,7 @@ export interface ReportVerification {
   error: string | null;
 }
 
+/** The build's stored values: per sheet, flat `[row, col, value, text index, ...]` (see crates/sheetc/src/cached.rs). */
 type CachedSheets = { name: string; cells: Encoded[] }[];
 interface ChildOutput {
   meta: { converged: boolean; iterations: number; elapsedMs: number };
@@ -71,7 +73,7 @@ export async function verifyForReport(engineDir: string, cachedPath: string, scr
     error: null,
   };
   let stored = 0;
-  for (const s of cached) for (let i = 2; i < s.cells.length; i += 3) if (s.cells[i] !== null) stored++;
+  for (const s of cached) for (let i = 2; i < s.cells.length; i += 4) if (s.cells[i] !== null) stored++;
   const valuesPath = join(scratch, 'report-values.json');
   try {
     // Values are only written out when there is something to compare them with.
@@ -94,7 +96,7 @@ export async function verifyForReport(engineDir: string, cachedPath: string, scr
     const flat = result.sheets?.[s] ?? [];
     const values = new Map<number, Encoded>();
     for (let i = 0; i + 2 < flat.length; i += 3) values.set(key(flat[i] as number, flat[i + 1] as number), flat[i + 2]!);
-    for (let i = 0; i + 2 < sheet.cells.length; i += 3) {
+    for (let i = 0; i + 3 < sheet.cells.length; i += 4) {
       const row = sheet.cells[i] as number;
       const col = sheet.cells[i + 1] as number;
       const expected = sheet.cells[i + 2]!;
@@ -116,7 +118,7 @@ export async function verifyForReport(engineDir: string, cachedPath: string, scr
         actual = null;
       }
       out.compared++;
-      if (same(expected, toJson(actual))) out.matched++;
+      if (sameValue(expected, actual)) out.matched++;
       else {
         if (out.mismatchCount < MAX_MARKED) out.marked[s]!.push(row, col);
         out.mismatchCount++;

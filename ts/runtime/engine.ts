@@ -10,6 +10,7 @@ import { EngineError } from './errors.js';
 import { areaInput, checkInputs, checkRangeSize, checkRunOptions, dateToSerialValue, serialToDate, type CheckedRunOptions } from './inputs.js';
 import { didYouMean, suggest } from './suggest.js';
 import { Sheet } from './store.js';
+import { userFunctionTable, type UserFunction } from './udf.js';
 import { ERR, ExcelError, Matrix, Ref, cellId, errorFromCode, type BookView, type Ctx, type Scalar, type Value } from './values.js';
 
 /** A value in the engine's JSON encodings: errors as `{ e: "#N/A" }`. */
@@ -73,6 +74,11 @@ export interface RunOptions {
   now?: Date | number;
   /** The random source for RAND/RANDBETWEEN/RANDARRAY (default `Math.random`). */
   random?: () => number;
+  /**
+   * Implementations of the workbook's user-defined functions (VBA, add-ins) by name
+   * (case-insensitive), for an engine compiled with them (`compile(file, { functions })`).
+   */
+  functions?: Record<string, UserFunction>;
 }
 
 /** How `get()` returns values. */
@@ -263,11 +269,17 @@ class Book implements BookView {
   private readonly clock: () => number;
   readonly random: () => number;
   private readonly spec: EngineSpec;
+  readonly macCharset: boolean;
+  private readonly facts: BookFacts;
+  private readonly functions: Map<string, UserFunction> | undefined;
   constructor(spec: EngineSpec, sheets: Sheet[], opts: CheckedRunOptions, formulaCells: () => Set<number>) {
     this.formulaCells = formulaCells;
     this.spec = spec;
     this.sheets = sheets;
     this.date1904 = spec.date1904;
+    this.macCharset = spec.macCharset === true;
+    this.facts = bookFacts(spec);
+    this.functions = userFunctionTable(opts.functions);
     const serial = opts.now;
     // The real clock, by its UTC date and time (as a Date given in `now` is read).
     if (serial === undefined) this.clock = () => dateToSerialValue(new Date(), spec.date1904);
@@ -282,6 +294,18 @@ class Book implements BookView {
   }
   formulaText(sheet: number, row: number, col: number): string | undefined {
     return this.spec.formulaTexts ? formulaTextMap(this.spec).get(cellId(sheet, row, col)) : undefined;
+  }
+  isRowHidden(sheet: number, row: number): boolean {
+    return this.facts.hidden?.[sheet]?.has(row) ?? false;
+  }
+  isRowFiltered(sheet: number, row: number): boolean {
+    return this.facts.filtered?.[sheet]?.has(row) ?? false;
+  }
+  isSubtotalCell(sheet: number, row: number, col: number): boolean {
+    return this.facts.subtotals?.has(cellId(sheet, row, col)) ?? false;
+  }
+  userFunction(name: string): UserFunction | undefined {
+    return this.functions?.get(name);
   }
   sheetByName(name: string): Sheet | undefined {
     const k = sheetKey(name);
@@ -299,6 +323,64 @@ class Book implements BookView {
     if (!best.area) return ERR.REF;
     const [s, r0, c0, r1, c1] = best.area;
     return new Ref(this.sheets[s]!, r0, c0, r1, c1);
+  }
+}
+
+/**
+ * What a spec says about rows and subtotal cells, as sets (built once per spec): the
+ * book context's `isRowHidden`, `isRowFiltered`, `isSubtotalCell`.
+ */
+interface BookFacts {
+  hidden: (Set<number> | undefined)[] | null;
+  filtered: (Set<number> | undefined)[] | null;
+  subtotals: Set<number> | null;
+}
+
+const bookFactsCache = new WeakMap<EngineSpec, BookFacts>();
+
+function rowSets(runs: [number, number[]][] | undefined): (Set<number> | undefined)[] | null {
+  if (!runs?.length) return null;
+  const out: (Set<number> | undefined)[] = [];
+  for (const [sheet, flat] of runs) {
+    const set = (out[sheet] ??= new Set<number>());
+    for (let i = 0; i + 1 < flat.length; i += 2) for (let r = flat[i]!, n = flat[i + 1]!; n > 0; n--, r++) set.add(r);
+  }
+  return out;
+}
+
+function bookFacts(spec: EngineSpec): BookFacts {
+  let f = bookFactsCache.get(spec);
+  if (!f) {
+    let subtotals: Set<number> | null = null;
+    const flat = spec.subtotalCells;
+    if (flat?.length) {
+      subtotals = new Set();
+      for (let i = 0; i + 2 < flat.length; i += 3) subtotals.add(cellId(flat[i]!, flat[i + 1]!, flat[i + 2]!));
+    }
+    f = { hidden: rowSets(spec.hiddenRows), filtered: rowSets(spec.filteredRows), subtotals };
+    bookFactsCache.set(spec, f);
+  }
+  return f;
+}
+
+/**
+ * An engine compiled with user-defined functions runs only with an implementation of
+ * each (`loadEngine(dir, { functions })` or `run(inputs, { functions })`): without one,
+ * its cells could not be computed, and a silent `#NAME?` would be a wrong answer.
+ */
+function checkUserFunctions(spec: EngineSpec, options: RunOptions): void {
+  const needed = spec.userFunctions;
+  if (!needed?.length) return;
+  if (options.functions !== undefined && (options.functions === null || typeof options.functions !== 'object')) {
+    throw new EngineError('E_INVALID_OPTION', 'options.functions must be an object mapping function names to JavaScript functions');
+  }
+  const given = userFunctionTable(options.functions);
+  const missing = needed.filter((n) => !given?.has(n));
+  if (missing.length) {
+    throw new EngineError(
+      'E_MISSING_FUNCTION',
+      `this engine calls the user-defined function${missing.length > 1 ? 's' : ''} ${missing.join(', ')}: pass ${missing.length > 1 ? 'their implementations' : 'its implementation'} as loadEngine(dir, { functions: { ${missing[0]}: (...) => ... } }) or run(inputs, { functions })`,
+    );
   }
 }
 
@@ -475,7 +557,7 @@ class EngineCore {
     // GC the next run then rebuilt the layout, and all compiled code reading the
     // context's book (every date function, ...) deoptimised: 2-4 times slower runs
     // after a gc() at 100k cells.
-    this.bookAnchor = new Book(spec, this.templates, { now: undefined, random: undefined }, this.formulaCells);
+    this.bookAnchor = new Book(spec, this.templates, { now: undefined, random: undefined, functions: undefined }, this.formulaCells);
   }
 
   /** Keeps the Book layout alive between runs (see the constructor). */
@@ -573,6 +655,7 @@ class EngineCore {
     const spec = this.spec;
     const checked = checkRunOptions(options, spec.date1904);
     const entries = Object.entries(checkInputs(inputs));
+    checkUserFunctions(spec, options);
     // A loop, not templates.map(): map()'s result array changes elements kind (holey or
     // packed) after a full GC, and every compiled function reading the sheets array then
     // deoptimises (2-3 times slower runs after a gc() on the 100k bench).

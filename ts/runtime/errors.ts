@@ -25,6 +25,7 @@ export type SheetcErrorCode =
   | 'E_INTERNAL'
   | 'E_NATIVE_UNAVAILABLE'
   | 'E_FORMULA_TOO_DEEP'
+  | 'E_MISSING_FUNCTION'
   // Running an engine.
   | 'E_UNKNOWN_REF'
   | 'E_INPUT_TYPE'

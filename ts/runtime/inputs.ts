@@ -8,6 +8,7 @@
  * fields (`new Date('2027-01-01')`, which JavaScript parses as UTC midnight, is serial
  * 46388 everywhere), and serials turn back into `Date`s at UTC.
  */
+import type { UserFunction } from './udf.js';
 import { EngineError } from './errors.js';
 import { errorFromCode, isExcelError, type Scalar } from './values.js';
 
@@ -143,6 +144,8 @@ export function areaInput(v: unknown, ref: string, rows: number, cols: number, d
 export interface CheckedRunOptions {
   now: number | undefined;
   random: (() => number) | undefined;
+  /** Implementations of user-defined functions (checked against the engine's needs by the engine). */
+  functions: Record<string, UserFunction> | undefined;
 }
 
 /**
@@ -150,14 +153,14 @@ export interface CheckedRunOptions {
  * function; anything else is `E_INVALID_OPTION` (an unknown key too, with the known ones).
  */
 export function checkRunOptions(options: unknown, date1904: boolean, extraKeys: readonly string[] = []): CheckedRunOptions {
-  if (options === undefined || options === null) return { now: undefined, random: undefined };
+  if (options === undefined || options === null) return { now: undefined, random: undefined, functions: undefined };
   if (typeof options !== 'object' || Array.isArray(options)) {
-    throw new EngineError('E_INVALID_OPTION', `run() options must be an object ({ now, random }), got ${describe(options)}`);
+    throw new EngineError('E_INVALID_OPTION', `run() options must be an object ({ now, random, functions }), got ${describe(options)}`);
   }
   const o = options as Record<string, unknown>;
   for (const key of Object.keys(o)) {
-    if (key !== 'now' && key !== 'random' && !extraKeys.includes(key)) {
-      throw new EngineError('E_INVALID_OPTION', `unknown run() option "${key}"; the options are: ${['now', 'random', ...extraKeys].join(', ')}`);
+    if (key !== 'now' && key !== 'random' && key !== 'functions' && !extraKeys.includes(key)) {
+      throw new EngineError('E_INVALID_OPTION', `unknown run() option "${key}"; the options are: ${['now', 'random', 'functions', ...extraKeys].join(', ')}`);
     }
   }
   let now: number | undefined;
@@ -171,7 +174,11 @@ export function checkRunOptions(options: unknown, date1904: boolean, extraKeys: 
   if (r !== undefined && typeof r !== 'function') {
     throw new EngineError('E_INVALID_OPTION', `run() option "random" must be a function returning numbers in [0, 1), got ${typeof r === 'string' ? JSON.stringify(r) : describe(r)}`);
   }
-  return { now, random: r as (() => number) | undefined };
+  const f = o.functions;
+  if (f !== undefined && (f === null || typeof f !== 'object' || Array.isArray(f))) {
+    throw new EngineError('E_INVALID_OPTION', `run() option "functions" must be an object mapping function names to JavaScript functions, got ${describe(f)}`);
+  }
+  return { now, random: r as (() => number) | undefined, functions: f as Record<string, UserFunction> | undefined };
 }
 
 /** Checks the inputs argument of `run()`: an object mapping references to values. */

@@ -58,6 +58,11 @@ export interface FunctionSpec {
   arrays?: string;
   /** Builds a reference from run-time values (OFFSET, INDIRECT): it may read any cell. */
   dynamicReference?: boolean;
+  /**
+   * A cell calling it is a subtotal (SUBTOTAL, AGGREGATE): SUBTOTAL and AGGREGATE skip
+   * such cells in their ranges (the compiler lists them in the spec's `subtotalCells`).
+   */
+  subtotal?: boolean;
 }
 
 /** The facts the compiler needs about one function (see `FunctionSpec`). */
@@ -72,6 +77,7 @@ export interface FunctionFacts {
   ranges?: string;
   arrays?: string;
   restrictions?: CallRestriction[];
+  subtotal?: boolean;
 }
 
 /**
@@ -132,7 +138,7 @@ export function defineFn(
   minArgs: number,
   maxArgs: number,
   impl: FunctionSpec['impl'],
-  extra: Partial<Pick<FunctionSpec, 'volatile' | 'returnsRef' | 'pure' | 'ranges' | 'arrays' | 'dynamicReference'>> = {},
+  extra: Partial<Pick<FunctionSpec, 'volatile' | 'returnsRef' | 'pure' | 'ranges' | 'arrays' | 'dynamicReference' | 'subtotal'>> = {},
 ): void {
   define({ name, params, minArgs, maxArgs, impl, ...extra });
 }
@@ -219,6 +225,7 @@ export function functionFacts(): FunctionFacts[] {
     if (s.ranges) facts.ranges = s.ranges;
     if (s.arrays) facts.arrays = s.arrays;
     if (s.restrictions?.length) facts.restrictions = s.restrictions;
+    if (s.subtotal) facts.subtotal = true;
     return facts;
   });
 }

@@ -239,6 +239,19 @@ export interface BookView {
   formulaText?(sheet: number, row: number, col: number): string | undefined;
   /** Array-formula extents written so far in this run: anchor key → [last row, last col]. */
   readonly spills?: Map<number, [number, number]>;
+  /**
+   * The file was saved by Excel for Mac (docProps/app.xml): CHAR and CODE use the Mac
+   * character set. Absent (false) in other engines and in test books.
+   */
+  readonly macCharset?: boolean;
+  /** Whether a row is hidden in the file (SUBTOTAL 101–111, AGGREGATE's hidden-row options). */
+  isRowHidden?(sheet: number, row: number): boolean;
+  /** Whether a row is hidden by a filter (every SUBTOTAL skips it). */
+  isRowFiltered?(sheet: number, row: number): boolean;
+  /** Whether the cell's formula is a subtotal (SUBTOTAL, AGGREGATE), which they skip. */
+  isSubtotalCell?(sheet: number, row: number, col: number): boolean;
+  /** The implementation of a user-defined function given to this run (by upper-case name). */
+  userFunction?(name: string): ((...args: never[]) => unknown) | undefined;
 }
 
 /** Key of a cell in per-run maps (sheet, row, column). */

@@ -127,6 +127,9 @@ pub struct Binder<'w> {
     parser: FormulaParser,
     /// (upper-case name, scope) → bound value of a defined name.
     name_cache: HashMap<(String, Option<u32>), Result<Bound, Unsupported>>,
+    /// Names called as functions that are no function at all (bound to `#NAME?`, as
+    /// Excel evaluates them), since the last `take_unknown_functions`: the build reports them.
+    unknown_functions: Vec<String>,
 }
 
 struct Scope {
@@ -142,7 +145,13 @@ struct Scope {
 
 impl<'w> Binder<'w> {
     pub fn new(workbook: &'w Workbook, functions: &'w FunctionTable) -> Self {
-        Binder { workbook, functions, parser: FormulaParser::new(), name_cache: HashMap::new() }
+        Binder { workbook, functions, parser: FormulaParser::new(), name_cache: HashMap::new(), unknown_functions: Vec::new() }
+    }
+
+    /// The names called as functions that Excel does not know, bound to `#NAME?` since
+    /// the last call (the shapes stage takes them after binding each shape).
+    pub fn take_unknown_functions(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.unknown_functions)
     }
 
     pub fn parser(&mut self) -> &mut FormulaParser {
@@ -401,7 +410,15 @@ impl<'w> Binder<'w> {
                 let args = args.iter().map(|a| self.expr(a, scope)).collect::<Result<_, _>>()?;
                 return Ok(Bound::Invoke { callee: Box::new(callee), args });
             }
+            if self.functions.is_user_function(name) {
+                // A user-defined function (VBA, an add-in): bound as a call, so its
+                // arguments are precedents; `stages::backfill::user_functions` keeps its
+                // cell's stored value unless the caller implements it.
+                let args = args.iter().map(|a| self.expr(a, scope)).collect::<Result<_, _>>()?;
+                return Ok(Bound::Call { name: name.to_string(), args });
+            }
             if self.functions.is_unknown_to_excel(name) {
+                self.unknown_functions.push(name.to_string());
                 return Ok(Bound::Error(ErrorKind::Name));
             }
             return Err(Unsupported { reason: format!("unsupported function {name}"), span: Some(span), function: Some(name.to_string()) });

@@ -579,6 +579,12 @@ impl<'f> Gen<'f> {
             _ => {}
         }
         let args: Vec<String> = args.iter().map(|a| self.expr(a, Want::Ref)).collect();
+        if !self.functions.is_supported(name) && self.functions.is_user_function(name) {
+            // A user-defined function the caller implements: the engine looks the
+            // implementation up in the run's book (`R.udf`), never in the shared registry.
+            let base = js::string(&crate::functions::user_function_base(name));
+            return if args.is_empty() { format!("R.udf(x,{base})") } else { format!("R.udf(x,{base},{})", args.join(",")) };
+        }
         let call = if args.is_empty() { format!("{}(x)", function_access(name)) } else { format!("{}(x,{})", function_access(name), args.join(",")) };
         if self.functions.has_array_params(name) {
             // Excel evaluates these functions' arguments as arrays even in an ordinary

@@ -7,10 +7,10 @@ use std::time::Instant;
 
 use crate::bind::Binder;
 use crate::error::{ErrorCode, Result, SheetcError};
-use crate::functions::{FunctionFacts, FunctionTable};
+use crate::functions::{FunctionFacts, FunctionNote, FunctionTable};
 use crate::model::Workbook;
 use crate::plan::EnginePlan;
-use crate::report::{describe_model, BuildReport};
+use crate::report::{describe_functions, describe_model, BuildReport};
 use crate::stages::layout::{self, LayoutOptions};
 use crate::stages::{
     assemble, backfill, cancelled_err, emit, formula_text, names, number_formats, output, partition, profile, report_data, schedule, shapes, Progress,
@@ -22,6 +22,11 @@ pub struct CompileOptions {
     pub functions: Vec<FunctionFacts>,
     /// Excel's function catalogue (for `#NAME?` on names Excel does not know).
     pub known_functions: Vec<String>,
+    /// User-defined functions the caller implements: calls to them are compiled, and the
+    /// engine receives the implementations when it runs.
+    pub user_functions: Vec<String>,
+    /// Why some Excel functions the runtime lacks are not computed (reason codes).
+    pub function_notes: Vec<FunctionNote>,
     /// The runtime bundle to copy into the engine as `runtime.js`.
     pub runtime_js: Option<PathBuf>,
     /// Fail the build instead of backfilling.
@@ -58,7 +63,10 @@ pub fn compile_workbook(workbook: &Workbook, opts: &CompileOptions, progress: Pr
     let mut report = BuildReport { generator: output::GENERATOR.into(), format_version: output::FORMAT_VERSION, ..BuildReport::default() };
     report.timings.read_ms = opts.read_ms;
     output::check_out_dir(&opts.out_dir)?;
-    let functions = FunctionTable::new(opts.functions.iter().cloned()).with_catalogue(opts.known_functions.iter().cloned());
+    let functions = FunctionTable::new(opts.functions.iter().cloned())
+        .with_catalogue(opts.known_functions.iter().cloned())
+        .with_user_functions(opts.user_functions.iter().cloned(), workbook.vba_project)
+        .with_notes(opts.function_notes.iter().cloned());
     let mut binder = Binder::new(workbook, &functions);
 
     // Partition, then parse and bind once per shape.
@@ -70,9 +78,12 @@ pub fn compile_workbook(workbook: &Workbook, opts: &CompileOptions, progress: Pr
     // Cells that cannot be computed as written are backfilled.
     backfill::off_sheet(&mut shaped);
     backfill::restricted_calls(&mut shaped, &functions);
+    backfill::data_tables(workbook, &mut shaped);
+    let user_function_cells = backfill::user_functions(&mut shaped, &functions);
     let formula_texts = formula_text::resolve(workbook, &mut shaped);
+    backfill::notes(&mut shaped.backfills, &functions);
     if opts.strict {
-        backfill::enforce_strict(workbook, &shaped.backfills)?;
+        backfill::enforce_strict(workbook, &shaped)?;
     }
     if cancelled() {
         return Err(cancelled_err());
@@ -83,6 +94,7 @@ pub fn compile_workbook(workbook: &Workbook, opts: &CompileOptions, progress: Pr
     progress("graph", 0, 1);
     let schedule = schedule::schedule(workbook, &shaped.shapes, &shaped.nodes, &functions);
     report.edges = schedule.graph.edge_count();
+    let backfill_cones = backfill::cones(&user_function_cells, &shaped.backfills, &shaped, &schedule.graph, &schedule.index, |s| schedule.is_dynamic_shape(s));
     let names = names::defined_names(workbook, &mut binder);
     let mut profile = profile::plan(workbook, &names, &mut binder, opts.inputs.as_deref(), opts.outputs.as_deref(), &schedule, &shaped)?;
     if let Some(path) = &opts.fold_plan {
@@ -102,6 +114,7 @@ pub fn compile_workbook(workbook: &Workbook, opts: &CompileOptions, progress: Pr
     // Report what the model holds (and the HTML report's data).
     let t = Instant::now();
     describe_model(&mut report, workbook, &shaped.shapes, &shaped.nodes, &schedule.order);
+    describe_functions(&mut report, workbook, &shaped.shapes, &shaped.nodes, &shaped.backfills, &shaped.unknown_functions, &functions);
     if let Some(path) = &opts.report_data_out {
         let cones = report_data::profile_cones(&schedule, &shaped, profile.as_ref());
         let cut = profile.as_ref().map(|p| &p.cut);
@@ -133,6 +146,7 @@ pub fn compile_workbook(workbook: &Workbook, opts: &CompileOptions, progress: Pr
     // What the engine holds, per sheet; the profile's engine evaluates its live cells only.
     progress("emit", 0, parts.len() as u64);
     let assembled = assemble::assemble(&parts, &shaped.nodes, &schedule.index, &shaped.backfills, profile.as_ref().map(|p| &p.cut), &fold_values);
+    let book = assemble::book_context(workbook, &shaped.nodes, &shaped.shapes, &functions);
     report.cells = parts.iter().map(|p| p.cells.len()).sum();
     report.formula_cells = assembled.sheet_reports.iter().map(|s| s.formula_cells).sum();
     report.sheets = assembled.sheet_reports;
@@ -140,6 +154,7 @@ pub fn compile_workbook(workbook: &Workbook, opts: &CompileOptions, progress: Pr
     report.dropped_cells = assembled.dropped_cells;
     // The backfilled cells the engine holds (a profile drops those outside its cone).
     let backfills = backfill::kept(&shaped.backfills, &assembled.dropped_backfills);
+    let backfill_cones = backfill::kept_cones(&shaped.backfills, &assembled.dropped_backfills, &backfill_cones);
     report.backfilled = backfill::report_rows(workbook, &backfills);
     for b in &backfills {
         if let Some(f) = b.reason.function() {
@@ -184,10 +199,11 @@ pub fn compile_workbook(workbook: &Workbook, opts: &CompileOptions, progress: Pr
         lazy: opts.lazy,
         names,
         formula_texts,
-        backfilled: backfill::plans(&backfills),
+        backfilled: backfill::plans(workbook, &backfills, &backfill_cones),
         calc: workbook.calc,
         date1904: workbook.date1904,
         number_formats,
+        book,
     };
     let tmp = output::temp_sibling(&opts.out_dir)?;
     let written = (|| -> Result<()> {

@@ -41,6 +41,9 @@ pub struct FunctionFacts {
     /// Calls the engine cannot honour exactly (CELL("filename"), a REGEX pattern with a
     /// construct the runtime does not run): backfilled and reported, never run.
     pub restrictions: Vec<CallRestriction>,
+    /// A cell calling it is a subtotal (SUBTOTAL, AGGREGATE): SUBTOTAL and AGGREGATE skip
+    /// such cells in their ranges, to avoid counting twice.
+    pub subtotal: bool,
 }
 
 /// A call the engine cannot honour: when every condition holds, the cell keeps Excel's
@@ -79,6 +82,37 @@ pub enum ArgumentTestKind {
     Contains,
 }
 
+/// Why the runtime does not compute a function Excel has, when there is more to say than
+/// "not implemented" (GETPIVOTDATA reads a pivot table, the CUBE functions an OLAP
+/// server): the TypeScript layer declares these, with a stable reason code.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct FunctionNote {
+    /// Upper-case Excel name.
+    pub name: String,
+    /// Stable reason code in the build report (`pivot-table`, `cube-function`, ...).
+    pub code: String,
+    /// What the report says.
+    pub reason: String,
+}
+
+/// The prefixes Excel writes before a user-defined function's name: `_xludf.` (a VBA
+/// or add-in function whose name Excel also knows), `_xll.` (an XLL add-in's function).
+const USER_PREFIXES: [&str; 2] = ["_XLUDF.", "_XLL."];
+/// The prefix of an XLL add-in function.
+const ADD_IN_PREFIX: &str = "_XLL.";
+
+/// A call's name without a user-defined-function prefix (`_XLUDF.FOO` → `FOO`), upper-case.
+pub fn user_function_base(name: &str) -> String {
+    let upper = name.to_ascii_uppercase();
+    USER_PREFIXES.iter().find_map(|p| upper.strip_prefix(p).map(str::to_string)).unwrap_or(upper)
+}
+
+/// Whether the call names an XLL add-in's function (`_xll.`).
+pub fn is_add_in_call(name: &str) -> bool {
+    name.len() > ADD_IN_PREFIX.len() && name.get(..ADD_IN_PREFIX.len()).is_some_and(|p| p.eq_ignore_ascii_case(ADD_IN_PREFIX))
+}
+
 /// Reads position `i` of a pattern such as `rvr`, `r(rv)` or `(rv)`: the last letter
 /// repeats, or the group in parentheses at the end. Empty pattern: None.
 fn pattern_at(pattern: &str, i: usize) -> Option<u8> {
@@ -110,6 +144,13 @@ pub struct FunctionTable {
     /// evaluates to `#NAME?` (a typo, a removed add-in): computed, not backfilled.
     /// Empty means "unknown catalogue": every unsupported call is backfilled.
     known: HashSet<String>,
+    /// User-defined functions the caller implements (base names, upper-case): calls to
+    /// them are compiled (`R.udf`), the engine receives the implementations at load.
+    declared: HashSet<String>,
+    /// The workbook has a VBA project: a name Excel does not know is a user-defined function.
+    vba_project: bool,
+    /// Why some unimplemented Excel functions are not computed.
+    notes: HashMap<String, FunctionNote>,
 }
 
 impl FunctionTable {
@@ -118,7 +159,47 @@ impl FunctionTable {
             f.name = f.name.to_ascii_uppercase();
             (f.name.clone(), f)
         });
-        FunctionTable { facts: facts.collect(), known: HashSet::new() }
+        FunctionTable { facts: facts.collect(), ..FunctionTable::default() }
+    }
+
+    /// User-defined functions: the names the caller implements (any spelling; prefixes
+    /// `_xludf.`/`_xll.` ignored), and whether the workbook has a VBA project.
+    pub fn with_user_functions(mut self, declared: impl IntoIterator<Item = String>, vba_project: bool) -> Self {
+        self.declared = declared.into_iter().map(|n| user_function_base(&n)).collect();
+        self.vba_project = vba_project;
+        self
+    }
+
+    /// Why the runtime does not compute these Excel functions.
+    pub fn with_notes(mut self, notes: impl IntoIterator<Item = FunctionNote>) -> Self {
+        self.notes = notes.into_iter().map(|n| (n.name.to_ascii_uppercase(), n)).collect();
+        self
+    }
+
+    /// The note on an Excel function the runtime does not compute, if any.
+    pub fn note(&self, name: &str) -> Option<&FunctionNote> {
+        self.notes.get(name)
+    }
+
+    /// Whether a call (to a name the runtime does not implement) is a user-defined
+    /// function: one the caller implements, an XLL add-in's (`_xll.`), one written with
+    /// `_xludf.`, or, in a workbook with a VBA project, any name Excel does not know.
+    /// Such a call binds like a function call (its arguments are precedents); whether it
+    /// is computed or its cell backfilled is decided by [`FunctionTable::is_declared`].
+    pub fn is_user_function(&self, name: &str) -> bool {
+        let base = user_function_base(name);
+        if self.declared.contains(&base) {
+            return true;
+        }
+        if base.len() != name.len() {
+            return true;
+        }
+        self.vba_project && self.is_unknown_to_excel(name)
+    }
+
+    /// Whether the caller implements this user-defined function.
+    pub fn is_declared(&self, name: &str) -> bool {
+        !self.declared.is_empty() && self.declared.contains(&user_function_base(name))
     }
 
     pub fn with_catalogue(mut self, names: impl IntoIterator<Item = String>) -> Self {
@@ -170,6 +251,11 @@ impl FunctionTable {
     /// Whether any function declares restrictions (the backfill stage skips its walk if none).
     pub fn any_restrictions(&self) -> bool {
         self.facts.values().any(|f| !f.restrictions.is_empty())
+    }
+
+    /// Whether a cell calling it is a subtotal (SUBTOTAL, AGGREGATE skip such cells).
+    pub fn is_subtotal(&self, name: &str) -> bool {
+        self.facts.get(name).is_some_and(|f| f.subtotal)
     }
 
     /// Whether the function builds references at run time (OFFSET, INDIRECT).

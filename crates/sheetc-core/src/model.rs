@@ -81,6 +81,24 @@ pub struct Sheet {
     pub cells: Vec<Cell>,
     /// Formula texts referenced by `FormulaRef::text`.
     pub formulas: FormulaTexts,
+    /// Rows the file marks hidden (`<row hidden="1">`), zero-based, sorted: SUBTOTAL
+    /// 101–111 and AGGREGATE's "ignore hidden rows" options skip them.
+    pub hidden_rows: Vec<u32>,
+    /// The hidden rows that an active filter hides (inside an AutoFilter range, the
+    /// sheet's or a table's, that has filter criteria), sorted: every SUBTOTAL skips them.
+    pub filtered_rows: Vec<u32>,
+    /// Excel data tables (What-If Analysis, `{=TABLE(row,col)}`): their result ranges.
+    /// Their cells are array members of an anchor whose formula text is `TABLE(...)`.
+    pub data_tables: Vec<DataTableRange>,
+}
+
+/// The result range of an Excel data table (zero-based, inclusive), anchored top-left.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DataTableRange {
+    pub r0: u32,
+    pub c0: u32,
+    pub r1: u32,
+    pub c1: u32,
 }
 
 /// A sheet's formula texts, end to end in one buffer. A model written cell by cell has a
@@ -181,6 +199,11 @@ pub struct Workbook {
     pub date1904: bool,
     /// Cells' number formats other than General (for the engine's `text()`).
     pub formats: CellFormats,
+    /// The package holds a VBA project (`xl/vbaProject.bin`, an .xlsm): a call to a name
+    /// that is neither an Excel function nor a defined name is a user-defined function.
+    pub vba_project: bool,
+    /// The document's properties (docProps/app.xml, docProps/core.xml).
+    pub properties: DocumentProperties,
 }
 
 /// The workbook's cell number formats, as the reader found them in `xl/styles.xml` and
@@ -234,6 +257,24 @@ pub fn sheet_key(name: &str) -> String {
             }
         })
         .collect()
+}
+
+/// What the package's document properties say about where the file comes from.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DocumentProperties {
+    /// The application that saved the file (`<Application>` of docProps/app.xml), e.g.
+    /// `Microsoft Excel` or `Microsoft Macintosh Excel`.
+    pub application: Option<String>,
+    /// When the file was last saved (`dcterms:modified` of docProps/core.xml), as written
+    /// (W3CDTF, e.g. `2022-06-03T00:35:39Z`).
+    pub modified: Option<String>,
+}
+
+impl DocumentProperties {
+    /// Saved by Excel for Mac: CHAR and CODE use the Mac character set there.
+    pub fn mac_excel(&self) -> bool {
+        self.application.as_deref().is_some_and(|a| a.contains("Macintosh"))
+    }
 }
 
 impl Workbook {

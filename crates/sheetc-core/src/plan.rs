@@ -25,15 +25,37 @@ pub struct Node {
 /// Why a cell was backfilled.
 #[derive(Clone, Debug, PartialEq)]
 pub enum BackfillReason {
-    ParseError { message: String, span: Span },
+    ParseError {
+        message: String,
+        span: Span,
+    },
     TooLong,
     TooDeep,
-    Unsupported { reason: String, function: Option<String>, span: Option<Span> },
+    Unsupported {
+        reason: String,
+        function: Option<String>,
+        span: Option<Span>,
+    },
     ReferenceOffSheet,
+    /// Calls a user-defined function (VBA, or an add-in's: `add_in`) the caller did not implement.
+    UserFunction {
+        name: String,
+        add_in: bool,
+    },
+    /// A cell of an Excel data table (`{=TABLE(row,col)}`), which sheetc does not compute yet.
+    DataTable,
+    /// An Excel function the runtime does not compute, with a note saying why
+    /// (GETPIVOTDATA reads a pivot table, ...): the code and reason come from the note.
+    NotComputed {
+        function: String,
+        code: String,
+        reason: String,
+        span: Option<Span>,
+    },
 }
 
 impl BackfillReason {
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> &str {
         match self {
             BackfillReason::ParseError { .. } => "parse-error",
             BackfillReason::TooLong => "formula-too-long",
@@ -41,6 +63,10 @@ impl BackfillReason {
             BackfillReason::Unsupported { function: Some(_), .. } => "unsupported-function",
             BackfillReason::Unsupported { .. } => "unsupported",
             BackfillReason::ReferenceOffSheet => "reference-off-sheet",
+            BackfillReason::UserFunction { add_in: false, .. } => "user-defined-function",
+            BackfillReason::UserFunction { add_in: true, .. } => "add-in-function",
+            BackfillReason::DataTable => "data-table",
+            BackfillReason::NotComputed { code, .. } => code,
         }
     }
 
@@ -51,13 +77,21 @@ impl BackfillReason {
             BackfillReason::TooDeep => "formula is nested too deeply".into(),
             BackfillReason::Unsupported { reason, .. } => reason.clone(),
             BackfillReason::ReferenceOffSheet => "a relative reference falls off the sheet".into(),
+            BackfillReason::UserFunction { name, add_in: false } => format!(
+                "calls the user-defined function {name} (VBA), which only Excel can run: the value Excel stored is kept; pass an implementation (compile(file, {{ functions: {{ {name}: ... }} }})) to compute it"
+            ),
+            BackfillReason::UserFunction { name, add_in: true } => {
+                format!("calls {name}, a function of an Excel add-in (XLL), which only Excel with that add-in can run: the value Excel stored is kept")
+            }
+            BackfillReason::DataTable => "a cell of an Excel data table (What-If Analysis), which sheetc does not compute: the value Excel stored is kept".into(),
+            BackfillReason::NotComputed { reason, .. } => reason.clone(),
         }
     }
 
-    /// The unsupported function, when that is the reason.
+    /// The Excel function the runtime does not compute, when that is the reason.
     pub fn function(&self) -> Option<&str> {
         match self {
-            BackfillReason::Unsupported { function: Some(f), .. } => Some(f),
+            BackfillReason::Unsupported { function: Some(f), .. } | BackfillReason::NotComputed { function: f, .. } => Some(f),
             _ => None,
         }
     }
@@ -65,7 +99,7 @@ impl BackfillReason {
     pub fn span(&self) -> Option<Span> {
         match self {
             BackfillReason::ParseError { span, .. } => Some(*span),
-            BackfillReason::Unsupported { span, .. } => *span,
+            BackfillReason::Unsupported { span, .. } | BackfillReason::NotComputed { span, .. } => *span,
             _ => None,
         }
     }
@@ -111,6 +145,9 @@ pub struct BackfillPlan {
     pub col: u32,
     pub reason: String,
     pub cone: Option<Vec<[u32; 5]>>,
+    /// An array formula's anchor: the last cell of its range, whose members keep their
+    /// stored values too (a lazy engine lists them in its results).
+    pub last: Option<(u32, u32)>,
 }
 
 /// A declared input or output of an output profile.
@@ -130,6 +167,26 @@ pub struct NumFmtPlan {
     pub areas: Vec<[u32; 6]>,
 }
 
+/// What the runtime's book context carries beyond the cells: facts some functions read
+/// (the spec's `hiddenRows`, `filteredRows`, `subtotalCells`, `macCharset`,
+/// `userFunctions`; each written only when it says something, so other engines are
+/// unchanged).
+#[derive(Default)]
+pub struct BookContext<'a> {
+    /// Per sheet that has any: its hidden rows (sorted), for SUBTOTAL and AGGREGATE.
+    pub hidden_rows: Vec<(u32, &'a [u32])>,
+    /// Per sheet that has any: the hidden rows a filter hides (sorted).
+    pub filtered_rows: Vec<(u32, &'a [u32])>,
+    /// Cells whose formula calls a subtotal function (SUBTOTAL, AGGREGATE), which
+    /// SUBTOTAL and AGGREGATE skip in their ranges: (sheet, row, col), sorted.
+    pub subtotal_cells: Vec<(u32, u32, u32)>,
+    /// Saved by Excel for Mac: CHAR and CODE use the Mac character set.
+    pub mac_charset: bool,
+    /// User-defined functions the engine calls (upper-case base names): `run()` needs
+    /// their implementations.
+    pub user_functions: Vec<String>,
+}
+
 pub struct EnginePlan<'a> {
     /// Output profile: declared inputs (others are refused) and outputs (what `get` serves).
     pub inputs: Option<Vec<DeclaredPlan>>,
@@ -143,6 +200,7 @@ pub struct EnginePlan<'a> {
     pub backfilled: Vec<BackfillPlan>,
     pub calc: CalcSettings,
     pub date1904: bool,
+    pub book: BookContext<'a>,
     pub layout: &'a Layout,
     /// The runtime's function facts (code generation reads them).
     pub functions: &'a FunctionTable,

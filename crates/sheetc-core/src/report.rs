@@ -7,9 +7,10 @@ use serde::Serialize;
 
 use crate::address::cell_name;
 use crate::bind::{visit_calls, Bound};
+use crate::functions::{user_function_base, FunctionTable};
 use crate::graph::Component;
 use crate::model::Workbook;
-use crate::plan::Node;
+use crate::plan::{Backfill, BackfillReason, Node};
 
 /// A declared input or output of an output profile.
 #[derive(Serialize, Debug, Clone)]
@@ -49,13 +50,73 @@ pub struct BackfillReport {
     pub cell: String,
     pub formula: String,
     /// Stable reason code.
-    #[cfg_attr(test, ts(type = "'parse-error' | 'unsupported-function' | 'unsupported' | 'formula-too-long' | 'formula-too-deep' | 'reference-off-sheet'"))]
+    #[cfg_attr(
+        test,
+        ts(
+            type = "'parse-error' | 'unsupported-function' | 'unsupported' | 'formula-too-long' | 'formula-too-deep' | 'reference-off-sheet' | 'user-defined-function' | 'add-in-function' | 'data-table' | 'pivot-table' | 'cube-function' | 'external-data'"
+        )
+    )]
     pub code: String,
     pub reason: String,
     /// Byte span [start, end) of the problem in the formula text.
     pub span: Option<[u32; 2]>,
     /// Whether Excel stored a value for it (else the engine holds #NAME?).
     pub has_cached_value: bool,
+}
+
+/// A name called as a function that is neither an Excel function nor a defined name (nor,
+/// with a VBA project, a user-defined function): Excel evaluates the call to `#NAME?`, and
+/// so does the engine; the report lists it because it is usually a typo or a missing add-in.
+#[derive(Serialize, Debug, Clone, PartialEq)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct UnknownFunctionReport {
+    /// As the formula spells it, upper-case.
+    pub name: String,
+    /// Formula cells calling it.
+    pub count: u64,
+    /// The first 100 of them, as `Sheet!A1`.
+    pub cells: Vec<String>,
+}
+
+/// A formula cell whose engine value differs from the value Excel stored.
+#[derive(Serialize, Debug, Clone)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct VerificationDifference {
+    /// `Sheet!A1`.
+    pub cell: String,
+    /// The formula as Excel shows it (`=...`); empty for a cell inside an array formula's range.
+    pub formula: String,
+    /// Excel's stored value.
+    #[cfg_attr(test, ts(type = "number | string | boolean | null | { error: string }"))]
+    pub expected: serde_json::Value,
+    /// The engine's value.
+    #[cfg_attr(test, ts(type = "number | string | boolean | null | { error: string }"))]
+    pub actual: serde_json::Value,
+}
+
+/// The engine run once and compared with the values Excel stored (numbers within 1e-9
+/// relative, text, booleans and errors exactly). Written by `compile()` after the build.
+#[derive(Serialize, Debug, Clone, Default)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct VerificationReport {
+    /// Formula cells compared (with a stored value, not backfilled).
+    pub total: u64,
+    pub matched: u64,
+    /// `total - matched`.
+    pub differ: u64,
+    /// Formula cells the file stores no value for (not compared).
+    pub without_stored_value: u64,
+    /// Backfilled cells (they hold the stored value; not compared).
+    pub backfilled: u64,
+    /// The clock NOW and TODAY ran with (ISO 8601): the file's last-saved time when it has one.
+    pub now: Option<String>,
+    /// The first differences.
+    pub differences: Vec<VerificationDifference>,
+    /// How long the run and the comparison took.
+    pub ms: f64,
 }
 
 #[derive(Serialize, Debug, Default)]
@@ -119,6 +180,11 @@ pub struct BuildReport {
     /// Function name → number of formula cells calling it.
     pub functions: BTreeMap<String, u64>,
     pub unsupported_functions: BTreeMap<String, u64>,
+    /// Names called as functions that Excel does not know (`#NAME?`, as in Excel).
+    pub unknown_functions: Vec<UnknownFunctionReport>,
+    /// User-defined functions (VBA, add-ins) → formula cells calling them (computed when
+    /// an implementation was given, else backfilled with code `user-defined-function`).
+    pub user_defined_functions: BTreeMap<String, u64>,
     pub backfilled: Vec<BackfillReport>,
     pub defined_names: Vec<String>,
     /// Tables as `Name (Sheet!A1:C10)`.
@@ -143,6 +209,65 @@ pub struct BuildReport {
     /// Output profile: inputs that override a formula, that no formula reads, or that reach no output (also printed by the CLI).
     pub warnings: Vec<BuildWarning>,
     pub timings: Timings,
+    /// The file holds a VBA project (an .xlsm).
+    pub vba_project: bool,
+    /// The application that saved the file (docProps/app.xml), when it says.
+    pub application: Option<String>,
+    /// When the file was last saved (docProps/core.xml `dcterms:modified`), when it says.
+    pub last_modified: Option<String>,
+    /// The engine compared with Excel's stored values (null when not verified: `verify:
+    /// false`, or `compile()` has not run it yet).
+    pub verification: Option<VerificationReport>,
+}
+
+/// Unknown function names with the cells calling them, and user-defined function calls,
+/// from the shapes the cells use (`unknown`: per shape, the names it bound to `#NAME?`).
+pub fn describe_functions(
+    report: &mut BuildReport,
+    workbook: &Workbook,
+    shapes: &[Bound],
+    nodes: &[Node],
+    backfills: &[Backfill],
+    unknown: &[(u32, Vec<String>)],
+    functions: &FunctionTable,
+) {
+    report.vba_project = workbook.vba_project;
+    report.application = workbook.properties.application.clone();
+    report.last_modified = workbook.properties.modified.clone();
+    let by_shape: std::collections::HashMap<u32, &Vec<String>> = unknown.iter().map(|(s, names)| (*s, names)).collect();
+    let mut found: BTreeMap<String, UnknownFunctionReport> = BTreeMap::new();
+    let mut user_calls: std::collections::HashMap<u32, Vec<String>> = std::collections::HashMap::new();
+    for n in nodes {
+        if let Some(names) = by_shape.get(&n.shape) {
+            for name in names.iter().collect::<std::collections::BTreeSet<_>>() {
+                let e = found.entry(name.clone()).or_insert_with(|| UnknownFunctionReport { name: name.clone(), count: 0, cells: Vec::new() });
+                e.count += 1;
+                if e.cells.len() < 100 {
+                    e.cells.push(format!("{}!{}", workbook.sheets[n.sheet as usize].name, cell_name(n.row, n.col)));
+                }
+            }
+        }
+        let names = user_calls.entry(n.shape).or_insert_with(|| {
+            let mut v = Vec::new();
+            visit_calls(&shapes[n.shape as usize], &mut |name| {
+                if !functions.is_supported(name) && functions.is_user_function(name) {
+                    v.push(user_function_base(name));
+                }
+            });
+            v.sort_unstable();
+            v.dedup();
+            v
+        });
+        for name in names.iter() {
+            *report.user_defined_functions.entry(name.clone()).or_default() += 1;
+        }
+    }
+    for b in backfills {
+        if let BackfillReason::UserFunction { name, .. } = &b.reason {
+            *report.user_defined_functions.entry(name.clone()).or_default() += 1;
+        }
+    }
+    report.unknown_functions = found.into_values().collect();
 }
 
 /// Function call counts (per formula cell calling it) and the circular clusters (their
@@ -188,6 +313,9 @@ pub(crate) fn typescript_declarations() -> String {
         DeclaredReport::decl(&cfg),
         SheetReport::decl(&cfg),
         BackfillReport::decl(&cfg),
+        UnknownFunctionReport::decl(&cfg),
+        VerificationDifference::decl(&cfg),
+        VerificationReport::decl(&cfg),
         Timings::decl(&cfg),
         BuildWarningCode::decl(&cfg),
         BuildWarning::decl(&cfg),

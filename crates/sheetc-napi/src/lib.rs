@@ -12,7 +12,7 @@ use std::sync::Arc;
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
-use sheetc::{ArgumentTest, ArgumentTestKind, BuildOptions, CallRestriction, CompileOptions, ErrorCode, FunctionFacts, Limits, SheetcError};
+use sheetc::{ArgumentTest, ArgumentTestKind, BuildOptions, CallRestriction, CompileOptions, ErrorCode, FunctionFacts, FunctionNote, Limits, SheetcError};
 
 /// What the runtime's registry says about one function (see `sheetc_core::functions`).
 #[napi(object)]
@@ -30,6 +30,22 @@ pub struct NativeFunctionFacts {
     pub arrays: Option<String>,
     /// Calls the engine cannot honour: backfilled and reported (see the core).
     pub restrictions: Option<Vec<NativeCallRestriction>>,
+    /// A cell calling it is a subtotal (SUBTOTAL and AGGREGATE skip such cells).
+    pub subtotal: Option<bool>,
+}
+
+/// Why the runtime does not compute an Excel function (a stable reason code and text).
+#[napi(object)]
+pub struct NativeFunctionNote {
+    pub name: String,
+    pub code: String,
+    pub reason: String,
+}
+
+impl From<NativeFunctionNote> for FunctionNote {
+    fn from(n: NativeFunctionNote) -> Self {
+        FunctionNote { name: n.name, code: n.code, reason: n.reason }
+    }
 }
 
 /// The registry's `CallRestriction`.
@@ -86,6 +102,7 @@ impl TryFrom<NativeFunctionFacts> for FunctionFacts {
             ranges: f.ranges.unwrap_or_default(),
             arrays: f.arrays.unwrap_or_default(),
             restrictions,
+            subtotal: f.subtotal.unwrap_or(false),
         })
     }
 }
@@ -95,6 +112,10 @@ pub struct NativeCompileOptions {
     pub out_dir: String,
     pub functions: Vec<NativeFunctionFacts>,
     pub known_functions: Vec<String>,
+    /// User-defined functions the caller implements (their calls are compiled).
+    pub user_functions: Option<Vec<String>>,
+    /// Why some Excel functions the runtime lacks are not computed.
+    pub function_notes: Option<Vec<NativeFunctionNote>>,
     pub runtime_js: Option<String>,
     pub strict: Option<bool>,
     pub max_uncompressed_bytes: Option<f64>,
@@ -137,6 +158,8 @@ impl TryFrom<NativeCompileOptions> for BuildOptions {
                 out_dir: PathBuf::from(o.out_dir),
                 functions: o.functions.into_iter().map(FunctionFacts::try_from).collect::<std::result::Result<_, _>>()?,
                 known_functions: o.known_functions,
+                user_functions: o.user_functions.unwrap_or_default(),
+                function_notes: o.function_notes.unwrap_or_default().into_iter().map(FunctionNote::from).collect(),
                 runtime_js: o.runtime_js.map(PathBuf::from),
                 strict: o.strict.unwrap_or(false),
                 lazy: o.lazy.unwrap_or(false),
@@ -324,6 +347,14 @@ impl Task for ScanTask {
 #[napi(ts_return_type = "Promise<ScanResult>")]
 pub fn scan_cells(path: String, threads: Option<u32>) -> AsyncTask<ScanTask> {
     AsyncTask::new(ScanTask { path: PathBuf::from(path), threads: threads.unwrap_or(1).max(1) as usize })
+}
+
+/// The formula Excel shows in the cell (`row`, `col`) for a formula `text` written for the
+/// cell (`originRow`, `originCol`) (a shared formula's anchor): relative references moved,
+/// `_xlfn.` prefixes dropped, with its `=`. Null when a reference would fall off the sheet.
+#[napi]
+pub fn formula_at(text: String, origin_row: u32, origin_col: u32, row: u32, col: u32) -> Option<String> {
+    sheetc::cached::display_formula_at(&text, origin_row, origin_col, row, col)
 }
 
 /// The compiler's version.

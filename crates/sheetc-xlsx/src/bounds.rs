@@ -55,6 +55,17 @@ pub(crate) struct PartScan {
     /// value metadata), in any quoting: worth the second, XML-level pass of `extras`.
     pub(crate) has_arrays: bool,
     pub(crate) has_vm: bool,
+    /// The part mentions `hidden` (a hidden row, for SUBTOTAL and AGGREGATE) or
+    /// `dataTable` (a What-If data table): also for the extras pass.
+    pub(crate) has_hidden: bool,
+    pub(crate) has_data_tables: bool,
+}
+
+impl PartScan {
+    /// Whether the part holds anything the extras pass reads.
+    pub(crate) fn needs_extras(&self) -> bool {
+        self.has_arrays || self.has_vm || self.has_hidden || self.has_data_tables
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -376,8 +387,10 @@ pub(crate) fn scan_part_observed<R: Read>(mut reader: R, name: &str, limit: u64,
     let mut scanner = Scanner::new(name, want_sst);
     let arrays = memchr::memmem::Finder::new(b"array");
     let vm = memchr::memmem::Finder::new(b"vm");
+    let hidden = memchr::memmem::Finder::new(b"hidden");
+    let data_table = memchr::memmem::Finder::new(b"dataTable");
     // A needle split across two blocks is found in the carried-over tail.
-    const CARRY: usize = 8;
+    const CARRY: usize = 16;
     let mut buf = vec![0u8; 1 << 20];
     let mut kept = 0usize;
     loop {
@@ -399,6 +412,8 @@ pub(crate) fn scan_part_observed<R: Read>(mut reader: R, name: &str, limit: u64,
         let block = &buf[..kept + n];
         scanner.out.has_arrays = scanner.out.has_arrays || arrays.find(block).is_some();
         scanner.out.has_vm = scanner.out.has_vm || vm.find(block).is_some();
+        scanner.out.has_hidden = scanner.out.has_hidden || hidden.find(block).is_some();
+        scanner.out.has_data_tables = scanner.out.has_data_tables || data_table.find(block).is_some();
         let tail = block.len().min(CARRY);
         let end = block.len();
         buf.copy_within(end - tail..end, 0);

@@ -65,7 +65,7 @@ pub(crate) fn read_all_cells(
         };
         let sheet = read_sheet(r.xlsx()?, names[i], limits, &cell_total, &stop)?;
         let mut extras = match scan {
-            Some(s) if s.has_arrays || s.has_vm => sheet_extras(r.zip()?, target, limit, s.has_arrays, s.has_vm)?,
+            Some(s) if s.needs_extras() => sheet_extras(r.zip()?, target, limit, &s)?,
             _ => SheetExtras::default(),
         };
         extras.formats = match styles.map(StyleScan::finish) {

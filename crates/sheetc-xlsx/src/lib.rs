@@ -15,6 +15,7 @@ use sheetc_core::model::{sheet_key, CellKind, DefinedName, Limits, Value, Workbo
 
 mod bounds;
 mod cells;
+mod doc_props;
 mod external_links;
 mod extras;
 mod metadata;
@@ -36,7 +37,9 @@ mod tests;
 pub use scan::{scan_cells, scan_cells_with, ScanStats};
 
 use cells::{apply_array_ranges, read_all_cells};
+use doc_props::read_document_properties;
 use external_links::read_external_link;
+use extras::{apply_data_tables, apply_row_visibility};
 use metadata::{rich_value_errors, Metadata};
 use package::{check_entries, corrupt, find_part, open_zip, read_part, sniff, utf8_package, Source};
 use shared_strings::check_opened_parts;
@@ -95,9 +98,15 @@ pub fn read_workbook(path: &Path, limits: &Limits, cancelled: &dyn Fn() -> bool)
     }
 
     let mut tables = Vec::new();
+    let mut table_filters = Vec::with_capacity(part.sheets.len());
     for (index, (_, target)) in part.sheets.iter().enumerate() {
-        tables.extend(read_tables(&mut zip, target, index as u32, limits.max_uncompressed_bytes)?);
+        let found = read_tables(&mut zip, target, index as u32, limits.max_uncompressed_bytes)?;
+        tables.extend(found.tables);
+        table_filters.push(found.active_filters);
     }
+    let properties = read_document_properties(&mut zip, limits.max_uncompressed_bytes)?;
+    // The relationship names the VBA project; a package that only holds the part counts too.
+    let vba_project = part.vba_project || find_part(&zip, "xl/vbaProject.bin").is_some();
     let metadata = read_part(&mut zip, "xl/metadata.xml", limits.max_uncompressed_bytes)?.map(|xml| Metadata::parse(&xml)).unwrap_or_default();
     let rich_errors = rich_value_errors(&mut zip, &metadata, limits.max_uncompressed_bytes)?;
     let dynamic_cm = metadata.dynamic_cells();
@@ -117,11 +126,16 @@ pub fn read_workbook(path: &Path, limits: &Limits, cancelled: &dyn Fn() -> bool)
     // Each sheet is bounded, then streamed by calamine, then (rarely) parsed for what the
     // cell reader does not report, by one thread per core.
     let (sheets, mut cell_total) = read_all_cells(source, &part.sheets, &sizes, limits, &xf, cancelled)?;
-    let mut wb = Workbook { calc: part.calc, date1904: part.date1904, ..Workbook::default() };
+    let mut wb = Workbook { calc: part.calc, date1904: part.date1904, vba_project, properties, ..Workbook::default() };
     wb.formats.codes = xf.codes;
-    for (mut sheet, mut extras) in sheets {
+    for ((mut sheet, mut extras), table_filters) in sheets.into_iter().zip(table_filters) {
         wb.formats.sheets.push(std::mem::take(&mut extras.formats));
         apply_array_ranges(&mut sheet, &extras.arrays, &dynamic_cm, limits, &mut cell_total)?;
+        apply_data_tables(&mut sheet, &extras.data_tables, limits, &mut cell_total)?;
+        if !extras.hidden_rows.is_empty() {
+            let filters: Vec<_> = extras.active_filter.into_iter().chain(table_filters).collect();
+            apply_row_visibility(&mut sheet, extras.hidden_rows, &filters);
+        }
         if !extras.error_vm.is_empty() && !rich_errors.is_empty() {
             for cell in sheet.cells.iter_mut() {
                 if let (CellKind::Constant, Value::Error(_)) = (cell.kind, &cell.value) {

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::io::{Read, Seek};
 
 use quick_xml::events::Event;
+use quick_xml::name::ResolveResult;
 use sheetc_core::error::Result;
 use sheetc_core::model::CalcSettings;
 
@@ -22,6 +23,8 @@ pub(crate) struct WorkbookPart {
     pub(crate) date1904: bool,
     /// Parts of the external links, in `[n]` order.
     pub(crate) external_links: Vec<String>,
+    /// The workbook's relationships name a VBA project (an .xlsm's `xl/vbaProject.bin`).
+    pub(crate) vba_project: bool,
 }
 
 /// Excel's range for Maximum Iterations (File > Options > Formulas): 1 to 32,767.
@@ -67,6 +70,7 @@ pub(crate) fn read_workbook_part<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, l
     let rels = read_part(zip, RELS, limit)?.ok_or_else(|| corrupt("the workbook has no xl/_rels/workbook.xml.rels part"))?;
     // Relationship id → (raw target, type).
     let mut targets: HashMap<String, (String, String)> = HashMap::new();
+    let mut vba_project = false;
     let mut reader = quick_xml::Reader::from_reader(rels.as_slice());
     let mut buf = Vec::new();
     loop {
@@ -75,7 +79,9 @@ pub(crate) fn read_workbook_part<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, l
                 let attrs = strict_attrs(&e, RELS)?;
                 let get = |k: &str| attrs.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
                 if let Some(id) = get("Id") {
-                    targets.insert(id, (get("Target").unwrap_or_default(), get("Type").unwrap_or_default()));
+                    let kind = get("Type").unwrap_or_default();
+                    vba_project |= kind.ends_with("/vbaProject");
+                    targets.insert(id, (get("Target").unwrap_or_default(), kind));
                 }
             }
             Ok(Event::Eof) => break,
@@ -93,15 +99,19 @@ pub(crate) fn read_workbook_part<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, l
         calc: CalcSettings::default(),
         date1904: false,
         external_links: Vec::new(),
+        vba_project,
     };
-    let mut reader = quick_xml::Reader::from_reader(wb.as_slice());
+    // Namespace-aware: extensions repeat element names in their own namespaces (Excel
+    // writes `<x15:workbookPr chartTrackingRefBase="1"/>` in `extLst` after the real
+    // `<workbookPr date1904="1"/>`); only SpreadsheetML's own elements count.
+    let mut reader = quick_xml::NsReader::from_reader(wb.as_slice());
     let mut all_sheets = 0u32;
     let mut local_to_index: HashMap<u32, u32> = HashMap::new();
     let mut pending_name: Option<(String, Option<u32>, bool)> = None;
     let mut name_text = String::new();
     loop {
-        match reader.read_event_into(&mut buf) {
-            Ok(Event::Start(e)) | Ok(Event::Empty(e)) => match e.local_name().into_inner() {
+        match reader.read_resolved_event_into(&mut buf) {
+            Ok((ns, Event::Start(e))) | Ok((ns, Event::Empty(e))) if is_main(&ns) => match e.local_name().into_inner() {
                 "sheet" => {
                     let attrs = strict_attrs(&e, "xl/workbook.xml")?;
                     let name = attrs.iter().rfind(|(k, _)| k == "name").map(|(_, v)| unescape(v)).unwrap_or_default();
@@ -150,19 +160,19 @@ pub(crate) fn read_workbook_part<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, l
                 }
                 _ => {}
             },
-            Ok(Event::Text(t)) if pending_name.is_some() => {
+            Ok((_, Event::Text(t))) if pending_name.is_some() => {
                 name_text.push_str(&t.xml10_content());
             }
-            Ok(Event::GeneralRef(r)) if pending_name.is_some() => {
+            Ok((_, Event::GeneralRef(r))) if pending_name.is_some() => {
                 push_entity(&mut name_text, r.as_ref());
             }
-            Ok(Event::End(e)) if e.local_name().into_inner() == "definedName" => {
+            Ok((ns, Event::End(e))) if is_main(&ns) && e.local_name().into_inner() == "definedName" => {
                 if let Some((name, scope, hidden)) = pending_name.take() {
                     let scope = scope.and_then(|s| local_to_index.get(&s).copied());
                     part.names.push((name, scope, std::mem::take(&mut name_text), hidden));
                 }
             }
-            Ok(Event::Eof) => break,
+            Ok((_, Event::Eof)) => break,
             Err(e) => return Err(corrupt(format!("xl/workbook.xml is not valid XML: {e}"))),
             _ => {}
         }
@@ -206,4 +216,17 @@ pub(crate) fn check_main_part<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, limi
         )));
     }
     Ok(())
+}
+
+/// SpreadsheetML's main namespace, transitional and strict (ISO 29500).
+const MAIN_NAMESPACES: [&str; 2] = ["http://schemas.openxmlformats.org/spreadsheetml/2006/main", "http://purl.oclc.org/ooxml/spreadsheetml/main"];
+
+/// Whether an element is SpreadsheetML's own (a part written without any namespace
+/// declaration counts too: some generators omit it).
+fn is_main(ns: &ResolveResult<'_>) -> bool {
+    match ns {
+        ResolveResult::Bound(n) => MAIN_NAMESPACES.contains(&n.into_inner()),
+        ResolveResult::Unbound => true,
+        ResolveResult::Unknown(_) => false,
+    }
 }

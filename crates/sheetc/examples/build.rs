@@ -23,6 +23,8 @@ fn main() {
             out_dir: PathBuf::from(out),
             functions: facts,
             known_functions: known,
+            user_functions: Vec::new(),
+            function_notes: Vec::new(),
             runtime_js: None,
             strict: false,
             lazy: false,

@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+pub use sheetc_core::functions::FunctionNote;
 pub use sheetc_core::report::BuildReport;
 pub use sheetc_core::Progress;
 pub use sheetc_core::{with_big_stack, ArgumentTest, ArgumentTestKind, CallRestriction, CompileOptions, ErrorCode, FunctionFacts, Limits, SheetcError};
@@ -34,8 +35,7 @@ pub fn compile_file(path: &Path, opts: &mut BuildOptions, progress: Progress<'_>
     opts.compile.read_ms = t.elapsed().as_secs_f64() * 1000.0;
     progress("read", 1, 1);
     if let Some(out) = &opts.cached_values_out {
-        let json = serde_json::to_string(&cached::cached_values_of(&workbook)).map_err(|e| SheetcError::new(ErrorCode::Io, e.to_string()))?;
-        std::fs::write(out, json).map_err(|e| SheetcError::io("writing the cached values", e))?;
+        cached::write_cached_values(&workbook, out)?;
     }
     if cancelled() {
         return Err(SheetcError::new(ErrorCode::Cancelled, "the build was cancelled"));

@@ -43,6 +43,8 @@ fn compile(xlsx: &Path, dir: &Path, variant: Variant) -> String {
             out_dir: out.clone(),
             functions: facts,
             known_functions: known,
+            user_functions: Vec::new(),
+            function_notes: Vec::new(),
             runtime_js: None,
             strict: false,
             lazy: variant.lazy,

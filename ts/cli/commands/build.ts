@@ -5,7 +5,11 @@ import { buildTo, printWarnings, summary } from '../shared.js';
 
 /** Options of every command that compiles (build; eval/inspect of a workbook take a subset). */
 export const BUILD_OPTIONS = {
-  strict: { type: 'boolean', description: 'fail the build when any cell would be backfilled' },
+  strict: {
+    type: 'boolean',
+    description: "fail the build when any cell would be backfilled, a function name is\nunknown to Excel, or a cell differs from Excel's stored value",
+  },
+  'no-verify': { type: 'boolean', description: "skip running the engine once against the values Excel stored in the file" },
   lazy: {
     type: 'boolean',
     description: "emit a lazy engine: its load({ cells }) imports only the modules in the\ncells' dependency cone",

@@ -6,10 +6,12 @@ use std::collections::{HashMap, HashSet};
 
 use crate::address::Rect;
 use crate::ast::ErrorKind;
+use crate::bind::{visit_calls, Bound};
+use crate::functions::{user_function_base, FunctionTable};
 use crate::graph::CellIndex;
-use crate::model::{CellKind, Value};
+use crate::model::{CellKind, Value, Workbook};
 use crate::plan::Backfill;
-use crate::plan::{ConstantCell, Node, SheetPlan};
+use crate::plan::{BookContext, ConstantCell, Node, SheetPlan};
 use crate::report::SheetReport;
 use crate::stages::partition::SheetPartition;
 use crate::stages::profile::{mark_in_rects, Cut};
@@ -134,4 +136,39 @@ pub fn assemble<'a>(
     }
     out.sheets = sheets;
     out
+}
+
+/// The facts the runtime's book context carries (see [`BookContext`]): hidden and
+/// filtered rows, the cells that are subtotals, the Mac character set, and the
+/// user-defined functions the engine calls.
+pub fn book_context<'a>(workbook: &'a Workbook, nodes: &[Node], shapes: &[Bound], functions: &FunctionTable) -> BookContext<'a> {
+    let rows = |pick: fn(&crate::model::Sheet) -> &[u32]| -> Vec<(u32, &'a [u32])> {
+        workbook.sheets.iter().enumerate().filter(|(_, s)| !pick(s).is_empty()).map(|(i, s)| (i as u32, pick(s))).collect()
+    };
+    let hidden_rows = rows(|s| &s.hidden_rows);
+    let filtered_rows = rows(|s| &s.filtered_rows);
+    // Per shape: whether it calls a subtotal function, and the implemented user functions it calls.
+    let mut per_shape: HashMap<u32, (bool, Vec<String>)> = HashMap::new();
+    let mut subtotal_cells = Vec::new();
+    let mut user_functions: Vec<String> = Vec::new();
+    for n in nodes {
+        let (subtotal, users) = per_shape.entry(n.shape).or_insert_with(|| {
+            let (mut subtotal, mut users) = (false, Vec::new());
+            visit_calls(&shapes[n.shape as usize], &mut |name| {
+                subtotal |= functions.is_subtotal(name);
+                if !functions.is_supported(name) && functions.is_declared(name) {
+                    users.push(user_function_base(name));
+                }
+            });
+            (subtotal, users)
+        });
+        if *subtotal {
+            subtotal_cells.push((n.sheet, n.row, n.col));
+        }
+        user_functions.extend(users.iter().cloned());
+    }
+    subtotal_cells.sort_unstable();
+    user_functions.sort_unstable();
+    user_functions.dedup();
+    BookContext { hidden_rows, filtered_rows, subtotal_cells, mac_charset: workbook.properties.mac_excel(), user_functions }
 }

@@ -7,13 +7,14 @@
 //! backfilled cell is reported *stale* when inputs change: its formula did not bind,
 //! so its dependency cone is unknown and every input counts.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-use crate::address::{cell_name, MAX_COL, MAX_ROW};
-use crate::bind::{visit_call_args, visit_refs, Bound};
+use crate::address::{cell_name, Rect, MAX_COL, MAX_ROW};
+use crate::bind::{precedents_at, visit_call_args, visit_calls, visit_refs, Bound};
 use crate::error::{ErrorCode, Result, SheetcError};
-use crate::functions::{ArgumentTest, ArgumentTestKind, FunctionTable};
-use crate::model::{Value, Workbook};
+use crate::functions::{is_add_in_call, user_function_base, ArgumentTest, ArgumentTestKind, FunctionTable};
+use crate::graph::{CellIndex, Graph};
+use crate::model::{CellKind, Value, Workbook};
 use crate::plan::{Backfill, BackfillPlan, BackfillReason};
 use crate::report::BackfillReport;
 use crate::stages::shapes::Shaped;
@@ -103,27 +104,195 @@ fn references_other_sheet(b: &Bound, sheet: u32) -> bool {
     }
 }
 
-/// `--strict`: any backfilled cell fails the build, naming the first.
-pub fn enforce_strict(workbook: &Workbook, backfills: &[Backfill]) -> Result<()> {
-    let Some(b) = backfills.first() else { return Ok(()) };
-    Err(SheetcError::new(
-        ErrorCode::Strict,
-        format!("{} cell(s) cannot be compiled and --strict forbids backfilling; first: {}", backfills.len(), b.reason.message()),
-    )
-    .at(format!("{}!{}", workbook.sheets[b.sheet as usize].name, cell_name(b.row, b.col))))
-}
-
 /// The backfilled cells the engine holds: an output profile drops those outside its
 /// cone (`assemble`), and the report and the spec list only what the engine has.
 pub fn kept(backfills: &[Backfill], dropped: &HashSet<(u32, u32, u32)>) -> Vec<Backfill> {
     backfills.iter().filter(|b| !dropped.contains(&(b.sheet, b.row, b.col))).cloned().collect()
 }
 
-/// What the engine carries for each backfilled cell. A backfilled cell has no bound
-/// formula, so its dependency cone is unknown: the engine treats it as stale whenever any
-/// input changes (`cone: None`).
-pub fn plans(backfills: &[Backfill]) -> Vec<BackfillPlan> {
-    backfills.iter().map(|b| BackfillPlan { sheet: b.sheet, row: b.row, col: b.col, reason: b.reason.message(), cone: None }).collect()
+/// [`cones`] re-keyed by position among the [`kept`] backfills (cones are keyed by index
+/// into all of them).
+pub fn kept_cones(backfills: &[Backfill], dropped: &HashSet<(u32, u32, u32)>, cones: &HashMap<usize, Option<Vec<[u32; 5]>>>) -> HashMap<usize, Option<Vec<[u32; 5]>>> {
+    let mut out = HashMap::new();
+    let kept = backfills.iter().enumerate().filter(|(_, b)| !dropped.contains(&(b.sheet, b.row, b.col)));
+    for (k, (i, _)) in kept.enumerate() {
+        if let Some(cone) = cones.get(&i) {
+            out.insert(k, cone.clone());
+        }
+    }
+    out
+}
+
+/// `--strict`: any backfilled cell fails the build, naming the first; so does a call to
+/// a name that is no function at all (`#NAME?` in Excel: a typo or a missing add-in).
+pub fn enforce_strict(workbook: &Workbook, shaped: &Shaped) -> Result<()> {
+    let at = |sheet: u32, row: u32, col: u32| format!("{}!{}", workbook.sheets[sheet as usize].name, cell_name(row, col));
+    if let Some(b) = shaped.backfills.first() {
+        return Err(SheetcError::new(
+            ErrorCode::Strict,
+            format!("{} cell(s) cannot be compiled and --strict forbids backfilling; first: {}", shaped.backfills.len(), b.reason.message()),
+        )
+        .at(at(b.sheet, b.row, b.col)));
+    }
+    if shaped.unknown_functions.is_empty() {
+        return Ok(());
+    }
+    let unknown: HashMap<u32, &Vec<String>> = shaped.unknown_functions.iter().map(|(s, names)| (*s, names)).collect();
+    if let Some((n, names)) = shaped.nodes.iter().find_map(|n| unknown.get(&n.shape).map(|names| (n, names))) {
+        return Err(SheetcError::new(
+            ErrorCode::Strict,
+            format!("{} is not a function Excel knows (the cell evaluates to #NAME?), and --strict forbids it", names.join(", ")),
+        )
+        .at(at(n.sheet, n.row, n.col)));
+    }
+    Ok(())
+}
+
+/// Data tables (What-If Analysis, `{=TABLE(row,col)}`) are not computed: their anchors
+/// keep Excel's stored value, and so do the cells of their ranges (as a backfilled array
+/// formula's members do), all reported.
+pub fn data_tables(workbook: &Workbook, shaped: &mut Shaped) {
+    let anchors: HashSet<(u32, u32, u32)> =
+        workbook.sheets.iter().enumerate().flat_map(|(s, sheet)| sheet.data_tables.iter().map(move |t| (s as u32, t.r0, t.c0))).collect();
+    if anchors.is_empty() {
+        return;
+    }
+    shaped.nodes.retain(|n| !anchors.contains(&(n.sheet, n.row, n.col)));
+    shaped.backfills.retain(|b| !anchors.contains(&(b.sheet, b.row, b.col)));
+    let mut sorted: Vec<_> = anchors.into_iter().collect();
+    sorted.sort_unstable();
+    shaped.backfills.extend(sorted.into_iter().map(|(sheet, row, col)| Backfill { sheet, row, col, reason: BackfillReason::DataTable }));
+}
+
+/// A cell backfilled because it calls a user-defined function, with its bound shape:
+/// its arguments are known, so its dependency cone is too (see [`cones`]).
+pub struct UserFunctionCell {
+    /// Index into the backfills.
+    pub backfill: usize,
+    pub shape: u32,
+}
+
+/// Cells calling a user-defined function (VBA, an add-in) that the caller does not
+/// implement keep Excel's stored value (the binder bound the call, so their arguments
+/// are known). Calls to implemented ones stay: they compile to `R.udf`.
+pub fn user_functions(shaped: &mut Shaped, functions: &FunctionTable) -> Vec<UserFunctionCell> {
+    // Per shape: the first user-defined function it calls that nobody implements.
+    let mut missing: HashMap<u32, Option<String>> = HashMap::new();
+    let mut moved = Vec::new();
+    let Shaped { shapes, nodes, backfills, .. } = shaped;
+    nodes.retain(|n| {
+        let name = missing.entry(n.shape).or_insert_with(|| {
+            let mut found = None;
+            visit_calls(&shapes[n.shape as usize], &mut |name| {
+                if found.is_none() && !functions.is_supported(name) && functions.is_user_function(name) && !functions.is_declared(name) {
+                    found = Some(name.to_string());
+                }
+            });
+            found
+        });
+        let Some(name) = name else { return true };
+        moved.push(UserFunctionCell { backfill: backfills.len(), shape: n.shape });
+        let reason = BackfillReason::UserFunction { name: user_function_base(name), add_in: is_add_in_call(name) };
+        backfills.push(Backfill { sheet: n.sheet, row: n.row, col: n.col, reason });
+        false
+    });
+    moved
+}
+
+/// Backfills of Excel functions the runtime does not compute take the reason the
+/// function's note gives (GETPIVOTDATA reads a pivot table, ...).
+pub fn notes(backfills: &mut [Backfill], functions: &FunctionTable) {
+    for b in backfills {
+        if let BackfillReason::Unsupported { function: Some(f), span, .. } = &b.reason {
+            if let Some(note) = functions.note(f) {
+                b.reason = BackfillReason::NotComputed { function: f.clone(), code: note.code.clone(), reason: note.reason.clone(), span: *span };
+            }
+        }
+    }
+}
+
+/// The most rectangles one cone keeps, and the most cells all cones together walk:
+/// beyond either, a cell's cone counts as unknown (stale on any input).
+const MAX_CONE_RECTS: usize = 4096;
+const MAX_CONE_WORK: usize = 4_000_000;
+
+/// The dependency cones of the cells backfilled for a user-defined function: every
+/// rectangle the cell reads, directly or through the formulas it reads, so the engine
+/// reports it stale only when an input reaches it. None (unknown: stale on any input)
+/// when a computed reference (OFFSET, INDIRECT: `is_dynamic_shape`) is on the way, or
+/// the cone is too large. Runs once the graph is built (over the computed cells).
+pub fn cones(
+    moved: &[UserFunctionCell],
+    backfills: &[Backfill],
+    shaped: &Shaped,
+    graph: &Graph,
+    index: &CellIndex,
+    is_dynamic_shape: impl Fn(u32) -> bool,
+) -> HashMap<usize, Option<Vec<[u32; 5]>>> {
+    let mut out = HashMap::new();
+    let mut work = 0usize;
+    let total = graph.offsets.len().saturating_sub(1);
+    let mut seen = vec![false; total];
+    let mut touched: Vec<u32> = Vec::new();
+    for m in moved {
+        let b = &backfills[m.backfill];
+        let mut rects: Vec<Rect> = Vec::new();
+        let known = !is_dynamic_shape(m.shape) && precedents_at(&shaped.shapes[m.shape as usize], b.row, b.col, &mut rects);
+        let cone = known.then(|| {
+            let mut stack: Vec<u32> = Vec::new();
+            for r in &rects {
+                index.nodes_in(*r, &mut |v| stack.push(v));
+            }
+            let mut ok = true;
+            while let Some(v) = stack.pop() {
+                if seen[v as usize] {
+                    continue;
+                }
+                seen[v as usize] = true;
+                touched.push(v);
+                work += 1;
+                if work > MAX_CONE_WORK || rects.len() > MAX_CONE_RECTS {
+                    ok = false;
+                    break;
+                }
+                if let Some(node) = shaped.nodes.get(v as usize) {
+                    if is_dynamic_shape(node.shape) || !precedents_at(&shaped.shapes[node.shape as usize], node.row, node.col, &mut rects) {
+                        ok = false;
+                        break;
+                    }
+                }
+                stack.extend(graph.targets[graph.offsets[v as usize]..graph.offsets[v as usize + 1]].iter().copied().filter(|&w| !seen[w as usize]));
+            }
+            for v in touched.drain(..) {
+                seen[v as usize] = false;
+            }
+            ok.then(|| {
+                rects.sort_unstable_by_key(|r| (r.sheet, r.r0, r.c0, r.r1, r.c1));
+                rects.dedup();
+                rects.iter().map(|r| [r.sheet, r.r0, r.c0, r.r1, r.c1]).collect()
+            })
+        });
+        out.insert(m.backfill, cone.flatten());
+    }
+    out
+}
+
+/// What the engine carries for each backfilled cell. Most backfilled cells have no
+/// bound formula, so their dependency cone is unknown: the engine treats them as stale
+/// whenever any input changes (`cone: None`); `cones` gives the ones that are known.
+pub fn plans(workbook: &Workbook, backfills: &[Backfill], cones: &HashMap<usize, Option<Vec<[u32; 5]>>>) -> Vec<BackfillPlan> {
+    backfills
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let sheet = &workbook.sheets[b.sheet as usize];
+            let last = sheet.cells.binary_search_by_key(&(b.row, b.col), |c| (c.row, c.col)).ok().and_then(|k| match sheet.cells[k].kind {
+                CellKind::ArrayFormula { last_row, last_col, .. } if (last_row, last_col) != (b.row, b.col) => Some((last_row, last_col)),
+                _ => None,
+            });
+            BackfillPlan { sheet: b.sheet, row: b.row, col: b.col, reason: b.reason.message(), cone: cones.get(&i).cloned().flatten(), last }
+        })
+        .collect()
 }
 
 /// The build report's rows for the backfilled cells (with their formula and whether the
@@ -287,6 +456,7 @@ mod tests {
             shapes: vec![call("CELL", vec![text("row"), a1(0)]), call("CELL", vec![text("filename"), a1(0)])],
             nodes: vec![node(0, 0), node(1, 1), node(2, 0), node(3, 1)],
             backfills: Vec::new(),
+            unknown_functions: Vec::new(),
         };
         restricted_calls(&mut shaped, &table);
         assert_eq!(shaped.nodes.iter().map(|n| n.row).collect::<Vec<_>>(), vec![0, 2]);

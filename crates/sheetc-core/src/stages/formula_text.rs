@@ -30,7 +30,7 @@ pub fn resolve(workbook: &Workbook, shaped: &mut Shaped) -> FormulaTexts {
         return texts;
     }
     let unsupported = |reason: &str| BackfillReason::Unsupported { reason: reason.to_string(), function: Some(FORMULA_TEXT.to_string()), span: None };
-    let Shaped { shapes, nodes, backfills } = shaped;
+    let Shaped { shapes, nodes, backfills, .. } = shaped;
     nodes.retain(|n| {
         if !uses[n.shape as usize] {
             return true;

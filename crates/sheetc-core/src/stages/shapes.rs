@@ -28,6 +28,8 @@ pub struct Shaped {
     /// Formula cells (array anchors included) with a bound shape, in sheet then row order.
     pub nodes: Vec<Node>,
     pub backfills: Vec<Backfill>,
+    /// Shapes calling names that are no function at all (`#NAME?` in Excel), with the names.
+    pub unknown_functions: Vec<(u32, Vec<String>)>,
 }
 
 /// Texts per worker job, and per wave of jobs (cancellation and progress between waves).
@@ -47,6 +49,7 @@ pub fn shape_cells(
     let mut resolved: Vec<std::result::Result<u32, BackfillReason>> = Vec::new();
     let mut nodes: Vec<Node> = Vec::new();
     let mut backfills: Vec<Backfill> = Vec::new();
+    let mut unknown_functions: Vec<(u32, Vec<String>)> = Vec::new();
     let total_formulas: u64 = parts.iter().map(|p| p.formula_cells().count() as u64).sum();
     let total_texts: u64 = parts.iter().map(|p| p.formulas.len() as u64).sum();
     nodes.reserve(total_formulas as usize);
@@ -99,9 +102,16 @@ pub fn shape_cells(
                                 Ok(expr) => match binder.bind(&expr, p.sheet, row, col) {
                                     Ok(b) => {
                                         shapes.push(b);
+                                        let unknown = binder.take_unknown_functions();
+                                        if !unknown.is_empty() {
+                                            unknown_functions.push(((shapes.len() - 1) as u32, unknown));
+                                        }
                                         Ok((shapes.len() - 1) as u32)
                                     }
-                                    Err(u) => Err(BackfillReason::Unsupported { reason: u.reason, function: u.function, span: u.span }),
+                                    Err(u) => {
+                                        binder.take_unknown_functions();
+                                        Err(BackfillReason::Unsupported { reason: u.reason, function: u.function, span: u.span })
+                                    }
                                 },
                             };
                             resolved.push(r);
@@ -136,5 +146,5 @@ pub fn shape_cells(
         }
     }
     progress("parse", total_formulas, total_formulas);
-    Ok(Shaped { shapes, nodes, backfills })
+    Ok(Shaped { shapes, nodes, backfills, unknown_functions })
 }

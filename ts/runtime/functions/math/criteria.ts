@@ -395,10 +395,71 @@ function callByName(name: string, ctx: Ctx, args: Value[]): Value {
   return f ? f(ctx, ...args) : ERR.NAME;
 }
 
+/** Which cells of the referenced ranges SUBTOTAL or AGGREGATE leaves out. */
+interface Skip {
+  /** Rows hidden by the user (and by a filter): SUBTOTAL 101–111, AGGREGATE options 1, 3, 5, 7. */
+  hidden: boolean;
+  /** Rows hidden by a filter: every SUBTOTAL. */
+  filtered: boolean;
+  /** Cells that are subtotals themselves (nested SUBTOTAL/AGGREGATE): SUBTOTAL, AGGREGATE options 0–3. */
+  subtotals: boolean;
+}
+
 /**
- * SUBTOTAL(function_num, ref1, ...): 1–11, or 101–111 to also skip hidden rows.
- * Row visibility and nested SUBTOTAL cells are not known to the runtime, so both
- * forms aggregate every cell.
+ * The arguments with the skipped cells left out. A reference none of whose cells is
+ * skipped is passed on as it is; one that loses cells becomes a column of its remaining
+ * non-blank values (an aggregate reads an array's values as it reads a range's: text,
+ * booleans and blanks are ignored by the numeric functions, counted by COUNTA). What
+ * the file says about rows (hidden, filtered) and subtotal cells is in the book context.
+ */
+function withoutSkipped(args: Value[], ctx: Ctx, skip: Skip): Value[] {
+  const book = ctx.book;
+  const rowSkipped = (sheet: number, row: number): boolean =>
+    (skip.hidden && (book.isRowHidden?.(sheet, row) ?? false)) || ((skip.hidden || skip.filtered) && (book.isRowFiltered?.(sheet, row) ?? false));
+  const cellSkipped = (sheet: number, row: number, col: number): boolean =>
+    rowSkipped(sheet, row) || (skip.subtotals && (book.isSubtotalCell?.(sheet, row, col) ?? false));
+  const visible = (ref: Ref): Value => {
+    const sheet = ref.sheet.index;
+    const lastRow = Math.min(ref.r1, ref.lastUsedRow);
+    const lastCol = Math.min(ref.c1, ref.lastUsedCol);
+    let any = false;
+    for (let r = ref.r0; r <= lastRow && !any; r++) for (let c = ref.c0; c <= lastCol && !any; c++) any = cellSkipped(sheet, r, c);
+    if (!any) return ref;
+    const kept: Scalar[] = [];
+    for (let r = ref.r0; r <= lastRow; r++) {
+      if (rowSkipped(sheet, r)) continue;
+      for (let c = ref.c0; c <= lastCol; c++) {
+        const v = ref.sheet.get(r, c);
+        if (v !== null && !cellSkipped(sheet, r, c)) kept.push(v);
+      }
+    }
+    // Nothing left: a 1×1 array holding a blank behaves like an empty range.
+    return kept.length ? new Matrix(kept.length, 1, kept) : new Matrix(1, 1, [null]);
+  };
+  return args.map((a) => {
+    if (a instanceof Ref) return visible(a);
+    if (a instanceof RefList) {
+      const parts = a.areas.map(visible);
+      return parts.every((p, i) => p === a.areas[i]) ? a : joinColumns(parts);
+    }
+    return a;
+  });
+}
+
+/** The values of several references or arrays as one column (blanks dropped). */
+function joinColumns(parts: Value[]): Matrix {
+  const vals: Scalar[] = [];
+  forEachValue(parts, (v) => {
+    if (v !== null) vals.push(v);
+  });
+  return vals.length ? new Matrix(vals.length, 1, vals) : new Matrix(1, 1, [null]);
+}
+
+/**
+ * SUBTOTAL(function_num, ref1, ...): 1–11, or 101–111 to also skip rows the user hid.
+ * Rows a filter hides are skipped by every function_num, and so are cells that are
+ * subtotals themselves (to avoid counting twice), as Excel documents. References only
+ * (an array or a value is #VALUE!).
  */
 defineFn('SUBTOTAL', ['number', 'any'], 2, 255, (ctx, fn: number, ...refs: Value[]) => {
   const code = Math.trunc(fn);
@@ -408,8 +469,9 @@ defineFn('SUBTOTAL', ['number', 'any'], 2, 255, (ctx, fn: number, ...refs: Value
     if (r instanceof ExcelError) return r; // a #REF! reference propagates
     if (!(r instanceof Ref || r instanceof RefList)) return ERR.VALUE;
   }
-  return callByName(SUBTOTAL_FNS[idx]!, ctx, refs);
-});
+  const args = withoutSkipped(refs, ctx, { hidden: code >= 101, filtered: true, subtotals: true });
+  return callByName(SUBTOTAL_FNS[idx]!, ctx, args);
+}, { subtotal: true });
 
 /** The values of the arguments with errors (and blanks) removed, as one column. */
 function withoutErrors(args: Value[]): Matrix {
@@ -422,8 +484,11 @@ function withoutErrors(args: Value[]): Matrix {
 
 /**
  * AGGREGATE(function_num, options, ref1, ...) or (function_num, options, array, k) for
- * 14–19. Options 2, 3, 6 and 7 ignore error values; hidden rows and nested subtotals are
- * not known to the runtime (options 0–1, 4–5 behave the same as each other).
+ * 14–19. Options, as Excel documents them: 0 (or omitted) ignores nested SUBTOTAL and
+ * AGGREGATE cells; 1 also hidden rows; 2 also error values; 3 all three; 4 nothing; 5
+ * hidden rows; 6 error values; 7 hidden rows and error values. Hidden rows are the ones
+ * the user hid and the ones a filter hides (the options name no other kind). An array
+ * computed in the formula has no rows to hide: only errors are left out of it.
  */
 defineFn('AGGREGATE', ['number', 'number', 'any'], 3, 255, (ctx, fn: number, options: number, ...rest: Value[]) => {
   const code = Math.trunc(fn);
@@ -431,16 +496,19 @@ defineFn('AGGREGATE', ['number', 'number', 'any'], 3, 255, (ctx, fn: number, opt
   if (code < 1 || code > 19 || opt < 0 || opt > 7) return ERR.VALUE;
   const name = AGGREGATE_FNS[code - 1]!;
   const ignoreErrors = opt === 2 || opt === 3 || opt === 6 || opt === 7;
+  const skip: Skip = { hidden: opt === 1 || opt === 3 || opt === 5 || opt === 7, filtered: false, subtotals: opt <= 3 };
   if (code >= 14) {
     if (rest.length !== 2) return ERR.VALUE;
     const k = scalar(rest[1]!, ctx);
     if (k instanceof ExcelError) return k;
-    const data = ignoreErrors ? withoutErrors([rest[0]!]) : rest[0]!;
+    const [visible] = withoutSkipped([rest[0]!], ctx, skip);
+    const data = ignoreErrors ? withoutErrors([visible!]) : visible!;
     if (data instanceof Matrix && data.rows === 0) return ERR.NUM;
     return callByName(name, ctx, [data, k]);
   }
-  if (!ignoreErrors) return callByName(name, ctx, rest);
-  const m = withoutErrors(rest);
+  const args = withoutSkipped(rest, ctx, skip);
+  if (!ignoreErrors) return callByName(name, ctx, args);
+  const m = withoutErrors(args);
   // Nothing left: a 1×1 array holding a blank behaves like an empty range.
   return callByName(name, ctx, [m.rows ? m : new Matrix(1, 1, [null])]);
-});
+}, { subtotal: true });

@@ -58,6 +58,11 @@ pub struct BackfillSpec {
     pub reason: String,
     /// Input areas in the cell's dependency cone; null when unknown (any input makes it stale).
     pub cone: Option<Vec<[u32; 5]>>,
+    /// An array formula's anchor: the last cell of its range, whose members keep their
+    /// stored values too (a lazy engine lists them in its results).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional, type = "[number, number]"))]
+    pub last: Option<(u32, u32)>,
 }
 
 /// The number formats `text()` shows cells with (cells not covered show as General).
@@ -102,6 +107,39 @@ pub struct EngineSpec {
     #[cfg_attr(test, ts(optional, type = "[number, number, number, string][]"))]
     pub formula_texts: Vec<(u32, u32, u32, String)>,
     pub backfilled: Vec<BackfillSpec>,
+    /// Rows hidden in the file, per sheet that has any, as runs: [sheet, [first, count, ...]]
+    /// (SUBTOTAL 101–111 and AGGREGATE's hidden-row options skip them).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(test, ts(optional, type = "[number, number[]][]"))]
+    pub hidden_rows: Vec<(u32, Vec<u32>)>,
+    /// The hidden rows a filter hides, in the same form (every SUBTOTAL skips them).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(test, ts(optional, type = "[number, number[]][]"))]
+    pub filtered_rows: Vec<(u32, Vec<u32>)>,
+    /// Cells whose formula is a subtotal (SUBTOTAL, AGGREGATE): flat [sheet, row, col, ...].
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(test, ts(optional, type = "number[]"))]
+    pub subtotal_cells: Vec<u32>,
+    /// Saved by Excel for Mac: CHAR and CODE use the Mac character set.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[cfg_attr(test, ts(optional, type = "boolean"))]
+    pub mac_charset: bool,
+    /// User-defined functions the engine calls (upper-case): run() needs an implementation of each.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(test, ts(optional, type = "string[]"))]
+    pub user_functions: Vec<String>,
+}
+
+/// Sorted rows as runs, flat: `[first, count, first, count, ...]`.
+fn row_runs(rows: &[u32]) -> Vec<u32> {
+    let mut runs: Vec<(u32, u32)> = Vec::new();
+    for &r in rows {
+        match runs.last_mut() {
+            Some((first, count)) if *first + *count == r => *count += 1,
+            _ => runs.push((r, 1)),
+        }
+    }
+    runs.into_iter().flat_map(|(f, n)| [f, n]).collect()
 }
 
 impl EngineSpec {
@@ -135,8 +173,13 @@ impl EngineSpec {
             backfilled: input
                 .backfilled
                 .iter()
-                .map(|b| BackfillSpec { sheet: b.sheet, row: b.row, col: b.col, reason: b.reason.clone(), cone: b.cone.clone() })
+                .map(|b| BackfillSpec { sheet: b.sheet, row: b.row, col: b.col, reason: b.reason.clone(), cone: b.cone.clone(), last: b.last })
                 .collect(),
+            hidden_rows: input.book.hidden_rows.iter().map(|(s, rows)| (*s, row_runs(rows))).collect(),
+            filtered_rows: input.book.filtered_rows.iter().map(|(s, rows)| (*s, row_runs(rows))).collect(),
+            subtotal_cells: input.book.subtotal_cells.iter().flat_map(|&(s, r, c)| [s, r, c]).collect(),
+            mac_charset: input.book.mac_charset,
+            user_functions: input.book.user_functions.clone(),
         }
     }
 

@@ -1,0 +1,181 @@
+/**
+ * Runs a compiled engine once, with no inputs, for the build: the full model's formula
+ * values for an output profile's folding, and the comparison of every formula cell with
+ * the value Excel stored (the verification that follows every build, and `verify()`).
+ *
+ * It normally runs in a child process (`node engine-run.js JOB.json`): an imported ES
+ * module is never unloaded, so running the engine in the caller would leave the whole
+ * model in its heap after every build. An engine with user-defined functions runs in
+ * the caller instead (JavaScript functions cannot be sent to another process).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker, isMainThread, workerData } from 'node:worker_threads';
+import type { EncodedScalar, EngineSpec, RunOptions, RunResult } from './runtime/engine.js';
+import type { UserFunction } from './runtime/udf.js';
+
+/** One run of an engine and what to write from it. */
+export interface EngineJob {
+  /** The engine directory. */
+  engine: string;
+  /** The clock for NOW/TODAY: milliseconds since the epoch. */
+  nowMs?: number;
+  /** Write the formula values (`RunResult.formulaValues()`), only of the cells listed in `only` when given. */
+  formulaValues?: { out: string; only?: string };
+  /** Compare with Excel's stored values (the build's `cachedValuesOut` file). */
+  verify?: {
+    cached: string;
+    /** Backfilled cells as [sheet, row, col] (they keep the stored value: not compared). */
+    backfilled: [number, number, number][];
+    maxDifferences: number;
+    out: string;
+  };
+}
+
+/** A difference, before its formula is rendered (the caller has the native addon). */
+export interface RawDifference {
+  sheet: number;
+  row: number;
+  col: number;
+  expected: EncodedScalar;
+  actual: EncodedScalar;
+  /** The formula text and the cell it is written for; null inside an array formula's range. */
+  text: [number, number, string] | null;
+}
+
+export interface Comparison {
+  total: number;
+  matched: number;
+  withoutStoredValue: number;
+  backfilled: number;
+  differences: RawDifference[];
+  ms: number;
+}
+
+interface CachedSheet {
+  name: string;
+  /** [row, col, value, text index, ...]. */
+  cells: (EncodedScalar | number)[];
+  texts: [number, number, string][];
+}
+
+const REL_TOL = 1e-9;
+const ABS_TOL = 1e-12;
+
+/** Excel's stored value against the engine's: numbers within 1e-9 relative (or 1e-12 absolute), the rest exactly. */
+export function sameValue(expected: EncodedScalar, actual: EncodedScalar): boolean {
+  if (typeof expected === 'number' && typeof actual === 'number') {
+    const d = Math.abs(expected - actual);
+    return d < ABS_TOL || d <= REL_TOL * Math.max(Math.abs(expected), Math.abs(actual));
+  }
+  if (expected !== null && typeof expected === 'object') return actual !== null && typeof actual === 'object' && actual.e === expected.e;
+  return expected === actual;
+}
+
+function compare(result: RunResult, job: NonNullable<EngineJob['verify']>): Comparison {
+  const t0 = performance.now();
+  const cached = JSON.parse(readFileSync(job.cached, 'utf8')) as CachedSheet[];
+  const values = result.formulaValues().sheets;
+  const backfilled = new Set(job.backfilled.map(([s, r, c]) => `${s},${r},${c}`));
+  const out: Comparison = { total: 0, matched: 0, withoutStoredValue: 0, backfilled: 0, differences: [], ms: 0 };
+  cached.forEach((sheet, s) => {
+    const flat = values[s] ?? [];
+    const engine = new Map<number, EncodedScalar>();
+    for (let i = 0; i + 2 < flat.length; i += 3) engine.set((flat[i] as number) * 16384 + (flat[i + 1] as number), flat[i + 2]!);
+    const cells = sheet.cells;
+    for (let i = 0; i + 3 < cells.length; i += 4) {
+      const row = cells[i] as number;
+      const col = cells[i + 1] as number;
+      const expected = cells[i + 2] as EncodedScalar;
+      if (expected === null) {
+        out.withoutStoredValue++;
+        continue;
+      }
+      if (backfilled.size && backfilled.has(`${s},${row},${col}`)) {
+        out.backfilled++;
+        continue;
+      }
+      out.total++;
+      const actual = engine.get(row * 16384 + col) ?? null;
+      if (sameValue(expected, actual)) out.matched++;
+      else if (out.differences.length < job.maxDifferences) {
+        const t = cells[i + 3] as number;
+        out.differences.push({ sheet: s, row, col, expected, actual, text: t >= 0 ? (sheet.texts[t] ?? null) : null });
+      }
+    }
+  });
+  out.ms = performance.now() - t0;
+  return out;
+}
+
+/** Imports the engine (fresh: `fresh` busts the module cache), runs it once, does the job. */
+export async function runEngineJob(job: EngineJob, functions?: Record<string, UserFunction>, fresh?: string): Promise<Comparison | undefined> {
+  const url = pathToFileURL(join(resolve(job.engine), 'engine.js')).href + (fresh ? `?${fresh}` : '');
+  const engine = (await import(url)) as {
+    run(inputs?: object, options?: RunOptions): RunResult;
+    load?(scope: { sheets: string[] }): Promise<void>;
+    spec: EngineSpec;
+  };
+  // A lazy engine loads everything first.
+  if (engine.load) await engine.load({ sheets: engine.spec.sheets.map((s) => s.name) });
+  const options: RunOptions = {};
+  if (job.nowMs !== undefined) options.now = new Date(job.nowMs);
+  if (functions) options.functions = functions;
+  const result = engine.run({}, options);
+  if (job.formulaValues) {
+    let value = result.formulaValues();
+    if (job.formulaValues.only) {
+      const keep = new Set((JSON.parse(readFileSync(job.formulaValues.only, 'utf8')) as number[][]).map((c) => c.join(',')));
+      value = {
+        sheets: value.sheets.map((flat, s) => {
+          const o: EncodedScalar[] = [];
+          for (let i = 0; i + 2 < flat.length; i += 3) if (keep.has(`${s},${flat[i]},${flat[i + 1]}`)) o.push(flat[i]!, flat[i + 1]!, flat[i + 2]!);
+          return o;
+        }),
+      };
+    }
+    writeFileSync(job.formulaValues.out, JSON.stringify(value));
+  }
+  if (job.verify) {
+    const comparison = compare(result, job.verify);
+    writeFileSync(job.verify.out, JSON.stringify(comparison));
+    return comparison;
+  }
+  return undefined;
+}
+
+/**
+ * As a child process: `node engine-run.js --sheetc-engine-job JOB.json [HEAP_MB]`. Its main
+ * thread runs the job in a worker thread and watches its stdin, a pipe from the parent:
+ * when the parent dies (even by SIGKILL) the pipe closes and the child exits. The engine's
+ * run is synchronous, so a job on the main thread could never notice (a killed profile
+ * build left its engine runner computing at full CPU).
+ */
+const asChild = /engine-run\.[cm]?[jt]s$/.test(process.argv[1] ?? '') && process.argv[2] === '--sheetc-engine-job' && process.argv[3];
+const jobInWorker = (workerData as { sheetcEngineJob?: string } | null)?.sheetcEngineJob;
+if (isMainThread && asChild) {
+  process.stdin.on('end', () => process.exit(70));
+  process.stdin.on('error', () => process.exit(70));
+  process.stdin.resume();
+  const heapMb = Number(process.argv[4]);
+  // execArgv: [] — the worker must not inherit flags meant for this process.
+  const worker = new Worker(new URL(import.meta.url), {
+    execArgv: [],
+    workerData: { sheetcEngineJob: process.argv[3] },
+    ...(heapMb > 0 ? { resourceLimits: { maxOldGenerationSizeMb: heapMb } } : {}),
+  });
+  worker.on('error', (e: unknown) => {
+    process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exit(1);
+  });
+  worker.on('exit', (code) => process.exit(code));
+} else if (!isMainThread && jobInWorker) {
+  runEngineJob(JSON.parse(readFileSync(jobInWorker, 'utf8')) as EngineJob).then(
+    () => process.exit(0),
+    (e: unknown) => {
+      process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -36,7 +36,9 @@ pub struct FunctionFacts {
     /// the last letter repeats, or the parenthesised group at the end (`r(rv)` for SUMIFS).
     pub ranges: String,
     /// Parameters Excel evaluates as arrays even in a legacy (non-array) formula
-    /// (SUMPRODUCT's, MMULT's): the same pattern with `a` for array-typed parameters.
+    /// (SUMPRODUCT's, MMULT's, INDEX's first, LOOKUP's vectors): the same pattern with
+    /// `a` for array-typed parameters and `v` for the others (`av`: INDEX). Only those
+    /// arguments are evaluated in array mode (codegen).
     pub arrays: String,
 }
 
@@ -118,11 +120,6 @@ impl FunctionTable {
         self.facts.get(name).and_then(|f| pattern_at(&f.arrays, i)) == Some(b'a')
     }
 
-    /// Whether any parameter of `name` is array-typed: the call is evaluated in array mode.
-    pub fn has_array_params(&self, name: &str) -> bool {
-        self.facts.get(name).is_some_and(|f| f.arrays.contains('a'))
-    }
-
     /// Whether the function builds references at run time (OFFSET, INDIRECT).
     pub fn is_dynamic_reference(&self, name: &str) -> bool {
         self.facts.get(name).is_some_and(|f| f.dynamic_reference)
@@ -150,7 +147,15 @@ pub(crate) fn test_table() -> FunctionTable {
         f("ROUND", "vv", true, "v"),
         f("ABS", "v", true, "v"),
         f("MATCH", "vav", true, "vrv"),
-        FunctionFacts { name: "INDEX".into(), params: "avvv".into(), pure: true, ranges: "rv".into(), returns_ref: true, ..Default::default() },
+        FunctionFacts {
+            name: "INDEX".into(),
+            params: "avvv".into(),
+            pure: true,
+            ranges: "rv".into(),
+            returns_ref: true,
+            arrays: "av".into(),
+            ..Default::default()
+        },
         FunctionFacts { name: "SUMPRODUCT".into(), params: "a".into(), pure: true, ranges: "r".into(), arrays: "a".into(), ..Default::default() },
         FunctionFacts { name: "OFFSET".into(), params: "avvvv".into(), volatile: true, returns_ref: true, dynamic_reference: true, ..Default::default() },
         FunctionFacts { name: "INDIRECT".into(), params: "vv".into(), volatile: true, returns_ref: true, dynamic_reference: true, ..Default::default() },

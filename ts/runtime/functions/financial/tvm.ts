@@ -398,7 +398,7 @@ defineFn('IRR', ['any', 'number'], 1, 2, (_ctx, values: Value, guess?: number) =
   // The secant can cycle (e.g. -400 followed by small inflows); Excel still finds the root.
   const r = solveRate((x) => npvAt(flows, x), g);
   return r === null ? ERR.NUM : r;
-});
+}, { arrays: 'av' });
 
 defineFn('MIRR', ['any', 'number', 'number'], 3, 3, (_ctx, values: Value, financeRate: number, reinvestRate: number) => {
   const flows = collectFlows(values);
@@ -415,7 +415,7 @@ defineFn('MIRR', ['any', 'number', 'number'], 3, 3, (_ctx, values: Value, financ
   if (npvNeg === 0 || n < 2) return ERR.DIV0;
   const ratio = (-npvPos * Math.pow(1 + reinvestRate, n - 1)) / npvNeg;
   return num(Math.pow(ratio, 1 / (n - 1)) - 1);
-});
+}, { arrays: 'av' });
 
 /**
  * Values and dates for XNPV/XIRR: same count, numbers only, dates truncated. A value that

@@ -222,7 +222,7 @@ defineFn('LOOKUP', ['scalar', 'any', 'any'], 2, 3, (ctx, value: Scalar, lookupAr
   const rv = vectorOf(r);
   if (!rv || i >= rv.len) return ERR.NA;
   return rv.at(i);
-});
+}, { arrays: 'va' });
 
 // ---------------------------------------------------------------- XLOOKUP / XMATCH
 
@@ -356,7 +356,7 @@ defineFn(
     if (r.cols === 1) return r.get(i, 0);
     return new Matrix(1, r.cols, r.data.slice(i * r.cols, (i + 1) * r.cols));
   },
-  { returnsRef: true },
+  { returnsRef: true, arrays: 'vav' },
 );
 
 defineFn('XMATCH', ['scalar', 'any', 'scalar', 'scalar'], 2, 4, (ctx, value: Scalar, arr: Value, mm?: Scalar, sm?: Scalar) => {
@@ -372,7 +372,7 @@ defineFn('XMATCH', ['scalar', 'any', 'scalar', 'scalar'], 2, 4, (ctx, value: Sca
   const i = xfind(vec, value, matchMode, searchMode);
   if (i instanceof ExcelError) return i;
   return i < 0 ? ERR.NA : i + 1;
-});
+}, { arrays: 'vav' });
 
 // ---------------------------------------------------------------- INDEX
 
@@ -418,7 +418,7 @@ function index(ctx: Ctx, arr: Value, rowNum: number, colNum?: number, areaNum?: 
   return g;
 }
 
-defineFn('INDEX', ['any', 'number', 'number', 'number'], 2, 4, index, { returnsRef: true, pure: true, ranges: 'rv' });
+defineFn('INDEX', ['any', 'number', 'number', 'number'], 2, 4, index, { returnsRef: true, pure: true, ranges: 'rv', arrays: 'av' });
 // Direct entry for a reference and number positions (see defineEntry): lookups per cell.
 defineEntry('INDEX', (general) =>
   function INDEX(ctx: Ctx, arr?: Value, row?: Value, col?: Value): Value {

@@ -512,6 +512,127 @@ pub fn precedents_at(bound: &Bound, row: u32, col: u32, out: &mut Vec<Rect>) -> 
     for_each_precedent(bound, row, col, &mut |r| out.push(r))
 }
 
+/// How a formula reads a reference where it appears.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Read {
+    /// Every cell of it: a function consuming the range, an array evaluation, or a place
+    /// where the compiler cannot tell (kept whole: a precedent too many is safe).
+    Whole,
+    /// Only the cell implicit intersection selects: a range where a legacy formula wants
+    /// one value (an operand, a value parameter, an IF condition, the formula's result).
+    Intersected,
+}
+
+/// The references a shape reads and how it reads each, in the order `visit_refs` meets
+/// them. `legacy`: the formula is neither a CSE nor a dynamic-array formula, so a range
+/// where one value is expected is implicitly intersected with the formula's row or
+/// column — Excel reads only that cell there (`=IF(Pmt_Nbr="","",Amount)` with
+/// `Pmt_Nbr` a whole column reads the column's cell in the formula's own row), and a
+/// dependency on the rest of the range would be a circular reference Excel does not
+/// have. Inside an array-typed parameter and in array formulas everything is read whole;
+/// `@` intersects in any formula. The places mirror where the runtime intersects
+/// (coerce.ts `scalar`: operators, coerced parameters, IF's condition, IFERROR's value,
+/// the cell's result), so the graph never misses a cell the engine reads.
+pub fn reads<'b>(bound: &'b Bound, legacy: bool, functions: &FunctionTable) -> Vec<(&'b Bound, Read)> {
+    let mut out = Vec::new();
+    reads_in(bound, legacy, !legacy, functions, &mut out);
+    out
+}
+
+/// `intersects`: the consumer of `b`'s value intersects a multi-cell reference (in a
+/// non-array evaluation); `array`: evaluated in array mode.
+fn reads_in<'b>(b: &'b Bound, intersects: bool, array: bool, functions: &FunctionTable, out: &mut Vec<(&'b Bound, Read)>) {
+    let whole = |x: &'b Bound, array: bool, out: &mut Vec<(&'b Bound, Read)>| reads_in(x, false, array, functions, out);
+    match b {
+        Bound::Cell { .. } => out.push((b, Read::Whole)),
+        Bound::Area(_) => out.push((b, if intersects && !array { Read::Intersected } else { Read::Whole })),
+        Bound::Call { name, .. } if name == FORMULA_TEXT => {}
+        Bound::Call { name, args } if name == "IF" && (1..=3).contains(&args.len()) => {
+            // The condition is one value; the branches are IF's value (codegen's IF).
+            reads_in(&args[0], true, array, functions, out);
+            args[1..].iter().for_each(|x| reads_in(x, intersects, array, functions, out));
+        }
+        Bound::Call { name, args } if (name == "IFERROR" || name == "IFNA") && args.len() == 2 => {
+            // The tested value is read as one value (`R.val`); the alternative is the value.
+            reads_in(&args[0], true, array, functions, out);
+            reads_in(&args[1], intersects, array, functions, out);
+        }
+        Bound::Call { name, args } => {
+            // A coerced (value) parameter of a function that returns a value intersects;
+            // a reference-returning function passes its arguments on (kept whole).
+            let returns_value = functions.facts(name).is_some_and(|f| !f.returns_ref);
+            for (i, a) in args.iter().enumerate() {
+                let value_param = returns_value && functions.is_value_param(name, i);
+                reads_in(a, value_param, array || functions.is_array_param(name, i), functions, out);
+            }
+        }
+        // `@` intersects in any formula.
+        Bound::Unary(UnaryOp::ImplicitIntersection, x) => reads_in(x, true, false, functions, out),
+        // Unary plus passes a reference on.
+        Bound::Unary(UnaryOp::Plus, x) => reads_in(x, intersects, array, functions, out),
+        Bound::Unary(_, x) => reads_in(x, true, array, functions, out),
+        Bound::Binary(BinaryOp::Range | BinaryOp::Union | BinaryOp::Intersect, l, r) => {
+            whole(l, array, out);
+            whole(r, array, out);
+        }
+        Bound::Binary(_, l, r) => {
+            reads_in(l, true, array, functions, out);
+            reads_in(r, true, array, functions, out);
+        }
+        Bound::Areas(items) | Bound::Array { items, .. } => items.iter().for_each(|x| whole(x, array, out)),
+        Bound::Spill(x) | Bound::CellValue(x) => whole(x, array, out),
+        Bound::Let { bindings, body } => {
+            bindings.iter().for_each(|(_, x)| whole(x, array, out));
+            whole(body, array, out);
+        }
+        Bound::Lambda { body, .. } => whole(body, array, out),
+        Bound::Invoke { callee, args } => {
+            whole(callee, array, out);
+            args.iter().for_each(|x| whole(x, array, out));
+        }
+        _ => {}
+    }
+}
+
+impl Bound {
+    /// What a reference read as `read` covers for a formula at (row, col). Intersected:
+    /// a one-column range gives its cell in the formula's row, a one-row range its cell
+    /// in the formula's column, a block the cell at both (Excel's implicit intersection;
+    /// the sheet may differ); `None` when nothing intersects (the formula gets #VALUE!
+    /// and reads no cell).
+    pub fn resolve_read(&self, read: Read, row: u32, col: u32) -> Option<Resolved> {
+        let resolved = self.resolve_at(row, col);
+        let (Read::Intersected, Resolved::At(r)) = (read, resolved) else { return Some(resolved) };
+        let rows = r.r0..=r.r1;
+        let cols = r.c0..=r.c1;
+        let cell = if r.c0 == r.c1 && r.r0 == r.r1 {
+            Some((r.r0, r.c0))
+        } else if r.c0 == r.c1 {
+            rows.contains(&row).then_some((row, r.c0))
+        } else if r.r0 == r.r1 {
+            cols.contains(&col).then_some((r.r0, col))
+        } else {
+            (rows.contains(&row) && cols.contains(&col)).then_some((row, col))
+        };
+        cell.map(|(r0, c0)| Resolved::At(Rect::cell(r.sheet, r0, c0)))
+    }
+}
+
+/// Calls `f` with each rectangle a formula at (row, col) reads, given its `reads` (see
+/// [`reads`]): intersected references give the one cell they select. False if a relative
+/// reference falls off the sheet (those are skipped).
+pub fn for_each_read(reads: &[(&Bound, Read)], row: u32, col: u32, f: &mut dyn FnMut(Rect)) -> bool {
+    let mut ok = true;
+    for (b, read) in reads {
+        match b.resolve_read(*read, row, col) {
+            Some(Resolved::At(r)) => f(r),
+            Some(Resolved::OffSheet) => ok = false,
+            Some(Resolved::NotAReference) | None => {}
+        }
+    }
+    ok
+}
+
 /// The references a bound expression reads (its precedents). FORMULATEXT's argument is
 /// not among them: it reads the referenced cell's formula, which the compiler resolves
 /// (so `=FORMULATEXT(B1)` in a cell that B1 reads is not a cycle, as in Excel).

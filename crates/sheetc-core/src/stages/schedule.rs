@@ -9,7 +9,7 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::address::Rect;
-use crate::bind::{for_each_precedent, visit_calls, Bound};
+use crate::bind::{for_each_read, reads, visit_calls, Bound, Read};
 use crate::functions::FunctionTable;
 use crate::graph::{schedule as order_of, CellIndex, Component, Graph};
 use crate::model::{Cell, CellKind, Workbook};
@@ -48,11 +48,18 @@ pub fn schedule(workbook: &Workbook, shapes: &[Bound], nodes: &[Node], functions
     // Dynamic arrays may grow past the range they were saved with: references into where
     // they can grow depend on them.
     let index = CellIndex::new(&positions, members).with_growth_zones(growth_zones(workbook, nodes));
+    // What each shape reads, per kind of formula: a legacy formula reads only the
+    // intersected cell of a range where it wants one value (bind::reads); array formulas
+    // read their ranges whole.
+    let legacy_reads: Vec<Vec<(&Bound, Read)>> = shapes.iter().map(|b| reads(b, true, functions)).collect();
+    let array_reads: Vec<Vec<(&Bound, Read)>> = shapes.iter().map(|b| reads(b, false, functions)).collect();
     // Ranges stay compact: over formula cells they become segment-tree edges (graph.rs).
     let graph = Graph::build(nodes.len(), &index, |i, push| {
         let n = nodes[i as usize];
-        for_each_precedent(&shapes[n.shape as usize], n.row, n.col, push);
+        let shape_reads = if n.array_end.is_some() { &array_reads } else { &legacy_reads };
+        for_each_read(&shape_reads[n.shape as usize], n.row, n.col, push);
     });
+    drop((legacy_reads, array_reads));
     let dynamic_shapes: HashSet<u32> = (0..shapes.len() as u32)
         .filter(|&i| {
             let mut dynamic = false;

@@ -6,6 +6,7 @@
 import { cellKey, parseArea } from './address.js';
 import { scalar } from './coerce.js';
 import { Sheet } from './store.js';
+import { DemandIndex, OnDemand, type CellFunction } from './demand.js';
 import { ERR, ExcelError, Matrix, Ref, cellId, errorFromCode, type BookView, type Ctx, type Scalar, type Value } from './values.js';
 
 /** A value in the engine's JSON encodings: errors as `{ e: "#N/A" }`. */
@@ -97,6 +98,13 @@ export interface EngineModule {
    */
   formulas: number[];
   segments: Segment[];
+  /**
+   * Cells a computed reference may read before the evaluation order reaches them, as
+   * runs `[sheet, row, col, count, vertical, fn, ...]` with their shape functions
+   * (`lateFns[fn]`); present only in engines with computed references (demand.ts).
+   */
+  late?: number[];
+  lateFns?: CellFunction[];
 }
 
 export type CellValue = Scalar;
@@ -302,8 +310,11 @@ class Book implements BookView {
   private readonly clock: () => number;
   readonly random: () => number;
   private readonly spec: EngineSpec;
-  constructor(spec: EngineSpec, sheets: Sheet[], opts: RunOptions, formulaCells: () => Set<number>) {
+  private readonly demandIndex: () => DemandIndex | null;
+  private onDemand: OnDemand | null = null;
+  constructor(spec: EngineSpec, sheets: Sheet[], opts: RunOptions, formulaCells: () => Set<number>, demandIndex: () => DemandIndex | null = () => null) {
     this.formulaCells = formulaCells;
+    this.demandIndex = demandIndex;
     this.spec = spec;
     this.sheets = sheets;
     this.date1904 = spec.date1904;
@@ -320,6 +331,15 @@ class Book implements BookView {
   }
   isFormula(sheet: number, row: number, col: number): boolean {
     return this.formulaCells().has(cellId(sheet, row, col));
+  }
+  /** See BookView.ensure and demand.ts. */
+  ensure(x: Ctx, v: Value): void {
+    if (this.onDemand === null) {
+      const index = this.demandIndex();
+      if (index === null) return;
+      this.onDemand = new OnDemand(index, this.sheets, fin);
+    }
+    this.onDemand.ensure(x, v);
   }
   formulaText(sheet: number, row: number, col: number): string | undefined {
     return this.spec.formulaTexts ? formulaTextMap(this.spec).get(cellId(sheet, row, col)) : undefined;
@@ -515,7 +535,7 @@ class EngineCore {
     // GC the next run then rebuilt the layout, and all compiled code reading the
     // context's book (every date function, ...) deoptimised: 2-4 times slower runs
     // after a gc() at 100k cells.
-    this.bookAnchor = new Book(spec, this.templates, {}, this.formulaCells);
+    this.bookAnchor = new Book(spec, this.templates, {}, this.formulaCells, this.demandIndex);
   }
 
   /** Keeps the Book layout alive between runs (see the constructor). */
@@ -541,7 +561,19 @@ class EngineCore {
       this.templates[k[i] as number]!.set(k[i + 1] as number, k[i + 2] as number, decode(k[i + 3]!));
     }
     this.formulaSet = null;
+    if (m.late) this.demandSet = undefined;
   }
+
+  // The cells computed references may read before the order reaches them (demand.ts),
+  // indexed on first use; null when the loaded modules list none.
+  private demandSet: DemandIndex | null | undefined = undefined;
+  readonly demandIndex = (): DemandIndex | null => {
+    if (this.demandSet === undefined) {
+      const tables = this.modules.filter((m): m is EngineModule & { late: number[]; lateFns: CellFunction[] } => !!m?.late && !!m.lateFns);
+      this.demandSet = DemandIndex.of(tables);
+    }
+    return this.demandSet;
+  };
 
   readonly formulaCells = (): Set<number> => {
     if (this.formulaSet) return this.formulaSet;
@@ -590,7 +622,7 @@ class EngineCore {
     const templates = this.templates;
     const sheets: Sheet[] = new Array(templates.length);
     for (let i = 0; i < templates.length; i++) sheets[i] = Sheet.cloneOf(templates[i]!);
-    const book = new Book(spec, sheets, options, this.formulaCells);
+    const book = new Book(spec, sheets, options, this.formulaCells, this.demandIndex);
     const changed: Area[] = [];
     for (const [ref, value] of Object.entries(inputs)) {
       const a = this.resolve(ref);
@@ -776,8 +808,10 @@ export function createLazyEngine(
       if (idx.dynamic(u)) everythingBefore = Math.max(everythingBefore, u);
     }
     if (everythingBefore >= 0) {
-      // A computed reference may point anywhere: everything evaluated before it.
-      for (let u = 0; u < everythingBefore; u++) seen[u] = 1;
+      // A computed reference may point anywhere: at anything evaluated before it, and at
+      // cells evaluated after it, which it computes on demand (demand.ts) from their own
+      // precedents: everything.
+      for (let u = 0; u < idx.count; u++) seen[u] = 1;
       for (let i = 0; i < spec.modules.length; i++) modules.add(i);
     }
     await Promise.all([...modules].map(importModule));

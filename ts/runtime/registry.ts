@@ -78,7 +78,24 @@ export const F: Record<string, CompiledFunction> = Object.create(null);
 /** Registers a function; later registrations of the same name replace earlier ones. */
 export function define(spec: FunctionSpec): void {
   specs.set(spec.name, spec);
-  F[spec.name] = wrap(spec);
+  F[spec.name] = wrap(spec.dynamicReference ? ensuring(spec) : spec);
+}
+
+/**
+ * A function building references at run time (OFFSET, INDIRECT): before its reference is
+ * read, the cells it covers that the run has not computed yet are computed (demand.ts),
+ * so it sees their final values whatever the evaluation order.
+ */
+function ensuring(spec: FunctionSpec): FunctionSpec {
+  const impl = spec.impl;
+  return {
+    ...spec,
+    impl: (ctx: Ctx, ...args: unknown[]): Value => {
+      const v = impl(ctx, ...args);
+      ctx.book.ensure?.(ctx, v);
+      return v;
+    },
+  };
 }
 
 /** Shorthand for the common case. */

@@ -239,6 +239,11 @@ export interface BookView {
   formulaText?(sheet: number, row: number, col: number): string | undefined;
   /** Array-formula extents written so far in this run: anchor key → [last row, last col]. */
   readonly spills?: Map<number, [number, number]>;
+  /**
+   * Computes the formula cells a computed reference (OFFSET, INDIRECT) covers that this
+   * run has not computed yet (demand.ts). Optional: test books may omit it.
+   */
+  ensure?(ctx: Ctx, v: Value): void;
 }
 
 /** Key of a cell in per-run maps (sheet, row, column). */

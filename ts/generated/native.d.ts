@@ -63,6 +63,8 @@ export interface NativeFunctionFacts {
   ranges?: string
   /** `a`/`v` per parameter: evaluated as an array in a legacy formula. */
   arrays?: string
+  /** `o` per parameter: only the reference's address is read (no precedent). */
+  refOnly?: string
 }
 
 /**

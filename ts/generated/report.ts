@@ -29,7 +29,7 @@ cell: string, formula: string,
 /**
  * Stable reason code.
  */
-code: 'parse-error' | 'unsupported-function' | 'unsupported' | 'formula-too-long' | 'formula-too-deep' | 'reference-off-sheet', reason: string, 
+code: 'parse-error' | 'unsupported-function' | 'unsupported' | 'formula-too-long' | 'formula-too-deep' | 'reference-off-sheet' | 'circular-without-iteration', reason: string, 
 /**
  * Byte span [start, end) of the problem in the formula text.
  */

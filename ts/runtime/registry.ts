@@ -53,6 +53,12 @@ export interface FunctionSpec {
   arrays?: string;
   /** Builds a reference from run-time values (OFFSET, INDIRECT): it may read any cell. */
   dynamicReference?: boolean;
+  /**
+   * Per parameter (same pattern), `o` when only the reference's address is read, never
+   * its cells' values (ROW, ROWS, AREAS, OFFSET's base): a reference there is no
+   * precedent, so `=ROW(B5)` in B5 is no circular reference (as in Excel).
+   */
+  refOnly?: string;
 }
 
 /** The facts the compiler needs about one function (see `FunctionSpec`). */
@@ -66,6 +72,7 @@ export interface FunctionFacts {
   pure?: boolean;
   ranges?: string;
   arrays?: string;
+  refOnly?: string;
 }
 
 /** A registered function as the generated code calls it: `F.SUM(ctx, a, b)`. */
@@ -105,7 +112,7 @@ export function defineFn(
   minArgs: number,
   maxArgs: number,
   impl: FunctionSpec['impl'],
-  extra: Partial<Pick<FunctionSpec, 'volatile' | 'returnsRef' | 'pure' | 'ranges' | 'arrays' | 'dynamicReference'>> = {},
+  extra: Partial<Pick<FunctionSpec, 'volatile' | 'returnsRef' | 'pure' | 'ranges' | 'arrays' | 'dynamicReference' | 'refOnly'>> = {},
 ): void {
   define({ name, params, minArgs, maxArgs, impl, ...extra });
 }
@@ -152,6 +159,7 @@ export function functionFacts(): FunctionFacts[] {
     if (s.pure) facts.pure = true;
     if (s.ranges) facts.ranges = s.ranges;
     if (s.arrays) facts.arrays = s.arrays;
+    if (s.refOnly) facts.refOnly = s.refOnly;
     return facts;
   });
 }

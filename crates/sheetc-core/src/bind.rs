@@ -562,6 +562,10 @@ fn reads_in<'b>(b: &'b Bound, intersects: bool, array: bool, functions: &Functio
             // a reference-returning function passes its arguments on (kept whole).
             let returns_value = functions.facts(name).is_some_and(|f| !f.returns_ref);
             for (i, a) in args.iter().enumerate() {
+                // A reference read for its address only (ROW(B5) in B5) is no precedent.
+                if is_reference(a) && functions.is_ref_only_param(name, i) {
+                    continue;
+                }
                 let value_param = returns_value && functions.is_value_param(name, i);
                 reads_in(a, value_param, array || functions.is_array_param(name, i), functions, out);
             }
@@ -591,6 +595,16 @@ fn reads_in<'b>(b: &'b Bound, intersects: bool, array: bool, functions: &Functio
             args.iter().for_each(|x| whole(x, array, out));
         }
         _ => {}
+    }
+}
+
+/// A reference written out: cells, areas, and unions, ranges and intersections of them.
+fn is_reference(b: &Bound) -> bool {
+    match b {
+        Bound::Cell { .. } | Bound::Area(_) => true,
+        Bound::Areas(items) => items.iter().all(is_reference),
+        Bound::Binary(BinaryOp::Range | BinaryOp::Union | BinaryOp::Intersect, l, r) => is_reference(l) && is_reference(r),
+        _ => false,
     }
 }
 
@@ -688,5 +702,55 @@ pub fn visit_call_args(b: &Bound, f: &mut dyn FnMut(&str, &[Bound])) {
             args.iter().for_each(|x| visit_call_args(x, f));
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::functions::test_table;
+
+    fn area(r0: u32, c0: u32, r1: u32, c1: u32) -> Bound {
+        Bound::Area(Area { sheet: 0, r0: Coord::Abs(r0), c0: Coord::Abs(c0), r1: Coord::Abs(r1), c1: Coord::Abs(c1) })
+    }
+    fn call(name: &str, args: Vec<Bound>) -> Bound {
+        Bound::Call { name: name.into(), args }
+    }
+    fn gt(l: Bound) -> Bound {
+        Bound::Binary(BinaryOp::Gt, Box::new(l), Box::new(Bound::Number(0.0)))
+    }
+    /// The rectangles a formula at (row, col) reads, as (r0, c0, r1, c1).
+    fn rects(b: &Bound, legacy: bool, row: u32, col: u32) -> Vec<(u32, u32, u32, u32)> {
+        let functions = test_table();
+        let r = reads(b, legacy, &functions);
+        let mut out = Vec::new();
+        for_each_read(&r, row, col, &mut |x| out.push((x.r0, x.c0, x.r1, x.c1)));
+        out
+    }
+
+    #[test]
+    fn a_legacy_formula_reads_the_intersected_cell_where_it_wants_one_value() {
+        let column = area(0, 0, 99, 0);
+        // An operand: the cell in the formula's row; outside the rows, nothing.
+        assert_eq!(rects(&gt(column.clone()), true, 5, 3), vec![(5, 0, 5, 0)]);
+        assert_eq!(rects(&gt(column.clone()), true, 200, 3), vec![]);
+        // A one-row range: the cell in the formula's column.
+        assert_eq!(rects(&gt(area(2, 0, 2, 9)), true, 7, 4), vec![(2, 4, 2, 4)]);
+        // IF's condition intersects; its branches are its value (the cell's: intersected).
+        let iff = call("IF", vec![gt(column.clone()), Bound::Number(1.0), area(0, 1, 99, 1)]);
+        assert_eq!(rects(&iff, true, 5, 3), vec![(5, 0, 5, 0), (5, 1, 5, 1)]);
+        // A function consuming the range reads it whole; a value parameter intersects.
+        assert_eq!(rects(&call("SUM", vec![column.clone()]), true, 5, 3), vec![(0, 0, 99, 0)]);
+        assert_eq!(rects(&call("ABS", vec![column.clone()]), true, 5, 3), vec![(5, 0, 5, 0)]);
+        // Array formulas and array-typed parameters read whole.
+        assert_eq!(rects(&gt(column.clone()), false, 5, 3), vec![(0, 0, 99, 0)]);
+        assert_eq!(rects(&call("SUMPRODUCT", vec![gt(column.clone())]), true, 5, 3), vec![(0, 0, 99, 0)]);
+        // INDEX returns a reference: its argument stays whole.
+        assert_eq!(rects(&call("INDEX", vec![column.clone(), Bound::Number(1.0)]), true, 5, 3), vec![(0, 0, 99, 0)]);
+        // `@` intersects even in an array formula.
+        let at = Bound::Unary(UnaryOp::ImplicitIntersection, Box::new(column.clone()));
+        assert_eq!(rects(&at, false, 5, 3), vec![(5, 0, 5, 0)]);
+        // A reference read for its address only is no precedent.
+        assert_eq!(rects(&call("ROW", vec![column]), true, 5, 3), vec![]);
     }
 }

@@ -76,6 +76,11 @@ pub fn compile_workbook(workbook: &Workbook, opts: &CompileOptions, progress: Pr
     let t = Instant::now();
     progress("graph", 0, 1);
     let schedule = schedule::schedule(workbook, &shaped.shapes, &shaped.nodes, &functions);
+    let kept = schedule::keep_stored_cycles(workbook, &shaped.nodes, &schedule.order);
+    if opts.strict {
+        backfill::enforce_strict(workbook, &kept.backfills)?;
+    }
+    shaped.backfills.extend(kept.backfills.iter().cloned());
     report.edges = schedule.graph.edge_count();
     let names = names::defined_names(workbook, &mut binder);
     let mut profile = profile::plan(workbook, &names, &mut binder, opts.inputs.as_deref(), opts.outputs.as_deref(), &schedule, &shaped)?;
@@ -122,6 +127,7 @@ pub fn compile_workbook(workbook: &Workbook, opts: &CompileOptions, progress: Pr
     report.dropped_cells = assembled.dropped_cells;
     let schedule::Schedule { index, graph, mut order, dynamic_shapes } = schedule;
     drop(graph);
+    order.retain(|c| kept.retain(c));
     let (mut inputs, mut outputs) = (None, None);
     if let Some(p) = &profile {
         order.retain(|comp| p.cut.is_live(comp));

@@ -40,6 +40,10 @@ pub struct FunctionFacts {
     /// `a` for array-typed parameters and `v` for the others (`av`: INDEX). Only those
     /// arguments are evaluated in array mode (codegen).
     pub arrays: String,
+    /// Parameters whose reference is read for its address only, never its cells' values
+    /// (ROW, ROWS, AREAS, OFFSET's base): the same pattern with `o` there. A reference
+    /// there is no precedent of the formula (bind::reads).
+    pub ref_only: String,
 }
 
 /// Reads position `i` of a pattern such as `rvr`, `r(rv)` or `(rv)`: the last letter
@@ -120,6 +124,11 @@ impl FunctionTable {
         self.facts.get(name).and_then(|f| pattern_at(&f.arrays, i)) == Some(b'a')
     }
 
+    /// Whether parameter `i` of `name` reads only its reference's address.
+    pub fn is_ref_only_param(&self, name: &str, i: usize) -> bool {
+        self.facts.get(name).and_then(|f| pattern_at(&f.ref_only, i)) == Some(b'o')
+    }
+
     /// Whether the function builds references at run time (OFFSET, INDIRECT).
     pub fn is_dynamic_reference(&self, name: &str) -> bool {
         self.facts.get(name).is_some_and(|f| f.dynamic_reference)
@@ -143,7 +152,7 @@ pub(crate) fn test_table() -> FunctionTable {
         f("MAX", "a", true, "r"),
         f("SUMIFS", "a", true, "r(rv)"),
         f("COUNTIFS", "a", true, "(rv)"),
-        f("ROW", "a", false, ""),
+        FunctionFacts { name: "ROW".into(), params: "a".into(), ref_only: "o".into(), ..Default::default() },
         f("ROUND", "vv", true, "v"),
         f("ABS", "v", true, "v"),
         f("MATCH", "vav", true, "vrv"),

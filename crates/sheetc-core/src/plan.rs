@@ -25,11 +25,21 @@ pub struct Node {
 /// Why a cell was backfilled.
 #[derive(Clone, Debug, PartialEq)]
 pub enum BackfillReason {
-    ParseError { message: String, span: Span },
+    ParseError {
+        message: String,
+        span: Span,
+    },
     TooLong,
     TooDeep,
-    Unsupported { reason: String, function: Option<String>, span: Option<Span> },
+    Unsupported {
+        reason: String,
+        function: Option<String>,
+        span: Option<Span>,
+    },
     ReferenceOffSheet,
+    /// A circular reference in a workbook without iterative calculation: Excel keeps the
+    /// values it last computed there, so the engine keeps the stored ones.
+    CircularWithoutIteration,
 }
 
 impl BackfillReason {
@@ -41,6 +51,7 @@ impl BackfillReason {
             BackfillReason::Unsupported { function: Some(_), .. } => "unsupported-function",
             BackfillReason::Unsupported { .. } => "unsupported",
             BackfillReason::ReferenceOffSheet => "reference-off-sheet",
+            BackfillReason::CircularWithoutIteration => "circular-without-iteration",
         }
     }
 
@@ -51,6 +62,9 @@ impl BackfillReason {
             BackfillReason::TooDeep => "formula is nested too deeply".into(),
             BackfillReason::Unsupported { reason, .. } => reason.clone(),
             BackfillReason::ReferenceOffSheet => "a relative reference falls off the sheet".into(),
+            BackfillReason::CircularWithoutIteration => {
+                "a circular reference and the workbook does not calculate iteratively: Excel keeps the values it last computed (the stored ones)".into()
+            }
         }
     }
 

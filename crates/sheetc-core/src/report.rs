@@ -49,7 +49,12 @@ pub struct BackfillReport {
     pub cell: String,
     pub formula: String,
     /// Stable reason code.
-    #[cfg_attr(test, ts(type = "'parse-error' | 'unsupported-function' | 'unsupported' | 'formula-too-long' | 'formula-too-deep' | 'reference-off-sheet'"))]
+    #[cfg_attr(
+        test,
+        ts(
+            type = "'parse-error' | 'unsupported-function' | 'unsupported' | 'formula-too-long' | 'formula-too-deep' | 'reference-off-sheet' | 'circular-without-iteration'"
+        )
+    )]
     pub code: String,
     pub reason: String,
     /// Byte span [start, end) of the problem in the formula text.

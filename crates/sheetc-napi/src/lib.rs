@@ -28,6 +28,8 @@ pub struct NativeFunctionFacts {
     pub ranges: Option<String>,
     /// `a`/`v` per parameter: evaluated as an array in a legacy formula.
     pub arrays: Option<String>,
+    /// `o` per parameter: only the reference's address is read (no precedent).
+    pub ref_only: Option<String>,
 }
 
 impl From<NativeFunctionFacts> for FunctionFacts {
@@ -41,6 +43,7 @@ impl From<NativeFunctionFacts> for FunctionFacts {
             pure: f.pure.unwrap_or(false),
             ranges: f.ranges.unwrap_or_default(),
             arrays: f.arrays.unwrap_or_default(),
+            ref_only: f.ref_only.unwrap_or_default(),
         }
     }
 }

@@ -12,8 +12,8 @@ use crate::address::Rect;
 use crate::bind::{for_each_read, reads, visit_calls, Bound, Read};
 use crate::functions::FunctionTable;
 use crate::graph::{schedule as order_of, CellIndex, Component, Graph};
-use crate::model::{Cell, CellKind, Workbook};
-use crate::plan::Node;
+use crate::model::{Cell, CellKind, Value, Workbook};
+use crate::plan::{Backfill, BackfillReason, Node};
 
 /// The graph, its evaluation order, and what later stages ask of it.
 pub struct Schedule {
@@ -69,6 +69,53 @@ pub fn schedule(workbook: &Workbook, shapes: &[Bound], nodes: &[Node], functions
         .collect();
     let order = order_of(&graph, |v| dynamic_shapes.contains(&nodes[v as usize].shape));
     Schedule { index, graph, order, dynamic_shapes }
+}
+
+/// Circular clusters of a workbook without iterative calculation. Excel does not
+/// calculate a circular reference then: it keeps the values it last computed, which the
+/// file stores. A cluster whose every cell has a stored value keeps them: its cells are
+/// backfilled (`circular-without-iteration`; reported, and stale when an input changes)
+/// and the cluster leaves the evaluation order (`Kept::retain`). A cluster with a cell
+/// the file stores no value for (a workbook not saved by Excel) has no last values to
+/// keep: it is computed as Excel computes a fresh one (runtime: a cycle whose values do
+/// not settle is left at 0 with `meta.converged` false; one that only looks circular —
+/// the self-reference in an untaken branch — gets its values).
+pub fn keep_stored_cycles(workbook: &Workbook, nodes: &[Node], order: &[Component]) -> Kept {
+    let mut kept = Kept::default();
+    if workbook.calc.iterate {
+        return kept;
+    }
+    let stored = |n: &Node| {
+        let cells = &workbook.sheets[n.sheet as usize].cells;
+        cells.binary_search_by_key(&(n.row, n.col), |c| (c.row, c.col)).is_ok_and(|i| cells[i].value != Value::Empty)
+    };
+    for c in order {
+        let Component::Cluster(members) = c else { continue };
+        if !members.iter().all(|&m| stored(&nodes[m as usize])) {
+            continue;
+        }
+        for &m in members {
+            let n = nodes[m as usize];
+            kept.backfills.push(Backfill { sheet: n.sheet, row: n.row, col: n.col, reason: BackfillReason::CircularWithoutIteration });
+        }
+        kept.first_members.insert(members[0]);
+    }
+    kept
+}
+
+/// The clusters `keep_stored_cycles` keeps: their cells' backfills.
+#[derive(Default)]
+pub struct Kept {
+    pub backfills: Vec<Backfill>,
+    /// The first member of each kept cluster (clusters are disjoint).
+    first_members: HashSet<u32>,
+}
+
+impl Kept {
+    /// Whether the evaluation order keeps this component (a kept cluster leaves it).
+    pub fn retain(&self, c: &Component) -> bool {
+        !matches!(c, Component::Cluster(m) if self.first_members.contains(&m[0]))
+    }
 }
 
 /// The computed cell (node) behind a cell: itself, or its array formula's anchor; None

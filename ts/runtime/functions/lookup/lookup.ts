@@ -482,8 +482,8 @@ function rowOrColumn(ctx: Ctx, ref: Value | undefined, isRow: boolean): Value {
   return first + 1;
 }
 
-defineFn('ROW', ['any'], 0, 1, (ctx, ref?: Value) => rowOrColumn(ctx, ref, true));
-defineFn('COLUMN', ['any'], 0, 1, (ctx, ref?: Value) => rowOrColumn(ctx, ref, false));
+defineFn('ROW', ['any'], 0, 1, (ctx, ref?: Value) => rowOrColumn(ctx, ref, true), { refOnly: 'o' });
+defineFn('COLUMN', ['any'], 0, 1, (ctx, ref?: Value) => rowOrColumn(ctx, ref, false), { refOnly: 'o' });
 
 function dims(v: Value): { rows: number; cols: number } | ExcelError {
   if (v instanceof ExcelError) return v;
@@ -496,16 +496,16 @@ function dims(v: Value): { rows: number; cols: number } | ExcelError {
 defineFn('ROWS', ['any'], 1, 1, (_ctx, v: Value) => {
   const d = dims(v);
   return d instanceof ExcelError ? d : d.rows;
-});
+}, { refOnly: 'o' });
 defineFn('COLUMNS', ['any'], 1, 1, (_ctx, v: Value) => {
   const d = dims(v);
   return d instanceof ExcelError ? d : d.cols;
-});
+}, { refOnly: 'o' });
 defineFn('AREAS', ['any'], 1, 1, (_ctx, v: Value) => {
   if (v instanceof ExcelError) return v;
   const a = areasOf(v);
   return a ? a.length : ERR.VALUE;
-});
+}, { refOnly: 'o' });
 
 // ---------------------------------------------------------------- TRANSPOSE
 
@@ -583,7 +583,7 @@ defineFn(
     if (r0 < 0 || c0 < 0 || r1 >= MAX_ROWS || c1 >= MAX_COLS) return ERR.REF;
     return new Ref(ref.sheet, r0, c0, r1, c1);
   },
-  { volatile: true, returnsRef: true, dynamicReference: true },
+  { volatile: true, returnsRef: true, dynamicReference: true, refOnly: 'ov' },
 );
 
 // ---------------------------------------------------------------- INDIRECT

@@ -7,6 +7,7 @@ import { cellKey, parseArea } from './address.js';
 import { scalar } from './coerce.js';
 import { Sheet } from './store.js';
 import { DemandIndex, OnDemand, type CellFunction } from './demand.js';
+import { resolveStructured, type TableSpec } from './tables.js';
 import { ERR, ExcelError, Matrix, Ref, cellId, errorFromCode, type BookView, type Ctx, type Scalar, type Value } from './values.js';
 
 /** A value in the engine's JSON encodings: errors as `{ e: "#N/A" }`. */
@@ -64,6 +65,8 @@ export interface EngineSpec {
   outputs?: DeclaredSpec[];
   /** What FORMULATEXT shows for the cells it points at: [sheet, row, col, text]. */
   formulaTexts?: [number, number, number, string][];
+  /** The workbook's tables, for structured references read from text (INDIRECT). */
+  tables?: TableSpec[];
   backfilled: BackfillSpec[];
 }
 
@@ -331,6 +334,11 @@ class Book implements BookView {
   }
   isFormula(sheet: number, row: number, col: number): boolean {
     return this.formulaCells().has(cellId(sheet, row, col));
+  }
+  /** See BookView.table and tables.ts. */
+  table(text: string, ctx: Ctx): Value | undefined {
+    const tables = this.spec.tables;
+    return tables ? resolveStructured(tables, this.sheets, text, ctx) : undefined;
   }
   /** See BookView.ensure and demand.ts. */
   ensure(x: Ctx, v: Value): void {

@@ -244,6 +244,11 @@ export interface BookView {
    * run has not computed yet (demand.ts). Optional: test books may omit it.
    */
   ensure?(ctx: Ctx, v: Value): void;
+  /**
+   * The reference a structured reference text (`Sales[Qty]`, a table name) stands for,
+   * for INDIRECT; undefined when it names no table. Optional: test books may omit it.
+   */
+  table?(text: string, ctx: Ctx): Value | undefined;
 }
 
 /** Key of a cell in per-run maps (sheet, row, column). */

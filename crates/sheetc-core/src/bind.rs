@@ -278,12 +278,19 @@ impl<'w> Binder<'w> {
         };
         let col = |c: u32| Coord::Abs(c);
         if t.items.contains(&TableItem::ThisRow) {
-            // `[@Col]`: the formula's own row (relative, so the shape is shared down the table).
-            return Ok(if c0 == c1 {
-                Bound::Cell { sheet: tb.sheet, row: Coord::Rel(0), col: col(c0) }
-            } else {
-                Bound::Area(Area { sheet: tb.sheet, r0: Coord::Rel(0), c0: col(c0), r1: Coord::Rel(0), c1: col(c1) })
-            });
+            // `[@Col]` is Excel's implicit intersection of the column's data with the
+            // formula's row: the cell in that row, #VALUE! in a row outside the data (the
+            // header, the totals row, elsewhere on the sheet or on another sheet). One
+            // shape serves every row; the graph reads the one cell (bind::reads).
+            if c0 == c1 {
+                if data1 < data0 {
+                    return Ok(Bound::Error(ErrorKind::Ref));
+                }
+                let data = Area { sheet: tb.sheet, r0: Coord::Abs(data0), c0: col(c0), r1: Coord::Abs(data1), c1: col(c0) };
+                return Ok(Bound::Unary(UnaryOp::ImplicitIntersection, Box::new(Bound::Area(data))));
+            }
+            // Several columns: that row of them (a row range, for SUM(Table[@[Q1]:[Q4]])).
+            return Ok(Bound::Area(Area { sheet: tb.sheet, r0: Coord::Rel(0), c0: col(c0), r1: Coord::Rel(0), c1: col(c1) }));
         }
         let has = |i: TableItem| t.items.contains(&i);
         let (r0, r1) = if t.items.is_empty() || (has(TableItem::Data) && !has(TableItem::Headers) && !has(TableItem::Totals)) {

@@ -304,6 +304,22 @@ fn reads_outer_locals(b: &Bound, bound_inside: &mut Vec<u32>) -> bool {
     }
 }
 
+/// A reference that `@` intersects along one line: an absolute area one column wide
+/// (`Some((sheet, true, first row, last row, column))`) or one row high (`false`, first
+/// and last column, row), more than one cell long.
+fn intersected_line(b: &Bound) -> Option<(u32, bool, u32, u32, u32)> {
+    let Bound::Area(a) = b else { return None };
+    let (Coord::Abs(r0), Coord::Abs(c0), Coord::Abs(r1), Coord::Abs(c1)) = (a.r0, a.c0, a.r1, a.c1) else { return None };
+    let (r0, r1, c0, c1) = (r0.min(r1), r0.max(r1), c0.min(c1), c0.max(c1));
+    if c0 == c1 && r0 < r1 {
+        Some((a.sheet, true, r0, r1, c0))
+    } else if r0 == r1 && c0 < c1 {
+        Some((a.sheet, false, c0, c1, r0))
+    } else {
+        None
+    }
+}
+
 /// Whether evaluating `b` may depend on the array mode (`x.array`): an operator or a
 /// call may lift over a multi-cell reference or intersect it; a literal, a reference or
 /// an array constant is the same value in either mode (no scope is written for them).
@@ -479,6 +495,18 @@ impl<'f> Gen<'f> {
                 format!("new R.RefList([{}])", items.join(","))
             }
             Bound::Unary(op, inner) => {
+                if let (UnaryOp::ImplicitIntersection, Some((sheet, along_rows, lo, hi, fixed))) = (op, intersected_line(inner)) {
+                    // `@` over one absolute column (row): the cell in the formula's row
+                    // (column) or #VALUE! outside it — what R.implicit computes, without a
+                    // reference object per cell (`Table[@Col]` binds to this). Where a
+                    // reference is wanted (`ROW([@Qty])`), that cell's reference.
+                    let (var, r, c) = if along_rows { ("r", "r".to_string(), fixed.to_string()) } else { ("c", fixed.to_string(), "c".to_string()) };
+                    let cell = match want {
+                        Want::Value => format!("B[{sheet}].get({r},{c})"),
+                        Want::Ref => format!("new R.Ref(B[{sheet}],{r},{c},{r},{c})"),
+                    };
+                    return format!("({var}<{lo}||{var}>{hi}?R.ERR.VALUE:{cell})");
+                }
                 let v = match op {
                     UnaryOp::ImplicitIntersection => self.expr(inner, Want::Ref),
                     UnaryOp::Plus => self.expr(inner, Want::Value),

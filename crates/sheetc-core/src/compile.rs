@@ -162,6 +162,7 @@ pub fn compile_workbook(workbook: &Workbook, opts: &CompileOptions, progress: Pr
         lazy: opts.lazy,
         names,
         formula_texts,
+        tables: &workbook.tables,
         backfilled: backfill::plans(&shaped.backfills),
         calc: workbook.calc,
         date1904: workbook.date1904,

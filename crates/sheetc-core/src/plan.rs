@@ -7,7 +7,7 @@ use crate::address::Rect;
 use crate::ast::Span;
 use crate::bind::Bound;
 use crate::functions::FunctionTable;
-use crate::model::{CalcSettings, Value};
+use crate::model::{CalcSettings, Table, Value};
 
 /// A computed cell with a compiled shape.
 #[derive(Clone, Copy, Debug)]
@@ -146,6 +146,8 @@ pub struct EnginePlan<'a> {
     pub names: Vec<NamePlan>,
     /// What FORMULATEXT returns for the cells it points at: (sheet, row, col) → text.
     pub formula_texts: BTreeMap<(u32, u32, u32), String>,
+    /// The workbook's tables: INDIRECT resolves structured references at run time.
+    pub tables: &'a [Table],
     pub backfilled: Vec<BackfillPlan>,
     pub calc: CalcSettings,
     pub date1904: bool,

@@ -653,6 +653,8 @@ export function resolveRefText(ctx: Ctx, text: string, a1: boolean): Value | nul
   let t = text.trim();
   if (t.startsWith('=')) t = t.slice(1).trim();
   if (t === '') return null;
+  const structured = ctx.book.table?.(t, ctx); // `Table[Col]`, a table's name
+  if (structured !== undefined) return structured;
   let sheet = ctx.book.sheets[ctx.sheet];
   const bang = t.lastIndexOf('!');
   if (bang >= 0) {

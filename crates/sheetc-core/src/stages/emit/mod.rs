@@ -544,6 +544,30 @@ pub fn emit(input: &EnginePlan<'_>, dir: &Path, cancelled: &dyn Fn() -> bool) ->
         let items: Vec<String> = input.formula_texts.iter().map(|(&(s, r, c), t)| format!("[{s},{r},{c},{}]", js::string(t))).collect();
         spec.push_str(&format!(",\"formulaTexts\":[{}]", items.join(",")));
     }
+    if !input.tables.is_empty() {
+        // Tables for INDIRECT("Table[Col]"): name, sheet, [r0, c0, r1, c1], header and
+        // totals row counts, column names (names as escaped literals).
+        let items: Vec<String> = input
+            .tables
+            .iter()
+            .map(|t| {
+                let cols: Vec<String> = t.columns.iter().map(|c| js::string(c)).collect();
+                format!(
+                    "{{\"name\":{},\"sheet\":{},\"area\":[{},{},{},{}],\"header\":{},\"totals\":{},\"columns\":[{}]}}",
+                    js::string(&t.name),
+                    t.sheet,
+                    t.r0,
+                    t.c0,
+                    t.r1,
+                    t.c1,
+                    t.header_rows,
+                    t.totals_rows,
+                    cols.join(",")
+                )
+            })
+            .collect();
+        spec.push_str(&format!(",\"tables\":[{}]", items.join(",")));
+    }
     spec.push_str(",\"backfilled\":[");
     for (i, b) in input.backfilled.iter().enumerate() {
         if i > 0 {

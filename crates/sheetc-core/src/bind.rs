@@ -166,6 +166,13 @@ impl<'w> Binder<'w> {
                 (Some(x), Some(y)) => Ok((x.min(y)..=x.max(y)).collect()),
                 _ => Err(ErrorKind::Ref),
             },
+            Some(SheetPrefix::External { book, sheet }) if book.trim_matches(|c| c == '[' || c == ']') == "0" => {
+                // Index 0 is the workbook itself (`[0]Sheet1!A1`).
+                match sheet.as_deref().and_then(|s| self.workbook.sheet_index(s)) {
+                    Some(i) => Ok(vec![i]),
+                    None => Err(ErrorKind::Ref),
+                }
+            }
             Some(SheetPrefix::External { book, sheet }) => {
                 // Cached values of the linked workbook are read as sheets named `[n]Sheet`.
                 let name = format!("[{}]{}", book.trim_matches(|c| c == '[' || c == ']'), sheet.as_deref().unwrap_or(""));
@@ -324,6 +331,9 @@ impl<'w> Binder<'w> {
     }
 
     fn name(&mut self, sheet: &Option<SheetPrefix>, name: &str, scope: &mut Scope) -> Result<Bound, Unsupported> {
+        if let Some(SheetPrefix::External { book, sheet: in_sheet }) = sheet {
+            return self.external_name(book, in_sheet.as_deref(), name, scope);
+        }
         let upper = name.to_uppercase();
         if sheet.is_none() {
             if let Some((_, slot)) = scope.locals.iter().rev().find(|(n, _)| *n == upper) {
@@ -376,6 +386,32 @@ impl<'w> Binder<'w> {
         };
         self.name_cache.insert(key, result.clone());
         result
+    }
+
+    /// `[n]!Name` / `[n]Sheet!Name`. Index 0 is the workbook itself: the name binds like
+    /// `Name` (`Sheet!Name`). Another book's names are the ones its external-link part
+    /// lists with their cached values, read as names `[n]Name` (scoped to the cached
+    /// sheet `[n]Sheet` when the linked book scopes them to a sheet).
+    fn external_name(&mut self, book: &str, in_sheet: Option<&str>, name: &str, scope: &mut Scope) -> Result<Bound, Unsupported> {
+        let book = book.trim_matches(|c| c == '[' || c == ']');
+        if book == "0" {
+            let local = in_sheet.map(|s| SheetPrefix::Single(s.to_string()));
+            return self.name(&local, name, scope);
+        }
+        let linked = format!("[{book}]{name}");
+        let sheet_scope = match in_sheet {
+            Some(s) => match self.workbook.sheet_index(&format!("[{book}]{s}")) {
+                Some(i) => Some(i),
+                None => return Err(Unsupported::new("defined name in another workbook with no cached value")),
+            },
+            None => None,
+        };
+        let exists = self.workbook.names.iter().any(|n| n.scope == sheet_scope && n.name.eq_ignore_ascii_case(&linked));
+        if !exists {
+            return Err(Unsupported::new("defined name in another workbook with no cached value"));
+        }
+        let prefix = in_sheet.map(|s| SheetPrefix::Single(format!("[{book}]{s}")));
+        self.name(&prefix, &linked, scope)
     }
 
     fn call(&mut self, name: &str, args: &[Expr], span: Span, scope: &mut Scope) -> Result<Bound, Unsupported> {

@@ -7,68 +7,25 @@ import { cellKey, parseArea } from './address.js';
 import { scalar } from './coerce.js';
 import { Sheet } from './store.js';
 import { DemandIndex, OnDemand, type CellFunction } from './demand.js';
-import { resolveStructured, type TableSpec } from './tables.js';
+import { resolveStructured } from './tables.js';
 import { ERR, ExcelError, Matrix, Ref, cellId, errorFromCode, type BookView, type Ctx, type Scalar, type Value } from './values.js';
 
 /** A value in the engine's JSON encodings: errors as `{ e: "#N/A" }`. */
 export type EncodedScalar = number | string | boolean | null | { e: string };
 
-export interface SheetSpec {
-  name: string;
-  rows: number;
-  cols: number;
-  cells: number;
-}
-
-export interface NameSpec {
-  name: string;
-  /** Sheet index for sheet-scoped names, null for workbook scope. */
-  scope: number | null;
-  /** The target area when the name points at cells: [sheet, r0, c0, r1, c1]. */
-  area: [number, number, number, number, number] | null;
-}
-
-/** A declared input or output: as declared, its defined name, its cells. */
-export interface DeclaredSpec {
-  ref: string;
-  name: string | null;
-  area: [number, number, number, number, number];
-}
+/**
+ * The engine spec (`export const spec` in engine.js): its types are generated from the
+ * Rust structs that write it (crates/sheetc-core/src/stages/emit/spec.rs), so the two
+ * sides cannot drift.
+ */
+export type { BackfillSpec, CalcSpec, DeclaredSpec, EngineSpec, NameSpec, SheetSpec, TableSpec } from '../generated/spec.js';
+import type { DeclaredSpec, EngineSpec, NameSpec } from '../generated/spec.js';
 
 function within(a: Area, d: DeclaredSpec): boolean {
   const [s, r0, c0, r1, c1] = d.area;
   return a.sheet === s && a.r0 >= r0 && a.r1 <= r1 && a.c0 >= c0 && a.c1 <= c1;
 }
 
-export interface BackfillSpec {
-  sheet: number;
-  row: number;
-  col: number;
-  reason: string;
-  /** Input areas in the cell's dependency cone; null when unknown (any input makes it stale). */
-  cone: [number, number, number, number, number][] | null;
-}
-
-export interface EngineSpec {
-  version: 1;
-  sheets: SheetSpec[];
-  date1904: boolean;
-  calc: { iterate: boolean; count: number; delta: number };
-  names: NameSpec[];
-  /** Segments in evaluation order: [module, segment]. */
-  order: [number, number][];
-  /** Modules as row bands: [sheet, firstRow, endRow). */
-  modules?: [number, number, number][];
-  /** Output profile: the declared inputs (any other input is refused). */
-  inputs?: DeclaredSpec[];
-  /** Output profile: the declared outputs (what `get` and `toJSON` serve). */
-  outputs?: DeclaredSpec[];
-  /** What FORMULATEXT shows for the cells it points at: [sheet, row, col, text]. */
-  formulaTexts?: [number, number, number, string][];
-  /** The workbook's tables, for structured references read from text (INDIRECT). */
-  tables?: TableSpec[];
-  backfilled: BackfillSpec[];
-}
 
 /** The formula texts of a spec by cell id (built once per spec). */
 const formulaTextMaps = new WeakMap<EngineSpec, Map<number, string>>();

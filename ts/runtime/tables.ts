@@ -6,17 +6,8 @@
  * `[[A]:[B]]` spans columns; `[@Col]` / `[#This Row]` is the formula's row (#VALUE!
  * outside the data); `'` escapes `[`, `]`, `#` and `'` in column names.
  */
+import type { TableSpec } from '../generated/spec.js';
 import { ERR, Ref, type Ctx, type SheetStore, type Value } from './values.js';
-
-export interface TableSpec {
-  name: string;
-  sheet: number;
-  /** [r0, c0, r1, c1], header and totals rows included. */
-  area: [number, number, number, number];
-  header: number;
-  totals: number;
-  columns: string[];
-}
 
 interface Parsed {
   table: string;

@@ -391,6 +391,7 @@ impl Graph {
     }
 
     /// Number of virtual (segment-tree) nodes.
+    #[cfg(test)]
     pub fn virtual_count(&self) -> usize {
         self.offsets.len() - 1 - self.real
     }
@@ -476,6 +477,7 @@ impl Graph {
 
     /// Components of the computed cells in evaluation order (precedents first). A
     /// component of several nodes, or one node that reads itself, is a cluster.
+    #[cfg(test)]
     pub fn components(&self) -> Vec<Component> {
         let sccs = self.sccs();
         (0..sccs.len()).filter_map(|c| self.component(sccs.members(c))).collect()

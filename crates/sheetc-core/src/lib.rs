@@ -21,20 +21,21 @@ pub mod codegen;
 pub mod compile;
 pub mod error;
 pub mod functions;
-pub mod graph;
-pub mod js;
+pub(crate) mod graph;
+pub(crate) mod js;
 pub mod model;
 pub mod parse;
-pub mod plan;
+pub(crate) mod plan;
 pub mod report;
 pub mod shape;
-pub mod stages;
+pub(crate) mod stages;
 
 pub use compile::{compile_workbook, CompileOptions};
 pub use error::{ErrorCode, SheetcError};
 pub use functions::FunctionFacts;
 pub use model::{Limits, Workbook};
 pub use report::BuildReport;
+pub use stages::Progress;
 
 /// Stack size for the compile thread. Formulas nest up to `parse::MAX_DEPTH` levels
 /// and the bind/codegen stages recurse over them; a dedicated thread with a generous
@@ -63,6 +64,19 @@ pub(crate) fn xorshift(mut seed: u64) -> impl FnMut(u32) -> u32 {
     }
 }
 
+/// A generated TypeScript file: a header naming its source, then each declaration exported.
+#[cfg(test)]
+pub(crate) fn generated_file(source: &str, decls: &[String]) -> String {
+    let mut out =
+        format!("// Generated from {source} by its tests; do not edit.\n// Regenerate: SHEETC_UPDATE_TYPES=1 cargo test -p sheetc-core generated_types\n");
+    for d in decls {
+        out.push_str("\nexport ");
+        out.push_str(d);
+        out.push('\n');
+    }
+    out
+}
+
 /// The TypeScript types generated from Rust (`ts/generated/`) match the Rust types: the
 /// build report's and the engine spec's. `SHEETC_UPDATE_TYPES=1` rewrites them.
 #[cfg(test)]
@@ -85,6 +99,8 @@ mod generated_types {
     #[test]
     fn generated_types_match_the_rust_types() {
         check("report.ts", &crate::report::typescript_declarations());
+        check("spec.ts", &crate::stages::emit::spec::typescript_declarations());
+        check("report-data.ts", &crate::stages::report_data::typescript_declarations());
     }
 }
 

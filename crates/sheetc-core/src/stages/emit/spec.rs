@@ -1,0 +1,234 @@
+//! The engine spec (`export const spec = ...` in engine.js): typed, serialised with serde.
+//! Its TypeScript type is generated from these structs (`ts/generated/spec.ts`), which the
+//! runtime imports, so the two sides cannot drift. Strings are written as escaped
+//! JavaScript literals (the same escaping as `js::string`): workbook text never becomes code.
+
+use serde::Serialize;
+
+use crate::js;
+use crate::plan::{EnginePlan, ModuleBand};
+
+/// Rows in a worksheet: band ends are written capped to it.
+const MAX_ROWS: u32 = 1_048_576;
+
+#[derive(Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct SheetSpec {
+    pub name: String,
+    pub rows: u32,
+    pub cols: u32,
+    pub cells: usize,
+}
+
+#[derive(Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct CalcSpec {
+    pub iterate: bool,
+    pub count: u32,
+    pub delta: f64,
+}
+
+#[derive(Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct NameSpec {
+    pub name: String,
+    /// Sheet index for sheet-scoped names, null for workbook scope.
+    pub scope: Option<u32>,
+    /// The target area when the name points at cells: [sheet, r0, c0, r1, c1].
+    pub area: Option<[u32; 5]>,
+}
+
+/// A declared input or output: as declared, its defined name, its cells.
+#[derive(Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct DeclaredSpec {
+    #[serde(rename = "ref")]
+    pub reference: String,
+    pub name: Option<String>,
+    /// [sheet, r0, c0, r1, c1].
+    pub area: [u32; 5],
+}
+
+#[derive(Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct BackfillSpec {
+    pub sheet: u32,
+    pub row: u32,
+    pub col: u32,
+    pub reason: String,
+    /// Input areas in the cell's dependency cone; null when unknown (any input makes it stale).
+    pub cone: Option<Vec<[u32; 5]>>,
+}
+
+/// A table, for structured references read from text at run time (INDIRECT; runtime
+/// tables.ts). Formulas' own structured references are bound at build time.
+#[derive(Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct TableSpec {
+    pub name: String,
+    pub sheet: u32,
+    /// [r0, c0, r1, c1], header and totals rows included.
+    pub area: [u32; 4],
+    /// Header rows (0 or 1).
+    pub header: u32,
+    /// Totals rows (0 or 1).
+    pub totals: u32,
+    pub columns: Vec<String>,
+}
+
+/// What the runtime needs to know about the model beyond the generated modules.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct EngineSpec {
+    #[cfg_attr(test, ts(type = "1"))]
+    pub version: u32,
+    pub sheets: Vec<SheetSpec>,
+    pub date1904: bool,
+    pub calc: CalcSpec,
+    pub names: Vec<NameSpec>,
+    /// Segments in evaluation order: [module, segment] (empty in a lazy engine: its index has it).
+    pub order: Vec<[u32; 2]>,
+    /// Modules as row bands: [sheet, firstRow, endRow).
+    pub modules: Vec<[u32; 3]>,
+    /// Output profile: the declared inputs (any other input is refused).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub inputs: Option<Vec<DeclaredSpec>>,
+    /// Output profile: the declared outputs (what `get` and `toJSON` serve).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, ts(optional))]
+    pub outputs: Option<Vec<DeclaredSpec>>,
+    /// What FORMULATEXT shows for the cells it points at: [sheet, row, col, text].
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(test, ts(optional, type = "[number, number, number, string][]"))]
+    pub formula_texts: Vec<(u32, u32, u32, String)>,
+    /// The workbook's tables, for structured references read from text (INDIRECT).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(test, ts(optional, type = "TableSpec[]"))]
+    pub tables: Vec<TableSpec>,
+    pub backfilled: Vec<BackfillSpec>,
+}
+
+impl EngineSpec {
+    /// The spec of a plan; `order` is the global evaluation order of segments.
+    pub fn of(input: &EnginePlan<'_>, order: &[(u32, usize)], modules: &[ModuleBand]) -> EngineSpec {
+        let declared = |list: &Option<Vec<crate::plan::DeclaredPlan>>| {
+            list.as_ref().map(|l| {
+                l.iter()
+                    .map(|d| DeclaredSpec {
+                        reference: d.reference.clone(),
+                        name: d.name.clone(),
+                        area: [d.rect.sheet, d.rect.r0, d.rect.c0, d.rect.r1, d.rect.c1],
+                    })
+                    .collect()
+            })
+        };
+        EngineSpec {
+            version: 1,
+            sheets: input.sheets.iter().map(|s| SheetSpec { name: s.name.to_string(), rows: s.rows, cols: s.cols, cells: s.cell_count }).collect(),
+            date1904: input.date1904,
+            calc: CalcSpec { iterate: input.calc.iterate, count: input.calc.iterate_count, delta: input.calc.iterate_delta },
+            names: input.names.iter().map(|n| NameSpec { name: n.name.clone(), scope: n.scope, area: n.area }).collect(),
+            // A lazy engine's order is in its index.
+            order: if input.lazy { Vec::new() } else { order.iter().map(|&(m, s)| [m, s as u32]).collect() },
+            modules: modules.iter().map(|b| [b.sheet, b.r0, b.r1.min(MAX_ROWS)]).collect(),
+            inputs: declared(&input.inputs),
+            outputs: declared(&input.outputs),
+            formula_texts: input.formula_texts.iter().map(|(&(s, r, c), t)| (s, r, c, t.clone())).collect(),
+            tables: input
+                .tables
+                .iter()
+                .map(|t| TableSpec {
+                    name: t.name.clone(),
+                    sheet: t.sheet,
+                    area: [t.r0, t.c0, t.r1, t.c1],
+                    header: t.header_rows,
+                    totals: t.totals_rows,
+                    columns: t.columns.clone(),
+                })
+                .collect(),
+            backfilled: input
+                .backfilled
+                .iter()
+                .map(|b| BackfillSpec { sheet: b.sheet, row: b.row, col: b.col, reason: b.reason.clone(), cone: b.cone.clone() })
+                .collect(),
+        }
+    }
+
+    /// The spec as a JavaScript object literal (JSON, with strings escaped as `js::string`
+    /// escapes them and numbers written as `js::number` writes them).
+    pub fn to_js(&self) -> String {
+        let mut out = Vec::new();
+        let mut ser = serde_json::Serializer::with_formatter(&mut out, JsFormatter);
+        // Serialising plain data into memory cannot fail.
+        if self.serialize(&mut ser).is_err() {
+            return "null".into();
+        }
+        String::from_utf8(out).unwrap_or_else(|_| "null".into())
+    }
+}
+
+/// serde_json's compact output, with JavaScript-safe strings and numbers.
+struct JsFormatter;
+
+impl serde_json::ser::Formatter for JsFormatter {
+    fn write_string_fragment<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, fragment: &str) -> std::io::Result<()> {
+        // `js::string` escapes what serde_json leaves as is (`<`, `>`, '`', `$`, U+2028/9,
+        // DEL): write the fragment through it, without its quotes.
+        let quoted = js::string(fragment);
+        writer.write_all(&quoted.as_bytes()[1..quoted.len() - 1])
+    }
+
+    fn write_char_escape<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, escape: serde_json::ser::CharEscape) -> std::io::Result<()> {
+        use serde_json::ser::CharEscape::*;
+        let s = match escape {
+            Quote => "\\\"".to_string(),
+            ReverseSolidus => "\\\\".to_string(),
+            LineFeed => "\\n".to_string(),
+            CarriageReturn => "\\r".to_string(),
+            Tab => "\\t".to_string(),
+            Solidus => "/".to_string(),
+            Backspace => "\\u0008".to_string(),
+            FormFeed => "\\u000c".to_string(),
+            AsciiControl(b) => format!("\\u{:04x}", b),
+        };
+        writer.write_all(s.as_bytes())
+    }
+
+    fn write_f64<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, value: f64) -> std::io::Result<()> {
+        writer.write_all(js::number(value).as_bytes())
+    }
+}
+
+/// The TypeScript declarations of the spec types (`ts/generated/spec.ts`; the runtime
+/// imports them).
+#[cfg(test)]
+pub(crate) fn typescript_declarations() -> String {
+    use ts_rs::TS;
+    let cfg = ts_rs::Config::new().with_large_int("number");
+    let decls = [
+        SheetSpec::decl(&cfg),
+        CalcSpec::decl(&cfg),
+        NameSpec::decl(&cfg),
+        DeclaredSpec::decl(&cfg),
+        BackfillSpec::decl(&cfg),
+        TableSpec::decl(&cfg),
+        EngineSpec::decl(&cfg),
+    ];
+    crate::generated_file("crates/sheetc-core/src/stages/emit/spec.rs", &decls)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_are_escaped_as_js_literals() {
+        let spec = NameSpec { name: "a\"b</script>`${x}`\u{2028}\u{7f}\n\u{1}\\".into(), scope: None, area: None };
+        let mut out = Vec::new();
+        spec.serialize(&mut serde_json::Serializer::with_formatter(&mut out, JsFormatter)).expect("serialise");
+        let text = String::from_utf8(out).expect("utf-8");
+        assert_eq!(text, format!("{{\"name\":{},\"scope\":null,\"area\":null}}", js::string(&spec.name)));
+    }
+}

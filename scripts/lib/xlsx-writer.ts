@@ -63,6 +63,39 @@ export interface FixtureWorkbook {
   application?: string;
   /** docProps/core.xml's `dcterms:modified` (e.g. `2024-03-15T12:00:00Z`). */
   modified?: string;
+  /**
+   * Other workbooks this one links to (`[1]`, `[2]`, ... in formulas), as Excel caches
+   * them in `xl/externalLinks/externalLinkN.xml`: their sheets' values and defined names
+   * (`refersTo` as the linked book writes it, e.g. `=Sheet1!$A$1`; `sheetId`: the index
+   * of the sheet a name is scoped to).
+   */
+  externalLinks?: {
+    file: string;
+    sheets: { name: string; cells: Record<string, FixtureValue> }[];
+    names?: { name: string; refersTo: string; sheetId?: number }[];
+  }[];
+}
+
+function externalLinkXml(link: NonNullable<FixtureWorkbook['externalLinks']>[number]): string {
+  const sheetNames = link.sheets.map((s) => `<sheetName val="${esc(s.name)}"/>`).join('');
+  const names = (link.names ?? [])
+    .map((n) => `<definedName name="${esc(n.name)}" refersTo="${esc(n.refersTo)}"${n.sheetId !== undefined ? ` sheetId="${n.sheetId}"` : ''}/>`)
+    .join('');
+  const data = link.sheets
+    .map((s, i) => {
+      const rows = new Map<number, string[]>();
+      for (const [addr, v] of Object.entries(s.cells)) {
+        const [r] = parseAddr(addr);
+        const t = typeof v === 'string' ? ' t="str"' : typeof v === 'boolean' ? ' t="b"' : v !== null && typeof v === 'object' ? ' t="e"' : '';
+        const text = typeof v === 'boolean' ? (v ? '1' : '0') : v !== null && typeof v === 'object' ? v.error : String(v);
+        if (!rows.has(r)) rows.set(r, []);
+        rows.get(r)!.push(`<cell r="${addr}"${t}><v>${esc(text)}</v></cell>`);
+      }
+      const body = [...rows.entries()].sort((a, b) => a[0] - b[0]).map(([r, cells]) => `<row r="${r}">${cells.join('')}</row>`).join('');
+      return `<sheetData sheetId="${i}">${body}</sheetData>`;
+    })
+    .join('');
+  return `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<externalLink xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><externalBook r:id="rId1"><sheetNames>${sheetNames}</sheetNames>${names ? `<definedNames>${names}</definedNames>` : ''}<sheetDataSet>${data}</sheetDataSet></externalBook></externalLink>`;
 }
 
 const esc = (s: string) =>
@@ -194,8 +227,19 @@ export function writeXlsx(wb: FixtureWorkbook): Uint8Array {
       .join('') +
     (dynamic ? '<Relationship Id="rIdMeta" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sheetMetadata" Target="metadata.xml"/>' : '');
   if (dynamic) files['xl/metadata.xml'] = strToU8(DYNAMIC_ARRAY_METADATA);
+  const links = wb.externalLinks ?? [];
+  links.forEach((link, i) => {
+    files[`xl/externalLinks/externalLink${i + 1}.xml`] = strToU8(externalLinkXml(link));
+    files[`xl/externalLinks/_rels/externalLink${i + 1}.xml.rels`] = strToU8(
+      `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/externalLinkPath" Target="${esc(link.file)}" TargetMode="External"/></Relationships>`,
+    );
+  });
+  const linkRels = links
+    .map((_, i) => `<Relationship Id="rIdX${i + 1}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/externalLink" Target="externalLinks/externalLink${i + 1}.xml"/>`)
+    .join('');
+  const externalReferences = links.length ? `<externalReferences>${links.map((_, i) => `<externalReference r:id="rIdX${i + 1}"/>`).join('')}</externalReferences>` : '';
   files['xl/_rels/workbook.xml.rels'] = strToU8(
-    `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">${rels}</Relationships>`,
+    `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">${rels}${linkRels}</Relationships>`,
   );
   const sheets = wb.sheets.map((s, i) => `<sheet name="${esc(s.name)}" sheetId="${i + 1}" r:id="rId${i + 1}"/>`).join('');
   const names = (wb.names ?? [])
@@ -205,7 +249,7 @@ export function writeXlsx(wb: FixtureWorkbook): Uint8Array {
     ? `<calcPr calcId="191029" iterate="1" iterateCount="${wb.iterate.count ?? 100}" iterateDelta="${wb.iterate.delta ?? 0.001}"/>`
     : '<calcPr calcId="191029"/>';
   files['xl/workbook.xml'] = strToU8(
-    `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" xmlns:x15="http://schemas.microsoft.com/office/spreadsheetml/2010/11/main"><workbookPr${wb.date1904 ? ' date1904="1"' : ''}/><sheets>${sheets}</sheets>${names ? `<definedNames>${names}</definedNames>` : ''}${calc}${wb.x15WorkbookPr ? '<extLst><ext uri="{140A7094-0E35-4892-8432-C4D2E57EDEB5}"><x15:workbookPr chartTrackingRefBase="1"/></ext></extLst>' : ''}</workbook>`,
+    `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" xmlns:x15="http://schemas.microsoft.com/office/spreadsheetml/2010/11/main"><workbookPr${wb.date1904 ? ' date1904="1"' : ''}/><sheets>${sheets}</sheets>${externalReferences}${names ? `<definedNames>${names}</definedNames>` : ''}${calc}${wb.x15WorkbookPr ? '<extLst><ext uri="{140A7094-0E35-4892-8432-C4D2E57EDEB5}"><x15:workbookPr chartTrackingRefBase="1"/></ext></extLst>' : ''}</workbook>`,
   );
   let tableNo = 0;
   const tableOverrides: string[] = [];

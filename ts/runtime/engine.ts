@@ -11,6 +11,8 @@ import { areaInput, checkInputs, checkRangeSize, checkRunOptions, dateToSerialVa
 import { didYouMean, suggest } from './suggest.js';
 import { Sheet } from './store.js';
 import { userFunctionTable, type UserFunction } from './udf.js';
+import { DemandIndex, OnDemand, type CellFunction } from './demand.js';
+import { resolveStructured } from './tables.js';
 import { ERR, ExcelError, Matrix, Ref, cellId, errorFromCode, type BookView, type Ctx, type Scalar, type Value } from './values.js';
 
 /** A value in the engine's JSON encodings: errors as `{ e: "#N/A" }`. */
@@ -21,7 +23,7 @@ export type EncodedScalar = number | string | boolean | null | { e: string };
  * Rust structs that write it (crates/sheetc-core/src/stages/emit/spec.rs), so the two
  * sides cannot drift.
  */
-export type { BackfillSpec, CalcSpec, DeclaredSpec, EngineSpec, NameSpec, NumFmtSpec, SheetSpec } from '../generated/spec.js';
+export type { BackfillSpec, CalcSpec, DeclaredSpec, EngineSpec, NameSpec, NumFmtSpec, SheetSpec, TableSpec } from '../generated/spec.js';
 import type { DeclaredSpec, EngineSpec, NameSpec } from '../generated/spec.js';
 
 function within(a: Area, d: DeclaredSpec): boolean {
@@ -61,6 +63,13 @@ export interface EngineModule {
    */
   formulas: number[];
   segments: Segment[];
+  /**
+   * Cells a computed reference may read before the evaluation order reaches them, as
+   * runs `[sheet, row, col, count, vertical, fn, ...]` with their shape functions
+   * (`lateFns[fn]`); present only in engines with computed references (demand.ts).
+   */
+  late?: number[];
+  lateFns?: CellFunction[];
 }
 
 export type CellValue = Scalar;
@@ -272,8 +281,11 @@ class Book implements BookView {
   readonly macCharset: boolean;
   private readonly facts: BookFacts;
   private readonly functions: Map<string, UserFunction> | undefined;
-  constructor(spec: EngineSpec, sheets: Sheet[], opts: CheckedRunOptions, formulaCells: () => Set<number>) {
+  private readonly demandIndex: () => DemandIndex | null;
+  private onDemand: OnDemand | null = null;
+  constructor(spec: EngineSpec, sheets: Sheet[], opts: CheckedRunOptions, formulaCells: () => Set<number>, demandIndex: () => DemandIndex | null = () => null) {
     this.formulaCells = formulaCells;
+    this.demandIndex = demandIndex;
     this.spec = spec;
     this.sheets = sheets;
     this.date1904 = spec.date1904;
@@ -291,6 +303,20 @@ class Book implements BookView {
   }
   isFormula(sheet: number, row: number, col: number): boolean {
     return this.formulaCells().has(cellId(sheet, row, col));
+  }
+  /** See BookView.table and tables.ts. */
+  table(text: string, ctx: Ctx): Value | undefined {
+    const tables = this.spec.tables;
+    return tables ? resolveStructured(tables, this.sheets, text, ctx) : undefined;
+  }
+  /** See BookView.ensure and demand.ts. */
+  ensure(x: Ctx, v: Value): void {
+    if (this.onDemand === null) {
+      const index = this.demandIndex();
+      if (index === null) return;
+      this.onDemand = new OnDemand(index, this.sheets, fin);
+    }
+    this.onDemand.ensure(x, v);
   }
   formulaText(sheet: number, row: number, col: number): string | undefined {
     return this.spec.formulaTexts ? formulaTextMap(this.spec).get(cellId(sheet, row, col)) : undefined;
@@ -557,7 +583,7 @@ class EngineCore {
     // GC the next run then rebuilt the layout, and all compiled code reading the
     // context's book (every date function, ...) deoptimised: 2-4 times slower runs
     // after a gc() at 100k cells.
-    this.bookAnchor = new Book(spec, this.templates, { now: undefined, random: undefined, functions: undefined }, this.formulaCells);
+    this.bookAnchor = new Book(spec, this.templates, { now: undefined, random: undefined, functions: undefined }, this.formulaCells, this.demandIndex);
   }
 
   /** Keeps the Book layout alive between runs (see the constructor). */
@@ -583,7 +609,19 @@ class EngineCore {
       this.templates[k[i] as number]!.set(k[i + 1] as number, k[i + 2] as number, decode(k[i + 3]!));
     }
     this.formulaSet = null;
+    if (m.late) this.demandSet = undefined;
   }
+
+  // The cells computed references may read before the order reaches them (demand.ts),
+  // indexed on first use; null when the loaded modules list none.
+  private demandSet: DemandIndex | null | undefined = undefined;
+  readonly demandIndex = (): DemandIndex | null => {
+    if (this.demandSet === undefined) {
+      const tables = this.modules.filter((m): m is EngineModule & { late: number[]; lateFns: CellFunction[] } => !!m?.late && !!m.lateFns);
+      this.demandSet = DemandIndex.of(tables);
+    }
+    return this.demandSet;
+  };
 
   readonly formulaCells = (): Set<number> => {
     if (this.formulaSet) return this.formulaSet;
@@ -662,7 +700,7 @@ class EngineCore {
     const templates = this.templates;
     const sheets: Sheet[] = new Array(templates.length);
     for (let i = 0; i < templates.length; i++) sheets[i] = Sheet.cloneOf(templates[i]!);
-    const book = new Book(spec, sheets, checked, this.formulaCells);
+    const book = new Book(spec, sheets, checked, this.formulaCells, this.demandIndex);
     const changed: Area[] = [];
     for (const [ref, value] of entries) {
       const a = this.resolve(ref);
@@ -847,8 +885,10 @@ export function createLazyEngine(
       if (idx.dynamic(u)) everythingBefore = Math.max(everythingBefore, u);
     }
     if (everythingBefore >= 0) {
-      // A computed reference may point anywhere: everything evaluated before it.
-      for (let u = 0; u < everythingBefore; u++) seen[u] = 1;
+      // A computed reference may point anywhere: at anything evaluated before it, and at
+      // cells evaluated after it, which it computes on demand (demand.ts) from their own
+      // precedents: everything.
+      for (let u = 0; u < idx.count; u++) seen[u] = 1;
       for (let i = 0; i < spec.modules.length; i++) modules.add(i);
     }
     await Promise.all([...modules].map(importModule));

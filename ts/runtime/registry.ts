@@ -63,6 +63,12 @@ export interface FunctionSpec {
    * such cells in their ranges (the compiler lists them in the spec's `subtotalCells`).
    */
   subtotal?: boolean;
+  /**
+   * Per parameter (same pattern), `o` when only the reference's address is read, never
+   * its cells' values (ROW, ROWS, AREAS, OFFSET's base): a reference there is no
+   * precedent, so `=ROW(B5)` in B5 is no circular reference (as in Excel).
+   */
+  refOnly?: string;
 }
 
 /** The facts the compiler needs about one function (see `FunctionSpec`). */
@@ -78,6 +84,7 @@ export interface FunctionFacts {
   arrays?: string;
   restrictions?: CallRestriction[];
   subtotal?: boolean;
+  refOnly?: string;
 }
 
 /**
@@ -128,7 +135,24 @@ export const F: Record<string, CompiledFunction> = Object.create(null);
 /** Registers a function; later registrations of the same name replace earlier ones. */
 export function define(spec: FunctionSpec): void {
   specs.set(spec.name, spec);
-  F[spec.name] = wrap(spec);
+  F[spec.name] = wrap(spec.dynamicReference ? ensuring(spec) : spec);
+}
+
+/**
+ * A function building references at run time (OFFSET, INDIRECT): before its reference is
+ * read, the cells it covers that the run has not computed yet are computed (demand.ts),
+ * so it sees their final values whatever the evaluation order.
+ */
+function ensuring(spec: FunctionSpec): FunctionSpec {
+  const impl = spec.impl;
+  return {
+    ...spec,
+    impl: (ctx: Ctx, ...args: unknown[]): Value => {
+      const v = impl(ctx, ...args);
+      ctx.book.ensure?.(ctx, v);
+      return v;
+    },
+  };
 }
 
 /** Shorthand for the common case. */
@@ -138,7 +162,7 @@ export function defineFn(
   minArgs: number,
   maxArgs: number,
   impl: FunctionSpec['impl'],
-  extra: Partial<Pick<FunctionSpec, 'volatile' | 'returnsRef' | 'pure' | 'ranges' | 'arrays' | 'dynamicReference' | 'subtotal'>> = {},
+  extra: Partial<Pick<FunctionSpec, 'volatile' | 'returnsRef' | 'pure' | 'ranges' | 'arrays' | 'dynamicReference' | 'subtotal' | 'refOnly'>> = {},
 ): void {
   define({ name, params, minArgs, maxArgs, impl, ...extra });
 }
@@ -226,6 +250,7 @@ export function functionFacts(): FunctionFacts[] {
     if (s.arrays) facts.arrays = s.arrays;
     if (s.restrictions?.length) facts.restrictions = s.restrictions;
     if (s.subtotal) facts.subtotal = true;
+    if (s.refOnly) facts.refOnly = s.refOnly;
     return facts;
   });
 }

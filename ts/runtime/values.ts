@@ -252,6 +252,16 @@ export interface BookView {
   isSubtotalCell?(sheet: number, row: number, col: number): boolean;
   /** The implementation of a user-defined function given to this run (by upper-case name). */
   userFunction?(name: string): ((...args: never[]) => unknown) | undefined;
+  /**
+   * Computes the formula cells a computed reference (OFFSET, INDIRECT) covers that this
+   * run has not computed yet (demand.ts). Optional: test books may omit it.
+   */
+  ensure?(ctx: Ctx, v: Value): void;
+  /**
+   * The reference a structured reference text (`Sales[Qty]`, a table name) stands for,
+   * for INDIRECT; undefined when it names no table. Optional: test books may omit it.
+   */
+  table?(text: string, ctx: Ctx): Value | undefined;
 }
 
 /** Key of a cell in per-run maps (sheet, row, column). */

@@ -175,6 +175,13 @@ impl<'w> Binder<'w> {
                 (Some(x), Some(y)) => Ok((x.min(y)..=x.max(y)).collect()),
                 _ => Err(ErrorKind::Ref),
             },
+            Some(SheetPrefix::External { book, sheet }) if book.trim_matches(|c| c == '[' || c == ']') == "0" => {
+                // Index 0 is the workbook itself (`[0]Sheet1!A1`).
+                match sheet.as_deref().and_then(|s| self.workbook.sheet_index(s)) {
+                    Some(i) => Ok(vec![i]),
+                    None => Err(ErrorKind::Ref),
+                }
+            }
             Some(SheetPrefix::External { book, sheet }) => {
                 // Cached values of the linked workbook are read as sheets named `[n]Sheet`.
                 let name = format!("[{}]{}", book.trim_matches(|c| c == '[' || c == ']'), sheet.as_deref().unwrap_or(""));
@@ -287,12 +294,19 @@ impl<'w> Binder<'w> {
         };
         let col = |c: u32| Coord::Abs(c);
         if t.items.contains(&TableItem::ThisRow) {
-            // `[@Col]`: the formula's own row (relative, so the shape is shared down the table).
-            return Ok(if c0 == c1 {
-                Bound::Cell { sheet: tb.sheet, row: Coord::Rel(0), col: col(c0) }
-            } else {
-                Bound::Area(Area { sheet: tb.sheet, r0: Coord::Rel(0), c0: col(c0), r1: Coord::Rel(0), c1: col(c1) })
-            });
+            // `[@Col]` is Excel's implicit intersection of the column's data with the
+            // formula's row: the cell in that row, #VALUE! in a row outside the data (the
+            // header, the totals row, elsewhere on the sheet or on another sheet). One
+            // shape serves every row; the graph reads the one cell (bind::reads).
+            if c0 == c1 {
+                if data1 < data0 {
+                    return Ok(Bound::Error(ErrorKind::Ref));
+                }
+                let data = Area { sheet: tb.sheet, r0: Coord::Abs(data0), c0: col(c0), r1: Coord::Abs(data1), c1: col(c0) };
+                return Ok(Bound::Unary(UnaryOp::ImplicitIntersection, Box::new(Bound::Area(data))));
+            }
+            // Several columns: that row of them (a row range, for SUM(Table[@[Q1]:[Q4]])).
+            return Ok(Bound::Area(Area { sheet: tb.sheet, r0: Coord::Rel(0), c0: col(c0), r1: Coord::Rel(0), c1: col(c1) }));
         }
         let has = |i: TableItem| t.items.contains(&i);
         let (r0, r1) = if t.items.is_empty() || (has(TableItem::Data) && !has(TableItem::Headers) && !has(TableItem::Totals)) {
@@ -326,6 +340,9 @@ impl<'w> Binder<'w> {
     }
 
     fn name(&mut self, sheet: &Option<SheetPrefix>, name: &str, scope: &mut Scope) -> Result<Bound, Unsupported> {
+        if let Some(SheetPrefix::External { book, sheet: in_sheet }) = sheet {
+            return self.external_name(book, in_sheet.as_deref(), name, scope);
+        }
         let upper = name.to_uppercase();
         if sheet.is_none() {
             if let Some((_, slot)) = scope.locals.iter().rev().find(|(n, _)| *n == upper) {
@@ -384,6 +401,32 @@ impl<'w> Binder<'w> {
         };
         self.name_cache.insert(key, result.clone());
         result
+    }
+
+    /// `[n]!Name` / `[n]Sheet!Name`. Index 0 is the workbook itself: the name binds like
+    /// `Name` (`Sheet!Name`). Another book's names are the ones its external-link part
+    /// lists with their cached values, read as names `[n]Name` (scoped to the cached
+    /// sheet `[n]Sheet` when the linked book scopes them to a sheet).
+    fn external_name(&mut self, book: &str, in_sheet: Option<&str>, name: &str, scope: &mut Scope) -> Result<Bound, Unsupported> {
+        let book = book.trim_matches(|c| c == '[' || c == ']');
+        if book == "0" {
+            let local = in_sheet.map(|s| SheetPrefix::Single(s.to_string()));
+            return self.name(&local, name, scope);
+        }
+        let linked = format!("[{book}]{name}");
+        let sheet_scope = match in_sheet {
+            Some(s) => match self.workbook.sheet_index(&format!("[{book}]{s}")) {
+                Some(i) => Some(i),
+                None => return Err(Unsupported::new("defined name in another workbook with no cached value")),
+            },
+            None => None,
+        };
+        let exists = self.workbook.names.iter().any(|n| n.scope == sheet_scope && n.name.eq_ignore_ascii_case(&linked));
+        if !exists {
+            return Err(Unsupported::new("defined name in another workbook with no cached value"));
+        }
+        let prefix = in_sheet.map(|s| SheetPrefix::Single(format!("[{book}]{s}")));
+        self.name(&prefix, &linked, scope)
     }
 
     fn call(&mut self, name: &str, args: &[Expr], span: Span, scope: &mut Scope) -> Result<Bound, Unsupported> {
@@ -535,6 +578,141 @@ pub fn precedents_at(bound: &Bound, row: u32, col: u32, out: &mut Vec<Rect>) -> 
     for_each_precedent(bound, row, col, &mut |r| out.push(r))
 }
 
+/// How a formula reads a reference where it appears.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Read {
+    /// Every cell of it: a function consuming the range, an array evaluation, or a place
+    /// where the compiler cannot tell (kept whole: a precedent too many is safe).
+    Whole,
+    /// Only the cell implicit intersection selects: a range where a legacy formula wants
+    /// one value (an operand, a value parameter, an IF condition, the formula's result).
+    Intersected,
+}
+
+/// The references a shape reads and how it reads each, in the order `visit_refs` meets
+/// them. `legacy`: the formula is neither a CSE nor a dynamic-array formula, so a range
+/// where one value is expected is implicitly intersected with the formula's row or
+/// column — Excel reads only that cell there (`=IF(Pmt_Nbr="","",Amount)` with
+/// `Pmt_Nbr` a whole column reads the column's cell in the formula's own row), and a
+/// dependency on the rest of the range would be a circular reference Excel does not
+/// have. Inside an array-typed parameter and in array formulas everything is read whole;
+/// `@` intersects in any formula. The places mirror where the runtime intersects
+/// (coerce.ts `scalar`: operators, coerced parameters, IF's condition, IFERROR's value,
+/// the cell's result), so the graph never misses a cell the engine reads.
+pub fn reads<'b>(bound: &'b Bound, legacy: bool, functions: &FunctionTable) -> Vec<(&'b Bound, Read)> {
+    let mut out = Vec::new();
+    reads_in(bound, legacy, !legacy, functions, &mut out);
+    out
+}
+
+/// `intersects`: the consumer of `b`'s value intersects a multi-cell reference (in a
+/// non-array evaluation); `array`: evaluated in array mode.
+fn reads_in<'b>(b: &'b Bound, intersects: bool, array: bool, functions: &FunctionTable, out: &mut Vec<(&'b Bound, Read)>) {
+    let whole = |x: &'b Bound, array: bool, out: &mut Vec<(&'b Bound, Read)>| reads_in(x, false, array, functions, out);
+    match b {
+        Bound::Cell { .. } => out.push((b, Read::Whole)),
+        Bound::Area(_) => out.push((b, if intersects && !array { Read::Intersected } else { Read::Whole })),
+        Bound::Call { name, .. } if name == FORMULA_TEXT => {}
+        Bound::Call { name, args } if name == "IF" && (1..=3).contains(&args.len()) => {
+            // The condition is one value; the branches are IF's value (codegen's IF).
+            reads_in(&args[0], true, array, functions, out);
+            args[1..].iter().for_each(|x| reads_in(x, intersects, array, functions, out));
+        }
+        Bound::Call { name, args } if (name == "IFERROR" || name == "IFNA") && args.len() == 2 => {
+            // The tested value is read as one value (`R.val`); the alternative is the value.
+            reads_in(&args[0], true, array, functions, out);
+            reads_in(&args[1], intersects, array, functions, out);
+        }
+        Bound::Call { name, args } => {
+            // A coerced (value) parameter of a function that returns a value intersects;
+            // a reference-returning function passes its arguments on (kept whole).
+            let returns_value = functions.facts(name).is_some_and(|f| !f.returns_ref);
+            for (i, a) in args.iter().enumerate() {
+                // A reference read for its address only (ROW(B5) in B5) is no precedent.
+                if is_reference(a) && functions.is_ref_only_param(name, i) {
+                    continue;
+                }
+                let value_param = returns_value && functions.is_value_param(name, i);
+                reads_in(a, value_param, array || functions.is_array_param(name, i), functions, out);
+            }
+        }
+        // `@` intersects in any formula.
+        Bound::Unary(UnaryOp::ImplicitIntersection, x) => reads_in(x, true, false, functions, out),
+        // Unary plus passes a reference on.
+        Bound::Unary(UnaryOp::Plus, x) => reads_in(x, intersects, array, functions, out),
+        Bound::Unary(_, x) => reads_in(x, true, array, functions, out),
+        Bound::Binary(BinaryOp::Range | BinaryOp::Union | BinaryOp::Intersect, l, r) => {
+            whole(l, array, out);
+            whole(r, array, out);
+        }
+        Bound::Binary(_, l, r) => {
+            reads_in(l, true, array, functions, out);
+            reads_in(r, true, array, functions, out);
+        }
+        Bound::Areas(items) | Bound::Array { items, .. } => items.iter().for_each(|x| whole(x, array, out)),
+        Bound::Spill(x) | Bound::CellValue(x) => whole(x, array, out),
+        Bound::Let { bindings, body } => {
+            bindings.iter().for_each(|(_, x)| whole(x, array, out));
+            whole(body, array, out);
+        }
+        Bound::Lambda { body, .. } => whole(body, array, out),
+        Bound::Invoke { callee, args } => {
+            whole(callee, array, out);
+            args.iter().for_each(|x| whole(x, array, out));
+        }
+        _ => {}
+    }
+}
+
+/// A reference written out: cells, areas, and unions, ranges and intersections of them.
+fn is_reference(b: &Bound) -> bool {
+    match b {
+        Bound::Cell { .. } | Bound::Area(_) => true,
+        Bound::Areas(items) => items.iter().all(is_reference),
+        Bound::Binary(BinaryOp::Range | BinaryOp::Union | BinaryOp::Intersect, l, r) => is_reference(l) && is_reference(r),
+        _ => false,
+    }
+}
+
+impl Bound {
+    /// What a reference read as `read` covers for a formula at (row, col). Intersected:
+    /// a one-column range gives its cell in the formula's row, a one-row range its cell
+    /// in the formula's column, a block the cell at both (Excel's implicit intersection;
+    /// the sheet may differ); `None` when nothing intersects (the formula gets #VALUE!
+    /// and reads no cell).
+    pub fn resolve_read(&self, read: Read, row: u32, col: u32) -> Option<Resolved> {
+        let resolved = self.resolve_at(row, col);
+        let (Read::Intersected, Resolved::At(r)) = (read, resolved) else { return Some(resolved) };
+        let rows = r.r0..=r.r1;
+        let cols = r.c0..=r.c1;
+        let cell = if r.c0 == r.c1 && r.r0 == r.r1 {
+            Some((r.r0, r.c0))
+        } else if r.c0 == r.c1 {
+            rows.contains(&row).then_some((row, r.c0))
+        } else if r.r0 == r.r1 {
+            cols.contains(&col).then_some((r.r0, col))
+        } else {
+            (rows.contains(&row) && cols.contains(&col)).then_some((row, col))
+        };
+        cell.map(|(r0, c0)| Resolved::At(Rect::cell(r.sheet, r0, c0)))
+    }
+}
+
+/// Calls `f` with each rectangle a formula at (row, col) reads, given its `reads` (see
+/// [`reads`]): intersected references give the one cell they select. False if a relative
+/// reference falls off the sheet (those are skipped).
+pub fn for_each_read(reads: &[(&Bound, Read)], row: u32, col: u32, f: &mut dyn FnMut(Rect)) -> bool {
+    let mut ok = true;
+    for (b, read) in reads {
+        match b.resolve_read(*read, row, col) {
+            Some(Resolved::At(r)) => f(r),
+            Some(Resolved::OffSheet) => ok = false,
+            Some(Resolved::NotAReference) | None => {}
+        }
+    }
+    ok
+}
+
 /// The references a bound expression reads (its precedents). FORMULATEXT's argument is
 /// not among them: it reads the referenced cell's formula, which the compiler resolves
 /// (so `=FORMULATEXT(B1)` in a cell that B1 reads is not a cycle, as in Excel).
@@ -590,5 +768,55 @@ pub fn visit_call_args(b: &Bound, f: &mut dyn FnMut(&str, &[Bound])) {
             args.iter().for_each(|x| visit_call_args(x, f));
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::functions::test_table;
+
+    fn area(r0: u32, c0: u32, r1: u32, c1: u32) -> Bound {
+        Bound::Area(Area { sheet: 0, r0: Coord::Abs(r0), c0: Coord::Abs(c0), r1: Coord::Abs(r1), c1: Coord::Abs(c1) })
+    }
+    fn call(name: &str, args: Vec<Bound>) -> Bound {
+        Bound::Call { name: name.into(), args }
+    }
+    fn gt(l: Bound) -> Bound {
+        Bound::Binary(BinaryOp::Gt, Box::new(l), Box::new(Bound::Number(0.0)))
+    }
+    /// The rectangles a formula at (row, col) reads, as (r0, c0, r1, c1).
+    fn rects(b: &Bound, legacy: bool, row: u32, col: u32) -> Vec<(u32, u32, u32, u32)> {
+        let functions = test_table();
+        let r = reads(b, legacy, &functions);
+        let mut out = Vec::new();
+        for_each_read(&r, row, col, &mut |x| out.push((x.r0, x.c0, x.r1, x.c1)));
+        out
+    }
+
+    #[test]
+    fn a_legacy_formula_reads_the_intersected_cell_where_it_wants_one_value() {
+        let column = area(0, 0, 99, 0);
+        // An operand: the cell in the formula's row; outside the rows, nothing.
+        assert_eq!(rects(&gt(column.clone()), true, 5, 3), vec![(5, 0, 5, 0)]);
+        assert_eq!(rects(&gt(column.clone()), true, 200, 3), vec![]);
+        // A one-row range: the cell in the formula's column.
+        assert_eq!(rects(&gt(area(2, 0, 2, 9)), true, 7, 4), vec![(2, 4, 2, 4)]);
+        // IF's condition intersects; its branches are its value (the cell's: intersected).
+        let iff = call("IF", vec![gt(column.clone()), Bound::Number(1.0), area(0, 1, 99, 1)]);
+        assert_eq!(rects(&iff, true, 5, 3), vec![(5, 0, 5, 0), (5, 1, 5, 1)]);
+        // A function consuming the range reads it whole; a value parameter intersects.
+        assert_eq!(rects(&call("SUM", vec![column.clone()]), true, 5, 3), vec![(0, 0, 99, 0)]);
+        assert_eq!(rects(&call("ABS", vec![column.clone()]), true, 5, 3), vec![(5, 0, 5, 0)]);
+        // Array formulas and array-typed parameters read whole.
+        assert_eq!(rects(&gt(column.clone()), false, 5, 3), vec![(0, 0, 99, 0)]);
+        assert_eq!(rects(&call("SUMPRODUCT", vec![gt(column.clone())]), true, 5, 3), vec![(0, 0, 99, 0)]);
+        // INDEX returns a reference: its argument stays whole.
+        assert_eq!(rects(&call("INDEX", vec![column.clone(), Bound::Number(1.0)]), true, 5, 3), vec![(0, 0, 99, 0)]);
+        // `@` intersects even in an array formula.
+        let at = Bound::Unary(UnaryOp::ImplicitIntersection, Box::new(column.clone()));
+        assert_eq!(rects(&at, false, 5, 3), vec![(5, 0, 5, 0)]);
+        // A reference read for its address only is no precedent.
+        assert_eq!(rects(&call("ROW", vec![column]), true, 5, 3), vec![]);
     }
 }

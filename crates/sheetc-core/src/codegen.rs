@@ -304,6 +304,41 @@ fn reads_outer_locals(b: &Bound, bound_inside: &mut Vec<u32>) -> bool {
     }
 }
 
+/// A reference that `@` intersects along one line: an absolute area one column wide
+/// (`Some((sheet, true, first row, last row, column))`) or one row high (`false`, first
+/// and last column, row), more than one cell long.
+fn intersected_line(b: &Bound) -> Option<(u32, bool, u32, u32, u32)> {
+    let Bound::Area(a) = b else { return None };
+    let (Coord::Abs(r0), Coord::Abs(c0), Coord::Abs(r1), Coord::Abs(c1)) = (a.r0, a.c0, a.r1, a.c1) else { return None };
+    let (r0, r1, c0, c1) = (r0.min(r1), r0.max(r1), c0.min(c1), c0.max(c1));
+    if c0 == c1 && r0 < r1 {
+        Some((a.sheet, true, r0, r1, c0))
+    } else if r0 == r1 && c0 < c1 {
+        Some((a.sheet, false, c0, c1, r0))
+    } else {
+        None
+    }
+}
+
+/// Whether evaluating `b` may depend on the array mode (`x.array`): an operator or a
+/// call may lift over a multi-cell reference or intersect it; a literal, a reference or
+/// an array constant is the same value in either mode (no scope is written for them).
+fn reads_array_mode(b: &Bound) -> bool {
+    match b {
+        Bound::Number(_)
+        | Bound::Text(_)
+        | Bound::Bool(_)
+        | Bound::Error(_)
+        | Bound::Missing
+        | Bound::Cell { .. }
+        | Bound::Area(_)
+        | Bound::CellValue(_)
+        | Bound::Local(_) => false,
+        Bound::Areas(items) | Bound::Array { items, .. } => items.iter().any(reads_array_mode),
+        _ => true,
+    }
+}
+
 /// Small expressions that may be written twice without growing the code.
 fn is_simple(b: &Bound) -> bool {
     matches!(b, Bound::Number(_) | Bound::Text(_) | Bound::Bool(_) | Bound::Error(_) | Bound::Missing | Bound::Cell { .. } | Bound::Local(_))
@@ -412,7 +447,7 @@ impl<'f> Gen<'f> {
     fn operand(&mut self, b: &Bound) -> String {
         if let Bound::Call { name, args } = b {
             if name == "INDEX" && (2..=3).contains(&args.len()) && !self.hoists(b, Want::Value) {
-                let args: Vec<String> = args.iter().map(|a| self.expr(a, Want::Ref)).collect();
+                let args: Vec<String> = args.iter().enumerate().map(|(i, a)| self.arg(name, i, a)).collect();
                 return format!("R.indexValue(x,{})", args.join(","));
             }
         }
@@ -460,6 +495,18 @@ impl<'f> Gen<'f> {
                 format!("new R.RefList([{}])", items.join(","))
             }
             Bound::Unary(op, inner) => {
+                if let (UnaryOp::ImplicitIntersection, Some((sheet, along_rows, lo, hi, fixed))) = (op, intersected_line(inner)) {
+                    // `@` over one absolute column (row): the cell in the formula's row
+                    // (column) or #VALUE! outside it — what R.implicit computes, without a
+                    // reference object per cell (`Table[@Col]` binds to this). Where a
+                    // reference is wanted (`ROW([@Qty])`), that cell's reference.
+                    let (var, r, c) = if along_rows { ("r", "r".to_string(), fixed.to_string()) } else { ("c", fixed.to_string(), "c".to_string()) };
+                    let cell = match want {
+                        Want::Value => format!("B[{sheet}].get({r},{c})"),
+                        Want::Ref => format!("new R.Ref(B[{sheet}],{r},{c},{r},{c})"),
+                    };
+                    return format!("({var}<{lo}||{var}>{hi}?R.ERR.VALUE:{cell})");
+                }
                 let v = match op {
                     UnaryOp::ImplicitIntersection => self.expr(inner, Want::Ref),
                     UnaryOp::Plus => self.expr(inner, Want::Value),
@@ -578,20 +625,33 @@ impl<'f> Gen<'f> {
             }
             _ => {}
         }
-        let args: Vec<String> = args.iter().map(|a| self.expr(a, Want::Ref)).collect();
+        let args: Vec<String> = args.iter().enumerate().map(|(i, a)| self.arg(name, i, a)).collect();
         if !self.functions.is_supported(name) && self.functions.is_user_function(name) {
             // A user-defined function the caller implements: the engine looks the
             // implementation up in the run's book (`R.udf`), never in the shared registry.
             let base = js::string(&crate::functions::user_function_base(name));
             return if args.is_empty() { format!("R.udf(x,{base})") } else { format!("R.udf(x,{base},{})", args.join(",")) };
         }
-        let call = if args.is_empty() { format!("{}(x)", function_access(name)) } else { format!("{}(x,{})", function_access(name), args.join(",")) };
-        if self.functions.has_array_params(name) {
-            // Excel evaluates these functions' arguments as arrays even in an ordinary
-            // formula (SUMPRODUCT((A1:A9>1)*B1:B9)): evaluate them in array mode.
-            format!("R.arrayScope(x,x.array,(x.array=true,{call}))")
+        if args.is_empty() {
+            format!("{}(x)", function_access(name))
         } else {
-            call
+            format!("{}(x,{})", function_access(name), args.join(","))
+        }
+    }
+
+    /// Argument `i` of a call of `name`. Where Excel types the parameter as an array
+    /// (SUMPRODUCT's, MMULT's, INDEX's first, LOOKUP's vectors: the registry's `arrays`
+    /// facts), the argument is evaluated in array mode even in an ordinary formula, so
+    /// `INDEX(A1:A5>0,0)` is five booleans rather than the one in the formula's row;
+    /// every other argument keeps the formula's mode (implicit intersection in a legacy
+    /// formula). Only the argument: the function itself and its other arguments run in
+    /// the formula's mode (`MATCH(TRUE,A1:A5>0,0)` intersects, as in Excel without CSE).
+    fn arg(&mut self, name: &str, i: usize, a: &Bound) -> String {
+        let code = self.expr(a, Want::Ref);
+        if self.functions.is_array_param(name, i) && reads_array_mode(a) {
+            format!("R.arrayScope(x,x.array,(x.array=true,{code}))")
+        } else {
+            code
         }
     }
 }
@@ -683,6 +743,33 @@ mod tests {
         assert!(src.starts_with("function f6(x,B,r,c){return R.plus(R.F.INDEX("), "{src}");
         let src = shape_function_for_test("f7", &index).source;
         assert!(src.starts_with("function f7(x,B,r,c){return R.F.INDEX("), "{src}");
+    }
+
+    #[test]
+    fn only_array_typed_arguments_are_evaluated_as_arrays() {
+        // MATCH(TRUE, INDEX(A1:A5>0, 0), 0): INDEX's first parameter is array-typed, so its
+        // comparison is evaluated as an array; MATCH's own arguments and INDEX's row number
+        // keep the formula's mode.
+        let gt = Bound::Binary(BinaryOp::Gt, Box::new(area(0, 0, 0, 4, 0)), Box::new(Bound::Number(0.0)));
+        let index = call("INDEX", vec![gt.clone(), Bound::Number(0.0)]);
+        let src = shape_function_for_test("f1", &call("MATCH", vec![Bound::Bool(true), index, Bound::Number(0.0)])).source;
+        assert!(
+            src.starts_with(
+                "function f1(x,B,r,c){return R.F.MATCH(x,true,R.F.INDEX(x,R.arrayScope(x,x.array,(x.array=true,R.gt(new R.Ref(B[0],0,0,4,0),0,x))),0),0);}"
+            ),
+            "{src}"
+        );
+        // MATCH(TRUE, A1:A5>0, 0): MATCH's lookup array is not array-typed (Excel needs CSE there).
+        let src = shape_function_for_test("f2", &call("MATCH", vec![Bound::Bool(true), gt.clone(), Bound::Number(0.0)])).source;
+        assert!(!src.contains("arrayScope"), "{src}");
+        // SUMPRODUCT over plain references needs no scope; over an expression, that argument only.
+        let src = shape_function_for_test("f3", &call("SUMPRODUCT", vec![area(0, 0, 0, 4, 0), area(0, 0, 1, 4, 1)])).source;
+        assert!(src.starts_with("function f3(x,B,r,c){return R.F.SUMPRODUCT(x,new R.Ref(B[0],0,0,4,0),new R.Ref(B[0],0,1,4,1));}"), "{src}");
+        let src = shape_function_for_test("f4", &call("SUMPRODUCT", vec![gt, area(0, 0, 1, 4, 1)])).source;
+        assert!(
+            src.starts_with("function f4(x,B,r,c){return R.F.SUMPRODUCT(x,R.arrayScope(x,x.array,(x.array=true,R.gt(new R.Ref(B[0],0,0,4,0),0,x))),new R.Ref(B[0],0,1,4,1));}"),
+            "{src}"
+        );
     }
 
     #[test]

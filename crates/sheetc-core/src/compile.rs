@@ -93,6 +93,11 @@ pub fn compile_workbook(workbook: &Workbook, opts: &CompileOptions, progress: Pr
     let t = Instant::now();
     progress("graph", 0, 1);
     let schedule = schedule::schedule(workbook, &shaped.shapes, &shaped.nodes, &functions);
+    let kept = schedule::keep_stored_cycles(workbook, &shaped.nodes, &schedule.order);
+    if opts.strict {
+        backfill::enforce_strict_backfills(workbook, &kept.backfills)?;
+    }
+    shaped.backfills.extend(kept.backfills.iter().cloned());
     report.edges = schedule.graph.edge_count();
     let backfill_cones = backfill::cones(&user_function_cells, &shaped.backfills, &shaped, &schedule.graph, &schedule.index, |s| schedule.is_dynamic_shape(s));
     let names = names::defined_names(workbook, &mut binder);
@@ -165,6 +170,7 @@ pub fn compile_workbook(workbook: &Workbook, opts: &CompileOptions, progress: Pr
     let number_formats = number_formats::plan(workbook, profile.as_ref().and_then(|p| p.served_rects()).as_deref());
     let schedule::Schedule { index, graph, mut order, dynamic_shapes } = schedule;
     drop(graph);
+    order.retain(|c| kept.retain(c));
     let (mut inputs, mut outputs) = (None, None);
     if let Some(p) = &profile {
         order.retain(|comp| p.cut.is_live(comp));
@@ -199,6 +205,7 @@ pub fn compile_workbook(workbook: &Workbook, opts: &CompileOptions, progress: Pr
         lazy: opts.lazy,
         names,
         formula_texts,
+        tables: &workbook.tables,
         backfilled: backfill::plans(workbook, &backfills, &backfill_cones),
         calc: workbook.calc,
         date1904: workbook.date1904,

@@ -36,7 +36,9 @@ pub struct FunctionFacts {
     /// the last letter repeats, or the parenthesised group at the end (`r(rv)` for SUMIFS).
     pub ranges: String,
     /// Parameters Excel evaluates as arrays even in a legacy (non-array) formula
-    /// (SUMPRODUCT's, MMULT's): the same pattern with `a` for array-typed parameters.
+    /// (SUMPRODUCT's, MMULT's, INDEX's first, LOOKUP's vectors): the same pattern with
+    /// `a` for array-typed parameters and `v` for the others (`av`: INDEX). Only those
+    /// arguments are evaluated in array mode (codegen).
     pub arrays: String,
     /// Calls the engine cannot honour exactly (CELL("filename"), a REGEX pattern with a
     /// construct the runtime does not run): backfilled and reported, never run.
@@ -44,6 +46,10 @@ pub struct FunctionFacts {
     /// A cell calling it is a subtotal (SUBTOTAL, AGGREGATE): SUBTOTAL and AGGREGATE skip
     /// such cells in their ranges, to avoid counting twice.
     pub subtotal: bool,
+    /// Parameters whose reference is read for its address only, never its cells' values
+    /// (ROW, ROWS, AREAS, OFFSET's base): the same pattern with `o` there. A reference
+    /// there is no precedent of the formula (bind::reads).
+    pub ref_only: String,
 }
 
 /// A call the engine cannot honour: when every condition holds, the cell keeps Excel's
@@ -238,9 +244,9 @@ impl FunctionTable {
         self.facts.get(name).and_then(|f| pattern_at(&f.arrays, i)) == Some(b'a')
     }
 
-    /// Whether any parameter of `name` is array-typed: the call is evaluated in array mode.
-    pub fn has_array_params(&self, name: &str) -> bool {
-        self.facts.get(name).is_some_and(|f| f.arrays.contains('a'))
+    /// Whether parameter `i` of `name` reads only its reference's address.
+    pub fn is_ref_only_param(&self, name: &str, i: usize) -> bool {
+        self.facts.get(name).and_then(|f| pattern_at(&f.ref_only, i)) == Some(b'o')
     }
 
     /// The calls of `name` the engine cannot honour (empty for most functions).
@@ -281,11 +287,19 @@ pub(crate) fn test_table() -> FunctionTable {
         f("MAX", "a", true, "r"),
         f("SUMIFS", "a", true, "r(rv)"),
         f("COUNTIFS", "a", true, "(rv)"),
-        f("ROW", "a", false, ""),
+        FunctionFacts { name: "ROW".into(), params: "a".into(), ref_only: "o".into(), ..Default::default() },
         f("ROUND", "vv", true, "v"),
         f("ABS", "v", true, "v"),
         f("MATCH", "vav", true, "vrv"),
-        FunctionFacts { name: "INDEX".into(), params: "avvv".into(), pure: true, ranges: "rv".into(), returns_ref: true, ..Default::default() },
+        FunctionFacts {
+            name: "INDEX".into(),
+            params: "avvv".into(),
+            pure: true,
+            ranges: "rv".into(),
+            returns_ref: true,
+            arrays: "av".into(),
+            ..Default::default()
+        },
         FunctionFacts { name: "SUMPRODUCT".into(), params: "a".into(), pure: true, ranges: "r".into(), arrays: "a".into(), ..Default::default() },
         FunctionFacts { name: "OFFSET".into(), params: "avvvv".into(), volatile: true, returns_ref: true, dynamic_reference: true, ..Default::default() },
         FunctionFacts { name: "INDIRECT".into(), params: "vv".into(), volatile: true, returns_ref: true, dynamic_reference: true, ..Default::default() },

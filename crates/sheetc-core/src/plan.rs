@@ -7,7 +7,7 @@ use crate::address::Rect;
 use crate::ast::Span;
 use crate::bind::Bound;
 use crate::functions::FunctionTable;
-use crate::model::{CalcSettings, Value};
+use crate::model::{CalcSettings, Table, Value};
 
 /// A computed cell with a compiled shape.
 #[derive(Clone, Copy, Debug)]
@@ -52,6 +52,9 @@ pub enum BackfillReason {
         reason: String,
         span: Option<Span>,
     },
+    /// A circular reference in a workbook without iterative calculation: Excel keeps the
+    /// values it last computed there, so the engine keeps the stored ones.
+    CircularWithoutIteration,
 }
 
 impl BackfillReason {
@@ -67,6 +70,7 @@ impl BackfillReason {
             BackfillReason::UserFunction { add_in: true, .. } => "add-in-function",
             BackfillReason::DataTable => "data-table",
             BackfillReason::NotComputed { code, .. } => code,
+            BackfillReason::CircularWithoutIteration => "circular-without-iteration",
         }
     }
 
@@ -85,6 +89,9 @@ impl BackfillReason {
             }
             BackfillReason::DataTable => "a cell of an Excel data table (What-If Analysis), which sheetc does not compute: the value Excel stored is kept".into(),
             BackfillReason::NotComputed { reason, .. } => reason.clone(),
+            BackfillReason::CircularWithoutIteration => {
+                "a circular reference and the workbook does not calculate iteratively: Excel keeps the values it last computed (the stored ones)".into()
+            }
         }
     }
 
@@ -197,6 +204,8 @@ pub struct EnginePlan<'a> {
     pub names: Vec<NamePlan>,
     /// What FORMULATEXT returns for the cells it points at: (sheet, row, col) → text.
     pub formula_texts: BTreeMap<(u32, u32, u32), String>,
+    /// The workbook's tables: INDIRECT resolves structured references at run time.
+    pub tables: &'a [Table],
     pub backfilled: Vec<BackfillPlan>,
     pub calc: CalcSettings,
     pub date1904: bool,

@@ -53,7 +53,7 @@ pub struct BackfillReport {
     #[cfg_attr(
         test,
         ts(
-            type = "'parse-error' | 'unsupported-function' | 'unsupported' | 'formula-too-long' | 'formula-too-deep' | 'reference-off-sheet' | 'user-defined-function' | 'add-in-function' | 'data-table' | 'pivot-table' | 'cube-function' | 'external-data'"
+            type = "'parse-error' | 'unsupported-function' | 'unsupported' | 'formula-too-long' | 'formula-too-deep' | 'reference-off-sheet' | 'user-defined-function' | 'add-in-function' | 'data-table' | 'pivot-table' | 'cube-function' | 'external-data' | 'circular-without-iteration'"
         )
     )]
     pub code: String,

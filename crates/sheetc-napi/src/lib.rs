@@ -32,6 +32,8 @@ pub struct NativeFunctionFacts {
     pub restrictions: Option<Vec<NativeCallRestriction>>,
     /// A cell calling it is a subtotal (SUBTOTAL and AGGREGATE skip such cells).
     pub subtotal: Option<bool>,
+    /// `o` per parameter: only the reference's address is read (no precedent).
+    pub ref_only: Option<String>,
 }
 
 /// Why the runtime does not compute an Excel function (a stable reason code and text).
@@ -103,6 +105,7 @@ impl TryFrom<NativeFunctionFacts> for FunctionFacts {
             arrays: f.arrays.unwrap_or_default(),
             restrictions,
             subtotal: f.subtotal.unwrap_or(false),
+            ref_only: f.ref_only.unwrap_or_default(),
         })
     }
 }

@@ -150,11 +150,25 @@ pub fn read_workbook(path: &Path, limits: &Limits, cancelled: &dyn Fn() -> bool)
     wb.tables = tables;
     // External workbooks' cached values become read-only sheets named `[n]Sheet`, so
     // `[1]Sheet1!A1` binds like any reference (and can be overridden as an input).
+    let mut external_names = Vec::new();
     for (i, xml) in external_xml.iter().enumerate() {
         if let Some(xml) = xml {
-            wb.sheets.extend(read_external_link(xml, i + 1)?);
+            let book = read_external_link(xml, i + 1)?;
+            wb.sheets.extend(book.sheets);
+            // Names scoped to a sheet of the linked book: that sheet's cached copy.
+            for (name, scope, formula) in book.names {
+                let scope = match scope {
+                    Some(s) => match wb.sheet_index(&format!("[{}]{s}", i + 1)) {
+                        Some(k) => Some(k),
+                        None => continue,
+                    },
+                    None => None,
+                };
+                external_names.push(DefinedName { name, scope, formula, hidden: true });
+            }
         }
     }
     wb.names = part.names.into_iter().map(|(name, scope, formula, hidden)| DefinedName { name, scope, formula, hidden }).collect();
+    wb.names.extend(external_names);
     Ok(wb)
 }

@@ -123,17 +123,21 @@ pub fn kept_cones(backfills: &[Backfill], dropped: &HashSet<(u32, u32, u32)>, co
     out
 }
 
+/// `--strict`: any of these backfilled cells fails the build, naming the first.
+pub fn enforce_strict_backfills(workbook: &Workbook, backfills: &[Backfill]) -> Result<()> {
+    let Some(b) = backfills.first() else { return Ok(()) };
+    Err(SheetcError::new(
+        ErrorCode::Strict,
+        format!("{} cell(s) cannot be compiled and --strict forbids backfilling; first: {}", backfills.len(), b.reason.message()),
+    )
+    .at(format!("{}!{}", workbook.sheets[b.sheet as usize].name, cell_name(b.row, b.col))))
+}
+
 /// `--strict`: any backfilled cell fails the build, naming the first; so does a call to
 /// a name that is no function at all (`#NAME?` in Excel: a typo or a missing add-in).
 pub fn enforce_strict(workbook: &Workbook, shaped: &Shaped) -> Result<()> {
     let at = |sheet: u32, row: u32, col: u32| format!("{}!{}", workbook.sheets[sheet as usize].name, cell_name(row, col));
-    if let Some(b) = shaped.backfills.first() {
-        return Err(SheetcError::new(
-            ErrorCode::Strict,
-            format!("{} cell(s) cannot be compiled and --strict forbids backfilling; first: {}", shaped.backfills.len(), b.reason.message()),
-        )
-        .at(at(b.sheet, b.row, b.col)));
-    }
+    enforce_strict_backfills(workbook, &shaped.backfills)?;
     if shaped.unknown_functions.is_empty() {
         return Ok(());
     }

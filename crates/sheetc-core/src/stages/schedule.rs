@@ -9,11 +9,11 @@
 use std::collections::{HashMap, HashSet};
 
 use crate::address::Rect;
-use crate::bind::{for_each_precedent, visit_calls, Bound};
+use crate::bind::{for_each_read, reads, visit_calls, Bound, Read};
 use crate::functions::FunctionTable;
 use crate::graph::{schedule as order_of, CellIndex, Component, Graph};
-use crate::model::{Cell, CellKind, Workbook};
-use crate::plan::Node;
+use crate::model::{Cell, CellKind, Value, Workbook};
+use crate::plan::{Backfill, BackfillReason, Node};
 
 /// The graph, its evaluation order, and what later stages ask of it.
 pub struct Schedule {
@@ -48,11 +48,18 @@ pub fn schedule(workbook: &Workbook, shapes: &[Bound], nodes: &[Node], functions
     // Dynamic arrays may grow past the range they were saved with: references into where
     // they can grow depend on them.
     let index = CellIndex::new(&positions, members).with_growth_zones(growth_zones(workbook, nodes));
+    // What each shape reads, per kind of formula: a legacy formula reads only the
+    // intersected cell of a range where it wants one value (bind::reads); array formulas
+    // read their ranges whole.
+    let legacy_reads: Vec<Vec<(&Bound, Read)>> = shapes.iter().map(|b| reads(b, true, functions)).collect();
+    let array_reads: Vec<Vec<(&Bound, Read)>> = shapes.iter().map(|b| reads(b, false, functions)).collect();
     // Ranges stay compact: over formula cells they become segment-tree edges (graph.rs).
     let graph = Graph::build(nodes.len(), &index, |i, push| {
         let n = nodes[i as usize];
-        for_each_precedent(&shapes[n.shape as usize], n.row, n.col, push);
+        let shape_reads = if n.array_end.is_some() { &array_reads } else { &legacy_reads };
+        for_each_read(&shape_reads[n.shape as usize], n.row, n.col, push);
     });
+    drop((legacy_reads, array_reads));
     let dynamic_shapes: HashSet<u32> = (0..shapes.len() as u32)
         .filter(|&i| {
             let mut dynamic = false;
@@ -62,6 +69,53 @@ pub fn schedule(workbook: &Workbook, shapes: &[Bound], nodes: &[Node], functions
         .collect();
     let order = order_of(&graph, |v| dynamic_shapes.contains(&nodes[v as usize].shape));
     Schedule { index, graph, order, dynamic_shapes }
+}
+
+/// Circular clusters of a workbook without iterative calculation. Excel does not
+/// calculate a circular reference then: it keeps the values it last computed, which the
+/// file stores. A cluster whose every cell has a stored value keeps them: its cells are
+/// backfilled (`circular-without-iteration`; reported, and stale when an input changes)
+/// and the cluster leaves the evaluation order (`Kept::retain`). A cluster with a cell
+/// the file stores no value for (a workbook not saved by Excel) has no last values to
+/// keep: it is computed as Excel computes a fresh one (runtime: a cycle whose values do
+/// not settle is left at 0 with `meta.converged` false; one that only looks circular —
+/// the self-reference in an untaken branch — gets its values).
+pub fn keep_stored_cycles(workbook: &Workbook, nodes: &[Node], order: &[Component]) -> Kept {
+    let mut kept = Kept::default();
+    if workbook.calc.iterate {
+        return kept;
+    }
+    let stored = |n: &Node| {
+        let cells = &workbook.sheets[n.sheet as usize].cells;
+        cells.binary_search_by_key(&(n.row, n.col), |c| (c.row, c.col)).is_ok_and(|i| cells[i].value != Value::Empty)
+    };
+    for c in order {
+        let Component::Cluster(members) = c else { continue };
+        if !members.iter().all(|&m| stored(&nodes[m as usize])) {
+            continue;
+        }
+        for &m in members {
+            let n = nodes[m as usize];
+            kept.backfills.push(Backfill { sheet: n.sheet, row: n.row, col: n.col, reason: BackfillReason::CircularWithoutIteration });
+        }
+        kept.first_members.insert(members[0]);
+    }
+    kept
+}
+
+/// The clusters `keep_stored_cycles` keeps: their cells' backfills.
+#[derive(Default)]
+pub struct Kept {
+    pub backfills: Vec<Backfill>,
+    /// The first member of each kept cluster (clusters are disjoint).
+    first_members: HashSet<u32>,
+}
+
+impl Kept {
+    /// Whether the evaluation order keeps this component (a kept cluster leaves it).
+    pub fn retain(&self, c: &Component) -> bool {
+        !matches!(c, Component::Cluster(m) if self.first_members.contains(&m[0]))
+    }
 }
 
 /// The computed cell (node) behind a cell: itself, or its array formula's anchor; None

@@ -368,7 +368,7 @@ defineFn('IRR', ['any', 'number'], 1, 2, (_ctx, values: Value, guess?: number) =
   if (accept(s)) return s;
   const r = rootAbove(eq, g, -1);
   return accept(r) ? r : ERR.NUM;
-});
+}, { arrays: 'av' });
 
 defineFn('MIRR', ['any', 'number', 'number'], 3, 3, (_ctx, values: Value, financeRate: number, reinvestRate: number) => {
   const flows = collectFlows(values);
@@ -385,7 +385,7 @@ defineFn('MIRR', ['any', 'number', 'number'], 3, 3, (_ctx, values: Value, financ
   if (npvNeg === 0 || n < 2) return ERR.DIV0;
   const ratio = (-npvPos * Math.pow(1 + reinvestRate, n - 1)) / npvNeg;
   return num(Math.pow(ratio, 1 / (n - 1)) - 1);
-});
+}, { arrays: 'av' });
 
 /**
  * Values and dates for XNPV/XIRR: same count, numbers only, dates truncated. A value that

@@ -35,7 +35,7 @@ defineFn('ISODD', ['scalar'], 1, 1, (_ctx, v: Scalar) => {
   return p instanceof ExcelError ? p : p === 1;
 });
 
-defineFn('ISREF', ['any'], 1, 1, (_ctx, v: Value) => v instanceof Ref || v instanceof RefList);
+defineFn('ISREF', ['any'], 1, 1, (_ctx, v: Value) => v instanceof Ref || v instanceof RefList, { refOnly: 'o' });
 
 /** N: numbers (dates are numbers) as is, TRUE → 1, anything else → 0; errors propagate. */
 defineFn('N', ['scalar'], 1, 1, (_ctx, v: Scalar) => {
@@ -78,7 +78,7 @@ defineFn('SHEET', ['any'], 0, 1, (ctx, v?: Value) => {
   if (typeof s !== 'string') return ERR.NA;
   const sh = ctx.book.sheetByName(s);
   return sh ? sh.index + 1 : ERR.NA;
-});
+}, { refOnly: 'o' });
 
 /** SHEETS: sheets in the workbook, or sheets spanned by a reference. */
 defineFn('SHEETS', ['any'], 0, 1, (ctx, v?: Value) => {
@@ -88,7 +88,7 @@ defineFn('SHEETS', ['any'], 0, 1, (ctx, v?: Value) => {
   if (v instanceof RefList) return new Set(v.areas.map((a) => a.sheet.index)).size;
   const s = scalar(v, ctx);
   return s instanceof ExcelError ? s : ERR.REF;
-});
+}, { refOnly: 'o' });
 
 /** Every info_type CELL knows (Excel's CELL page); any other text is #VALUE!. */
 export const CELL_INFO_TYPES = [

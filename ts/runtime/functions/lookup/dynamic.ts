@@ -86,7 +86,7 @@ defineFn('FILTER', ['any', 'any', 'any'], 2, 3, (ctx, arr: Value, include: Value
   const out: Scalar[] = [];
   for (let i = 0; i < m.rows; i++) for (const j of keep) out.push(m.data[i * m.cols + j]!);
   return new Matrix(m.rows, keep.length, out);
-});
+}, { arrays: 'vav' });
 
 // ---------------------------------------------------------------- SORT / SORTBY
 

@@ -21,4 +21,4 @@ defineFn('ISFORMULA', ['any'], 1, 1, (ctx: Ctx, v: Value) => {
   if (!(ref instanceof Ref)) return ERR.VALUE;
   if (!ctx.book.isFormula) return ERR.NA;
   return ctx.book.isFormula(ref.sheet.index, ref.r0, ref.c0);
-});
+}, { refOnly: 'o' });

@@ -225,7 +225,7 @@ defineFn('LOOKUP', ['scalar', 'any', 'any'], 2, 3, (ctx, value: Scalar, lookupAr
   const rv = vectorOf(r);
   if (!rv || i >= rv.len) return ERR.NA;
   return rv.at(i);
-});
+}, { arrays: 'va' });
 
 // ---------------------------------------------------------------- XLOOKUP / XMATCH
 
@@ -360,7 +360,7 @@ defineFn(
     if (r.cols === 1) return r.get(i, 0);
     return new Matrix(1, r.cols, r.data.slice(i * r.cols, (i + 1) * r.cols));
   },
-  { returnsRef: true },
+  { returnsRef: true, arrays: 'vav' },
 );
 
 defineFn('XMATCH', ['scalar', 'any', 'scalar', 'scalar'], 2, 4, (ctx, value: Scalar, arr: Value, mm?: Scalar, sm?: Scalar) => {
@@ -376,7 +376,7 @@ defineFn('XMATCH', ['scalar', 'any', 'scalar', 'scalar'], 2, 4, (ctx, value: Sca
   const i = xfind(vec, value, matchMode, searchMode);
   if (i instanceof ExcelError) return i;
   return i < 0 ? ERR.NA : i + 1;
-});
+}, { arrays: 'vav' });
 
 // ---------------------------------------------------------------- INDEX
 
@@ -422,7 +422,7 @@ function index(ctx: Ctx, arr: Value, rowNum: number, colNum?: number, areaNum?: 
   return g;
 }
 
-defineFn('INDEX', ['any', 'number', 'number', 'number'], 2, 4, index, { returnsRef: true, pure: true, ranges: 'rv' });
+defineFn('INDEX', ['any', 'number', 'number', 'number'], 2, 4, index, { returnsRef: true, pure: true, ranges: 'rv', arrays: 'av' });
 // Direct entry for a reference and number positions (see defineEntry): lookups per cell.
 defineEntry('INDEX', (general) =>
   function INDEX(ctx: Ctx, arr?: Value, row?: Value, col?: Value): Value {
@@ -486,8 +486,8 @@ function rowOrColumn(ctx: Ctx, ref: Value | undefined, isRow: boolean): Value {
   return first + 1;
 }
 
-defineFn('ROW', ['any'], 0, 1, (ctx, ref?: Value) => rowOrColumn(ctx, ref, true));
-defineFn('COLUMN', ['any'], 0, 1, (ctx, ref?: Value) => rowOrColumn(ctx, ref, false));
+defineFn('ROW', ['any'], 0, 1, (ctx, ref?: Value) => rowOrColumn(ctx, ref, true), { refOnly: 'o' });
+defineFn('COLUMN', ['any'], 0, 1, (ctx, ref?: Value) => rowOrColumn(ctx, ref, false), { refOnly: 'o' });
 
 function dims(v: Value): { rows: number; cols: number } | ExcelError {
   if (v instanceof ExcelError) return v;
@@ -500,16 +500,16 @@ function dims(v: Value): { rows: number; cols: number } | ExcelError {
 defineFn('ROWS', ['any'], 1, 1, (_ctx, v: Value) => {
   const d = dims(v);
   return d instanceof ExcelError ? d : d.rows;
-});
+}, { refOnly: 'o' });
 defineFn('COLUMNS', ['any'], 1, 1, (_ctx, v: Value) => {
   const d = dims(v);
   return d instanceof ExcelError ? d : d.cols;
-});
+}, { refOnly: 'o' });
 defineFn('AREAS', ['any'], 1, 1, (_ctx, v: Value) => {
   if (v instanceof ExcelError) return v;
   const a = areasOf(v);
   return a ? a.length : ERR.VALUE;
-});
+}, { refOnly: 'o' });
 
 // ---------------------------------------------------------------- TRANSPOSE
 
@@ -587,7 +587,7 @@ defineFn(
     if (r0 < 0 || c0 < 0 || r1 >= MAX_ROWS || c1 >= MAX_COLS) return ERR.REF;
     return new Ref(ref.sheet, r0, c0, r1, c1);
   },
-  { volatile: true, returnsRef: true, dynamicReference: true },
+  { volatile: true, returnsRef: true, dynamicReference: true, refOnly: 'ov' },
 );
 
 // ---------------------------------------------------------------- INDIRECT
@@ -657,6 +657,8 @@ export function resolveRefText(ctx: Ctx, text: string, a1: boolean): Value | nul
   let t = text.trim();
   if (t.startsWith('=')) t = t.slice(1).trim();
   if (t === '') return null;
+  const structured = ctx.book.table?.(t, ctx); // `Table[Col]`, a table's name
+  if (structured !== undefined) return structured;
   let sheet = ctx.book.sheets[ctx.sheet];
   const bang = t.lastIndexOf('!');
   if (bang >= 0) {

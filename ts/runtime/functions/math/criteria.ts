@@ -511,4 +511,4 @@ defineFn('AGGREGATE', ['number', 'number', 'any'], 3, 255, (ctx, fn: number, opt
   const m = withoutErrors(args);
   // Nothing left: a 1×1 array holding a blank behaves like an empty range.
   return callByName(name, ctx, [m.rows ? m : new Matrix(1, 1, [null])]);
-}, { subtotal: true });
+}, { subtotal: true, arrays: 'vvav' });

@@ -226,8 +226,8 @@ function linest(ctx: Ctx, yv: Value, xv: Value | undefined, cv: Value | undefine
   ];
   return Matrix.from2D(rows);
 }
-defineFn('LINEST', ['any'], 1, 4, (ctx, y: Value, x?: Value, c?: Value, s?: Value) => linest(ctx, y, x, c, s, false), { arrays: 'a' });
-defineFn('LOGEST', ['any'], 1, 4, (ctx, y: Value, x?: Value, c?: Value, s?: Value) => linest(ctx, y, x, c, s, true), { arrays: 'a' });
+defineFn('LINEST', ['any'], 1, 4, (ctx, y: Value, x?: Value, c?: Value, s?: Value) => linest(ctx, y, x, c, s, false), { arrays: 'aav' });
+defineFn('LOGEST', ['any'], 1, 4, (ctx, y: Value, x?: Value, c?: Value, s?: Value) => linest(ctx, y, x, c, s, true), { arrays: 'aav' });
 
 function trend(ctx: Ctx, yv: Value, xv: Value | undefined, nv: Value | undefined, cv: Value | undefined, log: boolean): Value {
   const withConst = optBool(cv, ctx, true);
@@ -274,5 +274,5 @@ function trend(ctx: Ctx, yv: Value, xv: Value | undefined, nv: Value | undefined
   });
   return new Matrix(rows, cols, out);
 }
-defineFn('TREND', ['any'], 1, 4, (ctx, y: Value, x?: Value, nx?: Value, c?: Value) => trend(ctx, y, x, nx, c, false), { arrays: 'a' });
-defineFn('GROWTH', ['any'], 1, 4, (ctx, y: Value, x?: Value, nx?: Value, c?: Value) => trend(ctx, y, x, nx, c, true), { arrays: 'a' });
+defineFn('TREND', ['any'], 1, 4, (ctx, y: Value, x?: Value, nx?: Value, c?: Value) => trend(ctx, y, x, nx, c, false), { arrays: 'aaav' });
+defineFn('GROWTH', ['any'], 1, 4, (ctx, y: Value, x?: Value, nx?: Value, c?: Value) => trend(ctx, y, x, nx, c, true), { arrays: 'aaav' });

@@ -253,14 +253,14 @@ function modeSngl(args: Value[]): Num {
   const m = modes(xs);
   return m.length ? m[0]! : ERR.NA;
 }
-defineFn('MODE', ['any'], 1, 255, (_c, ...args: Value[]) => modeSngl(args));
-defineFn('MODE.SNGL', ['any'], 1, 255, (_c, ...args: Value[]) => modeSngl(args));
+defineFn('MODE', ['any'], 1, 255, (_c, ...args: Value[]) => modeSngl(args), { arrays: 'a' });
+defineFn('MODE.SNGL', ['any'], 1, 255, (_c, ...args: Value[]) => modeSngl(args), { arrays: 'a' });
 defineFn('MODE.MULT', ['any'], 1, 255, (_c, ...args: Value[]) => {
   const xs = collectNumbers(args);
   if (xs instanceof ExcelError) return xs;
   const m = modes(xs);
   return m.length ? new Matrix(m.length, 1, m) : ERR.NA;
-});
+}, { arrays: 'a' });
 
 // ------------------------------------------------------------------ order statistics
 
@@ -429,7 +429,7 @@ defineFn('PROB', ['any', 'any', 'number', 'number'], 3, 4, (ctx, xr: Value, pr: 
   if (!count) return ERR.DIV0;
   if (Math.abs(total - 1) > 1e-7) return ERR.NUM;
   return res;
-});
+}, { arrays: 'aav' });
 
 // ------------------------------------------------------------------ paired data
 
@@ -446,13 +446,14 @@ function correl(xs: number[], ys: number[]): Num {
   if (sxx === 0 || syy === 0) return ERR.DIV0;
   return codev(xs, ys) / Math.sqrt(sxx * syy);
 }
-defineFn('CORREL', ['any', 'any'], 2, 2, (ctx, a: Value, b: Value) => withPairs(a, b, ctx, correl));
-defineFn('PEARSON', ['any', 'any'], 2, 2, (ctx, a: Value, b: Value) => withPairs(a, b, ctx, correl));
+defineFn('CORREL', ['any', 'any'], 2, 2, (ctx, a: Value, b: Value) => withPairs(a, b, ctx, correl), { arrays: 'a' });
+defineFn('PEARSON', ['any', 'any'], 2, 2, (ctx, a: Value, b: Value) => withPairs(a, b, ctx, correl), { arrays: 'a' });
 defineFn('RSQ', ['any', 'any'], 2, 2, (ctx, a: Value, b: Value) =>
   withPairs(a, b, ctx, (xs, ys) => {
     const r = correl(xs, ys);
     return typeof r === 'number' ? r * r : r;
   }),
+  { arrays: 'a' },
 );
 
 function covariance(xs: number[], ys: number[], sample: boolean): Num {
@@ -460,9 +461,9 @@ function covariance(xs: number[], ys: number[], sample: boolean): Num {
   if (n === 0 || (sample && n < 2)) return ERR.DIV0;
   return codev(xs, ys) / (sample ? n - 1 : n);
 }
-defineFn('COVAR', ['any', 'any'], 2, 2, (ctx, a: Value, b: Value) => withPairs(a, b, ctx, (x, y) => covariance(x, y, false)));
-defineFn('COVARIANCE.P', ['any', 'any'], 2, 2, (ctx, a: Value, b: Value) => withPairs(a, b, ctx, (x, y) => covariance(x, y, false)));
-defineFn('COVARIANCE.S', ['any', 'any'], 2, 2, (ctx, a: Value, b: Value) => withPairs(a, b, ctx, (x, y) => covariance(x, y, true)));
+defineFn('COVAR', ['any', 'any'], 2, 2, (ctx, a: Value, b: Value) => withPairs(a, b, ctx, (x, y) => covariance(x, y, false)), { arrays: 'a' });
+defineFn('COVARIANCE.P', ['any', 'any'], 2, 2, (ctx, a: Value, b: Value) => withPairs(a, b, ctx, (x, y) => covariance(x, y, false)), { arrays: 'a' });
+defineFn('COVARIANCE.S', ['any', 'any'], 2, 2, (ctx, a: Value, b: Value) => withPairs(a, b, ctx, (x, y) => covariance(x, y, true)), { arrays: 'a' });
 
 /** Regression of y on x: [slope, intercept] or #DIV/0!. */
 function regression(ys: number[], xs: number[]): [number, number] | ExcelError {
@@ -477,12 +478,14 @@ defineFn('SLOPE', ['any', 'any'], 2, 2, (ctx, y: Value, x: Value) =>
     const r = regression(ys, xs);
     return r instanceof ExcelError ? r : r[0];
   }),
+  { arrays: 'a' },
 );
 defineFn('INTERCEPT', ['any', 'any'], 2, 2, (ctx, y: Value, x: Value) =>
   withPairs(y, x, ctx, (ys, xs) => {
     const r = regression(ys, xs);
     return r instanceof ExcelError ? r : r[1];
   }),
+  { arrays: 'a' },
 );
 defineFn('STEYX', ['any', 'any'], 2, 2, (ctx, y: Value, x: Value) =>
   withPairs(y, x, ctx, (ys, xs) => {
@@ -493,6 +496,7 @@ defineFn('STEYX', ['any', 'any'], 2, 2, (ctx, y: Value, x: Value) =>
     const sxy = codev(xs, ys);
     return Math.sqrt(Math.max(0, (devsq(ys) - (sxy * sxy) / sxx) / (n - 2)));
   }),
+  { arrays: 'a' },
 );
 for (const name of ['FORECAST', 'FORECAST.LINEAR']) {
   defineFn(name, ['number', 'any', 'any'], 3, 3, (ctx, x: number, y: Value, xr: Value) =>
@@ -500,6 +504,7 @@ for (const name of ['FORECAST', 'FORECAST.LINEAR']) {
       const r = regression(ys, xs);
       return r instanceof ExcelError ? r : r[1] + r[0] * x;
     }),
+    { arrays: 'va' },
   );
 }
 
@@ -708,8 +713,8 @@ function chiTest(actual: Value, expected: Value, ctx: Ctx): Num {
   }
   return fin(gammaQ(df / 2, x2 / 2));
 }
-defineFn('CHISQ.TEST', ['any', 'any'], 2, 2, (ctx, a: Value, e: Value) => chiTest(a, e, ctx));
-defineFn('CHITEST', ['any', 'any'], 2, 2, (ctx, a: Value, e: Value) => chiTest(a, e, ctx));
+defineFn('CHISQ.TEST', ['any', 'any'], 2, 2, (ctx, a: Value, e: Value) => chiTest(a, e, ctx), { arrays: 'a' });
+defineFn('CHITEST', ['any', 'any'], 2, 2, (ctx, a: Value, e: Value) => chiTest(a, e, ctx), { arrays: 'a' });
 
 /** Beta distribution on [A, B]. */
 function betaDist(x: number, a: number, b: number, cum: boolean, lo = 0, hi = 1): Num {
@@ -817,8 +822,8 @@ function tTest(a: Value, b: Value, tails0: number, type0: number, ctx: Ctx): Num
   }
   return fin(tails * tTail(Math.abs(t), df));
 }
-defineFn('T.TEST', ['any', 'any', 'number', 'number'], 4, 4, (ctx, a: Value, b: Value, tl: number, ty: number) => tTest(a, b, tl, ty, ctx));
-defineFn('TTEST', ['any', 'any', 'number', 'number'], 4, 4, (ctx, a: Value, b: Value, tl: number, ty: number) => tTest(a, b, tl, ty, ctx));
+defineFn('T.TEST', ['any', 'any', 'number', 'number'], 4, 4, (ctx, a: Value, b: Value, tl: number, ty: number) => tTest(a, b, tl, ty, ctx), { arrays: 'aav' });
+defineFn('TTEST', ['any', 'any', 'number', 'number'], 4, 4, (ctx, a: Value, b: Value, tl: number, ty: number) => tTest(a, b, tl, ty, ctx), { arrays: 'aav' });
 
 // F distribution.
 function fDfs(d1: number, d2: number): [number, number] | ExcelError {
@@ -885,8 +890,8 @@ function fTest(a: Value, b: Value): Num {
   const lower = fCdf(f, n1 - 1, n2 - 1, false);
   return fin(2 * Math.min(lower, 1 - lower));
 }
-defineFn('F.TEST', ['any', 'any'], 2, 2, (_c, a: Value, b: Value) => fTest(a, b));
-defineFn('FTEST', ['any', 'any'], 2, 2, (_c, a: Value, b: Value) => fTest(a, b));
+defineFn('F.TEST', ['any', 'any'], 2, 2, (_c, a: Value, b: Value) => fTest(a, b), { arrays: 'a' });
+defineFn('FTEST', ['any', 'any'], 2, 2, (_c, a: Value, b: Value) => fTest(a, b), { arrays: 'a' });
 
 // ------------------------------------------------------------------ discrete distributions
 

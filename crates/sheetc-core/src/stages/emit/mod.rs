@@ -67,10 +67,11 @@ pub fn emit(input: &EnginePlan<'_>, dir: &Path, cancelled: &dyn Fn() -> bool) ->
     if cancelled() {
         return Err(cancelled_err());
     }
+    let late_from = modules::first_dynamic_segment(input);
     // Modules are independent files: written on all cores.
     use rayon::prelude::*;
     let sizes: Vec<Result<u64>> =
-        layout.modules.par_iter().enumerate().map(|(m, band)| modules::write_module(input, &modules_dir, m, band, &per_module[m])).collect();
+        layout.modules.par_iter().enumerate().map(|(m, band)| modules::write_module(input, &modules_dir, m, band, &per_module[m], late_from)).collect();
     let (mut bytes, mut largest) = (0u64, 0u64);
     for size in sizes {
         let size = size?;

@@ -7,6 +7,7 @@ use std::fs;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
+use crate::bind::visit_calls;
 use crate::codegen;
 use crate::error::{Result, SheetcError};
 use crate::js;
@@ -59,6 +60,68 @@ fn cell_statements(out: &mut String, nodes: &[u32], all: &[Node], shape_names: &
     }
 }
 
+/// The first segment, in evaluation order, holding a cell with computed references
+/// (OFFSET, INDIRECT): from it on, a cell may be read by a computed reference before
+/// the order reaches it (every cell before it is computed before any such reference is
+/// made). `segments.len()` when there is none.
+pub(super) fn first_dynamic_segment(input: &EnginePlan<'_>) -> usize {
+    let dynamic: Vec<bool> = input
+        .shapes
+        .iter()
+        .map(|b| {
+            let mut d = false;
+            visit_calls(b, &mut |name| d |= input.functions.is_dynamic_reference(name));
+            d
+        })
+        .collect();
+    let segments = &input.layout.segments;
+    segments.iter().position(|seg| seg.nodes.iter().any(|&n| dynamic[input.nodes[n as usize].shape as usize])).unwrap_or(segments.len())
+}
+
+/// `late` and `lateFns`: the module's cells from the first segment with computed
+/// references on (see `first_dynamic_segment`), as runs `[sheet, row, col, count,
+/// vertical, fn]` with their shape functions, so that the runtime can compute one on
+/// demand when a computed reference reads it before the order reaches it (runtime
+/// demand.ts). Array formulas and circular clusters are left to the order. Nothing is
+/// written for a module with none (engines without computed references are unchanged).
+fn write_late(w: &mut impl Write, segments: &[usize], late_from: usize, input: &EnginePlan<'_>, shape_names: &HashMap<u32, String>) -> Result<()> {
+    let mut runs: Vec<[u32; 6]> = Vec::new();
+    let mut fns: Vec<&str> = Vec::new();
+    for &p in segments.iter().filter(|&&p| p >= late_from) {
+        let seg = &input.layout.segments[p];
+        if seg.cluster {
+            continue;
+        }
+        for (i, j) in statement_runs(&seg.nodes, input.nodes) {
+            let n = input.nodes[seg.nodes[i] as usize];
+            if n.array_end.is_some() {
+                continue;
+            }
+            let vertical = j - i > 1 && input.nodes[seg.nodes[i + 1] as usize].row != n.row;
+            let name = shape_names[&n.shape].as_str();
+            let f = match fns.iter().position(|&x| x == name) {
+                Some(f) => f,
+                None => {
+                    fns.push(name);
+                    fns.len() - 1
+                }
+            };
+            runs.push([n.sheet, n.row, n.col, (j - i) as u32, vertical as u32, f as u32]);
+        }
+    }
+    if runs.is_empty() {
+        return Ok(());
+    }
+    w.write_all(b"export const late=[").map_err(io)?;
+    for (k, r) in runs.iter().enumerate() {
+        if k > 0 {
+            w.write_all(if k % 64 == 0 { b",\n" } else { b"," }).map_err(io)?;
+        }
+        write!(w, "{},{},{},{},{},{}", r[0], r[1], r[2], r[3], r[4], r[5]).map_err(io)?;
+    }
+    writeln!(w, "];\nexport const lateFns=[{}];", fns.join(",")).map_err(io)
+}
+
 /// Run-length encodes cells as (row, col, count, vertical), choosing the direction with fewer runs.
 pub(super) fn formula_runs(cells: &[(u32, u32)]) -> Vec<(u32, u32, u32, bool)> {
     fn runs(sorted: &[(u32, u32)], vertical: bool) -> Vec<(u32, u32, u32, bool)> {
@@ -90,8 +153,8 @@ pub(super) fn formula_runs(cells: &[(u32, u32)]) -> Vec<(u32, u32, u32, bool)> {
 }
 
 /// Writes module `m` (row band `band`, holding segments `segments`) to `modules_dir`;
-/// returns its size in bytes.
-pub(super) fn write_module(input: &EnginePlan<'_>, modules_dir: &Path, m: usize, band: &ModuleBand, segments: &[usize]) -> Result<u64> {
+/// returns its size in bytes. `late_from`: see `first_dynamic_segment`.
+pub(super) fn write_module(input: &EnginePlan<'_>, modules_dir: &Path, m: usize, band: &ModuleBand, segments: &[usize], late_from: usize) -> Result<u64> {
     let layout = input.layout;
 
     let sheet = &input.sheets[band.sheet as usize];
@@ -146,6 +209,7 @@ pub(super) fn write_module(input: &EnginePlan<'_>, modules_dir: &Path, m: usize,
     }
     w.write_all(b"];\n").map_err(io)?;
 
+    write_late(&mut w, segments, late_from, input, &shape_names)?;
     w.write_all(b"export const segments=[\n").map_err(io)?;
     for &p in segments {
         let seg = &layout.segments[p];

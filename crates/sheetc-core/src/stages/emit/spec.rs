@@ -75,6 +75,22 @@ pub struct NumFmtSpec {
     pub areas: Vec<u32>,
 }
 
+/// A table, for structured references read from text at run time (INDIRECT; runtime
+/// tables.ts). Formulas' own structured references are bound at build time.
+#[derive(Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct TableSpec {
+    pub name: String,
+    pub sheet: u32,
+    /// [r0, c0, r1, c1], header and totals rows included.
+    pub area: [u32; 4],
+    /// Header rows (0 or 1).
+    pub header: u32,
+    /// Totals rows (0 or 1).
+    pub totals: u32,
+    pub columns: Vec<String>,
+}
+
 /// What the runtime needs to know about the model beyond the generated modules.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -106,6 +122,10 @@ pub struct EngineSpec {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[cfg_attr(test, ts(optional, type = "[number, number, number, string][]"))]
     pub formula_texts: Vec<(u32, u32, u32, String)>,
+    /// The workbook's tables, for structured references read from text (INDIRECT).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(test, ts(optional, type = "TableSpec[]"))]
+    pub tables: Vec<TableSpec>,
     pub backfilled: Vec<BackfillSpec>,
     /// Rows hidden in the file, per sheet that has any, as runs: [sheet, [first, count, ...]]
     /// (SUBTOTAL 101–111 and AGGREGATE's hidden-row options skip them).
@@ -170,6 +190,18 @@ impl EngineSpec {
             num_fmts: (!input.number_formats.areas.is_empty())
                 .then(|| NumFmtSpec { codes: input.number_formats.codes.clone(), areas: input.number_formats.areas.iter().flatten().copied().collect() }),
             formula_texts: input.formula_texts.iter().map(|(&(s, r, c), t)| (s, r, c, t.clone())).collect(),
+            tables: input
+                .tables
+                .iter()
+                .map(|t| TableSpec {
+                    name: t.name.clone(),
+                    sheet: t.sheet,
+                    area: [t.r0, t.c0, t.r1, t.c1],
+                    header: t.header_rows,
+                    totals: t.totals_rows,
+                    columns: t.columns.clone(),
+                })
+                .collect(),
             backfilled: input
                 .backfilled
                 .iter()
@@ -241,6 +273,7 @@ pub(crate) fn typescript_declarations() -> String {
         DeclaredSpec::decl(&cfg),
         BackfillSpec::decl(&cfg),
         NumFmtSpec::decl(&cfg),
+        TableSpec::decl(&cfg),
         EngineSpec::decl(&cfg),
     ];
     crate::generated_file("crates/sheetc-core/src/stages/emit/spec.rs", &decls)

@@ -29,7 +29,7 @@ cell: string, formula: string,
 /**
  * Stable reason code.
  */
-code: 'parse-error' | 'unsupported-function' | 'unsupported' | 'formula-too-long' | 'formula-too-deep' | 'reference-off-sheet' | 'circular-without-iteration', reason: string, 
+code: 'parse-error' | 'unsupported-function' | 'unsupported' | 'formula-too-long' | 'formula-too-deep' | 'reference-off-sheet' | 'user-defined-function' | 'add-in-function' | 'data-table' | 'pivot-table' | 'cube-function' | 'external-data' | 'circular-without-iteration', reason: string, 
 /**
  * Byte span [start, end) of the problem in the formula text.
  */
@@ -39,11 +39,95 @@ span: [number, number] | null,
  */
 hasCachedValue: boolean, };
 
+export type UnknownFunctionReport = { 
+/**
+ * As the formula spells it, upper-case.
+ */
+name: string, 
+/**
+ * Formula cells calling it.
+ */
+count: number, 
+/**
+ * The first 100 of them, as `Sheet!A1`.
+ */
+cells: Array<string>, };
+
+export type VerificationDifference = { 
+/**
+ * `Sheet!A1`.
+ */
+cell: string, 
+/**
+ * The formula as Excel shows it (`=...`); empty for a cell inside an array formula's range.
+ */
+formula: string, 
+/**
+ * Excel's stored value.
+ */
+expected: number | string | boolean | null | { error: string }, 
+/**
+ * The engine's value.
+ */
+actual: number | string | boolean | null | { error: string }, };
+
+export type VerificationReport = { 
+/**
+ * Formula cells compared (with a stored value, not backfilled).
+ */
+total: number, matched: number, 
+/**
+ * `total - matched`.
+ */
+differ: number, 
+/**
+ * Formula cells the file stores no value for (not compared).
+ */
+withoutStoredValue: number, 
+/**
+ * Backfilled cells (they hold the stored value; not compared).
+ */
+backfilled: number, 
+/**
+ * The clock NOW and TODAY ran with (ISO 8601): the file's last-saved time when it has one.
+ */
+now: string | null, 
+/**
+ * The first differences.
+ */
+differences: Array<VerificationDifference>, 
+/**
+ * How long the run and the comparison took.
+ */
+ms: number, };
+
 export type Timings = { readMs: number, parseMs: number, graphMs: number, emitMs: number, totalMs: number, };
+
+export type BuildWarningCode = "input-is-formula" | "input-never-read" | "input-reaches-no-output";
+
+export type BuildWarning = { code: BuildWarningCode, 
+/**
+ * The input as declared.
+ */
+ref: string, message: string, };
 
 export type BuildReport = { 
 /**
- * The engine directory (empty in `manifest.json`, which carries no build-machine path).
+ * The program that wrote the engine, `"sheetc"`: with `formatVersion` and `files`, the
+ * marker by which a rebuild recognises a directory it may replace.
+ */
+generator: string, 
+/**
+ * The engine's format version (its files and their layout).
+ */
+formatVersion: number, 
+/**
+ * The engine's own files, relative to its directory (`/`-separated), `manifest.json`
+ * included: a rebuild replaces the directory only when it holds nothing else.
+ */
+files: Array<string>, 
+/**
+ * The engine directory (absent from `manifest.json`, which names no path of the build machine).
  */
 outDir: string, sheets: Array<SheetReport>, cells: number, formulaCells: number, 
 /**
@@ -53,7 +137,16 @@ shapes: number,
 /**
  * Function name → number of formula cells calling it.
  */
-functions: { [key in string]: number }, unsupportedFunctions: { [key in string]: number }, backfilled: Array<BackfillReport>, definedNames: Array<string>, 
+functions: { [key in string]: number }, unsupportedFunctions: { [key in string]: number }, 
+/**
+ * Names called as functions that Excel does not know (`#NAME?`, as in Excel).
+ */
+unknownFunctions: Array<UnknownFunctionReport>, 
+/**
+ * User-defined functions (VBA, add-ins) → formula cells calling them (computed when
+ * an implementation was given, else backfilled with code `user-defined-function`).
+ */
+userDefinedFunctions: { [key in string]: number }, backfilled: Array<BackfillReport>, definedNames: Array<string>, 
 /**
  * Tables as `Name (Sheet!A1:C10)`.
  */
@@ -77,4 +170,25 @@ inputs: Array<DeclaredReport> | null, outputs: Array<DeclaredReport> | null,
 /**
  * Output profile: cells folded to constants, and cells dropped (outside the outputs' cone).
  */
-foldedCells: number, droppedCells: number, edges: number, timings: Timings, };
+foldedCells: number, droppedCells: number, edges: number, 
+/**
+ * Output profile: inputs that override a formula, that no formula reads, or that reach no output (also printed by the CLI).
+ */
+warnings: Array<BuildWarning>, timings: Timings, 
+/**
+ * The file holds a VBA project (an .xlsm).
+ */
+vbaProject: boolean, 
+/**
+ * The application that saved the file (docProps/app.xml), when it says.
+ */
+application: string | null, 
+/**
+ * When the file was last saved (docProps/core.xml `dcterms:modified`), when it says.
+ */
+lastModified: string | null, 
+/**
+ * The engine compared with Excel's stored values (null when not verified: `verify:
+ * false`, or `compile()` has not run it yet).
+ */
+verification: VerificationReport | null, };

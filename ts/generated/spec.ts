@@ -25,7 +25,22 @@ export type BackfillSpec = { sheet: number, row: number, col: number, reason: st
 /**
  * Input areas in the cell's dependency cone; null when unknown (any input makes it stale).
  */
-cone: Array<[number, number, number, number, number]> | null, };
+cone: Array<[number, number, number, number, number]> | null, 
+/**
+ * An array formula's anchor: the last cell of its range, whose members keep their
+ * stored values too (a lazy engine lists them in its results).
+ */
+last?: [number, number], };
+
+export type NumFmtSpec = { 
+/**
+ * Distinct format codes, as Excel stores them.
+ */
+codes: Array<string>, 
+/**
+ * Rectangles, flat: [sheet, r0, c0, r1, c1, index into `codes`, ...].
+ */
+areas: Array<number>, };
 
 export type TableSpec = { name: string, sheet: number, 
 /**
@@ -59,10 +74,35 @@ inputs?: Array<DeclaredSpec>,
  */
 outputs?: Array<DeclaredSpec>, 
 /**
+ * Cells' number formats (absent when every cell is General).
+ */
+numFmts?: NumFmtSpec, 
+/**
  * What FORMULATEXT shows for the cells it points at: [sheet, row, col, text].
  */
 formulaTexts?: [number, number, number, string][], 
 /**
  * The workbook's tables, for structured references read from text (INDIRECT).
  */
-tables?: TableSpec[], backfilled: Array<BackfillSpec>, };
+tables?: TableSpec[], backfilled: Array<BackfillSpec>, 
+/**
+ * Rows hidden in the file, per sheet that has any, as runs: [sheet, [first, count, ...]]
+ * (SUBTOTAL 101–111 and AGGREGATE's hidden-row options skip them).
+ */
+hiddenRows?: [number, number[]][], 
+/**
+ * The hidden rows a filter hides, in the same form (every SUBTOTAL skips them).
+ */
+filteredRows?: [number, number[]][], 
+/**
+ * Cells whose formula is a subtotal (SUBTOTAL, AGGREGATE): flat [sheet, row, col, ...].
+ */
+subtotalCells?: number[], 
+/**
+ * Saved by Excel for Mac: CHAR and CODE use the Mac character set.
+ */
+macCharset?: boolean, 
+/**
+ * User-defined functions the engine calls (upper-case): run() needs an implementation of each.
+ */
+userFunctions?: string[], };

@@ -172,6 +172,34 @@ pub struct Table {
     pub columns: Vec<String>,
 }
 
+/// The file format a workbook was read from (the build report names it).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FileFormat {
+    /// Office Open XML (`.xlsx`, also `.xltx`).
+    #[default]
+    Xlsx,
+    /// Office Open XML with macros (`.xlsm`): the same package with a VBA project.
+    Xlsm,
+    /// Excel binary workbook (`.xlsb`, BIFF12 records in a zip).
+    Xlsb,
+    /// Excel 97-2003 workbook (`.xls`, BIFF8 in a compound file).
+    Xls,
+    /// OpenDocument spreadsheet (`.ods`).
+    Ods,
+}
+
+impl FileFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileFormat::Xlsx => "xlsx",
+            FileFormat::Xlsm => "xlsm",
+            FileFormat::Xlsb => "xlsb",
+            FileFormat::Xls => "xls",
+            FileFormat::Ods => "ods",
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct Workbook {
     pub sheets: Vec<Sheet>,
@@ -179,6 +207,8 @@ pub struct Workbook {
     pub tables: Vec<Table>,
     pub calc: CalcSettings,
     pub date1904: bool,
+    /// What the file was.
+    pub format: FileFormat,
 }
 
 impl Workbook {

@@ -76,6 +76,9 @@ pub struct Timings {
 pub struct BuildReport {
     /// The engine directory (empty in `manifest.json`, which carries no build-machine path).
     pub out_dir: String,
+    /// The format of the workbook file, by its content (not its extension).
+    #[cfg_attr(test, ts(type = "'xlsx' | 'xlsm' | 'xlsb' | 'xls' | 'ods'"))]
+    pub format: String,
     pub sheets: Vec<SheetReport>,
     pub cells: usize,
     pub formula_cells: usize,
@@ -139,6 +142,7 @@ pub fn describe_model(report: &mut BuildReport, workbook: &Workbook, shapes: &[B
         .collect();
     report.shapes = shapes.len();
     report.iterative = workbook.calc.iterate;
+    report.format = workbook.format.as_str().to_string();
 }
 
 /// The TypeScript declarations of the report types, generated from the structs above

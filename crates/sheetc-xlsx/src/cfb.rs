@@ -141,13 +141,15 @@ impl<'a> Cfb<'a> {
         }
         let mut out = Vec::new();
         let mut cur = start;
-        let mut steps = 0usize;
+        // A sector met twice is a cycle, even one short enough to fit the stream's size
+        // (reading it would repeat sectors: a silent wrong stream, not only a hang).
+        let mut seen = vec![false; max];
         while cur != END_OF_CHAIN {
             if size.is_some_and(|s| out.len() as u64 >= s) {
                 break;
             }
-            steps += 1;
-            if steps > max {
+            let slot = seen.get_mut(cur as usize).ok_or_else(|| corrupt(format!("the compound file points at sector {cur}, past its end")))?;
+            if std::mem::replace(slot, true) {
                 return Err(corrupt("a sector chain of the compound file loops (a cycle in its FAT)"));
             }
             out.extend_from_slice(self.sector_bytes(cur)?);
@@ -166,10 +168,10 @@ impl<'a> Cfb<'a> {
         let max = self.mini_fat.len();
         let mut out = Vec::new();
         let mut cur = start;
-        let mut steps = 0usize;
+        let mut seen = vec![false; max];
         while cur != END_OF_CHAIN && (out.len() as u64) < size {
-            steps += 1;
-            if steps > max {
+            let slot = seen.get_mut(cur as usize).ok_or_else(|| corrupt(format!("mini sector {cur} has no entry")))?;
+            if std::mem::replace(slot, true) {
                 return Err(corrupt("a mini-sector chain of the compound file loops"));
             }
             let at = cur as usize * self.mini_sector;

@@ -49,7 +49,21 @@ pub(crate) fn detect(path: &Path, limit: u64) -> Result<FileFormat> {
             ));
         }
         let bytes = std::fs::read(path).map_err(|e| SheetcError::io("cannot read the file", e))?;
-        let cfb = Cfb::parse(&bytes)?;
+        let cfb = match Cfb::parse(&bytes) {
+            Ok(cfb) => cfb,
+            Err(e) => {
+                // A damaged container that still names an EncryptedPackage is a protected
+                // workbook: say that rather than "damaged", whose fix would be different.
+                let needle: Vec<u8> = "EncryptedPackage".encode_utf16().flat_map(|u| u.to_le_bytes()).collect();
+                if bytes.windows(needle.len()).any(|w| w == needle.as_slice()) {
+                    return Err(SheetcError::new(
+                        ErrorCode::Encrypted,
+                        "the workbook is password-protected; save an unprotected copy from Excel and compile that",
+                    ));
+                }
+                return Err(e);
+            }
+        };
         if cfb.has("EncryptedPackage") {
             return Err(SheetcError::new(ErrorCode::Encrypted, "the workbook is password-protected; save an unprotected copy from Excel and compile that"));
         }

@@ -33,6 +33,8 @@ mod xls;
 mod xlsb;
 
 #[cfg(test)]
+mod formats_tests;
+#[cfg(test)]
 mod tests;
 
 #[cfg(feature = "scan")]

@@ -471,6 +471,9 @@ fn read_sheet(
     let mut next_cm: Option<u32> = None;
     let mut cms: HashMap<(u32, u32), u32> = HashMap::new();
     let mut count: u64 = 0;
+    // Every worksheet part holds its cell table (BrtBeginSheetData .. BrtEndSheetData,
+    // [MS-XLSB] 2.1.7.62): a part that ends before it does was cut short.
+    let mut ended = false;
     while let Some((typ, data)) = recs.next()? {
         let mut r = Bytes::new(data);
         let step = (|| -> std::result::Result<Option<Cell>, DecodeError> {
@@ -559,8 +562,12 @@ fn read_sheet(
             sheet.cells.push(cell);
         }
         if typ == END_SHEET_DATA {
+            ended = true;
             break;
         }
+    }
+    if !ended {
+        return Err(corrupt(format!("the sheet part {part} ends before its cell data does (the file was cut short)")));
     }
     *cell_total += count;
     if *cell_total > limits.max_cells {

@@ -11,18 +11,15 @@
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
 import { platformKey } from '../ts/native.js';
+import { CHROMIUM, launchChromium, serve } from './helpers/browser.js';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const EXPECTED_PAYMENT = 1498.88; // Loan!B8 = ROUND(-PMT(0.005, 360, 250000), 2), as Excel computes it
-const CHROMIUM = process.env['SHEETC_CHROMIUM'] || '/usr/bin/chromium';
 
 const work = mkdtempSync(join(tmpdir(), 'sheetc-browser-'));
 test.after.always(() => rmSync(work, { recursive: true, force: true }));
@@ -51,32 +48,6 @@ const INDEX_HTML = `<!doctype html>
 </html>
 `;
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.json': 'application/json',
-  '.ts': 'text/plain; charset=utf-8',
-};
-
-/** A static file server for `dir` on 127.0.0.1 (ephemeral port). */
-async function serve(dir: string): Promise<{ server: Server; origin: string; served: string[] }> {
-  const served: string[] = [];
-  const server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    const file = normalize(join(dir, path === '/' ? 'index.html' : path));
-    if (!file.startsWith(dir + sep) || !existsSync(file) || !statSync(file).isFile()) {
-      res.writeHead(404, { 'content-type': 'text/plain' });
-      res.end('not found');
-      return;
-    }
-    served.push(path);
-    res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
-    res.end(readFileSync(file));
-  });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, served };
-}
-
 /**
  * Serves `dir`, opens its index.html in headless Chromium and waits for the page's
  * script to finish (`data-done`). Any request outside the local server is aborted and
@@ -84,11 +55,7 @@ async function serve(dir: string): Promise<{ server: Server; origin: string; ser
  */
 async function openPage(dir: string, consoleErrors: boolean) {
   const { server, origin, served } = await serve(dir);
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    timeout: 60_000,
-  });
+  const browser = await launchChromium();
   const close = async () => {
     await browser.close();
     await new Promise<void>((ok) => server.close(() => ok()));

@@ -3,9 +3,10 @@
  * into an empty project, then the CLI (`npx sheetc build`), the API (`import('sheetc')`) and the
  * built engine, all from that project.
  *
- * No network: the install runs with `--offline`, a fresh npm cache and an unreachable registry.
- * sheetc has no runtime dependencies, so the install proves the tarball is self-contained: it
- * fetches nothing.
+ * No network: the install runs with a fresh npm cache against a registry on 127.0.0.1 that
+ * serves only sheetc's runtime dependencies (tinypool; bullmq and ioredis for sheetc/cluster)
+ * and their own, packed from this checkout's node_modules: the install proves the tarball
+ * needs nothing else.
  *
  * Needs `npm run build` first (dist/ and the native addon); fails, never skips, without them.
  */
@@ -129,7 +130,51 @@ function npmPack(dirs: string[], dest: string, cwd: string) {
   return infos.map((i) => ({ file: join(dest, i.filename), files: i.files.map((f) => f.path) }));
 }
 
-test.serial('npm pack → offline install → npx sheetc build, the API and the engine work from the installed package', async (t) => {
+/**
+ * sheetc's runtime dependencies and theirs (installed optional ones included), packed from
+ * this checkout's node_modules, for the registry on 127.0.0.1.
+ */
+function dependencyPackages(dest: string): { packages: RegistryPackage[]; optional: Set<string> } {
+  const seen = new Map<string, string>(); // name@version → directory
+  const optional = new Set<string>();
+  const find = (name: string, from: string): string | null => {
+    for (let dir = from; ; dir = resolve(dir, '..')) {
+      const p = join(dir, 'node_modules', name);
+      if (existsSync(join(p, 'package.json'))) return p;
+      if (dir === root || resolve(dir, '..') === dir) return null;
+    }
+  };
+  const walk = (dir: string) => {
+    const m = readJson<{ name: string; version: string; dependencies?: Record<string, string>; optionalDependencies?: Record<string, string>; peerDependencies?: Record<string, string>; peerDependenciesMeta?: Record<string, { optional?: boolean }> }>(join(dir, 'package.json'));
+    const deps = { ...(m.dependencies ?? {}) };
+    for (const [name] of Object.entries(m.peerDependencies ?? {})) {
+      if (m.peerDependenciesMeta?.[name]?.optional) optional.add(name);
+      else deps[name] = '*';
+    }
+    for (const name of Object.keys(m.optionalDependencies ?? {})) optional.add(name);
+    for (const name of [...Object.keys(deps), ...Object.keys(m.optionalDependencies ?? {})]) {
+      const at = find(name, dir);
+      if (!at) {
+        if (optional.has(name)) continue;
+        throw new Error(`${name} (a dependency of ${m.name}) is not installed`);
+      }
+      const d = readJson<{ name: string; version: string }>(join(at, 'package.json'));
+      const key = `${d.name}@${d.version}`;
+      if (seen.has(key)) continue;
+      seen.set(key, at);
+      walk(at);
+    }
+  };
+  walk(root);
+  const dirs = [...seen.values()];
+  const r = run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', dest, ...dirs], { cwd: dest, env: npmEnv('http://127.0.0.1:9/') });
+  if (r.status !== 0) throw new Error(`npm pack of the dependencies failed:\n${r.out}`);
+  const infos = JSON.parse(r.stdout.slice(r.stdout.indexOf('['))) as { filename: string }[];
+  const packages = dirs.map((d, i) => ({ manifest: readJson(join(d, 'package.json')) as RegistryPackage['manifest'], tarball: readFileSync(join(dest, infos[i]!.filename)) }));
+  return { packages, optional };
+}
+
+test.serial('npm pack → install from a registry holding only the dependencies → npx sheetc build, the API and the engine work from the installed package', async (t) => {
   const key = platformKey();
   const required = ['dist/index.js', 'dist/cli.js', 'dist/runtime.js', `sheetc.${key}.node`, 'examples/loan.xlsx'];
   const missing = required.filter((f) => !existsSync(join(root, f)));
@@ -138,7 +183,6 @@ test.serial('npm pack → offline install → npx sheetc build, the API and the 
     return;
   }
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string; dependencies?: Record<string, string> };
-  t.deepEqual(Object.keys(pkg.dependencies ?? {}), [], 'the offline install below seeds no dependency; a new runtime dependency must be seeded into its cache');
 
   // 1. npm pack: the file list is what we mean to publish.
   const packDir = join(work, 'pack');
@@ -152,13 +196,27 @@ test.serial('npm pack → offline install → npx sheetc build, the API and the 
   t.deepEqual(stray, [], 'sources, tests and build trees stay out of the tarball');
   const tarball = packed!.file;
 
-  // 3. Offline install into an empty project (the registry URL now points at nothing).
+  // 3. Install into an empty project from a registry on 127.0.0.1 holding only the
+  // runtime dependencies (nothing else is reachable).
   const project = join(work, 'project');
   mkdirSync(project);
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'sheetc-pack-test', version: '1.0.0', private: true, type: 'module' }, null, 2));
+  const depDir = join(work, 'deps');
+  mkdirSync(depDir);
+  const deps = dependencyPackages(depDir);
+  const registry = await miniRegistry(deps.packages);
+  let install: { status: number | null; out: string };
+  try {
+    install = await runAsync('npm', ['install', '--no-audit', '--no-fund', tarball], { cwd: project, env: npmEnv(registry.url) });
+  } finally {
+    await registry.close();
+  }
+  t.is(install.status, 0, `install failed:\n${install.out}`);
+  const served = new Set(deps.packages.map((p) => p.manifest.name));
+  const asked = registry.requests.map((r) => r.replace(/\/-\/.*$/, ''));
+  t.deepEqual(asked.filter((n) => !served.has(n) && !deps.optional.has(n)), [], 'nothing but the declared dependencies (and absent optional ones) was asked for');
+  for (const name of Object.keys(pkg.dependencies ?? {})) t.true(existsSync(join(project, 'node_modules', name, 'package.json')), `${name} is installed`);
   const env = npmEnv('http://127.0.0.1:9/');
-  const install = run('npm', ['install', '--offline', '--no-audit', '--no-fund', tarball], { cwd: project, env });
-  t.is(install.status, 0, `offline install failed:\n${install.out}`);
   const installed = join(project, 'node_modules', 'sheetc');
   t.true(existsSync(join(installed, `sheetc.${key}.node`)), 'the native addon is installed with the package');
   t.is((JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as { version: string }).version, pkg.version);
@@ -233,8 +291,11 @@ test.serial('release layout: prepublish.mjs + the @sheetc/<platform> packages; n
   const packed = npmPack(dirs, packDir, scratch);
   t.false(packed[0]!.files.some((f) => f.endsWith('.node')), 'the root package ships no binary');
   packed.slice(1).forEach((p, i) => t.deepEqual([...p.files].sort(), ['README.md', `sheetc.${targets[i]}.node`, 'package.json'].sort()));
+  const releaseDeps = join(work, 'release-deps');
+  mkdirSync(releaseDeps);
   const registry = await miniRegistry([
     ...dirs.map((d, i) => ({ manifest: readJson(join(d, 'package.json')) as RegistryPackage['manifest'], tarball: readFileSync(packed[i]!.file) })),
+    ...dependencyPackages(releaseDeps).packages,
   ]);
   const project = join(work, 'release-project');
   mkdirSync(project);

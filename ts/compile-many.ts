@@ -9,7 +9,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { basename, extname, join, resolve } from 'node:path';
 import { SheetcError } from './errors.js';
-import { PoolError, siblingEntry, tsxExecArgv, type ScenarioErrorInfo } from './pool.js';
+import { builtEntry } from './pool-entry.js';
+import { PoolError, type ScenarioErrorInfo } from './pool-types.js';
 import type { BuildReport } from './types.js';
 
 export interface CompileManyOptions {
@@ -53,8 +54,9 @@ export async function compileMany(workbooks: string[], options: CompileManyOptio
   if (signal?.aborted) throw new SheetcError('E_CANCELLED', 'the build was cancelled');
   const failFast = options.failFast ?? false;
   const root = resolve(options.outDir);
-  const entry = siblingEntry('compile-many-child');
-  const execArgv = entry.source ? tsxExecArgv() : [];
+  // Built JavaScript, never this process's flags (e.g. a TypeScript loader).
+  const entry = builtEntry('compile-many-child');
+  const execArgv: string[] = [];
 
   const results: (CompileManyResult | undefined)[] = new Array(workbooks.length);
   const running = new Set<ChildProcess>();

@@ -35,13 +35,29 @@ export function checkOptions(options: CompileOptions): void {
       throw new SheetcError('E_INVALID_OPTION', `${key} must be a list of cell references or defined names`);
     }
   }
+  if (options.report !== undefined && (typeof options.report !== 'string' || options.report.trim() === '')) {
+    throw new SheetcError('E_INVALID_OPTION', 'report must be the path of the HTML file to write');
+  }
   if (options.signal?.aborted) throw new SheetcError('E_CANCELLED', 'the build was cancelled');
 }
 
 /** Compiles `workbook` (an .xlsx/.xlsm path) into `options.outDir`. */
 export async function compile(workbook: string, options: CompileOptions): Promise<BuildReport> {
   checkOptions(options);
-  if (!options.inputs) return compileOnce(workbook, options);
+  if (options.report !== undefined) {
+    // Loaded only when asked: the report's page bundle is not needed for a build.
+    const { buildWithReport } = await import('./report/index.js');
+    return buildWithReport(workbook, { ...options, report: options.report });
+  }
+  return compileWith(workbook, options);
+}
+
+/**
+ * `compile()` with internal outputs (`extras`) asked of the build that writes the engine
+ * (an output profile's second build).
+ */
+export async function compileWith(workbook: string, options: CompileOptions, extras: BuildExtras = {}): Promise<BuildReport> {
+  if (!options.inputs) return compileOnce(workbook, options, extras);
   // Folding needs what the full model computes: build it in a temporary directory, run
   // it once, and hand the formula values to the profile build.
   const scratch = mkdtempSync(join(tmpdir(), 'sheetc-fold-'));
@@ -63,7 +79,7 @@ export async function compile(workbook: string, options: CompileOptions): Promis
       throw e instanceof SheetcError && e.code === 'E_CANCELLED' ? new SheetcError('E_CANCELLED', 'the build was cancelled') : e;
     });
     fold(5 * STEP);
-    return await compileOnce(workbook, options, { foldValues: values });
+    return await compileOnce(workbook, options, { ...extras, foldValues: values });
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
@@ -71,7 +87,8 @@ export async function compile(workbook: string, options: CompileOptions): Promis
 
 /**
  * Runs the engine in `engineDir` once (no inputs), in a child process, and writes the
- * result's `formulaValues()` or `toJSON()` to `out` as JSON. A child, not this process:
+ * result's `formulaValues()` or `toJSON()` to `out` as JSON (`report`: `{ meta, sheets }`
+ * with the formula values, `reportMeta`: the meta alone; both load a lazy engine first). A child, not this process:
  * an imported ES module is never unloaded, so every profile build or verify would leave
  * a whole model in the caller's heap (and a profile's second build would run beside it:
  * 3.4 GB at 5M cells). The child gets this process's heap limit. `purpose` names the
@@ -80,7 +97,7 @@ export async function compile(workbook: string, options: CompileOptions): Promis
 export function runEngineInChild(
   engineDir: string,
   out: string,
-  what: 'formulaValues' | 'toJSON',
+  what: 'formulaValues' | 'toJSON' | 'report' | 'reportMeta',
   purpose: string,
   signal: AbortSignal | undefined,
   only?: string,
@@ -90,8 +107,10 @@ export function runEngineInChild(
     'const [url, out, what, only] = process.argv.slice(1);' +
     "const { readFileSync, writeFileSync } = await import('node:fs');" +
     'const engine = await import(url);' +
+    // The report runs any engine, a lazy one after loading every sheet.
+    "if (what.startsWith('report') && typeof engine.load === 'function') await engine.load({ sheets: engine.spec.sheets.map((s) => s.name) });" +
     'const result = engine.run();' +
-    "let value = what === 'toJSON' ? result.toJSON() : result.formulaValues();" +
+    "let value = what === 'toJSON' ? result.toJSON() : what === 'formulaValues' ? result.formulaValues() : { meta: result.meta, sheets: what === 'report' ? result.formulaValues().sheets : null };" +
     'if (only) {' +
     "  const keep = new Set(JSON.parse(readFileSync(only, 'utf8')).map((c) => c.join(',')));" +
     '  value = { sheets: value.sheets.map((flat, s) => { const o = []; for (let i = 0; i + 2 < flat.length; i += 3) if (keep.has(s + \',\' + flat[i] + \',\' + flat[i + 1])) o.push(flat[i], flat[i + 1], flat[i + 2]); return o; }) };' +
@@ -130,6 +149,7 @@ export interface BuildExtras {
   foldValues?: string;
   foldPlan?: string;
   cachedValuesOut?: string;
+  reportDataOut?: string;
 }
 
 export async function compileOnce(workbook: string, options: CompileOptions, extras: BuildExtras = {}): Promise<BuildReport> {
@@ -160,6 +180,7 @@ export async function compileOnce(workbook: string, options: CompileOptions, ext
           foldValues: extras.foldValues,
           foldPlan: extras.foldPlan,
           cachedValuesOut: extras.cachedValuesOut,
+          reportDataOut: extras.reportDataOut,
         },
         (e: BuildEvent) => {
           if (e.kind === 'progress') {

@@ -1,42 +1,39 @@
 /**
- * The scenario pool's worker: imports one engine once and runs chunks of scenarios
- * sent by `createPool()` (ts/pool.ts). The same file serves both runtimes:
+ * The scenario pool's task, run by tinypool in a worker thread or a child process
+ * (createPool(), ts/pool.ts): one chunk of encoded scenarios through one engine, the
+ * engine imported once per worker.
  *
- * - worker_threads: configuration arrives in `workerData`; progress (chunk id,
- *   scenarios started/finished, the current scenario's start time) and the cancel
- *   request are shared through a SharedArrayBuffer, so results are posted once per
- *   chunk (or every FLUSH_MS) and the main thread still knows which scenario is
- *   running when it times out or crashes.
- * - child_process: configuration arrives in the first IPC message; each scenario's
- *   result is sent as soon as it finishes (the main thread derives progress from the
- *   messages), and the loop yields every few milliseconds so cancel requests land.
+ * The main thread must know which scenario a worker is running when it times out or
+ * dies, so that only that scenario fails:
+ * - worker_threads: the task carries a SharedArrayBuffer where the worker writes its
+ *   thread id, the position it started and finished last, and the start time (read by
+ *   the main thread even after the worker died; a cancel flag goes the other way), and a
+ *   MessagePort for results finished so far (flushed every FLUSH_MS and after a failure).
+ * - child_process: the task's tinypool channel carries a `begin` message, then each
+ *   scenario's result as soon as it finishes (so the position running is the next one),
+ *   and a `cancel` message the other way; the loop yields every few ms so it lands.
  *
- * Protocol (main → worker): `{ type: 'chunk', id, items: inputs[], outputs }`,
- * `{ type: 'cancel', id }` (child_process only). Worker → main: `{ type: 'ready' }`,
- * `{ type: 'fatal', error }`, `{ type: 'results', id, from, items, done, recycle?,
- * cancelled? }` where each item is `[true, { values, meta }]` or `[false, { code,
- * message }]` for the scenario at position `from + k` of the chunk.
+ * A worker whose memory (heap + external, and RSS in a child) is above the pool's
+ * `maxMemoryMb` after a scenario reports `recycle` and waits: the main thread then aborts
+ * the task, which makes tinypool replace the worker. (tinypool's own
+ * maxMemoryLimitBeforeRecycle counts the JS heap only, not ArrayBuffers: see
+ * __test__/tinypool-limits.test.ts.)
  */
 import { getHeapStatistics } from 'node:v8';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parentPort, workerData } from 'node:worker_threads';
+import { threadId, type MessagePort } from 'node:worker_threads';
+import { decodeScenario, hasErrorInput, type EncodedScenario } from './pool-input.js';
 
-/** Indices into the shared Int32 control array (worker_threads). */
-export const CTL_CHUNK = 0;
+/** Int32 slots of the shared control buffer (worker_threads). */
+export const CTL_WORKER = 0;
 export const CTL_STARTED = 1;
 export const CTL_FINISHED = 2;
 export const CTL_CANCEL = 3;
-export const CTL_LENGTH = 4;
-
-export interface WorkerConfig {
-  engine: string;
-  /** Recycle above this many bytes (heap used + external memory always; RSS too in child_process). */
-  maxMemoryBytes: number | null;
-  /** worker_threads only: Int32Array(CTL_LENGTH) + Float64Array(1) over SharedArrayBuffers. */
-  ctl?: SharedArrayBuffer;
-  startAt?: SharedArrayBuffer;
-}
+/** Bytes: 4 Int32 slots, then the start time of the current scenario as a Float64. */
+export const CTL_BYTES = 24;
+export const CTL_START_AT = 2; // Float64 index (byte offset 16)
 
 export interface EngineModule {
   run(inputs?: Record<string, unknown>): {
@@ -46,14 +43,35 @@ export interface EngineModule {
   };
 }
 
-export interface ChunkMessage {
-  type: 'chunk';
+export interface ChunkTask {
   id: number;
-  items: Record<string, unknown>[];
+  engine: string;
+  items: EncodedScenario[];
   outputs: string[] | null;
+  maxMemoryBytes: number | null;
+  /** worker_threads only. */
+  ctl?: SharedArrayBuffer;
+  port?: MessagePort;
 }
 
-export type Item = [true, { values: Record<string, unknown>; meta: unknown }] | [false, { code: string; message: string }];
+export type ErrorInfo = { code: string; message: string };
+export type Item = [true, { values: Record<string, unknown>; meta: unknown }] | [false, ErrorInfo];
+
+export interface ChunkReturn {
+  /** Items for positions [from, from + items.length). */
+  from: number;
+  items: Item[];
+  cancelled: boolean;
+  /** The engine could not be loaded: nothing ran. */
+  fatal?: ErrorInfo;
+}
+
+/** Worker → main messages (the port in worker_threads, the channel in child_process). */
+export type WorkerNote =
+  | { t: 'begin'; id: number; pid: number }
+  | { t: 'items'; id: number; from: number; items: Item[] }
+  | { t: 'recycle'; id: number; from: number; items: Item[] }
+  | { t: 'uncaught'; error: ErrorInfo };
 
 const FLUSH_MS = 50;
 const YIELD_MS = 4;
@@ -69,15 +87,16 @@ export function encodeValue(v: unknown): unknown {
   return v === undefined ? null : v;
 }
 
-function errorInfo(e: unknown): { code: string; message: string } {
+export function errorInfo(e: unknown): ErrorInfo {
   if (e !== null && typeof e === 'object') {
     const code = (e as { code?: unknown }).code;
     const message = (e as { message?: unknown }).message;
-    return { code: typeof code === 'string' ? code : 'E_ENGINE', message: typeof message === 'string' ? message : String(e) };
+    return { code: typeof code === 'string' ? code : 'E_INTERNAL', message: typeof message === 'string' ? message : String(e) };
   }
-  return { code: 'E_ENGINE', message: String(e) };
+  return { code: 'E_INTERNAL', message: String(e) };
 }
 
+/** Runs one scenario (already decoded) and encodes its outcome. */
 export function runOne(engine: EngineModule, inputs: Record<string, unknown>, outputs: string[] | null): Item {
   try {
     const r = engine.run(inputs);
@@ -93,10 +112,60 @@ export function runOne(engine: EngineModule, inputs: Record<string, unknown>, ou
   }
 }
 
-async function loadEngine(dir: string): Promise<EngineModule> {
-  const mod = (await import(pathToFileURL(join(resolve(dir), 'engine.js')).href)) as Partial<EngineModule>;
-  if (typeof mod.run !== 'function') throw Object.assign(new Error(`${dir}/engine.js does not export run()`), { code: 'E_IO' });
-  return mod as EngineModule;
+/** An engine and, when an error input needs it, its runtime's errorFromCode. */
+export interface LoadedEngine {
+  engine: EngineModule;
+  errorOf(): Promise<((code: string) => unknown) | null>;
+}
+
+const engines = new Map<string, Promise<LoadedEngine>>();
+
+/** Imports `DIR/engine.js` once per directory (a failed import is retried next time). */
+export function loadEngine(dir: string): Promise<LoadedEngine> {
+  const key = resolve(dir);
+  let p = engines.get(key);
+  if (!p) {
+    p = (async () => {
+      const url = pathToFileURL(join(key, 'engine.js')).href;
+      let mod: Partial<EngineModule>;
+      try {
+        mod = (await import(url)) as Partial<EngineModule>;
+      } catch (e) {
+        throw Object.assign(new Error(`the engine ${url} could not be loaded: ${(e as Error)?.message ?? String(e)}`), { code: 'E_IO' });
+      }
+      if (typeof mod.run !== 'function') throw Object.assign(new Error(`${key}/engine.js does not export run()`), { code: 'E_IO' });
+      let errorOf: Promise<((code: string) => unknown) | null> | null = null;
+      return {
+        engine: mod as EngineModule,
+        errorOf: () =>
+          (errorOf ??= (async () => {
+            const rt = join(key, 'runtime.js');
+            if (!existsSync(rt)) return null;
+            const m = (await import(pathToFileURL(rt).href)) as { errorFromCode?: (code: string) => unknown };
+            return typeof m.errorFromCode === 'function' ? m.errorFromCode : null;
+          })()),
+      };
+    })();
+    engines.set(key, p);
+    p.catch(() => engines.delete(key));
+  }
+  return p;
+}
+
+/** A scenario's engine inputs, decoded (with the engine's own error values when it has error inputs). */
+export async function decodeFor(loaded: LoadedEngine, s: EncodedScenario): Promise<{ ok: true; inputs: Record<string, unknown> } | { ok: false; error: ErrorInfo }> {
+  try {
+    return { ok: true, inputs: decodeScenario(s, hasErrorInput(s) ? await loaded.errorOf() : null) };
+  } catch (e) {
+    return { ok: false, error: errorInfo(e) };
+  }
+}
+
+/** Runs one encoded scenario. */
+export async function runEncoded(loaded: LoadedEngine, s: EncodedScenario, outputs: string[] | null): Promise<Item> {
+  if (!hasErrorInput(s)) return runOne(loaded.engine, decodeScenario(s, null), outputs);
+  const d = await decodeFor(loaded, s);
+  return d.ok ? runOne(loaded.engine, d.inputs, outputs) : [false, d.error];
 }
 
 function overMemory(limit: number | null, rss: boolean): boolean {
@@ -107,134 +176,93 @@ function overMemory(limit: number | null, rss: boolean): boolean {
 }
 
 const tick = () => new Promise<void>((r) => setImmediate(r));
+const forever = () => new Promise<never>(() => {});
 
-/** worker_threads: progress through shared memory; one message per chunk (or per FLUSH_MS). */
-async function threadMain(config: WorkerConfig): Promise<void> {
-  const port = parentPort!;
-  const ctl = new Int32Array(config.ctl!);
-  const startAt = new Float64Array(config.startAt!);
-  let engine: EngineModule;
-  try {
-    engine = await loadEngine(config.engine);
-  } catch (e) {
-    port.postMessage({ type: 'fatal', error: errorInfo(e) });
-    return;
-  }
-  // An uncaught exception (e.g. thrown in a microtask the engine queued) ends the
-  // worker at once, while its scenario is still the current one in shared memory.
-  // process.exit() in a worker thread takes effect only when the thread returns to its
-  // event loop, so the chunk loop checks `dying` and stops without reporting.
-  let dying = false;
-  process.on('exit', () => {
-    dying = true;
+// ------------------------------------------------------------------ child_process side
+
+const inChild = (process as { __tinypool_state__?: { isChildProcess?: boolean } }).__tinypool_state__?.isChildProcess === true;
+const cancelledIds = new Set<number>();
+function notify(m: WorkerNote): void {
+  if (process.connected) process.send!(m);
+}
+if (inChild) {
+  // The pool's process is gone (killed, even by SIGKILL): do not linger.
+  process.on('disconnect', () => process.exit(0));
+  process.on('message', (m: { __tinypool_worker_message__?: boolean; t?: string; id?: number }) => {
+    if (m && !m.__tinypool_worker_message__ && m.t === 'cancel' && typeof m.id === 'number') cancelledIds.add(m.id);
   });
+  // Say why before dying: tinypool reports only "Worker exited unexpectedly".
   process.on('uncaughtException', (e) => {
-    dying = true;
-    port.postMessage({ type: 'uncaught', error: errorInfo(e) });
+    notify({ t: 'uncaught', error: errorInfo(e) });
     process.exit(70);
   });
-  port.on('message', (msg: ChunkMessage) => {
-    if (msg.type !== 'chunk') return;
-    void runChunk(msg);
-  });
-  let queue = Promise.resolve();
-  // Chunks are processed one at a time, in arrival order.
-  function runChunk(msg: ChunkMessage): Promise<void> {
-    queue = queue.then(async () => {
-      Atomics.store(ctl, CTL_STARTED, 0);
-      Atomics.store(ctl, CTL_FINISHED, 0);
-      Atomics.store(ctl, CTL_CHUNK, msg.id);
-      let from = 0;
-      let items: Item[] = [];
-      let lastFlush = Date.now();
-      let recycle = false;
-      let cancelled = false;
-      for (let k = 0; k < msg.items.length; k++) {
-        if (Atomics.load(ctl, CTL_CANCEL) === msg.id) {
-          cancelled = true;
-          break;
-        }
-        startAt[0] = Date.now();
+}
+
+// A worker thread ending (process.exit() in an engine, an uncaught exception) stops at
+// the next return to the event loop; the loop checks `dying` so that it never reports
+// or starts another scenario meanwhile.
+let dying = false;
+process.on('exit', () => {
+  dying = true;
+});
+
+/** The tinypool task: runs one chunk. */
+export default async function runChunk(task: ChunkTask): Promise<ChunkReturn> {
+  const ctl = task.ctl ? new Int32Array(task.ctl, 0, 4) : null;
+  const startAt = task.ctl ? new Float64Array(task.ctl) : null;
+  if (ctl) Atomics.store(ctl, CTL_WORKER, threadId);
+  else notify({ t: 'begin', id: task.id, pid: process.pid });
+  let loaded: LoadedEngine;
+  try {
+    loaded = await loadEngine(task.engine);
+  } catch (e) {
+    return { from: 0, items: [], cancelled: false, fatal: errorInfo(e) };
+  }
+  const port = task.port ?? null;
+  let from = 0;
+  let items: Item[] = [];
+  let lastFlush = Date.now();
+  let lastYield = lastFlush;
+  const cancelled = () => (ctl ? Atomics.load(ctl, CTL_CANCEL) !== 0 : cancelledIds.has(task.id));
+  try {
+    for (let k = 0; k < task.items.length; k++) {
+      if (cancelled()) return { from, items, cancelled: true };
+      if (ctl) {
+        startAt![CTL_START_AT] = Date.now();
         Atomics.store(ctl, CTL_STARTED, k + 1);
-        const item = runOne(engine, msg.items[k]!, msg.outputs);
-        Atomics.store(ctl, CTL_FINISHED, k + 1);
-        // Microtasks the engine queued run now, while this scenario is still the current one.
-        await null;
-        if (dying) return;
+      }
+      const item = await runEncoded(loaded, task.items[k]!, task.outputs);
+      if (ctl) Atomics.store(ctl, CTL_FINISHED, k + 1);
+      // Microtasks the engine queued run now, while this scenario is still the current one.
+      await null;
+      if (dying) return forever();
+      if (overMemory(task.maxMemoryBytes, !ctl)) {
         items.push(item);
-        if (overMemory(config.maxMemoryBytes, false)) {
-          recycle = true;
-          break;
-        }
+        const note: WorkerNote = { t: 'recycle', id: task.id, from, items };
+        if (port) port.postMessage(note);
+        else notify(note);
+        return forever();
+      }
+      if (port) {
+        items.push(item);
         const now = Date.now();
-        if (now - lastFlush >= FLUSH_MS && k + 1 < msg.items.length) {
-          port.postMessage({ type: 'results', id: msg.id, from, items, done: false });
+        if ((now - lastFlush >= FLUSH_MS || !item[0]) && k + 1 < task.items.length) {
+          port.postMessage({ t: 'items', id: task.id, from, items } satisfies WorkerNote);
           from += items.length;
           items = [];
           lastFlush = now;
         }
-      }
-      port.postMessage({ type: 'results', id: msg.id, from, items, done: true, recycle, cancelled });
-    });
-    return queue;
-  }
-  port.postMessage({ type: 'ready' });
-}
-
-/** child_process: one IPC message per scenario; yields every few ms so cancels arrive. */
-function childMain(): void {
-  let engine: EngineModule | null = null;
-  let config: WorkerConfig | null = null;
-  const cancelled = new Set<number>();
-  let queue = Promise.resolve();
-  const send = (m: unknown) => {
-    if (process.connected) process.send!(m);
-  };
-  process.on('disconnect', () => process.exit(0));
-  process.on('uncaughtException', (e) => {
-    send({ type: 'uncaught', error: errorInfo(e) });
-    process.exit(70);
-  });
-  process.on('message', (msg: { type: string; id?: number; config?: WorkerConfig }) => {
-    if (msg.type === 'init') {
-      config = msg.config!;
-      loadEngine(config.engine).then(
-        (m) => {
-          engine = m;
-          send({ type: 'ready' });
-        },
-        (e) => send({ type: 'fatal', error: errorInfo(e) }),
-      );
-    } else if (msg.type === 'cancel') {
-      cancelled.add(msg.id!);
-    } else if (msg.type === 'chunk') {
-      const chunk = msg as unknown as ChunkMessage;
-      queue = queue.then(async () => {
-        let lastYield = Date.now();
-        let recycle = false;
-        let k = 0;
-        for (; k < chunk.items.length; k++) {
-          if (cancelled.has(chunk.id)) break;
-          const item = runOne(engine!, chunk.items[k]!, chunk.outputs);
-          await null;
-          const last = k + 1 === chunk.items.length;
-          recycle = overMemory(config!.maxMemoryBytes, true);
-          send({ type: 'results', id: chunk.id, from: k, items: [item], done: last || recycle, recycle });
-          if (recycle) break;
-          if (Date.now() - lastYield >= YIELD_MS) {
-            await tick();
-            lastYield = Date.now();
-          }
+      } else {
+        notify({ t: 'items', id: task.id, from: k, items: [item] });
+        from = k + 1;
+        if (Date.now() - lastYield >= YIELD_MS) {
+          await tick();
+          lastYield = Date.now();
         }
-        if (k < chunk.items.length && !recycle) send({ type: 'results', id: chunk.id, from: k, items: [], done: true, cancelled: true });
-        cancelled.delete(chunk.id);
-      });
+      }
     }
-  });
-}
-
-if (parentPort && workerData && (workerData as { sheetcPool?: boolean }).sheetcPool) {
-  void threadMain((workerData as { config: WorkerConfig }).config);
-} else if (typeof process.send === 'function' && process.argv.includes('--sheetc-pool-worker')) {
-  childMain();
+    return { from, items, cancelled: false };
+  } finally {
+    cancelledIds.delete(task.id);
+  }
 }

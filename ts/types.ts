@@ -38,6 +38,13 @@ export interface CompileOptions {
   inputs?: string[];
   /** Output profile: the engine's outputs; cells outside their dependency cone are dropped. Default: every cell. */
   outputs?: string[];
+  /**
+   * Also write an HTML report of the workbook and its engine to this file: one
+   * self-contained page (sheet graph, heat maps, backfilled cells, differences from
+   * Excel's stored values, functions, shapes, clusters, a profile's cones). The engine is
+   * run once to compare it with the values Excel stored.
+   */
+  report?: string;
 }
 
 /** A formula cell whose engine value differs from the value Excel stored. */

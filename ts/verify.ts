@@ -11,12 +11,13 @@ import { checkOptions, compileOnce, runEngineInChild } from './compile.js';
 import { cellKey, parseArea } from './runtime/address.js';
 import type { CompileOptions, JsonValue, VerifyMismatch, VerifyReport } from './types.js';
 
-type Encoded = number | string | boolean | null | { e: string };
+export type Encoded = number | string | boolean | null | { e: string };
 
 const REL_TOL = 1e-9;
 const ABS_TOL = 1e-12;
 
-function same(expected: Encoded, actual: JsonValue): boolean {
+/** Whether an engine value equals the one Excel stored (the tolerance above). */
+export function same(expected: Encoded, actual: JsonValue): boolean {
   if (typeof expected === 'number' && typeof actual === 'number') {
     const d = Math.abs(expected - actual);
     return d < ABS_TOL || d <= REL_TOL * Math.max(Math.abs(expected), Math.abs(actual));

@@ -773,6 +773,7 @@ fn run_xlsx(secs: u64, seed: u64, root: &Path, corpus: &Path, replay: Option<Vec
                     outputs: if rng.chance(4) { Some(vec!["Sheet1!A1:C9".to_string()]) } else { None },
                     fold_values: None,
                     fold_plan: None,
+                    report_data_out: None,
                     read_ms: 0.0,
                 },
                 limits: Limits { max_uncompressed_bytes: 64 << 20, max_cells: 2_000_000 },

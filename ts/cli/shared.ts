@@ -6,7 +6,7 @@ import { compile } from '../compile.js';
 import type { InputValue, JsonValue } from '../runtime/engine.js';
 import { isExcelError } from '../runtime/values.js';
 import type { BuildReport, CompileOptions } from '../types.js';
-import { flag, list, num, type CommandContext } from './command.js';
+import { flag, list, num, str, type CommandContext } from './command.js';
 import { progressBar } from './io.js';
 
 /** The compile options a command's parsed options ask for. */
@@ -25,25 +25,27 @@ export function compileOptionsOf(ctx: CommandContext, outDir: string): CompileOp
   if (maxUncompressedMb !== undefined) opts.maxUncompressedMb = maxUncompressedMb;
   const maxCells = num(o, 'max-cells');
   if (maxCells !== undefined) opts.maxCells = maxCells;
+  const report = str(o, 'report');
+  if (report !== undefined) opts.report = report;
   return opts;
 }
 
 /** Compiles with a progress bar (on a terminal, without --json), cleared when done. */
-export async function buildTo(file: string, ctx: CommandContext, outDir: string): Promise<BuildReport> {
+export async function buildTo(file: string, ctx: CommandContext, outDir: string, extra: Partial<CompileOptions> = {}): Promise<BuildReport> {
   const bar = progressBar(ctx.streams.stderr, ctx.showProgress);
   try {
-    return await compile(file, { ...compileOptionsOf(ctx, outDir), onProgress: bar.update });
+    return await compile(file, { ...compileOptionsOf(ctx, outDir), ...extra, onProgress: bar.update });
   } finally {
     bar.done();
   }
 }
 
 /** Builds into a temporary directory, calls `fn`, and removes the directory. */
-export async function withTempEngine<T>(file: string, ctx: CommandContext, fn: (dir: string, report: BuildReport) => Promise<T>): Promise<T> {
+export async function withTempEngine<T>(file: string, ctx: CommandContext, fn: (dir: string, report: BuildReport) => Promise<T>, extra: Partial<CompileOptions> = {}): Promise<T> {
   const base = mkdtempSync(join(tmpdir(), 'sheetc-'));
   try {
     const dir = join(base, 'engine');
-    const report = await buildTo(file, ctx, dir);
+    const report = await buildTo(file, ctx, dir, extra);
     return await fn(dir, report);
   } finally {
     rmSync(base, { recursive: true, force: true });

@@ -41,6 +41,8 @@ export interface NativeCompileOptions {
   foldPlan?: string
   /** Also write Excel's stored formula values (JSON) to this file, from the same read. */
   cachedValuesOut?: string
+  /** Also write the HTML report's data (JSON) to this file. */
+  reportDataOut?: string
 }
 
 /** A build failure: the stable code, a message that says what to do, and where. */

@@ -12,7 +12,7 @@ use crate::model::Workbook;
 use crate::plan::EnginePlan;
 use crate::report::{describe_model, BuildReport};
 use crate::stages::layout::{self, LayoutOptions};
-use crate::stages::{assemble, backfill, cancelled_err, emit, formula_text, names, output, partition, profile, schedule, shapes, Progress};
+use crate::stages::{assemble, backfill, cancelled_err, emit, formula_text, names, output, partition, profile, report_data, schedule, shapes, Progress};
 
 pub struct CompileOptions {
     pub out_dir: PathBuf,
@@ -39,6 +39,9 @@ pub struct CompileOptions {
     /// ones, JSON `[[sheet, row, col], ...]`) and build the *full* engine, so that only
     /// those values are computed out and read back (5M cells: hundreds, not millions).
     pub fold_plan: Option<PathBuf>,
+    /// Also write the HTML report's data (cell kinds per sheet, references between
+    /// sheets, largest shapes, clusters, output cones; see `stages::report_data`) here.
+    pub report_data_out: Option<PathBuf>,
     /// How long the reader took (the caller reads the file), for the report.
     pub read_ms: f64,
 }
@@ -90,7 +93,7 @@ pub fn compile_workbook(workbook: &Workbook, opts: &CompileOptions, progress: Pr
     progress("graph", 1, 1);
     report.timings.graph_ms = ms(t);
 
-    // Report what the model holds and what was backfilled.
+    // Report what the model holds and what was backfilled (and the HTML report's data).
     let t = Instant::now();
     describe_model(&mut report, workbook, &shaped.shapes, &shaped.nodes, &schedule.order);
     report.backfilled = backfill::report_rows(workbook, &shaped.backfills);
@@ -98,6 +101,21 @@ pub fn compile_workbook(workbook: &Workbook, opts: &CompileOptions, progress: Pr
         if let Some(f) = b.reason.function() {
             *report.unsupported_functions.entry(f.to_string()).or_default() += 1;
         }
+    }
+    if let Some(path) = &opts.report_data_out {
+        let cones = report_data::profile_cones(&schedule, &shaped, profile.as_ref());
+        let cut = profile.as_ref().map(|p| &p.cut);
+        let inputs = report_data::ReportInputs {
+            workbook,
+            nodes: &shaped.nodes,
+            shapes: &shaped.shapes,
+            index: &schedule.index,
+            backfills: &shaped.backfills,
+            order: &schedule.order,
+            cut,
+            cones,
+        };
+        report_data::write(path, inputs)?;
     }
 
     // Folded cells take the full model's computed values.

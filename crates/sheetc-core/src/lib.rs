@@ -100,6 +100,7 @@ mod generated_types {
     fn generated_types_match_the_rust_types() {
         check("report.ts", &crate::report::typescript_declarations());
         check("spec.ts", &crate::stages::emit::spec::typescript_declarations());
+        check("report-data.ts", &crate::stages::report_data::typescript_declarations());
     }
 }
 

@@ -63,6 +63,8 @@ pub struct NativeCompileOptions {
     pub fold_plan: Option<String>,
     /// Also write Excel's stored formula values (JSON) to this file, from the same read.
     pub cached_values_out: Option<String>,
+    /// Also write the HTML report's data (JSON) to this file.
+    pub report_data_out: Option<String>,
 }
 
 /// A positive whole count from JS (a number), or the default; anything else is an
@@ -98,6 +100,7 @@ impl TryFrom<NativeCompileOptions> for BuildOptions {
                 outputs: o.outputs,
                 fold_values: o.fold_values.map(PathBuf::from),
                 fold_plan: o.fold_plan.map(PathBuf::from),
+                report_data_out: o.report_data_out.map(PathBuf::from),
                 read_ms: 0.0,
             },
             limits,

@@ -31,6 +31,7 @@ fn main() {
             outputs: None,
             fold_values: None,
             fold_plan: None,
+            report_data_out: None,
             read_ms: 0.0,
         },
         limits: Limits::default(),

@@ -51,6 +51,7 @@ fn compile(xlsx: &Path, dir: &Path, variant: Variant) -> String {
             outputs: variant.outputs,
             fold_values: None,
             fold_plan: None,
+            report_data_out: None,
             read_ms: 0.0,
         },
         limits: Limits::default(),

@@ -31,7 +31,12 @@ export const build: Command = {
   summary: 'compile a workbook into an engine directory',
   usage: 'sheetc build FILE.xlsx -o DIR [options]',
   description: 'Compile the workbook into the engine directory DIR (written to a temporary sibling and\nrenamed into place: a failed build leaves DIR as it was).',
-  options: { out: { type: 'string', short: 'o', valueName: 'DIR', description: 'the engine directory to write' }, ...BUILD_OPTIONS, ...COMMON_OPTIONS },
+  options: {
+    out: { type: 'string', short: 'o', valueName: 'DIR', description: 'the engine directory to write' },
+    ...BUILD_OPTIONS,
+    report: { type: 'string', valueName: 'FILE', description: 'also write an HTML report of the workbook and its engine (see sheetc report)' },
+    ...COMMON_OPTIONS,
+  },
   async run(ctx) {
     const file = ctx.positionals[0];
     if (!file) throw new SheetcError('E_INVALID_OPTION', 'build needs a workbook: sheetc build FILE.xlsx -o DIR');
@@ -39,7 +44,9 @@ export const build: Command = {
     const out = str(ctx.options, 'out');
     if (!out) throw new SheetcError('E_INVALID_OPTION', 'build needs an output directory: -o DIR');
     const report = await buildTo(file, ctx, out);
-    ctx.streams.stdout.write(ctx.json ? JSON.stringify(report) + '\n' : `built ${resolve(out)}\n${summary(report)}\n`);
+    const html = str(ctx.options, 'report');
+    const wrote = html ? `report ${resolve(html)}\n` : '';
+    ctx.streams.stdout.write(ctx.json ? JSON.stringify(report) + '\n' : `built ${resolve(out)}\n${wrote}${summary(report)}\n`);
     return 0;
   },
 };

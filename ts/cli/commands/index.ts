@@ -3,6 +3,8 @@ import type { Command } from '../command.js';
 import { build } from './build.js';
 import { evalCommand } from './eval.js';
 import { inspect } from './inspect.js';
+import { report } from './report.js';
 import { verifyCommand } from './verify.js';
+import { workerCommand } from './worker.js';
 
-export const COMMANDS: readonly Command[] = [build, evalCommand, verifyCommand, inspect];
+export const COMMANDS: readonly Command[] = [build, evalCommand, verifyCommand, inspect, report, workerCommand];

@@ -11,6 +11,7 @@ pub mod names;
 pub mod output;
 pub mod partition;
 pub mod profile;
+pub mod report_data;
 pub mod schedule;
 pub mod shapes;
 

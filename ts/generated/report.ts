@@ -45,7 +45,11 @@ export type BuildReport = {
 /**
  * The engine directory (empty in `manifest.json`, which carries no build-machine path).
  */
-outDir: string, sheets: Array<SheetReport>, cells: number, formulaCells: number, 
+outDir: string, 
+/**
+ * The format of the workbook file, by its content (not its extension).
+ */
+format: 'xlsx' | 'xlsm' | 'xlsb' | 'xls' | 'ods', sheets: Array<SheetReport>, cells: number, formulaCells: number, 
 /**
  * Distinct formula shapes (parsed and compiled once each).
  */

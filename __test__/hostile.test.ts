@@ -24,6 +24,7 @@ const TYPED_CODES: readonly SheetcErrorCode[] = [
   'E_NOT_A_WORKBOOK',
   'E_ENCRYPTED',
   'E_LEGACY_FORMAT',
+  'E_UNSUPPORTED_FORMAT',
   'E_CORRUPT',
   'E_TOO_LARGE',
   'E_IO',
@@ -253,30 +254,31 @@ test('an OLE container holding EncryptedPackage is E_ENCRYPTED', async (t) => {
   await expectFailure(t, writeBytes(ole(utf16le('EncryptedPackage'))), 'E_ENCRYPTED');
 });
 
-test('an OLE container without EncryptedPackage (legacy .xls) is E_LEGACY_FORMAT', async (t) => {
-  await expectFailure(t, writeBytes(ole(utf16le('Workbook'))), 'E_LEGACY_FORMAT');
+test('an OLE signature over bytes that are no compound file (a damaged .xls) is E_CORRUPT', async (t) => {
+  await expectFailure(t, writeBytes(ole(utf16le('Workbook'))), 'E_CORRUPT');
 });
 
-test('a bare OLE signature (8 bytes, nothing else) is E_LEGACY_FORMAT', async (t) => {
-  await expectFailure(t, writeBytes(new Uint8Array([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1])), 'E_LEGACY_FORMAT');
+test('a bare OLE signature (8 bytes, nothing else) is E_CORRUPT', async (t) => {
+  await expectFailure(t, writeBytes(new Uint8Array([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1])), 'E_CORRUPT');
 });
 
-test('an OpenDocument spreadsheet (.ods) is E_LEGACY_FORMAT', async (t) => {
+test('an OpenDocument spreadsheet (.ods) is E_UNSUPPORTED_FORMAT', async (t) => {
   const ods = zip({
     mimetype: 'application/vnd.oasis.opendocument.spreadsheet',
     'content.xml': '<?xml version="1.0"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"/>',
     'META-INF/manifest.xml': '<?xml version="1.0"?><manifest/>',
   });
-  await expectFailure(t, writeBytes(ods, 'book.ods'), 'E_LEGACY_FORMAT');
+  await expectFailure(t, writeBytes(ods, 'book.ods'), 'E_UNSUPPORTED_FORMAT');
 });
 
-test('a binary workbook (.xlsb) is E_LEGACY_FORMAT', async (t) => {
+test('a binary workbook (.xlsb) whose workbook part is cut short is E_CORRUPT', async (t) => {
   const xlsb = zip({
     '[Content_Types].xml': '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>',
-    'xl/workbook.bin': new Uint8Array([0x83, 0x01, 0x00, 0x80, 0x01, 0x00]),
+    // BrtBeginBook, then a BrtWbProp that claims 12 bytes and holds 2.
+    'xl/workbook.bin': new Uint8Array([0x83, 0x01, 0x00, 0x99, 0x01, 0x0c, 0x01, 0x00]),
     'xl/worksheets/sheet1.bin': new Uint8Array([0x81, 0x01, 0x00]),
   });
-  await expectFailure(t, writeBytes(xlsb, 'book.xlsb'), 'E_LEGACY_FORMAT');
+  await expectFailure(t, writeBytes(xlsb, 'book.xlsb'), 'E_CORRUPT');
 });
 
 test('a zip that is no workbook at all (no xl/workbook.xml) is E_NOT_A_WORKBOOK', async (t) => {

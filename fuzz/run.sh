@@ -5,11 +5,11 @@
 # Builds the harness in $CARGO_TARGET_DIR (default target/fuzz in the repository, so a
 # cached target directory keeps it), replays every saved finding in fuzz/crashes/ (each
 # must now be a typed error or a complete engine), then runs the `formulas` target
-# (parse + bind + codegen) and the `xlsx` target (read + compile, with the structure-
-# aware mutator of issue #16) for N seconds each (default 60). Crashing, hanging, slow or
+# (parse + bind + codegen), the `xlsx` target (read + compile, with the structure-
+# aware mutator of issue #16) and the `binary` target (.xlsb/.xls read + compile) for N seconds each (default 60). Crashing, hanging, slow or
 # out-of-memory inputs are saved to fuzz/crashes/; replay one with
 #   target/fuzz/release/sheetc-fuzz replay fuzz/crashes/<file>
-# Exit status: 0 when every replay and both targets pass, 1 on a finding, 2 when the
+# Exit status: 0 when every replay and every target passes, 1 on a finding, 2 when the
 # harness does not build.
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -40,13 +40,13 @@ for f in "$here"/crashes/*; do
 done
 echo "replayed $replayed saved findings"
 
-for target in formulas xlsx; do
+for target in formulas xlsx binary; do
   start=$(date +%s)
   ( ulimit -v "$mem_kb"; exec "$bin" "$target" "$secs" "$@" )
   rc=$?
   echo "   exit code $rc, wall $(( $(date +%s) - start )) s"
-  if [ "$rc" -gt 3 ] && [ "$target" = xlsx ] && [ -f "$here/work/current.xlsx" ]; then
-    dest="$here/crashes/abort-xlsx-$(date +%s).xlsx"
+  if [ "$rc" -gt 3 ] && [ "$target" != formulas ] && [ -f "$here/work/current.xlsx" ]; then
+    dest="$here/crashes/abort-$target-$(date +%s).bin"
     cp "$here/work/current.xlsx" "$dest"
     echo "   the harness died (signal/abort, e.g. out of memory); input saved to $dest"
   fi

@@ -12,9 +12,14 @@
 //!   errors, a failed build leaves no output and no temp sibling, a successful one a
 //!   complete engine whose JavaScript `node --check` accepts (sampled).
 //!
+//! * `binary`: Excel's `.xlsb` and `.xls` files (`shared/corpus-formats`, beside the
+//!   corpus) mutated at the byte level (flips, truncations, splices, lengths and counts
+//!   made huge: for `.xlsb` inside the `.bin` parts, for `.xls` anywhere in the compound
+//!   file), through the same read + compile with the same properties.
+//!
 //! Crashing, hanging or property-violating inputs are written to `crashes/`.
 //!
-//! Usage: `sheetc-fuzz <formulas|xlsx> <seconds> [--seed N] [--corpus DIR]`, or
+//! Usage: `sheetc-fuzz <formulas|xlsx|binary> <seconds> [--seed N] [--corpus DIR]`, or
 //! `sheetc-fuzz replay <file>` to re-run one saved input.
 
 use std::collections::{BTreeMap, HashMap};
@@ -1074,11 +1079,82 @@ fn check_js(dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// The binary target's seeds: Excel's own `.xlsb` and `.xls` files (shared/corpus-formats).
+fn binary_seeds(dir: &Path) -> Vec<Vec<u8>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| rd.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "xlsb" || x == "xls")).collect())
+        .unwrap_or_default();
+    files.sort();
+    files.iter().filter_map(|p| std::fs::read(p).ok()).filter(|b| b.len() < 200 * 1024).collect()
+}
+
+/// Flips, truncates, splices and lies about lengths in a binary workbook: for an `.xlsb`
+/// inside its zip parts (the `.bin` records), for an `.xls` anywhere in the file (the
+/// compound file's header, FAT and directory, and the BIFF8 records).
+fn mutate_binary(rng: &mut Rng, seeds: &[Vec<u8>]) -> Vec<u8> {
+    let seed = rng.pick_ref(seeds);
+    let bytes_mutation = |rng: &mut Rng, data: &mut Vec<u8>| {
+        for _ in 0..1 + rng.below(6) {
+            let len = data.len();
+            if len == 0 {
+                break;
+            }
+            let i = rng.below(len);
+            match rng.below(6) {
+                0 => data[i] = rng.next() as u8,
+                1 => data[i] ^= 1 << rng.below(8),
+                2 => data.truncate(i),
+                3 => {
+                    // A length or count field made huge.
+                    for k in 0..4.min(len - i) {
+                        data[i + k] = 0xFF;
+                    }
+                    if i + 3 < len {
+                        data[i + 3] = 0x7F;
+                    }
+                }
+                4 => {
+                    let n = (1 + rng.below(64)).min(len - i);
+                    let piece = data[i..i + n].to_vec();
+                    let k = rng.below(len);
+                    data.splice(k..k, piece);
+                }
+                _ => {
+                    let n = (1 + rng.below(32)).min(len - i);
+                    data.drain(i..i + n);
+                }
+            }
+        }
+    };
+    if let Some(mut parts) = seed.starts_with(b"PK").then(|| unzip(seed)).flatten() {
+        let bins: Vec<usize> = (0..parts.len()).filter(|&i| parts[i].0.ends_with(".bin")).collect();
+        if !bins.is_empty() {
+            let i = rng.pick(&bins);
+            bytes_mutation(rng, &mut parts[i].1);
+        }
+        return rezip(&parts, rng);
+    }
+    let mut data = seed.clone();
+    bytes_mutation(rng, &mut data);
+    data
+}
+
 fn run_xlsx(secs: u64, seed: u64, root: &Path, corpus: &Path, replay: Option<Vec<u8>>) -> bool {
+    run_workbooks(secs, seed, root, corpus, replay, false)
+}
+
+fn run_workbooks(secs: u64, seed: u64, root: &Path, corpus: &Path, replay: Option<Vec<u8>>, binary: bool) -> bool {
     let (facts, known) = function_table(root);
     let crashes = root.join("crashes");
     let mut seeds = seed_workbooks();
-    seeds.extend(corpus_workbooks(corpus, 40));
+    let raw_seeds = if binary { binary_seeds(&corpus.with_file_name("corpus-formats")) } else { Vec::new() };
+    if binary && raw_seeds.is_empty() {
+        eprintln!("no .xlsb/.xls seeds beside {}", corpus.display());
+        return false;
+    }
+    if !binary {
+        seeds.extend(corpus_workbooks(corpus, 40));
+    }
     let work = std::env::temp_dir().join(format!("sheetc-fuzz-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&work);
     std::fs::create_dir_all(&work).expect("temp dir");
@@ -1092,7 +1168,7 @@ fn run_xlsx(secs: u64, seed: u64, root: &Path, corpus: &Path, replay: Option<Vec
         let work = work2;
         let mut rng = Rng(seed);
         let mut stats = Stats::default();
-        println!("xlsx seeds: {}", seeds.len());
+        println!("{} seeds: {}", if binary { "binary" } else { "xlsx" }, if binary { raw_seeds.len() } else { seeds.len() });
         let start = Instant::now();
         let deadline = start + Duration::from_secs(secs);
         let input_path = work.join("in.xlsx");
@@ -1100,7 +1176,7 @@ fn run_xlsx(secs: u64, seed: u64, root: &Path, corpus: &Path, replay: Option<Vec
         let mut replay = replay;
         let mut checked = 0u64;
         while replay.is_some() || Instant::now() < deadline {
-            let bytes = replay.take().unwrap_or_else(|| mutate_workbook(&mut rng, &seeds));
+            let bytes = replay.take().unwrap_or_else(|| if binary { mutate_binary(&mut rng, &raw_seeds) } else { mutate_workbook(&mut rng, &seeds) });
             std::fs::write(&input_path, &bytes).expect("write input");
             // Kept until the next input: run.sh files it under crashes/ if the process dies (e.g. out of memory).
             let _ = std::fs::write(root_current(&crashes), &bytes);
@@ -1226,6 +1302,11 @@ fn main() {
     }
     let target = args.get(1).map(String::as_str).unwrap_or("");
     let ok = match target {
+        "binary" => {
+            let secs: u64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(60);
+            println!("target binary (.xlsb, .xls), {secs} s, seed {seed}");
+            run_workbooks(secs, seed, &root, &corpus, None, true)
+        }
         "formulas" | "xlsx" => {
             let secs: u64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(60);
             println!("target {target}, {secs} s, seed {seed}");
@@ -1238,7 +1319,7 @@ fn main() {
         "replay" => {
             let file = PathBuf::from(args.get(2).expect("replay <file>"));
             let bytes = std::fs::read(&file).expect("read input");
-            let is_zip = bytes.starts_with(b"PK") || file.extension().is_some_and(|e| e == "xlsx");
+            let is_zip = bytes.starts_with(b"PK") || bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) || file.extension().is_some_and(|e| e == "xlsx");
             if is_zip {
                 run_xlsx(0, seed, &root, &corpus, Some(bytes))
             } else {
@@ -1246,7 +1327,7 @@ fn main() {
             }
         }
         _ => {
-            eprintln!("usage: sheetc-fuzz <formulas|xlsx> <seconds> [--seed N] [--corpus DIR] | replay <file>");
+            eprintln!("usage: sheetc-fuzz <formulas|xlsx|binary> <seconds> [--seed N] [--corpus DIR] | replay <file>");
             std::process::exit(2);
         }
     };

@@ -23,8 +23,22 @@ export interface WorstFile {
   firstMismatch?: CellMismatch;
 }
 
+/** One format's share of the run (the oracle formats .xlsx/.xlsm and each twin format). */
+export interface FormatRow {
+  format: string;
+  files: number;
+  filesFullyMatched: number;
+  matched: number;
+  total: number;
+  backfilled: number;
+  /** How the stored results were kept from the engine. */
+  stripped: 'removed' | 'replaced';
+}
+
 export interface Summary {
   corpus: string[];
+  /** Per file format, in the order xlsx, xlsm, xlsb, xls, ods. */
+  formats: FormatRow[];
   generatedAt: string;
   files: number;
   filesFullyMatched: number;
@@ -104,8 +118,22 @@ export function summarize(results: FileResult[], cells: ExpectedCell[][], corpus
         : {}),
     }));
 
+  const order = ['xlsx', 'xlsm', 'xlsb', 'xls', 'ods'];
+  const byFormat = new Map<string, FormatRow>();
+  for (const r of results) {
+    const f = r.format ?? 'xlsx';
+    const row = byFormat.get(f) ?? { format: f, files: 0, filesFullyMatched: 0, matched: 0, total: 0, backfilled: 0, stripped: r.stripped ?? 'removed' };
+    row.files++;
+    row.matched += r.matched;
+    row.total += r.total;
+    row.backfilled += r.backfilled;
+    if (r.status === 'ok' && r.matched === r.total) row.filesFullyMatched++;
+    byFormat.set(f, row);
+  }
+  const formats = [...byFormat.values()].sort((a, b) => order.indexOf(a.format) - order.indexOf(b.format));
   return {
     corpus,
+    formats,
     generatedAt: new Date().toISOString(),
     files: results.length,
     filesFullyMatched: full,
@@ -153,6 +181,15 @@ export function formatSummary(s: Summary, topFunctions = 30): string {
       `mismatched ${c.mismatched}, backfilled ${c.backfilled}, in failed files ${c.inFailedFiles}` +
       (c.noValue ? `; ${c.noValue} formula cells without a stored value not counted` : ''),
   );
+  if (s.formats.length > 1 || s.formats.some((f) => f.format !== 'xlsx')) {
+    for (const f of s.formats) {
+      L.push(
+        `format ${pad(f.format, 4)}: ${lpad(`${f.matched}/${f.total}`, 11)} cells matched (${pct(f.matched, f.total).toFixed(2)}%), ` +
+          `${f.filesFullyMatched}/${f.files} files fully matched, backfilled ${f.backfilled}` +
+          (f.format === 'xlsb' || f.format === 'xls' ? ' (stored results replaced by #GETTING_DATA: the format needs one)' : ''),
+      );
+    }
+  }
   const reasons = Object.entries(s.mismatchReasons).sort((a, b) => b[1] - a[1]);
   if (reasons.length) L.push(`mismatch reasons: ${reasons.map(([k, v]) => `${k} ${v}`).join(', ')}`);
   if (s.worst.length) {

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { compareValues, normalizeKey, type MismatchReason } from './compare.js';
 import type { Backfill } from './engine.js';
 import { extractExpected, stripWorkbook, type CellValue, type ExpectedCell } from './xlsx.js';
+import { formatOfPath, oracleFor, stripTwin, type Format } from './twins.js';
 
 export type FileStatus =
   | 'ok' // compiled and ran; cells compared
@@ -37,6 +38,12 @@ export interface CellMismatch {
 
 export interface FileResult {
   file: string;
+  /** The file's format (by extension): a twin's is not its oracle's. */
+  format: Format;
+  /** For a twin (.xlsb/.xls/.ods), the .xlsx/.xlsm whose stored values it is scored against. */
+  oracle?: string;
+  /** How a twin's stored results were kept from the engine (see twins.ts). */
+  stripped?: 'removed' | 'replaced';
   status: FileStatus;
   error?: string;
   durationMs: number;
@@ -83,6 +90,8 @@ function walk(dir: string, out: string[]): void {
     const st = statSync(p);
     if (st.isDirectory()) walk(p, out);
     else if (/\.xls[xm]$/i.test(n)) out.push(p);
+    // A twin is scored only against its oracle beside it.
+    else if (/\.(xlsb|xls|ods)$/i.test(n) && oracleFor(p)) out.push(p);
   }
 }
 
@@ -105,6 +114,8 @@ export function listWorkbooks(paths: string[], filter?: string): Corpus {
 interface WorkerOutcome {
   status: FileStatus;
   error?: string;
+  /** The engine's sheets in workbook order (from the build report). */
+  sheetNames?: string[];
   values?: Record<string, unknown>;
   backfilled?: Backfill[];
   timings?: FileResult['timings'];
@@ -167,8 +178,10 @@ export function runWorker(xlsx: string, outDir: string, timeoutMs: number, compi
         const stage = String(res.stage);
         return done({ status: stage === 'compile' ? 'compile-error' : 'run-error', error: `${stage}: ${String(res.error)}` });
       }
+      const reportSheets = (res.report as { sheets?: { name?: unknown }[] } | undefined)?.sheets;
       done({
         status: 'ok',
+        ...(Array.isArray(reportSheets) ? { sheetNames: reportSheets.map((x) => String(x.name)) } : {}),
         values: res.values as Record<string, unknown>,
         backfilled: res.backfilled as Backfill[],
         timings: res.timings as FileResult['timings'],
@@ -210,6 +223,23 @@ export function compareFile(
   return r;
 }
 
+/**
+ * A twin's sheets may be named otherwise than its oracle's (Excel saved a renamed copy):
+ * the oracle's n-th worksheet is the twin's n-th sheet.
+ */
+export function renameSheets(cells: ExpectedCell[], oracleSheets: string[], twinSheets: string[]): ExpectedCell[] {
+  const to = new Map<string, string>();
+  oracleSheets.forEach((name, i) => {
+    const t = twinSheets[i];
+    if (t !== undefined && t.toLowerCase() !== name.toLowerCase()) to.set(name, t);
+  });
+  if (!to.size) return cells;
+  return cells.map((c) => {
+    const sheet = to.get(c.sheet);
+    return sheet === undefined ? c : { ...c, sheet, key: `${sheet}!${c.cell}` };
+  });
+}
+
 function fileWorkDir(workDir: string, index: number, path: string): string {
   return join(workDir, `${String(index).padStart(4, '0')}-${basename(path).replace(/[^\w.-]+/g, '_')}`);
 }
@@ -217,8 +247,12 @@ function fileWorkDir(workDir: string, index: number, path: string): string {
 /** Runs one workbook end to end. */
 export async function checkFile(path: string, name: string, workDir: string, index: number, opts: RunOptions): Promise<{ result: FileResult; cells: ExpectedCell[] }> {
   const t0 = performance.now();
+  const format = formatOfPath(path) ?? 'xlsx';
+  const oracle = format === 'xlsx' || format === 'xlsm' ? undefined : oracleFor(path);
   const base: FileResult = {
     file: name,
+    format,
+    ...(oracle ? { oracle: basename(oracle) } : {}),
     status: 'ok',
     durationMs: 0,
     total: 0,
@@ -231,15 +265,18 @@ export async function checkFile(path: string, name: string, workDir: string, ind
     matchedCells: [],
   };
   let cells: ExpectedCell[] = [];
+  let oracleSheets: string[] = [];
   let strippedPath: string;
   const dir = fileWorkDir(workDir, index, path);
   try {
     const bytes = readFileSync(path);
-    const ex = extractExpected(bytes);
+    const ex = extractExpected(oracle ? readFileSync(oracle) : bytes);
     cells = ex.cells;
+    oracleSheets = ex.sheets.filter((s) => s.type === 'worksheet').map((s) => s.name);
     base.total = cells.length;
     base.noValue = ex.noValue;
-    const stripped = stripWorkbook(bytes);
+    const stripped = oracle ? stripTwin(bytes, format) : stripWorkbook(bytes);
+    if (oracle) base.stripped = (stripped as { how: 'removed' | 'replaced' }).how;
     mkdirSync(dir, { recursive: true });
     strippedPath = join(dir, basename(path));
     writeFileSync(strippedPath, stripped.bytes);
@@ -259,6 +296,7 @@ export async function checkFile(path: string, name: string, workDir: string, ind
   base.status = w.status;
   if (w.error) base.error = w.error;
   if (w.timings) base.timings = w.timings;
+  if (w.status === 'ok' && oracle && w.sheetNames) cells = renameSheets(cells, oracleSheets, w.sheetNames);
   if (w.status === 'ok') {
     base.backfilledReported = w.backfilled?.length ?? 0;
     Object.assign(base, compareFile(cells, w.values ?? {}, w.backfilled));

@@ -129,7 +129,11 @@ files: Array<string>,
 /**
  * The engine directory (absent from `manifest.json`, which names no path of the build machine).
  */
-outDir: string, sheets: Array<SheetReport>, cells: number, formulaCells: number, 
+outDir: string, 
+/**
+ * The format of the workbook file, by its content (not its extension).
+ */
+format: 'xlsx' | 'xlsm' | 'xlsb' | 'xls' | 'ods', sheets: Array<SheetReport>, cells: number, formulaCells: number, 
 /**
  * Distinct formula shapes (parsed and compiled once each).
  */

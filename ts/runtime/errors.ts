@@ -16,6 +16,7 @@ export type SheetcErrorCode =
   | 'E_NOT_A_WORKBOOK'
   | 'E_ENCRYPTED'
   | 'E_LEGACY_FORMAT'
+  | 'E_UNSUPPORTED_FORMAT'
   | 'E_CORRUPT'
   | 'E_TOO_LARGE'
   | 'E_IO'

@@ -13,8 +13,10 @@ pub enum ErrorCode {
     NotAWorkbook,
     /// The workbook is password-encrypted (an OLE container holding `EncryptedPackage`).
     Encrypted,
-    /// A legacy binary `.xls` (BIFF) or another format sheetc does not compile.
+    /// A format older than the ones sheetc reads (Excel 5.0/95 `.xls`, BIFF5 and before).
     LegacyFormat,
+    /// A spreadsheet format sheetc recognises but does not compile (`.ods`).
+    UnsupportedFormat,
     /// The zip or its XML is damaged or a required part is missing.
     Corrupt,
     /// A configured size limit was exceeded (uncompressed bytes, cells).
@@ -35,6 +37,7 @@ impl ErrorCode {
             ErrorCode::NotAWorkbook => "E_NOT_A_WORKBOOK",
             ErrorCode::Encrypted => "E_ENCRYPTED",
             ErrorCode::LegacyFormat => "E_LEGACY_FORMAT",
+            ErrorCode::UnsupportedFormat => "E_UNSUPPORTED_FORMAT",
             ErrorCode::Corrupt => "E_CORRUPT",
             ErrorCode::TooLarge => "E_TOO_LARGE",
             ErrorCode::Io => "E_IO",

@@ -190,6 +190,34 @@ pub struct Table {
     pub columns: Vec<String>,
 }
 
+/// The file format a workbook was read from (the build report names it).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FileFormat {
+    /// Office Open XML (`.xlsx`, also `.xltx`).
+    #[default]
+    Xlsx,
+    /// Office Open XML with macros (`.xlsm`): the same package with a VBA project.
+    Xlsm,
+    /// Excel binary workbook (`.xlsb`, BIFF12 records in a zip).
+    Xlsb,
+    /// Excel 97-2003 workbook (`.xls`, BIFF8 in a compound file).
+    Xls,
+    /// OpenDocument spreadsheet (`.ods`).
+    Ods,
+}
+
+impl FileFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileFormat::Xlsx => "xlsx",
+            FileFormat::Xlsm => "xlsm",
+            FileFormat::Xlsb => "xlsb",
+            FileFormat::Xls => "xls",
+            FileFormat::Ods => "ods",
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct Workbook {
     pub sheets: Vec<Sheet>,
@@ -204,6 +232,8 @@ pub struct Workbook {
     pub vba_project: bool,
     /// The document's properties (docProps/app.xml, docProps/core.xml).
     pub properties: DocumentProperties,
+    /// What the file was.
+    pub format: FileFormat,
 }
 
 /// The workbook's cell number formats, as the reader found them in `xl/styles.xml` and

@@ -172,6 +172,9 @@ pub struct BuildReport {
     /// The engine directory (absent from `manifest.json`, which names no path of the build machine).
     #[serde(skip_serializing_if = "String::is_empty")]
     pub out_dir: String,
+    /// The format of the workbook file, by its content (not its extension).
+    #[cfg_attr(test, ts(type = "'xlsx' | 'xlsm' | 'xlsb' | 'xls' | 'ods'"))]
+    pub format: String,
     pub sheets: Vec<SheetReport>,
     pub cells: usize,
     pub formula_cells: usize,
@@ -301,6 +304,7 @@ pub fn describe_model(report: &mut BuildReport, workbook: &Workbook, shapes: &[B
         .collect();
     report.shapes = shapes.len();
     report.iterative = workbook.calc.iterate;
+    report.format = workbook.format.as_str().to_string();
 }
 
 /// The TypeScript declarations of the report types, generated from the structs above

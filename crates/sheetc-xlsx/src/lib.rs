@@ -11,15 +11,20 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use sheetc_core::error::{ErrorCode, Result, SheetcError};
-use sheetc_core::model::{sheet_key, CellKind, DefinedName, Limits, Value, Workbook};
+use sheetc_core::model::{sheet_key, CellKind, DefinedName, FileFormat, Limits, Value, Workbook};
 
+mod biff12;
 mod bounds;
 mod cells;
+mod cfb;
 mod doc_props;
 mod external_links;
 mod extras;
+mod format;
+mod ftab;
 mod metadata;
 mod package;
+mod ptg;
 #[cfg(feature = "scan")]
 mod scan;
 mod shared_strings;
@@ -27,9 +32,13 @@ mod style_scan;
 mod styles;
 mod tables;
 mod workbook_part;
+mod xls;
+mod xlsb;
 
 #[cfg(test)]
 mod hostile_tests;
+#[cfg(test)]
+mod formats_tests;
 #[cfg(test)]
 mod tests;
 
@@ -47,9 +56,24 @@ use styles::xf_format_codes;
 use tables::read_tables;
 use workbook_part::{check_main_part, read_workbook_part};
 
-/// Reads the workbook at `path`. `cancelled` is polled between sheets and every few
-/// thousand cells so a cancel is honoured promptly.
+/// Reads the workbook at `path`, whatever its format (by content: `.xlsx`/`.xlsm`,
+/// `.xlsb`, `.xls`; `.ods` is refused with advice). `cancelled` is polled between sheets
+/// and every few thousand cells so a cancel is honoured promptly.
 pub fn read_workbook(path: &Path, limits: &Limits, cancelled: &dyn Fn() -> bool) -> Result<Workbook> {
+    let format = format::detect(path, limits.max_uncompressed_bytes)?;
+    match format {
+        FileFormat::Xlsb => xlsb::read_workbook(path, limits, cancelled),
+        FileFormat::Xls => xls::read_workbook(path, limits, cancelled),
+        FileFormat::Ods => Err(SheetcError::new(
+            ErrorCode::UnsupportedFormat,
+            "this is an OpenDocument spreadsheet (.ods), which sheetc does not compile yet; save it as .xlsx (or .xlsb/.xls) from Excel or LibreOffice",
+        )),
+        FileFormat::Xlsx | FileFormat::Xlsm => read_xlsx(path, limits, cancelled).map(|wb| Workbook { format, ..wb }),
+    }
+}
+
+/// Reads an `.xlsx`/`.xlsm` package.
+fn read_xlsx(path: &Path, limits: &Limits, cancelled: &dyn Fn() -> bool) -> Result<Workbook> {
     sniff(path)?;
     let mut zip = open_zip(path)?;
     check_entries(&zip)?;

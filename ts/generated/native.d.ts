@@ -24,10 +24,35 @@ export interface BuildEvent {
  */
 export declare function compile(path: string, options: NativeCompileOptions, onEvent: ((arg: BuildEvent) => void), cancel?: CancelFlag | undefined | null): void
 
+/**
+ * The formula Excel shows in the cell (`row`, `col`) for a formula `text` written for the
+ * cell (`originRow`, `originCol`) (a shared formula's anchor): relative references moved,
+ * `_xlfn.` prefixes dropped, with its `=`. Null when a reference would fall off the sheet.
+ */
+export declare function formulaAt(text: string, originRow: number, originCol: number, row: number, col: number): string | null
+
+/** The registry's `ArgumentTest`. */
+export interface NativeArgumentTest {
+  arg: number
+  test: 'omitted' | 'otherSheet' | 'literal' | 'contains'
+  texts?: Array<string>
+  numbers?: Array<number>
+}
+
+/** The registry's `CallRestriction`. */
+export interface NativeCallRestriction {
+  when: Array<NativeArgumentTest>
+  reason: string
+}
+
 export interface NativeCompileOptions {
   outDir: string
   functions: Array<NativeFunctionFacts>
   knownFunctions: Array<string>
+  /** User-defined functions the caller implements (their calls are compiled). */
+  userFunctions?: Array<string>
+  /** Why some Excel functions the runtime lacks are not computed. */
+  functionNotes?: Array<NativeFunctionNote>
   runtimeJs?: string
   strict?: boolean
   maxUncompressedBytes?: number
@@ -65,8 +90,19 @@ export interface NativeFunctionFacts {
   ranges?: string
   /** `a`/`v` per parameter: evaluated as an array in a legacy formula. */
   arrays?: string
+  /** Calls the engine cannot honour: backfilled and reported (see the core). */
+  restrictions?: Array<NativeCallRestriction>
+  /** A cell calling it is a subtotal (SUBTOTAL and AGGREGATE skip such cells). */
+  subtotal?: boolean
   /** `o` per parameter: only the reference's address is read (no precedent). */
   refOnly?: string
+}
+
+/** Why the runtime does not compute an Excel function (a stable reason code and text). */
+export interface NativeFunctionNote {
+  name: string
+  code: string
+  reason: string
 }
 
 /**

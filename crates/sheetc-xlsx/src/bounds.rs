@@ -383,7 +383,14 @@ pub(crate) fn scan_part<R: Read>(reader: R, name: &str, limit: u64, want_sst: bo
 
 /// [`scan_part`], handing each decompressed block to `observe` as well (the cells' style
 /// scan rides on the same pass, so a sheet is not decompressed once more for it).
-pub(crate) fn scan_part_observed<R: Read>(mut reader: R, name: &str, limit: u64, want_sst: bool, stop: &AtomicBool, observe: &mut dyn FnMut(&[u8])) -> Result<PartScan> {
+pub(crate) fn scan_part_observed<R: Read>(
+    mut reader: R,
+    name: &str,
+    limit: u64,
+    want_sst: bool,
+    stop: &AtomicBool,
+    observe: &mut dyn FnMut(&[u8]),
+) -> Result<PartScan> {
     let mut scanner = Scanner::new(name, want_sst);
     let arrays = memchr::memmem::Finder::new(b"array");
     let vm = memchr::memmem::Finder::new(b"vm");

@@ -14,8 +14,8 @@ use sheetc_core::address::{parse_a1, MAX_ROW};
 use sheetc_core::error::{ErrorCode, Result, SheetcError};
 use sheetc_core::model::{Cell, CellKind, DataTableRange, FormatRun, Limits, Sheet, Value};
 
-use crate::cells::{mark_array_members, push_formula};
 use crate::bounds::PartScan;
+use crate::cells::{mark_array_members, push_formula};
 use crate::package::{attr, read_part};
 
 /// Collects `(anchor row, anchor col) → (last row, last col)` of array formulas in one

@@ -36,9 +36,9 @@ mod xls;
 mod xlsb;
 
 #[cfg(test)]
-mod hostile_tests;
-#[cfg(test)]
 mod formats_tests;
+#[cfg(test)]
+mod hostile_tests;
 #[cfg(test)]
 mod tests;
 

@@ -112,7 +112,11 @@ pub fn kept(backfills: &[Backfill], dropped: &HashSet<(u32, u32, u32)>) -> Vec<B
 
 /// [`cones`] re-keyed by position among the [`kept`] backfills (cones are keyed by index
 /// into all of them).
-pub fn kept_cones(backfills: &[Backfill], dropped: &HashSet<(u32, u32, u32)>, cones: &HashMap<usize, Option<Vec<[u32; 5]>>>) -> HashMap<usize, Option<Vec<[u32; 5]>>> {
+pub fn kept_cones(
+    backfills: &[Backfill],
+    dropped: &HashSet<(u32, u32, u32)>,
+    cones: &HashMap<usize, Option<Vec<[u32; 5]>>>,
+) -> HashMap<usize, Option<Vec<[u32; 5]>>> {
     let mut out = HashMap::new();
     let kept = backfills.iter().enumerate().filter(|(_, b)| !dropped.contains(&(b.sheet, b.row, b.col)));
     for (k, (i, _)) in kept.enumerate() {

@@ -123,16 +123,16 @@ test('unsupported functions are backfilled with the cached value and reported', 
     sheets: [
       {
         name: 'S',
-        cells: { A1: 2, B1: { formula: 'WEBSERVICE(A1)', value: 99 }, C1: '=B1+1', D1: { formula: 'SUM(A1', value: 7 }, E1: { formula: 'NOSUCHFUNCTION(A1)', value: 5 } },
+        cells: { A1: 2, B1: { formula: 'PHONETIC(A1)', value: 99 }, C1: '=B1+1', D1: { formula: 'SUM(A1', value: 7 }, E1: { formula: 'NOSUCHFUNCTION(A1)', value: 5 } },
       },
     ],
   });
-  // WEBSERVICE is an Excel function sheetc lacks: backfilled. NOSUCHFUNCTION is not an
+  // PHONETIC is an Excel function sheetc lacks: backfilled. NOSUCHFUNCTION is not an
   // Excel function at all: Excel itself evaluates it to #NAME?, and so does the engine.
   t.is(e.report.backfilled.length, 2);
   const byCell = Object.fromEntries(e.report.backfilled.map((b) => [b.cell, b]));
   t.is(byCell['B1']!.code, 'unsupported-function');
-  t.deepEqual(e.report.unsupportedFunctions, { WEBSERVICE: 1 });
+  t.deepEqual(e.report.unsupportedFunctions, { PHONETIC: 1 });
   t.is((e.run().get('S!E1') as { code: string }).code, '#NAME?');
   t.is(byCell['D1']!.code, 'parse-error');
   t.truthy(byCell['D1']!.span);

@@ -29,8 +29,8 @@ const book: FixtureWorkbook = {
         B9: '=Inputs!B4+1',
         C1: '=Inputs!B5*2',
         // Backfilled: one inside the outputs' cone (with a stored value), one outside it.
-        B10: { formula: 'BAHTTEXT(Inputs!B2)', value: 'kept' },
-        D1: { formula: 'BAHTTEXT(1)' },
+        B10: { formula: 'PHONETIC(Inputs!B2)', value: 'kept' },
+        D1: { formula: 'PHONETIC(1)' },
       },
     },
   ],
@@ -64,7 +64,7 @@ test("a profile's report and stale cells list only the backfilled cells its engi
   const report = await compile(file, { outDir: dir, inputs: ['Inputs!B2'], outputs: ['Summary!B7:B10'] });
   // Summary!D1 lies outside the outputs' cone: dropped, so neither reported nor stale.
   t.deepEqual(report.backfilled.map((b) => `${b.sheet}!${b.cell}`), ['Summary!B10']);
-  t.deepEqual(report.unsupportedFunctions, { BAHTTEXT: 1 });
+  t.deepEqual(report.unsupportedFunctions, { PHONETIC: 1 });
   const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Record<string, unknown>;
   t.deepEqual((manifest.backfilled as { cell: string }[]).map((b) => b.cell), ['B10']);
   const engine = await importEngine(dir);

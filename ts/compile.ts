@@ -295,7 +295,8 @@ function verificationOf(c: Comparison, report: BuildReport, now: Date | undefine
 /** Rewrites the engine's manifest with the report (after the verification filled it in). */
 function writeManifest(dir: string, report: BuildReport): void {
   // The manifest carries no build-machine path (as the compiler writes it).
-  writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ ...report, outDir: '' }, null, 2));
+  const { outDir: _machinePath, ...manifest } = report;
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2));
 }
 
 let engineRuns = 0;

@@ -611,8 +611,14 @@ defineFn('PERMUT', ['number', 'number'], 2, 2, (_c, n0: number, k0: number) => {
   const n = Math.trunc(n0);
   const k = Math.trunc(k0);
   if (n <= 0 || k < 0 || n < k) return ERR.NUM;
+  // k factors n, n-1, ...: counted by j, not by the factor (past 2^53, n - k + 1 + 1 is
+  // n - k + 1 and a loop over the factor never ends); the product overflows within a few
+  // hundred factors of 2 or more, which is #NUM! as in Excel.
   let p = 1;
-  for (let i = n - k + 1; i <= n; i++) p *= i;
+  for (let j = 0; j < k; j++) {
+    p *= n - j;
+    if (!Number.isFinite(p)) return ERR.NUM;
+  }
   return fin(p);
 });
 defineFn('PERMUTATIONA', ['number', 'number'], 2, 2, (_c, n0: number, k0: number) => {

@@ -307,7 +307,10 @@ function formatFlag(f: number | undefined): boolean | ExcelError {
 
 defineFn('VALUETOTEXT', ['scalar', 'number'], 1, 2, (_ctx, v: Scalar, f?: number) => {
   const strict = formatFlag(f);
-  return strict instanceof ExcelError ? strict : valueText(v, strict);
+  if (strict instanceof ExcelError) return strict;
+  // Strict format quotes text: a cell's longest text plus quotes is past the limit (#VALUE!).
+  const out = valueText(v, strict);
+  return typeof out === 'string' ? limitText(out) : out;
 });
 
 defineFn('ARRAYTOTEXT', ['any', 'number'], 1, 2, (ctx, v: Value, f?: number) => {
@@ -341,7 +344,9 @@ defineFn('TEXT', ['scalar', 'text'], 2, 2, (ctx, v: Scalar, fmt: string) => {
     if (p === undefined) return formatText(v, fmt);
     n = p;
   } else n = v ?? 0;
-  return formatNumber(n, fmt, ctx.book.date1904);
+  // A format's literal text can make the result longer than a cell holds: #VALUE!.
+  const out = formatNumber(n, fmt, ctx.book.date1904);
+  return typeof out === 'string' ? limitText(out) : out;
 });
 
 /** VALUE: text as Excel reads a typed entry; booleans are not numbers here. */

@@ -5,7 +5,7 @@
  */
 import test from 'ava';
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { compile } from '../ts/index.js';
 import type { RunResult } from '../ts/index.js';
@@ -13,8 +13,9 @@ import { extractExpected } from '../scripts/conformance/xlsx.js';
 import { compareValues } from '../scripts/conformance/compare.js';
 import { readFileSync } from 'node:fs';
 import { tempDir } from './helpers/build.js';
+import { sharedFolder } from './helpers/corpus.js';
 
-const CORPUS = resolve(new URL('.', import.meta.url).pathname, '..', '..', '..', 'shared', 'corpus-formats');
+const CORPUS = sharedFolder('corpus-formats') ?? join('..', 'shared', 'corpus-formats');
 
 async function engine(file: string): Promise<{ format: string; values: Record<string, unknown> }> {
   const out = join(tempDir('sheetc-formats-'), 'engine');

@@ -80,3 +80,26 @@ test('references read for their address only make no cycle', async (t) => {
   t.is(r.get('S!B8'), 8);
   t.deepEqual(r.meta.stale, []);
 });
+
+test('a circular cluster that does not converge within the iteration settings is reported by the build and the CLI summary', async (t) => {
+  // A1 = A1 + 1 never converges: Excel stops after the maximum iterations (10 here) and
+  // shows 10, which the file stores; B1 = B1/2 + 1 converges to 2.
+  const stuck = await buildEngine({
+    iterate: { count: 10, delta: 0.001 },
+    sheets: [{ name: 'S', cells: { A1: { formula: 'A1+1', value: 10 }, C1: { formula: 'A1*2', value: 20 } } }],
+  });
+  const v = stuck.report.verification;
+  t.truthy(v);
+  t.false(v!.converged);
+  t.is(v!.iterations, 10);
+  t.is(v!.differ, 0, 'the values are where Excel stopped too');
+  const { summary } = await import('../ts/cli/shared.js');
+  t.regex(summary(stuck.report), /circular references did not converge in 10 iteration\(s\) \(S!A1\)/);
+
+  const fine = await buildEngine({
+    iterate: { count: 100, delta: 1e-9 },
+    sheets: [{ name: 'S', cells: { B1: { formula: 'B1/2+1', value: 2 } } }],
+  });
+  t.true(fine.report.verification!.converged);
+  t.notRegex(summary(fine.report), /did not converge/);
+});

@@ -181,8 +181,10 @@ test('XLL add-in functions, data tables, GETPIVOTDATA and CUBE functions keep th
         cells: {
           A1: 2,
           B1: { formula: '_xll.PriceIt(A1)', value: 9.5 },
-          // A one-variable data table (column input A1): B3:B5 holds Excel's results.
-          B3: { dataTable: { ref: 'B3:B5', r1: 'A1' }, value: 10 },
+          // A one-variable data table whose input cell was deleted (Excel shows
+          // TABLE(,#REF!)): not computable, B3:B5 keeps Excel's results. (Data tables the
+          // engine computes: whatif-data-tables.test.ts.)
+          B3: { dataTable: { ref: 'B3:B5', r1: 'A1', del1: true }, value: 10 },
           B4: 20,
           B5: 30,
           C1: { formula: 'GETPIVOTDATA("Sales",$E$1)', value: 1234 },
@@ -195,20 +197,29 @@ test('XLL add-in functions, data tables, GETPIVOTDATA and CUBE functions keep th
   const byCell = Object.fromEntries(report.backfilled.map((b) => [b.cell, b]));
   t.is(byCell['B1']?.code, 'add-in-function');
   t.is(byCell['B3']?.code, 'data-table');
-  t.is(byCell['B3']?.formula, 'TABLE(,A1)');
+  t.is(byCell['B3']?.formula, 'TABLE(,#REF!)');
   t.is(byCell['C1']?.code, 'pivot-table');
   t.is(byCell['D1']?.code, 'cube-function');
   const json = run().toJSON();
   t.like(json, { 'S!B1': 9.5, 'S!B3': 10, 'S!B4': 20, 'S!B5': 30, 'S!C1': 1234, 'S!D1': 77 });
 });
 
-test('a two-variable data table shows as TABLE(row input, column input)', async (t) => {
-  const path = file({ sheets: [{ name: 'S', cells: { A1: 1, A2: 2, C3: { dataTable: { ref: 'C3:D4', r1: 'A1', r2: 'A2', dt2D: true }, value: 1 }, D3: 2, C4: 3, D4: 4 } }] });
+test('a two-variable data table is computed, not backfilled', async (t) => {
+  // Corner B2 = A1*10 + A2; row input A1 takes C2:D2, column input A2 takes B3:B4. The
+  // stored results are wrong on purpose (0): the engine computes each cell.
+  const path = file({
+    sheets: [
+      {
+        name: 'S',
+        cells: { A1: 1, A2: 2, B2: { formula: 'A1*10+A2', value: 12 }, C2: 1, D2: 2, B3: 5, B4: 7, C3: { dataTable: { ref: 'C3:D4', r1: 'A1', r2: 'A2', dt2D: true }, value: 0 }, D3: 0, C4: 0, D4: 0 },
+      },
+    ],
+  });
   const { report, run } = await build(path);
-  t.deepEqual(report.backfilled.map((b) => [b.cell, b.formula, b.code]), [['C3', 'TABLE(A1,A2)', 'data-table']]);
+  t.deepEqual(report.backfilled, []);
   t.deepEqual(run().get('S!C3:D4'), [
-    [1, 2],
-    [3, 4],
+    [1 * 10 + 5, 2 * 10 + 5],
+    [1 * 10 + 7, 2 * 10 + 7],
   ]);
 });
 

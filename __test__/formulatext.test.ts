@@ -3,7 +3,9 @@
  * formula's other cells read with their references moved), the engine returns the text
  * Excel shows (`=`, no `_xlfn.` prefixes) or #N/A for a cell without a formula, and the
  * argument is not a dependency (Excel's "=E1 NOT CIRCULAR!" case). A reference computed
- * at run time, or an array formula's cell, is backfilled and reported, not guessed.
+ * at run time reads the texts of every formula the engine then holds; an array formula's
+ * cell (and a computed reference in a workbook with array formulas, whose texts the
+ * engine does not hold) is backfilled and reported, not guessed.
  */
 import test from 'ava';
 import { isExcelError, type ExcelError } from '../ts/runtime/index.js';
@@ -65,10 +67,41 @@ test('FORMULATEXT of a computed reference or of an array formula is backfilled a
     ],
   });
   const reasons = Object.fromEntries(e.report.backfilled.map((b) => [b.cell, b.reason]));
-  t.regex(reasons['B1'] ?? '', /direct reference/);
+  t.regex(reasons['B1'] ?? '', /computed reference in a workbook with array formulas/);
   t.regex(reasons['B2'] ?? '', /array formula/);
   // Backfilled cells keep Excel's stored values.
   const r = e.run();
   t.is(r.get('Sheet1!B1'), '=1+1');
   t.is(r.get('Sheet1!B2'), '{=ROW(A1:A2)}');
+});
+
+test('FORMULATEXT of a computed reference (OFFSET, INDIRECT) reads any formula of the workbook, and #N/A off a formula', async (t) => {
+  const e = await buildEngine({
+    sheets: [
+      {
+        name: 'Sheet1',
+        cells: {
+          A1: 3,
+          B1: { formula: 'A1*2', shared: { si: 0, ref: 'B1:B3' } },
+          B2: { shared: { si: 0 } },
+          B3: { shared: { si: 0 } },
+          // Which row is read is an input: the text must follow it.
+          C1: '=FORMULATEXT(OFFSET(B1,A1-1,0))',
+          C2: '=FORMULATEXT(INDIRECT("Other!A"&A1))',
+          C3: '=FORMULATEXT(OFFSET(A1,0,0))',
+          C4: '=FORMULATEXT(C1)',
+        },
+      },
+      { name: 'Other', cells: { A1: 1, A3: '=SUM(Sheet1!B1:B3)' } },
+    ],
+  });
+  t.deepEqual(e.report.backfilled, []);
+  const r = e.run();
+  t.is(r.get('Sheet1!C1'), '=A3*2');
+  t.is(r.get('Sheet1!C2'), '=SUM(Sheet1!B1:B3)');
+  t.is((r.get('Sheet1!C3') as ExcelError).code, '#N/A');
+  t.is(r.get('Sheet1!C4'), '=FORMULATEXT(OFFSET(B1,A1-1,0))');
+  const moved = e.run({ 'Sheet1!A1': 2 });
+  t.is(moved.get('Sheet1!C1'), '=A2*2');
+  t.is((moved.get('Sheet1!C2') as ExcelError).code, '#N/A');
 });

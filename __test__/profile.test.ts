@@ -6,7 +6,7 @@
  */
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -213,4 +213,32 @@ test('a cell declared by reference takes the defined name that points at it', as
   const dts = readFileSync(join(dir, 'engine.d.ts'), 'utf8');
   t.regex(dts, /"Price": number/);
   t.regex(dts, /"Total": CellValue/);
+});
+
+test('a profile build reads the workbook once: its second pass compiles what the first pass read', async (t) => {
+  // A copy of the fixture that is deleted as soon as the first pass (build + full-model
+  // run) is over: a second read of the file would fail with E_IO.
+  const copy = join(tempDir(), 'once.xlsx');
+  writeFileSync(copy, readFileSync(file));
+  let deleted = false;
+  const dir = join(tempDir(), 'engine');
+  const report = await compile(copy, {
+    outDir: dir,
+    inputs: INPUTS,
+    outputs: OUTPUTS,
+    onProgress: (e) => {
+      if (!deleted && e.phase === 'fold' && e.done === e.total) {
+        rmSync(copy);
+        deleted = true;
+      }
+    },
+  });
+  t.true(deleted, 'the fold phase completed before the second pass');
+  t.true(report.timings.readMs > 0, 'the report gives the one read of the file');
+  // The engine is the one a build from the file gives.
+  const p = await profiled;
+  const engine = (await import(pathToFileURL(join(dir, 'engine.js')).href)) as EngineModule;
+  const inputs: Record<string, InputValue> = { Price: 4.5, 'Inputs!B3:B4': [[0.05], [1.5]] };
+  for (const ref of OUTPUTS) t.deepEqual(engine.run(inputs).get(ref), p.engine.run(inputs).get(ref), ref);
+  t.is(readFileSync(join(dir, 'engine.js'), 'utf8'), readFileSync(join(p.dir, 'engine.js'), 'utf8'));
 });

@@ -1,5 +1,5 @@
 // The test command (`npm test`): Rust tests, the ava suite (TAP), the workflow lint,
-// static checks (fmt, clippy, tsc, generated types), a bounded fuzzing run, and the conformance report over ../shared/corpus when it is present. Prints each
+// static checks (fmt, clippy, tsc, generated types), a bounded fuzzing run, and the conformance reports over ../shared/corpus and ../shared/corpus-formats when present. Prints each
 // runner's totals and a final `N passed, N failed` line; exits non-zero on any failure.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -105,15 +105,21 @@ if (existsSync(join(root, 'scripts', 'lint-workflows.mjs'))) {
   }
 }
 
-// 6. Conformance over the Excel corpus: a report, not a pass/fail gate.
-const corpus = join(root, '..', 'shared', 'corpus');
-if (existsSync(corpus) && process.env.SHEETC_SKIP_CONFORMANCE !== '1') {
-  const r = run('npx', ['tsx', 'scripts/conformance.ts', corpus, '--quiet', '--out', join(root, 'conformance-report.json')]);
+// 6. Conformance over the Excel corpora (../shared/corpus, then ../shared/corpus-formats with its
+// .xlsb/.xls twins): a report, not a pass/fail gate; only a runner failure counts as failed.
+for (const [name, report] of [
+  ['corpus', 'conformance-report.json'],
+  ['corpus-formats', 'conformance-formats-report.json'],
+]) {
+  const corpus = join(root, '..', 'shared', name);
+  if (!existsSync(corpus) || process.env.SHEETC_SKIP_CONFORMANCE === '1') {
+    console.log(`conformance: ../shared/${name} not present, skipped`);
+    continue;
+  }
+  const r = run('npx', ['tsx', 'scripts/conformance.ts', corpus, '--quiet', '--out', join(root, report)]);
   const line = r.out.split('\n').filter((l) => l.startsWith('conformance:')).pop();
-  console.log(line ?? `conformance: runner failed (exit ${r.status})\n${r.out.slice(-2000)}`);
+  console.log(line ? `${line} (../shared/${name})` : `conformance: runner failed on ../shared/${name} (exit ${r.status})\n${r.out.slice(-2000)}`);
   if (r.status !== 0) failed += 1;
-} else {
-  console.log('conformance: ../shared/corpus not present, skipped');
 }
 
 console.log(`${passed} passed, ${failed} failed`);

@@ -3,12 +3,12 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { getHeapStatistics } from 'node:v8';
 import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { FUNCTION_NOTES } from './function-notes.js';
 import { runEngineJob, type Comparison, type EngineJob } from './engine-run.js';
 import { SheetcError, type SheetcErrorCode } from './errors.js';
 import { checkOptionsObject, guardedProgress, type OptionKind } from './options.js';
-import { loadNative, type BuildEvent } from './native.js';
+import { loadNative, type BuildEvent, type KeptWorkbook } from './native.js';
 import { builtEntry } from './pool-entry.js';
 import { cellKey, parseArea } from './runtime/address.js';
 import { functionFacts, supportedFunctions } from './runtime/index.js';
@@ -95,20 +95,19 @@ export async function compile(workbook: string, options: CompileOptions): Promis
   return compileVerified(workbook, options, {});
 }
 
-/**
- * `compile()` with internal outputs (`extras`) asked of the build that writes the engine
- * (the HTML report's data and stored values), verified as every build is.
- */
-export async function compileWith(workbook: string, options: CompileOptions, extras: BuildExtras = {}): Promise<BuildReport> {
-  return compileVerified(workbook, options, {}, extras);
-}
-
 /** How the build's verification runs (verify() asks for a clock and more differences). */
 export interface VerifySettings {
   /** The clock for NOW/TODAY (default: when the file was last saved, if it says). */
   now?: Date;
   /** How many differences to list (default 100). */
   maxDifferences?: number;
+  /**
+   * Also write the verifying run's formula values and meta (see engine-run.ts), for a
+   * caller that needs them too (the HTML report): the engine then runs once, not twice.
+   * Written only when that run is of the engine in `outDir` (not for an output profile,
+   * whose verification runs the full model), and not with `verify: false`.
+   */
+  keepRun?: { values: string; meta: string };
 }
 
 /**
@@ -119,6 +118,7 @@ export interface VerifySettings {
 export async function compileVerified(workbook: string, options: CompileOptions, settings: VerifySettings, extras: BuildExtras = {}): Promise<BuildReport> {
   const verifyOn = options.verify !== false;
   const scratch = scratchDir('build');
+  let kept: KeptWorkbook | undefined;
   try {
     // Excel's stored values, written by the build's own read (the caller's path when it asks for them).
     const cached = extras.cachedValuesOut ?? (verifyOn ? join(scratch, 'cached.json') : undefined);
@@ -159,10 +159,13 @@ export async function compileVerified(workbook: string, options: CompileOptions,
       : undefined;
     // The full engine, and the list of cells the profile will need values for.
     const plan = join(scratch, 'fold-plan.json');
+    // Both passes compile one read of the workbook (the second does not read the file).
+    kept = new (loadNative().KeptWorkbook)();
     const first = await compileOnce(
       workbook,
       { ...options, outDir: full, lazy: false, maxModuleMb: undefined, onProgress: onFoldProgress, signal },
       { foldPlan: plan, cachedValuesOut: cached },
+      kept,
     ).catch((e: unknown) => {
       throw guard.error() ?? e;
     });
@@ -183,13 +186,14 @@ export async function compileVerified(workbook: string, options: CompileOptions,
     const failed = guard.error();
     if (failed) throw failed;
     if (comparison && options.strict) enforceStrictVerification({ ...first, verification: verificationOf(comparison, first, now) });
-    const report = await compileOnce(workbook, options, { ...extras, foldValues: values });
+    const report = await compileOnce(workbook, options, { ...extras, foldValues: values }, kept);
     if (comparison) {
       report.verification = verificationOf(comparison, first, now);
       writeManifest(options.outDir, report);
     }
     return report;
   } finally {
+    kept?.release();
     rmSync(scratch, { recursive: true, force: true });
   }
 }
@@ -264,6 +268,10 @@ async function verifyBuild(report: BuildReport, dir: string, cached: string, out
   const now = clockOf(report, settings);
   const job: EngineJob = { engine: dir, verify: verifyJob(report, cached, out, settings) };
   if (now) job.nowMs = now.getTime();
+  if (settings.keepRun) {
+    job.formulaValues = { out: settings.keepRun.values };
+    job.meta = { out: settings.keepRun.meta };
+  }
   const comparison = await runEngine(job, 'verifying the engine against the stored values', options);
   if (!comparison) return;
   report.verification = verificationOf(comparison, report, now);
@@ -283,6 +291,8 @@ function verificationOf(c: Comparison, report: BuildReport, now: Date | undefine
     backfilled: c.backfilled,
     now: now ? now.toISOString() : null,
     ms: c.ms,
+    converged: c.converged,
+    iterations: c.iterations,
     differences: c.differences.map((d) => ({
       cell: cellKey(names[d.sheet] ?? `#${d.sheet}`, d.row, d.col),
       formula: d.text ? (native.formulaAt(d.text[2], d.text[0], d.text[1], d.row, d.col) ?? `=${d.text[2]}`) : '',
@@ -302,101 +312,6 @@ function writeManifest(dir: string, report: BuildReport): void {
 let engineRuns = 0;
 
 /**
- * What the child of `runEngineInChild` runs: its main thread starts the engine in a
- * worker thread and watches its stdin, a pipe from this process. When this process dies
- * (even by SIGKILL) the pipe closes and the child exits: the engine's run is synchronous
- * and would keep a single thread from ever noticing (a killed profile build left its
- * engine runner computing at full CPU).
- */
-const CHILD_SCRIPT = `
-const { Worker } = await import('node:worker_threads');
-const [url, out, what, only, heapMb] = process.argv.slice(1);
-process.stdin.on('end', () => process.exit(70));
-process.stdin.on('error', () => process.exit(70));
-process.stdin.resume();
-const work = \`
-const { workerData } = require('node:worker_threads');
-const { readFileSync, writeFileSync } = require('node:fs');
-(async () => {
-  const { url, out, what, only } = workerData;
-  const engine = await import(url);
-  // The report runs any engine, a lazy one after loading every sheet.
-  if (what.startsWith('report') && typeof engine.load === 'function') await engine.load({ sheets: engine.spec.sheets.map((s) => s.name) });
-  const result = engine.run();
-  let value = what === 'toJSON' ? result.toJSON() : what === 'formulaValues' ? result.formulaValues() : { meta: result.meta, sheets: what === 'report' ? result.formulaValues().sheets : null };
-  if (only) {
-    const keep = new Set(JSON.parse(readFileSync(only, 'utf8')).map((c) => c.join(',')));
-    value = { sheets: value.sheets.map((flat, s) => { const o = []; for (let i = 0; i + 2 < flat.length; i += 3) if (keep.has(s + ',' + flat[i] + ',' + flat[i + 1])) o.push(flat[i], flat[i + 1], flat[i + 2]); return o; }) };
-  }
-  writeFileSync(out, JSON.stringify(value));
-})().catch((e) => { process.stderr.write(String(e && e.stack || e)); process.exitCode = 1; });
-\`;
-// execArgv: [] — a worker inherits this process's flags, and --input-type=module would make
-// the (CommonJS) worker code an ES module.
-const worker = new Worker(work, { eval: true, execArgv: [], workerData: { url, out, what, only }, resourceLimits: { maxOldGenerationSizeMb: Number(heapMb) } });
-worker.on('error', (e) => { process.stderr.write(String(e && e.stack || e) + '\\n'); process.exit(1); });
-worker.on('exit', (code) => process.exit(code));
-`;
-
-/**
- * Runs the engine in `engineDir` once (no inputs), in a child process, and writes the
- * result's `formulaValues()` or `toJSON()` to `out` as JSON (`report`: `{ meta, sheets }`
- * with the formula values, `reportMeta`: the meta alone; both load a lazy engine first). A child, not this process:
- * an imported ES module is never unloaded, so every profile build or verify would leave
- * a whole model in the caller's heap (and a profile's second build would run beside it:
- * 3.4 GB at 5M cells). The child gets this process's heap limit, and dies with this
- * process (see CHILD_SCRIPT). `purpose` names the step in errors.
- */
-export function runEngineInChild(
-  engineDir: string,
-  out: string,
-  what: 'formulaValues' | 'toJSON' | 'report' | 'reportMeta',
-  purpose: string,
-  signal: AbortSignal | undefined,
-  only?: string,
-): Promise<void> {
-  // `only`: a JSON list of [sheet, row, col]; formula values of those cells alone.
-  const heapMb = Math.ceil(getHeapStatistics().heap_size_limit / (1024 * 1024));
-  const args = [
-    `--max-old-space-size=${heapMb}`,
-    '--input-type=module',
-    '-e',
-    CHILD_SCRIPT,
-    pathToFileURL(join(engineDir, 'engine.js')).href,
-    out,
-    what,
-    only ?? '',
-    String(heapMb),
-  ];
-  return new Promise((ok, fail) => {
-    if (signal?.aborted) {
-      fail(new SheetcError('E_CANCELLED', 'cancelled'));
-      return;
-    }
-    // stdin is the lifeline: kept open, never written to.
-    const child = spawn(process.execPath, args, { stdio: ['pipe', 'ignore', 'pipe'] });
-    child.stdin.on('error', () => {});
-    let stderr = '';
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (d: string) => {
-      stderr = (stderr + d).slice(-4000);
-    });
-    const onAbort = () => child.kill();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    child.on('error', (e) => {
-      signal?.removeEventListener('abort', onAbort);
-      fail(new SheetcError('E_INTERNAL', `cannot start Node for ${purpose}: ${e.message}`));
-    });
-    child.on('close', (code, sig) => {
-      signal?.removeEventListener('abort', onAbort);
-      if (signal?.aborted) fail(new SheetcError('E_CANCELLED', 'cancelled'));
-      else if (code === 0) ok();
-      else fail(new SheetcError('E_INTERNAL', `${purpose} failed with ${sig ? `signal ${sig}` : `exit code ${code}`}: ${stderr.trim()}`));
-    });
-  });
-}
-
-/**
  * Runs an engine job (see engine-run.ts). In a child process, which gets this process's
  * heap limit: an imported ES module is never unloaded, so every profile build or verify
  * would leave a whole model in the caller's heap (and a profile's second build would run
@@ -413,7 +328,7 @@ export async function runEngine(job: EngineJob, purpose: string, options: Pick<C
       throw new SheetcError('E_INTERNAL', `${purpose} failed: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
-  const jobFile = join(dirname(job.verify?.out ?? job.formulaValues?.out ?? join(job.engine, 'job')), `job-${process.pid}-${++engineRuns}.json`);
+  const jobFile = join(dirname(job.verify?.out ?? job.formulaValues?.out ?? job.meta?.out ?? join(job.engine, 'job')), `job-${process.pid}-${++engineRuns}.json`);
   writeFileSync(jobFile, JSON.stringify(job));
   try {
     const entry = builtEntry('engine-run');
@@ -454,7 +369,7 @@ export interface BuildExtras {
   reportDataOut?: string;
 }
 
-export async function compileOnce(workbook: string, options: CompileOptions, extras: BuildExtras = {}): Promise<BuildReport> {
+export async function compileOnce(workbook: string, options: CompileOptions, extras: BuildExtras = {}, kept?: KeptWorkbook): Promise<BuildReport> {
   if (options.signal?.aborted) throw new SheetcError('E_CANCELLED', 'the build was cancelled');
   const native = loadNative();
   const cancel = new native.CancelFlag();
@@ -503,6 +418,7 @@ export async function compileOnce(workbook: string, options: CompileOptions, ext
           }
         },
         cancel,
+        kept,
       );
     });
   } finally {

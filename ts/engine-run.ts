@@ -23,6 +23,8 @@ export interface EngineJob {
   nowMs?: number;
   /** Write the formula values (`RunResult.formulaValues()`), only of the cells listed in `only` when given. */
   formulaValues?: { out: string; only?: string };
+  /** Write the run's meta (`converged`, `iterations`, `elapsedMs`): the HTML report shows it. */
+  meta?: { out: string };
   /** Compare with Excel's stored values (the build's `cachedValuesOut` file). */
   verify?: {
     cached: string;
@@ -51,6 +53,16 @@ export interface Comparison {
   backfilled: number;
   differences: RawDifference[];
   ms: number;
+  /** The run's circular clusters converged (see RunResult.meta). */
+  converged: boolean;
+  iterations: number;
+}
+
+/** What a job's `meta` file holds. */
+export interface JobMeta {
+  converged: boolean;
+  iterations: number;
+  elapsedMs: number;
 }
 
 interface CachedSheet {
@@ -78,7 +90,16 @@ function compare(result: RunResult, job: NonNullable<EngineJob['verify']>): Comp
   const cached = JSON.parse(readFileSync(job.cached, 'utf8')) as CachedSheet[];
   const values = result.formulaValues().sheets;
   const backfilled = new Set(job.backfilled.map(([s, r, c]) => `${s},${r},${c}`));
-  const out: Comparison = { total: 0, matched: 0, withoutStoredValue: 0, backfilled: 0, differences: [], ms: 0 };
+  const out: Comparison = {
+    total: 0,
+    matched: 0,
+    withoutStoredValue: 0,
+    backfilled: 0,
+    differences: [],
+    ms: 0,
+    converged: result.meta.converged,
+    iterations: result.meta.iterations,
+  };
   cached.forEach((sheet, s) => {
     const flat = values[s] ?? [];
     const engine = new Map<number, EncodedScalar>();
@@ -136,6 +157,10 @@ export async function runEngineJob(job: EngineJob, functions?: Record<string, Us
       };
     }
     writeFileSync(job.formulaValues.out, JSON.stringify(value));
+  }
+  if (job.meta) {
+    const { converged, iterations, elapsedMs } = result.meta;
+    writeFileSync(job.meta.out, JSON.stringify({ converged, iterations, elapsedMs } satisfies JobMeta));
   }
   if (job.verify) {
     const comparison = compare(result, job.verify);

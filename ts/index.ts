@@ -29,3 +29,18 @@ export {
   type StreamItem,
 } from './pool.js';
 export { compileMany, type CompileManyOptions, type CompileManyResult } from './compile-many.js';
+export {
+  openModel,
+  find,
+  explain,
+  goalSeek,
+  NoSolutionError,
+  sensitivity,
+  tornado,
+  parseVary,
+  loadScenarios,
+  saveScenario,
+  runScenarios,
+  diffScenarios,
+  type WhatIfModel,
+} from './whatif/index.js';

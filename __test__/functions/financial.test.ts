@@ -36,6 +36,24 @@ test('IPMT/PPMT/CUMIPMT/CUMPRINC (documentation and corpus)', (t) => {
   t.is(call('IPMT', 0.1, 0, 3, 8000), ERR.NUM);
 });
 
+test('CUMPRINC is the exact sum of the principal parts, also when they are tiny against the payment', (t) => {
+  // Expected: the loan simulated period by period in 50-digit arithmetic (mpmath), which
+  // is also what Excel stores (corpus CUMPRINC_CUMIPMT.xlsx H5 and H7: -0.0047565423422487076
+  // and -0.0012603466877548824). Summing payment minus interest in doubles lost 8 digits.
+  const relative = (a: unknown, b: number) => t.true(typeof a === 'number' && Math.abs(a - b) <= 1e-12 * Math.abs(b), `${String(a)} vs ${b}`);
+  relative(call('CUMPRINC', 0.7, 36, 8000, 2, 10, 1), -0.004756542342248712);
+  relative(call('CUMPRINC', 0.8, 36, 18000, 2.7, 9.667, 1), -0.0012603466877548859);
+  // Excel's documentation: the first month's principal of a 30-year loan.
+  close(t, call('CUMPRINC', 0.09 / 12, 360, 125000, 1, 1, 0), -68.2782711809784);
+  // The sum over the whole term repays the loan, for either type.
+  close(t, call('CUMPRINC', 0.05, 20, 1000, 1, 20, 0), -1000);
+  close(t, call('CUMPRINC', 0.05, 20, 1000, 1, 20, 1), -1000);
+  // Matches PPMT summed period by period where nothing cancels.
+  let sum = 0;
+  for (let k = 3; k <= 7; k++) sum += call('PPMT', 0.01, k, 12, 500, 0, 1) as number;
+  close(t, call('CUMPRINC', 0.01, 12, 500, 3, 7, 1), sum);
+});
+
 test('NPV reads numbers from ranges, skipping text and blanks', (t) => {
   close(t, call('NPV', 0.1, -10000, 3000, 4200, 6800), 1188.44341233522); // documentation
   close(t, call('NPV', 0.1, col([-10000, 'text', null, 3000, 4200, 6800])), 1188.44341233522);

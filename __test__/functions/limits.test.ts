@@ -21,6 +21,7 @@ import {
   type Value,
 } from '../../ts/runtime/index.js';
 import { call, callIn, ctx, sheetOf } from '../helpers/runtime.js';
+import { rng } from '../helpers/random.js';
 
 const one = new Lambda(2, () => 1);
 const big = 'x'.repeat(32767);
@@ -107,18 +108,6 @@ test('TEXTSPLIT checks the padded grid before allocating it', (t) => {
   t.is(call('TEXTSPLIT', text, ',', ';'), ERR.CALC);
 });
 
-/** A small deterministic generator (xorshift32). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
-}
 
 test('no registered function throws on hostile arguments (huge sizes, long text, whole-sheet references)', (t) => {
   const sheet = Sheet.create('Sheet1', 0, 3, 3, 9);

@@ -7,19 +7,8 @@
 import test from 'ava';
 import { ERR, ExcelError } from '../../ts/runtime/index.js';
 import { call, col } from '../helpers/runtime.js';
+import { rng } from '../helpers/random.js';
 
-/** A small deterministic generator (xorshift32), so failures reproduce. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
-}
 
 /** NPV of flows at t = 0, 1, 2 ... through the registry's NPV (which discounts from t = 1). */
 function npv0(rate: number, flows: number[]): number {

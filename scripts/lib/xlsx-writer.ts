@@ -30,7 +30,7 @@ export interface FixtureCell {
    * An Excel data table's anchor (What-If Analysis, `{=TABLE(r1,r2)}`), written as Excel
    * does: `<f t="dataTable" ref=... dt2D=... dtr=... r1=... r2=.../>`, no formula text.
    */
-  dataTable?: { ref: string; r1: string; r2?: string; dt2D?: boolean; dtr?: boolean };
+  dataTable?: { ref: string; r1: string; r2?: string; dt2D?: boolean; dtr?: boolean; del1?: boolean };
 }
 
 export interface FixtureSheet {
@@ -51,6 +51,8 @@ export interface FixtureWorkbook {
   sheets: FixtureSheet[];
   names?: { name: string; formula: string; sheetScope?: number }[];
   iterate?: { count?: number; delta?: number };
+  /** calcPr's calcMode (`autoNoTable`: Automatic except for data tables; `manual`). */
+  calcMode?: 'auto' | 'autoNoTable' | 'manual';
   date1904?: boolean;
   /**
    * Also write, in the workbook's `extLst`, Excel's second `<x15:workbookPr>` (without
@@ -152,7 +154,7 @@ function cellXml(addr: string, cell: FixtureCell, styles: Styles): string {
   let f = '';
   if (cell.dataTable) {
     const d = cell.dataTable;
-    f = `<f t="dataTable" ref="${d.ref}" dt2D="${d.dt2D ? 1 : 0}" dtr="${d.dtr ? 1 : 0}" r1="${d.r1}"${d.r2 ? ` r2="${d.r2}"` : ''}/>`;
+    f = `<f t="dataTable" ref="${d.ref}" dt2D="${d.dt2D ? 1 : 0}" dtr="${d.dtr ? 1 : 0}" r1="${d.r1}"${d.r2 ? ` r2="${d.r2}"` : ''}${d.del1 ? ' del1="1"' : ''}/>`;
   } else if (cell.formula !== undefined || cell.shared) {
     const attrs = cell.array
       ? ` t="array" ref="${cell.array}"`
@@ -245,9 +247,10 @@ export function writeXlsx(wb: FixtureWorkbook): Uint8Array {
   const names = (wb.names ?? [])
     .map((n) => `<definedName name="${esc(n.name)}"${n.sheetScope !== undefined ? ` localSheetId="${n.sheetScope}"` : ''}>${esc(n.formula)}</definedName>`)
     .join('');
+  const mode = wb.calcMode ? ` calcMode="${wb.calcMode}"` : '';
   const calc = wb.iterate
-    ? `<calcPr calcId="191029" iterate="1" iterateCount="${wb.iterate.count ?? 100}" iterateDelta="${wb.iterate.delta ?? 0.001}"/>`
-    : '<calcPr calcId="191029"/>';
+    ? `<calcPr calcId="191029"${mode} iterate="1" iterateCount="${wb.iterate.count ?? 100}" iterateDelta="${wb.iterate.delta ?? 0.001}"/>`
+    : `<calcPr calcId="191029"${mode}/>`;
   files['xl/workbook.xml'] = strToU8(
     `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" xmlns:x15="http://schemas.microsoft.com/office/spreadsheetml/2010/11/main"><workbookPr${wb.date1904 ? ' date1904="1"' : ''}/><sheets>${sheets}</sheets>${externalReferences}${names ? `<definedNames>${names}</definedNames>` : ''}${calc}${wb.x15WorkbookPr ? '<extLst><ext uri="{140A7094-0E35-4892-8432-C4D2E57EDEB5}"><x15:workbookPr chartTrackingRefBase="1"/></ext></extLst>' : ''}</workbook>`,
   );

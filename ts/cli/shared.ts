@@ -156,6 +156,13 @@ export function summary(report: BuildReport): string {
       for (const d of v.differences.slice(0, 10)) lines.push(`  ${d.cell}${d.formula ? ` ${d.formula}` : ''}: Excel ${display(d.expected)}, sheetc ${display(d.actual)}`);
       if (v.differ > 10) lines.push(`  ... ${count(v.differ - Math.min(10, v.differences.length))} more${v.differences.length > 10 ? ' (see manifest.json)' : ''}`);
     }
+    if (!v.converged) {
+      const first = report.clusters[0]?.slice(0, 3).join(', ');
+      lines.push(
+        `circular references did not converge in ${count(v.iterations)} iteration(s)${first ? ` (${first}${(report.clusters[0]?.length ?? 0) > 3 ? ', ...' : ''})` : ''}:` +
+          " their values are where the iterations stopped, as Excel's would be; raise the workbook's maximum iterations or check the model",
+      );
+    }
   }
   return lines.join('\n');
 }

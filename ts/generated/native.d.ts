@@ -7,6 +7,19 @@ export declare class CancelFlag {
   cancel(): void
 }
 
+/**
+ * A workbook read once and compiled several times: an output profile's build compiles
+ * the full model, runs it (in Node), then compiles the profile from the same workbook
+ * with the full model's values. The first `compile` given a `KeptWorkbook` reads the
+ * file and keeps what it read here; later ones compile it without reading the file
+ * again (their path is not read). `release()` frees it (so does garbage collection).
+ */
+export declare class KeptWorkbook {
+  constructor()
+  /** Frees the workbook now rather than when this object is collected. */
+  release(): void
+}
+
 /** One event of a build, in order: any number of `progress`, then one `done` or `error`. */
 export interface BuildEvent {
   kind: 'progress' | 'done' | 'error'
@@ -22,7 +35,7 @@ export interface BuildEvent {
  * Compiles a workbook into an engine directory. Returns at once; `onEvent` receives the
  * progress events and then exactly one `done` (with the report) or `error` event.
  */
-export declare function compile(path: string, options: NativeCompileOptions, onEvent: ((arg: BuildEvent) => void), cancel?: CancelFlag | undefined | null): void
+export declare function compile(path: string, options: NativeCompileOptions, onEvent: ((arg: BuildEvent) => void), cancel?: CancelFlag | undefined | null, keep?: KeptWorkbook | undefined | null): void
 
 /**
  * The formula Excel shows in the cell (`row`, `col`) for a formula `text` written for the
@@ -96,6 +109,8 @@ export interface NativeFunctionFacts {
   subtotal?: boolean
   /** `o` per parameter: only the reference's address is read (no precedent). */
   refOnly?: string
+  /** The least number of arguments, when above 1. */
+  minArgs?: number
 }
 
 /** Why the runtime does not compute an Excel function (a stable reason code and text). */

@@ -99,7 +99,17 @@ differences: Array<VerificationDifference>,
 /**
  * How long the run and the comparison took.
  */
-ms: number, };
+ms: number, 
+/**
+ * Whether the run's circular clusters converged (within the workbook's iteration
+ * settings); `false` is reported (Excel too stops after its maximum iterations, and
+ * shows the values it reached then: the figures are not a converged model's).
+ */
+converged: boolean, 
+/**
+ * Sweeps the run's circular clusters took (0 without any).
+ */
+iterations: number, };
 
 export type Timings = { readMs: number, parseMs: number, graphMs: number, emitMs: number, totalMs: number, };
 

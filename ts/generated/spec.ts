@@ -56,6 +56,24 @@ header: number,
  */
 totals: number, columns: Array<string>, };
 
+export type DataTableSpec = { sheet: number, 
+/**
+ * The result cells: [r0, c0, r1, c1] (the header row is r0 - 1, the header column c0 - 1).
+ */
+area: [number, number, number, number], 
+/**
+ * The row input cell [row, col] (two-variable tables and row-oriented ones), on `sheet`.
+ */
+rowInput: [number, number] | null, 
+/**
+ * The column input cell [row, col] (two-variable tables and column-oriented ones).
+ */
+colInput: [number, number] | null, 
+/**
+ * A formula reads the table's cells: the run is repeated with the table's values.
+ */
+read: boolean, };
+
 export type EngineSpec = { version: 1, sheets: Array<SheetSpec>, date1904: boolean, calc: CalcSpec, names: Array<NameSpec>, 
 /**
  * Segments in evaluation order: [module, segment] (empty in a lazy engine: its index has it).
@@ -85,6 +103,10 @@ formulaTexts?: [number, number, number, string][],
  * The workbook's tables, for structured references read from text (INDIRECT).
  */
 tables?: TableSpec[], backfilled: Array<BackfillSpec>, 
+/**
+ * Excel data tables, recomputed after each run (absent when there are none).
+ */
+dataTables?: Array<DataTableSpec>, 
 /**
  * Rows hidden in the file, per sheet that has any, as runs: [sheet, [first, count, ...]]
  * (SUBTOTAL 101–111 and AGGREGATE's hidden-row options skip them).

@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compileWith } from '../compile.js';
+import { compileVerified } from '../compile.js';
 import { SheetcError } from '../errors.js';
 import type { BuildReport, CompileOptions } from '../types.js';
 import { reportModel } from './data.js';
@@ -46,9 +46,11 @@ export async function buildWithReport(workbook: string, options: CompileOptions 
   try {
     const reportDataOut = join(scratch, 'report-data.json');
     const cachedValuesOut = join(scratch, 'cached.json');
-    const build = await compileWith(workbook, options, { reportDataOut, cachedValuesOut });
+    // The build's own verification run also writes what the report shows of the run.
+    const run = { values: join(scratch, 'run-values.json'), meta: join(scratch, 'run-meta.json') };
+    const build = await compileVerified(workbook, options, { keepRun: run }, { reportDataOut, cachedValuesOut });
     const data = JSON.parse(readFileSync(reportDataOut, 'utf8')) as ReportData;
-    const verification = await verifyForReport(resolve(options.outDir), cachedValuesOut, scratch, build, options.signal);
+    const verification = await verifyForReport(resolve(options.outDir), cachedValuesOut, run, build, options);
     writeAtomically(resolve(options.report), renderHtml(reportModel(workbook, build, data, verification), script));
     return build;
   } finally {

@@ -1,13 +1,14 @@
 /**
- * The report's verification: the engine run once (in a child process, as verify() does)
- * and every formula cell compared with the value Excel stored, with the same tolerance
- * as verify(). Also gives the run's convergence (circular clusters).
+ * The report's verification: every formula cell compared with the value Excel stored,
+ * with the same tolerance as verify(), on the values of the build's own verification run
+ * (or, when the build did not run the engine in the output directory, one run of it
+ * through the same engine runner). Also gives the run's convergence (circular clusters).
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { runEngineInChild } from '../compile.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { runEngine } from '../compile.js';
+import type { JobMeta } from '../engine-run.js';
 import { parseArea } from '../runtime/address.js';
-import type { BuildReport, JsonValue } from '../types.js';
+import type { BuildReport, CompileOptions, JsonValue } from '../types.js';
 import { sameValue } from '../engine-run.js';
 import type { EncodedScalar as Encoded } from '../runtime/engine.js';
 
@@ -44,21 +45,25 @@ export interface ReportVerification {
 
 /** The build's stored values: per sheet, flat `[row, col, value, text index, ...]` (see crates/sheetc/src/cached.rs). */
 type CachedSheets = { name: string; cells: Encoded[] }[];
-interface ChildOutput {
-  meta: { converged: boolean; iterations: number; elapsedMs: number };
-  sheets: Encoded[][] | null;
-}
 
 const toJson = (v: Encoded): JsonValue => (v !== null && typeof v === 'object' ? { error: v.e } : v);
 /** A cell's key within a sheet (columns < 16,384). */
 const key = (row: number, col: number) => row * 16384 + col;
 
 /**
- * Runs the engine in `engineDir` and compares it with the stored values in `cachedPath`
- * (written by the same build). A failed run is reported, not thrown: the report still
- * shows everything else.
+ * Compares the engine in `engineDir` with the stored values in `cachedPath` (written by the
+ * same build). `run` names the files of the build's verification run (its formula values
+ * and meta); when the build did not write them (an output profile, `verify: false`), the
+ * engine is run once here. A failed run is reported, not thrown: the report still shows
+ * everything else.
  */
-export async function verifyForReport(engineDir: string, cachedPath: string, scratch: string, build: BuildReport, signal?: AbortSignal): Promise<ReportVerification> {
+export async function verifyForReport(
+  engineDir: string,
+  cachedPath: string,
+  run: { values: string; meta: string },
+  build: BuildReport,
+  options: Pick<CompileOptions, 'signal' | 'functions'>,
+): Promise<ReportVerification> {
   const cached = JSON.parse(readFileSync(cachedPath, 'utf8')) as CachedSheets;
   const out: ReportVerification = {
     compared: 0,
@@ -74,17 +79,19 @@ export async function verifyForReport(engineDir: string, cachedPath: string, scr
   };
   let stored = 0;
   for (const s of cached) for (let i = 2; i < s.cells.length; i += 4) if (s.cells[i] !== null) stored++;
-  const valuesPath = join(scratch, 'report-values.json');
-  try {
-    // Values are only written out when there is something to compare them with.
-    await runEngineInChild(engineDir, valuesPath, stored > 0 ? 'report' : 'reportMeta', 'running the engine for the report', signal);
-  } catch (e) {
-    if (signal?.aborted) throw e;
-    out.error = e instanceof Error ? e.message : String(e);
-    return out;
+  if (!existsSync(run.meta)) {
+    try {
+      // Values are only written out when there is something to compare them with.
+      await runEngine({ engine: engineDir, meta: { out: run.meta }, ...(stored > 0 ? { formulaValues: { out: run.values } } : {}) }, 'running the engine for the report', options);
+    } catch (e) {
+      if (options.signal?.aborted) throw e;
+      out.error = e instanceof Error ? e.message : String(e);
+      return out;
+    }
   }
-  const result = JSON.parse(readFileSync(valuesPath, 'utf8')) as ChildOutput;
-  out.run = { converged: result.meta.converged, iterations: result.meta.iterations, elapsedMs: result.meta.elapsedMs };
+  const meta = JSON.parse(readFileSync(run.meta, 'utf8')) as JobMeta;
+  const sheets = existsSync(run.values) ? (JSON.parse(readFileSync(run.values, 'utf8')) as { sheets: Encoded[][] }).sheets : null;
+  out.run = { converged: meta.converged, iterations: meta.iterations, elapsedMs: meta.elapsedMs };
   const profile = build.inputs != null || build.outputs != null;
   const sheetIndex = new Map(build.sheets.map((s, i) => [s.name, i]));
   const backfilled = new Set<string>();
@@ -93,7 +100,7 @@ export async function verifyForReport(engineDir: string, cachedPath: string, scr
     if (a) backfilled.add(`${sheetIndex.get(b.sheet)}:${key(a.r0, a.c0)}`);
   }
   cached.forEach((sheet, s) => {
-    const flat = result.sheets?.[s] ?? [];
+    const flat = sheets?.[s] ?? [];
     const values = new Map<number, Encoded>();
     for (let i = 0; i + 2 < flat.length; i += 3) values.set(key(flat[i] as number, flat[i + 1] as number), flat[i + 2]!);
     for (let i = 0; i + 3 < sheet.cells.length; i += 4) {

@@ -5,6 +5,7 @@
  */
 import { cellKey, parseArea, sheetKey } from './address.js';
 import { scalar } from './coerce.js';
+import { dataTableScope, runWithDataTables } from './data-tables.js';
 import { displayText } from './display.js';
 import { EngineError } from './errors.js';
 import { areaInput, checkInputs, checkRangeSize, checkRunOptions, dateToSerialValue, serialToDate, type CheckedRunOptions } from './inputs.js';
@@ -688,7 +689,7 @@ class EngineCore {
   }
 
   /** One run: fresh stores from the model, inputs pinned, the segments evaluated in order. */
-  run(inputs: Record<string, InputValue>, options: RunOptions, order: readonly (readonly [number, number])[], view: ResultView): RunResult {
+  run(inputs: Record<string, InputValue>, options: RunOptions, order: readonly (readonly [number, number])[], view: ResultView): Result {
     const t0 = performance.now();
     const spec = this.spec;
     const checked = checkRunOptions(options, spec.date1904);
@@ -760,7 +761,8 @@ export function createEngine(spec: EngineSpec, modules: EngineModule[]): Engine 
         check: () => {},
       };
   return {
-    run: (inputs = {}, options = {}) => core.run(inputs, options, spec.order, view),
+    // Data tables (data-tables.ts): recomputed after the run when the workbook has any.
+    run: (inputs = {}, options = {}) => runWithDataTables(spec, (i) => core.run(i, options, spec.order, view), inputs),
     spec,
   };
 }
@@ -860,7 +862,8 @@ export function createLazyEngine(
       for (const m of onSheet) modules.add(m);
       for (const u of idx.candidates(onSheet)) if (idx.onSheet(u, s)) wanted.push(u);
     }
-    for (const ref of scope.cells ?? []) {
+    // Data tables need their formulas and headers (data-tables.ts): always loaded.
+    for (const ref of [...(scope.cells ?? []), ...dataTableScope(spec)]) {
       const a = core.resolve(ref);
       const around = modulesOf(a);
       for (const m of around) modules.add(m);
@@ -971,7 +974,7 @@ export function createLazyEngine(
     if (loadedModules === 0 && activeCount === 0) {
       throw new EngineError('E_NOT_LOADED', 'this is a lazy engine: call load({ cells }) or load({ sheets }) (or runScoped) before run()');
     }
-    return core.run(inputs, options, order, view);
+    return runWithDataTables(spec, (i) => core.run(i, options, order, view), inputs);
   }
 
   return {
@@ -1077,6 +1080,10 @@ class Result implements RunResult {
     this.meta = meta;
     this.resolve = resolve;
     this.view = view;
+  }
+  /** Data tables (data-tables.ts): a computed table cell written into the result (a cell an input pins keeps the input). */
+  fill(sheet: number, row: number, col: number, v: Scalar): void {
+    this.sheets[sheet]!.set(row, col, v);
   }
   get(ref: string): CellValue | CellValue[][];
   get(ref: string, options: { as: 'date' }): CellValue | Date | (CellValue | Date)[][];

@@ -34,7 +34,9 @@ export type SheetcErrorCode =
   | 'E_NOT_LOADED'
   | 'E_LOAD'
   | 'E_UNKNOWN_INPUT'
-  | 'E_NOT_OUTPUT';
+  | 'E_NOT_OUTPUT'
+  // What-if analysis (goal seek).
+  | 'E_NO_SOLUTION';
 
 /** Marks sheetc's errors across runtime copies: the class names of the instance, most derived first. */
 const BRAND = Symbol.for('sheetc.error');

@@ -9,7 +9,7 @@ export * from './ops.js';
 export * from './aggregate.js';
 export * from './address.js';
 export { Sheet } from './store.js';
-export { F, define, defineFn, functionFacts, functionSpec, supportedFunctions, type FunctionFacts, type FunctionSpec, type ParamKind } from './registry.js';
+export { F, define, defineFn, etaLambda, functionFacts, functionSpec, supportedFunctions, type FunctionFacts, type FunctionSpec, type ParamKind } from './registry.js';
 export * from './engine.js';
 export * from './errors.js';
 export { dateToSerialValue, serialToDate, MAX_RANGE_CELLS } from './inputs.js';

@@ -85,6 +85,8 @@ export interface FunctionFacts {
   restrictions?: CallRestriction[];
   subtotal?: boolean;
   refOnly?: string;
+  /** The least number of arguments, when above 1 (the arity of `_xleta.NAME`, see etaLambda). */
+  minArgs?: number;
 }
 
 /**
@@ -251,6 +253,7 @@ export function functionFacts(): FunctionFacts[] {
     if (s.restrictions?.length) facts.restrictions = s.restrictions;
     if (s.subtotal) facts.subtotal = true;
     if (s.refOnly) facts.refOnly = s.refOnly;
+    if (s.minArgs > 1) facts.minArgs = s.minArgs;
     return facts;
   });
 }

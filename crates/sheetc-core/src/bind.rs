@@ -368,10 +368,26 @@ impl<'w> Binder<'w> {
         });
         let Some(def) = found else {
             // `_xleta.SUM`: a function passed where a LAMBDA is expected (GROUPBY(..., SUM),
-            // MAP(..., ABS)). Not an undefined name: Excel evaluates it, and the code
-            // generator does not emit it yet, so the cell keeps Excel's value (never #NAME?).
+            // MAP(..., ABS)): bound as LAMBDA(p0[, p1], SUM(p0[, p1])), with as many
+            // parameters as the function's least number of arguments (1 or 2). A function
+            // the runtime lacks keeps the cell's stored value (never #NAME?: Excel has it).
             if sheet.is_none() && upper.starts_with("_XLETA.") {
-                return Err(Unsupported::new(format!("a function passed as a LAMBDA ({name}) is not compiled yet")));
+                let function = &upper["_XLETA.".len()..];
+                if !self.functions.is_supported(function) {
+                    return Err(Unsupported {
+                        reason: format!("unsupported function {function} (passed as a LAMBDA)"),
+                        span: None,
+                        function: Some(function.to_string()),
+                    });
+                }
+                let params: Vec<u32> = (0..self.functions.eta_arity(function))
+                    .map(|_| {
+                        scope.next_slot += 1;
+                        scope.next_slot - 1
+                    })
+                    .collect();
+                let args = params.iter().map(|&slot| Bound::Local(slot)).collect();
+                return Ok(Bound::Lambda { params, body: Box::new(Bound::Call { name: function.to_string(), args }) });
             }
             return Ok(Bound::Error(ErrorKind::Name));
         };

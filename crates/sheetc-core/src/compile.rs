@@ -1,19 +1,19 @@
 //! `compile_workbook()`: the pipeline's table of contents. Each step is one stage module
 //! under `stages/`; this function only passes their results along.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
 use crate::bind::Binder;
-use crate::error::{ErrorCode, Result, SheetcError};
+use crate::error::Result;
 use crate::functions::{FunctionFacts, FunctionNote, FunctionTable};
 use crate::model::Workbook;
 use crate::plan::EnginePlan;
 use crate::report::{describe_functions, describe_model, BuildReport};
 use crate::stages::layout::{self, LayoutOptions};
 use crate::stages::{
-    assemble, backfill, cancelled_err, emit, formula_text, names, number_formats, output, partition, profile, report_data, schedule, shapes, Progress,
+    assemble, backfill, cancelled_err, data_tables, emit, explain_index, formula_text, labels, names, number_formats, output, partition, profile, report_data,
+    schedule, shapes, Progress,
 };
 
 pub struct CompileOptions {
@@ -74,11 +74,20 @@ pub fn compile_workbook(workbook: &Workbook, opts: &CompileOptions, progress: Pr
     let parts = partition::partition(workbook);
     let mut shaped = shapes::shape_cells(workbook, &parts, &mut binder, progress, cancelled)?;
     report.timings.parse_ms = ms(t);
+    // What a reader sees beside each formula and input cell (for find and explain); not
+    // for an output profile's first pass, whose engine is only run for values.
+    let what_if = opts.fold_plan.is_none();
+    let cell_labels = what_if.then(|| labels::labels(workbook));
 
     // Cells that cannot be computed as written are backfilled.
     backfill::off_sheet(&mut shaped);
     backfill::restricted_calls(&mut shaped, &functions);
-    backfill::data_tables(workbook, &mut shaped);
+    // Data tables are computed by re-running the model, except in an output profile (its
+    // cone may leave out the cells a table re-runs): there they keep Excel's values.
+    // Data tables are computed unless the engine is an output profile or the workbook
+    // calculates them only on request (Excel then shows the stored values).
+    let compute_tables = opts.inputs.is_none() && opts.outputs.is_none() && !workbook.calc.tables_on_request;
+    backfill::data_tables(workbook, &mut shaped, compute_tables);
     let user_function_cells = backfill::user_functions(&mut shaped, &functions);
     let formula_texts = formula_text::resolve(workbook, &mut shaped);
     backfill::notes(&mut shaped.backfills, &functions);
@@ -103,10 +112,7 @@ pub fn compile_workbook(workbook: &Workbook, opts: &CompileOptions, progress: Pr
     let names = names::defined_names(workbook, &mut binder);
     let mut profile = profile::plan(workbook, &names, &mut binder, opts.inputs.as_deref(), opts.outputs.as_deref(), &schedule, &shaped)?;
     if let Some(path) = &opts.fold_plan {
-        let declared = profile.iter().flat_map(|p| p.inputs.iter().chain(p.outputs.iter()).flatten());
-        let cells = profile::fold_plan_cells(&parts, &shaped.nodes, &schedule.index, profile.as_ref().map(|p| &p.cut), declared);
-        let json = serde_json::to_string(&cells).map_err(|e| SheetcError::new(ErrorCode::Io, e.to_string()))?;
-        std::fs::write(path, json).map_err(|e| SheetcError::io("writing the fold plan", e))?;
+        profile::write_fold_plan(path, &parts, &shaped.nodes, &schedule.index, profile.as_ref())?;
         // The first pass emits the full engine.
         profile = None;
     }
@@ -115,38 +121,21 @@ pub fn compile_workbook(workbook: &Workbook, opts: &CompileOptions, progress: Pr
     }
     progress("graph", 1, 1);
     report.timings.graph_ms = ms(t);
+    // Formulas and precedents per shape, cells by shape (for explain), and the data
+    // tables the engine recomputes.
+    let explain = what_if.then(|| explain_index::explain_index(workbook, &shaped.shapes, &shaped.nodes, &schedule.order, &schedule.dynamic_shapes));
+    let tables = data_tables::plans(workbook, &shaped.shapes, &shaped.nodes, |s| schedule.is_dynamic_shape(s), compute_tables);
 
     // Report what the model holds (and the HTML report's data).
     let t = Instant::now();
     describe_model(&mut report, workbook, &shaped.shapes, &shaped.nodes, &schedule.order);
     describe_functions(&mut report, workbook, &shaped.shapes, &shaped.nodes, &shaped.backfills, &shaped.unknown_functions, &functions);
     if let Some(path) = &opts.report_data_out {
-        let cones = report_data::profile_cones(&schedule, &shaped, profile.as_ref());
-        let cut = profile.as_ref().map(|p| &p.cut);
-        let inputs = report_data::ReportInputs {
-            workbook,
-            nodes: &shaped.nodes,
-            shapes: &shaped.shapes,
-            index: &schedule.index,
-            backfills: &shaped.backfills,
-            order: &schedule.order,
-            cut,
-            cones,
-        };
-        report_data::write(path, inputs)?;
+        report_data::write_for(path, workbook, &shaped, &schedule, profile.as_ref())?;
     }
 
     // Folded cells take the full model's computed values.
-    let fold_values = match (&profile, &opts.fold_values) {
-        (Some(p), Some(path)) if p.folds_any(shaped.nodes.len()) => profile::load_fold_values(path)?,
-        (Some(p), None) if p.folds_any(shaped.nodes.len()) => {
-            return Err(SheetcError::new(
-                ErrorCode::InvalidOption,
-                "folding cells that reach no declared input needs the full model's values (compile() computes them)",
-            ))
-        }
-        _ => HashMap::new(),
-    };
+    let fold_values = profile::fold_values(profile.as_ref(), opts.fold_values.as_deref(), shaped.nodes.len())?;
 
     // What the engine holds, per sheet; the profile's engine evaluates its live cells only.
     progress("emit", 0, parts.len() as u64);
@@ -160,29 +149,16 @@ pub fn compile_workbook(workbook: &Workbook, opts: &CompileOptions, progress: Pr
     // The backfilled cells the engine holds (a profile drops those outside its cone).
     let backfills = backfill::kept(&shaped.backfills, &assembled.dropped_backfills);
     let backfill_cones = backfill::kept_cones(&shaped.backfills, &assembled.dropped_backfills, &backfill_cones);
-    report.backfilled = backfill::report_rows(workbook, &backfills);
-    for b in &backfills {
-        if let Some(f) = b.reason.function() {
-            *report.unsupported_functions.entry(f.to_string()).or_default() += 1;
-        }
-    }
+    backfill::report_into(&mut report, workbook, &backfills);
     // The cells' number formats: a profile with outputs serves its declared cells only.
     let number_formats = number_formats::plan(workbook, profile.as_ref().and_then(|p| p.served_rects()).as_deref());
     let schedule::Schedule { index, graph, mut order, dynamic_shapes } = schedule;
     drop(graph);
     order.retain(|c| kept.retain(c));
-    let (mut inputs, mut outputs) = (None, None);
     if let Some(p) = &profile {
         order.retain(|comp| p.cut.is_live(comp));
-        if let Some((r, plans)) = profile::describe(&p.inputs, workbook, &fold_values) {
-            report.inputs = Some(r);
-            inputs = Some(plans);
-        }
-        if let Some((r, plans)) = profile::describe(&p.outputs, workbook, &fold_values) {
-            report.outputs = Some(r);
-            outputs = Some(plans);
-        }
     }
+    let (inputs, outputs) = profile::declared(profile.as_ref(), workbook, &fold_values, &mut report);
 
     // Segments and modules; the lazy engine's unit index.
     let mut plan = layout::plan(&assembled.sheets, &order, &shaped.nodes, &LayoutOptions { lazy: opts.lazy, max_module_bytes: opts.max_module_bytes });
@@ -207,38 +183,15 @@ pub fn compile_workbook(workbook: &Workbook, opts: &CompileOptions, progress: Pr
         formula_texts,
         tables: &workbook.tables,
         backfilled: backfill::plans(workbook, &backfills, &backfill_cones),
+        data_tables: tables,
         calc: workbook.calc,
         date1904: workbook.date1904,
         number_formats,
         book,
     };
-    let tmp = output::temp_sibling(&opts.out_dir)?;
-    let written = (|| -> Result<()> {
-        let stats = emit::emit(&engine, &tmp, cancelled)?;
-        if let Some(rt) = &opts.runtime_js {
-            std::fs::copy(rt, tmp.join("runtime.js")).map_err(|e| SheetcError::io("copying the runtime", e))?;
-        }
-        report.modules = stats.modules;
-        report.segments = stats.segments;
-        report.engine_bytes = stats.bytes;
-        report.largest_module_bytes = stats.largest_module_bytes;
-        report.timings.emit_ms = ms(t);
-        report.timings.total_ms = report.timings.read_ms + ms(t_total);
-        report.files = output::engine_files(&tmp)?;
-        emit::write_manifest(&tmp, &report)?;
-        if cancelled() {
-            return Err(cancelled_err());
-        }
-        output::replace_dir(&tmp, &opts.out_dir)
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_dir_all(&tmp);
-    }
-    written?;
-    // The manifest stays free of the build machine's paths; the report returned to the
-    // caller names the directory.
-    report.out_dir = opts.out_dir.display().to_string();
+    // The what-if files beside the engine (find, explain).
+    let what_if_files = |dir: &std::path::Path| emit::write_what_if(dir, cell_labels.as_ref(), explain.as_ref());
+    output::write_engine(&engine, &opts.out_dir, opts.runtime_js.as_deref(), &mut report, cancelled, (t, t_total), &what_if_files)?;
     progress("emit", parts.len() as u64, parts.len() as u64);
-    report.timings.total_ms = report.timings.read_ms + ms(t_total);
     Ok(report)
 }

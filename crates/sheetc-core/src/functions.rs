@@ -50,6 +50,9 @@ pub struct FunctionFacts {
     /// (ROW, ROWS, AREAS, OFFSET's base): the same pattern with `o` there. A reference
     /// there is no precedent of the formula (bind::reads).
     pub ref_only: String,
+    /// The least number of arguments it takes (0 when not given: taken as 1). A function
+    /// passed as a LAMBDA (`_xleta.SUM`) takes that many parameters, 1 or 2.
+    pub min_args: u32,
 }
 
 /// A call the engine cannot honour: when every condition holds, the cell keeps Excel's
@@ -265,6 +268,13 @@ impl FunctionTable {
     }
 
     /// Whether the function builds references at run time (OFFSET, INDIRECT).
+    /// The parameters of `name` passed as a LAMBDA (`_xleta.NAME`): its least number of
+    /// arguments, at least 1 and at most 2 (PERCENTOF takes the subset and the whole), as
+    /// the runtime's `etaLambda` gives it.
+    pub fn eta_arity(&self, name: &str) -> u32 {
+        self.facts(name).map_or(1, |f| f.min_args.clamp(1, 2))
+    }
+
     pub fn is_dynamic_reference(&self, name: &str) -> bool {
         self.facts.get(name).is_some_and(|f| f.dynamic_reference)
     }

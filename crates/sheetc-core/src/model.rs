@@ -92,13 +92,44 @@ pub struct Sheet {
     pub data_tables: Vec<DataTableRange>,
 }
 
-/// The result range of an Excel data table (zero-based, inclusive), anchored top-left.
+/// An Excel data table: its result range (zero-based, inclusive), anchored top-left, and
+/// the input cells the model is re-run with. Excel's layout: the header row is `r0 - 1`,
+/// the header column `c0 - 1`.
+///
+/// - Two-variable (`row_input` and `col_input`): the formula is the corner cell
+///   `(r0-1, c0-1)`; cell `(r, c)` is that formula with `row_input` set to `(r0-1, c)`
+///   and `col_input` set to `(r, c0-1)`.
+/// - One-variable, input values down a column (`col_input` only): the formulas are
+///   along the header row; cell `(r, c)` is the formula `(r0-1, c)` with `col_input`
+///   set to `(r, c0-1)`.
+/// - One-variable, input values along a row (`row_input` only): the formulas are down
+///   the header column; cell `(r, c)` is the formula `(r, c0-1)` with `row_input` set
+///   to `(r0-1, c)`.
+///
+/// The reader leaves both inputs `None` when Excel marks one deleted (`#REF!`) or the
+/// file's reference cannot be read: such a table keeps its stored values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DataTableRange {
     pub r0: u32,
     pub c0: u32,
     pub r1: u32,
     pub c1: u32,
+    /// The row input cell (`r1` of a two-variable or row-oriented table), on this sheet;
+    /// None for the column-oriented one or when Excel marks it deleted.
+    pub row_input: Option<(u32, u32)>,
+    /// The column input cell (`r2` of a two-variable table, `r1` of a column-oriented one).
+    pub col_input: Option<(u32, u32)>,
+}
+
+impl DataTableRange {
+    /// Whether the engine can compute the table by re-running the model: it knows an
+    /// input, the table has the header row and column its input values sit in, and no
+    /// input lies inside the table (Excel refuses that too). Otherwise the table's cells
+    /// keep Excel's stored values (backfilled, reported).
+    pub fn computable(&self) -> bool {
+        let inside = |&(r, c): &(u32, u32)| r + 1 >= self.r0 && r <= self.r1 && c + 1 >= self.c0 && c <= self.c1;
+        (self.row_input.is_some() || self.col_input.is_some()) && self.r0 > 0 && self.c0 > 0 && !self.row_input.iter().chain(self.col_input.iter()).any(inside)
+    }
 }
 
 /// A sheet's formula texts, end to end in one buffer. A model written cell by cell has a
@@ -166,11 +197,16 @@ pub struct CalcSettings {
     pub iterate: bool,
     pub iterate_count: u32,
     pub iterate_delta: f64,
+    /// `calcMode="autoNoTable"` (Automatic except for data tables): Excel recalculates
+    /// data tables only when asked (F9), so the values it shows are the stored ones, even
+    /// where they are stale; the compiler keeps them (backfilled) rather than compute
+    /// numbers Excel does not show.
+    pub tables_on_request: bool,
 }
 
 impl Default for CalcSettings {
     fn default() -> Self {
-        CalcSettings { iterate: false, iterate_count: 100, iterate_delta: 0.001 }
+        CalcSettings { iterate: false, iterate_count: 100, iterate_delta: 0.001, tables_on_request: false }
     }
 }
 

@@ -87,7 +87,9 @@ impl BackfillReason {
             BackfillReason::UserFunction { name, add_in: true } => {
                 format!("calls {name}, a function of an Excel add-in (XLL), which only Excel with that add-in can run: the value Excel stored is kept")
             }
-            BackfillReason::DataTable => "a cell of an Excel data table (What-If Analysis), which sheetc does not compute: the value Excel stored is kept".into(),
+            BackfillReason::DataTable => "a cell of an Excel data table (What-If Analysis) that sheetc does not compute here (an input cell it cannot set, \
+                 an output profile, or a workbook that calculates data tables only on request): the value Excel stored is kept"
+                .into(),
             BackfillReason::NotComputed { reason, .. } => reason.clone(),
             BackfillReason::CircularWithoutIteration => {
                 "a circular reference and the workbook does not calculate iteratively: Excel keeps the values it last computed (the stored ones)".into()
@@ -207,6 +209,8 @@ pub struct EnginePlan<'a> {
     /// The workbook's tables: INDIRECT resolves structured references at run time.
     pub tables: &'a [Table],
     pub backfilled: Vec<BackfillPlan>,
+    /// Excel data tables the runtime recomputes.
+    pub data_tables: Vec<DataTablePlan>,
     pub calc: CalcSettings,
     pub date1904: bool,
     pub book: BookContext<'a>,
@@ -274,4 +278,17 @@ impl Layout {
         let b = self.module_at(sheet, r1);
         a..b + 1
     }
+}
+
+/// An Excel data table the engine recomputes after each run (see `model::DataTable`).
+pub struct DataTablePlan {
+    pub sheet: u32,
+    pub r0: u32,
+    pub c0: u32,
+    pub r1: u32,
+    pub c1: u32,
+    pub row_input: Option<(u32, u32)>,
+    pub col_input: Option<(u32, u32)>,
+    /// Some formula reads a cell of the table: the run is repeated with the table's values.
+    pub read: bool,
 }

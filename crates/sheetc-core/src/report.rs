@@ -117,6 +117,12 @@ pub struct VerificationReport {
     pub differences: Vec<VerificationDifference>,
     /// How long the run and the comparison took.
     pub ms: f64,
+    /// Whether the run's circular clusters converged (within the workbook's iteration
+    /// settings); `false` is reported (Excel too stops after its maximum iterations, and
+    /// shows the values it reached then: the figures are not a converged model's).
+    pub converged: bool,
+    /// Sweeps the run's circular clusters took (0 without any).
+    pub iterations: u32,
 }
 
 #[derive(Serialize, Debug, Default)]

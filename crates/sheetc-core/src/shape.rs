@@ -487,6 +487,57 @@ pub fn formula_text_at(formula: &str, row0: u32, col0: u32, row: u32, col: u32) 
     String::from_utf8(out).ok()
 }
 
+/// A piece of a formula template (see [`formula_template`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TemplatePart {
+    /// Text as Excel shows it (the file format's function prefixes removed).
+    Text(String),
+    /// A reference token: `kind` bit 1 it has a row, 2 a column, 4 the row is absolute,
+    /// 8 the column is absolute; `row`/`col` are zero-based positions when absolute,
+    /// offsets from the formula's cell when relative (`A:C` is two column-only tokens).
+    Ref { kind: u8, row: i32, col: i32 },
+}
+
+/// The formula written for (`row0`, `col0`) as a template every cell of its shape renders
+/// itself from: the text Excel shows (with `=`), its A1 reference tokens cut out as
+/// positions or offsets. What the engine's explain index stores per shape, so a
+/// million copies of a formula cost one template (`formula_text_at` gives one cell's
+/// text; this is the same reading of the key, kept for all cells at once).
+pub fn formula_template(formula: &str, row0: u32, col0: u32) -> Option<Vec<TemplatePart>> {
+    let key = shape_key(formula, row0, col0);
+    let mut parts = Vec::new();
+    let mut text: Vec<u8> = vec![b'='];
+    let flush = |text: &mut Vec<u8>, parts: &mut Vec<TemplatePart>| {
+        if !text.is_empty() {
+            let plain = String::from_utf8_lossy(text).into_owned();
+            // display_formula adds its own `=`: drop it.
+            parts.push(TemplatePart::Text(display_formula(&plain)[1..].to_string()));
+            text.clear();
+        }
+    };
+    decode_key(&key, &mut |part| {
+        let (kind, row, col) = match part {
+            KeyPart::Text(t) => {
+                text.extend_from_slice(t);
+                return Some(());
+            }
+            KeyPart::Literal => {
+                text.push(MARK);
+                return Some(());
+            }
+            KeyPart::Cell { row, row_abs, col, col_abs } => (3 | (row_abs as u8) << 2 | (col_abs as u8) << 3, row, col),
+            KeyPart::Row { row, abs } => (1 | (abs as u8) << 2, row, 0),
+            KeyPart::Col { col, abs } => (2 | (abs as u8) << 3, 0, col),
+            KeyPart::Table(_) => return None,
+        };
+        flush(&mut text, &mut parts);
+        parts.push(TemplatePart::Ref { kind, row, col });
+        Some(())
+    })?;
+    flush(&mut text, &mut parts);
+    Some(parts)
+}
+
 /// A formula as Excel shows it in the formula bar (what FORMULATEXT returns): `=` and the
 /// stored text without the file format's prefixes of newer functions and their
 /// parameters (`_xlfn.`, `_xlws.`, `_xlpm.`), which Excel writes but never displays.
@@ -881,6 +932,39 @@ mod tests {
         assert_eq!(formula_text_at("LOG10(A1)+AB1!C1", 0, 0, 1, 0).as_deref(), Some("LOG10(A2)+AB1!C2"));
         // Moved off the sheet: no text.
         assert_eq!(formula_text_at("A1+1", 5, 5, 0, 5), None);
+    }
+
+    #[test]
+    fn a_template_renders_every_cell_of_its_shape() {
+        use super::{display_formula, formula_template, formula_text_at, TemplatePart};
+        // How the explain index's reader renders a template at a cell.
+        fn render(parts: &[TemplatePart], row: u32, col: u32) -> String {
+            let place = |v: i32, abs: bool, base: u32| if abs { v as i64 } else { base as i64 + v as i64 };
+            let mut out = String::new();
+            for p in parts {
+                match p {
+                    TemplatePart::Text(t) => out.push_str(t),
+                    TemplatePart::Ref { kind, row: r, col: c } => {
+                        if kind & 2 != 0 {
+                            out.push_str(if kind & 8 != 0 { "$" } else { "" });
+                            out.push_str(&crate::address::column_name(place(*c, kind & 8 != 0, col) as u32));
+                        }
+                        if kind & 1 != 0 {
+                            out.push_str(if kind & 4 != 0 { "$" } else { "" });
+                            out.push_str(&(place(*r, kind & 4 != 0, row) + 1).to_string());
+                        }
+                    }
+                }
+            }
+            out
+        }
+        let f = "_xlfn.XLOOKUP(A1,Sheet2!B$5:B9,'My sheet'!$D4)&\"A1\"+COUNT(C:C, 3:3, $E:$E)";
+        let t = formula_template(f, 2, 1).expect("a template");
+        for (row, col) in [(2, 1), (4, 2), (10, 7)] {
+            let expected = display_formula(&formula_text_at(f, 2, 1, row, col).expect("on the sheet"));
+            assert_eq!(render(&t, row, col), expected);
+        }
+        assert_eq!(render(&t, 4, 2), "=XLOOKUP(B3,Sheet2!C$5:C11,'My sheet'!$D6)&\"A1\"+COUNT(D:D, 5:5, $E:$E)");
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! Node-API binding of the sheetc compiler. Deliberately thin: it converts typed options
-//! (`#[napi(object)]`, checked with `TryFrom`), runs `sheetc::compile_file` on a thread of
+//! (`#[napi(object)]`, checked with `TryFrom`), runs `sheetc::read_file` + `sheetc::compile_read` on a thread of
 //! its own (with a big stack), and delivers progress and then the result through one
 //! thread-safe function, so they arrive in order and the caller never polls. A failure is
 //! delivered as a typed error event with its stable code, never thrown from Rust; a panic
@@ -7,12 +7,14 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
-use sheetc::{ArgumentTest, ArgumentTestKind, BuildOptions, CallRestriction, CompileOptions, ErrorCode, FunctionFacts, FunctionNote, Limits, SheetcError};
+use sheetc::{
+    ArgumentTest, ArgumentTestKind, BuildOptions, CallRestriction, CompileOptions, ErrorCode, FunctionFacts, FunctionNote, Limits, SheetcError, Workbook,
+};
 
 /// What the runtime's registry says about one function (see `sheetc_core::functions`).
 #[napi(object)]
@@ -34,6 +36,8 @@ pub struct NativeFunctionFacts {
     pub subtotal: Option<bool>,
     /// `o` per parameter: only the reference's address is read (no precedent).
     pub ref_only: Option<String>,
+    /// The least number of arguments, when above 1.
+    pub min_args: Option<u32>,
 }
 
 /// Why the runtime does not compute an Excel function (a stable reason code and text).
@@ -106,6 +110,7 @@ impl TryFrom<NativeFunctionFacts> for FunctionFacts {
             restrictions,
             subtotal: f.subtotal.unwrap_or(false),
             ref_only: f.ref_only.unwrap_or_default(),
+            min_args: f.min_args.unwrap_or(0),
         })
     }
 }
@@ -245,6 +250,41 @@ impl Default for CancelFlag {
     }
 }
 
+/// A workbook read, and how long reading it took in milliseconds.
+type ReadWorkbook = (Arc<Workbook>, f64);
+
+/// A workbook read once and compiled several times: an output profile's build compiles
+/// the full model, runs it (in Node), then compiles the profile from the same workbook
+/// with the full model's values. The first `compile` given a `KeptWorkbook` reads the
+/// file and keeps what it read here; later ones compile it without reading the file
+/// again (their path is not read). `release()` frees it (so does garbage collection).
+#[napi]
+pub struct KeptWorkbook {
+    /// The workbook and how long reading it took (the later builds report that read).
+    workbook: Arc<Mutex<Option<ReadWorkbook>>>,
+}
+
+#[napi]
+impl KeptWorkbook {
+    #[napi(constructor)]
+    pub fn new() -> Self {
+        KeptWorkbook { workbook: Arc::new(Mutex::new(None)) }
+    }
+    /// Frees the workbook now rather than when this object is collected.
+    #[napi]
+    pub fn release(&self) {
+        if let Ok(mut w) = self.workbook.lock() {
+            *w = None;
+        }
+    }
+}
+
+impl Default for KeptWorkbook {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 fn panic_message(panic: Box<dyn std::any::Any + Send>) -> String {
     panic.downcast_ref::<String>().cloned().or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_else(|| "unknown panic".into())
 }
@@ -257,8 +297,10 @@ pub fn compile(
     options: NativeCompileOptions,
     on_event: ThreadsafeFunction<BuildEvent, (), BuildEvent, Status, false, false>,
     cancel: Option<&CancelFlag>,
+    keep: Option<&KeptWorkbook>,
 ) {
     let cancel = cancel.map_or_else(|| Arc::new(AtomicBool::new(false)), |c| c.flag.clone());
+    let keep = keep.map(|k| k.workbook.clone());
     // Not weak: the pending build keeps Node's event loop alive until its last event.
     let events = Arc::new(on_event);
     let send = {
@@ -275,7 +317,24 @@ pub fn compile(
             let mut build = BuildOptions::try_from(options)?;
             let progress = move |phase: &str, done: u64, total: u64| send(BuildEvent::progress(phase, done, total));
             let cancelled = || cancel.load(Ordering::SeqCst);
-            let report = sheetc::compile_file(&PathBuf::from(path), &mut build, &progress, &cancelled)?;
+            let kept = keep.as_ref().and_then(|k| k.lock().ok().and_then(|w| w.clone()));
+            let workbook = match kept {
+                Some((w, read_ms)) => {
+                    // The read is done (by an earlier build): its phase completes at once.
+                    progress("read", 0, 1);
+                    progress("read", 1, 1);
+                    build.compile.read_ms = read_ms;
+                    w
+                }
+                None => {
+                    let w = Arc::new(sheetc::read_file(&PathBuf::from(path), &mut build, &progress, &cancelled)?);
+                    if let Some(Ok(mut slot)) = keep.as_ref().map(|k| k.lock()) {
+                        *slot = Some((w.clone(), build.compile.read_ms));
+                    }
+                    w
+                }
+            };
+            let report = sheetc::compile_read(&workbook, &build, &progress, &cancelled)?;
             serde_json::to_value(&report).map_err(|e| NativeError { code: "E_INTERNAL".into(), message: e.to_string(), location: None })
         }
     };

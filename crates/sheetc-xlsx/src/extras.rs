@@ -43,7 +43,13 @@ pub(crate) struct DataTableExtent {
     pub(crate) anchor: (u32, u32),
     pub(crate) last: (u32, u32),
     pub(crate) formula: String,
+    /// The row and column input cells (see `model::DataTableRange`); both `None` when
+    /// Excel marks an input deleted or its reference cannot be read.
+    pub(crate) inputs: (Option<Position>, Option<Position>),
 }
+
+/// A cell's (row, col), zero-based.
+pub(crate) type Position = (u32, u32);
 
 /// An array formula's stored range end and its anchor cell's `cm` attribute.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -168,7 +174,18 @@ pub(crate) fn data_tables(xml: &[u8]) -> Vec<DataTableExtent> {
                     } else {
                         format!("TABLE(,{first})")
                     };
-                    out.push(DataTableExtent { anchor, last, formula });
+                    let cell_of = |k: &str| attr(&e, k).and_then(|r| parse_a1(&r));
+                    let deleted = flag(&e, "del1") || flag(&e, "del2");
+                    let inputs = match (deleted, flag(&e, "dt2D"), flag(&e, "dtr")) {
+                        (true, _, _) => (None, None),
+                        (false, true, _) => match (cell_of("r1"), cell_of("r2")) {
+                            (Some(r), Some(c)) => (Some(r), Some(c)),
+                            _ => (None, None),
+                        },
+                        (false, false, true) => (cell_of("r1"), None),
+                        (false, false, false) => (None, cell_of("r1")),
+                    };
+                    out.push(DataTableExtent { anchor, last, formula, inputs });
                 }
                 _ => {}
             },
@@ -238,8 +255,8 @@ pub(crate) fn array_formula_ranges(xml: &[u8]) -> HashMap<(u32, u32), ArrayExten
 
 /// Turns each data table into an array formula: its anchor holds the formula Excel shows
 /// (`TABLE(...)`), the other cells of its range become members, and the sheet lists the
-/// range (the compiler keeps the stored values and reports them: it does not compute
-/// data tables). An anchor that is not where the file's cells put it (a formula cell, or
+/// range with its input cells (the compiler computes a table by re-running the model
+/// where it can, and otherwise keeps the stored values and reports them). An anchor that is not where the file's cells put it (a formula cell, or
 /// an overlapping array) is left alone.
 pub(crate) fn apply_data_tables(sheet: &mut Sheet, tables: &[DataTableExtent], limits: &Limits, cell_total: &mut u64) -> Result<()> {
     if tables.is_empty() {
@@ -270,7 +287,7 @@ pub(crate) fn apply_data_tables(sheet: &mut Sheet, tables: &[DataTableExtent], l
         let formula = push_formula(sheet, &t.formula, row, col);
         sheet.cells[i].kind = CellKind::ArrayFormula { formula, last_row: t.last.0, last_col: t.last.1, dynamic: false };
         members.push((row, col, t.last.0, t.last.1));
-        sheet.data_tables.push(DataTableRange { r0: row, c0: col, r1: t.last.0, c1: t.last.1 });
+        sheet.data_tables.push(DataTableRange { r0: row, c0: col, r1: t.last.0, c1: t.last.1, row_input: t.inputs.0, col_input: t.inputs.1 });
     }
     mark_array_members(sheet, &members);
     Ok(())

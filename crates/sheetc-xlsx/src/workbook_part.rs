@@ -144,6 +144,7 @@ pub(crate) fn read_workbook_part<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, l
                 }
                 "calcPr" => {
                     part.calc.iterate = attr(&e, "iterate").is_some_and(|v| v == "1" || v == "true");
+                    part.calc.tables_on_request = attr(&e, "calcMode").is_some_and(|v| v == "autoNoTable");
                     if let Some(n) = attr(&e, "iterateCount") {
                         part.calc.iterate_count = iterate_count(&n);
                     }

@@ -189,8 +189,13 @@ pub(crate) fn read_workbook(path: &Path, limits: &Limits, cancelled: &dyn Fn() -
     let bytes = std::fs::read(path).map_err(|e| SheetcError::io(&format!("cannot read {}", path.display()), e))?;
     let cfb = Cfb::parse(&bytes)?;
     let stream = cfb.stream("Workbook", limit)?.ok_or_else(|| SheetcError::new(ErrorCode::NotAWorkbook, "the compound file holds no Workbook stream"))?;
+    // A VBA project (the `_VBA_PROJECT_CUR` storage): calls to names that are no Excel
+    // function are its user-defined functions (backfilled and reported, as in an .xlsm).
+    let vba_project = cfb.has("_VBA_PROJECT_CUR");
     drop(bytes);
-    read_stream(&stream, limits, cancelled)
+    let mut workbook = read_stream(&stream, limits, cancelled)?;
+    workbook.vba_project = vba_project;
+    Ok(workbook)
 }
 
 pub(crate) fn read_stream(stream: &[u8], limits: &Limits, cancelled: &dyn Fn() -> bool) -> Result<Workbook> {
@@ -604,7 +609,7 @@ fn read_sheet(
     }
     let calc = iterate.map(|it| {
         let d = CalcSettings::default();
-        CalcSettings { iterate: it, iterate_count: count.unwrap_or(d.iterate_count), iterate_delta: delta.unwrap_or(d.iterate_delta) }
+        CalcSettings { iterate: it, iterate_count: count.unwrap_or(d.iterate_count), iterate_delta: delta.unwrap_or(d.iterate_delta), ..d }
     });
     Ok((sheet, arrays, calc))
 }

@@ -155,7 +155,13 @@ pub(crate) fn read_workbook(path: &Path, limits: &Limits, cancelled: &dyn Fn() -
     };
     let ctx = Context { biff: Biff::V12, xti: &wb.xti, names: &name_texts, extern_name: &extern_name, table: &table_lookup };
 
-    let mut out = Workbook { calc: wb.calc, date1904: wb.date1904, format: FileFormat::Xlsb, ..Workbook::default() };
+    // The document properties are XML parts in an .xlsb too: which application saved the
+    // file (Excel for Mac's CHAR/CODE character set) and when (verify's clock).
+    let properties = crate::doc_props::read_document_properties(&mut zip, limit)?;
+    // A VBA project: calls to names that are no Excel function are its user-defined
+    // functions (backfilled and reported, as in an .xlsm).
+    let vba_project = rels.values().any(|(_, kind)| kind.ends_with("/vbaProject")) || crate::package::find_part(&zip, "xl/vbaProject.bin").is_some();
+    let mut out = Workbook { calc: wb.calc, date1904: wb.date1904, format: FileFormat::Xlsb, properties, vba_project, ..Workbook::default() };
     let mut cell_total: u64 = 0;
     for (name, part) in &worksheets {
         if cancelled() {
@@ -248,7 +254,7 @@ fn read_workbook_bin(zip: &mut Zip, rels: &HashMap<String, (String, String)>, li
                     let delta = r.f64()?;
                     let _cref = r.u32()?;
                     let flags = r.u16()?;
-                    wb.calc = CalcSettings { iterate: flags & 0x4 != 0, iterate_count: count, iterate_delta: delta };
+                    wb.calc = CalcSettings { iterate: flags & 0x4 != 0, iterate_count: count, iterate_delta: delta, ..CalcSettings::default() };
                 }
                 SUP_SELF | SUP_SAME => supbooks.push(Some(None)),
                 SUP_BOOK_SRC => {

@@ -9,7 +9,9 @@ use std::time::Instant;
 pub use sheetc_core::functions::FunctionNote;
 pub use sheetc_core::report::BuildReport;
 pub use sheetc_core::Progress;
-pub use sheetc_core::{with_big_stack, ArgumentTest, ArgumentTestKind, CallRestriction, CompileOptions, ErrorCode, FunctionFacts, Limits, SheetcError};
+pub use sheetc_core::{
+    with_big_stack, ArgumentTest, ArgumentTestKind, CallRestriction, CompileOptions, ErrorCode, FunctionFacts, Limits, SheetcError, Workbook,
+};
 #[cfg(feature = "scan")]
 pub use sheetc_xlsx::{scan_cells, scan_cells_with, ScanStats};
 
@@ -29,6 +31,15 @@ pub struct BuildOptions {
 
 /// Reads the workbook at `path` and compiles it into `opts.compile.out_dir`.
 pub fn compile_file(path: &Path, opts: &mut BuildOptions, progress: Progress<'_>, cancelled: &dyn Fn() -> bool) -> Result<BuildReport> {
+    let workbook = read_file(path, opts, progress, cancelled)?;
+    compile_read(&workbook, opts, progress, cancelled)
+}
+
+/// The read stage alone: reads the workbook at `path` (timed into `opts.compile.read_ms`)
+/// and writes Excel's stored values when `opts` asks. An output profile's build keeps the
+/// result for its second pass, which compiles the same workbook again with the full
+/// model's values and must not read the file twice.
+pub fn read_file(path: &Path, opts: &mut BuildOptions, progress: Progress<'_>, cancelled: &dyn Fn() -> bool) -> Result<Workbook> {
     progress("read", 0, 1);
     let t = Instant::now();
     let workbook = sheetc_xlsx::read_workbook(path, &opts.limits, cancelled)?;
@@ -37,8 +48,13 @@ pub fn compile_file(path: &Path, opts: &mut BuildOptions, progress: Progress<'_>
     if let Some(out) = &opts.cached_values_out {
         cached::write_cached_values(&workbook, out)?;
     }
+    Ok(workbook)
+}
+
+/// Compiles a workbook already read (see [`read_file`]) into `opts.compile.out_dir`.
+pub fn compile_read(workbook: &Workbook, opts: &BuildOptions, progress: Progress<'_>, cancelled: &dyn Fn() -> bool) -> Result<BuildReport> {
     if cancelled() {
         return Err(SheetcError::new(ErrorCode::Cancelled, "the build was cancelled"));
     }
-    sheetc_core::compile_workbook(&workbook, &opts.compile, progress, cancelled)
+    sheetc_core::compile_workbook(workbook, &opts.compile, progress, cancelled)
 }

@@ -6,5 +6,18 @@ import { inspect } from './inspect.js';
 import { report } from './report.js';
 import { verifyCommand } from './verify.js';
 import { workerCommand } from './worker.js';
+import { explainCommand, findCommand, goalSeekCommand, scenarioCommand, sensitivityCommand } from './whatif.js';
 
-export const COMMANDS: readonly Command[] = [build, evalCommand, verifyCommand, inspect, report, workerCommand];
+export const COMMANDS: readonly Command[] = [
+  build,
+  evalCommand,
+  verifyCommand,
+  inspect,
+  report,
+  findCommand,
+  explainCommand,
+  goalSeekCommand,
+  sensitivityCommand,
+  scenarioCommand,
+  workerCommand,
+];

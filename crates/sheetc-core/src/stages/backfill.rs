@@ -14,9 +14,9 @@ use crate::bind::{precedents_at, visit_call_args, visit_calls, visit_refs, Bound
 use crate::error::{ErrorCode, Result, SheetcError};
 use crate::functions::{is_add_in_call, user_function_base, ArgumentTest, ArgumentTestKind, FunctionTable};
 use crate::graph::{CellIndex, Graph};
-use crate::model::{CellKind, Value, Workbook};
+use crate::model::{CellKind, DataTableRange, Value, Workbook};
 use crate::plan::{Backfill, BackfillPlan, BackfillReason};
-use crate::report::BackfillReport;
+use crate::report::{BackfillReport, BuildReport};
 use crate::stages::shapes::Shaped;
 
 /// Cells whose relative references fall off the sheet are backfilled. Per shape, the
@@ -156,18 +156,23 @@ pub fn enforce_strict(workbook: &Workbook, shaped: &Shaped) -> Result<()> {
     Ok(())
 }
 
-/// Data tables (What-If Analysis, `{=TABLE(row,col)}`) are not computed: their anchors
-/// keep Excel's stored value, and so do the cells of their ranges (as a backfilled array
-/// formula's members do), all reported.
-pub fn data_tables(workbook: &Workbook, shaped: &mut Shaped) {
-    let anchors: HashSet<(u32, u32, u32)> =
-        workbook.sheets.iter().enumerate().flat_map(|(s, sheet)| sheet.data_tables.iter().map(move |t| (s as u32, t.r0, t.c0))).collect();
-    if anchors.is_empty() {
+/// Data tables (What-If Analysis, `{=TABLE(row,col)}`) are no formula the generated code
+/// evaluates: their anchors leave the nodes. A table the runtime computes (`computed`:
+/// the engine is not an output profile, and [`DataTableRange::computable`]; see the
+/// data_tables stage) is left at that: its cells are filled after each run. Any other
+/// keeps Excel's stored value at its anchor, and so do the cells of its range (as a
+/// backfilled array formula's members do), all reported.
+pub fn data_tables(workbook: &Workbook, shaped: &mut Shaped, computed: bool) {
+    let all: Vec<(u32, &DataTableRange)> =
+        workbook.sheets.iter().enumerate().flat_map(|(s, sheet)| sheet.data_tables.iter().map(move |t| (s as u32, t))).collect();
+    if all.is_empty() {
         return;
     }
+    let anchors: HashSet<(u32, u32, u32)> = all.iter().map(|(s, t)| (*s, t.r0, t.c0)).collect();
     shaped.nodes.retain(|n| !anchors.contains(&(n.sheet, n.row, n.col)));
     shaped.backfills.retain(|b| !anchors.contains(&(b.sheet, b.row, b.col)));
-    let mut sorted: Vec<_> = anchors.into_iter().collect();
+    let kept: HashSet<(u32, u32, u32)> = all.iter().filter(|(_, t)| !(computed && t.computable())).map(|(s, t)| (*s, t.r0, t.c0)).collect();
+    let mut sorted: Vec<_> = kept.into_iter().collect();
     sorted.sort_unstable();
     shaped.backfills.extend(sorted.into_iter().map(|(sheet, row, col)| Backfill { sheet, row, col, reason: BackfillReason::DataTable }));
 }
@@ -301,6 +306,17 @@ pub fn plans(workbook: &Workbook, backfills: &[Backfill], cones: &HashMap<usize,
             BackfillPlan { sheet: b.sheet, row: b.row, col: b.col, reason: b.reason.message(), cone: cones.get(&i).cloned().flatten(), last }
         })
         .collect()
+}
+
+/// The report's backfilled cells (those the engine holds) and, per function sheetc does
+/// not compute, how many cells call it.
+pub fn report_into(report: &mut BuildReport, workbook: &Workbook, backfills: &[Backfill]) {
+    report.backfilled = report_rows(workbook, backfills);
+    for b in backfills {
+        if let Some(f) = b.reason.function() {
+            *report.unsupported_functions.entry(f.to_string()).or_default() += 1;
+        }
+    }
 }
 
 /// The build report's rows for the backfilled cells (with their formula and whether the

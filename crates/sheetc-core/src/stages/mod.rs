@@ -4,8 +4,11 @@
 
 pub mod assemble;
 pub mod backfill;
+pub mod data_tables;
 pub mod emit;
+pub mod explain_index;
 pub mod formula_text;
+pub mod labels;
 pub mod layout;
 pub mod names;
 pub mod number_formats;

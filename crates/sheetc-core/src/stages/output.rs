@@ -8,8 +8,12 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use crate::error::{ErrorCode, Result, SheetcError};
+use crate::plan::EnginePlan;
+use crate::report::BuildReport;
+use crate::stages::{cancelled_err, emit};
 
 /// The manifest's marker: the program that wrote the engine directory...
 pub const GENERATOR: &str = "sheetc";
@@ -196,6 +200,52 @@ pub fn replace_dir(tmp: &Path, out_dir: &Path) -> Result<()> {
     } else {
         std::fs::rename(tmp, out_dir).map_err(|e| SheetcError::io("moving the new engine into place", e))?;
     }
+    Ok(())
+}
+
+/// Emits `engine` into a temporary sibling of `out_dir` (with the runtime bundle and the
+/// manifest, which carries the final `report`), then renames it into place; on any
+/// failure the sibling is removed and `out_dir` is as it was. `started` are the emit
+/// stage's and the whole build's start times (the manifest gives both); `side_files`
+/// writes the files that go beside the engine (the what-if labels and explain index).
+pub fn write_engine(
+    engine: &EnginePlan<'_>,
+    out_dir: &Path,
+    runtime_js: Option<&Path>,
+    report: &mut BuildReport,
+    cancelled: &dyn Fn() -> bool,
+    started: (Instant, Instant),
+    side_files: &dyn Fn(&Path) -> Result<()>,
+) -> Result<()> {
+    let ms = |t: Instant| t.elapsed().as_secs_f64() * 1000.0;
+    let tmp = temp_sibling(out_dir)?;
+    let written = (|| -> Result<()> {
+        let stats = emit::emit(engine, &tmp, cancelled)?;
+        side_files(&tmp)?;
+        if let Some(rt) = runtime_js {
+            std::fs::copy(rt, tmp.join("runtime.js")).map_err(|e| SheetcError::io("copying the runtime", e))?;
+        }
+        report.modules = stats.modules;
+        report.segments = stats.segments;
+        report.engine_bytes = stats.bytes;
+        report.largest_module_bytes = stats.largest_module_bytes;
+        report.timings.emit_ms = ms(started.0);
+        report.timings.total_ms = report.timings.read_ms + ms(started.1);
+        report.files = engine_files(&tmp)?;
+        emit::write_manifest(&tmp, report)?;
+        if cancelled() {
+            return Err(cancelled_err());
+        }
+        replace_dir(&tmp, out_dir)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    written?;
+    // The manifest stays free of the build machine's paths; the report returned to the
+    // caller names the directory.
+    report.out_dir = out_dir.display().to_string();
+    report.timings.total_ms = report.timings.read_ms + ms(started.1);
     Ok(())
 }
 

@@ -18,7 +18,7 @@ use crate::error::{ErrorCode, Result, SheetcError};
 use crate::graph::{CellIndex, Component};
 use crate::model::{Cell, Value, Workbook};
 use crate::plan::{DeclaredPlan, NamePlan, Node};
-use crate::report::{BuildWarning, BuildWarningCode, DeclaredReport};
+use crate::report::{BuildReport, BuildWarning, BuildWarningCode, DeclaredReport};
 use crate::stages::partition::SheetPartition;
 use crate::stages::schedule::{node_behind, Schedule};
 use crate::stages::shapes::Shaped;
@@ -390,6 +390,49 @@ pub fn load_fold_values(path: &Path) -> Result<HashMap<(u32, u32, u32), Value>> 
         }
     }
     Ok(out)
+}
+
+/// The profile's declared inputs and outputs: their plans for the engine, and their
+/// description in the report (`report.inputs` / `report.outputs`).
+pub fn declared(
+    profile: Option<&Profile>,
+    workbook: &Workbook,
+    computed: &HashMap<(u32, u32, u32), Value>,
+    report: &mut BuildReport,
+) -> (Option<Vec<DeclaredPlan>>, Option<Vec<DeclaredPlan>>) {
+    let Some(p) = profile else { return (None, None) };
+    let inputs = describe(&p.inputs, workbook, computed).map(|(r, plans)| {
+        report.inputs = Some(r);
+        plans
+    });
+    let outputs = describe(&p.outputs, workbook, computed).map(|(r, plans)| {
+        report.outputs = Some(r);
+        plans
+    });
+    (inputs, outputs)
+}
+
+/// An output profile's first pass: writes to `path` the cells whose values the profile
+/// build will need (JSON `[[sheet, row, col], ...]`, see [`fold_plan_cells`]). That pass
+/// then emits the full engine (the caller drops the profile).
+pub fn write_fold_plan(path: &Path, parts: &[SheetPartition<'_>], nodes: &[Node], index: &CellIndex, profile: Option<&Profile>) -> Result<()> {
+    let declared = profile.iter().flat_map(|p| p.inputs.iter().chain(p.outputs.iter()).flatten());
+    let cells = fold_plan_cells(parts, nodes, index, profile.map(|p| &p.cut), declared);
+    let json = serde_json::to_string(&cells).map_err(|e| SheetcError::new(ErrorCode::Io, e.to_string()))?;
+    std::fs::write(path, json).map_err(|e| SheetcError::io("writing the fold plan", e))
+}
+
+/// The full model's values the folded cells take: read from `path` when the profile folds
+/// anything (an error without them: only compile() can compute them), else none.
+pub fn fold_values(profile: Option<&Profile>, path: Option<&Path>, node_count: usize) -> Result<HashMap<(u32, u32, u32), Value>> {
+    match (profile, path) {
+        (Some(p), Some(path)) if p.folds_any(node_count) => load_fold_values(path),
+        (Some(p), None) if p.folds_any(node_count) => Err(SheetcError::new(
+            ErrorCode::InvalidOption,
+            "folding cells that reach no declared input needs the full model's values (compile() computes them)",
+        )),
+        _ => Ok(HashMap::new()),
+    }
 }
 
 /// The cells a profile build needs the full model's values for: every cell of a folded

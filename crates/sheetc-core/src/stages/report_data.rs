@@ -181,6 +181,22 @@ pub fn cones(outputs: &[Declared], cut_for: impl Fn(&Declared) -> Cut) -> (Vec<C
     (stats, outputs.len().saturating_sub(MAX_CONES))
 }
 
+/// Writes the HTML report's data for this build (the output profile's cut and cones when
+/// there is one) to `path`.
+pub fn write_for(path: &Path, workbook: &Workbook, shaped: &Shaped, schedule: &Schedule, profile: Option<&Profile>) -> Result<()> {
+    let inputs = ReportInputs {
+        workbook,
+        nodes: &shaped.nodes,
+        shapes: &shaped.shapes,
+        index: &schedule.index,
+        backfills: &shaped.backfills,
+        order: &schedule.order,
+        cut: profile.map(|p| &p.cut),
+        cones: profile_cones(schedule, shaped, profile),
+    };
+    write(path, inputs)
+}
+
 /// Builds the report data and writes it to `path` as JSON.
 pub fn write(path: &Path, input: ReportInputs<'_>) -> Result<()> {
     let data = build(input);

@@ -109,3 +109,27 @@ pub fn write_manifest(dir: &Path, report: &BuildReport) -> Result<()> {
     let manifest = serde_json::to_string_pretty(report).map_err(|e| SheetcError::new(ErrorCode::Io, e.to_string()))?;
     fs::write(dir.join("manifest.json"), manifest).map_err(|e| SheetcError::io("writing manifest.json", e))
 }
+
+/// The what-if files of an engine: `labels.json` (what a reader sees beside each cell, for
+/// find and explain) and `explain.json` (formulas and precedents per shape).
+pub fn write_what_if(dir: &Path, labels: Option<&impl serde::Serialize>, explain: Option<&impl serde::Serialize>) -> Result<()> {
+    if let Some(l) = labels {
+        write_json(dir, "labels.json", l)?;
+    }
+    if let Some(e) = explain {
+        write_json(dir, "explain.json", e)?;
+    }
+    Ok(())
+}
+
+/// A JSON file beside the engine (`labels.json`, `explain.json`: read by the what-if
+/// tools, never by the engine), compact. Written with the spec's JavaScript-safe escapes
+/// (`<` as `\u003c`...): it carries workbook text, and an engine directory may be served
+/// or inlined where `</script>` would end a script.
+pub fn write_json(dir: &Path, name: &str, value: &impl serde::Serialize) -> Result<()> {
+    let file = fs::File::create(dir.join(name)).map_err(|e| SheetcError::io(&format!("writing {name}"), e))?;
+    let mut w = std::io::BufWriter::new(file);
+    let mut ser = serde_json::Serializer::with_formatter(&mut w, spec::JsFormatter);
+    value.serialize(&mut ser).map_err(|e| SheetcError::new(ErrorCode::Io, format!("writing {name}: {e}")))?;
+    std::io::Write::flush(&mut w).map_err(|e| SheetcError::io(&format!("writing {name}"), e))
+}

@@ -91,6 +91,22 @@ pub struct TableSpec {
     pub columns: Vec<String>,
 }
 
+/// An Excel data table the runtime recomputes after each run (ts/runtime/data-tables.ts).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(test, derive(ts_rs::TS))]
+pub struct DataTableSpec {
+    pub sheet: u32,
+    /// The result cells: [r0, c0, r1, c1] (the header row is r0 - 1, the header column c0 - 1).
+    pub area: [u32; 4],
+    /// The row input cell [row, col] (two-variable tables and row-oriented ones), on `sheet`.
+    pub row_input: Option<[u32; 2]>,
+    /// The column input cell [row, col] (two-variable tables and column-oriented ones).
+    pub col_input: Option<[u32; 2]>,
+    /// A formula reads the table's cells: the run is repeated with the table's values.
+    pub read: bool,
+}
+
 /// What the runtime needs to know about the model beyond the generated modules.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -127,6 +143,10 @@ pub struct EngineSpec {
     #[cfg_attr(test, ts(optional, type = "TableSpec[]"))]
     pub tables: Vec<TableSpec>,
     pub backfilled: Vec<BackfillSpec>,
+    /// Excel data tables, recomputed after each run (absent when there are none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(test, ts(optional, type = "Array<DataTableSpec>"))]
+    pub data_tables: Vec<DataTableSpec>,
     /// Rows hidden in the file, per sheet that has any, as runs: [sheet, [first, count, ...]]
     /// (SUBTOTAL 101–111 and AGGREGATE's hidden-row options skip them).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -207,6 +227,17 @@ impl EngineSpec {
                 .iter()
                 .map(|b| BackfillSpec { sheet: b.sheet, row: b.row, col: b.col, reason: b.reason.clone(), cone: b.cone.clone(), last: b.last })
                 .collect(),
+            data_tables: input
+                .data_tables
+                .iter()
+                .map(|t| DataTableSpec {
+                    sheet: t.sheet,
+                    area: [t.r0, t.c0, t.r1, t.c1],
+                    row_input: t.row_input.map(|(r, c)| [r, c]),
+                    col_input: t.col_input.map(|(r, c)| [r, c]),
+                    read: t.read,
+                })
+                .collect(),
             hidden_rows: input.book.hidden_rows.iter().map(|(s, rows)| (*s, row_runs(rows))).collect(),
             filtered_rows: input.book.filtered_rows.iter().map(|(s, rows)| (*s, row_runs(rows))).collect(),
             subtotal_cells: input.book.subtotal_cells.iter().flat_map(|&(s, r, c)| [s, r, c]).collect(),
@@ -228,8 +259,9 @@ impl EngineSpec {
     }
 }
 
-/// serde_json's compact output, with JavaScript-safe strings and numbers.
-struct JsFormatter;
+/// serde_json's compact output, with JavaScript-safe strings and numbers (still JSON:
+/// every escape is `\uXXXX`).
+pub(crate) struct JsFormatter;
 
 impl serde_json::ser::Formatter for JsFormatter {
     fn write_string_fragment<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, fragment: &str) -> std::io::Result<()> {
@@ -274,6 +306,7 @@ pub(crate) fn typescript_declarations() -> String {
         BackfillSpec::decl(&cfg),
         NumFmtSpec::decl(&cfg),
         TableSpec::decl(&cfg),
+        DataTableSpec::decl(&cfg),
         EngineSpec::decl(&cfg),
     ];
     crate::generated_file("crates/sheetc-core/src/stages/emit/spec.rs", &decls)

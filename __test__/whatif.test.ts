@@ -5,9 +5,9 @@
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { compile, diffScenarios, explain, find, goalSeek, loadScenarios, openModel, runScenarios, saveScenario, sensitivity, tornado } from '../ts/index.js';
+import { compile, diffScenarios, explain, find, goalSeek, loadScenarios, openModel, runScenarios, saveScenario, sensitivity, sensitivityPage, tornado } from '../ts/index.js';
 import type { SheetcError } from '../ts/index.js';
 import { writeXlsx } from '../scripts/lib/xlsx-writer.js';
 import { tempDir } from './helpers/build.js';
@@ -144,6 +144,58 @@ test('a tornado moves each input alone, widest swing first', async (t) => {
   t.true(near(bars[2]!.swing, 100, 1e-9));
 });
 
+/** The text of each `<td>` of the page's tables, in order, with the background it was drawn on. */
+function cellsOf(html: string): { text: string; background: string | undefined }[] {
+  return [...html.matchAll(/<td class="num(?: heat)?"(?: style="background:(rgb\([^)]*\))[^"]*")?>([^<]*)<\/td>/g)].map((m) => ({ text: m[2]!, background: m[1] }));
+}
+
+test('the HTML page of a grid: every computed value in its place, heat from the lowest to the highest, labels shown, workbook text escaped', async (t) => {
+  const dir = tempDir();
+  const path = join(dir, 'hostile.xlsx');
+  // A sheet name and a label that would be markup if they reached the page unescaped.
+  writeFileSync(
+    path,
+    writeXlsx({
+      sheets: [
+        {
+          name: '<b>Plan',
+          cells: { A1: '<script>alert(1)</script>', B1: 2, A2: 'Rate & "fee"', B2: 3, A3: 'Out', B3: { formula: "B1*B2", value: 6 } },
+        },
+      ],
+    }),
+  );
+  await compile(path, { outDir: join(dir, 'engine') });
+  const m = await openModel(join(dir, 'engine'));
+  const r = await sensitivity(m, { vary: [{ ref: "'<b>Plan'!B1", values: [1, 2, 3] }, { ref: "'<b>Plan'!B2", values: [10, 20] }], outputs: ["'<b>Plan'!B3"], pool: false });
+  const html = sensitivityPage(m, r);
+  t.false(html.includes('<script>'), 'no workbook text becomes markup');
+  t.false(html.includes('<b>'));
+  t.true(html.includes('&lt;script&gt;alert(1)&lt;/script&gt;'), "the input's label is shown, escaped");
+  t.true(html.includes('Rate &amp; &quot;fee&quot;'));
+  const cells = cellsOf(html);
+  t.deepEqual(cells.map((c) => Number(c.text)), [10, 20, 20, 40, 30, 60]);
+  // The lowest value on the lightest colour, the highest on the darkest.
+  t.is(cells[0]!.background, 'rgb(239,246,255)');
+  t.is(cells[5]!.background, 'rgb(11,92,173)');
+  t.not(cells[2]!.background, cells[0]!.background);
+});
+
+test('the HTML page of a tornado: one bar per input, widest first, drawn around the base', async (t) => {
+  const m = await openModel(await model());
+  const r = await tornado(m, { inputs: ['Inputs!B2', 'Inputs!B3', 'Inputs!B4'], outputs: ['Model!B3'], change: 0.1 });
+  const html = sensitivityPage(m, r);
+  const bars = [...html.matchAll(/<div class="bar" style="left:([\d.]+)%;width:([\d.]+)%"><\/div>/g)].map((b) => ({ left: Number(b[1]), width: Number(b[2]) }));
+  t.is(bars.length, 3);
+  // The widest swing (price, 240) spans the half-width each way: 0% to 100%.
+  t.deepEqual(bars[0], { left: 0, width: 100 });
+  // Unit cost swings 140 of 240 and Units 100 of 240, each centred on the base.
+  t.true(Math.abs(bars[1]!.width - (140 / 240) * 100) < 0.01);
+  t.true(Math.abs(bars[2]!.width - (100 / 240) * 100) < 0.01);
+  t.true(Math.abs(bars[2]!.left + bars[2]!.width / 2 - 50) < 0.01);
+  const order = ['Price', 'Unit cost', 'Units'].map((l) => html.indexOf(`<small class="muted">${l}`));
+  t.true(order.every((i) => i > 0) && order[0]! < order[1]! && order[1]! < order[2]!, 'labels shown, widest swing first');
+});
+
 test('scenarios: saved, run side by side, and diffed with attribution checked against separate runs', async (t) => {
   const dir = await model();
   const m = await openModel(dir);
@@ -193,6 +245,10 @@ test('the CLI: find, explain, goal-seek, sensitivity (grid, CSV, tornado), scena
   t.deepEqual(s.stdout.trim().split('\n'), ['Model!B3', 'Inputs!B2 \\ Inputs!B3,10,12', '100,300,500', '200,600,1000', '300,900,1500']);
   const tor = sheetc('sensitivity', dir, '--tornado', 'Inputs!B2,Inputs!B3', '--outputs', 'Model!B3', '--json');
   t.is(JSON.parse(tor.stdout).outputs[0].bars[0].input, 'Inputs!B3');
+  const page = join(tempDir(), 'out', 'grid.html');
+  const h = sheetc('sensitivity', dir, '--vary', 'Inputs!B2=100:300:100', '--outputs', 'Model!B3', '--html', page);
+  t.is(h.code, 0, h.stderr);
+  t.deepEqual(cellsOf(readFileSync(page, 'utf8')).map((c) => c.text), ['500', '1000', '1500']);
   const file = join(tempDir(), 'sc.json');
   t.is(sheetc('scenario', 'save', file, 'Base', '--set', 'Inputs!B2=100').code, 0);
   t.is(sheetc('scenario', 'save', file, 'More', '--set', 'Inputs!B2=120', '--set', 'Inputs!B3=13').code, 0);

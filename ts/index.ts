@@ -38,9 +38,12 @@ export {
   sensitivity,
   tornado,
   parseVary,
+  sensitivityPage,
+  labelOfRef,
   loadScenarios,
   saveScenario,
   runScenarios,
   diffScenarios,
   type WhatIfModel,
 } from './whatif/index.js';
+export { sensitivityHtml } from './report/sensitivity.js';

@@ -307,6 +307,16 @@ export interface TornadoResult {
   elapsedMs: number;
 }
 
+/** `sensitivityHtml()` / `sensitivityPage()`: the HTML page of a grid or a tornado. */
+export interface SensitivityPageOptions {
+  /** The page's heading (default: "sheetc sensitivity"). */
+  title?: string;
+  /** The engine the numbers come from, shown under the title. */
+  engine?: string;
+  /** The label a reader sees beside a cell (the what-if model's labels), shown under its reference. */
+  labelOf?: (ref: string) => string | undefined;
+}
+
 /** A scenario's inputs as stored: JSON values (an Excel error as `{ "error": "#N/A" }`). */
 export type ScenarioInputs = Record<string, JsonValue>;
 

@@ -20,7 +20,7 @@ export function inlineScript(code: string): string {
   return code.replace(/<\/(script)/gi, '<\\/$1');
 }
 
-const CSS = `
+export const CSS = `
 :root { color-scheme: light; --text: #1b1f24; --muted: #4f5964; --line: #d5dbe1; --panel: #f5f7f9; --accent: #0b5cad; }
 * { box-sizing: border-box; }
 body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; color: var(--text); background: #fff; }

@@ -27,7 +27,7 @@ export function pageScriptPath(): string {
 }
 
 /** Writes `text` to `file` through a temporary sibling (never a half-written report). */
-function writeAtomically(file: string, text: string): void {
+export function writeAtomically(file: string, text: string): void {
   const tmp = `${file}.sheetc-tmp-${process.pid}`;
   try {
     mkdirSync(dirname(file), { recursive: true });

@@ -7,5 +7,5 @@ export { openModel, type WhatIfModel } from './model.js';
 export { find } from './find.js';
 export { explain } from './explain.js';
 export { goalSeek, NoSolutionError } from './goal-seek.js';
-export { sensitivity, tornado, parseVary } from './sensitivity.js';
+export { sensitivity, tornado, parseVary, sensitivityPage, labelOfRef } from './sensitivity.js';
 export { loadScenarios, saveScenario, runScenarios, diffScenarios } from './scenarios.js';

@@ -7,8 +7,9 @@
 import { SheetcError } from '../errors.js';
 import { createPool } from '../pool.js';
 import type { InputValue, JsonValue } from '../runtime/engine.js';
-import type { SensitivityOptions, SensitivityResult, TornadoBar, TornadoOptions, TornadoResult, Vary } from '../types.js';
+import type { SensitivityOptions, SensitivityPageOptions, SensitivityResult, TornadoBar, TornadoOptions, TornadoResult, Vary } from '../types.js';
 import { asSheetcError, evaluate, toJson, type WhatIfModel } from './model.js';
+import { sensitivityHtml } from '../report/sensitivity.js';
 
 
 /** At most this many values per input. */
@@ -154,4 +155,24 @@ export async function tornado(model: WhatIfModel, options: TornadoOptions): Prom
     runs,
     elapsedMs: performance.now() - t0,
   };
+}
+
+/**
+ * The label a reader sees beside `ref` (its row's label, then its column's or table
+ * header), from the model's labels; undefined when it has none or cannot be resolved.
+ */
+export function labelOfRef(model: WhatIfModel, ref: string): string | undefined {
+  try {
+    const r = model.resolve(ref);
+    const l = model.labels().labelsOf(r.sheet, r.r0, r.c0);
+    const parts = [l.row, l.header ?? l.column].filter((x): x is string => !!x);
+    return parts.length ? parts.join(' · ') : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A grid's or a tornado's HTML page, with the model's labels under each reference. */
+export function sensitivityPage(model: WhatIfModel, result: SensitivityResult | TornadoResult, options: Omit<SensitivityPageOptions, 'labelOf'> = {}): string {
+  return sensitivityHtml(result, { engine: model.dir, ...options, labelOf: (ref) => labelOfRef(model, ref) });
 }

@@ -4,7 +4,8 @@
  */
 import { SheetcError } from '../../errors.js';
 import type { InputValue, JsonValue } from '../../runtime/engine.js';
-import { explain, find, goalSeek, openModel, parseVary, sensitivity, tornado, loadScenarios, saveScenario, runScenarios, diffScenarios } from '../../whatif/index.js';
+import { explain, find, goalSeek, openModel, parseVary, sensitivity, sensitivityPage, tornado, loadScenarios, saveScenario, runScenarios, diffScenarios } from '../../whatif/index.js';
+import { writeAtomically } from '../../report/index.js';
 import type { Explanation, ScenarioInputs } from '../../types.js';
 import { COMMON_OPTIONS, flag, list, num, str, type Command, type CommandContext } from '../command.js';
 import { display, parseInputValue } from '../shared.js';
@@ -134,14 +135,15 @@ function csvCell(v: JsonValue | string): string {
 export const sensitivityCommand: Command = {
   name: 'sensitivity',
   summary: 'outputs over a grid of one or two inputs, or a tornado (each input ±x%)',
-  usage: 'sheetc sensitivity ENGINE --vary "REF=start:stop:step" [--vary ...] --outputs REFS [--csv]\n       sheetc sensitivity ENGINE --tornado REFS [--change 0.1] --outputs REFS',
-  description: 'A grid: the first --vary down, the second across (values start:stop:step or v1,v2,...),\none table per output; large grids run on the scenario pool. A tornado: each input moved by\n±change alone, widest swing first.',
+  usage: 'sheetc sensitivity ENGINE --vary "REF=start:stop:step" [--vary ...] --outputs REFS [--csv] [--html FILE]\n       sheetc sensitivity ENGINE --tornado REFS [--change 0.1] --outputs REFS [--html FILE]',
+  description: 'A grid: the first --vary down, the second across (values start:stop:step or v1,v2,...),\none table per output; large grids run on the scenario pool. A tornado: each input moved by\n±change alone, widest swing first. --html FILE also draws it as a page (heat-mapped\ngrids, tornado bars, each reference with its label).',
   options: {
     vary: { type: 'string', multiple: true, valueName: 'REF=SPEC', description: 'an input and its values (start:stop:step or v1,v2,...)' },
     outputs: { type: 'string', list: true, valueName: 'REFS', description: 'the output cells' },
     tornado: { type: 'string', list: true, valueName: 'REFS', description: 'a tornado over these inputs instead of a grid' },
     change: { type: 'number', valueName: 'X', description: "the tornado's move, a fraction (default 0.1: ±10%)" },
     csv: { type: 'boolean', description: 'print the grids as CSV' },
+    html: { type: 'string', valueName: 'FILE', description: 'also write the grid or tornado as a self-contained HTML page' },
     threads: { type: 'number', integer: true, valueName: 'N', description: 'pool workers for large grids' },
     'no-pool': { type: 'boolean', description: 'run every point in this process' },
     ...SET_OPTION,
@@ -154,9 +156,12 @@ export const sensitivityCommand: Command = {
     const model = await openModel(dir);
     const inputs = inputsOf(ctx);
     const tornadoInputs = list(ctx.options, 'tornado');
+    const html = str(ctx.options, 'html');
+    if (html === '') throw new SheetcError('E_INVALID_OPTION', '--html needs the path of the page to write');
     if (tornadoInputs) {
       const change = num(ctx.options, 'change');
       const r = await tornado(model, { inputs: tornadoInputs, outputs, base: inputs, ...(change !== undefined ? { change } : {}) });
+      if (html) writeAtomically(html, sensitivityPage(model, r));
       if (ctx.json) return out(ctx, JSON.stringify(r)), 0;
       for (const o of r.outputs) {
         out(ctx, `${o.output} (base ${display(o.base)}), inputs ±${r.change * 100}%:`);
@@ -167,6 +172,7 @@ export const sensitivityCommand: Command = {
     const vary = (list(ctx.options, 'vary') ?? []).map(parseVary);
     const threads = num(ctx.options, 'threads');
     const r = await sensitivity(model, { vary, outputs, inputs, ...(threads !== undefined ? { threads } : {}), ...(flag(ctx.options, 'no-pool') ? { pool: false } : {}) });
+    if (html) writeAtomically(html, sensitivityPage(model, r));
     if (ctx.json) return out(ctx, JSON.stringify(r)), 0;
     const csv = flag(ctx.options, 'csv');
     const sep = csv ? ',' : '\t';

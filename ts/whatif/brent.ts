@@ -1,15 +1,13 @@
 /**
  * Root finding for goal seek: a bracket search outward from a starting point, then
- * Brent's method (inverse quadratic interpolation and secant steps, safeguarded by
- * bisection: R. P. Brent, Algorithms for Minimization without Derivatives, 1973, ch. 4),
- * which keeps a sign change bracketed and so converges on any continuous function.
+ * Brent's method (the runtime's `brentSolve`, shared with IRR, RATE, YIELD and the other
+ * iterative functions), which keeps a sign change bracketed and so converges on any
+ * continuous function. `f` is NaN where the model's output is not a number.
  */
 
-/** A point where the function was evaluated: `f` is NaN where it is not a number. */
-export interface Point {
-  x: number;
-  f: number;
-}
+import type { Point } from '../runtime/brent.js';
+
+export { brentSolve, type Point } from '../runtime/brent.js';
 
 export interface BracketResult {
   /** Two points whose values have opposite signs (or one where f is 0), if found. */
@@ -53,82 +51,4 @@ export function findBracket(f: (x: number) => number, x0: number, f0: number, st
     h *= 2;
   }
   return { bracket: null, tried };
-}
-
-export interface BrentResult {
-  x: number;
-  f: number;
-  iterations: number;
-  /** |f| ≤ ftol was reached (else the bracket shrank to nothing around a jump). */
-  converged: boolean;
-}
-
-/**
- * Brent's method on a bracket [a, b] with f(a), f(b) of opposite signs: stops when
- * |f| ≤ `ftol`, or when the bracket is as narrow as the floating point numbers allow
- * (then `converged` says whether |f| ≤ ftol there: a sign change without a root is a
- * discontinuity), or after `maxIterations`.
- */
-export function brent(f: (x: number) => number, a: Point, b: Point, ftol: number, maxIterations: number): BrentResult {
-  let [xa, fa, xb, fb] = [a.x, a.f, b.x, b.f];
-  if (Math.abs(fa) <= ftol) return { x: xa, f: fa, iterations: 0, converged: true };
-  if (Math.abs(fb) <= ftol) return { x: xb, f: fb, iterations: 0, converged: true };
-  let xc = xa;
-  let fc = fa;
-  let d = xb - xa;
-  let e = d;
-  for (let it = 1; it <= maxIterations; it++) {
-    if (Math.sign(fb) === Math.sign(fc)) {
-      xc = xa;
-      fc = fa;
-      d = xb - xa;
-      e = d;
-    }
-    if (Math.abs(fc) < Math.abs(fb)) {
-      [xa, xb, xc] = [xb, xc, xb];
-      [fa, fb, fc] = [fb, fc, fb];
-    }
-    const tol = 2 * Number.EPSILON * Math.abs(xb) + Number.MIN_VALUE;
-    const m = 0.5 * (xc - xb);
-    if (Math.abs(fb) <= ftol) return { x: xb, f: fb, iterations: it - 1, converged: true };
-    if (Math.abs(m) <= tol) return { x: xb, f: fb, iterations: it - 1, converged: false };
-    if (Math.abs(e) >= tol && Math.abs(fa) > Math.abs(fb)) {
-      // Interpolate: secant when two points are known, inverse quadratic with three.
-      const s = fb / fa;
-      let p: number;
-      let q: number;
-      if (xa === xc) {
-        p = 2 * m * s;
-        q = 1 - s;
-      } else {
-        const qa = fa / fc;
-        const r = fb / fc;
-        p = s * (2 * m * qa * (qa - r) - (xb - xa) * (r - 1));
-        q = (qa - 1) * (r - 1) * (s - 1);
-      }
-      if (p > 0) q = -q;
-      else p = -p;
-      if (2 * p < Math.min(3 * m * q - Math.abs(tol * q), Math.abs(e * q))) {
-        e = d;
-        d = p / q;
-      } else {
-        d = m;
-        e = m;
-      }
-    } else {
-      d = m;
-      e = m;
-    }
-    xa = xb;
-    fa = fb;
-    xb += Math.abs(d) > tol ? d : m > 0 ? tol : -tol;
-    fb = f(xb);
-    if (Number.isNaN(fb)) {
-      // Not a number inside the bracket: bisect towards the known side instead.
-      xb = xa + m;
-      fb = f(xb);
-      if (Number.isNaN(fb)) return { x: xa, f: fa, iterations: it, converged: false };
-    }
-  }
-  return { x: xb, f: fb, iterations: maxIterations, converged: Math.abs(fb) <= ftol };
 }

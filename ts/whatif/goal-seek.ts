@@ -8,7 +8,7 @@ import type { LoadedEngine } from '../engine-loader.js';
 import { SheetcError } from '../errors.js';
 import type { RunResult } from '../runtime/engine.js';
 import type { GoalSeekOptions, GoalSeekResult } from '../types.js';
-import { brent, findBracket, type Point } from './brent.js';
+import { brentSolve, findBracket, type Point } from './brent.js';
 import { asSheetcError, evaluate } from './model.js';
 
 
@@ -84,7 +84,7 @@ export async function goalSeek(engine: LoadedEngine, options: GoalSeekOptions): 
     const { bracket } = findBracket(f, x0, f0, step, Math.min(50, Math.floor(maxRuns / 4)));
     if (!bracket) return fail(Number.isNaN(f0) ? `${set} is not a number at the start` : `no sign change of ${set} − ${to} around ${x0}`);
     const [a, b] = bracket;
-    const r = brent(f, a, b, ftol, maxRuns);
+    const r = brentSolve(f, a, b, { ftol, maxIterations: maxRuns, nonFinite: 'bisect' });
     if (!r.converged) return fail(`${set} jumps across ${to} near ${changing} = ${r.x}: no value reaches it`);
     return { set, to, changing, value: r.x, achieved: r.f + to, runs };
   } catch (e) {

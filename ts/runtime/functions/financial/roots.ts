@@ -9,6 +9,8 @@
  * answer is #NUM!. A non-root is never returned.
  */
 
+import { brentSolve } from '../../brent.js';
+
 /** A scalar equation in one unknown; NaN/Infinity outside its domain. */
 export type Equation = (x: number) => number;
 
@@ -31,70 +33,17 @@ export function isRootOf(f: Equation, x: number, scale = 0, delta = ROOT_TOLERAN
 }
 
 /**
- * Brent's method (inverse quadratic interpolation safeguarded by bisection) on [a, b],
- * where f(a) and f(b) have opposite signs. Converges whatever f does inside the bracket;
- * stops when the bracket is as narrow as the doubles allow or f is exactly zero.
+ * Brent's method on [a, b], where f(a) and f(b) have opposite signs (`../../brent.ts`):
+ * the root where the bracket is as narrow as the doubles allow or f is exactly zero;
+ * null when f is not finite at an end or inside, or the ends do not change sign.
  */
 export function brent(f: Equation, a: number, b: number, fa = f(a), fb = f(b)): number | null {
   if (!Number.isFinite(fa) || !Number.isFinite(fb)) return null;
   if (fa === 0) return a;
   if (fb === 0) return b;
   if (fa > 0 === fb > 0) return null;
-  let c = a;
-  let fc = fa;
-  let d = b - a;
-  let e = d;
-  for (let i = 0; i < 300; i++) {
-    if (fb > 0 === fc > 0) {
-      c = a;
-      fc = fa;
-      d = b - a;
-      e = d;
-    }
-    if (Math.abs(fc) < Math.abs(fb)) {
-      a = b;
-      b = c;
-      c = a;
-      fa = fb;
-      fb = fc;
-      fc = fa;
-    }
-    const tol = 2 * Number.EPSILON * Math.abs(b) + 1e-300;
-    const m = (c - b) / 2;
-    if (Math.abs(m) <= tol || fb === 0) return b;
-    if (Math.abs(e) >= tol && Math.abs(fa) > Math.abs(fb)) {
-      const s = fb / fa;
-      let p: number;
-      let q: number;
-      if (a === c) {
-        p = 2 * m * s;
-        q = 1 - s;
-      } else {
-        const qq = fa / fc;
-        const r = fb / fc;
-        p = s * (2 * m * qq * (qq - r) - (b - a) * (r - 1));
-        q = (qq - 1) * (r - 1) * (s - 1);
-      }
-      if (p > 0) q = -q;
-      else p = -p;
-      if (2 * p < Math.min(3 * m * q - Math.abs(tol * q), Math.abs(e * q))) {
-        e = d;
-        d = p / q;
-      } else {
-        d = m;
-        e = d;
-      }
-    } else {
-      d = m;
-      e = d;
-    }
-    a = b;
-    fa = fb;
-    b += Math.abs(d) > tol ? d : m > 0 ? tol : -tol;
-    fb = f(b);
-    if (!Number.isFinite(fb)) return null;
-  }
-  return b;
+  const r = brentSolve(f, { x: a, f: fa }, { x: b, f: fb });
+  return Number.isFinite(r.f) ? r.x : null;
 }
 
 /**

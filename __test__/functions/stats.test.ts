@@ -146,6 +146,29 @@ test('beta family (BETADIST_BETAINV.xlsx, BETA_GAMMA.xlsx)', (t) => {
   ]);
 });
 
+test('BETA.INV near probability 1 is solved on the upper tail: the exact quantile of 1 − p (BETADIST_BETAINV.xlsx H10)', (t) => {
+  // 1 − p = 3.7747582837255322e-15 exactly; the x whose upper tail is that (mpmath, 40
+  // digits: 1.19999900435229887...) is also Excel's stored value. The lower tail rounds to
+  // 1 over [1.1999990027, 1.1999990046], so a lower-tail solve lands anywhere in it.
+  close(t, call('BETA.INV', 0.99999999999999623, 2, 2.5, 0.234, 1.2), 1.199999004352299);
+  t.is(call('BETA.INV', 0.99999999999999623, 2, 2.5, 0.234, 1.2), 1.199999004352299);
+  // The round trip holds in the upper tail across the range.
+  for (const p of [0.6, 0.9, 0.999, 1 - 1e-9, 1 - 1e-13]) {
+    const x = call('BETA.INV', p, 3, 1.5) as number;
+    const back = 1 - (call('BETA.DIST', x, 3, 1.5, true) as number);
+    t.true(Math.abs(back - (1 - p)) <= 1e-9 * (1 - p), `p = ${p}: 1 − BETA.DIST(${x}) = ${back}`);
+  }
+});
+
+test('GAMMA.INV and CHISQ.INV near probability 1 are solved on the upper tail', (t) => {
+  // 1 − (1 − 1e-12) = 9.999778782798785e-13 in doubles; Q(2, x) = e^−x (1 + x) equals it at
+  // x = 31.09989602905379656... (mpmath, 40 digits). The lower tail rounds to 1 over a
+  // stretch of about 1e-4 there.
+  t.is(call('GAMMA.INV', 1 - 1e-12, 2, 1), 31.099896029053795);
+  // CHISQ with 4 degrees of freedom is GAMMA(2, 2).
+  close(t, call('CHISQ.INV', 1 - 1e-12, 4), 2 * 31.099896029053795);
+});
+
 test('chi-squared, t and F (CHISQ.xlsx, T_DIST.xlsx, F_DIST.xlsx, CONFIDENCE.xlsx)', (t) => {
   table(t, [
     ['CHISQ.DIST', [12.3, 4, true], 0.9847456053442304], // E2

@@ -464,8 +464,13 @@ export function solveIncreasing(
   return Math.abs(gx) <= 1e-14 ? x : NaN;
 }
 
-/** x with P(a, x) = p (upper: Q(a, x) = p), for shape a and scale 1. */
+/**
+ * x with P(a, x) = p (upper: Q(a, x) = p), for shape a and scale 1. A lower-tail p above
+ * one half is solved on the upper tail with 1 − p, as betaInv does (near p = 1 only the
+ * upper tail resolves x).
+ */
 export function gammaInv(p: number, a: number, upper = false): number {
+  if (!upper && p > 0.5 && p < 1) return gammaInv(1 - p, a, true);
   const pl = upper ? 1 - p : p;
   if (pl <= 0) return 0;
   if (pl >= 1) return Infinity;
@@ -478,8 +483,15 @@ export function gammaInv(p: number, a: number, upper = false): number {
   return solveIncreasing((x) => gammaP(a, x) - pl, (x) => gammaPdf(x, a), x0, 0, Infinity);
 }
 
-/** x with I_x(a, b) = p (upper: 1 − I_x(a, b) = p). */
+/**
+ * x with I_x(a, b) = p (upper: 1 − I_x(a, b) = p). A lower-tail p above one half is solved
+ * on the upper tail with 1 − p (exact in doubles there): near p = 1 the lower tail cannot
+ * tell x apart (I_x rounds to 1 over a wide interval), the upper tail can, and Excel's
+ * BETA.INV answers to the precision that needs (BETA.INV(1 − 3.8e-15, 2, 2.5) is the
+ * exact quantile of 1 − p to every digit).
+ */
 export function betaInv(p: number, a: number, b: number, upper = false): number {
+  if (!upper && p > 0.5 && p < 1) return betaInv(1 - p, a, b, true);
   const pl = upper ? 1 - p : p;
   if (pl <= 0) return 0;
   if (pl >= 1) return 1;

@@ -14,7 +14,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { strToU8, unzipSync, zipSync, type Zippable } from 'fflate';
+import { strToU8, unzipSync, Zip, ZipDeflate, zipSync, type Zippable } from 'fflate';
 import { writeXlsx, type FixtureWorkbook } from '../scripts/lib/xlsx-writer.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -190,6 +190,35 @@ rows.push(measure('8', '--cells S!A1:XFD1048576 (get of the whole grid)', evalCe
 {
   const p = unzipSync(writeXlsx(simple));
   rows.push(measure('13', 'xl/workbook.xml and XL/WORKBOOK.XML', build(save('dup.xlsx', zip({ ...p, 'XL/WORKBOOK.XML': p['xl/workbook.xml']! })))));
+}
+
+// #18 item 4. A sheet padded with 2 GB of whitespace between its rows (about 2 MB
+// zipped): valid XML, read through a compacted copy; memory follows the cells.
+{
+  const p = unzipSync(writeXlsx(simple));
+  const xml = new TextDecoder().decode(p['xl/worksheets/sheet1.xml']);
+  const at = xml.indexOf('<row');
+  const chunks: Uint8Array[] = [];
+  const out = new Zip((err, data) => {
+    if (err) throw err;
+    chunks.push(data);
+  });
+  for (const [name, bytes] of Object.entries(p)) {
+    const entry = new ZipDeflate(name, { level: 6 });
+    out.add(entry);
+    if (name !== 'xl/worksheets/sheet1.xml') {
+      entry.push(bytes, true);
+      continue;
+    }
+    entry.push(strToU8(xml.slice(0, at)));
+    const block = new Uint8Array(16 << 20).fill(0x20);
+    for (let i = 0; i < 128; i++) entry.push(block);
+    entry.push(strToU8(xml.slice(at)), true);
+  }
+  out.end();
+  const file = join(work, 'whitespace-2g.xlsx');
+  writeFileSync(file, Buffer.concat(chunks));
+  rows.push(measure('18.4', 'a sheet padded with 2 GB of whitespace between elements', evalCells(file, 'S!B1:C1'), cellsOf));
 }
 
 rmSync(work, { recursive: true, force: true });

@@ -59,6 +59,9 @@ pub(crate) struct PartScan {
     /// `dataTable` (a What-If data table): also for the extras pass.
     pub(crate) has_hidden: bool,
     pub(crate) has_data_tables: bool,
+    /// A run of whitespace between elements is longer than [`MAX_EVENT_BYTES`]: calamine
+    /// would buffer it whole, so the part is read from a compacted copy instead.
+    pub(crate) long_whitespace: bool,
 }
 
 impl PartScan {
@@ -102,7 +105,19 @@ struct Scanner<'a> {
     /// The last two bytes seen, for `-->`, `]]>` and `?>` across blocks.
     last: [u8; 2],
     decl_depth: u32,
+    /// The current run of text outside any cell or shared string is whitespace so far.
+    blank_run: bool,
+    /// Where set (compaction), the ranges of the current block to leave out: whitespace
+    /// between elements past the first [`KEPT_BLANKS`] bytes of its run.
+    drops: Option<Vec<(usize, usize)>>,
     out: PartScan,
+}
+
+/// Bytes of a whitespace run between elements a compacted part keeps.
+const KEPT_BLANKS: u64 = 64;
+
+fn is_blank(bytes: &[u8]) -> bool {
+    bytes.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
 }
 
 /// How much of a tag is kept to read its name.
@@ -121,6 +136,8 @@ impl<'a> Scanner<'a> {
             bang: Vec::with_capacity(8),
             last: [0, 0],
             decl_depth: 0,
+            blank_run: true,
+            drops: None,
             out: PartScan::default(),
         }
     }
@@ -204,7 +221,27 @@ impl<'a> Scanner<'a> {
             match self.state {
                 State::Text => {
                     let n = memchr::memchr(b'<', rest).unwrap_or(rest.len());
-                    self.grow(n)?;
+                    if self.event == 0 {
+                        self.blank_run = true;
+                    }
+                    if self.item_text.is_none() && self.blank_run && is_blank(&rest[..n]) {
+                        // Whitespace between elements: any length is valid XML and means
+                        // nothing. Past the bound it is reported (and, compacting, cut).
+                        let before = self.event;
+                        self.event += n as u64;
+                        if self.event > MAX_EVENT_BYTES {
+                            self.out.long_whitespace = true;
+                        }
+                        if let Some(drops) = self.drops.as_mut() {
+                            let keep = KEPT_BLANKS.saturating_sub(before).min(n as u64) as usize;
+                            if keep < n {
+                                drops.push((i + keep, i + n));
+                            }
+                        }
+                    } else {
+                        self.blank_run = false;
+                        self.grow(n)?;
+                    }
                     self.text(n)?;
                     self.set_last(&rest[..n]);
                     i += n;
@@ -427,6 +464,63 @@ pub(crate) fn scan_part_observed<R: Read>(
         kept = tail;
     }
     Ok(scanner.out)
+}
+
+/// A copy of the package (in memory) in which the XML parts `parts` have their whitespace
+/// runs between elements cut to [`KEPT_BLANKS`] bytes; every other entry is copied as it
+/// is (still compressed). What calamine reads from the copy is what it would read from the
+/// file: whitespace between elements carries nothing. The parts stream through the
+/// scanner in blocks, so the copy costs the package's size plus the parts' content, never
+/// their padding.
+pub(crate) fn compact_package<R: Read + std::io::Seek>(zip: &mut zip::ZipArchive<R>, parts: &[String], limit: u64, stop: &AtomicBool) -> Result<Vec<u8>> {
+    use std::io::Write;
+    let write_err = |e: &dyn std::fmt::Display| SheetcError::new(ErrorCode::Io, format!("compacting the workbook's whitespace: {e}"));
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..zip.len() {
+        let name = zip
+            .by_index_raw(i)
+            .map_err(|e| corrupt(format!("cannot read the workbook's zip: {e}")))?
+            .name()
+            .map_err(|e| corrupt(format!("the workbook's zip has a damaged entry name: {e}")))?
+            .to_string();
+        if !parts.iter().any(|p| p.eq_ignore_ascii_case(&name)) {
+            let f = zip.by_index_raw(i).map_err(|e| corrupt(format!("cannot read the workbook's zip: {e}")))?;
+            out.raw_copy_file(f).map_err(|e| write_err(&e))?;
+            continue;
+        }
+        let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated).large_file(false);
+        out.start_file(name.as_str(), options).map_err(|e| write_err(&e))?;
+        let mut reader = zip.by_index(i).map_err(|e| corrupt(format!("cannot read {name}: {e}")))?;
+        let mut scanner = Scanner::new(&name, false);
+        scanner.drops = Some(Vec::new());
+        let mut buf = vec![0u8; 1 << 20];
+        loop {
+            if stop.load(Ordering::Relaxed) {
+                return Err(SheetcError::new(ErrorCode::Cancelled, "the build was cancelled"));
+            }
+            let n = match reader.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(corrupt(format!("cannot read {name}: {e}"))),
+            };
+            scanner.out.bytes += n as u64;
+            if scanner.out.bytes > limit {
+                return Err(SheetcError::new(ErrorCode::TooLarge, format!("{name} is larger than the limit of {limit} bytes")));
+            }
+            if let Some(d) = scanner.drops.as_mut() {
+                d.clear();
+            }
+            scanner.feed(&buf[..n])?;
+            let mut from = 0;
+            for &(a, b) in scanner.drops.as_deref().unwrap_or(&[]) {
+                out.write_all(&buf[from..a]).map_err(|e| write_err(&e))?;
+                from = b;
+            }
+            out.write_all(&buf[from..n]).map_err(|e| write_err(&e))?;
+        }
+    }
+    Ok(out.finish().map_err(|e| write_err(&e))?.into_inner())
 }
 
 #[cfg(test)]

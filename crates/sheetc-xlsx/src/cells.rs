@@ -13,7 +13,7 @@ use sheetc_core::ast::ErrorKind;
 use sheetc_core::error::{ErrorCode, Result, SheetcError};
 use sheetc_core::model::{Cell, CellKind, FormulaRef, Limits, Sheet, Value};
 
-use crate::bounds::{check_text, scan_part_observed};
+use crate::bounds::{check_text, compact_package, scan_part_observed};
 use crate::extras::{sheet_extras, ArrayExtent, SheetExtras};
 use crate::package::{corrupt, find_part, map_xlsx_err, read_part, Source, SourceReader};
 use crate::style_scan::{self, StyleScan};
@@ -44,12 +44,13 @@ pub(crate) fn read_all_cells(
     };
     let limit = limits.max_uncompressed_bytes;
     let max_runs = usize::try_from(limits.max_cells).unwrap_or(usize::MAX);
-    let out = sheets_in_parallel(source, &names, sizes, threads, &stop, &poll, &|r, i| {
+    // One sheet: bounded first (and searched for what the second pass needs), then
+    // streamed by calamine. None when the part holds whitespace runs past the bound (read
+    // again from a compacted copy). A sheet without its part is calamine's error to report.
+    // When the workbook has number formats other than General, the same blocks feed the
+    // scan of the cells' style ids (the runs kept are bounded by the cell limit).
+    let read_one = |r: &mut Readers<'_>, i: usize| -> Result<Option<(Sheet, SheetExtras)>> {
         let target = &sheets[i].1;
-        // The part calamine is about to stream, bounded first (and searched for what the
-        // second pass needs). A sheet without its part is calamine's error to report.
-        // When the workbook has number formats other than General, the same blocks feed
-        // the scan of the cells' style ids (the runs kept are bounded by the cell limit).
         let mut styles = xf.any().then(|| StyleScan::new(xf, max_runs));
         let scan = match find_part(r.zip()?, target) {
             Some(entry) => {
@@ -63,6 +64,9 @@ pub(crate) fn read_all_cells(
             }
             None => None,
         };
+        if scan.as_ref().is_some_and(|s| s.long_whitespace) {
+            return Ok(None);
+        }
         let sheet = read_sheet(r.xlsx()?, names[i], limits, &cell_total, &stop)?;
         let mut extras = match scan {
             Some(s) if s.needs_extras() => sheet_extras(r.zip()?, target, limit, &s)?,
@@ -80,7 +84,17 @@ pub(crate) fn read_all_cells(
                 style_scan::scan_part(&xml, xf, max_runs)
             }
         };
-        Ok((sheet, extras))
+        Ok(Some((sheet, extras)))
+    };
+    let out = sheets_in_parallel(source, &names, sizes, threads, &stop, &poll, &|r, i| {
+        if let Some(read) = read_one(r, i)? {
+            return Ok(read);
+        }
+        let target = &sheets[i].1;
+        let entry = find_part(r.zip()?, target).unwrap_or_else(|| target.clone());
+        let compacted = compact_package(r.zip()?, &[entry], limit, &stop)?;
+        let mut readers = Readers::new(Source::Bytes(&compacted));
+        read_one(&mut readers, i)?.ok_or_else(|| corrupt(format!("{target} still holds long whitespace after compaction")))
     });
     if cancelled() {
         return Err(SheetcError::new(ErrorCode::Cancelled, "the build was cancelled"));
@@ -112,6 +126,9 @@ pub(crate) struct Readers<'a> {
 }
 
 impl<'a> Readers<'a> {
+    pub(crate) fn new(source: Source<'a>) -> Self {
+        Readers { source, xlsx: None, zip: None }
+    }
     pub(crate) fn xlsx(&mut self) -> Result<&mut Xlsx<SourceReader<'a>>> {
         let source = self.source;
         match &mut self.xlsx {

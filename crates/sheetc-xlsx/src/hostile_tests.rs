@@ -311,6 +311,47 @@ fn huge_text_is_refused_before_calamine_holds_it() {
 }
 
 #[test]
+fn whitespace_between_elements_of_any_length_reads_like_none() {
+    // XML allows any whitespace between elements; past the event bound (1 MiB) the part is
+    // read from a compacted copy, so the cells come out as if there were none. Runs split
+    // across the scanner's 1 MiB blocks, in a sheet, in the shared strings and in a part
+    // calamine reads on opening (styles).
+    let dir = tempfile::tempdir().expect("temp dir");
+    let pad = " \n\t\r".repeat(3 << 19);
+    let data = format!("{pad}<row r=\"1\">{pad}<c r=\"A1\" t=\"s\"><v>0</v></c>{pad}<c r=\"B1\"><f>A1&amp;\"!\"</f><v>x</v></c></row>{pad}<row r=\"2\"><c r=\"A2\"><v>42</v></c></row>");
+    let mut p = Package::with_sheets(&[("S", &data), ("T", ONE_SHARED)]);
+    p.shared_strings(format!("<?xml version=\"1.0\"?><sst xmlns=\"{NS}\" uniqueCount=\"1\">{pad}<si><t>hello</t></si>{pad}</sst>"));
+    p.set("xl/styles.xml", format!("<?xml version=\"1.0\"?><styleSheet xmlns=\"{NS}\">{pad}</styleSheet>"));
+    let wb = read(&p.write(dir.path(), "padded.xlsx")).expect("a padded workbook reads");
+    let s = &wb.sheets[0];
+    let at = |r: u32, c: u32| s.cells.iter().find(|x| x.row == r && x.col == c).map(|x| x.value.clone());
+    assert_eq!(at(0, 0), Some(Value::Text("hello".into())));
+    assert_eq!(at(1, 0), Some(Value::Number(42.0)));
+    assert!(s.cells.iter().any(|x| x.row == 0 && x.col == 1 && x.formula().is_some()), "the formula cell is read");
+    assert_eq!(wb.sheets[1].cells[0].value, Value::Text("hello".into()));
+    // Text between elements that is not only whitespace is still bounded.
+    let junk = format!("{}x", " ".repeat(2 << 20));
+    let e = read(&Package::with_sheets(&[("S", &format!("{junk}<row r=\"1\"/>"))]).write(dir.path(), "junk.xlsx")).expect_err("text");
+    assert_eq!(e.code, ErrorCode::Corrupt);
+    // Whitespace inside a cell or a shared string is its text (or lies among its text
+    // elements): bounded as before.
+    let e = read(&Package::with_sheets(&[("S", &inline(&" ".repeat(3 << 20)))]).write(dir.path(), "blankcell.xlsx")).expect_err("cell");
+    assert_eq!(e.code, ErrorCode::Corrupt);
+}
+
+#[test]
+fn a_padded_shared_string_table_is_counted_without_its_padding() {
+    // The padding is not room for strings: a uniqueCount the compacted part cannot hold is
+    // refused before calamine reserves memory for it.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let pad = " ".repeat(8 << 20);
+    let mut p = Package::with_sheets(&[("S", ONE_SHARED)]);
+    p.shared_strings(format!("<?xml version=\"1.0\"?><sst xmlns=\"{NS}\" uniqueCount=\"1000000\">{pad}<si><t>hello</t></si></sst>"));
+    let e = read(&p.write(dir.path(), "padded-sst.xlsx")).expect_err("a count the compacted part cannot hold");
+    assert_eq!(e.code, ErrorCode::Corrupt, "{e:?}");
+}
+
+#[test]
 fn sheet_names_equal_under_excels_case_rule_are_corrupt() {
     let dir = tempfile::tempdir().expect("temp dir");
     let one = "<row r=\"1\"><c r=\"A1\"><v>1</v></c></row>";

@@ -9,6 +9,7 @@
 
 use std::collections::HashSet;
 use std::path::Path;
+use std::sync::atomic::AtomicBool;
 
 use sheetc_core::error::{ErrorCode, Result, SheetcError};
 use sheetc_core::model::{sheet_key, CellKind, DefinedName, FileFormat, Limits, Value, Workbook};
@@ -45,6 +46,7 @@ mod tests;
 #[cfg(feature = "scan")]
 pub use scan::{scan_cells, scan_cells_with, ScanStats};
 
+use bounds::compact_package;
 use cells::{apply_array_ranges, read_all_cells};
 use doc_props::read_document_properties;
 use external_links::read_external_link;
@@ -102,11 +104,23 @@ fn read_xlsx(path: &Path, limits: &Limits, cancelled: &dyn Fn() -> bool) -> Resu
     // UTF-16 parts (the package allows them) are re-encoded once, in memory, for every
     // reader: calamine reads only UTF-8.
     let utf8 = utf8_package(&mut zip, limits.max_uncompressed_bytes)?;
-    let source = match &utf8 {
+    let compacted: Vec<u8>;
+    let mut source = match &utf8 {
         Some(bytes) => Source::Bytes(bytes),
         None => Source::File(path),
     };
     let mut zip = source.zip()?;
+    // What calamine reads on opening the workbook, bounded before it does; parts padded
+    // with whitespace past the bounds are read from a compacted copy (checked again).
+    let padded = check_opened_parts(&mut zip, limits.max_uncompressed_bytes)?;
+    if !padded.is_empty() {
+        compacted = compact_package(&mut zip, &padded, limits.max_uncompressed_bytes, &AtomicBool::new(false))?;
+        source = Source::Bytes(&compacted);
+        zip = source.zip()?;
+        if !check_opened_parts(&mut zip, limits.max_uncompressed_bytes)?.is_empty() {
+            return Err(corrupt("the workbook's parts still hold long whitespace after compaction; the file is damaged"));
+        }
+    }
     check_main_part(&mut zip, limits.max_uncompressed_bytes)?;
     let part = read_workbook_part(&mut zip, limits.max_uncompressed_bytes)?;
     if part.sheets.is_empty() {
@@ -134,8 +148,6 @@ fn read_xlsx(path: &Path, limits: &Limits, cancelled: &dyn Fn() -> bool) -> Resu
     let metadata = read_part(&mut zip, "xl/metadata.xml", limits.max_uncompressed_bytes)?.map(|xml| Metadata::parse(&xml)).unwrap_or_default();
     let rich_errors = rich_value_errors(&mut zip, &metadata, limits.max_uncompressed_bytes)?;
     let dynamic_cm = metadata.dynamic_cells();
-    // What calamine reads on opening the workbook, bounded before it does.
-    check_opened_parts(&mut zip, limits.max_uncompressed_bytes)?;
     // Cell styles' number formats (the sheets' style ids are scanned with their bounds).
     let xf = read_part(&mut zip, "xl/styles.xml", limits.max_uncompressed_bytes)?.map(|xml| xf_format_codes(&xml)).unwrap_or_default();
     // External workbooks' cached values, read while the archive is open.

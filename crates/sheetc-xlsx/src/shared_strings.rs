@@ -16,15 +16,23 @@ use crate::package::{corrupt, find_part, strict_attrs, unescape};
 const OPENED_PARTS: [&str; 5] = ["_rels/.rels", "xl/_rels/workbook.xml.rels", "xl/workbook.xml", "xl/styles.xml", "xl/theme/theme1.xml"];
 const SHARED_STRINGS: &str = "xl/sharedStrings.xml";
 
-/// Checks every part calamine reads on opening the workbook.
-pub(crate) fn check_opened_parts<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, limit: u64) -> Result<()> {
+/// Checks every part calamine reads on opening the workbook. Returns the entries that hold
+/// whitespace runs between elements past the event bound: calamine must read those from a
+/// compacted copy of the package (`bounds::compact_package`).
+pub(crate) fn check_opened_parts<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, limit: u64) -> Result<Vec<String>> {
+    let mut padded = Vec::new();
     for name in OPENED_PARTS {
         if let Some(entry) = find_part(zip, name) {
             let file = zip.by_name(&entry).map_err(|e| corrupt(format!("cannot read {name}: {e}")))?;
-            scan_part(file, name, limit, false, &AtomicBool::new(false))?;
+            if scan_part(file, name, limit, false, &AtomicBool::new(false))?.long_whitespace {
+                padded.push(entry);
+            }
         }
     }
-    check_shared_strings(zip, limit)
+    if let Some(entry) = check_shared_strings(zip, limit)? {
+        padded.push(entry);
+    }
+    Ok(padded)
 }
 
 /// Each shared string takes at least this many bytes of XML (`<si/>`).
@@ -38,17 +46,21 @@ const MIN_BYTES_PER_STRING: u64 = 5;
 /// held against the part's real size, read through ([`scan_part`], which also bounds its
 /// events): a count no honest part of that size can hold is a damaged file. Calamine's
 /// reservation is then at most about five times the part's size.
-pub(crate) fn check_shared_strings<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, limit: u64) -> Result<()> {
-    let Some(entry) = find_part(zip, SHARED_STRINGS) else { return Ok(()) };
+/// Returns the part's entry when it holds whitespace runs past the event bound.
+pub(crate) fn check_shared_strings<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, limit: u64) -> Result<Option<String>> {
+    let Some(entry) = find_part(zip, SHARED_STRINGS) else { return Ok(None) };
     let file = zip.by_name(&entry).map_err(|e| corrupt(format!("cannot read {SHARED_STRINGS}: {e}")))?;
     let scan = scan_part(file, SHARED_STRINGS, limit, true, &AtomicBool::new(false))?;
-    let Some(tag) = scan.sst_tag else { return Ok(()) };
+    let padded = scan.long_whitespace.then_some(entry);
+    let Some(tag) = scan.sst_tag else { return Ok(padded) };
     if let Some(n) = unique_count(&tag)? {
+        // A padded part counts its padding here; it is checked again once compacted
+        // (the reader re-checks the compacted package), before calamine reserves anything.
         if n > (scan.bytes / MIN_BYTES_PER_STRING + 16) as u128 {
             return Err(corrupt(format!("{SHARED_STRINGS} declares {n} strings but holds only {} bytes; the workbook is damaged", scan.bytes)));
         }
     }
-    Ok(())
+    Ok(padded)
 }
 
 /// The `uniqueCount` of an `<sst ...>` start tag when it is a number (digits, however

@@ -121,6 +121,38 @@ test('the profile drops cells outside the cone and folds what no input reaches',
   t.deepEqual(outputsOnly.engine.run({ 'Inputs!B5': 8 }).get('Summary!B2'), f.engine.run({ 'Inputs!B5': 8 }).get('Summary!B2'));
 });
 
+test('a profile is never larger than the full engine: where folding does not pay, nothing folds', async (t) => {
+  // One shape run of 3,000 rows (one loop in the full engine over small integers). The
+  // declared input reaches its first 100 rows only: folding would turn the other 2,900
+  // formulas into 2,900 long constants (B = A × 2 + 0.1234567...), more than the loop
+  // and its small integers cost. The profile then keeps them formulas.
+  const ROWS = 3000;
+  const data: Record<string, unknown> = { C1: 0.12345678901234 };
+  for (let r = 1; r <= ROWS; r++) {
+    data[`A${r}`] = r;
+    data[`B${r}`] = `=A${r}*2+$C$1`;
+  }
+  const wb = fixtureFile({ sheets: [{ name: 'Data', cells: data as FixtureWorkbook['sheets'][number]['cells'] }, { name: 'Out', cells: { A1: `=SUM(Data!B1:B${ROWS})`, A2: '=Data!B2999' } }] });
+  const fullDir = join(tempDir(), 'full');
+  const fullReport = await compile(wb, { outDir: fullDir, verify: false });
+  const profDir = join(tempDir(), 'profile');
+  const prof = await compile(wb, { outDir: profDir, verify: false, inputs: ['Data!A1:A100'], outputs: ['Out!A1:A2'] });
+  // Its code is no larger than the full engine's; engine.js adds only the declared inputs
+  // and outputs (folded, the modules were twice the full engine's: 80 KB against 40 KB).
+  const moduleBytes = (dir: string) => readdirSync(join(dir, 'modules')).reduce((n, m) => n + readFileSync(join(dir, 'modules', m)).length, 0);
+  t.true(moduleBytes(profDir) <= moduleBytes(fullDir), `profile modules ${moduleBytes(profDir)} bytes, full engine's ${moduleBytes(fullDir)}`);
+  t.true(prof.engineBytes - moduleBytes(profDir) < 2 * (fullReport.engineBytes - moduleBytes(fullDir)), 'engine.js: the full one plus the declarations');
+  t.is(prof.foldedCells, 0);
+  const f = (await import(pathToFileURL(join(fullDir, 'engine.js')).href)) as EngineModule;
+  const p = (await import(pathToFileURL(join(profDir, 'engine.js')).href)) as EngineModule;
+  const column = Array.from({ length: 100 }, (_, i) => [i * 3 + 0.5]);
+  for (const inputs of [{}, { 'Data!A1:A100': column }]) {
+    t.deepEqual(p.run(inputs).get('Out!A1:A2'), f.run(inputs).get('Out!A1:A2'));
+  }
+  // Where folding does pay (the PE-style model above), the profile still folds.
+  t.true((await profiled).report.foldedCells > 0);
+});
+
 test('undeclared inputs and outputs are errors that list what exists', async (t) => {
   const p = await profiled;
   const err = t.throws(() => p.engine.run({ 'Inputs!B5': 1 }));

@@ -186,7 +186,14 @@ export async function compileVerified(workbook: string, options: CompileOptions,
     const failed = guard.error();
     if (failed) throw failed;
     if (comparison && options.strict) enforceStrictVerification({ ...first, verification: verificationOf(comparison, first, now) });
-    const report = await compileOnce(workbook, options, { ...extras, foldValues: values }, kept);
+    let report = await compileOnce(workbook, options, { ...extras, foldValues: values }, kept);
+    // Folding turns formulas into constants; where the formulas were compact runs (one
+    // loop for a column), the constants can cost more than the formulas did. A profile is
+    // never larger than the full engine: then it is built again without folding (the
+    // cone's cells stay formulas; it still computes no more than the full engine does).
+    if (report.foldedCells > 0 && !options.lazy && options.maxModuleMb === undefined && report.engineBytes > first.engineBytes) {
+      report = await compileOnce(workbook, options, { ...extras, noFold: true }, kept);
+    }
     if (comparison) {
       report.verification = verificationOf(comparison, first, now);
       writeManifest(options.outDir, report);
@@ -364,6 +371,8 @@ export async function runEngine(job: EngineJob, purpose: string, options: Pick<C
 /** Internal outputs of a build beside the engine (not part of the public options). */
 export interface BuildExtras {
   foldValues?: string;
+  /** An output profile without folding (compile() builds it when folding does not pay). */
+  noFold?: boolean;
   foldPlan?: string;
   cachedValuesOut?: string;
   reportDataOut?: string;
@@ -400,6 +409,7 @@ export async function compileOnce(workbook: string, options: CompileOptions, ext
           inputs: options.inputs,
           outputs: options.outputs,
           foldValues: extras.foldValues,
+          noFold: extras.noFold,
           foldPlan: extras.foldPlan,
           cachedValuesOut: extras.cachedValuesOut,
           reportDataOut: extras.reportDataOut,

@@ -75,6 +75,8 @@ export interface NativeCompileOptions {
   inputs?: Array<string>
   outputs?: Array<string>
   foldValues?: string
+  /** An output profile without folding (every cell of the cone stays a formula). */
+  noFold?: boolean
   /** An output profile's first pass: write the cells it will need values for. */
   foldPlan?: string
   /** Also write Excel's stored formula values (JSON) to this file, from the same read. */

@@ -41,6 +41,9 @@ pub struct CompileOptions {
     pub outputs: Option<Vec<String>>,
     /// The full model's computed values (JSON, see `profile::load_fold_values`), for folding.
     pub fold_values: Option<PathBuf>,
+    /// An output profile that keeps every cell of the outputs' cone a formula (nothing
+    /// folds): what compile() builds when folding made the engine larger than the full one.
+    pub no_fold: bool,
     /// An output profile's first pass: with `inputs`/`outputs`, write to this file the
     /// cells whose values the profile build will need (the folded cells and the declared
     /// ones, JSON `[[sheet, row, col], ...]`) and build the *full* engine, so that only
@@ -110,7 +113,7 @@ pub fn compile_workbook(workbook: &Workbook, opts: &CompileOptions, progress: Pr
     report.edges = schedule.graph.edge_count();
     let backfill_cones = backfill::cones(&user_function_cells, &shaped.backfills, &shaped, &schedule.graph, &schedule.index, |s| schedule.is_dynamic_shape(s));
     let names = names::defined_names(workbook, &mut binder);
-    let mut profile = profile::plan(workbook, &names, &mut binder, opts.inputs.as_deref(), opts.outputs.as_deref(), &schedule, &shaped)?;
+    let mut profile = profile::plan(workbook, &names, &mut binder, opts.inputs.as_deref(), opts.outputs.as_deref(), !opts.no_fold, &schedule, &shaped)?;
     if let Some(path) = &opts.fold_plan {
         profile::write_fold_plan(path, &parts, &shaped.nodes, &schedule.index, profile.as_ref())?;
         // The first pass emits the full engine.

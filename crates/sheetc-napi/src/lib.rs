@@ -133,6 +133,8 @@ pub struct NativeCompileOptions {
     pub inputs: Option<Vec<String>>,
     pub outputs: Option<Vec<String>>,
     pub fold_values: Option<String>,
+    /// An output profile without folding (every cell of the cone stays a formula).
+    pub no_fold: Option<bool>,
     /// An output profile's first pass: write the cells it will need values for.
     pub fold_plan: Option<String>,
     /// Also write Excel's stored formula values (JSON) to this file, from the same read.
@@ -175,6 +177,7 @@ impl TryFrom<NativeCompileOptions> for BuildOptions {
                 inputs: o.inputs,
                 outputs: o.outputs,
                 fold_values: o.fold_values.map(PathBuf::from),
+                no_fold: o.no_fold.unwrap_or(false),
                 fold_plan: o.fold_plan.map(PathBuf::from),
                 report_data_out: o.report_data_out.map(PathBuf::from),
                 read_ms: 0.0,

@@ -89,9 +89,10 @@ impl Cut {
 }
 
 /// Computes the cut. `outputs: None` keeps every cell; `inputs: None` makes every cell
-/// live (no folding). The graph may hold virtual nodes (ids ≥ `nodes.len()`) that only
+/// live (no folding), and so does `fold: false` (the inputs are still traced, for the
+/// build's warnings). The graph may hold virtual nodes (ids ≥ `nodes.len()`) that only
 /// forward edges.
-pub fn cut(schedule: &Schedule, shaped: &Shaped, inputs: Option<&[Declared]>, outputs: Option<&[Declared]>) -> Cut {
+pub fn cut(schedule: &Schedule, shaped: &Shaped, inputs: Option<&[Declared]>, outputs: Option<&[Declared]>, fold: bool) -> Cut {
     let Schedule { graph, order, index, .. } = schedule;
     let (nodes, shapes) = (&shaped.nodes, &shaped.shapes);
     let is_dynamic_shape = |s: u32| schedule.is_dynamic_shape(s);
@@ -201,7 +202,7 @@ pub fn cut(schedule: &Schedule, shaped: &Shaped, inputs: Option<&[Declared]>, ou
             }
         }
         for v in 0..n {
-            live[v] = needed[v] && reached[v];
+            live[v] = needed[v] && (reached[v] || !fold);
         }
     } else {
         live.copy_from_slice(&needed);
@@ -257,6 +258,7 @@ pub fn plan(
     binder: &mut Binder<'_>,
     inputs: Option<&[String]>,
     outputs: Option<&[String]>,
+    fold: bool,
     schedule: &Schedule,
     shaped: &Shaped,
 ) -> Result<Option<Profile>> {
@@ -281,7 +283,7 @@ pub fn plan(
         candidates.sort_by_key(|n| n.scope.is_some());
         d.name = candidates.first().map(|n| n.name.clone());
     }
-    let cut = cut(schedule, shaped, inputs.as_deref(), outputs.as_deref());
+    let cut = cut(schedule, shaped, inputs.as_deref(), outputs.as_deref(), fold);
     Ok(Some(Profile { inputs, outputs, cut }))
 }
 

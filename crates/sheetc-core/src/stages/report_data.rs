@@ -164,7 +164,7 @@ pub struct ReportInputs<'a> {
 pub fn profile_cones(schedule: &Schedule, shaped: &Shaped, profile: Option<&Profile>) -> Option<(Vec<ConeStat>, usize)> {
     let p = profile?;
     let outputs = p.outputs.as_ref()?;
-    Some(cones(outputs, |d| profile::cut(schedule, shaped, p.inputs.as_deref(), Some(std::slice::from_ref(d)))))
+    Some(cones(outputs, |d| profile::cut(schedule, shaped, p.inputs.as_deref(), Some(std::slice::from_ref(d)), true)))
 }
 
 /// Each declared output's cone, measured by the profile's own cut (`cut_for` computes

@@ -113,7 +113,8 @@ pub fn compile_workbook(workbook: &Workbook, opts: &CompileOptions, progress: Pr
     report.edges = schedule.graph.edge_count();
     let backfill_cones = backfill::cones(&user_function_cells, &shaped.backfills, &shaped, &schedule.graph, &schedule.index, |s| schedule.is_dynamic_shape(s));
     let names = names::defined_names(workbook, &mut binder);
-    let mut profile = profile::plan(workbook, &names, &mut binder, opts.inputs.as_deref(), opts.outputs.as_deref(), !opts.no_fold, &schedule, &shaped)?;
+    let request = profile::Request { inputs: opts.inputs.as_deref(), outputs: opts.outputs.as_deref(), fold: !opts.no_fold };
+    let mut profile = profile::plan(workbook, &names, &mut binder, request, &schedule, &shaped)?;
     if let Some(path) = &opts.fold_plan {
         profile::write_fold_plan(path, &parts, &shaped.nodes, &schedule.index, profile.as_ref())?;
         // The first pass emits the full engine.

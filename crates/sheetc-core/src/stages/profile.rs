@@ -251,17 +251,25 @@ impl Profile {
     }
 }
 
+/// What the caller declared for an output profile.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Request<'a> {
+    pub inputs: Option<&'a [String]>,
+    pub outputs: Option<&'a [String]>,
+    /// Fold what no input reaches (false: every cell of the cone stays a formula).
+    pub fold: bool,
+}
+
 /// Resolves the declared inputs and outputs and cuts the graph; None without either.
 pub fn plan(
     workbook: &Workbook,
     names: &[NamePlan],
     binder: &mut Binder<'_>,
-    inputs: Option<&[String]>,
-    outputs: Option<&[String]>,
-    fold: bool,
+    request: Request<'_>,
     schedule: &Schedule,
     shaped: &Shaped,
 ) -> Result<Option<Profile>> {
+    let Request { inputs, outputs, fold } = request;
     if inputs.is_none() && outputs.is_none() {
         return Ok(None);
     }

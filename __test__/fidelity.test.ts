@@ -173,7 +173,7 @@ test('number_format.xlsm: the NumFmt/DoFmt macros keep Excel values and are repo
 
 // ------------------------------------------------------------------ cells only Excel computes
 
-test('XLL add-in functions, data tables, GETPIVOTDATA and CUBE functions keep the stored value, each with its reason', async (t) => {
+test('XLL add-in functions, data tables, GETPIVOTDATA, CUBE functions and linked data types keep the stored value, each with its reason', async (t) => {
   const path = file({
     sheets: [
       {
@@ -189,6 +189,9 @@ test('XLL add-in functions, data tables, GETPIVOTDATA and CUBE functions keep th
           B5: 30,
           C1: { formula: 'GETPIVOTDATA("Sales",$E$1)', value: 1234 },
           D1: { formula: 'CUBEVALUE("Model","[Measures].[Sales]")', value: 77 },
+          // A linked data type's field written A1.Price / A1.[Leader(s)]: the file says _FV.
+          E1: { formula: '_FV(A1,"Price")', value: 439.77 },
+          E2: { formula: '_FV(A1,"Leader(s)",TRUE)', value: 'Ada' },
         },
       },
     ],
@@ -200,8 +203,12 @@ test('XLL add-in functions, data tables, GETPIVOTDATA and CUBE functions keep th
   t.is(byCell['B3']?.formula, 'TABLE(,#REF!)');
   t.is(byCell['C1']?.code, 'pivot-table');
   t.is(byCell['D1']?.code, 'cube-function');
+  t.is(byCell['E1']?.code, 'external-data');
+  t.regex(byCell['E1']?.reason ?? '', /FIELDVALUE.*linked data type/);
+  t.is(byCell['E2']?.code, 'external-data');
+  t.false(report.unknownFunctions.some((u) => /_FV|FIELDVALUE/.test(u.name)), 'not an unknown name');
   const json = run().toJSON();
-  t.like(json, { 'S!B1': 9.5, 'S!B3': 10, 'S!B4': 20, 'S!B5': 30, 'S!C1': 1234, 'S!D1': 77 });
+  t.like(json, { 'S!B1': 9.5, 'S!B3': 10, 'S!B4': 20, 'S!B5': 30, 'S!C1': 1234, 'S!D1': 77, 'S!E1': 439.77, 'S!E2': 'Ada' });
 });
 
 test('a two-variable data table is computed, not backfilled', async (t) => {

@@ -33,6 +33,17 @@ export const FUNCTION_NOTES: FunctionNote[] = [
     reason: 'RTD reads a real-time data server, which only Excel can reach: the value Excel stored is kept',
   },
   {
+    name: 'FIELDVALUE',
+    code: 'external-data',
+    reason:
+      'FIELDVALUE (written A1.Field in Excel, _FV in the file) reads a field of a linked data type (Stocks, Geography) that Excel fetches from an online service: the value Excel stored is kept',
+  },
+  {
+    name: 'STOCKHISTORY',
+    code: 'external-data',
+    reason: 'STOCKHISTORY fetches market data from an online service when Excel recalculates: the value Excel stored is kept',
+  },
+  {
     name: 'WEBSERVICE',
     code: 'external-data',
     reason: 'WEBSERVICE downloads from the web when Excel recalculates: the value Excel stored is kept',

@@ -605,7 +605,10 @@ fn param_name(t: &str) -> &str {
     strip_prefix_ci(t, "_xlpm.").unwrap_or(t)
 }
 
-/// `_xlfn._xlws.sort` → `SORT`.
+/// `_xlfn._xlws.sort` → `SORT`. A field of a linked data type written with the dot
+/// (`A2.Price`, `A2.[Leader(s)]`) is stored as `_FV(A2,"Price")`, with a third argument
+/// TRUE for the bracketed form: it is FIELDVALUE (backfilled: the fields come from an
+/// online service), never an unknown name.
 fn function_name(raw: &str) -> String {
     let mut s = raw;
     loop {
@@ -614,6 +617,9 @@ fn function_name(raw: &str) -> String {
             Some(rest) if !rest.is_empty() => s = rest,
             _ => break,
         }
+    }
+    if s.eq_ignore_ascii_case("_FV") {
+        return "FIELDVALUE".to_string();
     }
     s.to_uppercase()
 }
@@ -947,6 +953,7 @@ mod tests {
         assert_eq!(call_parts(p("_xlfn.NORM.DIST(1,0,1,TRUE)")).0, "NORM.DIST");
         assert_eq!(call_parts(p("_xlfn._xlws.SORT(A1:A3)")).0, "SORT");
         assert_eq!(call_parts(p("_xlws.FILTER(A1:A3,B1:B3)")).0, "FILTER");
+        assert_eq!(call_parts(p("_FV(A2,\"Leader(s)\",TRUE)")).0, "FIELDVALUE");
         for f in ["STDEV.S", "CEILING.MATH", "F.DIST.RT", "LOG10", "ATAN2", "DAYS360", "IMLOG2", "BIN2DEC", "DEC2HEX"] {
             assert_eq!(call_parts(p(&format!("{f}(1)"))).0, f);
         }

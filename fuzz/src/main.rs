@@ -1182,6 +1182,8 @@ fn run_workbooks(secs: u64, seed: u64, root: &Path, corpus: &Path, replay: Optio
             let _ = std::fs::write(root_current(&crashes), &bytes);
             let _ = std::fs::remove_dir_all(&out_dir);
             let strict = rng.chance(10);
+            // Profiles with declared inputs build without the runtime's values when nothing folds.
+            let with_inputs = rng.chance(6);
             let mut opts = BuildOptions {
                 compile: CompileOptions {
                     out_dir: out_dir.clone(),
@@ -1193,10 +1195,12 @@ fn run_workbooks(secs: u64, seed: u64, root: &Path, corpus: &Path, replay: Optio
                     strict,
                     lazy: rng.chance(4),
                     max_module_bytes: if rng.chance(4) { Some(1 + rng.below(4096) as u64) } else { None },
-                    // Profiles that need no folding (outputs only): folding needs the runtime's values.
-                    inputs: None,
+                    // Profiles that need no folding (outputs only, or inputs with no_fold):
+                    // folding needs the runtime's values.
+                    inputs: if with_inputs { Some(vec!["Sheet1!A1:B2".to_string()]) } else { None },
                     outputs: if rng.chance(4) { Some(vec!["Sheet1!A1:C9".to_string()]) } else { None },
                     fold_values: None,
+                    no_fold: with_inputs,
                     fold_plan: None,
                     report_data_out: None,
                     read_ms: 0.0,

@@ -280,15 +280,19 @@ impl Layout {
     }
 }
 
-/// An Excel data table the engine recomputes after each run (see `model::DataTable`).
+/// An Excel data table the engine recomputes after each run: the workbook's table (its
+/// area and input cells, `model::DataTableRange`) on its sheet.
 pub struct DataTablePlan {
     pub sheet: u32,
-    pub r0: u32,
-    pub c0: u32,
-    pub r1: u32,
-    pub c1: u32,
-    pub row_input: Option<(u32, u32)>,
-    pub col_input: Option<(u32, u32)>,
+    pub table: crate::model::DataTableRange,
     /// Some formula reads a cell of the table: the run is repeated with the table's values.
     pub read: bool,
+}
+
+impl DataTablePlan {
+    /// The table's cells.
+    pub fn rect(&self) -> crate::address::Rect {
+        let t = &self.table;
+        crate::address::Rect { sheet: self.sheet, r0: t.r0, c0: t.c0, r1: t.r1, c1: t.c1 }
+    }
 }

@@ -26,22 +26,13 @@ pub fn plans(workbook: &Workbook, shapes: &[Bound], nodes: &[Node], is_dynamic: 
         .iter()
         .enumerate()
         .flat_map(|(s, sheet)| {
-            sheet.data_tables.iter().filter(|t| DataTableRange::computable(t)).map(move |t| DataTablePlan {
-                sheet: s as u32,
-                r0: t.r0,
-                c0: t.c0,
-                r1: t.r1,
-                c1: t.c1,
-                row_input: t.row_input,
-                col_input: t.col_input,
-                read: false,
-            })
+            sheet.data_tables.iter().filter(|t| DataTableRange::computable(t)).map(move |t| DataTablePlan { sheet: s as u32, table: *t, read: false })
         })
         .collect();
     if plans.is_empty() {
         return plans;
     }
-    let rects: Vec<Rect> = plans.iter().map(|p| Rect { sheet: p.sheet, r0: p.r0, c0: p.c0, r1: p.r1, c1: p.c1 }).collect();
+    let rects: Vec<Rect> = plans.iter().map(DataTablePlan::rect).collect();
     for n in nodes {
         if is_dynamic(n.shape) {
             plans.iter_mut().for_each(|p| p.read = true);

@@ -232,9 +232,9 @@ impl EngineSpec {
                 .iter()
                 .map(|t| DataTableSpec {
                     sheet: t.sheet,
-                    area: [t.r0, t.c0, t.r1, t.c1],
-                    row_input: t.row_input.map(|(r, c)| [r, c]),
-                    col_input: t.col_input.map(|(r, c)| [r, c]),
+                    area: [t.table.r0, t.table.c0, t.table.r1, t.table.c1],
+                    row_input: t.table.row_input.map(|(r, c)| [r, c]),
+                    col_input: t.table.col_input.map(|(r, c)| [r, c]),
                     read: t.read,
                 })
                 .collect(),

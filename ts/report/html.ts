@@ -20,7 +20,7 @@ export function inlineScript(code: string): string {
   return code.replace(/<\/(script)/gi, '<\\/$1');
 }
 
-export const CSS = `
+const CSS = `
 :root { color-scheme: light; --text: #1b1f24; --muted: #4f5964; --line: #d5dbe1; --panel: #f5f7f9; --accent: #0b5cad; }
 * { box-sizing: border-box; }
 body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; color: var(--text); background: #fff; }
@@ -68,9 +68,8 @@ summary { cursor: pointer; color: var(--accent); }
 footer { margin-top: 40px; padding-bottom: 30px; font-size: 13px; color: var(--muted); border-top: 1px solid var(--line); padding-top: 10px; }
 `;
 
-/** The whole document. `script` is the page's bundled script. */
-export function renderHtml(model: ReportModel, script: string): string {
-  const title = `sheetc report: ${model.workbook}`;
+/** A self-contained page: the report's styles (plus `css`) and `body`, already HTML. */
+export function htmlDocument(title: string, body: string, css = ''): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -78,13 +77,21 @@ export function renderHtml(model: ReportModel, script: string): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="sheetc">
 <title>${esc(title)}</title>
-<style>${CSS}</style>
+<style>${CSS}${css}</style>
 </head>
 <body>
-${sections(model)}
-<script type="application/json" id="report-data">${scriptJson(model.page)}</script>
-<script>${inlineScript(script)}</script>
+${body}
 </body>
 </html>
 `;
+}
+
+/** The whole document. `script` is the page's bundled script. */
+export function renderHtml(model: ReportModel, script: string): string {
+  return htmlDocument(
+    `sheetc report: ${model.workbook}`,
+    `${sections(model)}
+<script type="application/json" id="report-data">${scriptJson(model.page)}</script>
+<script>${inlineScript(script)}</script>`,
+  );
 }

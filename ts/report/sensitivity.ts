@@ -6,10 +6,9 @@
  * that comes from the workbook (references, labels, values) goes through `esc`.
  */
 import type { JsonValue, SensitivityPageOptions, SensitivityResult, TornadoResult } from '../types.js';
-import { CSS } from './html.js';
+import { htmlDocument } from './html.js';
 import { card, value } from './format.js';
 import { esc } from './text.js';
-
 
 /** Light to dark blue: the heat map of a grid, low to high. */
 const LOW = [239, 246, 255] as const;
@@ -121,23 +120,14 @@ export function sensitivityHtml(result: SensitivityResult | TornadoResult, optio
     cards = [card('kind', result.vary.length === 2 ? 'two-input grid' : 'one-input table'), card('points', shape), card('runs of the engine', String(result.runs), result.pooled ? 'on the scenario pool' : 'in this process'), card('time', `${Math.round(result.elapsedMs)} ms`)].join('');
     body = result.grids.map((g) => gridTable(result, g, labelOf)).join('\n');
   }
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="generator" content="sheetc">
-<title>${esc(title)}</title>
-<style>${CSS}${PAGE_CSS}</style>
-</head>
-<body>
-<header><h1>${esc(title)}</h1>${options.engine ? `<p class="muted">engine <code>${esc(options.engine)}</code></p>` : ''}</header>
+  return htmlDocument(
+    title,
+    `<header><h1>${esc(title)}</h1>${options.engine ? `<p class="muted">engine <code>${esc(options.engine)}</code></p>` : ''}</header>
 <main>
 <dl class="cards">${cards}</dl>
 ${body}
 </main>
-<footer>Every number is a run of the compiled engine (the same numbers as <code>--json</code>).</footer>
-</body>
-</html>
-`;
+<footer>Every number is a run of the compiled engine (the same numbers as <code>--json</code>).</footer>`,
+    PAGE_CSS,
+  );
 }

@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use sheetc_core::error::{ErrorCode, Result, SheetcError};
 
-use crate::package::corrupt;
+use crate::package::{corrupt, entry_name};
 
 /// The largest single XML event (a tag, comment, CDATA section, processing instruction or
 /// run of text) a shared-string or sheet part may hold.
@@ -203,6 +203,27 @@ impl<'a> Scanner<'a> {
         let name = local_name(self.tag.strip_prefix(b"/").unwrap_or(&self.tag));
         if name == b"c" || name == b"si" {
             self.item_text = None;
+        }
+    }
+
+    /// Reads the part's next block into `buf` (None at its end), counting its bytes
+    /// against `limit`; `stop` (a cancel, or another sheet's failure) ends it.
+    fn read_block<R: Read>(&mut self, reader: &mut R, buf: &mut [u8], limit: u64, stop: &AtomicBool) -> Result<Option<usize>> {
+        loop {
+            if stop.load(Ordering::Relaxed) {
+                return Err(SheetcError::new(ErrorCode::Cancelled, "the build was cancelled"));
+            }
+            let n = match reader.read(buf) {
+                Ok(0) => return Ok(None),
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(corrupt(format!("cannot read {}: {e}", self.name))),
+            };
+            self.out.bytes += n as u64;
+            if self.out.bytes > limit {
+                return Err(SheetcError::new(ErrorCode::TooLarge, format!("{} is larger than the limit of {limit} bytes", self.name)));
+            }
+            return Ok(Some(n));
         }
     }
 
@@ -437,20 +458,7 @@ pub(crate) fn scan_part_observed<R: Read>(
     const CARRY: usize = 16;
     let mut buf = vec![0u8; 1 << 20];
     let mut kept = 0usize;
-    loop {
-        if stop.load(Ordering::Relaxed) {
-            return Err(SheetcError::new(ErrorCode::Cancelled, "the build was cancelled"));
-        }
-        let n = match reader.read(&mut buf[kept..]) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(corrupt(format!("cannot read {name}: {e}"))),
-        };
-        scanner.out.bytes += n as u64;
-        if scanner.out.bytes > limit {
-            return Err(SheetcError::new(ErrorCode::TooLarge, format!("{name} is larger than the limit of {limit} bytes")));
-        }
+    while let Some(n) = scanner.read_block(&mut reader, &mut buf[kept..], limit, stop)? {
         scanner.feed(&buf[kept..kept + n])?;
         observe(&buf[kept..kept + n]);
         let block = &buf[..kept + n];
@@ -477,12 +485,7 @@ pub(crate) fn compact_package<R: Read + std::io::Seek>(zip: &mut zip::ZipArchive
     let write_err = |e: &dyn std::fmt::Display| SheetcError::new(ErrorCode::Io, format!("compacting the workbook's whitespace: {e}"));
     let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     for i in 0..zip.len() {
-        let name = zip
-            .by_index_raw(i)
-            .map_err(|e| corrupt(format!("cannot read the workbook's zip: {e}")))?
-            .name()
-            .map_err(|e| corrupt(format!("the workbook's zip has a damaged entry name: {e}")))?
-            .to_string();
+        let name = entry_name(zip, i)?;
         if !parts.iter().any(|p| p.eq_ignore_ascii_case(&name)) {
             let f = zip.by_index_raw(i).map_err(|e| corrupt(format!("cannot read the workbook's zip: {e}")))?;
             out.raw_copy_file(f).map_err(|e| write_err(&e))?;
@@ -494,20 +497,7 @@ pub(crate) fn compact_package<R: Read + std::io::Seek>(zip: &mut zip::ZipArchive
         let mut scanner = Scanner::new(&name, false);
         scanner.drops = Some(Vec::new());
         let mut buf = vec![0u8; 1 << 20];
-        loop {
-            if stop.load(Ordering::Relaxed) {
-                return Err(SheetcError::new(ErrorCode::Cancelled, "the build was cancelled"));
-            }
-            let n = match reader.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(corrupt(format!("cannot read {name}: {e}"))),
-            };
-            scanner.out.bytes += n as u64;
-            if scanner.out.bytes > limit {
-                return Err(SheetcError::new(ErrorCode::TooLarge, format!("{name} is larger than the limit of {limit} bytes")));
-            }
+        while let Some(n) = scanner.read_block(&mut reader, &mut buf, limit, stop)? {
             if let Some(d) = scanner.drops.as_mut() {
                 d.clear();
             }

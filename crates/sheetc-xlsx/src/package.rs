@@ -203,12 +203,7 @@ pub(crate) fn utf8_package<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, limit: 
     let write_err = |e: &dyn std::fmt::Display| SheetcError::new(ErrorCode::Io, format!("re-encoding the workbook's UTF-16 parts: {e}"));
     for i in 0..zip.len() {
         if utf16.contains(&i) {
-            let name = zip
-                .by_index_raw(i)
-                .map_err(|e| corrupt(format!("cannot read the workbook's zip: {e}")))?
-                .name()
-                .map_err(|e| corrupt(format!("the workbook's zip has a damaged entry name: {e}")))?
-                .to_string();
+            let name = entry_name(zip, i)?;
             let bytes = read_index(zip, i, &name, limit)?;
             let utf8 = utf16_to_utf8(&bytes, &name)?.unwrap_or(bytes);
             out.start_file(name.as_str(), zip::write::SimpleFileOptions::default()).map_err(|e| write_err(&e))?;
@@ -219,6 +214,16 @@ pub(crate) fn utf8_package<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, limit: 
         }
     }
     Ok(Some(out.finish().map_err(|e| write_err(&e))?.into_inner()))
+}
+
+/// The name of zip entry `i` (read from the central directory, nothing decompressed).
+pub(crate) fn entry_name<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, i: usize) -> Result<String> {
+    Ok(zip
+        .by_index_raw(i)
+        .map_err(|e| corrupt(format!("cannot read the workbook's zip: {e}")))?
+        .name()
+        .map_err(|e| corrupt(format!("the workbook's zip has a damaged entry name: {e}")))?
+        .to_string())
 }
 
 /// Reads zip entry `i` whole, up to `limit` bytes.

@@ -102,7 +102,9 @@ fn split_chars(data: &[u8], bounds: &[usize], pos: &mut usize, cch: usize, mut w
     while left > 0 {
         let next_bound = bounds.iter().copied().find(|&b| b > *pos).unwrap_or(data.len());
         let per = if wide { 2 } else { 1 };
-        let fit = ((next_bound - *pos) / per).min(left);
+        // A position past the record's end (a hostile length before the string) fits
+        // nothing and is cut short below; it must not underflow.
+        let fit = (next_bound.saturating_sub(*pos) / per).min(left);
         let mut r = Bytes::new(data.get(*pos..*pos + fit * per).ok_or_else(|| DecodeError("a string is cut short".into()))?);
         out.push_str(&r.biff8_chars(fit, wide)?);
         *pos += fit * per;
@@ -616,4 +618,22 @@ fn read_sheet(
 
 fn too_many_cells(limits: &Limits) -> SheetcError {
     SheetcError::new(ErrorCode::TooLarge, format!("the workbook has more than {} cells (raise the limit with --max-cells)", limits.max_cells))
+}
+
+#[cfg(test)]
+mod split_chars_tests {
+    use super::*;
+
+    #[test]
+    fn a_position_past_the_record_is_cut_short_not_an_underflow() {
+        // Found by the fuzzer (fuzz/crashes/crash-xlsx-43b846c2e3ca51d1.xlsx): a string
+        // whose start lies past its record's end subtracted with overflow.
+        let data = [b'a', b'b'];
+        let mut pos = 5;
+        assert!(split_chars(&data, &[], &mut pos, 3, false).is_err());
+        let mut pos = 2;
+        assert!(split_chars(&data, &[], &mut pos, 1, false).is_err());
+        let mut pos = 0;
+        assert_eq!(split_chars(&data, &[], &mut pos, 2, false).ok().as_deref(), Some("ab"));
+    }
 }

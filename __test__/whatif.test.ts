@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { compile, diffScenarios, explain, find, goalSeek, loadScenarios, openModel, runScenarios, saveScenario, sensitivity, sensitivityPage, tornado } from '../ts/index.js';
 import type { SheetcError } from '../ts/index.js';
 import { writeXlsx } from '../scripts/lib/xlsx-writer.js';
-import { tempDir } from './helpers/build.js';
+import { fixtureFile, tempDir } from './helpers/build.js';
 
 // Profit = Units × (Price − Unit cost); Cube = x³ − 2x − 5 (Wallis's equation, root
 // 2.0945514815423265...); Square = x² + 1 (no real root).
@@ -151,19 +151,15 @@ function cellsOf(html: string): { text: string; background: string | undefined }
 
 test('the HTML page of a grid: every computed value in its place, heat from the lowest to the highest, labels shown, workbook text escaped', async (t) => {
   const dir = tempDir();
-  const path = join(dir, 'hostile.xlsx');
   // A sheet name and a label that would be markup if they reached the page unescaped.
-  writeFileSync(
-    path,
-    writeXlsx({
-      sheets: [
-        {
-          name: '<b>Plan',
-          cells: { A1: '<script>alert(1)</script>', B1: 2, A2: 'Rate & "fee"', B2: 3, A3: 'Out', B3: { formula: "B1*B2", value: 6 } },
-        },
-      ],
-    }),
-  );
+  const path = fixtureFile({
+    sheets: [
+      {
+        name: '<b>Plan',
+        cells: { A1: '<script>alert(1)</script>', B1: 2, A2: 'Rate & "fee"', B2: 3, A3: 'Out', B3: { formula: 'B1*B2', value: 6 } },
+      },
+    ],
+  });
   await compile(path, { outDir: join(dir, 'engine') });
   const m = await openModel(join(dir, 'engine'));
   const r = await sensitivity(m, { vary: [{ ref: "'<b>Plan'!B1", values: [1, 2, 3] }, { ref: "'<b>Plan'!B2", values: [10, 20] }], outputs: ["'<b>Plan'!B3"], pool: false });

@@ -151,7 +151,14 @@ class GuardedStore implements SheetStore {
     if (v === null) this.owner.need(this.real, r, c);
     return v;
   }
+  n(r: number, c: number): number {
+    const v = this.get(r, c);
+    return typeof v === 'number' ? v : v === null ? 0 : NaN;
+  }
   set(r: number, c: number, v: Scalar): void {
+    this.real.set(r, c, v);
+  }
+  setNumber(r: number, c: number, v: number): void {
     this.real.set(r, c, v);
   }
   isPinned(r: number, c: number): boolean {

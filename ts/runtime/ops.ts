@@ -195,6 +195,29 @@ const POW_WORDS = new Uint32Array(POW_BITS.buffer);
 const POW_BASES = new Float64Array(1 << POW_CACHE_BITS).fill(NaN);
 const POW_EXPONENTS = new Float64Array(1 << POW_CACHE_BITS).fill(NaN);
 const POW_RESULTS = new Float64Array(1 << POW_CACHE_BITS);
+
+/*
+ * Arithmetic of the numeric variants of generated shapes (codegen's `numeric_variant`):
+ * numbers in, a number out, NaN where Excel's operator would give an error or the
+ * operands need its coercions. A NaN result (or an infinite one) sends the cell to the
+ * general code, which computes the error Excel shows; so these only have to never turn
+ * an error into a finite number. NaN propagates through + - * /; an infinity does too,
+ * except where a division or a power would map it back to a finite value, so those two
+ * refuse infinite operands.
+ */
+/** `+` on numbers (Excel's zero snap, as `add`). */
+export const nadd = addSnap;
+/** `/` on numbers: NaN for a zero or non-finite divisor, a non-finite dividend. */
+export function ndiv(x: number, y: number): number {
+  return y === 0 || y - y !== 0 || x - x !== 0 ? NaN : x / y;
+}
+/** `^` on numbers: NaN where `pow` gives an error or the result is not finite. */
+export function npow(x: number, y: number): number {
+  if (x - x !== 0 || y - y !== 0) return NaN;
+  if (x === 0) return y > 0 ? Math.pow(x, y) : NaN;
+  const r = cachedPow(x, y);
+  return r - r === 0 ? r : NaN;
+}
 export const concat = (a: Value, b: Value, ctx: Ctx): Value => binary(concatOp, a, b, ctx);
 export const eq = (a: Value, b: Value, ctx: Ctx): Value => binary(eqOp, a, b, ctx);
 export const ne = (a: Value, b: Value, ctx: Ctx): Value => binary(neOp, a, b, ctx);

@@ -142,6 +142,22 @@ export class Sheet implements SheetStore {
     return v === undefined ? null : v;
   }
 
+  /**
+   * The cell as an operand of arithmetic on numbers only (the numeric variants of
+   * generated shapes): its number, 0 when blank, NaN for anything else (text, logical,
+   * error), which sends the cell to the general code that knows Excel's coercions.
+   */
+  n(r: number, c: number): number {
+    if (r < this.denseRows && c < this.denseCols) {
+      const i = r * this.denseCols + c;
+      const tag = this.tags[i];
+      return tag === NUMBER ? this.nums[i]! : tag === BLANK ? 0 : NaN;
+    }
+    if (this.extra === null) return 0;
+    const v = this.extra.get(r * KEY_STRIDE + c);
+    return typeof v === 'number' ? v : v === undefined || v === null ? 0 : NaN;
+  }
+
   sumNumbers(total: number, r0: number, c0: number, r1: number, c1: number): number | ExcelError | undefined {
     if (r1 >= this.denseRows || c1 >= this.denseCols || r0 < 0 || c0 < 0) return undefined;
     const tags = this.tags;
@@ -163,6 +179,20 @@ export class Sheet implements SheetStore {
   set(r: number, c: number, v: Scalar): void {
     if (this.pinned.size !== 0 && this.pinned.has(r * KEY_STRIDE + c)) return;
     this.write(r, c, v);
+  }
+
+  /**
+   * `set` for a number (the numeric variants of generated shapes): the common case
+   * written straight into the typed arrays, without the checks of a value of any type.
+   */
+  setNumber(r: number, c: number, v: number): void {
+    if (r < this.denseRows && c < this.denseCols && this.pinned.size === 0) {
+      const i = r * this.denseCols + c;
+      this.nums[i] = v;
+      this.tags[i] = NUMBER;
+      return;
+    }
+    this.set(r, c, v);
   }
 
   /** Sets an input value and pins the cell against formula writes. */

@@ -121,7 +121,11 @@ export interface SheetStore {
   readonly rowCount: number;
   readonly colCount: number;
   get(r: number, c: number): Scalar;
+  /** The cell as a number operand: its number, 0 when blank, NaN otherwise (`Sheet.n`). */
+  n(r: number, c: number): number;
   set(r: number, c: number, v: Scalar): void;
+  /** `set` for a number. */
+  setNumber(r: number, c: number, v: number): void;
   /** Whether an input pinned the cell (formula writes are ignored there). Optional. */
   isPinned?(r: number, c: number): boolean;
   /** Releases an input's pin. Optional. */

@@ -44,10 +44,55 @@ pub fn shape_function(name: &str, bound: &Bound, functions: &FunctionTable) -> S
     // The run function the emitter calls for n cells from (r, c), along the row or down
     // the column (d): the hoisting variant when there is one and it takes the run, else
     // the loop. Its own function per shape, so the call of the shape stays monomorphic.
-    source.push_str(&format!(
-        "{name}.L=function(x,B,s,r,c,n,d){{{hoisted_run}for(;n>0;n--){{x.row=r;x.col=c;B[s].set(r,c,R.fin({name}(x,B,r,c),x));if(d)r++;else c++;}}}};\n"
-    ));
+    let cell = match numeric_expr(bound, None, functions, &mut 0) {
+        Some(code) => {
+            source.push_str(&format!("function {name}$n(B,r,c){{return {code};}}\n"));
+            format!("const v={name}$n(B,r,c);if(v-v===0)B[s].setNumber(r,c,v);else{{x.row=r;x.col=c;B[s].set(r,c,R.fin({name}(x,B,r,c),x));}}")
+        }
+        None => format!("x.row=r;x.col=c;B[s].set(r,c,R.fin({name}(x,B,r,c),x));"),
+    };
+    source.push_str(&format!("{name}.L=function(x,B,s,r,c,n,d){{{hoisted_run}for(;n>0;n--){{{cell}if(d)r++;else c++;}}}};\n"));
     ShapeCode { source }
+}
+
+/// Number-only code for `b`, for the *numeric variant* of a shape: arithmetic (`+ - * /
+/// ^`, unary minus and percent) on number literals, cells read with `B[s].n(r,c)` (the
+/// number, 0 for blank, NaN for anything else) and the values a run hoists (`h0`, ...,
+/// numbered as `Gen` numbers them along `axis`). None when `b` is anything else.
+///
+/// A run calls the numeric variant first; a finite result is the cell's value, exactly
+/// what the general code computes for numbers (the same operations: `R.nadd` is `add`'s
+/// zero snap, `R.ndiv`/`R.npow` return NaN where `div`/`pow` give an error). NaN or an
+/// infinity sends the cell to the general function, which applies Excel's coercions and
+/// errors. So a model's arithmetic on numbers runs as plain double arithmetic with no
+/// boxed intermediate values, and nothing else changes.
+fn numeric_expr(b: &Bound, axis: Option<Axis>, functions: &FunctionTable, next: &mut usize) -> Option<String> {
+    if let Some(axis) = axis {
+        if worth_hoisting(b, Want::Value) && !varies(b, axis) && ctx_free(b, functions).is_some() {
+            *next += 1;
+            return Some(format!("h{}", *next - 1));
+        }
+    }
+    let mut num = |x: &Bound| numeric_expr(x, axis, functions, next);
+    Some(match b {
+        Bound::Number(n) => format!("({})", js::number(*n)),
+        Bound::Cell { sheet, row, col } => format!("B[{sheet}].n({},{})", coord(*row, "r"), coord(*col, "c")),
+        Bound::CellValue(inner) | Bound::Unary(UnaryOp::Plus, inner) => num(inner)?,
+        Bound::Unary(UnaryOp::Neg, inner) => format!("(-{})", num(inner)?),
+        Bound::Unary(UnaryOp::Percent, inner) => format!("({}/100)", num(inner)?),
+        Bound::Binary(op, l, r) => {
+            let (a, b) = (num(l)?, num(r)?);
+            match op {
+                BinaryOp::Add => format!("R.nadd({a},{b})"),
+                BinaryOp::Sub => format!("R.nadd({a},-{b})"),
+                BinaryOp::Mul => format!("({a}*{b})"),
+                BinaryOp::Div => format!("R.ndiv({a},{b})"),
+                BinaryOp::Pow => format!("R.npow({a},{b})"),
+                _ => return None,
+            }
+        }
+        _ => return None,
+    })
 }
 
 /// The coordinate that varies along a run of cells evaluated by one loop.
@@ -104,11 +149,22 @@ fn loop_variant(name: &str, bound: &Bound, axis: Axis, main_branches: &[String],
         Axis::Col => "const c=c0;",
         Axis::Row => "const r=r0;",
     };
-    let run = format!(
-        "{{{first}x.row=r;x.col=c;const {};for(let {var}={lo};{var}<={hi};{var}++){{x.row=r;x.col=c;B[s].set(r,c,R.fin({variant}(x,B,r,c,{}),x));}}}}return true;",
-        hoisted.join(","),
-        params.join(",")
-    );
+    let args = params.join(",");
+    let general = format!("x.row=r;x.col=c;B[s].set(r,c,R.fin({variant}(x,B,r,c,{args}),x));");
+    let mut next = 0;
+    let cells = match numeric_expr(bound, Some(axis), functions, &mut next).filter(|_| next == h.exprs.len()) {
+        // The numeric variant when every hoisted value is a number (see `numeric_expr`).
+        Some(code) => {
+            out.push_str(&format!("function {variant}n(B,r,c,{args}){{return {code};}}\n"));
+            let numbers: Vec<String> = params.iter().map(|p| format!("typeof {p}===\"number\"")).collect();
+            format!(
+                "if({})for(let {var}={lo};{var}<={hi};{var}++){{const v={variant}n(B,r,c,{args});if(v-v===0)B[s].setNumber(r,c,v);else{{{general}}}}}else for(let {var}={lo};{var}<={hi};{var}++){{{general}}}",
+                numbers.join("&&")
+            )
+        }
+        None => format!("for(let {var}={lo};{var}<={hi};{var}++){{{general}}}"),
+    };
+    let run = format!("{{{first}x.row=r;x.col=c;const {};{cells}}}return true;", hoisted.join(","));
     // When the run may write what a hoisted part reads, it returns false and the run
     // function's per-cell loop runs instead.
     let body = match guard(&h.refs, axis) {
@@ -221,6 +277,67 @@ fn ctx_free(b: &Bound, functions: &FunctionTable) -> Option<Kind> {
             let returns_ref = functions.facts(name).is_some_and(|f| f.returns_ref);
             Some(if returns_ref { Kind::Range } else { Kind::Scalar })
         }
+        _ => None,
+    }
+}
+
+/// Estimated work per cell that `loop_variant` saves in a run of `bound` down a column
+/// (`down_column`) or along a row: the cost of the subexpressions it would hoist. The
+/// schedule weighs the two to choose which way a sheet's runs go (`stages::schedule`).
+/// A rough measure: a call costs a few units plus the cells of the ranges it is given
+/// (a lookup or a conditional sum scans them), a reference object one allocation.
+pub fn hoist_gain(bound: &Bound, down_column: bool, functions: &FunctionTable) -> u64 {
+    let axis = if down_column { Axis::Row } else { Axis::Col };
+    gain(bound, Want::Value, axis, functions)
+}
+
+/// `hoist_gain`, following `Gen::expr`: the outermost hoistable subexpressions count,
+/// and nothing inside a lazily evaluated branch (IF's, IFERROR's alternative).
+fn gain(b: &Bound, want: Want, axis: Axis, functions: &FunctionTable) -> u64 {
+    if worth_hoisting(b, want) && !varies(b, axis) && ctx_free(b, functions).is_some() {
+        return hoisted_cost(b);
+    }
+    match b {
+        Bound::Call { name, args } => {
+            let eager = match (name.as_str(), args.len()) {
+                ("IF", 1..=3) | ("IFERROR", 2) | ("IFNA", 2) => &args[..1],
+                _ => &args[..],
+            };
+            eager.iter().map(|a| gain(a, Want::Ref, axis, functions)).sum()
+        }
+        Bound::Unary(_, x) | Bound::CellValue(x) => gain(x, Want::Value, axis, functions),
+        Bound::Binary(_, l, r) => gain(l, Want::Value, axis, functions) + gain(r, Want::Value, axis, functions),
+        Bound::Array { items, .. } | Bound::Areas(items) => items.iter().map(|i| gain(i, Want::Ref, axis, functions)).sum(),
+        _ => 0,
+    }
+}
+
+/// See `hoist_gain`.
+fn hoisted_cost(b: &Bound) -> u64 {
+    match b {
+        Bound::Call { args, .. } => {
+            4 + args
+                .iter()
+                .map(|a| match a {
+                    Bound::Area(area) => area_cells(area).unwrap_or(16),
+                    other => hoisted_cost(other),
+                })
+                .sum::<u64>()
+        }
+        Bound::Area(_) | Bound::Areas(_) => 2,
+        Bound::Cell { .. } => 1,
+        Bound::Unary(_, x) | Bound::CellValue(x) => 1 + hoisted_cost(x),
+        Bound::Binary(_, l, r) => 1 + hoisted_cost(l) + hoisted_cost(r),
+        Bound::Array { items, .. } => items.len() as u64,
+        _ => 0,
+    }
+}
+
+/// The cells of an area with absolute bounds (capped: a whole column is not a million
+/// cells of work, the runtime stops at the used range).
+fn area_cells(a: &Area) -> Option<u64> {
+    match (a.r0, a.r1, a.c0, a.c1) {
+        (Coord::Abs(r0), Coord::Abs(r1), Coord::Abs(c0), Coord::Abs(c1)) => Some(((r1.abs_diff(r0) as u64 + 1) * (c1.abs_diff(c0) as u64 + 1)).min(10_000)),
         _ => None,
     }
 }
@@ -444,14 +561,36 @@ impl<'f> Gen<'f> {
 
     /// An operand that its operator reads as a value at once. INDEX selecting one cell
     /// becomes `R.indexValue`: the cell's value rather than a reference object per call.
+    /// Hoisted or not, it is the value: a hoisted INDEX is computed once per run as
+    /// `R.indexValue` too, so each cell's operator gets a number, not a reference to
+    /// read (the run's guard covers the range INDEX reads, hence the cell it selects).
     fn operand(&mut self, b: &Bound) -> String {
         if let Bound::Call { name, args } = b {
-            if name == "INDEX" && (2..=3).contains(&args.len()) && !self.hoists(b, Want::Value) {
+            if name == "INDEX" && (2..=3).contains(&args.len()) {
+                let hoisted = self.hoists(b, Want::Value);
+                let saved = if hoisted { self.hoist.take() } else { None };
                 let args: Vec<String> = args.iter().enumerate().map(|(i, a)| self.arg(name, i, a)).collect();
-                return format!("R.indexValue(x,{})", args.join(","));
+                let code = format!("R.indexValue(x,{})", args.join(","));
+                if hoisted {
+                    self.hoist = saved;
+                    return self.hoisted_value(b, code);
+                }
+                return code;
             }
         }
         self.expr(b, Want::Value)
+    }
+
+    /// Records `code` (the code of `b`) as a value computed once per run: `hN`.
+    fn hoisted_value(&mut self, b: &Bound, code: String) -> String {
+        match self.hoist.as_mut() {
+            Some(h) => {
+                collect_refs(b, &mut h.refs);
+                h.exprs.push(code);
+                format!("h{}", h.exprs.len() - 1)
+            }
+            None => code,
+        }
     }
 
     fn expr(&mut self, b: &Bound, want: Want) -> String {
@@ -459,11 +598,7 @@ impl<'f> Gen<'f> {
             let saved = self.hoist.take();
             let code = self.expr(b, want);
             self.hoist = saved;
-            if let Some(h) = self.hoist.as_mut() {
-                collect_refs(b, &mut h.refs);
-                h.exprs.push(code);
-                return format!("h{}", h.exprs.len() - 1);
-            }
+            return self.hoisted_value(b, code);
         }
         match b {
             Bound::Number(n) => {

@@ -492,24 +492,39 @@ impl Graph {
 /// change, every cell that does not itself depend on the dynamic cell has already been
 /// computed.
 ///
+/// Among the ready components, the one with the smallest `key` goes first (a cluster's
+/// key is its smallest member's). The key is where the cell sits in the sweep its sheet
+/// is best evaluated in (see `stages::schedule`): the order then visits a sheet row by
+/// row or column by column wherever its dependencies allow, so the cells of one shape
+/// stand next to each other in long straight runs, which the emitter writes as loops
+/// that compute their invariant parts once. (Tarjan's order alone is a depth-first
+/// walk: topological, but it follows the references of each cell in turn, which
+/// interleaves shapes.)
+///
 /// The condensation includes the components of virtual nodes only (they carry the
 /// range dependencies through the segment trees); they are never dynamic, so they are
 /// taken as soon as they are ready, and are left out of the result.
-pub fn schedule(graph: &Graph, is_dynamic: impl Fn(u32) -> bool) -> Vec<Component> {
+pub fn schedule(graph: &Graph, is_dynamic: impl Fn(u32) -> bool, key: impl Fn(u32) -> u64) -> Vec<Component> {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
     let sccs = graph.sccs();
     let n = graph.offsets.len() - 1;
     let k = sccs.len();
     let real = graph.real as u32;
-    let dynamic: Vec<bool> = (0..k).map(|c| sccs.members(c).iter().any(|&v| v < real && is_dynamic(v))).collect();
-    if !dynamic.contains(&true) {
-        // Tarjan's order is topological, and with no dynamic cell the Kahn pass below
-        // (smallest ready component first) reproduces it exactly: skip it.
-        return (0..k).filter_map(|c| graph.component(sccs.members(c))).collect();
-    }
     let mut comp_of = vec![0u32; n];
+    let mut dynamic = vec![false; k];
+    // Virtual nodes carry no work: key 0 takes them as soon as they are ready.
+    let mut comp_key = vec![u64::MAX; k];
     for c in 0..k {
         for &v in sccs.members(c) {
             comp_of[v as usize] = c as u32;
+            let kv = if v < real {
+                dynamic[c] |= is_dynamic(v);
+                key(v)
+            } else {
+                0
+            };
+            comp_key[c] = comp_key[c].min(kv);
         }
     }
     // Precedent counts and dependents lists between components.
@@ -540,24 +555,27 @@ pub fn schedule(graph: &Graph, is_dynamic: impl Fn(u32) -> bool) -> Vec<Componen
             }
         }
     }
-    // Ready components are taken in Tarjan's order (stable output without dynamic cells).
-    let mut ready_dynamic: std::collections::BinaryHeap<std::cmp::Reverse<u32>> = std::collections::BinaryHeap::new();
-    let mut ready_normal: std::collections::BinaryHeap<std::cmp::Reverse<u32>> = std::collections::BinaryHeap::new();
+    drop(fill);
+    // Ready components by key (then Tarjan's index, so equal keys keep a stable order);
+    // dynamic ones only when no other is ready.
+    let mut ready_dynamic: BinaryHeap<Reverse<(u64, u32)>> = BinaryHeap::new();
+    let mut ready_normal: BinaryHeap<Reverse<(u64, u32)>> = BinaryHeap::new();
     for c in 0..k as u32 {
         if indegree[c as usize] == 0 {
+            let entry = Reverse((comp_key[c as usize], c));
             if dynamic[c as usize] {
-                ready_dynamic.push(std::cmp::Reverse(c));
+                ready_dynamic.push(entry);
             } else {
-                ready_normal.push(std::cmp::Reverse(c));
+                ready_normal.push(entry);
             }
         }
     }
     let mut order: Vec<u32> = Vec::with_capacity(k);
     loop {
         let next = match ready_normal.pop() {
-            Some(std::cmp::Reverse(c)) => c,
+            Some(Reverse((_, c))) => c,
             None => match ready_dynamic.pop() {
-                Some(std::cmp::Reverse(c)) => c,
+                Some(Reverse((_, c))) => c,
                 None => break,
             },
         };
@@ -565,15 +583,16 @@ pub fn schedule(graph: &Graph, is_dynamic: impl Fn(u32) -> bool) -> Vec<Componen
         for &d in &dependents[dep_offsets[next as usize]..dep_offsets[next as usize + 1]] {
             indegree[d as usize] -= 1;
             if indegree[d as usize] == 0 {
+                let entry = Reverse((comp_key[d as usize], d));
                 if dynamic[d as usize] {
-                    ready_dynamic.push(std::cmp::Reverse(d));
+                    ready_dynamic.push(entry);
                 } else {
-                    ready_normal.push(std::cmp::Reverse(d));
+                    ready_normal.push(entry);
                 }
             }
         }
     }
-    drop((comp_of, indegree, dep_offsets, fill, dependents, dynamic));
+    drop((comp_of, indegree, dep_offsets, dependents, dynamic, comp_key));
     order.into_iter().filter_map(|c| graph.component(sccs.members(c as usize))).collect()
 }
 
@@ -635,7 +654,7 @@ mod tests {
                 push(cell(5, 0));
             }
         });
-        let order = schedule(&g, |v| v == 0);
+        let order = schedule(&g, |v| v == 0, |_| 0);
         assert_eq!(order.last(), Some(&Component::Cell(0)));
         assert_eq!(order.len(), 3);
     }
@@ -663,7 +682,7 @@ mod tests {
     fn build(nodes: &[(u32, u32, u32)], deps: &[Vec<Rect>]) -> (Graph, Vec<Component>) {
         let index = CellIndex::new(nodes, []);
         let g = Graph::build(nodes.len(), &index, |i, push| deps[i as usize].iter().for_each(|r| push(*r)));
-        let order = schedule(&g, |_| false);
+        let order = schedule(&g, |_| false, |_| 0);
         (g, order)
     }
 
@@ -864,7 +883,7 @@ mod tests {
             }
         });
         assert!(g.virtual_count() > 0);
-        let order = schedule(&g, |_| false);
+        let order = schedule(&g, |_| false, |_| 0);
         assert_eq!(order.last(), Some(&Component::Cell(2)));
         assert_eq!(order.len(), 3);
     }

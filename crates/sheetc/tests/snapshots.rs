@@ -167,6 +167,42 @@ fn sumifs_over_a_table_hoists_the_criteria_ranges() {
     insta::assert_snapshot!(engine_text("sumifs", &mut book, Variant::default()));
 }
 
+/// Months across, line items down: on `Plan`, `INDEX($Z$1:$Z$12,MONTH(C$1))` is the same
+/// down a column, so the sheet is swept column by column (one loop per month, the lookup
+/// computed once per loop); on `Cost`, the SUMIFS on the row's key is the same along a
+/// row, so that sheet is swept row by row. The arithmetic runs through the numeric
+/// variants (`$rn`, `$cn`).
+#[test]
+fn each_sheet_is_swept_the_way_that_hoists_more() {
+    let mut book = Workbook::new();
+    let p = book.add_worksheet().set_name("Plan").expect("name");
+    for c in 2..8u16 {
+        p.write_number(0, c, 45_658.0 + 31.0 * (c - 2) as f64).expect("w");
+    }
+    for m in 0..12u32 {
+        p.write_number(m, 25, 1.0 + m as f64 / 100.0).expect("w");
+    }
+    for r in 1..7u32 {
+        p.write_number(r, 1, 100.0 * r as f64).expect("w");
+        for c in 2..8u16 {
+            let col = (b'A' + c as u8) as char;
+            p.write_formula(r, c, Formula::new(format!("=$B{}*INDEX($Z$1:$Z$12,MONTH({col}$1))", r + 1))).expect("w");
+        }
+    }
+    let k = book.add_worksheet().set_name("Cost").expect("name");
+    for r in 0..6u32 {
+        k.write_string(r, 0, ["a", "b", "c"][r as usize % 3]).expect("w");
+        k.write_number(r, 1, r as f64).expect("w");
+    }
+    for r in 0..6u32 {
+        for c in 2..8u16 {
+            let col = (b'A' + c as u8) as char;
+            k.write_formula(r, c, Formula::new(format!("=Plan!{col}{}*SUMIFS($B$1:$B$6,$A$1:$A$6,$A{})", r + 2, r + 1))).expect("w");
+        }
+    }
+    insta::assert_snapshot!(engine_text("sweeps", &mut book, Variant::default()));
+}
+
 #[test]
 fn lazy_branches_and_lookups() {
     let mut book = Workbook::new();

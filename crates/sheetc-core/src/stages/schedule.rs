@@ -67,8 +67,38 @@ pub fn schedule(workbook: &Workbook, shapes: &[Bound], nodes: &[Node], functions
             dynamic
         })
         .collect();
-    let order = order_of(&graph, |v| dynamic_shapes.contains(&nodes[v as usize].shape));
+    let column_major = sweep_directions(workbook, shapes, nodes, functions);
+    let order = order_of(&graph, |v| dynamic_shapes.contains(&nodes[v as usize].shape), |v| sweep_key(&nodes[v as usize], &column_major));
     Schedule { index, graph, order, dynamic_shapes }
+}
+
+/// Per sheet, whether its cells are best evaluated column by column (else row by row):
+/// the direction in which runs of one shape hoist more invariant work
+/// (`codegen::hoist_gain`, summed over the sheet's cells). In a model with months across
+/// and line items down, `INDEX(Seasonality, MONTH(C$3))` is invariant down a column and
+/// `SUMIFS(..., $C5)` along a row; whichever saves more decides, and a tie keeps rows
+/// (the stores are row-major). One direction per sheet, because the order is one sweep:
+/// cells of two directions on one sheet would interleave and break each other's runs.
+fn sweep_directions(workbook: &Workbook, shapes: &[Bound], nodes: &[Node], functions: &FunctionTable) -> Vec<bool> {
+    let gains: Vec<(u64, u64)> =
+        shapes.iter().map(|b| (crate::codegen::hoist_gain(b, true, functions), crate::codegen::hoist_gain(b, false, functions))).collect();
+    let mut totals = vec![(0u64, 0u64); workbook.sheets.len()];
+    for n in nodes {
+        if n.array_end.is_some() {
+            continue;
+        }
+        let (Some(t), Some(g)) = (totals.get_mut(n.sheet as usize), gains.get(n.shape as usize)) else { continue };
+        t.0 = t.0.saturating_add(g.0);
+        t.1 = t.1.saturating_add(g.1);
+    }
+    totals.into_iter().map(|(down, along)| down > along).collect()
+}
+
+/// Where a cell sits in its sheet's sweep (`sweep_directions`): sheet, then column and
+/// row, or row and column. The order takes the ready cell with the smallest key first.
+fn sweep_key(n: &Node, column_major: &[bool]) -> u64 {
+    let (major, minor) = if column_major.get(n.sheet as usize).copied().unwrap_or(false) { (n.col, n.row) } else { (n.row, n.col) };
+    ((n.sheet as u64) << 42) | ((major as u64 & 0x1f_ffff) << 21) | (minor as u64 & 0x1f_ffff)
 }
 
 /// Circular clusters of a workbook without iterative calculation. Excel does not

@@ -1,0 +1,127 @@
+/**
+ * The numeric variants of generated shapes (codegen `numeric_expr`): a run of cells whose
+ * formula is arithmetic computes each cell in plain doubles first and falls back to the
+ * general code when an operand is not a number or the result is not finite. These tests
+ * hold both paths to Excel's rules: the operators' own (unit) and whole columns of
+ * formulas over every kind of operand (end to end). Expected values are Excel's
+ * arithmetic: text that reads as a number is that number, TRUE is 1, blank is 0, other
+ * text #VALUE!, an error operand propagates, x/0 #DIV/0!, a result (or an intermediate
+ * result) beyond ±1.8e308 #NUM!, and + / - snap a result equal to zero in 15 digits to 0.
+ */
+import test from 'ava';
+import { add, div, mul, nadd, ndiv, npow, pow, sub, type Value } from '../ts/runtime/index.js';
+import { ctx } from './helpers/runtime.js';
+import { buildEngine } from './helpers/build.js';
+
+const OPERANDS = [0, -0, 1, -1, 2, 0.1, 0.2, 0.3, 1e-300, 1e300, 1.7e308, -1e308, 3, 0.5, -2.5, Infinity, -Infinity, NaN];
+
+test('the numeric operators never give a finite number where the general ones give an error', (t) => {
+  const x = ctx();
+  const pairs: [string, (a: number, b: number) => number, (a: Value, b: Value) => Value][] = [
+    ['+', nadd, (a, b) => add(a, b, x)],
+    ['-', (a, b) => nadd(a, -b), (a, b) => sub(a, b, x)],
+    ['*', (a, b) => a * b, (a, b) => mul(a, b, x)],
+    ['/', ndiv, (a, b) => div(a, b, x)],
+    ['^', npow, (a, b) => pow(a, b, x)],
+  ];
+  let checked = 0;
+  for (const [op, numeric, general] of pairs) {
+    for (const a of OPERANDS) {
+      for (const b of OPERANDS) {
+        // Operands as the numeric code sees them: infinities and NaN only arise as
+        // intermediate results there (a cell never holds one), so for those the general
+        // operator is asked about the error it would have met earlier: none is finite.
+        const n = numeric(a, b);
+        if (!Number.isFinite(n)) continue;
+        checked++;
+        t.true(Number.isFinite(a) && Number.isFinite(b), `${a} ${op} ${b} = ${n} from a non-finite operand`);
+        const g = general(a, b);
+        t.true(Object.is(g, n), `${a} ${op} ${b}: numeric ${n}, general ${String(g)}`);
+      }
+    }
+  }
+  t.true(checked > 200);
+  // The cases that must fall back.
+  t.true(Number.isNaN(ndiv(1, 0)));
+  t.true(Number.isNaN(ndiv(1, Infinity))); // 1/(overflow) is #NUM! in Excel, never 0
+  t.true(Number.isNaN(npow(Infinity, 0))); // (overflow)^0 is #NUM!, never 1
+  t.true(Number.isNaN(npow(0, Infinity))); // 0^(overflow) too
+  t.true(Number.isNaN(npow(0, 0)));
+  t.true(Number.isNaN(npow(0, -1)));
+  t.is(npow(0, 2), 0);
+  t.true(Number.isNaN(npow(-8, 1 / 3)));
+  t.is(nadd(0.1 + 0.2, -0.3), 0); // Excel's zero snap
+});
+
+const A: (number | string | boolean | null | { error: string })[] = [2, null, '3', 'abc', true, { error: '#N/A' }, 0, 1e300, -0.5, 4];
+
+/** A column of ten formulas `f(r)` in `col` over A1:A10, and H1:H6 for the lookups. */
+function sheet(columns: Record<string, (r: number) => string>) {
+  const cells: Record<string, unknown> = {};
+  A.forEach((v, i) => {
+    if (v !== null) cells[`A${i + 1}`] = v;
+  });
+  Object.assign(cells, { H1: 1, H2: '5', H3: 1, H4: 1, H5: 5, H6: 1 });
+  for (const [col, f] of Object.entries(columns)) for (let r = 1; r <= A.length; r++) cells[`${col}${r}`] = f(r);
+  return { sheets: [{ name: 'S', cells: cells as never }] };
+}
+
+/** An error as its code (the engine's runtime is its own copy: its errors are not this module's ExcelError). */
+function shown(v: unknown): unknown {
+  return v !== null && typeof v === 'object' && 'code' in v ? (v as { code: unknown }).code : v;
+}
+
+test('a column of arithmetic over every kind of operand gives what Excel gives', async (t) => {
+  const e = await buildEngine(
+    sheet({
+      B: (r) => `=A${r}*2+10/A${r}`,
+      C: (r) => `=(A${r}*1E10)^2`,
+      D: (r) => `=1/(A${r}*1E300*1E300)`,
+      E: (r) => `=-A${r}%+A${r}/100`,
+      I: (r) => `=(A${r}/20+0.2)-0.3`,
+    }),
+    { verify: false },
+  );
+  const res = e.run();
+  const column = (c: string) => A.map((_, i) => shown(res.get(`S!${c}${i + 1}`)));
+  const DIV0 = '#DIV/0!';
+  const NUM = '#NUM!';
+  const VALUE = '#VALUE!';
+  const NA = '#N/A';
+  t.deepEqual(column('B'), [9, DIV0, 6 + 10 / 3, VALUE, 12, NA, DIV0, 2e300, -21, 10.5]);
+  t.deepEqual(column('C'), [4e20, 0, 9e20, VALUE, 1e20, NA, 0, NUM, 2.5e19, 1.6e21]);
+  // 1/(x·1E300·1E300): the product overflows (#NUM!) for every non-zero x; 0 gives #DIV/0!.
+  t.deepEqual(column('D'), [NUM, DIV0, NUM, VALUE, NUM, NA, DIV0, NUM, NUM, NUM]);
+  // -x% + x/100: negation, percent and a sum that is exactly 0.
+  t.deepEqual(column('E'), [0, 0, 0, VALUE, 0, NA, 0, 0, 0, 0]);
+  // 2/20 + 0.2 - 0.3 is 5.6e-17 in IEEE arithmetic, 0 in Excel (the zero snap).
+  t.is(res.get('S!I1'), 0);
+  t.is(res.get('S!I2'), 0.2 - 0.3);
+});
+
+test('a hoisted value that is not a number sends the whole run to the general code', async (t) => {
+  // INDEX($H$1:$H$3,2) is the text "5" (Excel reads it as 5 in arithmetic);
+  // INDEX($H$4:$H$6,2) the number 5. Both are computed once per run of the column.
+  const e = await buildEngine(sheet({ F: (r) => `=A${r}*INDEX($H$1:$H$3,2)`, G: (r) => `=A${r}*INDEX($H$4:$H$6,2)` }), { verify: false });
+  const res = e.run();
+  const expected = [10, 0, 15, '#VALUE!', 5, '#N/A', 0, 5e300, -2.5, 20];
+  t.deepEqual(
+    A.map((_, i) => shown(res.get(`S!F${i + 1}`))),
+    expected,
+  );
+  t.deepEqual(
+    A.map((_, i) => shown(res.get(`S!G${i + 1}`))),
+    expected,
+  );
+  // Inputs change both the operands and the hoisted value.
+  const changed = e.run({ 'S!A1': 'x', 'S!A2': 7, 'S!H5': 'y' });
+  t.is(shown(changed.get('S!G1')), '#VALUE!');
+  t.is(shown(changed.get('S!G2')), '#VALUE!');
+  t.is(shown(changed.get('S!F2')), 35);
+  t.is(shown(changed.get('S!F1')), '#VALUE!');
+  const numeric = e.run({ 'S!H5': 0.5, 'S!A4': 8 });
+  t.deepEqual(
+    A.map((_, i) => shown(numeric.get(`S!G${i + 1}`))),
+    [1, 0, 1.5, 4, 0.5, '#N/A', 0, 5e299, -0.25, 2],
+  );
+});

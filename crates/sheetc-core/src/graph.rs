@@ -505,26 +505,22 @@ impl Graph {
 /// range dependencies through the segment trees); they are never dynamic, so they are
 /// taken as soon as they are ready, and are left out of the result.
 pub fn schedule(graph: &Graph, is_dynamic: impl Fn(u32) -> bool, key: impl Fn(u32) -> u64) -> Vec<Component> {
-    use std::cmp::Reverse;
-    use std::collections::BinaryHeap;
     let sccs = graph.sccs();
     let n = graph.offsets.len() - 1;
     let k = sccs.len();
     let real = graph.real as u32;
     let mut comp_of = vec![0u32; n];
     let mut dynamic = vec![false; k];
-    // Virtual nodes carry no work: key 0 takes them as soon as they are ready.
-    let mut comp_key = vec![u64::MAX; k];
+    // A component's key: its smallest real member's; VIRTUAL when it has none.
+    const VIRTUAL: u64 = u64::MAX;
+    let mut comp_key = vec![VIRTUAL; k];
     for c in 0..k {
         for &v in sccs.members(c) {
             comp_of[v as usize] = c as u32;
-            let kv = if v < real {
+            if v < real {
                 dynamic[c] |= is_dynamic(v);
-                key(v)
-            } else {
-                0
-            };
-            comp_key[c] = comp_key[c].min(kv);
+                comp_key[c] = comp_key[c].min(key(v));
+            }
         }
     }
     // Precedent counts and dependents lists between components.
@@ -557,43 +553,98 @@ pub fn schedule(graph: &Graph, is_dynamic: impl Fn(u32) -> bool, key: impl Fn(u3
     }
     drop(fill);
     // Ready components by key (then Tarjan's index, so equal keys keep a stable order);
-    // dynamic ones only when no other is ready.
-    let mut ready_dynamic: BinaryHeap<Reverse<(u64, u32)>> = BinaryHeap::new();
-    let mut ready_normal: BinaryHeap<Reverse<(u64, u32)>> = BinaryHeap::new();
+    // dynamic ones only when no other is ready. Components of virtual nodes alone carry
+    // no work and have no place in the sweep: a plain stack takes them first.
+    let mut ready_virtual: Vec<u32> = Vec::new();
+    let mut ready_dynamic = ReadyQueue::default();
+    let mut ready_normal = ReadyQueue::default();
+    let make_ready = |c: u32, ready_virtual: &mut Vec<u32>, ready_normal: &mut ReadyQueue, ready_dynamic: &mut ReadyQueue| {
+        let key = comp_key[c as usize];
+        if key == VIRTUAL {
+            ready_virtual.push(c);
+        } else if dynamic[c as usize] {
+            ready_dynamic.push(key, c);
+        } else {
+            ready_normal.push(key, c);
+        }
+    };
     for c in 0..k as u32 {
         if indegree[c as usize] == 0 {
-            let entry = Reverse((comp_key[c as usize], c));
-            if dynamic[c as usize] {
-                ready_dynamic.push(entry);
-            } else {
-                ready_normal.push(entry);
-            }
+            make_ready(c, &mut ready_virtual, &mut ready_normal, &mut ready_dynamic);
         }
     }
-    let mut order: Vec<u32> = Vec::with_capacity(k);
+    let mut order: Vec<u32> = Vec::with_capacity(real as usize);
+    // The key after the last cell taken (see ReadyQueue::pop).
+    let mut continues: Option<u64> = None;
     loop {
-        let next = match ready_normal.pop() {
-            Some(Reverse((_, c))) => c,
-            None => match ready_dynamic.pop() {
-                Some(Reverse((_, c))) => c,
-                None => break,
-            },
+        let next = if let Some(c) = ready_virtual.pop() {
+            c
+        } else if let Some((key, c)) = ready_normal.pop(continues) {
+            order.push(c);
+            continues = key.checked_add(1);
+            c
+        } else if let Some((key, c)) = ready_dynamic.pop(continues) {
+            order.push(c);
+            continues = key.checked_add(1);
+            c
+        } else {
+            break;
         };
-        order.push(next);
         for &d in &dependents[dep_offsets[next as usize]..dep_offsets[next as usize + 1]] {
             indegree[d as usize] -= 1;
             if indegree[d as usize] == 0 {
-                let entry = Reverse((comp_key[d as usize], d));
-                if dynamic[d as usize] {
-                    ready_dynamic.push(entry);
-                } else {
-                    ready_normal.push(entry);
-                }
+                make_ready(d, &mut ready_virtual, &mut ready_normal, &mut ready_dynamic);
             }
         }
     }
     drop((comp_of, indegree, dep_offsets, dependents, dynamic, comp_key));
     order.into_iter().filter_map(|c| graph.component(sccs.members(c as usize))).collect()
+}
+
+/// Ready components by key, smallest first. Keys are `(high, low)` halves (sheet and
+/// row, or sheet and column, then the other coordinate: `stages::schedule`): a small
+/// heap per high half, in an ordered map. When a sheet's cells all become ready at
+/// once (a sheet reading only finished ones), a single heap would hold hundreds of
+/// thousands of entries, each pop a walk through cold memory; here the map holds one
+/// entry per row (or column) and each heap one row's cells.
+#[derive(Default)]
+struct ReadyQueue {
+    buckets: std::collections::BTreeMap<u64, std::collections::BinaryHeap<std::cmp::Reverse<(u32, u32)>>>,
+}
+
+impl ReadyQueue {
+    const LOW_BITS: u32 = 21;
+
+    fn push(&mut self, key: u64, component: u32) {
+        let low = (key & ((1 << Self::LOW_BITS) - 1)) as u32;
+        self.buckets.entry(key >> Self::LOW_BITS).or_default().push(std::cmp::Reverse((low, component)));
+    }
+
+    /// The ready component with the smallest key, or the one with key `next` when it
+    /// is ready: the cell after the last one taken in its sweep continues the run (a
+    /// total on the left of a row of months must not cut the last month's column).
+    fn pop(&mut self, next: Option<u64>) -> Option<(u64, u32)> {
+        use std::collections::btree_map::Entry;
+        if let Some(next) = next {
+            let low = (next & ((1 << Self::LOW_BITS) - 1)) as u32;
+            if let Entry::Occupied(mut bucket) = self.buckets.entry(next >> Self::LOW_BITS) {
+                if bucket.get().peek().is_some_and(|top| top.0 .0 == low) {
+                    let component = bucket.get_mut().pop().map(|top| top.0 .1);
+                    if bucket.get().is_empty() {
+                        bucket.remove();
+                    }
+                    return component.map(|c| (next, c));
+                }
+            }
+        }
+        let mut first = self.buckets.first_entry()?;
+        let high = *first.key();
+        let std::cmp::Reverse((low, component)) = first.get_mut().pop()?;
+        if first.get().is_empty() {
+            first.remove();
+        }
+        Some(((high << Self::LOW_BITS) | low as u64, component))
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -657,6 +708,51 @@ mod tests {
         let order = schedule(&g, |v| v == 0, |_| 0);
         assert_eq!(order.last(), Some(&Component::Cell(0)));
         assert_eq!(order.len(), 3);
+    }
+
+    #[test]
+    fn the_order_follows_the_sweep_key_where_references_allow() {
+        // Rows 0..3; column 0 totals the row's columns 1..=3 (it reads to its right);
+        // column c >= 2 reads column c - 1 of its row. Swept column by column (key: column,
+        // then row), each column comes out whole, and the totals after the last column,
+        // although they sit first in the sweep; Tarjan's walk would interleave the rows.
+        let mut nodes = Vec::new();
+        for r in 0..3u32 {
+            for c in 0..4u32 {
+                nodes.push((0, r, c));
+            }
+        }
+        let index = CellIndex::new(&nodes, []);
+        let g = Graph::build(nodes.len(), &index, |i, push| {
+            let (_, r, c) = nodes[i as usize];
+            if c == 0 {
+                push(Rect { sheet: 0, r0: r, c0: 1, r1: r, c1: 3 });
+            } else if c >= 2 {
+                push(cell(r, c - 1));
+            }
+        });
+        let order = schedule(
+            &g,
+            |_| false,
+            |v| {
+                let (_, r, c) = nodes[v as usize];
+                ((c as u64) << 21) | r as u64
+            },
+        );
+        let positions: Vec<(u32, u32)> = order
+            .iter()
+            .map(|comp| match comp {
+                Component::Cell(v) => (nodes[*v as usize].1, nodes[*v as usize].2),
+                other => panic!("no cluster here: {other:?}"),
+            })
+            .collect();
+        let mut expected = Vec::new();
+        for c in [1, 2, 3, 0] {
+            for r in 0..3 {
+                expected.push((r, c));
+            }
+        }
+        assert_eq!(positions, expected);
     }
 
     #[test]

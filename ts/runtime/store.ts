@@ -3,7 +3,7 @@
  * rectangle) when that rectangle is reasonably full, and in a Map otherwise, so a
  * sheet declaring `A1:XFD1048576` with three cells costs three entries.
  */
-import { ExcelError, Matrix, Ref, type Scalar, type SheetStore } from './values.js';
+import { ExcelError, Matrix, Ref, type Scalar, type SheetStore, type ValueClasses } from './values.js';
 
 /** Columns per row in sparse keys (Excel's maximum is 16,384). */
 const KEY_STRIDE = 16384;
@@ -47,6 +47,15 @@ export class Sheet implements SheetStore {
    * writes cells, on the first run with inputs.
    */
   private readonly pinned = new Set<number>();
+  /**
+   * Writes per column since value classes were first asked of this store (null until
+   * then): a kept `ValueClasses` is valid while the writes to its columns are what they
+   * were when it was built. Any write counts (a formula, an input, a cluster's iteration),
+   * so a kept grouping never outlives a change to its cells, whatever the order.
+   */
+  private columnWrites: Uint32Array | null = null;
+  /** Value classes by rectangle, or how often they were asked for before being built. */
+  private classes: Map<string, { stamp: number; classes: ValueClasses | null; asked: number }> | null = null;
 
   private constructor(
     name: string,
@@ -186,13 +195,56 @@ export class Sheet implements SheetStore {
    * written straight into the typed arrays, without the checks of a value of any type.
    */
   setNumber(r: number, c: number, v: number): void {
-    if (r < this.denseRows && c < this.denseCols && this.pinned.size === 0) {
+    if (r < this.denseRows && c < this.denseCols && this.pinned.size === 0 && this.columnWrites === null) {
       const i = r * this.denseCols + c;
       this.nums[i] = v;
       this.tags[i] = NUMBER;
       return;
     }
     this.set(r, c, v);
+  }
+
+  valueClasses(r0: number, c0: number, rows: number, cols: number): ValueClasses | undefined {
+    if (rows * cols < 64 || r0 < 0 || c0 < 0) return undefined;
+    const writes = (this.columnWrites ??= new Uint32Array(KEY_STRIDE));
+    let stamp = 0;
+    for (let c = c0; c < c0 + cols && c < writes.length; c++) stamp += writes[c]!;
+    const key = `${r0},${c0},${rows},${cols}`;
+    const kept = (this.classes ??= new Map()).get(key);
+    if (kept && kept.stamp === stamp && kept.classes) return kept.classes;
+    // Built on the second request with the same cells: a range read once is scanned.
+    if (!kept || kept.stamp !== stamp) {
+      this.classes.set(key, { stamp, classes: null, asked: 1 });
+      return undefined;
+    }
+    const n = rows * cols;
+    const ids = new Map<Scalar, number>();
+    const values: Scalar[] = [];
+    const classOf = new Int32Array(n);
+    const counts: number[] = [];
+    for (let i = 0, p = 0; i < rows; i++) {
+      for (let j = 0; j < cols; j++, p++) {
+        const v = this.get(r0 + i, c0 + j);
+        let k = ids.get(v);
+        if (k === undefined) {
+          k = values.length;
+          ids.set(v, k);
+          values.push(v);
+          counts.push(0);
+        }
+        classOf[p] = k;
+        counts[k]!++;
+      }
+    }
+    const starts = new Int32Array(values.length + 1);
+    for (let k = 0; k < values.length; k++) starts[k + 1] = starts[k]! + counts[k]!;
+    const fill = starts.slice(0, values.length);
+    const members = new Int32Array(n);
+    for (let p = 0; p < n; p++) members[fill[classOf[p]!]!++] = p;
+    const classes: ValueClasses = { values, classOf, starts, members };
+    kept.classes = classes;
+    kept.asked++;
+    return classes;
   }
 
   /** Sets an input value and pins the cell against formula writes. */
@@ -211,6 +263,7 @@ export class Sheet implements SheetStore {
   }
 
   private write(r: number, c: number, v: Scalar): void {
+    if (this.columnWrites !== null && c < this.columnWrites.length) this.columnWrites[c]!++;
     if (r < this.denseRows && c < this.denseCols) {
       const i = r * this.denseCols + c;
       if (typeof v === 'number') {

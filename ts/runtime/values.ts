@@ -126,6 +126,11 @@ export interface SheetStore {
   set(r: number, c: number, v: Scalar): void;
   /** `set` for a number. */
   setNumber(r: number, c: number, v: number): void;
+  /**
+   * The value classes of a rectangle (`ValueClasses`), kept while none of its columns
+   * is written; undefined when the store does not keep them (then scan the cells).
+   */
+  valueClasses?(r0: number, c0: number, rows: number, cols: number): ValueClasses | undefined;
   /** Whether an input pinned the cell (formula writes are ignored there). Optional. */
   isPinned?(r: number, c: number): boolean;
   /** Releases an input's pin. Optional. */
@@ -142,6 +147,22 @@ export interface SheetStore {
  * A reference to a rectangle of cells on one sheet (zero-based, inclusive). A multi-area
  * reference (union) is a `RefList`.
  */
+/**
+ * A rectangle's cells grouped by value, for criteria evaluated many times over the same
+ * range (SUMIFS per row of a summary over one table): a predicate is a pure function of
+ * the cell's value, so it is evaluated once per distinct value and the matching cells
+ * are found through the groups. Positions are row-major offsets in the rectangle.
+ */
+export interface ValueClasses {
+  /** The distinct values, one per class. */
+  readonly values: readonly Scalar[];
+  /** Each position's class. */
+  readonly classOf: Int32Array;
+  /** Class k's positions, ascending: members[starts[k] .. starts[k + 1]). */
+  readonly starts: Int32Array;
+  readonly members: Int32Array;
+}
+
 export class Ref {
   readonly sheet: SheetStore;
   readonly r0: number;

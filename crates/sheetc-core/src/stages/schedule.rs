@@ -72,24 +72,55 @@ pub fn schedule(workbook: &Workbook, shapes: &[Bound], nodes: &[Node], functions
     Schedule { index, graph, order, dynamic_shapes }
 }
 
-/// Per sheet, whether its cells are best evaluated column by column (else row by row):
-/// the direction in which runs of one shape hoist more invariant work
-/// (`codegen::hoist_gain`, summed over the sheet's cells). In a model with months across
-/// and line items down, `INDEX(Seasonality, MONTH(C$3))` is invariant down a column and
-/// `SUMIFS(..., $C5)` along a row; whichever saves more decides, and a tie keeps rows
-/// (the stores are row-major). One direction per sheet, because the order is one sweep:
-/// cells of two directions on one sheet would interleave and break each other's runs.
+/// Per sheet, whether its cells are best evaluated column by column (else row by row),
+/// weighing for each shape, over its cells:
+/// - the invariant work runs of the shape hoist in each direction (`codegen::hoist_gain`):
+///   in a model with months across and line items down, `INDEX(Seasonality, MONTH(C$3))`
+///   is invariant down a column and `SUMIFS(..., $C5)` along a row;
+/// - how many of its cells can stand in runs at all: a shape filling one column of a
+///   table (a lookup per transaction) has runs only down it, one filling a row only
+///   along it (from the shape's bounding box: cells minus columns, cells minus rows).
+///
+/// Whichever direction saves more decides; a tie keeps rows (the stores are row-major).
+/// One direction per sheet, because the order is one sweep: cells of two directions on
+/// one sheet would interleave and break each other's runs.
 fn sweep_directions(workbook: &Workbook, shapes: &[Bound], nodes: &[Node], functions: &FunctionTable) -> Vec<bool> {
-    let gains: Vec<(u64, u64)> =
-        shapes.iter().map(|b| (crate::codegen::hoist_gain(b, true, functions), crate::codegen::hoist_gain(b, false, functions))).collect();
-    let mut totals = vec![(0u64, 0u64); workbook.sheets.len()];
+    /// What a cell in a run saves over a cell statement of its own (a call, the
+    /// context's position, the store lookup), in `hoist_gain`'s units.
+    const RUN_WEIGHT: u64 = 4;
+    // Per shape: its sheet (the first cell's), cell count and bounding box.
+    struct Extent {
+        sheet: u32,
+        cells: u64,
+        rows: (u32, u32),
+        cols: (u32, u32),
+    }
+    let mut extents: Vec<Option<Extent>> = (0..shapes.len()).map(|_| None).collect();
     for n in nodes {
         if n.array_end.is_some() {
             continue;
         }
-        let (Some(t), Some(g)) = (totals.get_mut(n.sheet as usize), gains.get(n.shape as usize)) else { continue };
-        t.0 = t.0.saturating_add(g.0);
-        t.1 = t.1.saturating_add(g.1);
+        let Some(slot) = extents.get_mut(n.shape as usize) else { continue };
+        match slot {
+            None => *slot = Some(Extent { sheet: n.sheet, cells: 1, rows: (n.row, n.row), cols: (n.col, n.col) }),
+            Some(e) => {
+                e.cells += 1;
+                e.rows = (e.rows.0.min(n.row), e.rows.1.max(n.row));
+                e.cols = (e.cols.0.min(n.col), e.cols.1.max(n.col));
+            }
+        }
+    }
+    let mut totals = vec![(0u64, 0u64); workbook.sheets.len()];
+    for (shape, e) in extents.iter().enumerate() {
+        let Some(e) = e else { continue };
+        let Some(t) = totals.get_mut(e.sheet as usize) else { continue };
+        let width = (e.cols.1 - e.cols.0) as u64 + 1;
+        let height = (e.rows.1 - e.rows.0) as u64 + 1;
+        let b = &shapes[shape];
+        let down = crate::codegen::hoist_gain(b, true, functions).saturating_mul(e.cells) + RUN_WEIGHT * e.cells.saturating_sub(width);
+        let along = crate::codegen::hoist_gain(b, false, functions).saturating_mul(e.cells) + RUN_WEIGHT * e.cells.saturating_sub(height);
+        t.0 = t.0.saturating_add(down);
+        t.1 = t.1.saturating_add(along);
     }
     totals.into_iter().map(|(down, along)| down > along).collect()
 }

@@ -11,7 +11,7 @@ import { forEachValue } from '../../aggregate.js';
 import { arraySizeError, parseNumber, refMatrix, scalar } from '../../coerce.js';
 import { parseCriteria, type Predicate } from '../../criteria.js';
 import { F, defineFn } from '../../registry.js';
-import { ERR, ExcelError, Matrix, Ref, RefList, type Ctx, type Scalar, type Value } from '../../values.js';
+import { ERR, ExcelError, Matrix, Ref, RefList, type Ctx, type Scalar, type Value, type ValueClasses } from '../../values.js';
 
 /** A rectangle of values read in place: a reference or an array. */
 interface Area {
@@ -21,6 +21,8 @@ interface Area {
   usedRows: number;
   usedCols: number;
   get(i: number, j: number): Scalar;
+  /** The value classes of its first rows × cols (a reference whose store keeps them). */
+  classes?(rows: number, cols: number): ValueClasses | undefined;
 }
 
 function refArea(ref: Ref): Area {
@@ -33,7 +35,19 @@ function refArea(ref: Ref): Area {
     usedRows: Math.max(0, ref.lastUsedRow - r0 + 1),
     usedCols: Math.max(0, ref.lastUsedCol - c0 + 1),
     get: (i, j) => sheet.get(r0 + i, c0 + j),
+    classes: (rows, cols) => sheet.valueClasses?.(r0, c0, rows, cols),
   };
+}
+
+/** The value classes of every area over its first rows × cols, or undefined. */
+function groupsOf(areas: Area[], rows: number, cols: number): ValueClasses[] | undefined {
+  const out: ValueClasses[] = new Array(areas.length);
+  for (let k = 0; k < areas.length; k++) {
+    const g = areas[k]!.classes?.(rows, cols);
+    if (g === undefined) return undefined;
+    out[k] = g;
+  }
+  return out;
 }
 
 function matrixArea(m: Matrix): Area {
@@ -89,6 +103,16 @@ function scanMatches(
   ur = Math.min(ur, first.rows);
   uc = Math.min(uc, first.cols);
   const n = areas.length;
+  const groups = ur > 0 && uc > 0 ? groupsOf(areas, ur, uc) : undefined;
+  if (groups) {
+    const positions = groupedMatches(groups, preds, ur * uc);
+    for (let m = 0; m < positions.length; m++) {
+      const p = positions[m]!;
+      const i = (p / uc) | 0;
+      const e = visit(target ? target.get(i, p - i * uc) : null);
+      if (e) return e;
+    }
+  } else
   for (let i = 0; i < ur; i++) {
     cells: for (let j = 0; j < uc; j++) {
       for (let k = 0; k < n; k++) if (!preds[k]!(areas[k]!.get(i, j))) continue cells;
@@ -223,6 +247,8 @@ function sumifsDirect(ctx: Ctx, args: Value[]): Value | undefined {
   }
   const rows = Math.min(target.rows, target.lastUsedRow - target.r0 + 1);
   const cols = Math.min(target.cols, target.lastUsedCol - target.c0 + 1);
+  const grouped = sumGrouped(target, ranges, preds, rows, cols);
+  if (grouped !== undefined) return grouped;
   let sum = 0;
   for (let i = 0; i < rows; i++) {
     cell: for (let j = 0; j < cols; j++) {
@@ -245,6 +271,8 @@ function sumifsDirect1(ctx: Ctx, target: Ref, range: Value | undefined, crit: Va
   const pred = parseCriteria(scalar(crit ?? null, ctx));
   const rows = Math.min(target.rows, target.lastUsedRow - target.r0 + 1);
   const cols = Math.min(target.cols, target.lastUsedCol - target.c0 + 1);
+  const grouped = sumGrouped(target, [range], [pred], rows, cols);
+  if (grouped !== undefined) return grouped;
   const rs = range.sheet;
   const ts = target.sheet;
   let sum = 0;
@@ -257,6 +285,104 @@ function sumifsDirect1(ctx: Ctx, target: Ref, range: Value | undefined, crit: Va
     }
   }
   return sum;
+}
+
+/**
+ * SUMIFS through the criteria ranges' value classes (`groupedMatches`). Undefined when
+ * a store keeps no classes (the first request for a range, a small range): scan.
+ */
+function sumGrouped(target: Ref, ranges: Ref[], preds: Predicate[], rows: number, cols: number): number | ExcelError | undefined {
+  if (rows <= 0 || cols <= 0) return undefined;
+  const groups: ValueClasses[] = new Array(ranges.length);
+  for (let k = 0; k < ranges.length; k++) {
+    const r = ranges[k]!;
+    const g = r.sheet.valueClasses?.(r.r0, r.c0, rows, cols);
+    if (g === undefined) return undefined;
+    groups[k] = g;
+  }
+  const positions = groupedMatches(groups, preds, rows * cols);
+  const ts = target.sheet;
+  let sum = 0;
+  for (let m = 0; m < positions.length; m++) {
+    const p = positions[m]!;
+    const i = (p / cols) | 0;
+    const v = ts.get(target.r0 + i, target.c0 + (p - i * cols));
+    if (typeof v === 'number') sum += v;
+    else if (v instanceof ExcelError) return v;
+  }
+  return sum;
+}
+
+/**
+ * The positions (row-major offsets, ascending) where every criterion holds, found
+ * through the ranges' value classes (`SheetStore.valueClasses`, kept by the store while
+ * their cells are unchanged): a predicate is a pure function of the cell's value, so it
+ * is evaluated once per distinct value instead of once per cell, and only the cells of
+ * the criterion that accepts fewest are visited. Ascending, so a caller adds the same
+ * numbers in the same order as a scan. A summary of SUMIFS/COUNTIFS over one table then
+ * costs one pass over the table per run, then work in proportion to the matches.
+ */
+function groupedMatches(groups: ValueClasses[], preds: Predicate[], total: number): Int32Array {
+  const n = groups.length;
+  const accepts: Uint8Array[] = new Array(n);
+  let lead = 0;
+  let leadCells = Infinity;
+  for (let k = 0; k < n; k++) {
+    const g = groups[k]!;
+    const pred = preds[k]!;
+    const ok = new Uint8Array(g.values.length);
+    let cells = 0;
+    for (let cls = 0; cls < g.values.length; cls++) {
+      if (pred(g.values[cls]!)) {
+        ok[cls] = 1;
+        cells += g.starts[cls + 1]! - g.starts[cls]!;
+      }
+    }
+    accepts[k] = ok;
+    if (cells < leadCells) {
+      lead = k;
+      leadCells = cells;
+    }
+  }
+  if (leadCells === 0) return new Int32Array(0);
+  const g = groups[lead]!;
+  const ok = accepts[lead]!;
+  // The lead's matching positions in ascending order: one class's members are; several
+  // classes' are merged by sorting, unless they are much of the range (then a pass).
+  let candidates: Int32Array;
+  let classes = 0;
+  let single = -1;
+  for (let cls = 0; cls < g.values.length; cls++) {
+    if (ok[cls]) {
+      classes++;
+      single = cls;
+    }
+  }
+  if (classes === 1) candidates = g.members.subarray(g.starts[single]!, g.starts[single + 1]!);
+  else if (leadCells * 4 < total) {
+    candidates = new Int32Array(leadCells);
+    let w = 0;
+    for (let cls = 0; cls < g.values.length; cls++) {
+      if (!ok[cls]) continue;
+      for (let m = g.starts[cls]!; m < g.starts[cls + 1]!; m++) candidates[w++] = g.members[m]!;
+    }
+    candidates.sort();
+  } else {
+    candidates = new Int32Array(leadCells);
+    let w = 0;
+    for (let p = 0; p < total; p++) if (ok[g.classOf[p]!]) candidates[w++] = p;
+  }
+  if (n === 1) return candidates;
+  const out = new Int32Array(candidates.length);
+  let w = 0;
+  cell: for (let m = 0; m < candidates.length; m++) {
+    const p = candidates[m]!;
+    for (let k = 0; k < n; k++) {
+      if (k !== lead && !accepts[k]![groups[k]!.classOf[p]!]) continue cell;
+    }
+    out[w++] = p;
+  }
+  return out.subarray(0, w);
 }
 
 function multiCriteria(how: Reducer) {

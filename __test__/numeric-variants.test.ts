@@ -9,7 +9,8 @@
  * result) beyond ±1.8e308 #NUM!, and + / - snap a result equal to zero in 15 digits to 0.
  */
 import test from 'ava';
-import { add, div, mul, nadd, ndiv, npow, pow, sub, type Value } from '../ts/runtime/index.js';
+import { add, compareNumbers, div, eq, ge, lt, mul, nadd, ndiv, npow, pow, sub, type Value } from '../ts/runtime/index.js';
+import { rng } from './helpers/random.js';
 import { ctx } from './helpers/runtime.js';
 import { buildEngine } from './helpers/build.js';
 
@@ -124,4 +125,29 @@ test('a hoisted value that is not a number sends the whole run to the general co
     A.map((_, i) => shown(numeric.get(`S!G${i + 1}`))),
     [1, 0, 1.5, 4, 0.5, '#N/A', 0, 5e299, -0.25, 2],
   );
+});
+
+test('comparisons of numbers agree with comparing them rounded to 15 digits', (t) => {
+  const rand = rng(5);
+  const round15 = (n: number) => (n === 0 ? n : Number(n.toPrecision(15)));
+  const reference = (a: number, b: number) => {
+    const x = round15(a);
+    const y = round15(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  };
+  let near = 0;
+  for (let i = 0; i < 20000; i++) {
+    const a = (rand() - 0.5) * 10 ** Math.floor(rand() * 40 - 20);
+    // Half the pairs within a few units of the 15th digit of each other.
+    const b = i % 2 ? a * (1 + (rand() - 0.5) * 1e-13) : (rand() - 0.5) * 10 ** Math.floor(rand() * 40 - 20);
+    if (reference(a, b) === 0 && a !== b) near++;
+    t.is(compareNumbers(a, b), reference(a, b), `${a} vs ${b}`);
+    const x = ctx();
+    t.is(lt(a, b, x), reference(a, b) < 0);
+    t.is(eq(a, b, x), reference(a, b) === 0);
+    t.is(ge(a, b, x), reference(a, b) >= 0);
+  }
+  // Pairs that differ but are equal to 15 digits (Excel: =0.1+0.2=0.3 is TRUE) occurred.
+  t.true(near > 100);
+  t.is(eq(0.1 + 0.2, 0.3, ctx()), true);
 });

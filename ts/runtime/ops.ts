@@ -112,17 +112,28 @@ export function compareScalars(a: Scalar, b: Scalar): number {
   const ra = rank(a);
   const rb = rank(b);
   if (ra !== rb) return ra < rb ? -1 : 1;
-  if (ra === 0) {
-    const x = round15(a as number);
-    const y = round15(b as number);
-    return x < y ? -1 : x > y ? 1 : 0;
-  }
+  if (ra === 0) return compareNumbers(a as number, b as number);
   if (ra === 1) {
     const x = (a as string).toLowerCase();
     const y = (b as string).toLowerCase();
     return x < y ? -1 : x > y ? 1 : 0;
   }
   return a === b ? 0 : a ? 1 : -1;
+}
+
+/**
+ * Numbers compared as Excel compares them, to 15 significant digits (`round15`), without
+ * formatting both when they are far apart: rounding moves a number by at most 5e-15 of
+ * its magnitude and never reorders two numbers, so a gap wider than 2e-14 of the larger
+ * magnitude orders them as they are.
+ */
+export function compareNumbers(x: number, y: number): number {
+  if (x === y) return 0;
+  const d = x - y;
+  if (Math.abs(d) > Math.max(Math.abs(x), Math.abs(y)) * 2e-14) return d < 0 ? -1 : 1;
+  const rx = round15(x);
+  const ry = round15(y);
+  return rx < ry ? -1 : rx > ry ? 1 : 0;
 }
 
 function comparison(test: (c: number) => boolean): Binary {
@@ -219,12 +230,19 @@ export function npow(x: number, y: number): number {
   return r - r === 0 ? r : NaN;
 }
 export const concat = (a: Value, b: Value, ctx: Ctx): Value => binary(concatOp, a, b, ctx);
-export const eq = (a: Value, b: Value, ctx: Ctx): Value => binary(eqOp, a, b, ctx);
-export const ne = (a: Value, b: Value, ctx: Ctx): Value => binary(neOp, a, b, ctx);
-export const lt = (a: Value, b: Value, ctx: Ctx): Value => binary(ltOp, a, b, ctx);
-export const le = (a: Value, b: Value, ctx: Ctx): Value => binary(leOp, a, b, ctx);
-export const gt = (a: Value, b: Value, ctx: Ctx): Value => binary(gtOp, a, b, ctx);
-export const ge = (a: Value, b: Value, ctx: Ctx): Value => binary(geOp, a, b, ctx);
+// Number-number fast paths, as for arithmetic.
+export const eq = (a: Value, b: Value, ctx: Ctx): Value =>
+  typeof a === 'number' && typeof b === 'number' ? compareNumbers(a, b) === 0 : binary(eqOp, a, b, ctx);
+export const ne = (a: Value, b: Value, ctx: Ctx): Value =>
+  typeof a === 'number' && typeof b === 'number' ? compareNumbers(a, b) !== 0 : binary(neOp, a, b, ctx);
+export const lt = (a: Value, b: Value, ctx: Ctx): Value =>
+  typeof a === 'number' && typeof b === 'number' ? compareNumbers(a, b) < 0 : binary(ltOp, a, b, ctx);
+export const le = (a: Value, b: Value, ctx: Ctx): Value =>
+  typeof a === 'number' && typeof b === 'number' ? compareNumbers(a, b) <= 0 : binary(leOp, a, b, ctx);
+export const gt = (a: Value, b: Value, ctx: Ctx): Value =>
+  typeof a === 'number' && typeof b === 'number' ? compareNumbers(a, b) > 0 : binary(gtOp, a, b, ctx);
+export const ge = (a: Value, b: Value, ctx: Ctx): Value =>
+  typeof a === 'number' && typeof b === 'number' ? compareNumbers(a, b) >= 0 : binary(geOp, a, b, ctx);
 
 const negOp = (a: Scalar): Scalar => {
   const x = toNumber(a);

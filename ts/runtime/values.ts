@@ -161,6 +161,11 @@ export interface ValueClasses {
   /** Class k's positions, ascending: members[starts[k] .. starts[k + 1]). */
   readonly starts: Int32Array;
   readonly members: Int32Array;
+  /**
+   * Exact lookups' index, built from the classes on first use (lookup.ts
+   * `exactIndex`): the first and last position of each value as an exact match sees it.
+   */
+  exact?: Map<number | string, [number, number]>;
 }
 
 export class Ref {

@@ -11,7 +11,7 @@ import { round15, scalar, toMatrix, toNumber, toText } from '../../coerce.js';
 import { hasWildcard, wildcardToRegExp } from '../../criteria.js';
 import { compareScalars } from '../../ops.js';
 import { F, areasOf, defineEntry, defineFn } from '../../registry.js';
-import { ERR, ExcelError, Lambda, Matrix, Ref, RefList, type Ctx, type Scalar, type Value } from '../../values.js';
+import { ERR, ExcelError, Lambda, Matrix, Ref, RefList, type Ctx, type Scalar, type Value, type ValueClasses } from '../../values.js';
 
 export const MAX_ROWS = 1048576;
 export const MAX_COLS = 16384;
@@ -23,6 +23,8 @@ export interface Vec {
   /** Full length (for shape checks). */
   readonly len: number;
   at(i: number): Scalar;
+  /** The value classes of its first `n` cells, when its store keeps them. */
+  classes?(): ValueClasses | undefined;
 }
 
 /** A view over row `i` (byRow) or column `i` of a 2-D value; null when not an array. */
@@ -33,12 +35,12 @@ export function lineOf(v: Ref | Matrix, index: number, horizontal: boolean): Vec
       const r = v.r0 + index;
       const c0 = v.c0;
       const used = r <= v.lastUsedRow ? Math.max(0, v.lastUsedCol - c0 + 1) : 0;
-      return { n: used, len: v.cols, at: (i) => sheet.get(r, c0 + i) };
+      return { n: used, len: v.cols, at: (i) => sheet.get(r, c0 + i), classes: () => sheet.valueClasses?.(r, c0, 1, used) };
     }
     const c = v.c0 + index;
     const r0 = v.r0;
     const used = c <= v.lastUsedCol ? Math.max(0, v.lastUsedRow - r0 + 1) : 0;
-    return { n: used, len: v.rows, at: (i) => sheet.get(r0 + i, c) };
+    return { n: used, len: v.rows, at: (i) => sheet.get(r0 + i, c), classes: () => sheet.valueClasses?.(r0, c, used, 1) };
   }
   const m = v;
   if (horizontal) return { n: m.cols, len: m.cols, at: (i) => m.data[index * m.cols + i] ?? null };
@@ -90,9 +92,51 @@ function exactMatcher(value: Scalar, wild: boolean): (c: Scalar) => boolean {
   return (c) => c === value;
 }
 
+/**
+ * The key under which an exact match finds a value: numbers by their 15-digit rounding
+ * (Excel's equality), text by length and lower case (`exactMatcher`); undefined for
+ * other values, which the index does not serve.
+ */
+function exactKey(v: Scalar): number | string | undefined {
+  if (typeof v === 'number') return round15(v);
+  if (typeof v === 'string') return `${v.length}:${v.toLowerCase()}`;
+  return undefined;
+}
+
+/**
+ * The first and last position of every number and text of a range as exact matching
+ * sees them, from the range's value classes (kept by its store while its cells are
+ * unchanged, `SheetStore.valueClasses`): a column of lookups into one table finds each
+ * key in a map instead of scanning the table per cell.
+ */
+function exactIndex(g: ValueClasses): Map<number | string, [number, number]> {
+  if (g.exact) return g.exact;
+  const index = new Map<number | string, [number, number]>();
+  for (let cls = 0; cls < g.values.length; cls++) {
+    const key = exactKey(g.values[cls]!);
+    if (key === undefined) continue;
+    const first = g.members[g.starts[cls]!]!;
+    const last = g.members[g.starts[cls + 1]! - 1]!;
+    const seen = index.get(key);
+    if (seen) {
+      seen[0] = Math.min(seen[0], first);
+      seen[1] = Math.max(seen[1], last);
+    } else index.set(key, [first, last]);
+  }
+  g.exact = index;
+  return index;
+}
+
 /** First (or last) index matching exactly, or -1. */
 export function findExact(vec: Vec, value: Scalar, wild: boolean, reverse = false): number {
   const n = vec.n;
+  if ((typeof value === 'number' || (typeof value === 'string' && !(wild && /[*?~]/.test(value)))) && vec.classes) {
+    const g = vec.classes();
+    if (g) {
+      const hit = exactIndex(g).get(exactKey(value)!);
+      return hit === undefined ? -1 : reverse ? hit[1] : hit[0];
+    }
+  }
   if (typeof value === 'number') {
     // The hot path: no closure per comparison beyond `at`.
     if (!reverse) {

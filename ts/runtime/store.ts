@@ -8,6 +8,16 @@ import { ExcelError, Matrix, Ref, type Scalar, type SheetStore, type ValueClasse
 /** Columns per row in sparse keys (Excel's maximum is 16,384). */
 const KEY_STRIDE = 16384;
 
+/** A rectangle's value classes as a store keeps them (`Sheet.valueClasses`). */
+interface KeptClasses {
+  rows: number;
+  cols: number;
+  /** Writes to its columns when the entry was made. */
+  stamp: number;
+  /** Null until the second request. */
+  classes: ValueClasses | null;
+}
+
 /** Cell kinds in a dense sheet's tag array. */
 const BLANK = 0;
 const NUMBER = 1;
@@ -54,8 +64,11 @@ export class Sheet implements SheetStore {
    * so a kept grouping never outlives a change to its cells, whatever the order.
    */
   private columnWrites: Uint32Array | null = null;
-  /** Value classes by rectangle, or how often they were asked for before being built. */
-  private classes: Map<string, { stamp: number; classes: ValueClasses | null; asked: number }> | null = null;
+  /**
+   * Value classes by rectangle (keyed by its top-left cell, `r0 * KEY_STRIDE + c0`, then
+   * its size: no key string per request), or null until built on a second request.
+   */
+  private classes: Map<number, KeptClasses[]> | null = null;
 
   private constructor(
     name: string,
@@ -205,16 +218,22 @@ export class Sheet implements SheetStore {
   }
 
   valueClasses(r0: number, c0: number, rows: number, cols: number): ValueClasses | undefined {
-    if (rows * cols < 64 || r0 < 0 || c0 < 0) return undefined;
+    if (rows * cols < 16 || r0 < 0 || c0 < 0) return undefined;
     const writes = (this.columnWrites ??= new Uint32Array(KEY_STRIDE));
     let stamp = 0;
     for (let c = c0; c < c0 + cols && c < writes.length; c++) stamp += writes[c]!;
-    const key = `${r0},${c0},${rows},${cols}`;
-    const kept = (this.classes ??= new Map()).get(key);
+    const key = r0 * KEY_STRIDE + c0;
+    const map = (this.classes ??= new Map<number, KeptClasses[]>());
+    let list = map.get(key);
+    if (list === undefined) map.set(key, (list = []));
+    let kept = list.find((k) => k.rows === rows && k.cols === cols);
     if (kept && kept.stamp === stamp && kept.classes) return kept.classes;
     // Built on the second request with the same cells: a range read once is scanned.
     if (!kept || kept.stamp !== stamp) {
-      this.classes.set(key, { stamp, classes: null, asked: 1 });
+      if (kept) {
+        kept.stamp = stamp;
+        kept.classes = null;
+      } else list.push((kept = { rows, cols, stamp, classes: null }));
       return undefined;
     }
     const n = rows * cols;
@@ -243,7 +262,6 @@ export class Sheet implements SheetStore {
     for (let p = 0; p < n; p++) members[fill[classOf[p]!]!++] = p;
     const classes: ValueClasses = { values, classOf, starts, members };
     kept.classes = classes;
-    kept.asked++;
     return classes;
   }
 

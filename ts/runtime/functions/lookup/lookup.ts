@@ -11,7 +11,7 @@ import { round15, scalar, toMatrix, toNumber, toText } from '../../coerce.js';
 import { hasWildcard, wildcardToRegExp } from '../../criteria.js';
 import { compareScalars } from '../../ops.js';
 import { F, areasOf, defineEntry, defineFn } from '../../registry.js';
-import { ERR, ExcelError, Lambda, Matrix, Ref, RefList, type Ctx, type Scalar, type Value, type ValueClasses } from '../../values.js';
+import { ERR, ExcelError, Lambda, Matrix, Ref, RefList, type Ctx, type Scalar, type SheetStore, type Value, type ValueClasses } from '../../values.js';
 
 export const MAX_ROWS = 1048576;
 export const MAX_COLS = 16384;
@@ -27,20 +27,38 @@ export interface Vec {
   classes?(): ValueClasses | undefined;
 }
 
+/**
+ * A row or column of a sheet. A class rather than an object of closures: lookups make
+ * one per call, per row of a table of lookups, and its methods are shared.
+ */
+class SheetLine implements Vec {
+  constructor(
+    private readonly sheet: SheetStore,
+    private readonly r: number,
+    private readonly c: number,
+    private readonly horizontal: boolean,
+    readonly n: number,
+    readonly len: number,
+  ) {}
+  at(i: number): Scalar {
+    return this.horizontal ? this.sheet.get(this.r, this.c + i) : this.sheet.get(this.r + i, this.c);
+  }
+  classes(): ValueClasses | undefined {
+    return this.horizontal ? this.sheet.valueClasses?.(this.r, this.c, 1, this.n) : this.sheet.valueClasses?.(this.r, this.c, this.n, 1);
+  }
+}
+
 /** A view over row `i` (byRow) or column `i` of a 2-D value; null when not an array. */
 export function lineOf(v: Ref | Matrix, index: number, horizontal: boolean): Vec {
   if (v instanceof Ref) {
-    const sheet = v.sheet;
     if (horizontal) {
       const r = v.r0 + index;
-      const c0 = v.c0;
-      const used = r <= v.lastUsedRow ? Math.max(0, v.lastUsedCol - c0 + 1) : 0;
-      return { n: used, len: v.cols, at: (i) => sheet.get(r, c0 + i), classes: () => sheet.valueClasses?.(r, c0, 1, used) };
+      const used = r <= v.lastUsedRow ? Math.max(0, v.lastUsedCol - v.c0 + 1) : 0;
+      return new SheetLine(v.sheet, r, v.c0, true, used, v.cols);
     }
     const c = v.c0 + index;
-    const r0 = v.r0;
-    const used = c <= v.lastUsedCol ? Math.max(0, v.lastUsedRow - r0 + 1) : 0;
-    return { n: used, len: v.rows, at: (i) => sheet.get(r0 + i, c), classes: () => sheet.valueClasses?.(r0, c, used, 1) };
+    const used = c <= v.lastUsedCol ? Math.max(0, v.lastUsedRow - v.r0 + 1) : 0;
+    return new SheetLine(v.sheet, v.r0, c, false, used, v.rows);
   }
   const m = v;
   if (horizontal) return { n: m.cols, len: m.cols, at: (i) => m.data[index * m.cols + i] ?? null };
@@ -308,8 +326,9 @@ function xcompare(a: Scalar, b: Scalar): number {
  * value finds the first blank cell; binary search returns the first of equal values.
  */
 function xfind(vec: Vec, value: Scalar, matchMode: number, searchMode: number): number | ExcelError {
-  if (![0, -1, 1, 2, 3].includes(matchMode)) return ERR.VALUE;
-  if (![1, -1, 2, -2].includes(searchMode)) return ERR.VALUE;
+  // Comparisons, not [..].includes(): no array per call (a lookup per row of a table).
+  if (matchMode !== 0 && matchMode !== -1 && matchMode !== 1 && matchMode !== 2 && matchMode !== 3) return ERR.VALUE;
+  if (searchMode !== 1 && searchMode !== -1 && searchMode !== 2 && searchMode !== -2) return ERR.VALUE;
   if (value === null) {
     const i = findExact(vec, null, false, searchMode === -1);
     return i >= 0 ? i : vec.len > vec.n ? vec.n : -1;

@@ -45,10 +45,10 @@ pub fn shape_function(name: &str, bound: &Bound, functions: &FunctionTable) -> S
     // the column (d): the hoisting variant when there is one and it takes the run, else
     // the loop. Its own function per shape, so the call of the shape stays monomorphic.
     let cell = match numeric_expr(bound, None, functions, &mut 0) {
-        Some(code) => {
-            source.push_str(&format!("function {name}$n(B,r,c){{return {code};}}\n"));
-            format!("const v={name}$n(B,r,c);if(v-v===0)B[s].setNumber(r,c,v);else{{x.row=r;x.col=c;B[s].set(r,c,R.fin({name}(x,B,r,c),x));}}")
-        }
+        // Written into the loop rather than called: the loop is what V8 optimises as one
+        // unit, and a double returned from a call of its own is boxed (a heap number per
+        // cell: most of what a run allocated).
+        Some(code) => format!("const v={code};if(v-v===0)B[s].setNumber(r,c,v);else{{x.row=r;x.col=c;B[s].set(r,c,R.fin({name}(x,B,r,c),x));}}"),
         None => format!("x.row=r;x.col=c;B[s].set(r,c,R.fin({name}(x,B,r,c),x));"),
     };
     source.push_str(&format!("{name}.L=function(x,B,s,r,c,n,d){{{hoisted_run}for(;n>0;n--){{{cell}if(d)r++;else c++;}}}};\n"));
@@ -155,10 +155,9 @@ fn loop_variant(name: &str, bound: &Bound, axis: Axis, main_branches: &[String],
     let cells = match numeric_expr(bound, Some(axis), functions, &mut next).filter(|_| next == h.exprs.len()) {
         // The numeric variant when every hoisted value is a number (see `numeric_expr`).
         Some(code) => {
-            out.push_str(&format!("function {variant}n(B,r,c,{args}){{return {code};}}\n"));
             let numbers: Vec<String> = params.iter().map(|p| format!("typeof {p}===\"number\"")).collect();
             format!(
-                "if({})for(let {var}={lo};{var}<={hi};{var}++){{const v={variant}n(B,r,c,{args});if(v-v===0)B[s].setNumber(r,c,v);else{{{general}}}}}else for(let {var}={lo};{var}<={hi};{var}++){{{general}}}",
+                "if({})for(let {var}={lo};{var}<={hi};{var}++){{const v={code};if(v-v===0)B[s].setNumber(r,c,v);else{{{general}}}}}else for(let {var}={lo};{var}<={hi};{var}++){{{general}}}",
                 numbers.join("&&")
             )
         }

@@ -60,6 +60,15 @@ function numberEquals(n: number): Predicate {
 
 /** Builds the predicate for one criterion value. */
 export function parseCriteria(criterion: Scalar): Predicate {
+  if (typeof criterion === 'number') {
+    let p = numberCriteria.get(criterion);
+    if (p === undefined) {
+      if (numberCriteria.size >= 4096) numberCriteria.clear();
+      p = buildCriteria(criterion);
+      numberCriteria.set(criterion, p);
+    }
+    return p;
+  }
   if (typeof criterion !== 'string') return buildCriteria(criterion);
   // Criteria are mostly a few distinct strings evaluated for every cell of a model:
   // parse each once (bounded cache; predicates are pure).
@@ -73,6 +82,8 @@ export function parseCriteria(criterion: Scalar): Predicate {
 }
 
 const criteriaCache = new Map<string, Predicate>();
+/** Number criteria (a key cell holding a number), cached the same way. */
+const numberCriteria = new Map<number, Predicate>();
 
 function buildCriteria(criterion: Scalar): Predicate {
   if (typeof criterion === 'number') return numberEquals(criterion);

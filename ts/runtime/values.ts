@@ -166,6 +166,13 @@ export interface ValueClasses {
    * `exactIndex`): the first and last position of each value as an exact match sees it.
    */
   exact?: Map<number | string, [number, number]>;
+  /**
+   * What criteria accept, per predicate (criteria.ts caches predicates by criterion, so
+   * the same criterion is the same function): the accepted classes and their cells. A
+   * summary asks each criterion of many cells (an account in every month, a month for
+   * every account): each is evaluated over the classes once per grouping.
+   */
+  accepted?: Map<(v: Scalar) => boolean, { ok: Uint8Array; cells: number }>;
 }
 
 export class Ref {

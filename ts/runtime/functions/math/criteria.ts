@@ -330,14 +330,23 @@ function groupedMatches(groups: ValueClasses[], preds: Predicate[], total: numbe
   for (let k = 0; k < n; k++) {
     const g = groups[k]!;
     const pred = preds[k]!;
-    const ok = new Uint8Array(g.values.length);
-    let cells = 0;
-    for (let cls = 0; cls < g.values.length; cls++) {
-      if (pred(g.values[cls]!)) {
-        ok[cls] = 1;
-        cells += g.starts[cls + 1]! - g.starts[cls]!;
+    const accepted = (g.accepted ??= new Map());
+    let known = accepted.get(pred);
+    if (known === undefined) {
+      const ok = new Uint8Array(g.values.length);
+      let cells = 0;
+      for (let cls = 0; cls < g.values.length; cls++) {
+        if (pred(g.values[cls]!)) {
+          ok[cls] = 1;
+          cells += g.starts[cls + 1]! - g.starts[cls]!;
+        }
       }
+      // Bounded: criteria built per call (numbers) would otherwise pile up.
+      if (accepted.size >= 1024) accepted.clear();
+      accepted.set(pred, (known = { ok, cells }));
     }
+    const ok = known.ok;
+    const cells = known.cells;
     accepts[k] = ok;
     if (cells < leadCells) {
       lead = k;

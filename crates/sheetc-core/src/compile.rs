@@ -104,7 +104,8 @@ pub fn compile_workbook(workbook: &Workbook, opts: &CompileOptions, progress: Pr
     // Graph and evaluation order; the output profile cuts it.
     let t = Instant::now();
     progress("graph", 0, 1);
-    let schedule = schedule::schedule(workbook, &shaped.shapes, &shaped.nodes, &functions);
+    let sweeps = if opts.lazy || opts.max_module_bytes.is_some() { schedule::Sweeps::Rows } else { schedule::Sweeps::Fastest };
+    let schedule = schedule::schedule(workbook, &shaped.shapes, &shaped.nodes, &functions, sweeps);
     let kept = schedule::keep_stored_cycles(workbook, &shaped.nodes, &schedule.order);
     if opts.strict {
         backfill::enforce_strict_backfills(workbook, &kept.backfills)?;

@@ -31,7 +31,18 @@ impl Schedule {
     }
 }
 
-pub fn schedule(workbook: &Workbook, shapes: &[Bound], nodes: &[Node], functions: &FunctionTable) -> Schedule {
+/// Which ways sheets may be swept (`sweep_directions`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Sweeps {
+    /// Per sheet, rows or columns, whichever makes faster runs (a full engine).
+    Fastest,
+    /// Rows only: an engine cut into row bands (a lazy engine, `--max-module-mb`) loads
+    /// the bands a cone needs, and a loop down a whole column would tie every band of
+    /// the sheet together.
+    Rows,
+}
+
+pub fn schedule(workbook: &Workbook, shapes: &[Bound], nodes: &[Node], functions: &FunctionTable, sweeps: Sweeps) -> Schedule {
     let positions: Vec<(u32, u32, u32)> = nodes.iter().map(|n| (n.sheet, n.row, n.col)).collect();
     let mut members = Vec::new();
     for (i, n) in nodes.iter().enumerate() {
@@ -67,7 +78,10 @@ pub fn schedule(workbook: &Workbook, shapes: &[Bound], nodes: &[Node], functions
             dynamic
         })
         .collect();
-    let column_major = sweep_directions(workbook, shapes, nodes, functions);
+    let column_major = match sweeps {
+        Sweeps::Fastest => sweep_directions(workbook, shapes, nodes, functions),
+        Sweeps::Rows => vec![false; workbook.sheets.len()],
+    };
     let order = order_of(&graph, |v| dynamic_shapes.contains(&nodes[v as usize].shape), |v| sweep_key(&nodes[v as usize], &column_major));
     Schedule { index, graph, order, dynamic_shapes }
 }

@@ -62,6 +62,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Zip, ZipDeflate } from 'fflate';
 import { colName, parseSize, sizeLabel } from './generate.mjs';
+import { SERIAL_1970, daysFromCivil } from './lib/dates.mjs';
 
 export { colName, parseSize, sizeLabel };
 
@@ -125,17 +126,6 @@ export function plan(targetFormulaCells, months = 12) {
   const rows = Math.max(WINDOW + 1, Math.round((targetFormulaCells - fixed) / perRow));
   return { target: targetFormulaCells, months: M, rows, accounts: A, products: PRODUCTS, formulaCells: fixed + perRow * rows };
 }
-
-/** Days from 1970-01-01 of a proleptic Gregorian date (month 1-12). */
-function daysFromCivil(y, m, d) {
-  y -= m <= 2 ? 1 : 0;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146097 + doe - 719468;
-}
-const SERIAL_1970 = 25569;
 
 /** Serial of the first day after `months` months from START_DATE (a first of the month). */
 function endSerial(months) {

@@ -91,6 +91,7 @@ import {
   sizeLabel,
   writeWorkbook,
 } from './generate.mjs';
+import { SERIAL_1970, daysFromCivil, yearMonthFromDays } from './lib/dates.mjs';
 
 // ---------------------------------------------------------------------------------
 // The hand-written model
@@ -98,31 +99,6 @@ import {
 /** Iterative calculation as generate.mjs writes it in calcPr (checked against the engine's spec). */
 export const ITERATE_COUNT = 100;
 export const ITERATE_DELTA = 0.001;
-
-/** Days from 1970-01-01 of a proleptic Gregorian date (month 1-12). */
-function daysFromCivil(y, m, d) {
-  y -= m <= 2 ? 1 : 0;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146097 + doe - 719468;
-}
-
-/** Year and month (1-12) of a day count from 1970-01-01. */
-function yearMonthFromDays(z) {
-  z += 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const m = mp + (mp < 10 ? 3 : -9);
-  return [yoe + era * 400 + (m <= 2 ? 1 : 0), m];
-}
-
-/** Excel 1900-system serial of 1970-01-01 (valid for serials after 1900-02-28). */
-const SERIAL_1970 = 25569;
 
 /**
  * Excel's + and -: a result equal to zero up to the 15th significant digit of the larger

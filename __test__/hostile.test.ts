@@ -100,7 +100,7 @@ function listRecursive(dir: string): string[] {
   return out.sort();
 }
 
-const ENGINE_FILE = /^(engine\.js|engine\.d\.ts|manifest\.json|runtime\.js|package\.json|labels\.json|explain\.json|modules\/m\d+\.js)$/;
+const ENGINE_FILE = /^(engine\.js|engine\.d\.ts|manifest\.json|runtime\.js|package\.json|labels\.json|explain\.json|modules\/m\d+\.js|modules\/deps\.js)$/;
 
 function assertOnlyEngineFiles(t: ExecutionContext, dir: string) {
   for (const f of listRecursive(dir)) t.regex(f, ENGINE_FILE, `unexpected file in the engine: ${f}`);

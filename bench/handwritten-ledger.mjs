@@ -915,7 +915,7 @@ async function benchLedger(label, a) {
   // Time: warm-ups, then interleaved timed runs with the same inputs on both sides.
   for (let k = 0; k < a.warmups; k++) {
     const inputs = { [FEE_RATE_REF]: warmupFeeRate(k) };
-    engine.run(inputs);
+    engine.run(inputs, { full: true });
     model.run(inputs);
   }
   const sheetcMs = [];
@@ -929,7 +929,7 @@ async function benchLedger(label, a) {
     const inputs = { [FEE_RATE_REF]: feeRate(k) };
     gc();
     let t = now();
-    const er = engine.run(inputs);
+    const er = engine.run(inputs, { full: true });
     sheetcMs.push(now() - t);
     sheetcRss = Math.max(sheetcRss, process.memoryUsage().rss);
     gc();
@@ -1055,7 +1055,7 @@ async function benchPe(label, a) {
   check(engine.run(), model.run(), '[base]', cmp);
   for (let k = 0; k < a.warmups; k++) {
     const inputs = { [pe.START_DATE_REF]: startDate(k + 3) };
-    engine.run(inputs);
+    engine.run(inputs, { full: true });
     model.run(inputs);
   }
   const sheetcMs = [];
@@ -1064,7 +1064,7 @@ async function benchPe(label, a) {
     const inputs = { [pe.START_DATE_REF]: startDate(k) };
     gc();
     let t = now();
-    const er = engine.run(inputs);
+    const er = engine.run(inputs, { full: true });
     sheetcMs.push(now() - t);
     gc();
     t = now();
@@ -1148,7 +1148,7 @@ async function main() {
     options: a,
     generatorVersion: GENERATOR_VERSION,
     notes: [
-      "sheetc: the compiled engine's full run(inputs) (it always recomputes the whole model); hand-written: createLedgerModel(...).run(inputs) in bench/handwritten-ledger.mjs (createHandwrittenModel of bench/handwritten.mjs for the pe rows), its buffers allocated once per model.",
+      "sheetc: the compiled engine's full run(inputs) (with { full: true }: it recomputes the whole model); hand-written: createLedgerModel(...).run(inputs) in bench/handwritten-ledger.mjs (createHandwrittenModel of bench/handwritten.mjs for the pe rows), its buffers allocated once per model.",
       'Ledger: both sides get the same inputs (the fee rate Inputs!B3 changed on every run), interleaved, gc() before each run; min and median of the timed runs after the warm-ups. pe: the start date Inputs!B2, as bench/handwritten.mjs.',
       `Ledger: before timing, every output and every computed cell of Summary, Cash and Report and of Data's formula columns (all rows up to 20,000, else 6,000 of them) was compared with the engine for ${verificationSets(plan(10000)).length} input sets (relative ${TOLERANCE}), with the iteration count and convergence, and the outputs again after every timed run.`,
       "Peers, each in its own child process, fed the same cells by the generator: HyperFormula's setCellContents(fee rate) (it recalculates only what depends on the fee: the lookups, EOMONTH and the date-range COUNTIFS do not), IronCalc's evaluate() after setUserInput(fee rate) (the whole workbook). Ratios are peer time / sheetc time (min / min, median / median): above 1, sheetc is faster.",

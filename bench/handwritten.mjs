@@ -632,7 +632,7 @@ async function benchSize(label, a) {
   // Time: warm-ups, then interleaved timed runs with the same inputs on both sides.
   for (let i = 0; i < a.warmups; i++) {
     const inputs = { [START_DATE_REF]: startDate(i + 3) };
-    engine.run(inputs);
+    engine.run(inputs, { full: true });
     model.run(inputs);
   }
   const sheetcMs = [];
@@ -645,7 +645,7 @@ async function benchSize(label, a) {
     const inputs = { [START_DATE_REF]: startDate(i) };
     gc();
     let t = now();
-    const er = engine.run(inputs);
+    const er = engine.run(inputs, { full: true });
     sheetcMs.push(now() - t);
     sheetcRss = Math.max(sheetcRss, process.memoryUsage().rss);
     gc();
@@ -691,7 +691,7 @@ async function main() {
     options: a,
     generatorVersion: GENERATOR_VERSION,
     notes: [
-      'sheetc: the compiled engine\'s full run(inputs) (it always recomputes the whole model); hand-written: createHandwrittenModel(...).run(inputs) in bench/handwritten.mjs, the same model in plain JavaScript with typed arrays, its buffers allocated once per model.',
+      'sheetc: the compiled engine\'s full run(inputs) (with { full: true }: it recomputes the whole model); hand-written: createHandwrittenModel(...).run(inputs) in bench/handwritten.mjs, the same model in plain JavaScript with typed arrays, its buffers allocated once per model.',
       'Both sides get the same inputs (the start date Inputs!B2 changed on every run, as bench/measure.mjs), interleaved, gc() before each run; min and median of the timed runs after the warm-ups.',
       `Before timing, every output of OUTPUTS and every computed cell of Timeline, CashFlow and Debt and of three Revenue and Costs lines was compared with the engine for ${verificationSets().length} input sets (relative ${TOLERANCE}), and the outputs again after every timed run.`,
       'The workbook is compiled in a child process; rssPeakMb: this process\'s RSS sampled after each timed run (both sides share the process: the engine, its last result and the hand-written model\'s buffers are all resident), and its maxRSS (which includes generating the workbook and reading the line items for the hand-written model).',

@@ -13,6 +13,7 @@ import { didYouMean, suggest } from './suggest.js';
 import { Sheet } from './store.js';
 import { userFunctionTable, type UserFunction } from './udf.js';
 import { DemandIndex, OnDemand, type CellFunction } from './demand.js';
+import { DepsIndex, sameInput, type ChangedCell } from './incremental.js';
 import { resolveStructured } from './tables.js';
 import { ERR, ExcelError, Matrix, Ref, cellId, errorFromCode, type BookView, type Ctx, type Scalar, type Value } from './values.js';
 
@@ -89,6 +90,11 @@ export interface RunOptions {
    * (case-insensitive), for an engine compiled with them (`compile(file, { functions })`).
    */
   functions?: Record<string, UserFunction>;
+  /**
+   * Recompute every cell. By default an eager engine recomputes only the cells that the
+   * inputs changed since its previous run reach (the result is the same).
+   */
+  full?: boolean;
 }
 
 /** How `get()` returns values. */
@@ -109,6 +115,17 @@ export interface RunMeta {
   elapsedMs: number;
   /** Backfilled cells (as `Sheet!A1`) in the dependency cone of a changed input. */
   stale: string[];
+  /**
+   * Whether the run recomputed only what its inputs changed since the previous run
+   * (false for a full run: the first one, `{ full: true }`, or an engine whose runs are
+   * always full).
+   */
+  incremental: boolean;
+  /**
+   * How many formula cells the run computed (all of them in a full run), or null where
+   * the engine does not count them (lazy engines, engines with data tables).
+   */
+  recomputed: number | null;
 }
 
 export type JsonValue = number | string | boolean | null | { error: string };
@@ -569,8 +586,9 @@ class EngineCore {
   /** Lazy engines: cells per sheet in the loaded modules (stores are sized to them). */
   private readonly loadedCells: number[] | null;
 
-  constructor(spec: EngineSpec, moduleCount: number, lazy = false) {
+  constructor(spec: EngineSpec, moduleCount: number, lazy = false, deps?: string) {
     this.spec = spec;
+    this.depsText = deps;
     // A lazy engine sizes a sheet's store to the cells loaded so far (sparse for a
     // narrow cone, dense once most of the sheet is there), so a narrow cone does not
     // allocate, and copy on every run, the whole model.
@@ -589,6 +607,74 @@ class EngineCore {
 
   /** Keeps the Book layout alive between runs (see the constructor). */
   private readonly bookAnchor: Book;
+
+  /** `modules/deps.js` of an eager engine: what each segment reads and writes. */
+  private readonly depsText: string | undefined;
+  /** Its index, decoded on the first run; null when runs cannot be incremental. */
+  private deps: DepsIndex | null | undefined = undefined;
+  /** The previous run, the base of the next incremental one. */
+  private last: LastRun | null = null;
+
+  /**
+   * The index when this engine's runs can be incremental: an eager engine without data
+   * tables (their runs fill the result afterwards), cells computed on demand (they rely
+   * on a fresh store, demand.ts) or dynamic arrays (a spill's extent depends on what the
+   * previous one left).
+   */
+  private incrementalIndex(): DepsIndex | null {
+    if (this.deps !== undefined) return this.deps;
+    let index: DepsIndex | null = null;
+    const text = this.depsText;
+    if (text !== undefined && !this.spec.dataTables?.length && !this.modules.some((m) => m?.late?.length)) {
+      index = DepsIndex.decode(text);
+      if (index.segmentCount !== this.spec.order.length || index.hasSpills()) index = null;
+    }
+    this.deps = index;
+    return index;
+  }
+
+  /**
+   * The stores of an incremental run, and the segments to recompute: the previous run's
+   * stores, copied where a changed input or a recomputed segment writes. Null when the
+   * run must be full (no previous run, or an input released from a formula cell: the
+   * formula's segment is not known from the inputs).
+   */
+  private incrementalPlan(pins: Map<number, Scalar>): { sheets: Sheet[]; reached: Uint8Array; cells: number } | null {
+    const last = this.last;
+    const index = this.incrementalIndex();
+    if (last === null || index === null) return null;
+    const changed: ChangedCell[] = [];
+    for (const [id, v] of pins) {
+      if (!last.pins.has(id) || !sameInput(last.pins.get(id)!, v)) changed.push(cellOfId(id));
+    }
+    const released: ChangedCell[] = [];
+    for (const id of last.pins.keys()) if (!pins.has(id)) released.push(cellOfId(id));
+    if (released.length !== 0) {
+      const formulas = this.formulaCells();
+      for (const c of released) if (formulas.has(cellId(c.sheet, c.row, c.col))) return null;
+      changed.push(...released);
+    }
+    const { reached, sheets: written, cells } = index.plan(changed);
+    for (const c of changed) written.add(c.sheet);
+    const templates = this.templates;
+    const sheets: Sheet[] = new Array(templates.length);
+    for (let i = 0; i < templates.length; i++) sheets[i] = written.has(i) ? Sheet.cloneOf(last.sheets[i]!) : last.sheets[i]!;
+    // A copied store has no pins: the inputs are pinned again, released ones get back
+    // the model's value.
+    for (const [id, v] of pins) {
+      const c = cellOfId(id);
+      if (written.has(c.sheet)) sheets[c.sheet]!.pin(c.row, c.col, v);
+    }
+    for (const c of released) sheets[c.sheet]!.set(c.row, c.col, templates[c.sheet]!.get(c.row, c.col));
+    return { sheets, reached, cells };
+  }
+
+  /** Formula cells of a full run, when the engine counts them. */
+  private totalCells: number | null | undefined = undefined;
+  private fullRunCells(): number | null {
+    if (this.totalCells === undefined) this.totalCells = this.incrementalIndex()?.totalCells() ?? null;
+    return this.totalCells;
+  }
 
   /** Adds a module's constants to the model. */
   add(index: number, m: EngineModule): void {
@@ -688,20 +774,18 @@ class EngineCore {
     return s;
   }
 
-  /** One run: fresh stores from the model, inputs pinned, the segments evaluated in order. */
-  run(inputs: Record<string, InputValue>, options: RunOptions, order: readonly (readonly [number, number])[], view: ResultView): Result {
+  /**
+   * One run: the inputs pinned, the segments evaluated in order. A full run starts from
+   * fresh stores of the model; an incremental one (`incremental`, and not `full`) from
+   * the previous run's, evaluating only the segments the changed inputs reach.
+   */
+  run(inputs: Record<string, InputValue>, options: RunOptions, order: readonly (readonly [number, number])[], view: ResultView, incremental = false): Result {
     const t0 = performance.now();
     const spec = this.spec;
     const checked = checkRunOptions(options, spec.date1904);
     const entries = Object.entries(checkInputs(inputs));
     checkUserFunctions(spec, options);
-    // A loop, not templates.map(): map()'s result array changes elements kind (holey or
-    // packed) after a full GC, and every compiled function reading the sheets array then
-    // deoptimises (2-3 times slower runs after a gc() on the 100k bench).
-    const templates = this.templates;
-    const sheets: Sheet[] = new Array(templates.length);
-    for (let i = 0; i < templates.length; i++) sheets[i] = Sheet.cloneOf(templates[i]!);
-    const book = new Book(spec, sheets, checked, this.formulaCells, this.demandIndex);
+    const pins = new Map<number, Scalar>();
     const changed: Area[] = [];
     for (const [ref, value] of entries) {
       const a = this.resolve(ref);
@@ -713,26 +797,83 @@ class EngineCore {
       const cols = a.c1 - a.c0 + 1;
       checkRangeSize(rows, cols, ref, 'an input');
       const values = areaInput(value, ref, rows, cols, spec.date1904);
-      const store = sheets[a.sheet]!;
-      for (let r = a.r0; r <= a.r1; r++) for (let c = a.c0; c <= a.c1; c++) store.pin(r, c, values.at(r - a.r0, c - a.c0));
+      for (let r = a.r0; r <= a.r1; r++) for (let c = a.c0; c <= a.c1; c++) pins.set(cellId(a.sheet, r, c), values.at(r - a.r0, c - a.c0));
       changed.push(a);
     }
+    const templates = this.templates;
+    const plan = incremental && !checked.full ? this.incrementalPlan(pins) : null;
+    let sheets: Sheet[];
+    if (plan !== null) sheets = plan.sheets;
+    else {
+      // A loop, not templates.map(): map()'s result array changes elements kind (holey or
+      // packed) after a full GC, and every compiled function reading the sheets array then
+      // deoptimises (2-3 times slower runs after a gc() on the 100k bench).
+      sheets = new Array(templates.length);
+      for (let i = 0; i < templates.length; i++) sheets[i] = Sheet.cloneOf(templates[i]!);
+      for (const [id, v] of pins) {
+        const c = cellOfId(id);
+        sheets[c.sheet]!.pin(c.row, c.col, v);
+      }
+    }
+    const book = new Book(spec, sheets, checked, this.formulaCells, this.demandIndex);
+    const last = this.last;
+    if (plan !== null && last !== null) for (const [k, v] of last.spills) book.spills.set(k, v);
     const x: Ctx = { sheet: 0, row: 0, col: 0, array: false, book };
-    let converged = true;
-    let iterations = 0;
     const modules = this.modules;
-    for (const [mi, si] of order) {
+    const reached = plan?.reached;
+    const outcomes = new Map<number, ClusterOutcome>(plan !== null && last !== null ? last.outcomes : []);
+    for (let k = 0; k < order.length; k++) {
+      if (reached !== undefined && reached[k] === 0) continue;
+      const [mi, si] = order[k]!;
       const seg = modules[mi]!.segments[si]!;
       if (typeof seg === 'function') seg(x);
       else {
-        const r = iterateCluster(seg, x, spec);
-        converged &&= r.converged;
-        iterations = Math.max(iterations, r.iterations);
+        // A cluster iterates from the model's values, as in a full run.
+        if (reached !== undefined) resetCells(seg.cells, sheets, templates);
+        outcomes.set(k, iterateCluster(seg, x, spec));
       }
     }
+    let converged = true;
+    let iterations = 0;
+    for (const r of outcomes.values()) {
+      converged &&= r.converged;
+      iterations = Math.max(iterations, r.iterations);
+    }
+    this.last = incremental && this.incrementalIndex() !== null ? { sheets, pins, outcomes, spills: book.spills } : null;
     const stale = staleCells(spec, changed);
-    const meta: RunMeta = { converged, iterations, elapsedMs: performance.now() - t0, stale };
+    const meta: RunMeta = { converged, iterations, elapsedMs: performance.now() - t0, stale, incremental: plan !== null, recomputed: plan !== null ? plan.cells : incremental ? this.fullRunCells() : null };
     return new Result(spec, sheets, meta, this.resolve, view);
+  }
+}
+
+/** What an incremental run starts from. */
+interface LastRun {
+  sheets: Sheet[];
+  /** The inputs, by cell id. */
+  pins: Map<number, Scalar>;
+  /** Each cluster's last iteration, by its position in the order. */
+  outcomes: Map<number, ClusterOutcome>;
+  spills: Map<number, [number, number]>;
+}
+
+interface ClusterOutcome {
+  converged: boolean;
+  iterations: number;
+}
+
+/** The sheet, row and column of a `cellId`. */
+function cellOfId(id: number): ChangedCell {
+  const col = id % 16384;
+  const rest = (id - col) / 16384;
+  const row = rest % 1048576;
+  return { sheet: (rest - row) / 1048576, row, col };
+}
+
+/** Puts the model's values back into cells (flat sheet, row, col). */
+function resetCells(cells: readonly number[], sheets: Sheet[], templates: readonly Sheet[]): void {
+  for (let i = 0; i < cells.length; i += 3) {
+    const s = cells[i]!;
+    sheets[s]!.set(cells[i + 1]!, cells[i + 2]!, templates[s]!.get(cells[i + 1]!, cells[i + 2]!));
   }
 }
 
@@ -749,8 +890,8 @@ function quoteSheet(name: string): string {
 }
 
 /** Builds an engine from its spec and generated modules. */
-export function createEngine(spec: EngineSpec, modules: EngineModule[]): Engine {
-  const core = new EngineCore(spec, modules.length);
+export function createEngine(spec: EngineSpec, modules: EngineModule[], deps?: string): Engine {
+  const core = new EngineCore(spec, modules.length, false, deps);
   modules.forEach((m, i) => core.add(i, m));
   const view: ResultView = spec.outputs
     ? profileView(spec, spec.outputs)
@@ -762,7 +903,7 @@ export function createEngine(spec: EngineSpec, modules: EngineModule[]): Engine 
       };
   return {
     // Data tables (data-tables.ts): recomputed after the run when the workbook has any.
-    run: (inputs = {}, options = {}) => runWithDataTables(spec, (i) => core.run(i, options, spec.order, view), inputs),
+    run: (inputs = {}, options = {}) => runWithDataTables(spec, (i) => core.run(i, options, spec.order, view, deps !== undefined), inputs),
     spec,
   };
 }

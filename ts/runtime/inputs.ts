@@ -146,6 +146,8 @@ export interface CheckedRunOptions {
   random: (() => number) | undefined;
   /** Implementations of user-defined functions (checked against the engine's needs by the engine). */
   functions: Record<string, UserFunction> | undefined;
+  /** Recompute every cell, not only what changed since the previous run. */
+  full?: boolean;
 }
 
 /**
@@ -155,12 +157,12 @@ export interface CheckedRunOptions {
 export function checkRunOptions(options: unknown, date1904: boolean, extraKeys: readonly string[] = []): CheckedRunOptions {
   if (options === undefined || options === null) return { now: undefined, random: undefined, functions: undefined };
   if (typeof options !== 'object' || Array.isArray(options)) {
-    throw new EngineError('E_INVALID_OPTION', `run() options must be an object ({ now, random, functions }), got ${describe(options)}`);
+    throw new EngineError('E_INVALID_OPTION', `run() options must be an object ({ now, random, functions, full }), got ${describe(options)}`);
   }
   const o = options as Record<string, unknown>;
   for (const key of Object.keys(o)) {
-    if (key !== 'now' && key !== 'random' && key !== 'functions' && !extraKeys.includes(key)) {
-      throw new EngineError('E_INVALID_OPTION', `unknown run() option "${key}"; the options are: ${['now', 'random', 'functions', ...extraKeys].join(', ')}`);
+    if (key !== 'now' && key !== 'random' && key !== 'functions' && key !== 'full' && !extraKeys.includes(key)) {
+      throw new EngineError('E_INVALID_OPTION', `unknown run() option "${key}"; the options are: ${['now', 'random', 'functions', 'full', ...extraKeys].join(', ')}`);
     }
   }
   let now: number | undefined;
@@ -178,7 +180,11 @@ export function checkRunOptions(options: unknown, date1904: boolean, extraKeys: 
   if (f !== undefined && (f === null || typeof f !== 'object' || Array.isArray(f))) {
     throw new EngineError('E_INVALID_OPTION', `run() option "functions" must be an object mapping function names to JavaScript functions, got ${describe(f)}`);
   }
-  return { now, random: r as (() => number) | undefined, functions: f as Record<string, UserFunction> | undefined };
+  const full = o.full;
+  if (full !== undefined && typeof full !== 'boolean') {
+    throw new EngineError('E_INVALID_OPTION', `run() option "full" must be true or false, got ${describe(full)}`);
+  }
+  return { now, random: r as (() => number) | undefined, functions: f as Record<string, UserFunction> | undefined, full: full === true };
 }
 
 /** Checks the inputs argument of `run()`: an object mapping references to values. */

@@ -168,9 +168,16 @@ pub fn compile_workbook(workbook: &Workbook, opts: &CompileOptions, progress: Pr
     // Segments and modules; the lazy engine's unit index.
     let mut plan = layout::plan(&assembled.sheets, &order, &shaped.nodes, &LayoutOptions { lazy: opts.lazy, max_module_bytes: opts.max_module_bytes });
     drop(order);
-    if opts.lazy {
-        layout::compute_needs(&mut plan, &shaped.nodes, &shaped.shapes, &index, |s| dynamic_shapes.contains(&s));
-    }
+    // What each segment reads and writes: the lazy engine's cone walk, every engine's
+    // incremental runs.
+    let volatile_shapes: std::collections::HashSet<u32> = (0..shaped.shapes.len() as u32)
+        .filter(|&i| {
+            let mut volatile = false;
+            crate::bind::visit_calls(&shaped.shapes[i as usize], &mut |name| volatile |= functions.is_volatile(name));
+            volatile
+        })
+        .collect();
+    layout::compute_needs(&mut plan, &shaped.nodes, &shaped.shapes, &index, |s| dynamic_shapes.contains(&s), |s| volatile_shapes.contains(&s));
     drop(index);
     report.lazy = opts.lazy;
 

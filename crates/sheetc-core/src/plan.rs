@@ -251,6 +251,18 @@ pub struct SegmentNeeds {
     /// It computes references at run time (OFFSET, INDIRECT): it may read anything
     /// evaluated before it.
     pub dynamic: bool,
+    /// It must be recomputed on every run whatever changed (NOW, TODAY, RAND, CELL,
+    /// INFO, computed references, user-defined functions): an incremental run never keeps it.
+    pub volatile: bool,
+    /// It holds a dynamic-array formula, whose spilled extent depends on its result.
+    pub spills: bool,
+    /// The sheets whose cells it writes (sorted).
+    pub sheets: Vec<u32>,
+    /// How many cells it computes (an array formula's whole range).
+    pub cells: u32,
+    /// What it reads: one bounding rectangle per reference of each statement (constants
+    /// and computed cells alike); an incremental run compares them with changed inputs.
+    pub rects: Vec<Rect>,
 }
 
 pub struct Layout {

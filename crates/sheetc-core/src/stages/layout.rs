@@ -122,7 +122,9 @@ fn plan_bands(sheets: &[SheetPlan<'_>], segment_rows: &[Vec<(u32, u64)>], target
 
 /// Plans segments and modules.
 pub fn plan(sheets: &[SheetPlan<'_>], order: &[Component], nodes: &[Node], opts: &LayoutOptions) -> Layout {
-    let fine = opts.lazy || opts.max_module_bytes.is_some();
+    // Every engine has fine segments (one per loop, loose cells by row): the lazy engine
+    // loads them one by one, and an incremental run recomputes only those an input reaches.
+    let fine = true;
     // Segments in evaluation order, before modules are known: (sheet, cluster, nodes).
     let mut raw: Vec<(u32, bool, Vec<u32>)> = Vec::new();
     for comp in order {
@@ -189,13 +191,22 @@ fn split_fine(sheet: u32, cluster: bool, v: Vec<u32>, nodes: &[Node]) -> Vec<(u3
     out
 }
 
-/// Computes what each segment reads (for the lazy engine): the segments holding the
-/// computed cells under its references, and the modules under them (for constants).
+/// Computes what each segment reads: the segments holding the computed cells under its
+/// references and the modules under them (for constants), which the lazy engine walks to
+/// load a cone; and the rectangles themselves with what it writes, which an incremental
+/// run walks to find what an input change reaches.
 /// `precedents_at` gives a node's reference rectangles, in the same order for every node
 /// of a shape; a run of one shape is covered by the bounding box of each reference
 /// across its first and last cell (exact for loops: a reference shifted one cell at a
 /// time sweeps exactly its bounding box).
-pub fn compute_needs(layout: &mut Layout, nodes: &[Node], shapes: &[Bound], index: &CellIndex, is_dynamic_shape: impl Fn(u32) -> bool) {
+pub fn compute_needs(
+    layout: &mut Layout,
+    nodes: &[Node],
+    shapes: &[Bound],
+    index: &CellIndex,
+    is_dynamic_shape: impl Fn(u32) -> bool,
+    is_volatile_shape: impl Fn(u32) -> bool,
+) {
     let mut segment_of = vec![u32::MAX; nodes.len()];
     for (i, s) in layout.segments.iter().enumerate() {
         for &n in &s.nodes {
@@ -216,11 +227,25 @@ pub fn compute_needs(layout: &mut Layout, nodes: &[Node], shapes: &[Bound], inde
     for seg in layout.segments.iter() {
         rects.clear();
         let mut dynamic = false;
+        let mut volatile = false;
+        let mut spills = false;
+        let mut sheets: Vec<u32> = Vec::new();
+        let mut cells = 0u32;
+        for &n in &seg.nodes {
+            let node = &nodes[n as usize];
+            spills |= node.dynamic_array;
+            cells = cells.saturating_add(node.array_end.map_or(1, |(r1, c1)| (r1 - node.row + 1).saturating_mul(c1 - node.col + 1)));
+            if !sheets.contains(&node.sheet) {
+                sheets.push(node.sheet);
+            }
+        }
+        sheets.sort_unstable();
         for (i, j) in statement_runs(&seg.nodes, nodes) {
             let a = nodes[seg.nodes[i] as usize];
             let b = nodes[seg.nodes[j - 1] as usize];
             let shape = &shapes[a.shape as usize];
             dynamic |= is_dynamic_shape(a.shape);
+            volatile |= is_volatile_shape(a.shape);
             first_rects.clear();
             last_rects.clear();
             precedents_at(shape, a.row, a.col, &mut first_rects);
@@ -265,7 +290,16 @@ pub fn compute_needs(layout: &mut Layout, nodes: &[Node], shapes: &[Bound], inde
         ids.dedup();
         mods.sort_unstable();
         mods.dedup();
-        needs.push(SegmentNeeds { lists: ids, modules: mods, dynamic });
+        needs.push(SegmentNeeds {
+            lists: ids,
+            modules: mods,
+            dynamic,
+            volatile: volatile || dynamic,
+            spills,
+            sheets,
+            cells,
+            rects: rects.iter().copied().collect(),
+        });
     }
     layout.dependency_lists = lists;
     layout.needs = Some(needs);

@@ -5,10 +5,11 @@
 //! of cells in the global evaluation order. `engine.js` (from `templates/`) holds the spec
 //! (`spec.rs`) and lists the segments in order, so evaluation follows the dependency graph
 //! across modules. Consecutive cells of one shape down a column or along a row become one
-//! loop. A lazy engine also gets its unit index (`lazy_index.rs`); every engine gets its
-//! types (`dts.rs`).
+//! loop. A lazy engine also gets its unit index (`lazy_index.rs`), an eager one the index of
+//! its incremental runs (`incremental_index.rs`); every engine gets its types (`dts.rs`).
 
 mod dts;
+mod incremental_index;
 mod lazy_index;
 mod modules;
 pub mod spec;
@@ -91,7 +92,11 @@ pub fn emit(input: &EnginePlan<'_>, dir: &Path, cancelled: &dyn Fn() -> bool) ->
         let loaders: Vec<String> = (0..module_count).map(|m| format!("()=>import('./modules/m{m}.js')")).collect();
         fill(LAZY_ENGINE, &[("/*SPEC*/", &spec), ("/*LOADERS*/", &loaders.join(",\n"))])
     } else {
-        let imports: String = (0..module_count).map(|m| format!("import * as m{m} from './modules/m{m}.js';\n")).collect();
+        let deps = incremental_index::deps_module(&incremental_index::incremental_index(input));
+        fs::write(modules_dir.join("deps.js"), &deps).map_err(io)?;
+        bytes += deps.len() as u64;
+        let mut imports: String = (0..module_count).map(|m| format!("import * as m{m} from './modules/m{m}.js';\n")).collect();
+        imports.push_str("import deps from './modules/deps.js';\n");
         let names: Vec<String> = (0..module_count).map(|m| format!("m{m}")).collect();
         fill(ENGINE, &[("/*IMPORTS*/\n", &imports), ("/*SPEC*/", &spec), ("/*MODULES*/", &names.join(","))])
     };

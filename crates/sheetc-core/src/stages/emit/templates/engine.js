@@ -2,7 +2,7 @@
 import { createEngine } from './runtime.js';
 /*IMPORTS*/
 export const spec = /*SPEC*/;
-const engine = createEngine(spec, [/*MODULES*/]);
+const engine = createEngine(spec, [/*MODULES*/], deps);
 /** Evaluates the workbook with the given inputs. */
 export function run(inputs, options) { return engine.run(inputs, options); }
 export default engine;

@@ -1,0 +1,147 @@
+// Incremental what-if (issue #18 item 2): the cost of run(inputs) when one input changed
+// since the previous run, against a full run of the same engine, on the PE bench model.
+//
+//   node --expose-gc bench/incremental.mjs [--sizes 100k,1M] [--runs 20]
+//
+// For each probe (one input cell, alternated between two values so that every timed run
+// changes it), the engine's own count of the cells it recomputed (`meta.recomputed`) is
+// the cone, and the result of every incremental run is compared, on every formula cell,
+// with a full run of a second instance of the engine on the same inputs before timing.
+// Results: bench/results/incremental.json.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { cachePath, parseSize, plan, sizeLabel, writeWorkbook } from './generate.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const cacheDir = join(root, 'bench', '.cache');
+const resultsDir = join(root, 'bench', 'results');
+const now = () => performance.now();
+const log = (m) => console.error(`[incremental] ${m}`);
+const gc = globalThis.gc ?? (() => {});
+
+/** Probes: one input each, two values, and what it is in the model. */
+const PROBES = [
+  { ref: 'Inputs!B10', values: [1_000_000, 2_000_000], what: 'equity invested (first equity cash flow, equity NPV/IRR)' },
+  { ref: 'Inputs!B8', values: [0.04, 0.05], what: 'capex % of revenue (CashFlow capex row and what follows)' },
+  { ref: 'Inputs!B5', values: [0.075, 0.08], what: 'interest rate (the circular debt block and what follows)' },
+  { ref: 'Inputs!B15', values: [30, 31], what: 'price of region 1 (its revenue lines, costs, totals)' },
+  { ref: 'Inputs!B2', values: [45658, 45689], what: 'start date (the whole model)' },
+];
+
+function parseArgs(argv) {
+  const a = { sizes: ['100k', '1M'], runs: 20 };
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--sizes') a.sizes = argv[++i].split(',');
+    else if (argv[i] === '--runs') a.runs = Number(argv[++i]);
+    else throw new Error(`unknown option ${argv[i]} (options: --sizes 100k,1M --runs 20)`);
+  }
+  return a;
+}
+
+const min = (xs) => Math.min(...xs);
+const median = (xs) => [...xs].sort((x, y) => x - y)[xs.length >> 1];
+const round = (x, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
+
+function ensureWorkbook(target) {
+  const file = cachePath(cacheDir, target, { months: 120 });
+  if (existsSync(file)) return file;
+  log(`generating ${sizeLabel(target)} → ${file}`);
+  writeWorkbook(file, plan(target, 120));
+  return file;
+}
+
+function compileInChild(file, outDir) {
+  const code = `const { compile } = await import(process.argv[1]); await compile(process.argv[2], { outDir: process.argv[3], verify: false });`;
+  const index = pathToFileURL(join(root, 'dist', 'index.js')).href;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code, index, file, outDir], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (r.status !== 0) throw new Error(`compiling ${file} failed (exit ${r.status ?? r.signal})`);
+}
+
+function sameJson(a, b) {
+  const x = a.toJSON();
+  const y = b.toJSON();
+  let diffs = 0;
+  for (const k of Object.keys(y)) if (JSON.stringify(x[k]) !== JSON.stringify(y[k])) diffs++;
+  return diffs + Math.abs(Object.keys(x).length - Object.keys(y).length);
+}
+
+async function benchSize(label, a) {
+  const target = parseSize(label);
+  const file = ensureWorkbook(target);
+  const outDir = join(cacheDir, `engine-${sizeLabel(target)}-incremental`);
+  rmSync(outDir, { recursive: true, force: true });
+  log(`${sizeLabel(target)}: compiling`);
+  compileInChild(file, outDir);
+  const url = pathToFileURL(join(outDir, 'engine.js')).href;
+  const engine = await import(url);
+  const reference = await import(`${url}?full`);
+  const full = [];
+  for (let i = 0; i < a.runs + 3; i++) {
+    gc();
+    const t = now();
+    engine.run({}, { full: true });
+    if (i >= 3) full.push(now() - t);
+  }
+  const totalCells = engine.run({}, { full: true }).meta.recomputed;
+  const entry = { size: sizeLabel(target), formulaCells: totalCells, fullRunMinMs: round(min(full)), fullRunMedianMs: round(median(full)), probes: [] };
+  log(`${entry.size}: full run ${entry.fullRunMinMs} / ${round(median(full))} ms (min / median), ${totalCells} formula cells`);
+  for (const p of PROBES) {
+    // Check first: every incremental run of the probe against a full run of the other instance.
+    let mismatches = 0;
+    engine.run({}, { full: true });
+    for (const v of [...p.values, ...p.values]) {
+      const inc = engine.run({ [p.ref]: v });
+      if (!inc.meta.incremental) throw new Error(`${p.ref}: the run was not incremental`);
+      mismatches += sameJson(inc, reference.run({ [p.ref]: v }, { full: true }));
+    }
+    const times = [];
+    let cone = 0;
+    for (let i = 0; i < a.runs + 3; i++) {
+      gc();
+      const t = now();
+      const r = engine.run({ [p.ref]: p.values[i % 2] });
+      const ms = now() - t;
+      if (i >= 3) times.push(ms);
+      cone = r.meta.recomputed;
+    }
+    const row = {
+      input: p.ref,
+      what: p.what,
+      coneCells: cone,
+      coneShare: round(cone / totalCells, 5),
+      minMs: round(min(times)),
+      medianMs: round(median(times)),
+      shareOfFullRun: round(min(times) / min(full), 4),
+      mismatches,
+    };
+    entry.probes.push(row);
+    log(`${entry.size}: ${p.ref} cone ${cone} cells (${(row.coneShare * 100).toFixed(2)}%), ${row.minMs} / ${row.medianMs} ms = ${(row.shareOfFullRun * 100).toFixed(2)}% of a full run, ${mismatches} mismatches`);
+  }
+  return entry;
+}
+
+async function main() {
+  const a = parseArgs(process.argv.slice(2));
+  if (!existsSync(join(root, 'dist', 'index.js'))) throw new Error('dist/ is missing: run `npm run build:ts` first');
+  mkdirSync(cacheDir, { recursive: true });
+  mkdirSync(resultsDir, { recursive: true });
+  const loadavgAtStart = os.loadavg();
+  const results = [];
+  for (const s of a.sizes) results.push(await benchSize(s, a));
+  const out = { startedAt: new Date().toISOString(), node: process.version, cpus: os.cpus().length, loadavgAtStart, loadavgAtEnd: os.loadavg(), options: a, results };
+  writeFileSync(join(resultsDir, 'incremental.json'), `${JSON.stringify(out, null, 2)}\n`);
+  console.log(`\nincremental run(inputs) vs full run on the PE bench model — node ${process.version}, load ${loadavgAtStart.map((x) => x.toFixed(2)).join(' ')}\n`);
+  console.log('| size | input | cone (cells) | cone share | incremental min / median | full run min | incremental ÷ full | check |');
+  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const e of results) {
+    for (const p of e.probes) {
+      console.log(`| ${e.size} | ${p.input} (${p.what}) | ${p.coneCells.toLocaleString('en-US')} | ${(p.coneShare * 100).toFixed(2)}% | ${p.minMs} / ${p.medianMs} ms | ${e.fullRunMinMs} ms | ${(p.shareOfFullRun * 100).toFixed(2)}% | ${p.mismatches === 0 ? 'match' : `${p.mismatches} mismatches`} |`);
+    }
+  }
+  console.log('\nwrote bench/results/incremental.json');
+}
+
+await main();

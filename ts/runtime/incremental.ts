@@ -1,0 +1,244 @@
+/**
+ * Incremental runs: which segments an input change reaches.
+ *
+ * An eager engine keeps its previous run's stores and inputs. The next `run(inputs)`
+ * compares its inputs with them cell by cell; a segment is recomputed when it reads a
+ * changed cell (one of its reference rectangles covers it), when it reads a segment that
+ * is recomputed, or always when it is volatile (NOW, RAND, OFFSET, a user-defined
+ * function...). Everything else keeps its previous value, which is the value a full run
+ * computes: the evaluation order is topological, so a segment's precedents are decided
+ * before it. The build writes what each segment reads and writes (`modules/deps.js`,
+ * `emit/incremental_index.rs`); this module only walks it.
+ */
+import type { Scalar } from './values.js';
+import { ExcelError } from './values.js';
+
+const DYNAMIC = 1;
+const VOLATILE = 2;
+const SPILLS = 4;
+
+/** A changed input cell. */
+export interface ChangedCell {
+  sheet: number;
+  row: number;
+  col: number;
+}
+
+/** The index of `modules/deps.js` (see `incremental_index.rs` for the layout). */
+export class DepsIndex {
+  private readonly data: Uint32Array;
+  private readonly segmentOffsets: Uint32Array;
+  private readonly listOffsets: Uint32Array;
+
+  private constructor(data: Uint32Array) {
+    this.data = data;
+    const segments = data[0] ?? 0;
+    const lists = data[1] ?? 0;
+    if (data.length < 2 + segments + lists) throw new Error('the incremental index is truncated');
+    this.segmentOffsets = data.subarray(2, 2 + segments);
+    this.listOffsets = data.subarray(2 + segments, 2 + segments + lists);
+  }
+
+  /** Decodes the base64 text of `modules/deps.js` (little-endian u32s). */
+  static decode(text: string): DepsIndex {
+    const bytes = decodeBase64(text);
+    return new DepsIndex(new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >>> 2));
+  }
+
+  get segmentCount(): number {
+    return this.segmentOffsets.length;
+  }
+
+  /** Whether any segment holds a dynamic-array formula (its spill extent varies). */
+  hasSpills(): boolean {
+    for (let s = 0; s < this.segmentCount; s++) if ((this.data[this.segmentOffsets[s]!]! & SPILLS) !== 0) return true;
+    return false;
+  }
+
+  private readonly readers = new Map<number, Uint32Array>();
+
+  /** The segments whose reference rectangles hold the cell. */
+  readersOf(cell: ChangedCell): Uint32Array {
+    const key = (cell.sheet * 1048576 + cell.row) * 16384 + cell.col;
+    let found = this.readers.get(key);
+    if (found !== undefined) return found;
+    const d = this.data;
+    const out: number[] = [];
+    for (let s = 0; s < this.segmentCount; s++) {
+      let o = this.segmentOffsets[s]! + 2;
+      o += 1 + d[o]!; // sheets
+      o += 1 + d[o]!; // lists
+      const rectCount = d[o++]!;
+      for (let i = 0; i < rectCount; i++, o += 5) {
+        if (d[o] === cell.sheet && d[o + 1]! <= cell.row && cell.row <= d[o + 3]! && d[o + 2]! <= cell.col && cell.col <= d[o + 4]!) {
+          out.push(s);
+          break;
+        }
+      }
+    }
+    if (this.readers.size >= MAX_REMEMBERED) this.readers.clear();
+    found = Uint32Array.from(out);
+    this.readers.set(key, found);
+    return found;
+  }
+
+  /** Formula cells over all segments. */
+  totalCells(): number {
+    let n = 0;
+    for (let s = 0; s < this.segmentCount; s++) n += this.data[this.segmentOffsets[s]! + 1]!;
+    return n;
+  }
+
+  /**
+   * Which segments (by evaluation order) the changed cells reach, and which sheets
+   * they write; `reached` is 1 for a segment to recompute.
+   */
+  plan(changed: readonly ChangedCell[]): { reached: Uint8Array; sheets: Set<number>; cells: number } {
+    const d = this.data;
+    const n = this.segmentCount;
+    const reached = new Uint8Array(n);
+    // A dependency list is read up to the segment asking: its ids are sorted, and those
+    // before the segment are decided. How far each list has been read, and whether it
+    // met a recomputed segment, is kept for the next segment asking, so each list is
+    // read once per run. (A list can name segments after the one asking: it was found
+    // from the bounding box of a loop's references, which may cover cells the order
+    // reaches later, as a running balance interleaved with circular blocks does; those
+    // are not its precedents.)
+    const listHit = new Uint8Array(this.listOffsets.length);
+    const listRead = new Int32Array(this.listOffsets.length).fill(-1);
+    const sheets = new Set<number>();
+    // The segments reading a changed cell: per cell, remembered (a what-if loop changes
+    // the same inputs run after run); many cells at once (a range input) by one scan.
+    let direct: Uint8Array | null = null;
+    let boxes: Box[] = [];
+    if (changed.length <= MAX_REMEMBERED_CELLS) {
+      direct = new Uint8Array(n);
+      for (const c of changed) for (const seg of this.readersOf(c)) direct[seg] = 1;
+    } else boxes = changedBoxes(changed);
+    let anything = changed.length > 0;
+    let cells = 0;
+    for (let s = 0; s < n; s++) {
+      let o = this.segmentOffsets[s]!;
+      const flags = d[o++]!;
+      const segmentCells = d[o++]!;
+      const sheetCount = d[o++]!;
+      const sheetsAt = o;
+      o += sheetCount;
+      let hit = (flags & VOLATILE) !== 0 || ((flags & DYNAMIC) !== 0 && anything);
+      const listCount = d[o++]!;
+      for (let i = 0; i < listCount && !hit; i++) {
+        const l = d[o + i]!;
+        if (listHit[l] === 0) {
+          const lo = this.listOffsets[l]!;
+          const end = lo + 1 + d[lo]!;
+          let k = listRead[l]! < 0 ? lo + 1 : listRead[l]!;
+          for (; k < end; k++) {
+            const id = d[k]!;
+            if (id >= s) break;
+            if (reached[id] === 1) {
+              listHit[l] = 1;
+              break;
+            }
+          }
+          listRead[l] = k;
+        }
+        hit = listHit[l] === 1;
+      }
+      o += listCount;
+      if (!hit && direct !== null) hit = direct[s] === 1;
+      else if (!hit && boxes.length !== 0) {
+        const rectCount = d[o++]!;
+        for (let i = 0; i < rectCount && !hit; i++, o += 5) {
+          const sheet = d[o]!;
+          const r0 = d[o + 1]!;
+          const c0 = d[o + 2]!;
+          const r1 = d[o + 3]!;
+          const c1 = d[o + 4]!;
+          for (const b of boxes) {
+            if (b.sheet === sheet && b.r0 <= r1 && r0 <= b.r1 && b.c0 <= c1 && c0 <= b.c1 && b.hits(r0, c0, r1, c1)) {
+              hit = true;
+              break;
+            }
+          }
+        }
+      }
+      if (hit) {
+        reached[s] = 1;
+        anything = true;
+        cells += segmentCells;
+        for (let i = 0; i < sheetCount; i++) sheets.add(d[sheetsAt + i]!);
+      }
+    }
+    return { reached, sheets, cells };
+  }
+}
+
+/** Cells whose readers an index remembers (beyond that, it forgets them all). */
+const MAX_REMEMBERED_CELLS = 256;
+const MAX_REMEMBERED = 4096;
+
+/** Changed cells grouped per sheet, with their bounding box for a quick test. */
+class Box {
+  r0 = Infinity;
+  c0 = Infinity;
+  r1 = -1;
+  c1 = -1;
+  readonly cells: ChangedCell[] = [];
+  constructor(readonly sheet: number) {}
+  add(cell: ChangedCell): void {
+    this.cells.push(cell);
+    this.r0 = Math.min(this.r0, cell.row);
+    this.c0 = Math.min(this.c0, cell.col);
+    this.r1 = Math.max(this.r1, cell.row);
+    this.c1 = Math.max(this.c1, cell.col);
+  }
+  /** Whether a changed cell lies in the rectangle (the boxes overlap: look at the cells). */
+  hits(r0: number, c0: number, r1: number, c1: number): boolean {
+    if (r0 <= this.r0 && this.r1 <= r1 && c0 <= this.c0 && this.c1 <= c1) return true;
+    for (const c of this.cells) if (c.row >= r0 && c.row <= r1 && c.col >= c0 && c.col <= c1) return true;
+    return false;
+  }
+}
+
+function changedBoxes(changed: readonly ChangedCell[]): Box[] {
+  const bySheet = new Map<number, Box>();
+  for (const c of changed) {
+    let b = bySheet.get(c.sheet);
+    if (!b) bySheet.set(c.sheet, (b = new Box(c.sheet)));
+    b.add(c);
+  }
+  return [...bySheet.values()];
+}
+
+/** Whether two input values are the same value (errors by their code). */
+export function sameInput(a: Scalar, b: Scalar): boolean {
+  if (a === b) return true;
+  if (a instanceof ExcelError && b instanceof ExcelError) return a.code === b.code;
+  return typeof a === 'number' && typeof b === 'number' && Number.isNaN(a) && Number.isNaN(b);
+}
+
+const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/** Base64 to bytes, without Buffer or atob (the engine runs in browsers and Node alike). */
+function decodeBase64(text: string): Uint8Array {
+  const values = new Int16Array(128).fill(-1);
+  for (let i = 0; i < BASE64.length; i++) values[BASE64.charCodeAt(i)] = i;
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 61) end--; // '='
+  const out = new Uint8Array(Math.floor((end * 3) / 4));
+  let bits = 0;
+  let acc = 0;
+  let o = 0;
+  for (let i = 0; i < end; i++) {
+    const code = text.charCodeAt(i);
+    const v = code < 128 ? values[code]! : -1;
+    if (v < 0) throw new Error('the incremental index is not base64');
+    acc = (acc << 6) | v;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[o++] = (acc >> bits) & 0xff;
+    }
+  }
+  return out.subarray(0, o);
+}

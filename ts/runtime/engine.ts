@@ -617,15 +617,14 @@ class EngineCore {
 
   /**
    * The index when this engine's runs can be incremental: an eager engine without data
-   * tables (their runs fill the result afterwards), cells computed on demand (they rely
-   * on a fresh store, demand.ts) or dynamic arrays (a spill's extent depends on what the
-   * previous one left).
+   * tables (their runs fill the result afterwards) or dynamic arrays (a spill's extent
+   * depends on what the previous one left).
    */
   private incrementalIndex(): DepsIndex | null {
     if (this.deps !== undefined) return this.deps;
     let index: DepsIndex | null = null;
     const text = this.depsText;
-    if (text !== undefined && !this.spec.dataTables?.length && !this.modules.some((m) => m?.late?.length)) {
+    if (text !== undefined && !this.spec.dataTables?.length) {
       index = DepsIndex.decode(text);
       if (index.segmentCount !== this.spec.order.length || index.hasSpills()) index = null;
     }
@@ -654,8 +653,14 @@ class EngineCore {
       for (const c of released) if (formulas.has(cellId(c.sheet, c.row, c.col))) return null;
       changed.push(...released);
     }
-    const { reached, sheets: written, cells } = index.plan(changed);
+    // With computed references, everything from the first of them on runs as in a full
+    // run: its cells are computed on demand when a reference reaches them before the
+    // order does, which needs them blank until then (demand.ts).
+    const late = this.modules.some((m) => m?.late?.length);
+    const { reached, sheets: written, cells } = index.plan(changed, late ? index.firstDynamic() : index.segmentCount);
     for (const c of changed) written.add(c.sheet);
+    // Cells computed on demand are reset below: their stores must be copies.
+    if (late && this.modules.some((m) => m?.late?.some((v, i) => i % 6 === 0 && !written.has(v)))) return null;
     const templates = this.templates;
     const sheets: Sheet[] = new Array(templates.length);
     for (let i = 0; i < templates.length; i++) sheets[i] = written.has(i) ? Sheet.cloneOf(last.sheets[i]!) : last.sheets[i]!;
@@ -666,6 +671,22 @@ class EngineCore {
       if (written.has(c.sheet)) sheets[c.sheet]!.pin(c.row, c.col, v);
     }
     for (const c of released) sheets[c.sheet]!.set(c.row, c.col, templates[c.sheet]!.get(c.row, c.col));
+    if (late) {
+      for (const m of this.modules) {
+        const runs = m?.late;
+        if (!runs) continue;
+        for (let i = 0; i + 5 < runs.length; i += 6) {
+          const [sheet, row, col, count, vertical] = [runs[i]!, runs[i + 1]!, runs[i + 2]!, runs[i + 3]!, runs[i + 4] === 1];
+          const store = sheets[sheet]!;
+          const model = templates[sheet]!;
+          for (let k = 0; k < count; k++) {
+            const r = vertical ? row + k : row;
+            const c = vertical ? col : col + k;
+            store.set(r, c, model.get(r, c));
+          }
+        }
+      }
+    }
     return { sheets, reached, cells };
   }
 

@@ -93,7 +93,14 @@ export class DepsIndex {
    * Which segments (by evaluation order) the changed cells reach, and which sheets
    * they write; `reached` is 1 for a segment to recompute.
    */
-  plan(changed: readonly ChangedCell[]): { reached: Uint8Array; sheets: Set<number>; cells: number } {
+  /** The first segment with computed references (the segment count when none has). */
+  firstDynamic(): number {
+    for (let s = 0; s < this.segmentCount; s++) if ((this.data[this.segmentOffsets[s]!]! & DYNAMIC) !== 0) return s;
+    return this.segmentCount;
+  }
+
+  /** `tail`: the first segment of those recomputed whatever changed. */
+  plan(changed: readonly ChangedCell[], tail = this.segmentCount): { reached: Uint8Array; sheets: Set<number>; cells: number } {
     const d = this.data;
     const n = this.segmentCount;
     const reached = new Uint8Array(n);
@@ -124,7 +131,7 @@ export class DepsIndex {
       const sheetCount = d[o++]!;
       const sheetsAt = o;
       o += sheetCount;
-      let hit = (flags & VOLATILE) !== 0 || ((flags & DYNAMIC) !== 0 && anything);
+      let hit = s >= tail || (flags & VOLATILE) !== 0 || ((flags & DYNAMIC) !== 0 && anything);
       const listCount = d[o++]!;
       for (let i = 0; i < listCount && !hit; i++) {
         const l = d[o + i]!;

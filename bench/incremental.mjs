@@ -1,19 +1,22 @@
 // Incremental what-if (issue #18 item 2): the cost of run(inputs) when one input changed
-// since the previous run, against a full run of the same engine, on the PE bench model.
+// since the previous run, against a full run of the same engine, on the PE bench model
+// and the ledger model (bench/generate-ledger.mjs).
 //
-//   node --expose-gc bench/incremental.mjs [--sizes 100k,1M] [--runs 20]
+//   node --expose-gc bench/incremental.mjs [--sizes 100k,1M] [--models pe,ledger] [--runs 20]
 //
 // For each probe (one input cell, alternated between two values so that every timed run
 // changes it), the engine's own count of the cells it recomputed (`meta.recomputed`) is
 // the cone, and the result of every incremental run is compared, on every formula cell,
 // with a full run of a second instance of the engine on the same inputs before timing.
-// Results: bench/results/incremental.json.
+// Each probe is timed twice: with gc() before every run (as the other benches time full
+// runs) and back to back (a what-if loop). Results: bench/results/incremental.json.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { cachePath, parseSize, plan, sizeLabel, writeWorkbook } from './generate.mjs';
+import * as pe from './generate.mjs';
+import * as ledger from './generate-ledger.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cacheDir = join(root, 'bench', '.cache');
@@ -22,22 +25,40 @@ const now = () => performance.now();
 const log = (m) => console.error(`[incremental] ${m}`);
 const gc = globalThis.gc ?? (() => {});
 
-/** Probes: one input each, two values, and what it is in the model. */
-const PROBES = [
-  { ref: 'Inputs!B10', values: [1_000_000, 2_000_000], what: 'equity invested (first equity cash flow, equity NPV/IRR)' },
-  { ref: 'Inputs!B8', values: [0.04, 0.05], what: 'capex % of revenue (CashFlow capex row and what follows)' },
-  { ref: 'Inputs!B5', values: [0.075, 0.08], what: 'interest rate (the circular debt block and what follows)' },
-  { ref: 'Inputs!B15', values: [30, 31], what: 'price of region 1 (its revenue lines, costs, totals)' },
-  { ref: 'Inputs!B2', values: [45658, 45689], what: 'start date (the whole model)' },
-];
+/** Probes per model: one input each, two values, and what it is in the model. */
+const MODELS = {
+  pe: {
+    gen: pe,
+    months: 120,
+    probes: [
+      { ref: 'Inputs!B10', values: [1_000_000, 2_000_000], what: 'equity invested (first equity cash flow, equity NPV/IRR)' },
+      { ref: 'Inputs!B8', values: [0.04, 0.05], what: 'capex % of revenue (CashFlow capex row and what follows)' },
+      { ref: 'Inputs!B5', values: [0.075, 0.08], what: 'interest rate (the circular debt block and what follows)' },
+      { ref: 'Inputs!B15', values: [30, 31], what: 'price of region 1 (its revenue lines, then every total)' },
+      { ref: 'Inputs!B2', values: [45658, 45689], what: 'start date (the whole model)' },
+    ],
+  },
+  ledger: {
+    gen: ledger,
+    months: 12,
+    probes: [
+      { ref: 'Inputs!B2', values: [0.05, 0.06], what: 'cash interest rate (the circular cash block)' },
+      { ref: 'Inputs!B8', values: [1000, 2000], what: 'fixed monthly cost (cash block)' },
+      { ref: 'Inputs!B6', values: [5000, 6000], what: 'large-transaction threshold (a flag per row, its COUNTIFS)' },
+      { ref: 'Inputs!B3', values: [0.02, 0.03], what: 'fee rate (every transaction amount and what follows)' },
+    ],
+  },
+};
 
 function parseArgs(argv) {
-  const a = { sizes: ['100k', '1M'], runs: 20 };
+  const a = { sizes: ['100k', '1M'], models: ['pe', 'ledger'], runs: 20 };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--sizes') a.sizes = argv[++i].split(',');
+    else if (argv[i] === '--models') a.models = argv[++i].split(',');
     else if (argv[i] === '--runs') a.runs = Number(argv[++i]);
-    else throw new Error(`unknown option ${argv[i]} (options: --sizes 100k,1M --runs 20)`);
+    else throw new Error(`unknown option ${argv[i]} (options: --sizes 100k,1M --models pe,ledger --runs 20)`);
   }
+  for (const m of a.models) if (!MODELS[m]) throw new Error(`unknown model ${m} (models: ${Object.keys(MODELS).join(', ')})`);
   return a;
 }
 
@@ -45,11 +66,12 @@ const min = (xs) => Math.min(...xs);
 const median = (xs) => [...xs].sort((x, y) => x - y)[xs.length >> 1];
 const round = (x, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
 
-function ensureWorkbook(target) {
-  const file = cachePath(cacheDir, target, { months: 120 });
+function ensureWorkbook(model, target) {
+  const { gen, months } = MODELS[model];
+  const file = gen.cachePath(cacheDir, target, { months });
   if (existsSync(file)) return file;
-  log(`generating ${sizeLabel(target)} → ${file}`);
-  writeWorkbook(file, plan(target, 120));
+  log(`generating ${model} ${gen.sizeLabel(target)} → ${file}`);
+  gen.writeWorkbook(file, gen.plan(target, months));
   return file;
 }
 
@@ -68,12 +90,13 @@ function sameJson(a, b) {
   return diffs + Math.abs(Object.keys(x).length - Object.keys(y).length);
 }
 
-async function benchSize(label, a) {
-  const target = parseSize(label);
-  const file = ensureWorkbook(target);
-  const outDir = join(cacheDir, `engine-${sizeLabel(target)}-incremental`);
+async function benchSize(model, label, a) {
+  const target = pe.parseSize(label);
+  const size = pe.sizeLabel(target);
+  const file = ensureWorkbook(model, target);
+  const outDir = join(cacheDir, `engine-${model}-${size}-incremental`);
   rmSync(outDir, { recursive: true, force: true });
-  log(`${sizeLabel(target)}: compiling`);
+  log(`${model} ${size}: compiling`);
   compileInChild(file, outDir);
   const url = pathToFileURL(join(outDir, 'engine.js')).href;
   const engine = await import(url);
@@ -86,9 +109,9 @@ async function benchSize(label, a) {
     if (i >= 3) full.push(now() - t);
   }
   const totalCells = engine.run({}, { full: true }).meta.recomputed;
-  const entry = { size: sizeLabel(target), formulaCells: totalCells, fullRunMinMs: round(min(full)), fullRunMedianMs: round(median(full)), probes: [] };
-  log(`${entry.size}: full run ${entry.fullRunMinMs} / ${round(median(full))} ms (min / median), ${totalCells} formula cells`);
-  for (const p of PROBES) {
+  const entry = { model, size, formulaCells: totalCells, fullRunMinMs: round(min(full)), fullRunMedianMs: round(median(full)), probes: [] };
+  log(`${model} ${entry.size}: full run ${entry.fullRunMinMs} / ${round(median(full))} ms (min / median), ${totalCells} formula cells`);
+  for (const p of MODELS[model].probes) {
     // Check first: every incremental run of the probe against a full run of the other instance.
     let mismatches = 0;
     engine.run({}, { full: true });
@@ -97,28 +120,37 @@ async function benchSize(label, a) {
       if (!inc.meta.incremental) throw new Error(`${p.ref}: the run was not incremental`);
       mismatches += sameJson(inc, reference.run({ [p.ref]: v }, { full: true }));
     }
-    const times = [];
-    let cone = 0;
-    for (let i = 0; i < a.runs + 3; i++) {
-      gc();
-      const t = now();
-      const r = engine.run({ [p.ref]: p.values[i % 2] });
-      const ms = now() - t;
-      if (i >= 3) times.push(ms);
-      cone = r.meta.recomputed;
-    }
+    const timed = (collect) => {
+      const times = [];
+      let cone = 0;
+      for (let i = 0; i < a.runs + 3; i++) {
+        if (collect) gc();
+        const t = now();
+        const r = engine.run({ [p.ref]: p.values[i % 2] });
+        const ms = now() - t;
+        if (i >= 3) times.push(ms);
+        cone = r.meta.recomputed;
+      }
+      return { times, cone };
+    };
+    const withGc = timed(true);
+    const loop = timed(false);
+    const cone = withGc.cone;
     const row = {
       input: p.ref,
       what: p.what,
       coneCells: cone,
       coneShare: round(cone / totalCells, 5),
-      minMs: round(min(times)),
-      medianMs: round(median(times)),
-      shareOfFullRun: round(min(times) / min(full), 4),
+      minMs: round(min(withGc.times)),
+      medianMs: round(median(withGc.times)),
+      loopMinMs: round(min(loop.times)),
+      loopMedianMs: round(median(loop.times)),
+      shareOfFullRun: round(min(withGc.times) / min(full), 4),
+      loopShareOfFullRun: round(median(loop.times) / min(full), 4),
       mismatches,
     };
     entry.probes.push(row);
-    log(`${entry.size}: ${p.ref} cone ${cone} cells (${(row.coneShare * 100).toFixed(2)}%), ${row.minMs} / ${row.medianMs} ms = ${(row.shareOfFullRun * 100).toFixed(2)}% of a full run, ${mismatches} mismatches`);
+    log(`${model} ${entry.size}: ${p.ref} cone ${cone} cells (${(row.coneShare * 100).toFixed(2)}%), ${row.minMs} / ${row.medianMs} ms with gc() = ${(row.shareOfFullRun * 100).toFixed(2)}% of a full run; loop median ${row.loopMedianMs} ms = ${(row.loopShareOfFullRun * 100).toFixed(2)}%; ${mismatches} mismatches`);
   }
   return entry;
 }
@@ -130,15 +162,16 @@ async function main() {
   mkdirSync(resultsDir, { recursive: true });
   const loadavgAtStart = os.loadavg();
   const results = [];
-  for (const s of a.sizes) results.push(await benchSize(s, a));
+  for (const m of a.models) for (const s of a.sizes) results.push(await benchSize(m, s, a));
   const out = { startedAt: new Date().toISOString(), node: process.version, cpus: os.cpus().length, loadavgAtStart, loadavgAtEnd: os.loadavg(), options: a, results };
   writeFileSync(join(resultsDir, 'incremental.json'), `${JSON.stringify(out, null, 2)}\n`);
-  console.log(`\nincremental run(inputs) vs full run on the PE bench model — node ${process.version}, load ${loadavgAtStart.map((x) => x.toFixed(2)).join(' ')}\n`);
-  console.log('| size | input | cone (cells) | cone share | incremental min / median | full run min | incremental ÷ full | check |');
-  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log(`\nincremental run(inputs) vs full run — node ${process.version}, ${os.cpus().length} cpus, load ${loadavgAtStart.map((x) => x.toFixed(2)).join(' ')} → ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
+  console.log('| model | size | input | cone (cells) | cone share | incremental, gc() before each: min / median | ÷ full min | loop median | ÷ full min | full run min | check |');
+  console.log('| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const e of results) {
     for (const p of e.probes) {
-      console.log(`| ${e.size} | ${p.input} (${p.what}) | ${p.coneCells.toLocaleString('en-US')} | ${(p.coneShare * 100).toFixed(2)}% | ${p.minMs} / ${p.medianMs} ms | ${e.fullRunMinMs} ms | ${(p.shareOfFullRun * 100).toFixed(2)}% | ${p.mismatches === 0 ? 'match' : `${p.mismatches} mismatches`} |`);
+      const pct = (x) => `${(x * 100).toFixed(2)}%`;
+      console.log(`| ${e.model} | ${e.size} | ${p.input} (${p.what}) | ${p.coneCells.toLocaleString('en-US')} | ${pct(p.coneShare)} | ${p.minMs} / ${p.medianMs} ms | ${pct(p.shareOfFullRun)} | ${p.loopMedianMs} ms | ${pct(p.loopShareOfFullRun)} | ${e.fullRunMinMs} ms | ${p.mismatches === 0 ? 'match' : `${p.mismatches} mismatches`} |`);
     }
   }
   console.log('\nwrote bench/results/incremental.json');

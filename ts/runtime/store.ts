@@ -19,6 +19,25 @@ interface KeptClasses {
 }
 
 /** Cell kinds in a dense sheet's tag array. */
+/**
+ * The sums of every column of the dense rectangle over one band of rows, for SUM down a
+ * column (a total row under a table of months reads each month's column in turn). One
+ * row-major pass serves all the columns, where a scan per column strides across the
+ * whole row width for every cell. Each column's entry is valid while its write count
+ * is what it was when summed.
+ */
+interface ColumnSums {
+  /** Per column: the sum from 0, top to bottom (null until built on a second request). */
+  sums: Float64Array | null;
+  /** Per column: the first error from the top, or null. */
+  errors: (ExcelError | null)[];
+  /** Per column: its write count when summed. */
+  stamps: Uint32Array;
+}
+
+/** Columns summed through `ColumnSums` are at least this tall. */
+const COLUMN_SUM_MIN_ROWS = 64;
+
 const BLANK = 0;
 const NUMBER = 1;
 const OTHER = 2;
@@ -69,6 +88,8 @@ export class Sheet implements SheetStore {
    * its size: no key string per request), or null until built on a second request.
    */
   private classes: Map<number, KeptClasses[]> | null = null;
+  /** Column sums by band of rows (keyed `r0 * 1048576 + r1`), or null until asked. */
+  private columnSums: Map<number, ColumnSums> | null = null;
 
   private constructor(
     name: string,
@@ -182,6 +203,11 @@ export class Sheet implements SheetStore {
 
   sumNumbers(total: number, r0: number, c0: number, r1: number, c1: number): number | ExcelError | undefined {
     if (r1 >= this.denseRows || c1 >= this.denseCols || r0 < 0 || c0 < 0) return undefined;
+    // From a total of 0 the kept sum is the scan's, addition for addition.
+    if (c0 === c1 && total === 0 && r1 - r0 + 1 >= COLUMN_SUM_MIN_ROWS) {
+      const kept = this.columnSum(r0, r1, c0);
+      if (kept !== undefined) return kept;
+    }
     const tags = this.tags;
     const nums = this.nums;
     const w = this.denseCols;
@@ -196,6 +222,55 @@ export class Sheet implements SheetStore {
       }
     }
     return total;
+  }
+
+  /**
+   * SUM of one column over rows r0..r1 from the band's kept sums, or undefined on the
+   * first request for the band (a column summed once is scanned).
+   */
+  private columnSum(r0: number, r1: number, c: number): number | ExcelError | undefined {
+    const key = r0 * 1048576 + r1;
+    const bands = (this.columnSums ??= new Map<number, ColumnSums>());
+    let band = bands.get(key);
+    if (band === undefined) {
+      bands.set(key, { sums: null, errors: [], stamps: new Uint32Array(0) });
+      return undefined;
+    }
+    const writes = (this.columnWrites ??= new Uint32Array(KEY_STRIDE));
+    const w = this.denseCols;
+    const tags = this.tags;
+    const nums = this.nums;
+    if (band.sums === null) {
+      const sums = new Float64Array(w);
+      const errors = new Array<ExcelError | null>(w).fill(null);
+      for (let r = r0; r <= r1; r++) {
+        for (let j = 0, i = r * w; j < w; j++, i++) {
+          const tag = tags[i];
+          if (tag === NUMBER) sums[j] = sums[j]! + nums[i]!;
+          else if (tag === OTHER && errors[j] === null) {
+            const v = this.vals[i];
+            if (v instanceof ExcelError) errors[j] = v;
+          }
+        }
+      }
+      band = { sums, errors, stamps: writes.slice(0, w) };
+      bands.set(key, band);
+    } else if (band.stamps[c] !== writes[c]) {
+      let sum = 0;
+      let error: ExcelError | null = null;
+      for (let r = r0, i = r0 * w + c; r <= r1; r++, i += w) {
+        const tag = tags[i];
+        if (tag === NUMBER) sum += nums[i]!;
+        else if (tag === OTHER && error === null) {
+          const v = this.vals[i];
+          if (v instanceof ExcelError) error = v;
+        }
+      }
+      band.sums[c] = sum;
+      band.errors[c] = error;
+      band.stamps[c] = writes[c]!;
+    }
+    return band.errors[c] ?? band.sums![c]!;
   }
 
   set(r: number, c: number, v: Scalar): void {

@@ -290,6 +290,8 @@ export function anchorArray(x: Ctx, v: Value): Value {
 
 class Book implements BookView {
   readonly sheets: Sheet[];
+  /** Above 0 while a circular cluster iterates. */
+  iterating = 0;
   readonly spills = new Map<number, [number, number]>();
   private readonly formulaCells: () => Set<number>;
   readonly date1904: boolean;
@@ -1173,6 +1175,16 @@ function checkCalc(calc: EngineSpec['calc']): void {
 
 /** Iterates a circular cluster like Excel: up to `count` sweeps, stop when the change is below `delta`. */
 function iterateCluster(seg: ClusterSegment, x: Ctx, spec: EngineSpec): { converged: boolean; iterations: number } {
+  const book = x.book as Book;
+  book.iterating++;
+  try {
+    return iterate(seg, x, spec);
+  } finally {
+    book.iterating--;
+  }
+}
+
+function iterate(seg: ClusterSegment, x: Ctx, spec: EngineSpec): { converged: boolean; iterations: number } {
   const cells = seg.cells;
   const sheets = x.book.sheets;
   if (!spec.calc.iterate) {

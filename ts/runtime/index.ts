@@ -6,6 +6,7 @@
 export * from './values.js';
 export * from './coerce.js';
 export * from './ops.js';
+export { lineSlot, lineValues } from './lines.js';
 export * from './aggregate.js';
 export * from './address.js';
 export { Sheet } from './store.js';

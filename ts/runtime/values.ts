@@ -270,6 +270,8 @@ export interface BookView {
   sheetByName(name: string): SheetStore | undefined;
   /** Resolve a defined name to a value (a Ref for names that point at cells). */
   name(name: string, sheet: number): Value | undefined;
+  /** Above 0 while a circular cluster iterates (lines.ts keeps nothing then). */
+  iterating?: number;
   /** Whether a cell holds a formula (ISFORMULA). Optional: test books may omit it. */
   isFormula?(sheet: number, row: number, col: number): boolean;
   /** The formula Excel shows for a cell (FORMULATEXT), resolved by the compiler. */

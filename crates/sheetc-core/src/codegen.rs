@@ -44,7 +44,7 @@ pub fn shape_function(name: &str, bound: &Bound, functions: &FunctionTable) -> S
     // The run function the emitter calls for n cells from (r, c), along the row or down
     // the column (d): the hoisting variant when there is one and it takes the run, else
     // the loop. Its own function per shape, so the call of the shape stays monomorphic.
-    let cell = match numeric_expr(bound, None, functions, &mut 0) {
+    let cell = match numeric_expr(bound, None, functions, &mut 0, &mut None) {
         // Written into the loop rather than called: the loop is what V8 optimises as one
         // unit, and a double returned from a call of its own is boxed (a heap number per
         // cell: most of what a run allocated).
@@ -66,14 +66,23 @@ pub fn shape_function(name: &str, bound: &Bound, functions: &FunctionTable) -> S
 /// infinity sends the cell to the general function, which applies Excel's coercions and
 /// errors. So a model's arithmetic on numbers runs as plain double arithmetic with no
 /// boxed intermediate values, and nothing else changes.
-fn numeric_expr(b: &Bound, axis: Option<Axis>, functions: &FunctionTable, next: &mut usize) -> Option<String> {
+fn numeric_expr(b: &Bound, axis: Option<Axis>, functions: &FunctionTable, next: &mut usize, lines: &mut Option<Vec<LineValue>>) -> Option<String> {
     if let Some(axis) = axis {
         if worth_hoisting(b, Want::Value) && !varies(b, axis) && ctx_free(b, functions).is_some() {
             *next += 1;
             return Some(format!("h{}", *next - 1));
         }
+        if lines.is_some() && contains_pow(b) && varies(b, axis) && !varies(b, axis.other()) && ctx_free(b, functions).is_some() {
+            // Its code counts the hoisted values inside it as the traversal does.
+            let code = numeric_expr(b, Some(axis), functions, next, &mut None)?;
+            let mut refs = Vec::new();
+            collect_refs(b, &mut refs);
+            let list = lines.as_mut()?;
+            list.push(LineValue { code, refs });
+            return Some(format!("q{}[{}]", list.len() - 1, axis.var()));
+        }
     }
-    let mut num = |x: &Bound| numeric_expr(x, axis, functions, next);
+    let mut num = |x: &Bound| numeric_expr(x, axis, functions, next, lines);
     Some(match b {
         Bound::Number(n) => format!("({})", js::number(*n)),
         Bound::Cell { sheet, row, col } => format!("B[{sheet}].n({},{})", coord(*row, "r"), coord(*col, "c")),
@@ -104,6 +113,45 @@ enum Axis {
     Row,
 }
 
+impl Axis {
+    fn other(self) -> Axis {
+        match self {
+            Axis::Col => Axis::Row,
+            Axis::Row => Axis::Col,
+        }
+    }
+
+    /// The generated code's variable for the coordinate varying along the run.
+    fn var(self) -> &'static str {
+        match self {
+            Axis::Col => "c",
+            Axis::Row => "r",
+        }
+    }
+}
+
+/// A part of a shape's numeric variant that varies along its runs but not from one run
+/// to the next: a function of the varying coordinate alone, such as a compounding factor
+/// `(1+Inputs!$B$4)^(Timeline!G$3/12)` in a run along a row. The loop reads it from
+/// `q0[c]`, values kept for the whole engine run by `R.lineValues` (lines.ts): once per
+/// column (row) instead of once per cell. Only parts with a power are kept (`^` is the
+/// one costly operator of the numeric variant; the rest is a load or two).
+struct LineValue {
+    /// Its numeric code, in terms of the varying coordinate (and hoisted values).
+    code: String,
+    /// The references it reads (the run's guard).
+    refs: Vec<RefExtent>,
+}
+
+fn contains_pow(b: &Bound) -> bool {
+    match b {
+        Bound::Binary(BinaryOp::Pow, _, _) => true,
+        Bound::Binary(_, l, r) => contains_pow(l) || contains_pow(r),
+        Bound::Unary(_, x) | Bound::CellValue(x) => contains_pow(x),
+        _ => false,
+    }
+}
+
 /// Loop-invariant code motion for runs of one shape. A subexpression that does not
 /// depend on the varying coordinate (`SUMIFS(Inputs!B1:B20, Inputs!A1:A20, $C5)` along
 /// row 5, a reference object with absolute coordinates) is evaluated once per run
@@ -129,11 +177,15 @@ fn loop_variant(name: &str, bound: &Bound, axis: Axis, main_branches: &[String],
     g.hoist = Some(Hoist { axis, exprs: Vec::new(), refs: Vec::new() });
     let body = g.expr(bound, Want::Value);
     let h = g.hoist.take()?;
-    // Nothing to hoist (the plain loop does as well); the whole formula hoisted
+    let mut next = 0;
+    let mut lines = Some(Vec::new());
+    let numeric = numeric_expr(bound, Some(axis), functions, &mut next, &mut lines).filter(|_| next == h.exprs.len());
+    let lines = if numeric.is_some() { lines.unwrap_or_default() } else { Vec::new() };
+    // Nothing to hoist or keep (the plain loop does as well); the whole formula hoisted
     // (a run of copies of one constant formula: rare, not worth the code); or the branch
     // functions the variant would call are not the main function's (same traversal,
     // same names: checked rather than assumed).
-    if h.exprs.is_empty() || body == "h0" || g.hoisted != main_branches {
+    if (h.exprs.is_empty() && lines.is_empty()) || body == "h0" || g.hoisted != main_branches {
         return None;
     }
     let (suffix, fixed, var, lo, hi) = match axis {
@@ -141,36 +193,47 @@ fn loop_variant(name: &str, bound: &Bound, axis: Axis, main_branches: &[String],
         Axis::Row => ("r", "c", "r", "r0", "r1"),
     };
     let params: Vec<String> = (0..h.exprs.len()).map(|i| format!("h{i}")).collect();
-    let variant = format!("{name}${suffix}");
-    let mut out = g.function_source_with(&variant, &format!("x,B,r,c,{}", params.join(",")), &body);
-    let hoisted: Vec<String> = h.exprs.iter().enumerate().map(|(i, e)| format!("h{i}={e}")).collect();
+    // Without hoisted values the variant is the shape itself.
+    let (mut out, general) = if params.is_empty() {
+        (String::new(), format!("x.row=r;x.col=c;B[s].set(r,c,R.fin({name}(x,B,r,c),x));"))
+    } else {
+        let variant = format!("{name}${suffix}");
+        let source = g.function_source_with(&variant, &format!("x,B,r,c,{}", params.join(",")), &body);
+        (source, format!("x.row=r;x.col=c;B[s].set(r,c,R.fin({variant}(x,B,r,c,{}),x));", params.join(",")))
+    };
+    let mut consts: Vec<String> = h.exprs.iter().enumerate().map(|(i, e)| format!("h{i}={e}")).collect();
+    // Kept line values, filled through the numeric code of their part (after the
+    // hoisted values it may use).
+    for (i, l) in lines.iter().enumerate() {
+        consts.push(format!("q{i}=R.lineValues(x,{name}.{suffix}q{i},{lo},{hi},({var})=>{})", l.code));
+    }
     // Hoisted values are computed with the context of the run's first cell.
     let first = match axis {
         Axis::Col => "const c=c0;",
         Axis::Row => "const r=r0;",
     };
-    let args = params.join(",");
-    let general = format!("x.row=r;x.col=c;B[s].set(r,c,R.fin({variant}(x,B,r,c,{args}),x));");
-    let mut next = 0;
-    let cells = match numeric_expr(bound, Some(axis), functions, &mut next).filter(|_| next == h.exprs.len()) {
+    let cells = match numeric {
         // The numeric variant when every hoisted value is a number (see `numeric_expr`).
         Some(code) => {
-            let numbers: Vec<String> = params.iter().map(|p| format!("typeof {p}===\"number\"")).collect();
-            format!(
-                "if({})for(let {var}={lo};{var}<={hi};{var}++){{const v={code};if(v-v===0)B[s].setNumber(r,c,v);else{{{general}}}}}else for(let {var}={lo};{var}<={hi};{var}++){{{general}}}",
-                numbers.join("&&")
-            )
+            let numeric_loop = format!("for(let {var}={lo};{var}<={hi};{var}++){{const v={code};if(v-v===0)B[s].setNumber(r,c,v);else{{{general}}}}}");
+            if params.is_empty() {
+                numeric_loop
+            } else {
+                let numbers: Vec<String> = params.iter().map(|p| format!("typeof {p}===\"number\"")).collect();
+                format!("if({}){numeric_loop}else for(let {var}={lo};{var}<={hi};{var}++){{{general}}}", numbers.join("&&"))
+            }
         }
         None => format!("for(let {var}={lo};{var}<={hi};{var}++){{{general}}}"),
     };
-    let run = format!("{{{first}x.row=r;x.col=c;const {};{cells}}}return true;", hoisted.join(","));
-    // When the run may write what a hoisted part reads, it returns false and the run
-    // function's per-cell loop runs instead.
-    let body = match guard(&h.refs, axis) {
-        Some(g) => format!("if({g})return false;{run}"),
-        None => run,
-    };
+    let run = format!("{{{first}x.row=r;x.col=c;const {};{cells}}}return true;", consts.join(","));
+    // When the run may write what a hoisted part or a kept line value reads, it returns
+    // false and the run function's per-cell loop runs instead.
+    let clauses: Vec<String> = guard(&h.refs, axis).into_iter().chain(line_guard(&lines, axis)).collect();
+    let body = if clauses.is_empty() { run } else { format!("if({})return false;{run}", clauses.join("||")) };
     out.push_str(&format!("{name}.{suffix}=function(x,B,s,{fixed},{lo},{hi}){{{body}}};\n"));
+    for i in 0..lines.len() {
+        out.push_str(&format!("{name}.{suffix}q{i}=R.lineSlot();\n"));
+    }
     Some(out)
 }
 
@@ -203,6 +266,29 @@ fn guard(refs: &[RefExtent], axis: Axis) -> Option<String> {
             _ => return Some("true".to_string()),
         }
         clauses.push(format!("({})", terms.join("&&")));
+    }
+    if clauses.is_empty() {
+        None
+    } else {
+        Some(clauses.join("||"))
+    }
+}
+
+/// The JS condition under which a run may write a cell that a kept line value reads. A
+/// line value does not vary across runs, so its references are absolute on the run's
+/// fixed coordinate: the run at row `r` (column `c`) may write one when it is on that
+/// sheet and the row (column) is inside the reference. None when there are no line values.
+fn line_guard(lines: &[LineValue], axis: Axis) -> Option<String> {
+    let mut clauses = Vec::new();
+    for e in lines.iter().flat_map(|l| &l.refs) {
+        let (lo, hi, fixed) = match axis {
+            Axis::Col => (e.r0, e.r1, "r"),
+            Axis::Row => (e.c0, e.c1, "c"),
+        };
+        match (lo, hi) {
+            (Coord::Abs(a), Coord::Abs(b)) => clauses.push(format!("(s==={}&&{a}<={fixed}&&{fixed}<={b})", e.sheet)),
+            _ => return Some("true".to_string()),
+        }
     }
     if clauses.is_empty() {
         None
@@ -913,5 +999,26 @@ mod tests {
         assert_eq!(guard(&[below], Axis::Col), None);
         let around = RefExtent { sheet: 1, r0: Coord::Rel(-1), c0: Coord::Abs(3), r1: Coord::Abs(40), c1: Coord::Abs(5) };
         assert_eq!(guard(&[around], Axis::Col).as_deref(), Some("(s===1&&r<=40&&3<=c1&&c0<=5)"));
+    }
+
+    #[test]
+    fn a_power_of_the_column_alone_is_kept_per_column_along_rows() {
+        // $B r * (1+S0!$A$1)^(S1!c$3/12): the factor depends on the column only.
+        let pow = Bound::Binary(
+            BinaryOp::Pow,
+            Box::new(Bound::Binary(BinaryOp::Add, Box::new(Bound::Number(1.0)), Box::new(cell(0, Coord::Abs(0), Coord::Abs(0))))),
+            Box::new(Bound::Binary(BinaryOp::Div, Box::new(cell(1, Coord::Abs(2), Coord::Rel(0))), Box::new(Bound::Number(12.0)))),
+        );
+        let b = mul(cell(2, Coord::Rel(0), Coord::Abs(1)), pow);
+        let src = shape_function_for_test("f3", &b).source;
+        let along_row = run_fn(&src, "f3.c=");
+        assert!(along_row.contains("q0=R.lineValues(x,f3.cq0,c0,c1,(c)=>R.npow(R.nadd((1),B[0].n(0,0)),R.ndiv(B[1].n(2,c),(12))))"), "{src}");
+        assert!(along_row.contains("const v=(B[2].n(r,1)*q0[c]);"), "{src}");
+        // A run on a row the factor reads takes the per-cell loop.
+        assert!(along_row.starts_with("f3.c=function(x,B,s,r,c0,c1){if((s===0&&0<=r&&r<=0)||(s===1&&2<=r&&r<=2))return false;"), "{src}");
+        assert!(src.contains("f3.cq0=R.lineSlot();"), "{src}");
+        // Down a column the factor is the same in every cell: nothing kept, nothing to hoist
+        // but cell arithmetic, so no variant.
+        assert_eq!(run_fn(&src, "f3.r="), "", "{src}");
     }
 }

@@ -134,6 +134,7 @@ import {
   writeWorkbook,
 } from './generate-ledger.mjs';
 import { SERIAL_1970, daysFromCivil, yearMonthFromDays } from './lib/dates.mjs';
+import { compileInChild } from './lib/compile-child.mjs';
 
 // ---------------------------------------------------------------------------------
 // The hand-written model
@@ -571,14 +572,6 @@ function ensureWorkbook(file, write, regenerate) {
   const ms = Math.round(now() - t0);
   writeFileSync(metaFile, JSON.stringify({ ...stats, ms, maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024), peakRssMb: null }));
   return { file, cached: false, ms };
-}
-
-/** sheetc's compile(file, { outDir, verify: false }) in a child process (its memory stays out of this one). */
-function compileInChild(file, outDir) {
-  const code = `const { compile } = await import(process.argv[1]); await compile(process.argv[2], { outDir: process.argv[3], verify: false });`;
-  const index = pathToFileURL(join(root, 'dist', 'index.js')).href;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code, index, file, outDir], { stdio: ['ignore', 'ignore', 'inherit'] });
-  if (r.status !== 0) throw new Error(`compiling ${file} failed (exit ${r.status ?? r.signal})`);
 }
 
 /** Data rows whose cells are compared: all up to 20,000, else the first, middle and last 2,000. */

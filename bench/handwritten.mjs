@@ -69,7 +69,6 @@
  *   --perturb REL    scales the hand-written model's interest rate by 1 + REL: to see the
  *                    check fail (e.g. --perturb 1e-6 must report mismatches and exit 1)
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -92,6 +91,7 @@ import {
   writeWorkbook,
 } from './generate.mjs';
 import { SERIAL_1970, daysFromCivil, yearMonthFromDays } from './lib/dates.mjs';
+import { compileInChild } from './lib/compile-child.mjs';
 
 // ---------------------------------------------------------------------------------
 // The hand-written model
@@ -501,18 +501,6 @@ function ensureWorkbook(target, a) {
   const ms = Math.round(now() - t0);
   writeFileSync(metaFile, JSON.stringify({ ...stats, ms, maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024), peakRssMb: null }));
   return { file, cached: false, ms };
-}
-
-/**
- * sheetc's compile(file, { outDir, verify: false }), in a child process so that the
- * build's memory does not count in this process's RSS (which then holds the engine and
- * the hand-written model only).
- */
-function compileInChild(file, outDir) {
-  const code = `const { compile } = await import(process.argv[1]); await compile(process.argv[2], { outDir: process.argv[3], verify: false });`;
-  const index = pathToFileURL(join(root, 'dist', 'index.js')).href;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code, index, file, outDir], { stdio: ['ignore', 'ignore', 'inherit'] });
-  if (r.status !== 0) throw new Error(`compiling ${file} failed (exit ${r.status ?? r.signal})`);
 }
 
 /** The cells compared besides the outputs: [ref, read from the hand-written result]. */

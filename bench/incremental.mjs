@@ -10,13 +10,13 @@
 // with a full run of a second instance of the engine on the same inputs before timing.
 // Each probe is timed twice: with gc() before every run (as the other benches time full
 // runs) and back to back (a what-if loop). Results: bench/results/incremental.json.
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as pe from './generate.mjs';
 import * as ledger from './generate-ledger.mjs';
+import { compileInChild } from './lib/compile-child.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cacheDir = join(root, 'bench', '.cache');
@@ -73,13 +73,6 @@ function ensureWorkbook(model, target) {
   log(`generating ${model} ${gen.sizeLabel(target)} → ${file}`);
   gen.writeWorkbook(file, gen.plan(target, months));
   return file;
-}
-
-function compileInChild(file, outDir) {
-  const code = `const { compile } = await import(process.argv[1]); await compile(process.argv[2], { outDir: process.argv[3], verify: false });`;
-  const index = pathToFileURL(join(root, 'dist', 'index.js')).href;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code, index, file, outDir], { stdio: ['ignore', 'ignore', 'inherit'] });
-  if (r.status !== 0) throw new Error(`compiling ${file} failed (exit ${r.status ?? r.signal})`);
 }
 
 function sameJson(a, b) {

@@ -234,7 +234,9 @@ pub fn compute_needs(
         for &n in &seg.nodes {
             let node = &nodes[n as usize];
             spills |= node.dynamic_array;
-            cells = cells.saturating_add(node.array_end.map_or(1, |(r1, c1)| (r1 - node.row + 1).saturating_mul(c1 - node.col + 1)));
+            // An array range's cells; a range that ends before its anchor (a hostile file) counts the anchor.
+            let span = |end: u32, start: u32| end.saturating_sub(start).saturating_add(1);
+            cells = cells.saturating_add(node.array_end.map_or(1, |(r1, c1)| span(r1, node.row).saturating_mul(span(c1, node.col))));
             if !sheets.contains(&node.sheet) {
                 sheets.push(node.sheet);
             }

@@ -15,7 +15,7 @@ import { userFunctionTable, type UserFunction } from './udf.js';
 import { DemandIndex, OnDemand, type CellFunction } from './demand.js';
 import { DepsIndex, sameInput, type ChangedCell } from './incremental.js';
 import { resolveStructured } from './tables.js';
-import { ERR, ExcelError, Matrix, Ref, cellId, errorFromCode, type BookView, type Ctx, type Scalar, type Value } from './values.js';
+import { ERR, ExcelError, Matrix, Ref, cellId, cellOf, errorFromCode, type BookView, type Ctx, type Scalar, type Value } from './values.js';
 
 /** A value in the engine's JSON encodings: errors as `{ e: "#N/A" }`. */
 export type EncodedScalar = number | string | boolean | null | { e: string };
@@ -630,9 +630,21 @@ class EngineCore {
       index = DepsIndex.decode(text);
       if (index.segmentCount !== this.spec.order.length || index.hasSpills()) index = null;
     }
+    if (index !== null && this.modules.some((m) => m?.late?.length)) {
+      const sheets = new Set<number>();
+      for (const m of this.modules) for (let i = 0; i + 5 < (m?.late?.length ?? 0); i += 6) sheets.add(m!.late![i]!);
+      this.lateTail = { from: index.firstDynamic(), sheets };
+    }
     this.deps = index;
     return index;
   }
+
+  /**
+   * With computed references: the first segment of those that every incremental run
+   * recomputes, and the sheets holding the cells computed on demand (set once with the
+   * index; null without computed references).
+   */
+  private lateTail: { from: number; sheets: Set<number> } | null = null;
 
   /**
    * The stores of an incremental run, and the segments to recompute: the previous run's
@@ -646,10 +658,10 @@ class EngineCore {
     if (last === null || index === null) return null;
     const changed: ChangedCell[] = [];
     for (const [id, v] of pins) {
-      if (!last.pins.has(id) || !sameInput(last.pins.get(id)!, v)) changed.push(cellOfId(id));
+      if (!last.pins.has(id) || !sameInput(last.pins.get(id)!, v)) changed.push(cellOf(id));
     }
     const released: ChangedCell[] = [];
-    for (const id of last.pins.keys()) if (!pins.has(id)) released.push(cellOfId(id));
+    for (const id of last.pins.keys()) if (!pins.has(id)) released.push(cellOf(id));
     if (released.length !== 0) {
       const formulas = this.formulaCells();
       for (const c of released) if (formulas.has(cellId(c.sheet, c.row, c.col))) return null;
@@ -658,18 +670,18 @@ class EngineCore {
     // With computed references, everything from the first of them on runs as in a full
     // run: its cells are computed on demand when a reference reaches them before the
     // order does, which needs them blank until then (demand.ts).
-    const late = this.modules.some((m) => m?.late?.length);
-    const { reached, sheets: written, cells } = index.plan(changed, late ? index.firstDynamic() : index.segmentCount);
+    const late = this.lateTail;
+    const { reached, sheets: written, cells } = index.plan(changed, late?.from ?? index.segmentCount);
     for (const c of changed) written.add(c.sheet);
     // Cells computed on demand are reset below: their stores must be copies.
-    if (late && this.modules.some((m) => m?.late?.some((v, i) => i % 6 === 0 && !written.has(v)))) return null;
+    if (late) for (const s of late.sheets) if (!written.has(s)) return null;
     const templates = this.templates;
     const sheets: Sheet[] = new Array(templates.length);
     for (let i = 0; i < templates.length; i++) sheets[i] = written.has(i) ? Sheet.cloneOf(last.sheets[i]!) : last.sheets[i]!;
     // A copied store has no pins: the inputs are pinned again, released ones get back
     // the model's value.
     for (const [id, v] of pins) {
-      const c = cellOfId(id);
+      const c = cellOf(id);
       if (written.has(c.sheet)) sheets[c.sheet]!.pin(c.row, c.col, v);
     }
     for (const c of released) sheets[c.sheet]!.set(c.row, c.col, templates[c.sheet]!.get(c.row, c.col));
@@ -678,7 +690,11 @@ class EngineCore {
         const runs = m?.late;
         if (!runs) continue;
         for (let i = 0; i + 5 < runs.length; i += 6) {
-          const [sheet, row, col, count, vertical] = [runs[i]!, runs[i + 1]!, runs[i + 2]!, runs[i + 3]!, runs[i + 4] === 1];
+          const sheet = runs[i]!;
+          const row = runs[i + 1]!;
+          const col = runs[i + 2]!;
+          const count = runs[i + 3]!;
+          const vertical = runs[i + 4] === 1;
           const store = sheets[sheet]!;
           const model = templates[sheet]!;
           for (let k = 0; k < count; k++) {
@@ -834,7 +850,7 @@ class EngineCore {
       sheets = new Array(templates.length);
       for (let i = 0; i < templates.length; i++) sheets[i] = Sheet.cloneOf(templates[i]!);
       for (const [id, v] of pins) {
-        const c = cellOfId(id);
+        const c = cellOf(id);
         sheets[c.sheet]!.pin(c.row, c.col, v);
       }
     }
@@ -882,14 +898,6 @@ interface LastRun {
 interface ClusterOutcome {
   converged: boolean;
   iterations: number;
-}
-
-/** The sheet, row and column of a `cellId`. */
-function cellOfId(id: number): ChangedCell {
-  const col = id % 16384;
-  const rest = (id - col) / 16384;
-  const row = rest % 1048576;
-  return { sheet: (rest - row) / 1048576, row, col };
 }
 
 /** Puts the model's values back into cells (flat sheet, row, col). */

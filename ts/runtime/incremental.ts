@@ -11,7 +11,7 @@
  * `emit/incremental_index.rs`); this module only walks it.
  */
 import type { Scalar } from './values.js';
-import { ExcelError } from './values.js';
+import { ExcelError, cellId } from './values.js';
 
 const DYNAMIC = 1;
 const VOLATILE = 2;
@@ -59,7 +59,7 @@ export class DepsIndex {
 
   /** The segments whose reference rectangles hold the cell. */
   readersOf(cell: ChangedCell): Uint32Array {
-    const key = (cell.sheet * 1048576 + cell.row) * 16384 + cell.col;
+    const key = cellId(cell.sheet, cell.row, cell.col);
     let found = this.readers.get(key);
     if (found !== undefined) return found;
     const d = this.data;

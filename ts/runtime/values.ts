@@ -308,6 +308,14 @@ export function cellId(sheet: number, row: number, col: number): number {
   return (sheet * 1048576 + row) * 16384 + col;
 }
 
+/** The sheet, row and column of a `cellId`. */
+export function cellOf(id: number): { sheet: number; row: number; col: number } {
+  const col = id % 16384;
+  const rest = (id - col) / 16384;
+  const row = rest % 1048576;
+  return { sheet: (rest - row) / 1048576, row, col };
+}
+
 export const isError = (v: unknown): v is ExcelError => v instanceof ExcelError;
 
 /** True for an Excel error value from any runtime copy (engines carry their own). */

@@ -206,13 +206,12 @@ impl FunctionTable {
         self.vba_project && self.is_unknown_to_excel(name)
     }
 
-    /// Whether a call's result may change with nothing in the workbook changing: Excel's
-    /// volatile functions (NOW, TODAY, RAND..., CELL, INFO, computed references) and
-    /// user-defined functions (their implementation is given per run). An incremental
-    /// run recomputes such cells every time, as Excel's recalculation does.
+    /// Whether a call's result may change with nothing in the workbook changing: the
+    /// functions the runtime's registry declares volatile (NOW, TODAY, RAND, CELL, OFFSET,
+    /// INDIRECT...) and user-defined functions (their implementation is given per run).
+    /// An incremental run recomputes such cells every time, as Excel's recalculation does.
     pub fn is_volatile(&self, name: &str) -> bool {
-        const VOLATILE: [&str; 7] = ["NOW", "TODAY", "RAND", "RANDBETWEEN", "RANDARRAY", "CELL", "INFO"];
-        VOLATILE.contains(&name) || self.facts.get(name).is_some_and(|f| f.volatile || f.dynamic_reference) || self.is_user_function(name)
+        self.facts.get(name).is_some_and(|f| f.volatile || f.dynamic_reference) || self.is_user_function(name)
     }
 
     /// Whether the caller implements this user-defined function.

@@ -251,8 +251,9 @@ pub struct SegmentNeeds {
     /// It computes references at run time (OFFSET, INDIRECT): it may read anything
     /// evaluated before it.
     pub dynamic: bool,
-    /// It must be recomputed on every run whatever changed (NOW, TODAY, RAND, CELL,
-    /// INFO, computed references, user-defined functions): an incremental run never keeps it.
+    /// It must be recomputed on every run whatever changed (a function the registry
+    /// declares volatile, a computed reference, a user-defined function): an incremental
+    /// run never keeps it.
     pub volatile: bool,
     /// It holds a dynamic-array formula, whose spilled extent depends on its result.
     pub spills: bool,

@@ -160,7 +160,7 @@ defineFn('CELL', ['scalar', 'any'], 1, 2, (ctx, info: Scalar, ref?: Value) => {
       return v === null ? 'b' : typeof v === 'string' ? 'l' : 'v';
     }
   }
-});
+}, { volatile: true }); // Excel recalculates CELL on every recalculation
 
 /**
  * Build-time restrictions (a literal info_type): the info types the engine cannot compute

@@ -652,7 +652,7 @@ class EngineCore {
    * run must be full (no previous run, or an input released from a formula cell: the
    * formula's segment is not known from the inputs).
    */
-  private incrementalPlan(pins: Map<number, Scalar>): { sheets: Sheet[]; reached: Uint8Array; cells: number } | null {
+  private incrementalPlan(pins: Map<number, Scalar>): { sheets: Sheet[]; steps: Uint32Array; cells: number } | null {
     const last = this.last;
     const index = this.incrementalIndex();
     if (last === null || index === null) return null;
@@ -671,7 +671,7 @@ class EngineCore {
     // run: its cells are computed on demand when a reference reaches them before the
     // order does, which needs them blank until then (demand.ts).
     const late = this.lateTail;
-    const { reached, sheets: written, cells } = index.plan(changed, late?.from ?? index.segmentCount);
+    const { steps, sheets: written, cells } = index.plan(changed, late?.from ?? index.segmentCount);
     for (const c of changed) written.add(c.sheet);
     // Cells computed on demand are reset below: their stores must be copies.
     if (late) for (const s of late.sheets) if (!written.has(s)) return null;
@@ -705,7 +705,7 @@ class EngineCore {
         }
       }
     }
-    return { sheets, reached, cells };
+    return { sheets, steps, cells };
   }
 
   /** Formula cells of a full run, when the engine counts them. */
@@ -859,24 +859,31 @@ class EngineCore {
     if (plan !== null && last !== null) for (const [k, v] of last.spills) book.spills.set(k, v);
     const x: Ctx = { sheet: 0, row: 0, col: 0, array: false, book };
     const modules = this.modules;
-    const reached = plan?.reached;
-    const outcomes = new Map<number, ClusterOutcome>(plan !== null && last !== null ? last.outcomes : []);
-    for (let k = 0; k < order.length; k++) {
-      if (reached !== undefined && reached[k] === 0) continue;
+    // An incremental run steps through the reached segments only.
+    const steps = plan?.steps;
+    const count = steps !== undefined ? steps.length : order.length;
+    // Each cluster's last iteration, by its position in the order: iterations * 2, plus 1
+    // when it did not converge (0 for a segment that is not a cluster).
+    const outcomes = plan !== null && last !== null ? last.outcomes.slice() : new Int32Array(order.length);
+    for (let i = 0; i < count; i++) {
+      const k = steps !== undefined ? steps[i]! : i;
       const [mi, si] = order[k]!;
       const seg = modules[mi]!.segments[si]!;
       if (typeof seg === 'function') seg(x);
       else {
         // A cluster iterates from the model's values, as in a full run.
-        if (reached !== undefined) resetCells(seg.cells, sheets, templates);
-        outcomes.set(k, iterateCluster(seg, x, spec));
+        if (steps !== undefined) resetCells(seg.cells, sheets, templates);
+        const outcome = iterateCluster(seg, x, spec);
+        outcomes[k] = outcome.iterations * 2 + (outcome.converged ? 0 : 1);
       }
     }
     let converged = true;
     let iterations = 0;
-    for (const r of outcomes.values()) {
-      converged &&= r.converged;
-      iterations = Math.max(iterations, r.iterations);
+    for (let k = 0; k < outcomes.length; k++) {
+      const o = outcomes[k]!;
+      if (o === 0) continue;
+      if ((o & 1) === 1) converged = false;
+      iterations = Math.max(iterations, o >>> 1);
     }
     this.last = incremental && this.incrementalIndex() !== null ? { sheets, pins, outcomes, spills: book.spills } : null;
     const stale = staleCells(spec, changed);
@@ -890,14 +897,9 @@ interface LastRun {
   sheets: Sheet[];
   /** The inputs, by cell id. */
   pins: Map<number, Scalar>;
-  /** Each cluster's last iteration, by its position in the order. */
-  outcomes: Map<number, ClusterOutcome>;
+  /** Each cluster's last iteration, by its position in the order (see `run`). */
+  outcomes: Int32Array;
   spills: Map<number, [number, number]>;
-}
-
-interface ClusterOutcome {
-  converged: boolean;
-  iterations: number;
 }
 
 /** Puts the model's values back into cells (flat sheet, row, col). */

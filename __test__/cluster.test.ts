@@ -101,7 +101,9 @@ async function until(cond: () => boolean, ms = 30_000): Promise<void> {
 function comparable(r: unknown): unknown {
   if (r && typeof r === 'object' && 'meta' in r) {
     const { meta, ...rest } = r as ScenarioResult;
-    const { elapsedMs: _e, ...m } = meta;
+    // How long a run took and how much of it was incremental depend on which worker ran
+    // which scenario before: not part of the result.
+    const { elapsedMs: _e, incremental: _i, recomputed: _r, ...m } = meta;
     return { ...rest, meta: m };
   }
   return r;
@@ -158,6 +160,14 @@ test.serial('10,000 scenarios on two worker processes: results identical to pool
   }
   t.is(seen.size, 1200);
   t.deepEqual(seen.get(1199), comparable(local[1199]));
+  // Workers' engines run incrementally, unless the batch asks for full runs.
+  t.true(remote.some((x) => (x as ScenarioResult).meta.incremental), 'incremental runs on the workers');
+  const fulls = await r.run(scenarios.slice(0, 300), { outputs, full: true });
+  t.true(fulls.every((x) => x.meta.incremental === false && x.meta.recomputed === 5), '{ full: true } reaches the workers');
+  t.deepEqual(
+    fulls.map((x) => x.values),
+    local.slice(0, 300).map((x) => (x as ScenarioResult).values),
+  );
   await r.close();
   await Promise.all(w.map(stopWorker));
 });

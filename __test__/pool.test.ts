@@ -148,6 +148,27 @@ for (const runtime of RUNTIMES) {
   });
 }
 
+test.serial('workers run scenarios incrementally against their previous one; { full: true } runs each in full, with the same values', async (t) => {
+  const eng = await getRealEngine();
+  const pool = createPool({ engine: eng.dir, threads: 2, inlineThreshold: 0 });
+  t.teardown(() => pool.close());
+  // Only A2 varies: B1 (=A1*2) and B5 (=IF(A1>100,NA(),A1)) are not in its cone.
+  const scenarios = Array.from({ length: 120 }, (_, i) => ({ 'Model!A1': 3, 'Model!A2': i + 1 }));
+  const incremental = await pool.run(scenarios);
+  const full = await pool.run(scenarios, { full: true });
+  for (let i = 0; i < scenarios.length; i++) {
+    t.deepEqual(incremental[i]!.values, eng.run(scenarios[i]!).toJSON() as never);
+    t.deepEqual(full[i]!.values, incremental[i]!.values);
+    t.false(full[i]!.meta.incremental);
+    t.is(full[i]!.meta.recomputed, 5);
+  }
+  const small = incremental.filter((r) => r.meta.incremental && r.meta.recomputed === 3);
+  // Each worker's first scenario is a full run; the others recompute B2, B3 and B4.
+  t.true(small.length >= scenarios.length - 2, `${small.length} incremental scenarios`);
+  await t.throwsAsync(pool.run(scenarios, { full: 'yes' as never }), { code: 'E_INVALID_OPTION' });
+  await pool.close();
+});
+
 test.serial('an unknown output reference fails the scenario with the engine error code', async (t) => {
   const eng = await getRealEngine();
   const pool = createPool({ engine: eng.dir, threads: 1, inlineThreshold: 0 });

@@ -24,6 +24,8 @@ export interface JobData {
   batch: string;
   engine: { hash: string; path?: string };
   outputs: string[] | null;
+  /** Full runs (PoolRunOptions.full); absent from jobs of earlier clients (false). */
+  full?: boolean;
   scenarios: EncodedScenario[];
   /** The job's time limit: its unfinished scenarios fail with E_TIMEOUT. */
   timeoutMs: number | null;

@@ -150,7 +150,7 @@ export async function startClusterWorker(o: ClusterWorkerOptions): Promise<Clust
       if (await client.exists(cancelKey).catch(() => 0)) stop({ code: 'E_CANCELLED', message: 'the batch was cancelled' });
       const scenarios: Scenario[] = d.scenarios.map((s) => decodeScenario(s, errorFromCode) as Scenario);
       if (!ac.signal.aborted) {
-        for await (const it of entry.pool.stream(scenarios, { outputs: d.outputs ?? undefined, failFast: false, signal: ac.signal })) {
+        for await (const it of entry.pool.stream(scenarios, { outputs: d.outputs ?? undefined, full: d.full === true, failFast: false, signal: ac.signal })) {
           items[it.index] = 'result' in it ? [true, it.result as never] : [false, it.error];
         }
       }

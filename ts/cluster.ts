@@ -286,6 +286,7 @@ class Runner implements ClusterRunner, BatchHost {
       batch: meta.id,
       engine: this.transport === 'shared-path' ? { hash: meta.hash, path: this.engineDir } : { hash: meta.hash },
       outputs: batch.outputs,
+      full: batch.full,
       scenarios: uids.map((u) => batch.uniques[u]!.inputs!),
       timeoutMs: this.jobTimeoutMs,
     };

@@ -5,6 +5,7 @@
  * wait for what is in flight, then reject), progress, and the `run()`/`stream()` front
  * ends with their cancellation and back-pressure.
  */
+import { SheetcError } from './errors.js';
 import { prepareBatch, type Unique } from './pool-input.js';
 import {
   PoolError,
@@ -33,6 +34,8 @@ export class Batch {
   readonly completed = new Map<number, ScenarioResult>();
   readonly outputs: string[] | null;
   readonly failFast: boolean;
+  /** Every scenario a full run (PoolRunOptions.full). */
+  readonly full: boolean;
   readonly chunkSize: number;
   /** Chunks in flight plus chunks' worth of unconsumed results, at most (stream back-pressure). */
   maxInflight = Infinity;
@@ -49,6 +52,8 @@ export class Batch {
     this.total = scenarios.length;
     this.outputs = opts.outputs ? [...opts.outputs] : null;
     this.failFast = opts.failFast ?? true;
+    if (opts.full !== undefined && typeof opts.full !== 'boolean') throw new SheetcError('E_INVALID_OPTION', `full must be a boolean, not ${typeof opts.full}`);
+    this.full = opts.full === true;
     this.onProgress = opts.onProgress;
     this.chunkSize = Math.max(1, chunkSize(this.uniques.length));
   }

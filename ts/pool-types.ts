@@ -76,6 +76,12 @@ export interface PoolRunOptions {
   onProgress?: (progress: PoolProgress) => void;
   /** Stop at the first failure and reject (default true); false: failures are returned in place. */
   failFast?: boolean;
+  /**
+   * Recompute every cell of each scenario (`run(inputs, { full: true })`). Default: a
+   * worker's engine recomputes only what a scenario's inputs change since the previous
+   * scenario it ran (`meta.incremental`, `meta.recomputed`); the results are the same.
+   */
+  full?: boolean;
 }
 
 export type StreamItem = { index: number; result: ScenarioResult } | { index: number; error: ScenarioErrorInfo };

@@ -36,10 +36,13 @@ export const CTL_BYTES = 24;
 export const CTL_START_AT = 2; // Float64 index (byte offset 16)
 
 export interface EngineModule {
-  run(inputs?: Record<string, unknown>): {
+  run(
+    inputs?: Record<string, unknown>,
+    options?: { full?: boolean },
+  ): {
     get(ref: string): unknown;
     toJSON(): Record<string, unknown>;
-    readonly meta: { converged: boolean; iterations: number; elapsedMs: number; stale: string[] };
+    readonly meta: { converged: boolean; iterations: number; elapsedMs: number; stale: string[]; incremental?: boolean; recomputed?: number | null };
   };
 }
 
@@ -48,6 +51,8 @@ export interface ChunkTask {
   engine: string;
   items: EncodedScenario[];
   outputs: string[] | null;
+  /** Full runs (PoolRunOptions.full). */
+  full: boolean;
   maxMemoryBytes: number | null;
   /** worker_threads only. */
   ctl?: SharedArrayBuffer;
@@ -97,16 +102,16 @@ export function errorInfo(e: unknown): ErrorInfo {
 }
 
 /** Runs one scenario (already decoded) and encodes its outcome. */
-export function runOne(engine: EngineModule, inputs: Record<string, unknown>, outputs: string[] | null): Item {
+export function runOne(engine: EngineModule, inputs: Record<string, unknown>, outputs: string[] | null, full = false): Item {
   try {
-    const r = engine.run(inputs);
+    const r = full ? engine.run(inputs, { full: true }) : engine.run(inputs);
     let values: Record<string, unknown>;
     if (outputs) {
       values = {};
       for (const ref of outputs) values[ref] = encodeValue(r.get(ref));
     } else values = r.toJSON();
     const m = r.meta;
-    return [true, { values, meta: { converged: m.converged, iterations: m.iterations, elapsedMs: m.elapsedMs, stale: [...m.stale] } }];
+    return [true, { values, meta: { converged: m.converged, iterations: m.iterations, elapsedMs: m.elapsedMs, stale: [...m.stale], incremental: m.incremental ?? false, recomputed: m.recomputed ?? null } }];
   } catch (e) {
     return [false, errorInfo(e)];
   }
@@ -162,10 +167,10 @@ export async function decodeFor(loaded: LoadedEngine, s: EncodedScenario): Promi
 }
 
 /** Runs one encoded scenario. */
-export async function runEncoded(loaded: LoadedEngine, s: EncodedScenario, outputs: string[] | null): Promise<Item> {
-  if (!hasErrorInput(s)) return runOne(loaded.engine, decodeScenario(s, null), outputs);
+export async function runEncoded(loaded: LoadedEngine, s: EncodedScenario, outputs: string[] | null, full = false): Promise<Item> {
+  if (!hasErrorInput(s)) return runOne(loaded.engine, decodeScenario(s, null), outputs, full);
   const d = await decodeFor(loaded, s);
-  return d.ok ? runOne(loaded.engine, d.inputs, outputs) : [false, d.error];
+  return d.ok ? runOne(loaded.engine, d.inputs, outputs, full) : [false, d.error];
 }
 
 function overMemory(limit: number | null, rss: boolean): boolean {
@@ -231,7 +236,7 @@ export default async function runChunk(task: ChunkTask): Promise<ChunkReturn> {
         startAt![CTL_START_AT] = Date.now();
         Atomics.store(ctl, CTL_STARTED, k + 1);
       }
-      const item = await runEncoded(loaded, task.items[k]!, task.outputs);
+      const item = await runEncoded(loaded, task.items[k]!, task.outputs, task.full === true);
       if (ctl) Atomics.store(ctl, CTL_FINISHED, k + 1);
       // Microtasks the engine queued run now, while this scenario is still the current one.
       await null;

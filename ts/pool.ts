@@ -242,7 +242,7 @@ class ScenarioPool implements Pool, BatchHost {
       throw this.closed ? new PoolError('E_CLOSED', 'the pool was closed', [], batch.completed) : cancelledError(batch.completed);
     }
     const uid = batch.queue.shift()!;
-    const [ok, payload] = await runEncoded(loaded, batch.uniques[uid]!.inputs!, batch.outputs);
+    const [ok, payload] = await runEncoded(loaded, batch.uniques[uid]!.inputs!, batch.outputs, batch.full);
     this.counters.scenariosInline++;
     batch.record(uid, ok ? { ok: true, result: payload as ScenarioResult } : { ok: false, error: payload });
   }
@@ -377,6 +377,7 @@ class ScenarioPool implements Pool, BatchHost {
       engine: this.engineDir,
       items: uids.map((u) => batch.uniques[u]!.inputs!),
       outputs: batch.outputs,
+      full: batch.full,
       maxMemoryBytes: this.maxMemoryBytes,
     };
     const options: Parameters<Tinypool['run']>[1] = { signal: chunk.ac.signal };

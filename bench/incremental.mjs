@@ -2,14 +2,15 @@
 // since the previous run, against a full run of the same engine, on the PE bench model
 // and the ledger model (bench/generate-ledger.mjs).
 //
-//   node --expose-gc bench/incremental.mjs [--sizes 100k,1M] [--models pe,ledger] [--runs 20]
+//   node --expose-gc bench/incremental.mjs [--sizes 100k,1M] [--models pe,ledger] [--runs 20] [--loop-runs 500]
 //
 // For each probe (one input cell, alternated between two values so that every timed run
 // changes it), the engine's own count of the cells it recomputed (`meta.recomputed`) is
 // the cone, and the result of every incremental run is compared, on every formula cell,
 // with a full run of a second instance of the engine on the same inputs before timing.
 // Each probe is timed twice: with gc() before every run (as the other benches time full
-// runs) and back to back (a what-if loop). Results: bench/results/incremental.json.
+// runs) and back to back (a what-if loop: the mean over up to --loop-runs runs, GC
+// included). Results: bench/results/incremental.json.
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
@@ -24,6 +25,7 @@ const resultsDir = join(root, 'bench', 'results');
 const now = () => performance.now();
 const log = (m) => console.error(`[incremental] ${m}`);
 const gc = globalThis.gc ?? (() => {});
+const LOOP_BUDGET_MS = 3000;
 
 /** Probes per model: one input each, two values, and what it is in the model. */
 const MODELS = {
@@ -51,18 +53,20 @@ const MODELS = {
 };
 
 function parseArgs(argv) {
-  const a = { sizes: ['100k', '1M'], models: ['pe', 'ledger'], runs: 20 };
+  const a = { sizes: ['100k', '1M'], models: ['pe', 'ledger'], runs: 20, loopRuns: 500 };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--sizes') a.sizes = argv[++i].split(',');
     else if (argv[i] === '--models') a.models = argv[++i].split(',');
     else if (argv[i] === '--runs') a.runs = Number(argv[++i]);
-    else throw new Error(`unknown option ${argv[i]} (options: --sizes 100k,1M --models pe,ledger --runs 20)`);
+    else if (argv[i] === '--loop-runs') a.loopRuns = Number(argv[++i]);
+    else throw new Error(`unknown option ${argv[i]} (options: --sizes 100k,1M --models pe,ledger --runs 20 --loop-runs 500)`);
   }
   for (const m of a.models) if (!MODELS[m]) throw new Error(`unknown model ${m} (models: ${Object.keys(MODELS).join(', ')})`);
   return a;
 }
 
 const min = (xs) => Math.min(...xs);
+const mean = (xs) => xs.reduce((s, x) => s + x, 0) / xs.length;
 const median = (xs) => [...xs].sort((x, y) => x - y)[xs.length >> 1];
 const round = (x, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
 
@@ -113,15 +117,22 @@ async function benchSize(model, label, a) {
       if (!inc.meta.incremental) throw new Error(`${p.ref}: the run was not incremental`);
       mismatches += sameJson(inc, reference.run({ [p.ref]: v }, { full: true }));
     }
+    // With gc(): `runs` runs after 3 warm-up ones. Back to back (a what-if loop): as many
+    // runs as fit in LOOP_BUDGET_MS, at least `runs` and at most `loopRuns`, after 20
+    // warm-up ones; a what-if loop runs for long, so the JIT has warmed up its code.
     const timed = (collect) => {
       const times = [];
       let cone = 0;
-      for (let i = 0; i < a.runs + 3; i++) {
+      const warm = collect ? 3 : 20;
+      const started = now();
+      for (let i = 0; ; i++) {
+        const counted = i - warm;
+        if (collect ? counted >= a.runs : counted >= a.loopRuns || (counted >= a.runs && now() - started > LOOP_BUDGET_MS)) break;
         if (collect) gc();
         const t = now();
         const r = engine.run({ [p.ref]: p.values[i % 2] });
         const ms = now() - t;
-        if (i >= 3) times.push(ms);
+        if (counted >= 0) times.push(ms);
         cone = r.meta.recomputed;
       }
       return { times, cone };
@@ -138,12 +149,14 @@ async function benchSize(model, label, a) {
       medianMs: round(median(withGc.times)),
       loopMinMs: round(min(loop.times)),
       loopMedianMs: round(median(loop.times)),
+      loopMeanMs: round(mean(loop.times)),
+      loopRuns: loop.times.length,
       shareOfFullRun: round(min(withGc.times) / min(full), 4),
-      loopShareOfFullRun: round(median(loop.times) / min(full), 4),
+      loopShareOfFullRun: round(mean(loop.times) / min(full), 4),
       mismatches,
     };
     entry.probes.push(row);
-    log(`${model} ${entry.size}: ${p.ref} cone ${cone} cells (${(row.coneShare * 100).toFixed(2)}%), ${row.minMs} / ${row.medianMs} ms with gc() = ${(row.shareOfFullRun * 100).toFixed(2)}% of a full run; loop median ${row.loopMedianMs} ms = ${(row.loopShareOfFullRun * 100).toFixed(2)}%; ${mismatches} mismatches`);
+    log(`${model} ${entry.size}: ${p.ref} cone ${cone} cells (${(row.coneShare * 100).toFixed(2)}%), ${row.minMs} / ${row.medianMs} ms with gc() = ${(row.shareOfFullRun * 100).toFixed(2)}% of a full run; loop mean ${row.loopMeanMs} ms over ${row.loopRuns} runs (median ${row.loopMedianMs}) = ${(row.loopShareOfFullRun * 100).toFixed(2)}%; ${mismatches} mismatches`);
   }
   return entry;
 }
@@ -159,12 +172,12 @@ async function main() {
   const out = { startedAt: new Date().toISOString(), node: process.version, cpus: os.cpus().length, loadavgAtStart, loadavgAtEnd: os.loadavg(), options: a, results };
   writeFileSync(join(resultsDir, 'incremental.json'), `${JSON.stringify(out, null, 2)}\n`);
   console.log(`\nincremental run(inputs) vs full run — node ${process.version}, ${os.cpus().length} cpus, load ${loadavgAtStart.map((x) => x.toFixed(2)).join(' ')} → ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
-  console.log('| model | size | input | cone (cells) | cone share | incremental, gc() before each: min / median | ÷ full min | loop median | ÷ full min | full run min | check |');
+  console.log('| model | size | input | cone (cells) | cone share | incremental, gc() before each: min / median | ÷ full min | loop mean (runs) | ÷ full min | full run min | check |');
   console.log('| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const e of results) {
     for (const p of e.probes) {
       const pct = (x) => `${(x * 100).toFixed(2)}%`;
-      console.log(`| ${e.model} | ${e.size} | ${p.input} (${p.what}) | ${p.coneCells.toLocaleString('en-US')} | ${pct(p.coneShare)} | ${p.minMs} / ${p.medianMs} ms | ${pct(p.shareOfFullRun)} | ${p.loopMedianMs} ms | ${pct(p.loopShareOfFullRun)} | ${e.fullRunMinMs} ms | ${p.mismatches === 0 ? 'match' : `${p.mismatches} mismatches`} |`);
+      console.log(`| ${e.model} | ${e.size} | ${p.input} (${p.what}) | ${p.coneCells.toLocaleString('en-US')} | ${pct(p.coneShare)} | ${p.minMs} / ${p.medianMs} ms | ${pct(p.shareOfFullRun)} | ${p.loopMeanMs} ms (${p.loopRuns}) | ${pct(p.loopShareOfFullRun)} | ${e.fullRunMinMs} ms | ${p.mismatches === 0 ? 'match' : `${p.mismatches} mismatches`} |`);
     }
   }
   console.log('\nwrote bench/results/incremental.json');

@@ -7,12 +7,14 @@
  *
  *   npm run build:ts
  *   node bench/pool.mjs ENGINE_DIR [--scenarios N] [--runtime worker_threads|child_process]
- *       [--input REF]... [--outputs REF,REF,...] [--full] [--repeats K]
+ *       [--input REF]... [--outputs REF,REF,...] [--full] [--full-runs] [--repeats K]
  *
  * Each scenario changes the --input cells (default: the first numeric constant, on a
  * sheet named like "Inputs" when there is one) to distinct values, and reads --outputs
  * (default: the last 8 formula cells of toJSON(); --full: every formula cell, as
  * toJSON()). For the bench workload: --input Inputs!B2 --outputs Summary!B2,Summary!B4.
+ * --full-runs: every scenario a full run (`{ full: true }`), to compare with the default,
+ * where each run is incremental against the previous scenario run by the same engine.
  * Timings exclude worker start-up (a warm-up batch runs first); each figure is the best
  * of --repeats (default 3) batches.
  */
@@ -23,7 +25,7 @@ import { createPool } from '../dist/index.js';
 import { runOne } from '../dist/pool-worker.js';
 
 const argv = process.argv.slice(2);
-const opts = { engine: null, scenarios: 1000, runtime: 'worker_threads', inputs: [], outputs: null, full: false, repeats: 3 };
+const opts = { engine: null, scenarios: 1000, runtime: 'worker_threads', inputs: [], outputs: null, full: false, fullRuns: false, repeats: 3 };
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
   if (a === '--scenarios') opts.scenarios = Number(argv[++i]);
@@ -31,6 +33,7 @@ for (let i = 0; i < argv.length; i++) {
   else if (a === '--input') opts.inputs.push(argv[++i]);
   else if (a === '--outputs') opts.outputs = argv[++i].split(',').filter(Boolean);
   else if (a === '--full') opts.full = true;
+  else if (a === '--full-runs') opts.fullRuns = true;
   else if (a === '--repeats') opts.repeats = Number(argv[++i]);
   else if (!opts.engine) opts.engine = resolve(a);
   else throw new Error(`unexpected argument ${a}`);
@@ -95,22 +98,22 @@ const batch = (offset) => Array.from({ length: opts.scenarios }, (_, i) => scena
 const direct = () => {
   const s = batch(0);
   const t0 = performance.now();
-  for (const x of s) runOne(engine, x, outputs);
+  for (const x of s) runOne(engine, x, outputs, opts.fullRuns);
   return performance.now() - t0;
 };
-for (let i = 0; i < Math.max(1000, opts.scenarios); i++) runOne(engine, scenario(i), outputs);
+for (let i = 0; i < Math.max(1000, opts.scenarios); i++) runOne(engine, scenario(i), outputs, opts.fullRuns);
 let directMs = Infinity;
 for (let r = 0; r < opts.repeats; r++) directMs = Math.min(directMs, direct());
 
 async function pooled(threads) {
   const pool = createPool({ engine: opts.engine, threads, runtime: opts.runtime, inlineThreshold: 0 });
   const t0 = performance.now();
-  await pool.run(batch(10_000_000), { outputs: outputs ?? undefined });
+  await pool.run(batch(10_000_000), { outputs: outputs ?? undefined, full: opts.fullRuns });
   const firstBatchMs = performance.now() - t0;
   let best = Infinity;
   for (let r = 0; r < opts.repeats; r++) {
     const t = performance.now();
-    const res = await pool.run(batch(r * opts.scenarios), { outputs: outputs ?? undefined });
+    const res = await pool.run(batch(r * opts.scenarios), { outputs: outputs ?? undefined, full: opts.fullRuns });
     best = Math.min(best, performance.now() - t);
     if (res.length !== opts.scenarios) throw new Error('short result');
   }
@@ -130,6 +133,7 @@ console.log(
     runtime: opts.runtime,
     scenarios: opts.scenarios,
     inputs: inputs.map((x) => x.ref),
+    fullRuns: opts.fullRuns,
     outputs: outputs ?? 'all',
     direct: { perSec: rate(directMs), usPerScenario: us(directMs) },
     threads1: { perSec: rate(one.ms), usPerScenario: us(one.ms), firstBatchMs: Math.round(one.firstBatchMs), chunks: one.stats.chunksDispatched },

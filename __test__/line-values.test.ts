@@ -1,7 +1,8 @@
 /**
  * Line values (codegen.rs `LineValue`, lines.ts): in a run along a row, a part with a
- * power that depends on the column alone — `(1+$B$1)^(C$3/12)` — is computed once per
- * column for the whole engine run and read by every row's loop. Each case has a twin
+ * power or a division that depends on the column alone — `(1+$B$1)^(C$3/12)` — is
+ * computed once per column for the whole engine run and read by every row's loop (and
+ * down a column, a part that depends on the row alone, once per row). Each case has a twin
  * block whose formula wraps the same part in IF(TRUE, ..., 0): a call, so that block has
  * no numeric variant and computes the part cell by cell through the general code. The
  * twins must agree exactly, over runs with different inputs (nothing kept from one run
@@ -51,6 +52,39 @@ test('a power that depends on the column alone is computed once per column, with
     const a1 = (inputs as Record<string, number>)['S!A1'] ?? 0.05;
     const period = (k: number): number => (k === 2 && (inputs as Record<string, number>)['S!E3'] !== undefined ? 2.5 : k + 1);
     COLS.forEach((c, k) => t.is(res.get(`S!${c}10`), 10 * (100 + 7 * k) * (1 + a1) ** (period(k) / 12)));
+  }
+});
+
+test('a division that depends on the row alone is computed once per row down the columns, with the same values', async (t) => {
+  // Growth lines: each month is the previous one times (1 + the line's annual rate / 12)
+  // times a month's seasonality looked up per column, which makes the sheet swept column
+  // by column (the lookup is hoisted down each column); the monthly rate is kept per row.
+  const cells: Record<string, unknown> = {};
+  COLS.forEach((c, k) => {
+    cells[`${c}3`] = k + 1;
+    cells[`${String.fromCharCode(78 + k)}1`] = 1 + k / 100; // N1:W1 seasonality
+  });
+  for (let r = 10; r < 22; r++) {
+    cells[`A${r}`] = 0.01 * r;
+    cells[`A${r + 20}`] = 0.01 * r;
+    cells[`B${r}`] = 100 + r;
+    cells[`B${r + 20}`] = 100 + r;
+  }
+  block(cells, 10, 12, (c, p, r) => `${p}${r}*(1+$A${r}/12)*INDEX($N$1:$W$1,1,${c}$3)`);
+  block(cells, 30, 12, (c, p, r) => `${p}${r}*IF(TRUE,1+$A${r}/12,0)*INDEX($N$1:$W$1,1,${c}$3)`);
+  const e = await buildEngine({ sheets: [{ name: 'S', cells }] });
+  const code = await import('node:fs').then((fs) => fs.readFileSync(`${e.dir}/modules/m0.js`, 'utf8'));
+  t.regex(code, /R\.lineValues\(x,f\d+\.rq0,r0,r1,\(r\)=>/, 'the rate is kept per row');
+  for (const inputs of [{}, { 'S!A12': 0.5 }, { 'S!A12': -3, 'S!A32': -3, 'S!N1': 2 }, { 'S!A15': 'text' }, {}]) {
+    const twin = { ...inputs } as Record<string, unknown>;
+    for (const [k, v] of Object.entries(inputs)) {
+      const m = /^S!A(\d+)$/.exec(k);
+      if (m && Number(m[1]) < 30) twin[`S!A${Number(m[1]) + 20}`] = v;
+    }
+    const res = e.run(twin);
+    for (let r = 10; r < 22; r++) {
+      for (const c of COLS) t.is(res.get(`S!${c}${r}`), res.get(`S!${c}${r + 20}`), `${c}${r} with ${JSON.stringify(twin)}`);
+    }
   }
 });
 

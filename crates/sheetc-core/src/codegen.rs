@@ -72,7 +72,7 @@ fn numeric_expr(b: &Bound, axis: Option<Axis>, functions: &FunctionTable, next: 
             *next += 1;
             return Some(format!("h{}", *next - 1));
         }
-        if lines.is_some() && contains_pow(b) && varies(b, axis) && !varies(b, axis.other()) && ctx_free(b, functions).is_some() {
+        if lines.is_some() && contains_costly_op(b) && varies(b, axis) && !varies(b, axis.other()) && ctx_free(b, functions).is_some() {
             // Its code counts the hoisted values inside it as the traversal does.
             let code = numeric_expr(b, Some(axis), functions, next, &mut None)?;
             let mut refs = Vec::new();
@@ -134,8 +134,11 @@ impl Axis {
 /// to the next: a function of the varying coordinate alone, such as a compounding factor
 /// `(1+Inputs!$B$4)^(Timeline!G$3/12)` in a run along a row. The loop reads it from
 /// `q0[c]`, values kept for the whole engine run by `R.lineValues` (lines.ts): once per
-/// column (row) instead of once per cell. Only parts with a power are kept (`^` is the
-/// one costly operator of the numeric variant; the rest is a load or two).
+/// column (row) instead of once per cell. Only parts with a power or a division are kept:
+/// those are the costly operators of the numeric variant (a division takes as long as a
+/// dozen additions and cannot start before its operands are ready: a growth line's
+/// `(1+$F5/12)` down each month's column), while the rest is a load or two, no dearer
+/// than reading the kept value.
 struct LineValue {
     /// Its numeric code, in terms of the varying coordinate (and hoisted values).
     code: String,
@@ -143,11 +146,11 @@ struct LineValue {
     refs: Vec<RefExtent>,
 }
 
-fn contains_pow(b: &Bound) -> bool {
+fn contains_costly_op(b: &Bound) -> bool {
     match b {
-        Bound::Binary(BinaryOp::Pow, _, _) => true,
-        Bound::Binary(_, l, r) => contains_pow(l) || contains_pow(r),
-        Bound::Unary(_, x) | Bound::CellValue(x) => contains_pow(x),
+        Bound::Binary(BinaryOp::Pow | BinaryOp::Div, _, _) | Bound::Unary(UnaryOp::Percent, _) => true,
+        Bound::Binary(_, l, r) => contains_costly_op(l) || contains_costly_op(r),
+        Bound::Unary(_, x) | Bound::CellValue(x) => contains_costly_op(x),
         _ => false,
     }
 }
@@ -1020,5 +1023,44 @@ mod tests {
         // Down a column the factor is the same in every cell: nothing kept, nothing to hoist
         // but cell arithmetic, so no variant.
         assert_eq!(run_fn(&src, "f3.r="), "", "{src}");
+    }
+
+    #[test]
+    fn a_division_of_the_row_alone_is_kept_per_row_down_columns() {
+        // r,c-1 * (1+$F r/12) * INDEX(S0!B11:M11, 1, ABS(S1!c$2)): a growth line swept
+        // down each month's column; the monthly rate depends on the row only.
+        let rate = Bound::Binary(
+            BinaryOp::Add,
+            Box::new(Bound::Number(1.0)),
+            Box::new(Bound::Binary(BinaryOp::Div, Box::new(cell(2, Coord::Rel(0), Coord::Abs(5))), Box::new(Bound::Number(12.0)))),
+        );
+        let season = call(
+            "INDEX",
+            vec![area(0, 10, 1, 10, 12), Bound::Number(1.0), call("ABS", vec![Bound::CellValue(Box::new(cell(1, Coord::Abs(1), Coord::Rel(0))))])],
+        );
+        let b = mul(mul(cell(2, Coord::Rel(0), Coord::Rel(-1)), rate.clone()), season);
+        let src = shape_function_for_test("f8", &b).source;
+        let down = run_fn(&src, "f8.r=");
+        assert!(down.contains("q0=R.lineValues(x,f8.rq0,r0,r1,(r)=>R.nadd((1),R.ndiv(B[2].n(r,5),(12))))"), "{src}");
+        assert!(down.contains("const v=((B[2].n(r,c-1)*q0[r])*h0);"), "{src}");
+        // A run down the column the rate reads takes the per-cell loop.
+        assert!(down.contains("(s===2&&5<=c&&c<=5)"), "{src}");
+        // Addition and multiplication alone are not worth a kept value.
+        let plain = mul(
+            cell(2, Coord::Rel(0), Coord::Rel(-1)),
+            Bound::Binary(BinaryOp::Add, Box::new(Bound::Number(1.0)), Box::new(cell(2, Coord::Rel(0), Coord::Abs(5)))),
+        );
+        let src = shape_function_for_test(
+            "f9",
+            &mul(
+                plain,
+                call(
+                    "INDEX",
+                    vec![area(0, 10, 1, 10, 12), Bound::Number(1.0), call("ABS", vec![Bound::CellValue(Box::new(cell(1, Coord::Abs(1), Coord::Rel(0))))])],
+                ),
+            ),
+        )
+        .source;
+        assert!(!src.contains("lineValues"), "{src}");
     }
 }

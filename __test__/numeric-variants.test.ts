@@ -9,7 +9,7 @@
  * result) beyond ±1.8e308 #NUM!, and + / - snap a result equal to zero in 15 digits to 0.
  */
 import test from 'ava';
-import { add, compareNumbers, div, eq, ge, lt, mul, nadd, ndiv, npow, pow, sub, type Value } from '../ts/runtime/index.js';
+import { add, compareNumbers, div, eq, F, ge, lt, mul, nadd, ndiv, nmax, nmin, npow, pow, sub, type Value } from '../ts/runtime/index.js';
 import { rng } from './helpers/random.js';
 import { ctx } from './helpers/runtime.js';
 import { buildEngine } from './helpers/build.js';
@@ -24,6 +24,8 @@ test('the numeric operators never give a finite number where the general ones gi
     ['*', (a, b) => a * b, (a, b) => mul(a, b, x)],
     ['/', ndiv, (a, b) => div(a, b, x)],
     ['^', npow, (a, b) => pow(a, b, x)],
+    ['min', nmin, (a, b) => F.MIN!(x, a, b)],
+    ['max', nmax, (a, b) => F.MAX!(x, a, b)],
   ];
   let checked = 0;
   for (const [op, numeric, general] of pairs) {
@@ -150,4 +152,59 @@ test('comparisons of numbers agree with comparing them rounded to 15 digits', (t
   // Pairs that differ but are equal to 15 digits (Excel: =0.1+0.2=0.3 is TRUE) occurred.
   t.true(near > 100);
   t.is(eq(0.1 + 0.2, 0.3, ctx()), true);
+});
+
+test('MIN, MAX and AVERAGE of cells and numbers: the numeric variant in runs, alone and in a circular block gives what the general code gives', async (t) => {
+  // Each formula has a twin wrapped in IF(TRUE, ..., 0), which has no numeric variant:
+  // the twins must agree exactly, for every kind of operand in A1:A10 (a reference's
+  // blanks, text and logicals are skipped, a typed argument's are coerced).
+  const forms: Record<string, (r: number) => string> = {
+    B: (r) => `MIN(A${r},5)`,
+    C: (r) => `MAX(0,MIN(A${r},A${r}-1))`,
+    D: (r) => `AVERAGE(A${r},4)`,
+    E: (r) => `AVERAGE(A${r},A${(r % 10) + 1},A${r}*2)`,
+    F: (r) => `MIN(A${r})+MAX(A${r},-A${r})`,
+  };
+  const columns: Record<string, (r: number) => string> = {};
+  for (const [col, f] of Object.entries(forms)) {
+    columns[col] = (r) => `=${f(r)}`;
+    columns[String.fromCharCode(col.charCodeAt(0) + 11)] = (r) => `=IF(TRUE,${f(r)},0)`; // M..Q
+  }
+  const model = sheet(columns);
+  const cells = model.sheets[0]!.cells as Record<string, unknown>;
+  // Cells alone (no run): a total, and a circular block of an opening balance, interest
+  // on the average balance and a capped repayment, iterated.
+  Object.assign(cells, {
+    K1: '=MAX(A1,A10)',
+    L1: '=IF(TRUE,MAX(A1,A10),0)',
+    K2: '=AVERAGE(A9,A10)',
+    L2: '=IF(TRUE,AVERAGE(A9,A10),0)',
+    R1: 1000,
+    R2: '=R1-R4',
+    R3: '=AVERAGE(R1,R2)*0.08',
+    R4: '=MAX(0,MIN(R1,150-R3))',
+    S1: 1000,
+    S2: '=S1-S4',
+    S3: '=IF(TRUE,AVERAGE(S1,S2)*0.08,0)',
+    S4: '=IF(TRUE,MAX(0,MIN(S1,150-S3)),0)',
+  });
+  const e = await buildEngine({ ...model, iterate: { count: 100, delta: 1e-9 } } as never, { verify: false });
+  const code = await import('node:fs').then((fs) => fs.readdirSync(`${e.dir}/modules`).map((f) => fs.readFileSync(`${e.dir}/modules/${f}`, 'utf8')).join(''));
+  t.true(code.includes('R.nmin(') && code.includes('.nv('), 'the shapes have numeric variants');
+  t.regex(code, /f\d+\.N\(x,B,0,\d+,\d+\);/, 'cells alone take them');
+  for (const inputs of [{}, { 'S!A2': 7, 'S!A4': 'x', 'S!R1': 500, 'S!S1': 500 }, { 'S!A1': null, 'S!A10': true, 'S!A9': '2' }]) {
+    const res = e.run(inputs);
+    for (const col of Object.keys(forms)) {
+      const twin = String.fromCharCode(col.charCodeAt(0) + 11);
+      for (let r = 1; r <= A.length; r++) t.deepEqual(shown(res.get(`S!${col}${r}`)), shown(res.get(`S!${twin}${r}`)), `${col}${r} with ${JSON.stringify(inputs)}`);
+    }
+    t.is(shown(res.get('S!K1')), shown(res.get('S!L1')));
+    t.is(shown(res.get('S!K2')), shown(res.get('S!L2')));
+    for (const r of [2, 3, 4]) t.is(res.get(`S!R${r}`), res.get(`S!S${r}`), `R${r} with ${JSON.stringify(inputs)}`);
+  }
+  // And values by the definition: A1 is 2, A2 blank, A3 the text "3", A6 #N/A.
+  const res = e.run();
+  t.deepEqual([1, 2, 3, 6].map((r) => shown(res.get(`S!B${r}`))), [2, 5, 5, '#N/A']); // a reference skips blank and text
+  t.deepEqual([1, 2, 3, 4].map((r) => shown(res.get(`S!C${r}`))), [1, 0, 2, '#VALUE!']); // A-1 coerces: blank -1, "3" 2, "abc" #VALUE!
+  t.deepEqual([1, 2, 5].map((r) => shown(res.get(`S!D${r}`))), [3, 4, 4]); // TRUE in a reference is skipped
 });

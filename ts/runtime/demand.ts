@@ -155,6 +155,10 @@ class GuardedStore implements SheetStore {
     const v = this.get(r, c);
     return typeof v === 'number' ? v : v === null ? 0 : NaN;
   }
+  nv(r: number, c: number): number {
+    const v = this.get(r, c);
+    return typeof v === 'number' ? v : NaN;
+  }
   set(r: number, c: number, v: Scalar): void {
     this.real.set(r, c, v);
   }

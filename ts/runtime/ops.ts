@@ -222,6 +222,16 @@ export const nadd = addSnap;
 export function ndiv(x: number, y: number): number {
   return y === 0 || y - y !== 0 || x - x !== 0 ? NaN : x / y;
 }
+/**
+ * MIN and MAX of two numbers, as the functions fold their arguments (the first of equal
+ * ones); NaN for a non-finite operand, which only an error upstream can produce.
+ */
+export function nmin(a: number, b: number): number {
+  return a - a !== 0 || b - b !== 0 ? NaN : b < a ? b : a;
+}
+export function nmax(a: number, b: number): number {
+  return a - a !== 0 || b - b !== 0 ? NaN : b > a ? b : a;
+}
 /** `^` on numbers: NaN where `pow` gives an error or the result is not finite. */
 export function npow(x: number, y: number): number {
   if (x - x !== 0 || y - y !== 0) return NaN;

@@ -201,6 +201,22 @@ export class Sheet implements SheetStore {
     return typeof v === 'number' ? v : v === undefined || v === null ? 0 : NaN;
   }
 
+  /**
+   * The cell as an aggregate (MIN, MAX, AVERAGE) reads it from a reference, in the
+   * numeric variants: its number, NaN for anything else (blank, text, logical, error),
+   * which sends the cell to the general code (a reference's blanks and text are skipped
+   * there, not counted as 0).
+   */
+  nv(r: number, c: number): number {
+    if (r < this.denseRows && c < this.denseCols) {
+      const i = r * this.denseCols + c;
+      return this.tags[i] === NUMBER ? this.nums[i]! : NaN;
+    }
+    if (this.extra === null) return NaN;
+    const v = this.extra.get(r * KEY_STRIDE + c);
+    return typeof v === 'number' ? v : NaN;
+  }
+
   sumNumbers(total: number, r0: number, c0: number, r1: number, c1: number): number | ExcelError | undefined {
     if (r1 >= this.denseRows || c1 >= this.denseCols || r0 < 0 || c0 < 0) return undefined;
     // From a total of 0 the kept sum is the scan's, addition for addition.

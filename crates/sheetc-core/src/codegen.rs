@@ -20,10 +20,14 @@ enum Want {
 pub struct ShapeCode {
     /// `function NAME(x, B, r, c) { ... }` source.
     pub source: String,
+    /// Whether the source has `NAME.N(x, B, s, r, c)`: one cell, its numeric variant first
+    /// (the statement for a cell outside a run; see `shape_function`).
+    pub single: bool,
 }
 
-/// Generates the JS function for a shape and its run function (see `loop_variant`).
-pub fn shape_function(name: &str, bound: &Bound, functions: &FunctionTable) -> ShapeCode {
+/// Generates the JS function for a shape and its run function (see `loop_variant`);
+/// `alone`: some cell of the shape is evaluated outside a run (see `ShapeCode::single`).
+pub fn shape_function(name: &str, bound: &Bound, functions: &FunctionTable, alone: bool) -> ShapeCode {
     let mut g = Gen::new(name, 0, functions);
     // A top-level single cell is read as a value; areas stay references (array formulas).
     let body = g.expr(bound, Want::Value);
@@ -44,7 +48,8 @@ pub fn shape_function(name: &str, bound: &Bound, functions: &FunctionTable) -> S
     // The run function the emitter calls for n cells from (r, c), along the row or down
     // the column (d): the hoisting variant when there is one and it takes the run, else
     // the loop. Its own function per shape, so the call of the shape stays monomorphic.
-    let cell = match numeric_expr(bound, None, functions, &mut 0, &mut None) {
+    let numeric = numeric_expr(bound, None, functions, &mut 0, &mut None);
+    let cell = match &numeric {
         // Written into the loop rather than called: the loop is what V8 optimises as one
         // unit, and a double returned from a call of its own is boxed (a heap number per
         // cell: most of what a run allocated).
@@ -52,7 +57,13 @@ pub fn shape_function(name: &str, bound: &Bound, functions: &FunctionTable) -> S
         None => format!("x.row=r;x.col=c;B[s].set(r,c,R.fin({name}(x,B,r,c),x));"),
     };
     source.push_str(&format!("{name}.L=function(x,B,s,r,c,n,d){{{hoisted_run}for(;n>0;n--){{{cell}if(d)r++;else c++;}}}};\n"));
-    ShapeCode { source }
+    // A cell outside any run (the cells of a circular block, evaluated once per iteration;
+    // a total) takes the numeric variant too, without the loop's hoisting.
+    let single = alone && numeric.is_some();
+    if single {
+        source.push_str(&format!("{name}.N=function(x,B,s,r,c){{{cell}}};\n"));
+    }
+    ShapeCode { source, single }
 }
 
 /// Number-only code for `b`, for the *numeric variant* of a shape: arithmetic (`+ - * /
@@ -89,6 +100,29 @@ fn numeric_expr(b: &Bound, axis: Option<Axis>, functions: &FunctionTable, next: 
         Bound::CellValue(inner) | Bound::Unary(UnaryOp::Plus, inner) => num(inner)?,
         Bound::Unary(UnaryOp::Neg, inner) => format!("(-{})", num(inner)?),
         Bound::Unary(UnaryOp::Percent, inner) => format!("({}/100)", num(inner)?),
+        // MIN, MAX and AVERAGE of single cells and numbers, outside hoisting variants (an
+        // argument may be hoisted there as a reference object, which this code would not
+        // number as `Gen` does). A cell argument is a reference: `nv` reads its number,
+        // NaN for a blank or text, which the general code skips (`n` would give 0).
+        Bound::Call { name, args } if axis.is_none() && matches!(name.as_str(), "MIN" | "MAX" | "AVERAGE") && !args.is_empty() && args.len() <= 8 => {
+            let mut parts = Vec::with_capacity(args.len());
+            for a in args {
+                parts.push(match a {
+                    Bound::Cell { sheet, row, col } => format!("B[{sheet}].nv({},{})", coord(*row, "r"), coord(*col, "c")),
+                    Bound::Missing | Bound::Area(_) | Bound::Areas(_) => return None,
+                    other => num(other)?,
+                });
+            }
+            let mut it = parts.into_iter();
+            let first = it.next()?;
+            match name.as_str() {
+                // The functions' own fold: the first of equal values (NaN for non-finite).
+                "MIN" => it.fold(first, |acc, p| format!("R.nmin({acc},{p})")),
+                "MAX" => it.fold(first, |acc, p| format!("R.nmax({acc},{p})")),
+                // Summed from 0 in argument order, then divided: AVERAGE's additions.
+                _ => format!("({}/{})", it.fold(format!("(0+{first})"), |acc, p| format!("({acc}+{p})")), args.len()),
+            }
+        }
         Bound::Binary(op, l, r) => {
             let (a, b) = (num(l)?, num(r)?);
             match op {
@@ -890,7 +924,7 @@ mod tests {
         Bound::Area(Area { sheet, r0: Coord::Abs(r0), c0: Coord::Abs(c0), r1: Coord::Abs(r1), c1: Coord::Abs(c1) })
     }
     fn shape_function_for_test(name: &str, b: &Bound) -> ShapeCode {
-        shape_function(name, b, &crate::functions::test_table())
+        shape_function(name, b, &crate::functions::test_table(), false)
     }
 
     fn call(name: &str, args: Vec<Bound>) -> Bound {

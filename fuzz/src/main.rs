@@ -609,12 +609,14 @@ fn run_formulas(secs: u64, seed: u64, root: &Path, replay: Option<Vec<u8>>) -> b
                     Ok(expr) => match binder.bind(&expr, sheet, row, col) {
                         Err(_) => "unsupported".into(),
                         Ok(b) => {
-                            let code = codegen::shape_function("s0", &b, &table);
+                            // As for a cell outside a run, so that the single-cell entry is generated too.
+                            let code = codegen::shape_function("s0", &b, &table, true);
                             let mut refs = 0;
                             visit_refs(&b, &mut |_| refs += 1);
                             visit_calls(&b, &mut |_| {});
                             // Branch functions (s0_1, ...) may precede the shape's own function.
                             assert!(code.source.contains("function s0(x,B,r,c)"));
+                            assert_eq!(code.single, code.source.contains("s0.N=function(x,B,s,r,c)"));
                             "bound".into()
                         }
                     },

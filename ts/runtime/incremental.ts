@@ -62,20 +62,10 @@ export class DepsIndex {
     const key = cellId(cell.sheet, cell.row, cell.col);
     let found = this.readers.get(key);
     if (found !== undefined) return found;
-    const d = this.data;
+    const marked = new Uint8Array(this.segmentCount);
+    this.markBoxes(changedBoxes([cell]), marked);
     const out: number[] = [];
-    for (let s = 0; s < this.segmentCount; s++) {
-      let o = this.segmentOffsets[s]! + 2;
-      o += 1 + d[o]!; // sheets
-      o += 1 + d[o]!; // lists
-      const rectCount = d[o++]!;
-      for (let i = 0; i < rectCount; i++, o += 5) {
-        if (d[o] === cell.sheet && d[o + 1]! <= cell.row && cell.row <= d[o + 3]! && d[o + 2]! <= cell.col && cell.col <= d[o + 4]!) {
-          out.push(s);
-          break;
-        }
-      }
-    }
+    for (let s = 0; s < marked.length; s++) if (marked[s] === 1) out.push(s);
     if (this.readers.size >= MAX_REMEMBERED) this.readers.clear();
     found = Uint32Array.from(out);
     this.readers.set(key, found);
@@ -134,7 +124,7 @@ export class DepsIndex {
       steps.push(s);
       anything = true;
       cells += f.cells[s]!;
-      const at = this.segmentOffsets[s]! + 2;
+      const at = this.sheetsAt(s);
       for (let i = 1, count = d[at]!; i <= count; i++) sheets.add(d[at + i]!);
       for (let m = f.memberStart[s]!, end = f.memberStart[s + 1]!; m < end; m++) {
         const l = f.members[m]!;
@@ -153,9 +143,7 @@ export class DepsIndex {
   private markBoxes(boxes: Box[], reached: Uint8Array): void {
     const d = this.data;
     for (let s = 0; s < this.segmentCount; s++) {
-      let o = this.segmentOffsets[s]! + 2;
-      o += 1 + d[o]!; // sheets
-      o += 1 + d[o]!; // lists
+      let o = this.rectsAt(s);
       const rectCount = d[o++]!;
       let hit = false;
       for (let i = 0; i < rectCount && !hit; i++, o += 5) {
@@ -175,6 +163,20 @@ export class DepsIndex {
     }
   }
 
+  // A segment's entry: flags, cell count, then [count, ...] of the sheets it writes, of
+  // its dependency lists, and of its reference rectangles (5 words each).
+  private sheetsAt(s: number): number {
+    return this.segmentOffsets[s]! + 2;
+  }
+  private listsAt(s: number): number {
+    const o = this.sheetsAt(s);
+    return o + 1 + this.data[o]!;
+  }
+  private rectsAt(s: number): number {
+    const o = this.listsAt(s);
+    return o + 1 + this.data[o]!;
+  }
+
   private forwardIndex: Forward | null = null;
 
   /** The index turned around, once per engine: per list its readers, per segment its lists. */
@@ -187,14 +189,10 @@ export class DepsIndex {
     const cells = new Uint32Array(n);
     const readerStart = new Uint32Array(listCount + 1);
     const memberStart = new Uint32Array(n + 1);
-    const listsAt = (s: number): number => {
-      const o = this.segmentOffsets[s]! + 2;
-      return o + 1 + d[o]!;
-    };
     for (let s = 0; s < n; s++) {
       flags[s] = d[this.segmentOffsets[s]!]!;
       cells[s] = d[this.segmentOffsets[s]! + 1]!;
-      const o = listsAt(s);
+      const o = this.listsAt(s);
       for (let i = 1; i <= d[o]!; i++) readerStart[d[o + i]! + 1]!++;
     }
     for (let l = 0; l < listCount; l++) {
@@ -209,7 +207,7 @@ export class DepsIndex {
     const memberFill = memberStart.slice(0, n);
     // Segments in order, so each list's readers come out ascending.
     for (let s = 0; s < n; s++) {
-      const o = listsAt(s);
+      const o = this.listsAt(s);
       for (let i = 1; i <= d[o]!; i++) readers[readerFill[d[o + i]!]!++] = s;
     }
     for (let l = 0; l < listCount; l++) {

@@ -356,9 +356,15 @@ function groupedMatches(groups: ValueClasses[], preds: Predicate[], total: numbe
   if (leadCells === 0) return new Int32Array(0);
   const g = groups[lead]!;
   const ok = accepts[lead]!;
-  // The lead's matching positions in ascending order: one class's members are; several
-  // classes' are merged by sorting, unless they are much of the range (then a pass).
-  let candidates: Int32Array;
+  // The other criteria, checked per candidate of the lead.
+  const checks: Uint8Array[] = [];
+  const classOf: Int32Array[] = [];
+  for (let k = 0; k < n; k++) {
+    if (k === lead) continue;
+    checks.push(accepts[k]!);
+    classOf.push(groups[k]!.classOf);
+  }
+  const others = checks.length;
   let classes = 0;
   let single = -1;
   for (let cls = 0; cls < g.values.length; cls++) {
@@ -367,31 +373,63 @@ function groupedMatches(groups: ValueClasses[], preds: Predicate[], total: numbe
       single = cls;
     }
   }
-  if (classes === 1) candidates = g.members.subarray(g.starts[single]!, g.starts[single + 1]!);
-  else if (leadCells * 4 < total) {
-    candidates = new Int32Array(leadCells);
-    let w = 0;
-    for (let cls = 0; cls < g.values.length; cls++) {
-      if (!ok[cls]) continue;
-      for (let m = g.starts[cls]!; m < g.starts[cls + 1]!; m++) candidates[w++] = g.members[m]!;
-    }
-    candidates.sort();
-  } else {
-    candidates = new Int32Array(leadCells);
-    let w = 0;
-    for (let p = 0; p < total; p++) if (ok[g.classOf[p]!]) candidates[w++] = p;
-  }
-  if (n === 1) return candidates;
-  const out = new Int32Array(candidates.length);
+  // One class's members are ascending already.
+  if (classes === 1 && others === 0) return g.members.subarray(g.starts[single]!, g.starts[single + 1]!);
+  const out = new Int32Array(leadCells);
   let w = 0;
-  cell: for (let m = 0; m < candidates.length; m++) {
-    const p = candidates[m]!;
-    for (let k = 0; k < n; k++) {
-      if (k !== lead && !accepts[k]![groups[k]!.classOf[p]!]) continue cell;
+  if (classes > 1 && leadCells * 4 >= total) {
+    // Much of the range: one pass in position order.
+    pass: for (let p = 0; p < total; p++) {
+      if (!ok[g.classOf[p]!]) continue;
+      for (let k = 0; k < others; k++) if (!checks[k]![classOf[k]![p]!]) continue pass;
+      out[w++] = p;
     }
-    out[w++] = p;
+    return out.subarray(0, w);
   }
-  return out.subarray(0, w);
+  // Class by class, each class's survivors ascending: one run per class, merged after
+  // (the other criteria first, so only the survivors are merged).
+  const runs: number[] = [0];
+  for (let cls = 0; cls < g.values.length; cls++) {
+    if (!ok[cls]) continue;
+    member: for (let m = g.starts[cls]!; m < g.starts[cls + 1]!; m++) {
+      const p = g.members[m]!;
+      for (let k = 0; k < others; k++) if (!checks[k]![classOf[k]![p]!]) continue member;
+      out[w++] = p;
+    }
+    if (w > runs[runs.length - 1]!) runs.push(w);
+  }
+  return mergeRuns(out, runs);
+}
+
+/**
+ * Ascending runs `buf[runs[i] .. runs[i + 1])` (disjoint positions) merged into one
+ * ascending array: pairwise, in log2(runs) passes over the survivors.
+ */
+function mergeRuns(buf: Int32Array, runs: number[]): Int32Array {
+  const length = runs[runs.length - 1]!;
+  if (runs.length <= 2) return buf.subarray(0, length);
+  let src: Int32Array = buf;
+  let dst: Int32Array = new Int32Array(length);
+  let bounds = runs;
+  while (bounds.length > 2) {
+    const next = [0];
+    for (let r = 0; r + 1 < bounds.length; r += 2) {
+      let a = bounds[r]!;
+      const aEnd = bounds[r + 1]!;
+      let b = aEnd;
+      const bEnd = r + 2 < bounds.length ? bounds[r + 2]! : aEnd;
+      let o = a;
+      while (a < aEnd && b < bEnd) dst[o++] = src[a]! < src[b]! ? src[a++]! : src[b++]!;
+      while (a < aEnd) dst[o++] = src[a++]!;
+      while (b < bEnd) dst[o++] = src[b++]!;
+      next.push(bEnd);
+    }
+    bounds = next;
+    const t = src;
+    src = dst;
+    dst = t;
+  }
+  return src.subarray(0, length);
 }
 
 function multiCriteria(how: Reducer) {

@@ -159,3 +159,54 @@ test('a criterion that accepts many values leads: its classes are merged into ro
     }
   }
 });
+
+test('runs cloned from the model share its groupings while their cells hold the model values', (t) => {
+  const model = table(31);
+  const crits: [number, Scalar][] = [
+    [0, 'b'],
+    [1, '>4'],
+  ];
+  const classes = (s: Sheet) => s.valueClasses(0, 0, ROWS, 1);
+  // First run: it counts changes only from its first request, so it keeps its own.
+  const first = Sheet.cloneOf(model, true);
+  for (let i = 0; i < 3; i++) t.true(Object.is(sumifs(first, 2, crits), expected(model, 2, crits)));
+  // Second run counts from the clone: its grouping (built on the second request) is shared.
+  const second = Sheet.cloneOf(model, true);
+  t.is(classes(second), undefined);
+  const built = classes(second);
+  t.truthy(built);
+  const third = Sheet.cloneOf(model, true);
+  t.is(classes(third), built, 'the first request of a later run finds the shared grouping');
+  // Writing the value a cell already holds changes nothing.
+  third.set(5, 0, model.get(5, 0));
+  third.set(6, 1, model.get(6, 1));
+  t.is(classes(third), built);
+  t.true(Object.is(sumifs(third, 2, crits), expected(model, 2, crits)));
+  // A changed value, a pinned input, or -0 over 0: the shared grouping is not used, and
+  // the sums follow the run's own cells.
+  const changed = Sheet.cloneOf(model, true);
+  changed.set(7, 0, 'B');
+  changed.set(7, 1, 9);
+  changed.set(7, 2, 12345.5);
+  t.not(classes(changed), built);
+  t.true(Object.is(sumifs(changed, 2, crits), expected(changed, 2, crits)));
+  t.true(Object.is(sumifs(changed, 2, crits), expected(changed, 2, crits)));
+  t.not(expected(changed, 2, crits), expected(model, 2, crits));
+  const pinned = Sheet.cloneOf(model, true);
+  pinned.pin(9, 0, pinned.get(9, 0) === 'b' ? 'c' : 'b');
+  t.not(classes(pinned), built);
+  t.true(Object.is(sumifs(pinned, 2, crits), expected(pinned, 2, crits)));
+  const zero = Sheet.create('Z', 0, ROWS, 2, ROWS * 2);
+  for (let r = 0; r < ROWS; r++) zero.set(r, 0, r % 3);
+  const z1 = Sheet.cloneOf(zero, true);
+  z1.valueClasses(0, 0, ROWS, 1);
+  const z2 = Sheet.cloneOf(zero, true);
+  z2.valueClasses(0, 0, ROWS, 1);
+  const zShared = z2.valueClasses(0, 0, ROWS, 1);
+  const z3 = Sheet.cloneOf(zero, true);
+  z3.setNumber(0, 0, -0);
+  t.not(z3.valueClasses(0, 0, ROWS, 1), zShared);
+  // A store cloned from an earlier run (an incremental run) does not share the model's.
+  const later = Sheet.cloneOf(third);
+  t.is(classes(later), undefined);
+});

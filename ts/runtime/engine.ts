@@ -848,7 +848,7 @@ class EngineCore {
       // packed) after a full GC, and every compiled function reading the sheets array then
       // deoptimises (2-3 times slower runs after a gc() on the 100k bench).
       sheets = new Array(templates.length);
-      for (let i = 0; i < templates.length; i++) sheets[i] = Sheet.cloneOf(templates[i]!);
+      for (let i = 0; i < templates.length; i++) sheets[i] = Sheet.cloneOf(templates[i]!, true);
       for (const [id, v] of pins) {
         const c = cellOf(id);
         sheets[c.sheet]!.pin(c.row, c.col, v);

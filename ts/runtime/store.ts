@@ -35,6 +35,11 @@ interface ColumnSums {
   stamps: Uint32Array;
 }
 
+/** The same number, 0 and -0 told apart (a sum's sign of zero can depend on it). */
+function sameNumber(a: number, b: number): boolean {
+  return a === b ? a !== 0 || 1 / a === 1 / b : a !== a && b !== b;
+}
+
 /** Columns summed through `ColumnSums` are at least this tall. */
 const COLUMN_SUM_MIN_ROWS = 64;
 
@@ -77,12 +82,28 @@ export class Sheet implements SheetStore {
    */
   private readonly pinned = new Set<number>();
   /**
-   * Writes per column since value classes were first asked of this store (null until
-   * then): a kept `ValueClasses` is valid while the writes to its columns are what they
-   * were when it was built. Any write counts (a formula, an input, a cluster's iteration),
-   * so a kept grouping never outlives a change to its cells, whatever the order.
+   * Changes per column since value classes were first asked of this store (null until
+   * then), or since it was cloned from the model when `modelClasses` is shared: a kept
+   * `ValueClasses` is valid while the count for its columns is what it was when it was
+   * built. Every write that changes a cell's value counts (a formula, an input, a
+   * cluster's iteration), so a kept grouping never outlives a change to its cells,
+   * whatever the order; a write of the value the cell already holds changes nothing a
+   * grouping or a column sum depends on, and is not counted.
    */
   private columnWrites: Uint32Array | null = null;
+  /**
+   * On a model's sheet (a template): value classes of rectangles that held the model's
+   * own values when built, shared by every store cloned from it for a full run. Such a
+   * store counts its changes from the clone on, so while a rectangle's count is 0 it
+   * still holds the model's values and the shared grouping is valid: a data table no
+   * input reaches is grouped once per engine, not once per run. Null until a clone asks
+   * for value classes (that run counts from its first request, so it builds its own).
+   */
+  private modelClasses: Map<number, KeptClasses[]> | null = null;
+  /** On a store cloned from a model's sheet for a full run: that sheet. */
+  private model: Sheet | null = null;
+  /** This store counts its changes from the clone on, so it may use `model.modelClasses`. */
+  private sharesModel = false;
   /**
    * Value classes by rectangle (keyed by its top-left cell, `r0 * KEY_STRIDE + c0`, then
    * its size: no key string per request), or null until built on a second request.
@@ -166,10 +187,21 @@ export class Sheet implements SheetStore {
     this.extra?.forEach((v, k) => visit(Math.floor(k / KEY_STRIDE), k % KEY_STRIDE, v));
   }
 
-  /** A fresh store with the template's contents (each run starts from the model). */
-  static cloneOf(t: Sheet): Sheet {
+  /**
+   * A fresh store with the template's contents (each run starts from the model, or an
+   * incremental run from the last one). `fromModel`: `t` is the model's sheet, whose
+   * value classes the clone may share (`modelClasses`).
+   */
+  static cloneOf(t: Sheet, fromModel = false): Sheet {
     const s = new Sheet(t.name, t.index, t.rowCount, t.colCount, t.tags.slice(), t.nums.slice(), t.vals, false, t.denseRows, t.denseCols);
     if (t.extra) s.extra = new Map(t.extra);
+    if (fromModel) {
+      s.model = t;
+      if (t.modelClasses !== null) {
+        s.columnWrites = new Uint32Array(KEY_STRIDE);
+        s.sharesModel = true;
+      }
+    }
     return s;
   }
 
@@ -299,8 +331,10 @@ export class Sheet implements SheetStore {
    * written straight into the typed arrays, without the checks of a value of any type.
    */
   setNumber(r: number, c: number, v: number): void {
-    if (r < this.denseRows && c < this.denseCols && this.pinned.size === 0 && this.columnWrites === null) {
+    if (r < this.denseRows && c < this.denseCols && this.pinned.size === 0) {
       const i = r * this.denseCols + c;
+      const writes = this.columnWrites;
+      if (writes !== null && !(this.tags[i] === NUMBER && sameNumber(this.nums[i]!, v))) writes[c]!++;
       this.nums[i] = v;
       this.tags[i] = NUMBER;
       return;
@@ -314,6 +348,13 @@ export class Sheet implements SheetStore {
     let stamp = 0;
     for (let c = c0; c < c0 + cols && c < writes.length; c++) stamp += writes[c]!;
     const key = r0 * KEY_STRIDE + c0;
+    // Still the model's values since the clone: the grouping an earlier run built.
+    const model = this.model;
+    const shared = stamp === 0 && this.sharesModel && model !== null ? model.modelClasses : null;
+    if (shared !== null) {
+      const found = shared.get(key)?.find((k) => k.rows === rows && k.cols === cols);
+      if (found?.classes) return found.classes;
+    } else if (model !== null) model.modelClasses ??= new Map();
     const map = (this.classes ??= new Map<number, KeptClasses[]>());
     let list = map.get(key);
     if (list === undefined) map.set(key, (list = []));
@@ -353,7 +394,22 @@ export class Sheet implements SheetStore {
     for (let p = 0; p < n; p++) members[fill[classOf[p]!]!++] = p;
     const classes: ValueClasses = { values, classOf, starts, members };
     kept.classes = classes;
+    if (shared !== null) {
+      let same = shared.get(key);
+      if (same === undefined) shared.set(key, (same = []));
+      same.push({ rows, cols, stamp: 0, classes });
+    }
     return classes;
+  }
+
+  /** The cell already holds `v` (a dense cell: a sparse one is taken to change). */
+  private holds(r: number, c: number, v: Scalar): boolean {
+    if (r >= this.denseRows || c >= this.denseCols) return false;
+    const i = r * this.denseCols + c;
+    const tag = this.tags[i];
+    if (tag === NUMBER) return typeof v === 'number' && sameNumber(this.nums[i]!, v);
+    if (tag === BLANK) return v === null;
+    return v !== null && typeof v !== 'number' && this.vals[i] === v;
   }
 
   /** Sets an input value and pins the cell against formula writes. */
@@ -372,7 +428,7 @@ export class Sheet implements SheetStore {
   }
 
   private write(r: number, c: number, v: Scalar): void {
-    if (this.columnWrites !== null && c < this.columnWrites.length) this.columnWrites[c]!++;
+    if (this.columnWrites !== null && c < this.columnWrites.length && !this.holds(r, c, v)) this.columnWrites[c]!++;
     if (r < this.denseRows && c < this.denseCols) {
       const i = r * this.denseCols + c;
       if (typeof v === 'number') {

@@ -18,6 +18,15 @@ interface KeptClasses {
   classes: ValueClasses | null;
 }
 
+/** A rectangle's value classes as a model's sheet keeps them for later runs (`modelClasses`). */
+interface SharedClasses {
+  rows: number;
+  cols: number;
+  /** Built while the cells held the model's own values (no change since the clone). */
+  modelValues: boolean;
+  classes: ValueClasses;
+}
+
 /** Cell kinds in a dense sheet's tag array. */
 /**
  * The sums of every column of the dense rectangle over one band of rows, for SUM down a
@@ -92,14 +101,16 @@ export class Sheet implements SheetStore {
    */
   private columnWrites: Uint32Array | null = null;
   /**
-   * On a model's sheet (a template): value classes of rectangles that held the model's
-   * own values when built, shared by every store cloned from it for a full run. Such a
-   * store counts its changes from the clone on, so while a rectangle's count is 0 it
-   * still holds the model's values and the shared grouping is valid: a data table no
-   * input reaches is grouped once per engine, not once per run. Null until a clone asks
-   * for value classes (that run counts from its first request, so it builds its own).
+   * On a model's sheet (a template): value classes that stores cloned from it for full
+   * runs built, per rectangle one of the model's own values and one of the latest other
+   * values. A clone counts its changes from the clone on, so while a rectangle's count
+   * is 0 it still holds the model's values and that grouping is valid as it is; the
+   * other is used when the cells hold, one by one, the values it grouped (a formula
+   * column no input reaches computes the same values every run). A data table is then
+   * grouped once per engine, not once per run. Null until a clone asks for value
+   * classes (that run counts from its first request: it cannot use the model's).
    */
-  private modelClasses: Map<number, KeptClasses[]> | null = null;
+  private modelClasses: Map<number, SharedClasses[]> | null = null;
   /** On a store cloned from a model's sheet for a full run: that sheet. */
   private model: Sheet | null = null;
   /** This store counts its changes from the clone on, so it may use `model.modelClasses`. */
@@ -348,18 +359,33 @@ export class Sheet implements SheetStore {
     let stamp = 0;
     for (let c = c0; c < c0 + cols && c < writes.length; c++) stamp += writes[c]!;
     const key = r0 * KEY_STRIDE + c0;
-    // Still the model's values since the clone: the grouping an earlier run built.
-    const model = this.model;
-    const shared = stamp === 0 && this.sharesModel && model !== null ? model.modelClasses : null;
-    if (shared !== null) {
-      const found = shared.get(key)?.find((k) => k.rows === rows && k.cols === cols);
-      if (found?.classes) return found.classes;
-    } else if (model !== null) model.modelClasses ??= new Map();
     const map = (this.classes ??= new Map<number, KeptClasses[]>());
     let list = map.get(key);
     if (list === undefined) map.set(key, (list = []));
     let kept = list.find((k) => k.rows === rows && k.cols === cols);
     if (kept && kept.stamp === stamp && kept.classes) return kept.classes;
+    // What earlier runs built for this rectangle: valid while this store holds the
+    // model's values there (nothing changed since the clone), or when its cells hold
+    // the values a grouping was built from (checked cell by cell: far cheaper than a
+    // build, which hashes every value).
+    const model = this.model;
+    const shared = model !== null ? (model.modelClasses ??= new Map<number, SharedClasses[]>()) : null;
+    const fromModel = stamp === 0 && this.sharesModel;
+    const earlier = shared?.get(key);
+    if (earlier !== undefined) {
+      for (const e of earlier) {
+        if (e.rows !== rows || e.cols !== cols) continue;
+        if ((e.modelValues && fromModel) || this.holdsClasses(e.classes, r0, c0, rows, cols)) {
+          // Checked while the cells hold the model's values: it is a grouping of them.
+          if (fromModel) e.modelValues = true;
+          if (kept) {
+            kept.stamp = stamp;
+            kept.classes = e.classes;
+          } else list.push({ rows, cols, stamp, classes: e.classes });
+          return e.classes;
+        }
+      }
+    }
     // Built on the second request with the same cells: a range read once is scanned.
     if (!kept || kept.stamp !== stamp) {
       if (kept) {
@@ -395,11 +421,27 @@ export class Sheet implements SheetStore {
     const classes: ValueClasses = { values, classOf, starts, members };
     kept.classes = classes;
     if (shared !== null) {
+      // One grouping of the model's values and one of the latest other values, per rectangle.
       let same = shared.get(key);
       if (same === undefined) shared.set(key, (same = []));
-      same.push({ rows, cols, stamp: 0, classes });
+      const i = same.findIndex((e) => e.rows === rows && e.cols === cols && e.modelValues === fromModel);
+      const entry = { rows, cols, modelValues: fromModel, classes };
+      if (i < 0) same.push(entry);
+      else same[i] = entry;
     }
     return classes;
+  }
+
+  /**
+   * The rectangle's cells hold the values `classes` grouped, position by position (the
+   * equality of the grouping's Map: SameValueZero, which === is for cell values).
+   */
+  private holdsClasses(classes: ValueClasses, r0: number, c0: number, rows: number, cols: number): boolean {
+    const { values, classOf } = classes;
+    for (let i = 0, p = 0; i < rows; i++) {
+      for (let j = 0; j < cols; j++, p++) if (this.get(r0 + i, c0 + j) !== values[classOf[p]!]) return false;
+    }
+    return true;
   }
 
   /** The cell already holds `v` (a dense cell: a sparse one is taken to change). */

@@ -13,7 +13,7 @@ use crate::report::{describe_functions, describe_model, BuildReport};
 use crate::stages::layout::{self, LayoutOptions};
 use crate::stages::{
     assemble, backfill, cancelled_err, data_tables, emit, explain_index, formula_text, labels, names, number_formats, output, partition, profile, report_data,
-    schedule, shapes, Progress,
+    schedule, shapes, static_offsets, Progress,
 };
 
 pub struct CompileOptions {
@@ -82,6 +82,8 @@ pub fn compile_workbook(workbook: &Workbook, opts: &CompileOptions, progress: Pr
     let what_if = opts.fold_plan.is_none();
     let cell_labels = what_if.then(|| labels::labels(workbook));
 
+    // OFFSET with constant arguments is the reference it names (where it stays on the sheet).
+    static_offsets::static_offsets(&mut shaped, &functions);
     // Cells that cannot be computed as written are backfilled.
     backfill::off_sheet(&mut shaped);
     backfill::restricted_calls(&mut shaped, &functions);

@@ -344,13 +344,13 @@ pub fn report_rows(workbook: &Workbook, backfills: &[Backfill]) -> Vec<BackfillR
 /// The smallest and largest relative row and column offsets a shape uses (none: it has
 /// no relative reference and fits anywhere).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct RelativeReach {
+pub(crate) struct RelativeReach {
     rows: Option<(i64, i64)>,
     cols: Option<(i64, i64)>,
 }
 
 impl RelativeReach {
-    fn of(bound: &Bound) -> RelativeReach {
+    pub(crate) fn of(bound: &Bound) -> RelativeReach {
         use crate::bind::Coord;
         let mut reach = RelativeReach { rows: None, cols: None };
         let widen = |span: &mut Option<(i64, i64)>, c: &Coord| {

@@ -18,6 +18,7 @@ pub mod profile;
 pub mod report_data;
 pub mod schedule;
 pub mod shapes;
+pub mod static_offsets;
 
 use crate::error::{ErrorCode, SheetcError};
 

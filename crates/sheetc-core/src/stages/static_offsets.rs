@@ -79,7 +79,8 @@ pub fn static_offsets(shaped: &mut Shaped, functions: &FunctionTable) {
 
 /// The expression with every constant `OFFSET` call replaced by its reference (the twin
 /// of a cell where they all stay on the sheet), or None when it has none.
-pub fn rewrite(b: &Bound, functions: &FunctionTable) -> Option<Bound> {
+#[cfg(test)]
+fn rewrite(b: &Bound, functions: &FunctionTable) -> Option<Bound> {
     let mut out = b.clone();
     rewrite_in(&mut out, &mut |args| constant_offset(args).unwrap_or(Bound::Error(ErrorKind::Ref)), functions).then_some(out)
 }

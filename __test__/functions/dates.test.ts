@@ -1,6 +1,7 @@
 import test from 'ava';
 import { ERR, Matrix } from '../../ts/runtime/index.js';
-import { ymdFromSerial } from '../../ts/runtime/dates.js';
+import { daysInMonth, serialFromYMD, ymdFromSerial } from '../../ts/runtime/dates.js';
+import { rng } from '../helpers/random.js';
 import { call, callIn, col, ctx, makeBook } from '../helpers/runtime.js';
 
 const close = (a: unknown, b: number) => typeof a === 'number' && Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
@@ -137,4 +138,36 @@ test('NETWORKDAYS / WORKDAY with holidays and weekend masks (Excel documentation
 test('NOW and TODAY read the book clock', (t) => {
   t.is(callIn(ctx({}, makeBook([], { now: 45000.75 })), 'NOW'), 45000.75);
   t.is(callIn(ctx({}, makeBook([], { now: 45000.75 })), 'TODAY'), 45000);
+});
+
+test('the integer calendar of serialFromYMD and daysInMonth is the Date one, wherever it applies', (t) => {
+  // The definitions the fast paths replace (Date.UTC), as they were.
+  const MS = 86400000;
+  const e1900 = Date.UTC(1899, 11, 31);
+  const e1904 = Date.UTC(1904, 0, 1);
+  const bySerialDate = (y: number, m: number, d: number, d1904: boolean) => {
+    const ms = Date.UTC(y, m - 1, 1) + (d - 1) * MS;
+    if (d1904) return Math.round((ms - e1904) / MS);
+    const s = Math.round((ms - e1900) / MS);
+    return s >= 60 ? s + 1 : s;
+  };
+  const rand = rng(1904);
+  const years = [100, 399, 400, 1600, 1899, 1900, 1904, 2000, 2024, 2100, 9999, 10000, 199999];
+  for (let i = 0; i < 20000; i++) years.push(100 + Math.floor(rand() * 10000));
+  let checked = 0;
+  for (const y of years) {
+    const m = 1 + Math.floor(rand() * 12);
+    const d = Math.floor(rand() * 800) - 400;
+    for (const d1904 of [false, true]) {
+      t.is(serialFromYMD(y, m, d, d1904), bySerialDate(y, m, d, d1904), `${y}-${m}-${d} ${d1904}`);
+      checked++;
+    }
+    for (let mm = 1; mm <= 12; mm++) t.is(daysInMonth(y, mm), new Date(Date.UTC(y, mm, 0)).getUTCDate(), `${y}-${mm}`);
+  }
+  // Outside it (years 0-99, months out of 1-12, fractions) the Date path still answers.
+  t.is(serialFromYMD(99, 1, 1), bySerialDate(99, 1, 1, false));
+  t.is(serialFromYMD(2024, 14, 1), bySerialDate(2024, 14, 1, false));
+  t.is(serialFromYMD(2024, 0, 1.5), bySerialDate(2024, 0, 1.5, false));
+  t.is(daysInMonth(2023, 13), 31);
+  t.true(checked > 40000);
 });

@@ -55,3 +55,20 @@ test('exact MATCH, XMATCH and XLOOKUP find the first or last equal cell, before 
   s.pin(5, 0, 'PEAR');
   check();
 });
+
+test('a remembered text key still honours wildcards where the function takes them', (t) => {
+  const s = Sheet.create('W', 0, 40, 1, 40);
+  for (let r = 0; r < 40; r++) s.set(r, 0, ['pear', 'Apple', 'a*', 'b?', 'A*'][r % 5]!);
+  const col = new Ref(s, 0, 0, 39, 0);
+  for (let i = 0; i < 3; i++) {
+    // MATCH type 0 takes wildcards: 'a*' is any text from "a" (Apple, row 2).
+    t.is(F.MATCH!(ctx(), 'a*', col, 0), 2, `MATCH a* call ${i}`);
+    t.is(F.MATCH!(ctx(), 'b?', col, 0), 4, `MATCH b? call ${i}`);
+    t.is(F.MATCH!(ctx(), '~*', col, 0), ERR.NA, `MATCH ~* call ${i}`);
+    // XMATCH match mode 0 does not: the literal text (case-insensitive).
+    t.is(F.XMATCH!(ctx(), 'a*', col, 0), 3, `XMATCH a* call ${i}`);
+    t.is(F.XMATCH!(ctx(), 'a*', col, 0, -1), 40, `XMATCH a* from the end call ${i}`);
+    t.is(F.XMATCH!(ctx(), 'b?', col, 0), 4, `XMATCH b? call ${i}`);
+    t.is(F.XMATCH!(ctx(), 'Pear', col, 0), 1, `XMATCH Pear call ${i}`);
+  }
+});

@@ -169,6 +169,13 @@ export interface ValueClasses {
    */
   exact?: Map<number | string, [number, number]>;
   /**
+   * Exact lookups of text, by the lookup value as given (lookup.ts `findExact`): whether
+   * it holds wildcard characters, and its entry of `exact` (null when absent). A column
+   * of lookups asks for the same few keys over and over: this spares building the
+   * case-folded key (two new strings) per lookup. Bounded (cleared when full).
+   */
+  exactText?: Map<string, { wildcard: boolean; at: [number, number] | null }>;
+  /**
    * What criteria accept, per predicate (criteria.ts caches predicates by criterion, so
    * the same criterion is the same function): the accepted classes and their cells. A
    * summary asks each criterion of many cells (an account in every month, a month for

@@ -145,10 +145,25 @@ function exactIndex(g: ValueClasses): Map<number | string, [number, number]> {
   return index;
 }
 
+/** Text lookup values remembered per range's classes (`ValueClasses.exactText`). */
+const EXACT_TEXT_MEMO = 4096;
+
 /** First (or last) index matching exactly, or -1. */
 export function findExact(vec: Vec, value: Scalar, wild: boolean, reverse = false): number {
   const n = vec.n;
-  if ((typeof value === 'number' || (typeof value === 'string' && !(wild && /[*?~]/.test(value)))) && vec.classes) {
+  if (typeof value === 'string' && vec.classes) {
+    const g = vec.classes();
+    if (g) {
+      const memo = (g.exactText ??= new Map());
+      let known = memo.get(value);
+      if (known === undefined) {
+        if (memo.size >= EXACT_TEXT_MEMO) memo.clear();
+        known = { wildcard: /[*?~]/.test(value), at: exactIndex(g).get(exactKey(value)!) ?? null };
+        memo.set(value, known);
+      }
+      if (!(wild && known.wildcard)) return known.at === null ? -1 : reverse ? known.at[1] : known.at[0];
+    }
+  } else if (typeof value === 'number' && vec.classes) {
     const g = vec.classes();
     if (g) {
       const hit = exactIndex(g).get(exactKey(value)!);

@@ -30,11 +30,20 @@ const MAX_CALLS: usize = 16;
 /// Rewrites the constant `OFFSET` calls of every shape: each cell moves to its shape's
 /// twin for the calls that stay on the sheet there.
 pub fn static_offsets(shaped: &mut Shaped, functions: &FunctionTable) {
+    let count = shaped.shapes.len();
     // Per original shape: its constant calls' references, with their reach.
     let calls: Vec<Vec<(Bound, RelativeReach)>> = shaped
         .shapes
         .iter()
-        .map(|b| constant_calls(b, functions).into_iter().map(|r| (RelativeReach::of(&r), r)).map(|(reach, r)| (r, reach)).collect())
+        .map(|b| {
+            constant_calls(b, functions)
+                .into_iter()
+                .map(|r| {
+                    let reach = RelativeReach::of(&r);
+                    (r, reach)
+                })
+                .collect()
+        })
         .collect();
     if calls.iter().all(Vec::is_empty) {
         return;
@@ -69,12 +78,49 @@ pub fn static_offsets(shaped: &mut Shaped, functions: &FunctionTable) {
             (shaped.shapes.len() - 1) as u32
         });
     }
-    // A twin calls the same unknown names as its original.
-    let extra: Vec<(u32, Vec<String>)> = twins
+    // A twin calls the same unknown names as its original (in twin order: the report's
+    // order does not depend on the map's).
+    let mut extra: Vec<(u32, Vec<String>)> = twins
         .iter()
         .filter_map(|(&(original, _), &twin)| shaped.unknown_functions.iter().find(|(s, _)| *s == original).map(|(_, names)| (twin, names.clone())))
         .collect();
+    extra.sort_by_key(|(twin, _)| *twin);
     shaped.unknown_functions.extend(extra);
+    drop_unused(shaped, count);
+}
+
+/// Drops the original shapes (indices below `originals`) that no cell uses any more, all
+/// of their cells having moved to twins, and renumbers the rest: the report counts the
+/// shapes the engine computes.
+fn drop_unused(shaped: &mut Shaped, originals: usize) {
+    let mut used = vec![false; shaped.shapes.len()];
+    for n in &shaped.nodes {
+        used[n.shape as usize] = true;
+    }
+    used[originals..].iter_mut().for_each(|u| *u = true);
+    if used.iter().all(|&u| u) {
+        return;
+    }
+    let mut renumber = vec![u32::MAX; used.len()];
+    let mut next = 0u32;
+    for (i, &u) in used.iter().enumerate() {
+        if u {
+            renumber[i] = next;
+            next += 1;
+        }
+    }
+    let mut i = 0;
+    shaped.shapes.retain(|_| {
+        i += 1;
+        used[i - 1]
+    });
+    for n in shaped.nodes.iter_mut() {
+        n.shape = renumber[n.shape as usize];
+    }
+    shaped.unknown_functions.retain(|(s, _)| used[*s as usize]);
+    for (s, _) in shaped.unknown_functions.iter_mut() {
+        *s = renumber[*s as usize];
+    }
 }
 
 /// The expression with every constant `OFFSET` call replaced by its reference (the twin
@@ -281,7 +327,9 @@ mod tests {
         assert_eq!(shaped.nodes[0].shape, shaped.nodes[1].shape, "one twin per combination");
         let on = Bound::Area(Area { sheet: 0, r0: Coord::Rel(-2), c0: Coord::Rel(-1), r1: Coord::Rel(0), c1: Coord::Rel(-1) });
         assert_eq!(shape_of(2), &Bound::Call { name: "SUM".into(), args: vec![on] });
-        assert_eq!(shaped.shapes.len(), 3);
+        // The original, which no cell uses any more, is dropped.
+        assert_eq!(shaped.shapes.len(), 2);
+        assert!(shaped.nodes.iter().all(|n| (n.shape as usize) < 2));
     }
 
     #[test]

@@ -108,3 +108,22 @@ test('inside an iterated circular block nothing is kept between iterations', asy
     for (let r = 5; r < 10; r++) for (const c of COLS) t.is(res.get(`S!${c}${r}`), res.get(`S!${c}${r + 10}`), `${c}${r}`);
   }
 });
+
+test('a shape with a single loop keeps nothing per line: its part is computed in the loop', async (t) => {
+  // One row of (1+$A$1)^(c$3/12): a single run along the row. Values kept per column
+  // would be read once, so the loop computes the factor itself; the twin row agrees.
+  const cells: Record<string, unknown> = { A1: 0.05, B5: 2, B6: 2 };
+  COLS.forEach((c, k) => {
+    cells[`${c}3`] = k + 1;
+  });
+  block(cells, 5, 1, (c) => `$B$5*(1+$A$1)^(${c}$3/12)`);
+  block(cells, 6, 1, (c) => `$B$6*IF(TRUE,(1+$A$1)^(${c}$3/12),0)`);
+  const e = await buildEngine({ sheets: [{ name: 'S', cells }] });
+  const code = await import('node:fs').then((fs) => fs.readFileSync(`${e.dir}/modules/m0.js`, 'utf8'));
+  t.false(code.includes('R.lineValues('), code);
+  for (const inputs of [{}, { 'S!A1': 0.5 }, { 'S!E3': 'x' }]) {
+    const res = e.run(inputs);
+    for (const c of COLS) t.is(res.get(`S!${c}5`), res.get(`S!${c}6`), `${c}5 with ${JSON.stringify(inputs)}`);
+    t.is(res.get('S!C5'), 2 * (1 + ((inputs as Record<string, number>)['S!A1'] ?? 0.05)) ** (1 / 12));
+  }
+});

@@ -610,7 +610,7 @@ fn run_formulas(secs: u64, seed: u64, root: &Path, replay: Option<Vec<u8>>) -> b
                         Err(_) => "unsupported".into(),
                         Ok(b) => {
                             // As for a cell outside a run, so that the single-cell entry is generated too.
-                            let code = codegen::shape_function("s0", &b, &table, true);
+                            let code = codegen::shape_function("s0", &b, &table, true, codegen::Loops::SEVERAL);
                             let mut refs = 0;
                             visit_refs(&b, &mut |_| refs += 1);
                             visit_calls(&b, &mut |_| {});

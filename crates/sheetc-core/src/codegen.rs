@@ -26,16 +26,17 @@ pub struct ShapeCode {
 }
 
 /// Generates the JS function for a shape and its run function (see `loop_variant`);
-/// `alone`: some cell of the shape is evaluated outside a run (see `ShapeCode::single`).
-pub fn shape_function(name: &str, bound: &Bound, functions: &FunctionTable, alone: bool) -> ShapeCode {
+/// `alone`: some cell of the shape is evaluated outside a run (see `ShapeCode::single`);
+/// `loops`: where its cells form more than one loop.
+pub fn shape_function(name: &str, bound: &Bound, functions: &FunctionTable, alone: bool, loops: Loops) -> ShapeCode {
     let mut g = Gen::new(name, 0, functions);
     // A top-level single cell is read as a value; areas stay references (array formulas).
     let body = g.expr(bound, Want::Value);
     let main = g.function_source(name, &body);
     let mut source = g.hoisted.concat();
     source.push_str(&main);
-    let along_row = loop_variant(name, bound, Axis::Col, &g.hoisted, functions);
-    let down_column = loop_variant(name, bound, Axis::Row, &g.hoisted, functions);
+    let along_row = loop_variant(name, bound, Axis::Col, &g.hoisted, functions, loops.along_rows);
+    let down_column = loop_variant(name, bound, Axis::Row, &g.hoisted, functions, loops.down_columns);
     let hoisted_run = match (&along_row, &down_column) {
         (Some(_), Some(_)) => format!("if(d?{name}.r(x,B,s,c,r,r+n-1):{name}.c(x,B,s,r,c,c+n-1))return;"),
         (Some(_), None) => format!("if(!d&&{name}.c(x,B,s,r,c,c+n-1))return;"),
@@ -64,6 +65,24 @@ pub fn shape_function(name: &str, bound: &Bound, functions: &FunctionTable, alon
         source.push_str(&format!("{name}.N=function(x,B,s,r,c){{{cell}}};\n"));
     }
     ShapeCode { source, single }
+}
+
+/// Per direction, whether a shape's cells form more than one loop in their module. Values
+/// kept per line (`LineValue`, `R.lineValues`) pay off only when another loop of the
+/// shape reads them (a column's compounding factor, read by every row's run); where a
+/// shape has a single loop, its costly parts are computed inline (a kept value would
+/// cost a call per cell and be read once).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Loops {
+    /// More than one loop along a row (the runs `NAME.c` takes).
+    pub along_rows: bool,
+    /// More than one loop down a column (`NAME.r`).
+    pub down_columns: bool,
+}
+
+impl Loops {
+    /// Loops both ways (the unit tests' default: every variant as it can be).
+    pub const SEVERAL: Loops = Loops { along_rows: true, down_columns: true };
 }
 
 /// Number-only code for `b`, for the *numeric variant* of a shape: arithmetic (`+ - * /
@@ -209,13 +228,13 @@ fn contains_costly_op(b: &Bound) -> bool {
 /// once and calls `NAME$c(x,B,r,c,h0,..)` (`NAME$r`), the shape with the hoisted values
 /// as parameters; it returns false when it cannot take the run, and the run function
 /// loops over the cells itself.
-fn loop_variant(name: &str, bound: &Bound, axis: Axis, main_branches: &[String], functions: &FunctionTable) -> Option<String> {
+fn loop_variant(name: &str, bound: &Bound, axis: Axis, main_branches: &[String], functions: &FunctionTable, keep_lines: bool) -> Option<String> {
     let mut g = Gen::new(name, 0, functions);
     g.hoist = Some(Hoist { axis, exprs: Vec::new(), refs: Vec::new() });
     let body = g.expr(bound, Want::Value);
     let h = g.hoist.take()?;
     let mut next = 0;
-    let mut lines = Some(Vec::new());
+    let mut lines = keep_lines.then(Vec::new);
     let numeric = numeric_expr(bound, Some(axis), functions, &mut next, &mut lines).filter(|_| next == h.exprs.len());
     let lines = if numeric.is_some() { lines.unwrap_or_default() } else { Vec::new() };
     // Nothing to hoist or keep (the plain loop does as well); the whole formula hoisted
@@ -924,7 +943,7 @@ mod tests {
         Bound::Area(Area { sheet, r0: Coord::Abs(r0), c0: Coord::Abs(c0), r1: Coord::Abs(r1), c1: Coord::Abs(c1) })
     }
     fn shape_function_for_test(name: &str, b: &Bound) -> ShapeCode {
-        shape_function(name, b, &crate::functions::test_table(), false)
+        shape_function(name, b, &crate::functions::test_table(), false, Loops::SEVERAL)
     }
 
     fn call(name: &str, args: Vec<Bound>) -> Bound {
@@ -1079,6 +1098,11 @@ mod tests {
         assert!(down.contains("const v=((B[2].n(r,c-1)*q0[r])*h0);"), "{src}");
         // A run down the column the rate reads takes the per-cell loop.
         assert!(down.contains("(s===2&&5<=c&&c<=5)"), "{src}");
+        // A shape with a single loop down a column keeps nothing: the rate inline.
+        let single = shape_function("f8", &b, &crate::functions::test_table(), false, Loops { along_rows: true, down_columns: false }).source;
+        let down = run_fn(&single, "f8.r=");
+        assert!(!down.contains("lineValues"), "{single}");
+        assert!(down.contains("const v=((B[2].n(r,c-1)*R.nadd((1),R.ndiv(B[2].n(r,5),(12))))*h0);"), "{single}");
         // Addition and multiplication alone are not worth a kept value.
         let plain = mul(
             cell(2, Coord::Rel(0), Coord::Rel(-1)),

@@ -44,7 +44,7 @@ interface ColumnSums {
   stamps: Uint32Array;
 }
 
-/** The same number, 0 and -0 told apart (a sum's sign of zero can depend on it). */
+/** The same number, 0 and -0 told apart: the cell's value changed, whatever a reader makes of it. */
 function sameNumber(a: number, b: number): boolean {
   return a === b ? a !== 0 || 1 / a === 1 / b : a !== a && b !== b;
 }

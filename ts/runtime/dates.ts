@@ -137,7 +137,7 @@ export function isLeapYear(y: number): boolean {
 }
 
 export function daysInMonth(y: number, m: number): number {
-  if (plainYearMonth(y, m)) return m === 2 ? ((y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28) : MONTH_DAYS[m - 1]!;
+  if (plainYearMonth(y, m)) return m === 2 ? (isLeapYear(y) ? 29 : 28) : MONTH_DAYS[m - 1]!;
   return new Date(Date.UTC(y, m, 0)).getUTCDate();
 }
 

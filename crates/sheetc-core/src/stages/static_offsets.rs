@@ -19,7 +19,7 @@ use std::collections::HashMap;
 
 use crate::address::{MAX_COL, MAX_ROW};
 use crate::ast::{ErrorKind, UnaryOp};
-use crate::bind::{Area, Bound, Coord};
+use crate::bind::{visit_calls, Area, Bound, Coord};
 use crate::functions::FunctionTable;
 use crate::stages::backfill::RelativeReach;
 use crate::stages::shapes::Shaped;
@@ -134,6 +134,12 @@ fn rewrite(b: &Bound, functions: &FunctionTable) -> Option<Bound> {
 /// The references of a shape's constant `OFFSET` calls, in the order `rewrite_in` meets them.
 fn constant_calls(b: &Bound, functions: &FunctionTable) -> Vec<Bound> {
     let mut out = Vec::new();
+    // Most shapes call no OFFSET: no copy of them to probe.
+    let mut offsets = false;
+    visit_calls(b, &mut |name| offsets |= name == "OFFSET");
+    if !offsets {
+        return out;
+    }
     let mut probe = b.clone();
     rewrite_in(
         &mut probe,

@@ -432,6 +432,43 @@ test('a shared formula difference shows the formula of its own cell', async (t) 
   t.deepEqual(report.verification?.differences, [{ cell: 'S!B2', formula: '=A2*10', expected: 21, actual: 20 }]);
 });
 
+test('stored values of every kind are compared; formula cells without one are counted, not compared', async (t) => {
+  // Two sheets: the stored texts and error codes of both are one table in the build's
+  // stored-values file, each cell's formula text is its own sheet's.
+  const path = file({
+    sheets: [
+      {
+        name: 'S',
+        cells: {
+          A1: 2,
+          B1: { formula: 'A1*3', value: 6 },
+          B2: { formula: '"x"&A1', value: 'x2' },
+          B3: { formula: 'A1>1', value: true },
+          B4: { formula: 'A1/0', value: { error: '#DIV/0!' } },
+          B5: { formula: 'A1+1', value: null },
+          B6: { formula: '"y"&A1', value: 'x2' },
+        },
+      },
+      {
+        name: 'T',
+        cells: {
+          A1: { formula: 'S!A1<1', value: true },
+          A2: { formula: 'NA()', value: { error: '#DIV/0!' } },
+          A3: { formula: 'S!A1&""', value: '2' },
+        },
+      },
+    ],
+  });
+  const { report } = await build(path);
+  const v = report.verification!;
+  t.like(v, { total: 8, matched: 5, differ: 3, withoutStoredValue: 1, backfilled: 0 });
+  t.deepEqual(v.differences, [
+    { cell: 'S!B6', formula: '="y"&A1', expected: 'x2', actual: 'y2' },
+    { cell: 'T!A1', formula: '=S!A1<1', expected: true, actual: false },
+    { cell: 'T!A2', formula: '=NA()', expected: { error: '#DIV/0!' }, actual: { error: '#N/A' } },
+  ]);
+});
+
 test('--strict fails on a difference and leaves the output directory as it was', async (t) => {
   const out = join(tempDir(), 'engine');
   mkdirSync(out);

@@ -228,15 +228,28 @@ export function* sheetRows(p, sheet, { shared = false } = {}) {
 
 const esc = (s) => (/[&<>"]/.test(s) ? s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;') : s);
 
-function cellXml(row, cell) {
+/**
+ * A formula cell's stored value as SpreadsheetML writes it: [type attribute, <v> element]
+ * (`value` in sheetc's encoding: a number, text, boolean or {e: '#N/A'}; undefined: none).
+ */
+function storedXml(value) {
+  if (value === undefined || value === null) return ['', ''];
+  if (typeof value === 'number') return ['', `<v>${value}</v>`];
+  if (typeof value === 'boolean') return [' t="b"', `<v>${value ? 1 : 0}</v>`];
+  if (typeof value === 'string') return [' t="str"', `<v>${esc(value)}</v>`];
+  return [' t="e"', `<v>${esc(value.e)}</v>`];
+}
+
+function cellXml(row, cell, stored) {
   const r = colName(cell.c) + row;
   if (cell.f !== undefined) {
+    const [t, v] = storedXml(stored?.(row, cell.c));
     if (cell.shared) {
       return cell.shared.ref
-        ? `<c r="${r}"><f t="shared" ref="${cell.shared.ref}" si="${cell.shared.si}">${esc(cell.f)}</f></c>`
-        : `<c r="${r}"><f t="shared" si="${cell.shared.si}"/></c>`;
+        ? `<c r="${r}"${t}><f t="shared" ref="${cell.shared.ref}" si="${cell.shared.si}">${esc(cell.f)}</f>${v}</c>`
+        : `<c r="${r}"${t}><f t="shared" si="${cell.shared.si}"/>${v}</c>`;
     }
-    return `<c r="${r}"><f>${esc(cell.f)}</f></c>`;
+    return `<c r="${r}"${t}><f>${esc(cell.f)}</f>${v}</c>`;
   }
   if (typeof cell.v === 'number') return `<c r="${r}"><v>${cell.v}</v></c>`;
   return `<c r="${r}" t="inlineStr"><is><t>${esc(cell.v)}</t></is></c>`;
@@ -250,8 +263,10 @@ const RNS = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships
 /**
  * Streams the workbook to `file` (written to `file.tmp`, then renamed). Returns stats.
  * Memory stays bounded: each sheet is produced row by row, flushed in ~1 MB chunks.
+ * `storedValue(sheetIndex, row, col)` (1-based row and column), when given, is the value
+ * each formula cell stores, as Excel writes them on save (see bench/stored.mjs).
  */
-export function writeWorkbook(file, p, { shared = false, level = 6 } = {}) {
+export function writeWorkbook(file, p, { shared = false, level = 6, storedValue = null } = {}) {
   mkdirSync(dirname(resolve(file)), { recursive: true });
   const tmp = `${file}.tmp`;
   const fd = openSync(tmp, 'w');
@@ -304,10 +319,11 @@ export function writeWorkbook(file, p, { shared = false, level = 6 } = {}) {
       };
       const lastRow = sheet === 'Revenue' || sheet === 'Costs' ? FIRST_LINE_ROW + p.lines - 1 : 60;
       buf += `${XML_HEAD}<worksheet xmlns="${NS}" xmlns:r="${RNS}"><dimension ref="A1:${colName(FIRST_MONTH_COL + p.months - 1)}${lastRow}"/><sheetData>`;
+      const stored = storedValue ? (row, col) => storedValue(i, row, col) : null;
       for (const [r, rowCells] of sheetRows(p, sheet, { shared })) {
         buf += `<row r="${r}">`;
         for (const c of rowCells) {
-          buf += cellXml(r, c);
+          buf += cellXml(r, c, stored);
           cells++;
           if (c.f !== undefined) formulaCells++;
         }

@@ -27,6 +27,9 @@
  *                         IronCalc gets 1 timed run (plus the first evaluate)
  *   --months N            months across columns (default 120)
  *   --shared              write month formulas as shared formulas
+ *   --stored              the workbook as Excel saves it: every formula cell with its
+ *                         stored value (bench/stored.mjs), so the build's verification
+ *                         compares every cell, as it does on a real file
  *   --timeout SEC         per measurement (default 1200)
  *   --regenerate          ignore cached workbooks
  *
@@ -38,6 +41,7 @@ import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GENERATOR_VERSION, OUTPUTS, cachePath, parseSize, plan, sizeLabel } from './generate.mjs';
+import { storedCachePath } from './stored.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..');
@@ -48,7 +52,7 @@ const hasTime = existsSync(TIME);
 const NODE_FLAGS = ['--expose-gc', '--max-old-space-size=16384'];
 
 function parseArgs(argv) {
-  const a = { sizes: ['10k', '100k', '1M'], runs: null, buildRuns: 1, skipPeers: false, peersMax: 100000, ironcalcMax: 100000, months: 120, shared: false, timeout: 1200, regenerate: false };
+  const a = { sizes: ['10k', '100k', '1M'], runs: null, buildRuns: 1, skipPeers: false, peersMax: 100000, ironcalcMax: 100000, months: 120, shared: false, stored: false, timeout: 1200, regenerate: false };
   for (let i = 0; i < argv.length; i++) {
     const x = argv[i];
     if (x === '--sizes') a.sizes = argv[++i].split(',').filter(Boolean);
@@ -60,6 +64,7 @@ function parseArgs(argv) {
     else if (x === '--ironcalc-max') a.ironcalcMax = parseSize(argv[++i]);
     else if (x === '--months') a.months = Number(argv[++i]);
     else if (x === '--shared') a.shared = true;
+    else if (x === '--stored') a.stored = true;
     else if (x === '--timeout') a.timeout = Number(argv[++i]);
     else if (x === '--regenerate') a.regenerate = true;
     else if (x === '-h' || x === '--help') {
@@ -122,13 +127,13 @@ async function measure(kind, args, opts) {
 }
 
 async function ensureWorkbook(target, a) {
-  const file = cachePath(cacheDir, target, a);
+  const file = a.stored ? storedCachePath(cacheDir, target, a) : cachePath(cacheDir, target, a);
   const metaFile = `${file}.json`;
   if (!a.regenerate && existsSync(file) && existsSync(metaFile)) {
     return { ...JSON.parse(readFileSync(metaFile, 'utf8')), cached: true };
   }
   log(`generating ${sizeLabel(target)} → ${file}`);
-  const r = await child([join(here, 'generate.mjs'), '--cells', String(target), '--months', String(a.months), ...(a.shared ? ['--shared'] : []), '-o', file], {
+  const r = await child([join(here, a.stored ? 'stored.mjs' : 'generate.mjs'), '--cells', String(target), '--months', String(a.months), ...(a.shared ? ['--shared'] : []), '-o', file], {
     timeoutSec: a.timeout,
     label: 'generate',
   });
@@ -197,7 +202,7 @@ async function main() {
     }
     const workbook = entry.workbook.file;
     log(`${entry.size}: ${entry.workbook.formulaCells} formula cells, ${(statSync(workbook).size / 1e6).toFixed(1)} MB xlsx${entry.workbook.cached ? ' (cached)' : ''}`);
-    const outDir = join(cacheDir, `engine-${entry.size}${a.shared ? '-shared' : ''}`);
+    const outDir = join(cacheDir, `engine-${entry.size}${a.shared ? '-shared' : ''}${a.stored ? '-stored' : ''}`);
     rmSync(outDir, { recursive: true, force: true });
 
     const builds = [];

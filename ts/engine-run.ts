@@ -14,6 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker, isMainThread, workerData } from 'node:worker_threads';
 import type { EncodedScalar, EngineSpec, RunOptions, RunResult } from './runtime/engine.js';
 import type { UserFunction } from './runtime/udf.js';
+import { readCachedTexts, readCachedValues, storedValue, type CachedTexts } from './cached-values.js';
 
 /** One run of an engine and what to write from it. */
 export interface EngineJob {
@@ -65,13 +66,6 @@ export interface JobMeta {
   elapsedMs: number;
 }
 
-interface CachedSheet {
-  name: string;
-  /** [row, col, value, text index, ...]. */
-  cells: (EncodedScalar | number)[];
-  texts: [number, number, string][];
-}
-
 const REL_TOL = 1e-9;
 const ABS_TOL = 1e-12;
 
@@ -87,8 +81,13 @@ export function sameValue(expected: EncodedScalar, actual: EncodedScalar): boole
 
 function compare(result: RunResult, job: NonNullable<EngineJob['verify']>): Comparison {
   const t0 = performance.now();
-  const cached = JSON.parse(readFileSync(job.cached, 'utf8')) as CachedSheet[];
-  const values = result.formulaValues().sheets;
+  const cached = readCachedValues(job.cached);
+  // Read only when a difference shows its formula.
+  let texts: CachedTexts | undefined;
+  const textOf = (s: number, t: number) => (texts ??= readCachedTexts(job.cached))[s]?.[t] ?? null;
+  // Every formula cell of a full engine is in its result: read by position (the result
+  // class's internal valueAt), no map of a million values built first.
+  const valueAt = (result as RunResult & { valueAt(sheet: number, row: number, col: number): EncodedScalar }).valueAt.bind(result);
   const backfilled = new Set(job.backfilled.map(([s, r, c]) => `${s},${r},${c}`));
   const out: Comparison = {
     total: 0,
@@ -101,28 +100,22 @@ function compare(result: RunResult, job: NonNullable<EngineJob['verify']>): Comp
     iterations: result.meta.iterations,
   };
   cached.forEach((sheet, s) => {
-    const flat = values[s] ?? [];
-    const engine = new Map<number, EncodedScalar>();
-    for (let i = 0; i + 2 < flat.length; i += 3) engine.set((flat[i] as number) * 16384 + (flat[i + 1] as number), flat[i + 2]!);
-    const cells = sheet.cells;
-    for (let i = 0; i + 3 < cells.length; i += 4) {
-      const row = cells[i] as number;
-      const col = cells[i + 1] as number;
-      const expected = cells[i + 2] as EncodedScalar;
-      if (expected === null) {
-        out.withoutStoredValue++;
-        continue;
-      }
+    out.withoutStoredValue += sheet.blank;
+    const { rows, cols, texts: textIndex } = sheet;
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!;
+      const col = cols[i]!;
       if (backfilled.size && backfilled.has(`${s},${row},${col}`)) {
         out.backfilled++;
         continue;
       }
       out.total++;
-      const actual = engine.get(row * 16384 + col) ?? null;
+      const expected = storedValue(sheet, i);
+      const actual = valueAt(s, row, col);
       if (sameValue(expected, actual)) out.matched++;
       else if (out.differences.length < job.maxDifferences) {
-        const t = cells[i + 3] as number;
-        out.differences.push({ sheet: s, row, col, expected, actual, text: t >= 0 ? (sheet.texts[t] ?? null) : null });
+        const t = textIndex[i]!;
+        out.differences.push({ sheet: s, row, col, expected, actual, text: t >= 0 ? textOf(s, t) : null });
       }
     }
   });

@@ -10,6 +10,7 @@ import type { JobMeta } from '../engine-run.js';
 import { parseArea } from '../runtime/address.js';
 import type { BuildReport, CompileOptions, JsonValue } from '../types.js';
 import { sameValue } from '../engine-run.js';
+import { readCachedValues, storedValue } from '../cached-values.js';
 import type { EncodedScalar as Encoded } from '../runtime/engine.js';
 
 /** Differences listed in the report's table (all are counted). */
@@ -43,9 +44,6 @@ export interface ReportVerification {
   error: string | null;
 }
 
-/** The build's stored values: per sheet, flat `[row, col, value, text index, ...]` (see crates/sheetc/src/cached.rs). */
-type CachedSheets = { name: string; cells: Encoded[] }[];
-
 const toJson = (v: Encoded): JsonValue => (v !== null && typeof v === 'object' ? { error: v.e } : v);
 /** A cell's key within a sheet (columns < 16,384). */
 const key = (row: number, col: number) => row * 16384 + col;
@@ -64,7 +62,7 @@ export async function verifyForReport(
   build: BuildReport,
   options: Pick<CompileOptions, 'signal' | 'functions'>,
 ): Promise<ReportVerification> {
-  const cached = JSON.parse(readFileSync(cachedPath, 'utf8')) as CachedSheets;
+  const cached = readCachedValues(cachedPath);
   const out: ReportVerification = {
     compared: 0,
     matched: 0,
@@ -78,7 +76,7 @@ export async function verifyForReport(
     error: null,
   };
   let stored = 0;
-  for (const s of cached) for (let i = 2; i < s.cells.length; i += 4) if (s.cells[i] !== null) stored++;
+  for (const s of cached) stored += s.rows.length;
   if (!existsSync(run.meta)) {
     try {
       // Values are only written out when there is something to compare them with.
@@ -100,17 +98,14 @@ export async function verifyForReport(
     if (a) backfilled.add(`${sheetIndex.get(b.sheet)}:${key(a.r0, a.c0)}`);
   }
   cached.forEach((sheet, s) => {
+    out.withoutStoredValue += sheet.blank;
     const flat = sheets?.[s] ?? [];
     const values = new Map<number, Encoded>();
     for (let i = 0; i + 2 < flat.length; i += 3) values.set(key(flat[i] as number, flat[i + 1] as number), flat[i + 2]!);
-    for (let i = 0; i + 3 < sheet.cells.length; i += 4) {
-      const row = sheet.cells[i] as number;
-      const col = sheet.cells[i + 1] as number;
-      const expected = sheet.cells[i + 2]!;
-      if (expected === null) {
-        out.withoutStoredValue++;
-        continue;
-      }
+    for (let i = 0; i < sheet.rows.length; i++) {
+      const row = sheet.rows[i]!;
+      const col = sheet.cols[i]!;
+      const expected = storedValue(sheet, i);
       if (backfilled.has(`${s}:${key(row, col)}`)) {
         out.backfilled++;
         continue;

@@ -1265,6 +1265,15 @@ class Result implements RunResult {
     this.resolve = resolve;
     this.view = view;
   }
+  /**
+   * A cell's value by position, errors as `{ e: code }` (not part of the public API): the
+   * build's verification reads every formula cell this way (engine-run.ts), with no
+   * address to parse and no copy of the model's values.
+   */
+  valueAt(sheet: number, row: number, col: number): EncodedScalar {
+    const v = this.sheets[sheet]?.get(row, col) ?? null;
+    return v instanceof ExcelError ? { e: v.code } : v;
+  }
   /** Data tables (data-tables.ts): a computed table cell written into the result (a cell an input pins keeps the input). */
   fill(sheet: number, row: number, col: number, v: Scalar): void {
     this.sheets[sheet]!.set(row, col, v);

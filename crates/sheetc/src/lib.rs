@@ -23,7 +23,7 @@ pub mod cached;
 pub struct BuildOptions {
     pub compile: CompileOptions,
     pub limits: Limits,
-    /// Also write Excel's cached values of every formula cell (JSON, see [`cached`]) to
+    /// Also write Excel's cached values of every formula cell (see [`cached`]) to
     /// this file, from the workbook the build reads (verify compares the engine with them
     /// without reading the file a second time).
     pub cached_values_out: Option<PathBuf>,

@@ -1,6 +1,7 @@
 import test from 'ava';
 import { ERR, Matrix } from '../../ts/runtime/index.js';
-import { daysInMonth, serialFromYMD, ymdFromSerial } from '../../ts/runtime/dates.js';
+import { MAX_CACHED_DAY, daysInMonth, packedYmd, serialFromYMD, ymdFromSerial } from '../../ts/runtime/dates.js';
+import { numberToText } from '../../ts/runtime/coerce.js';
 import { rng } from '../helpers/random.js';
 import { call, callIn, col, ctx, makeBook } from '../helpers/runtime.js';
 
@@ -170,4 +171,41 @@ test('the integer calendar of serialFromYMD and daysInMonth is the Date one, whe
   t.is(serialFromYMD(2024, 0, 1.5), bySerialDate(2024, 0, 1.5, false));
   t.is(daysInMonth(2023, 13), 31);
   t.true(checked > 40000);
+});
+
+test('the cached calendar date (EDATE, EOMONTH, YEAR, MONTH, DAY) is the computed one for every day it covers', (t) => {
+  let wrong = 0;
+  // Every day twice (the cache is direct-mapped: the second pass reads what the first kept, or what replaced it).
+  for (const d1904 of [false, true]) {
+    for (let pass = 0; pass < 2; pass++) {
+      for (let n = 0; n <= MAX_CACHED_DAY; n += pass === 0 ? 1 : 7) {
+        const p = packedYmd(n, d1904);
+        const d = ymdFromSerial(n, d1904);
+        if (p >> 9 !== d.y || ((p >> 5) & 15) !== d.m || (p & 31) !== d.d) wrong++;
+      }
+    }
+  }
+  t.is(wrong, 0);
+  // Through the functions: before the first day, in range, at the last one, past it.
+  t.is(call('EOMONTH', 45658, 1), 45716);
+  t.is(call('EDATE', 45688, 1), 45716);
+  t.is(call('EOMONTH', MAX_CACHED_DAY, 0), MAX_CACHED_DAY);
+  t.is(call('EOMONTH', MAX_CACHED_DAY + 1, 0), ERR.NUM);
+  t.is(call('EDATE', -1, 0), ERR.NUM);
+});
+
+test('a whole number joined into text is written as Excel writes it, as the general path does', (t) => {
+  // The general path (15 significant digits, shortest form) the integer one skips.
+  const general = (n: number) => Number(n.toPrecision(15)).toString();
+  const rand = rng(15);
+  for (let i = 0; i < 20000; i++) {
+    const digits = 1 + Math.floor(rand() * 15);
+    const n = Math.floor(rand() * 10 ** digits) * (rand() < 0.3 ? -1 : 1);
+    if (n === 0) continue;
+    t.is(numberToText(n), general(n), String(n));
+  }
+  t.is(numberToText(999999999999999), '999999999999999');
+  t.is(numberToText(1e15), '1E+15');
+  t.is(numberToText(-45658), '-45658');
+  t.is(numberToText(0.5), '0.5');
 });

@@ -198,6 +198,9 @@ export function numberToText(n: number): string {
   if (n === 0 || Object.is(n, -0)) return '0';
   if (!Number.isFinite(n)) return '#NUM!';
   const abs = Math.abs(n);
+  // A whole number below 1e15 has at most 15 digits: its shortest form is Excel's
+  // (dates and counts joined into criteria, "<="&C2, once per cell of a summary).
+  if (abs < 1e15 && Number.isInteger(n)) return String(n);
   if (abs >= 1e15 || abs < 1e-9) {
     // 1.23456789012346E+20
     const [mant, exp] = n.toExponential(14).split('e') as [string, string];

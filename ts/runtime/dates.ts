@@ -91,24 +91,30 @@ function civilFromDays(z0: number): YMD {
 export function ymdPartFromSerial(serial: number, date1904: boolean, part: 0 | 1 | 2): number {
   const n = Math.floor(serial);
   if (n >= 0 && n <= MAX_CACHED_DAY) {
-    const key = 2 * n + (date1904 ? 1 : 0);
-    const slot = n & (YMD_CACHE_SIZE - 1);
-    let packed: number;
-    if (ymdCacheKeys[slot] === key) packed = ymdCacheValues[slot]!;
-    else {
-      const d = ymdFromSerial(n, date1904);
-      packed = d.y * 512 + d.m * 32 + d.d;
-      ymdCacheKeys[slot] = key;
-      ymdCacheValues[slot] = packed;
-    }
+    const packed = packedYmd(n, date1904);
     return part === 0 ? packed >> 9 : part === 1 ? (packed >> 5) & 15 : packed & 31;
   }
   const d = ymdFromSerial(n, date1904);
   return part === 0 ? d.y : part === 1 ? d.m : d.d;
 }
 
+/**
+ * `ymdFromSerial(n)` packed as y * 512 + m * 32 + d, through the cache: for a whole `n`
+ * from 0 to MAX_CACHED_DAY (the caller checks).
+ */
+export function packedYmd(n: number, date1904: boolean): number {
+  const key = 2 * n + (date1904 ? 1 : 0);
+  const slot = n & (YMD_CACHE_SIZE - 1);
+  if (ymdCacheKeys[slot] === key) return ymdCacheValues[slot]!;
+  const d = ymdFromSerial(n, date1904);
+  const packed = d.y * 512 + d.m * 32 + d.d;
+  ymdCacheKeys[slot] = key;
+  ymdCacheValues[slot] = packed;
+  return packed;
+}
+
 /** Days covered by the cache: every valid serial (9999-12-31 is 2958465), packed in 31 bits. */
-const MAX_CACHED_DAY = 2958465;
+export const MAX_CACHED_DAY = 2958465;
 const YMD_CACHE_SIZE = 4096;
 const ymdCacheKeys = new Int32Array(YMD_CACHE_SIZE).fill(-1);
 /** y * 512 + m * 32 + d. */

@@ -8,7 +8,7 @@
  */
 import { forEachValue } from '../../aggregate.js';
 import { parseDateTime, toNumber } from '../../coerce.js';
-import { daysInMonth, isLeapYear, serialFromYMD, timeFromSerial, weekdayFromSerial, ymdFromSerial, ymdPartFromSerial } from '../../dates.js';
+import { MAX_CACHED_DAY, daysInMonth, isLeapYear, packedYmd, serialFromYMD, timeFromSerial, weekdayFromSerial, ymdFromSerial, ymdPartFromSerial } from '../../dates.js';
 import { defineEntry, defineFn } from '../../registry.js';
 import { ERR, ExcelError, type Ctx, type Scalar, type Value } from '../../values.js';
 import { dateArg, excelDaysInMonth, excelSerial, isLastOfFeb, maxSerial, yearFrac } from './serial.js';
@@ -267,7 +267,15 @@ defineFn('DATEDIF', ['number', 'number', 'text'], 3, 3, (ctx, start: number, end
 
 /** Adds whole months to a serial: [year, month] of the target month. */
 function addMonths(s: number, months: number, ctx: Ctx): { y: number; m: number; d: number } {
-  const { y, m, d } = ymdFromSerial(s, ctx.book.date1904);
+  // EDATE/EOMONTH run once per row of a table: the calendar date through the cache.
+  const n = Math.floor(s);
+  let y: number, m: number, d: number;
+  if (n >= 0 && n <= MAX_CACHED_DAY) {
+    const packed = packedYmd(n, ctx.book.date1904);
+    y = packed >> 9;
+    m = (packed >> 5) & 15;
+    d = packed & 31;
+  } else ({ y, m, d } = ymdFromSerial(n, ctx.book.date1904));
   const total = y * 12 + (m - 1) + Math.trunc(months);
   return { y: Math.floor(total / 12), m: (((total % 12) + 12) % 12) + 1, d };
 }

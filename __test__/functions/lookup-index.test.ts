@@ -72,3 +72,38 @@ test('a remembered text key still honours wildcards where the function takes the
     t.is(F.XMATCH!(ctx(), 'Pear', col, 0), 1, `XMATCH Pear call ${i}`);
   }
 });
+
+test('the direct MATCH and XLOOKUP entries answer as the general path does, for every kind of lookup value', (t) => {
+  // The entries take plain values and references as the wrapper would pass them; any
+  // other argument goes to the wrapper. Here the same lookups are made both ways: a
+  // numeric match type (entry) or the same type as text (wrapper, coerced); XLOOKUP with
+  // four arguments (entry) or with its default modes written out (wrapper).
+  const rand = rng(11);
+  const s = Sheet.create('E', 0, 60, 3, 180);
+  const kinds: Scalar[] = ['a', 'B', 'b', 'c*', 2, 2.5, '2', true, false, null, ERR.NA, ERR.DIV0];
+  for (let r = 0; r < 60; r++) {
+    s.set(r, 0, kinds[Math.floor(rand() * kinds.length)]!);
+    s.set(r, 1, r * 10);
+    // Column C: lookup values of every kind, read through a one-cell reference.
+    s.set(r, 2, kinds[r % kinds.length]!);
+  }
+  const keys = new Ref(s, 0, 0, 59, 0);
+  const values = new Ref(s, 0, 1, 59, 1);
+  const read = (v: unknown) => (v instanceof Ref ? v.sheet.get(v.r0, v.c0) : v);
+  let compared = 0;
+  for (let pass = 0; pass < 2; pass++) {
+    for (let r = 0; r < 60; r++) {
+      const cell = new Ref(s, r, 2, r, 2);
+      const v = s.get(r, 2);
+      for (const type of [0, 1, -1]) {
+        t.deepEqual(F.MATCH!(ctx(), v, keys, type), F.MATCH!(ctx(), v, keys, String(type)), `MATCH ${String(v)} ${type}`);
+      }
+      t.deepEqual(F.MATCH!(ctx(), v, keys), F.MATCH!(ctx(), v, keys, '1'), `MATCH ${String(v)}`);
+      t.deepEqual(read(F.XLOOKUP!(ctx(), cell, keys, values, 'none')), read(F.XLOOKUP!(ctx(), cell, keys, values, 'none', 0, 1)), `XLOOKUP cell ${String(v)}`);
+      t.deepEqual(read(F.XLOOKUP!(ctx(), v, keys, values)), read(F.XLOOKUP!(ctx(), v, keys, values, null, 0, 1)), `XLOOKUP ${String(v)}`);
+      compared += 5;
+    }
+    // The second pass reads the kept grouping of the keys.
+  }
+  t.is(compared, 600);
+});

@@ -229,7 +229,7 @@ function lookupValue(v: Scalar): Scalar {
 
 // ---------------------------------------------------------------- MATCH
 
-defineFn('MATCH', ['scalar', 'any', 'number'], 2, 3, (ctx, value: Scalar, arr: Value, type?: number) => {
+function match(ctx: Ctx, value: Scalar, arr: Value, type?: number): Value {
   if (value instanceof ExcelError) return value;
   const g = gridOf(arr, ctx);
   if (g instanceof ExcelError) return g;
@@ -239,7 +239,24 @@ defineFn('MATCH', ['scalar', 'any', 'number'], 2, 3, (ctx, value: Scalar, arr: V
   const v = lookupValue(value);
   const i = mt === 0 ? findExact(vec, v, true) : binarySearch(vec, v, mt < 0);
   return i < 0 ? ERR.NA : i + 1;
-}, { pure: true, ranges: 'vrv' });
+}
+
+defineFn('MATCH', ['scalar', 'any', 'number'], 2, 3, match, { pure: true, ranges: 'vrv' });
+// Direct entry (see defineEntry) for a plain value, a reference and a number type: what
+// the wrapper would pass unchanged; MATCH runs once per row of a table.
+defineEntry('MATCH', (general) =>
+  function MATCH(ctx: Ctx, value?: Value, arr?: Value, type?: Value): Value {
+    const n = arguments.length;
+    if (
+      (typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean') &&
+      arr instanceof Ref &&
+      (n === 3 || (n === 4 && typeof type === 'number'))
+    ) {
+      return match(ctx, value, arr, type as number | undefined);
+    }
+    return general.apply(undefined, arguments as never);
+  },
+);
 
 // ---------------------------------------------------------------- VLOOKUP / HLOOKUP
 
@@ -399,46 +416,57 @@ function optMode(v: Scalar | undefined, dflt: number): number | ExcelError {
   return v.trim() !== '' && Number.isFinite(n) ? Math.trunc(n) : ERR.VALUE;
 }
 
-defineFn(
-  'XLOOKUP',
-  ['scalar', 'any', 'any', 'any', 'scalar', 'scalar'],
-  3,
-  6,
-  (ctx, value: Scalar, lookupArr: Value, returnArr: Value, ifNotFound?: Value, mm?: Scalar, sm?: Scalar) => {
-    if (value instanceof ExcelError) return value;
-    const g = gridOf(lookupArr, ctx);
-    if (g instanceof ExcelError) return g;
-    if (returnArr instanceof ExcelError) return returnArr; // #REF! and friends propagate
-    if (!(returnArr instanceof Ref || returnArr instanceof Matrix || returnArr instanceof RefList)) return ERR.VALUE;
-    const r = gridOf(returnArr, ctx);
-    if (r instanceof ExcelError) return r;
-    const vec = vectorOf(g);
-    if (!vec) return ERR.VALUE;
-    const horizontal = g.rows === 1 && g.cols !== 1;
-    // Shape: a column lookup needs as many rows in the return array, a row lookup as many columns.
-    if (horizontal ? r.cols !== g.cols : r.rows !== g.rows) return ERR.VALUE;
-    const matchMode = optMode(mm, 0);
-    if (matchMode instanceof ExcelError) return matchMode;
-    const searchMode = optMode(sm, 1);
-    if (searchMode instanceof ExcelError) return searchMode;
-    const i = xfind(vec, value, matchMode, searchMode);
-    if (i instanceof ExcelError) return i;
-    if (i < 0) return ifNotFound === undefined || ifNotFound === null ? ERR.NA : ifNotFound;
-    if (r instanceof Ref) {
-      return horizontal
-        ? new Ref(r.sheet, r.r0, r.c0 + i, r.r1, r.c0 + i)
-        : new Ref(r.sheet, r.r0 + i, r.c0, r.r0 + i, r.c1);
+function xlookup(ctx: Ctx, value: Scalar, lookupArr: Value, returnArr: Value, ifNotFound?: Value, mm?: Scalar, sm?: Scalar): Value {
+  if (value instanceof ExcelError) return value;
+  const g = gridOf(lookupArr, ctx);
+  if (g instanceof ExcelError) return g;
+  if (returnArr instanceof ExcelError) return returnArr; // #REF! and friends propagate
+  if (!(returnArr instanceof Ref || returnArr instanceof Matrix || returnArr instanceof RefList)) return ERR.VALUE;
+  const r = gridOf(returnArr, ctx);
+  if (r instanceof ExcelError) return r;
+  const vec = vectorOf(g);
+  if (!vec) return ERR.VALUE;
+  const horizontal = g.rows === 1 && g.cols !== 1;
+  // Shape: a column lookup needs as many rows in the return array, a row lookup as many columns.
+  if (horizontal ? r.cols !== g.cols : r.rows !== g.rows) return ERR.VALUE;
+  const matchMode = optMode(mm, 0);
+  if (matchMode instanceof ExcelError) return matchMode;
+  const searchMode = optMode(sm, 1);
+  if (searchMode instanceof ExcelError) return searchMode;
+  const i = xfind(vec, value, matchMode, searchMode);
+  if (i instanceof ExcelError) return i;
+  if (i < 0) return ifNotFound === undefined || ifNotFound === null ? ERR.NA : ifNotFound;
+  if (r instanceof Ref) {
+    return horizontal
+      ? new Ref(r.sheet, r.r0, r.c0 + i, r.r1, r.c0 + i)
+      : new Ref(r.sheet, r.r0 + i, r.c0, r.r0 + i, r.c1);
+  }
+  if (horizontal) {
+    if (r.rows === 1) return r.get(0, i);
+    const out: Scalar[] = new Array(r.rows);
+    for (let k = 0; k < r.rows; k++) out[k] = r.get(k, i);
+    return new Matrix(r.rows, 1, out);
+  }
+  if (r.cols === 1) return r.get(i, 0);
+  return new Matrix(1, r.cols, r.data.slice(i * r.cols, (i + 1) * r.cols));
+}
+
+defineFn('XLOOKUP', ['scalar', 'any', 'any', 'any', 'scalar', 'scalar'], 3, 6, xlookup, { returnsRef: true, arrays: 'vav' });
+// Direct entry (see defineEntry) for a lookup value that is one cell or a plain value,
+// two references and at most a value if not found (no modes): the wrapper would pass
+// them as they are, the cell read as its value. XLOOKUP runs once per row of a table.
+defineEntry('XLOOKUP', (general) =>
+  function XLOOKUP(ctx: Ctx, value?: Value, lookupArr?: Value, returnArr?: Value, ifNotFound?: Value): Value {
+    const n = arguments.length;
+    if (lookupArr instanceof Ref && returnArr instanceof Ref && n <= 5) {
+      const v = value instanceof Ref ? (value.isCell ? value.sheet.get(value.r0, value.c0) : undefined) : value;
+      if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') {
+        const r = xlookup(ctx, v, lookupArr, returnArr, ifNotFound);
+        return typeof r === 'number' && !Number.isFinite(r) ? ERR.NUM : r;
+      }
     }
-    if (horizontal) {
-      if (r.rows === 1) return r.get(0, i);
-      const out: Scalar[] = new Array(r.rows);
-      for (let k = 0; k < r.rows; k++) out[k] = r.get(k, i);
-      return new Matrix(r.rows, 1, out);
-    }
-    if (r.cols === 1) return r.get(i, 0);
-    return new Matrix(1, r.cols, r.data.slice(i * r.cols, (i + 1) * r.cols));
+    return general.apply(undefined, arguments as never);
   },
-  { returnsRef: true, arrays: 'vav' },
 );
 
 defineFn('XMATCH', ['scalar', 'any', 'scalar', 'scalar'], 2, 4, (ctx, value: Scalar, arr: Value, mm?: Scalar, sm?: Scalar) => {

@@ -131,6 +131,38 @@ test('grouped COUNTIFS and AVERAGEIFS count and average what the definition does
   }
 });
 
+test('a grid of one value per criterion reads the cells of each pair of values; counts are counted the same', (t) => {
+  // SUMIFS(amount, key, k, month, m) for every k and m (a summary grid), and COUNTIFS
+  // with a key and a range of months over one column (two criteria on it): the kept
+  // split of a key's cells by month serves every cell of the grid.
+  const s = table(23);
+  const col = (c: number) => new Ref(s, 0, c, ROWS - 1, c);
+  const keys: Scalar[] = ['a', 'B', 'c', 'ab', 1, '2', true, '', 'zzz'];
+  for (let pass = 0; pass < 3; pass++) {
+    for (const k of keys) {
+      for (let m = 0; m < 13; m++) {
+        const crits: [number, Scalar][] = [
+          [0, k],
+          [1, m],
+        ];
+        t.true(Object.is(sumifs(s, 2, crits), expected(s, 2, crits)), `SUMIFS ${String(k)} ${m} pass ${pass}`);
+        let count = 0;
+        let between = 0;
+        for (let r = 0; r < ROWS; r++) {
+          if (!parseCriteria(k)(s.get(r, 0))) continue;
+          if (s.get(r, 1) === m) count++;
+          if (parseCriteria(`>${m - 3}`)(s.get(r, 1)) && parseCriteria(`<=${m}`)(s.get(r, 1))) between++;
+        }
+        t.is(F.COUNTIFS!(ctx(), col(0), k, col(1), m), count, `COUNTIFS ${String(k)} ${m}`);
+        t.is(F.COUNTIFS!(ctx(), col(0), k, col(1), `>${m - 3}`, col(1), `<=${m}`), between, `COUNTIFS range ${String(k)} ${m}`);
+      }
+    }
+    // Between passes a key cell and a month cell change: the split is rebuilt.
+    s.set(40 + pass, 0, 'a');
+    s.set(41 + pass, 1, 5);
+  }
+});
+
 test('a criterion that accepts many values leads: its classes are merged into row order', (t) => {
   // Column 4: 100 distinct numbers, ~5 cells each. '<10' accepts ten classes of a few
   // cells (their survivors are merged class by class); '<60' accepts most of the range

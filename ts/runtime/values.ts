@@ -181,7 +181,15 @@ export interface ValueClasses {
    * summary asks each criterion of many cells (an account in every month, a month for
    * every account): each is evaluated over the classes once per grouping.
    */
-  accepted?: Map<(v: Scalar) => boolean, { ok: Uint8Array; cells: number }>;
+  accepted?: Map<(v: Scalar) => boolean, { ok: Uint8Array; cells: number; single: number }>;
+  /**
+   * Per other grouping of a range of the same shape (criteria.ts `pairRun`), per class
+   * of this one (built on first use): its members split by their class in the other,
+   * each part ascending. A grid of SUMIFS with one value per criterion (an account in a
+   * month) then reads its cells' positions instead of filtering the account's every
+   * transaction by month, once per cell. Bounded (cleared when full).
+   */
+  pairs?: Map<ValueClasses, (Map<number, Int32Array> | undefined)[]>;
 }
 
 export class Ref {

@@ -92,6 +92,8 @@ function scanMatches(
   preds: Predicate[],
   target: Area | null,
   visit: (v: Scalar) => ExcelError | void,
+  /** With no target: receives how many cells match instead of a visit per cell (COUNTIFS). */
+  counted?: (n: number) => void,
 ): number | ExcelError {
   const first = areas[0]!;
   let ur = 0;
@@ -104,7 +106,10 @@ function scanMatches(
   uc = Math.min(uc, first.cols);
   const n = areas.length;
   const groups = ur > 0 && uc > 0 ? groupsOf(areas, ur, uc) : undefined;
-  if (groups) {
+  if (groups && target === null && counted) {
+    // Counting: how many, not where.
+    counted(groupedCount(groups, preds));
+  } else if (groups) {
     const positions = groupedMatches(groups, preds, ur * uc);
     for (let m = 0; m < positions.length; m++) {
       const p = positions[m]!;
@@ -180,6 +185,7 @@ function reduceMatches(areas: Area[], preds: Predicate[], target: Area | null, h
   let sum = 0;
   let count = 0;
   let best = how === 'max' ? -Infinity : Infinity;
+  const counted = how === 'count' ? (n: number) => void (count += n) : undefined;
   const beyond = scanMatches(areas, preds, target, (v) => {
     if (how === 'count') {
       count++;
@@ -190,7 +196,7 @@ function reduceMatches(areas: Area[], preds: Predicate[], target: Area | null, h
     sum += v;
     count++;
     if (how === 'max' ? v > best : v < best) best = v;
-  });
+  }, counted);
   if (beyond instanceof ExcelError) return beyond;
   switch (how) {
     case 'count':
@@ -323,58 +329,14 @@ function sumGrouped(target: Ref, ranges: Ref[], preds: Predicate[], rows: number
  * costs one pass over the table per run, then work in proportion to the matches.
  */
 function groupedMatches(groups: ValueClasses[], preds: Predicate[], total: number): Int32Array {
-  const n = groups.length;
-  const accepts: Uint8Array[] = new Array(n);
-  let lead = 0;
-  let leadCells = Infinity;
-  for (let k = 0; k < n; k++) {
-    const g = groups[k]!;
-    const pred = preds[k]!;
-    const accepted = (g.accepted ??= new Map());
-    let known = accepted.get(pred);
-    if (known === undefined) {
-      const ok = new Uint8Array(g.values.length);
-      let cells = 0;
-      for (let cls = 0; cls < g.values.length; cls++) {
-        if (pred(g.values[cls]!)) {
-          ok[cls] = 1;
-          cells += g.starts[cls + 1]! - g.starts[cls]!;
-        }
-      }
-      // Bounded: criteria built per call (numbers) would otherwise pile up.
-      if (accepted.size >= 1024) accepted.clear();
-      accepted.set(pred, (known = { ok, cells }));
-    }
-    const ok = known.ok;
-    const cells = known.cells;
-    accepts[k] = ok;
-    if (cells < leadCells) {
-      lead = k;
-      leadCells = cells;
-    }
-  }
-  if (leadCells === 0) return new Int32Array(0);
-  const g = groups[lead]!;
-  const ok = accepts[lead]!;
-  // The other criteria, checked per candidate of the lead.
-  const checks: Uint8Array[] = [];
-  const classOf: Int32Array[] = [];
-  for (let k = 0; k < n; k++) {
-    if (k === lead) continue;
-    checks.push(accepts[k]!);
-    classOf.push(groups[k]!.classOf);
-  }
+  const plan = leadOf(groups, preds);
+  if (plan === null) return new Int32Array(0);
+  const { g, ok, leadCells, checks, classOf, classes, single } = plan;
   const others = checks.length;
-  let classes = 0;
-  let single = -1;
-  for (let cls = 0; cls < g.values.length; cls++) {
-    if (ok[cls]) {
-      classes++;
-      single = cls;
-    }
-  }
   // One class's members are ascending already.
   if (classes === 1 && others === 0) return g.members.subarray(g.starts[single]!, g.starts[single + 1]!);
+  // Two criteria with one value each: the cells of that pair of classes, kept.
+  if (classes === 1 && others === 1 && plan.otherSingle >= 0) return pairRun(g, single, plan.other!, plan.otherSingle);
   const out = new Int32Array(leadCells);
   let w = 0;
   if (classes > 1 && leadCells * 4 >= total) {
@@ -400,6 +362,134 @@ function groupedMatches(groups: ValueClasses[], preds: Predicate[], total: numbe
   }
   return mergeRuns(out, runs);
 }
+
+/**
+ * How many cells meet every criterion (`groupedMatches`' count, for COUNTIFS): the
+ * same candidates and checks, with no positions written or put in order.
+ */
+function groupedCount(groups: ValueClasses[], preds: Predicate[]): number {
+  const plan = leadOf(groups, preds);
+  if (plan === null) return 0;
+  const { g, ok, leadCells, checks, classOf, classes, single } = plan;
+  const others = checks.length;
+  if (others === 0) return leadCells;
+  if (classes === 1 && others === 1 && plan.otherSingle >= 0) return pairRun(g, single, plan.other!, plan.otherSingle).length;
+  let n = 0;
+  for (let cls = 0; cls < g.values.length; cls++) {
+    if (!ok[cls]) continue;
+    member: for (let m = g.starts[cls]!; m < g.starts[cls + 1]!; m++) {
+      const p = g.members[m]!;
+      for (let k = 0; k < others; k++) if (!checks[k]![classOf[k]![p]!]) continue member;
+      n++;
+    }
+  }
+  return n;
+}
+
+/** What a criterion accepts in a grouping: per class, its cells, and its one class (or -1). */
+function acceptedBy(g: ValueClasses, pred: Predicate): { ok: Uint8Array; cells: number; single: number } {
+  const accepted = (g.accepted ??= new Map());
+  let known = accepted.get(pred);
+  if (known === undefined) {
+    const ok = new Uint8Array(g.values.length);
+    let cells = 0;
+    let classes = 0;
+    let single = -1;
+    for (let cls = 0; cls < g.values.length; cls++) {
+      if (pred(g.values[cls]!)) {
+        ok[cls] = 1;
+        cells += g.starts[cls + 1]! - g.starts[cls]!;
+        classes++;
+        single = cls;
+      }
+    }
+    // Bounded: criteria built per call (numbers) would otherwise pile up.
+    if (accepted.size >= 1024) accepted.clear();
+    accepted.set(pred, (known = { ok, cells, single: classes === 1 ? single : -1 }));
+  }
+  return known;
+}
+
+/**
+ * The criterion that accepts fewest cells leads (its accepted classes' members are the
+ * candidates), the others are checked per candidate through their class arrays. Null
+ * when the lead accepts no cell.
+ */
+function leadOf(groups: ValueClasses[], preds: Predicate[]) {
+  const n = groups.length;
+  const accepts: { ok: Uint8Array; cells: number; single: number }[] = new Array(n);
+  let lead = 0;
+  let leadCells = Infinity;
+  for (let k = 0; k < n; k++) {
+    const known = acceptedBy(groups[k]!, preds[k]!);
+    accepts[k] = known;
+    if (known.cells < leadCells) {
+      lead = k;
+      leadCells = known.cells;
+    }
+  }
+  if (leadCells === 0) return null;
+  const g = groups[lead]!;
+  const ok = accepts[lead]!.ok;
+  const checks: Uint8Array[] = [];
+  const classOf: Int32Array[] = [];
+  let other: ValueClasses | null = null;
+  let otherSingle = -1;
+  for (let k = 0; k < n; k++) {
+    if (k === lead) continue;
+    checks.push(accepts[k]!.ok);
+    classOf.push(groups[k]!.classOf);
+    other = groups[k]!;
+    otherSingle = accepts[k]!.single;
+  }
+  let classes = 0;
+  let single = -1;
+  for (let cls = 0; cls < g.values.length; cls++) {
+    if (ok[cls]) {
+      classes++;
+      single = cls;
+    }
+  }
+  return { g, ok, leadCells, checks, classOf, classes, single, other, otherSingle };
+}
+
+/**
+ * The cells of class `a` of `g` whose class in `h` is `b`, ascending (see
+ * `ValueClasses.pairs`): class `a`'s members split by their class in `h` on first use.
+ */
+function pairRun(g: ValueClasses, a: number, h: ValueClasses, b: number): Int32Array {
+  const pairs = (g.pairs ??= new Map());
+  let byClass = pairs.get(h);
+  if (byClass === undefined) {
+    // Bounded: a grouping is paired with the few others its criteria meet.
+    if (pairs.size >= 16) pairs.clear();
+    pairs.set(h, (byClass = new Array(g.values.length)));
+  }
+  let parts = byClass[a];
+  if (parts === undefined) {
+    const from = g.starts[a]!;
+    const to = g.starts[a + 1]!;
+    // Members by their class in h, in position order within each (a stable split).
+    const counts = new Map<number, number>();
+    for (let m = from; m < to; m++) {
+      const k = h.classOf[g.members[m]!]!;
+      counts.set(k, (counts.get(k) ?? 0) + 1);
+    }
+    const filled = new Map<number, { run: Int32Array; w: number }>();
+    for (const [k, count] of counts) filled.set(k, { run: new Int32Array(count), w: 0 });
+    for (let m = from; m < to; m++) {
+      const p = g.members[m]!;
+      const f = filled.get(h.classOf[p]!)!;
+      f.run[f.w++] = p;
+    }
+    parts = new Map();
+    for (const [k, f] of filled) parts.set(k, f.run);
+    byClass[a] = parts;
+  }
+  return parts.get(b) ?? EMPTY_RUN;
+}
+
+const EMPTY_RUN = new Int32Array(0);
 
 /**
  * Ascending runs `buf[runs[i] .. runs[i + 1])` (disjoint positions) merged into one

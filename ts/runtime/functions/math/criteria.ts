@@ -335,8 +335,31 @@ function groupedMatches(groups: ValueClasses[], preds: Predicate[], total: numbe
   const others = checks.length;
   // One class's members are ascending already.
   if (classes === 1 && others === 0) return g.members.subarray(g.starts[single]!, g.starts[single + 1]!);
-  // Two criteria with one value each: the cells of that pair of classes, kept.
-  if (classes === 1 && others === 1 && plan.otherSingle >= 0) return pairRun(g, single, plan.other!, plan.otherSingle);
+  // Two criteria, the other with one value: the kept cells of each pair of classes (one
+  // pair: as they are; several, as a text matched in two cases: merged).
+  if (others === 1 && plan.otherSingle >= 0) {
+    const other = plan.other!;
+    const b = plan.otherSingle;
+    if (classes === 1) return pairRun(g, single, other, b);
+    const parts: Int32Array[] = [];
+    let cells = 0;
+    for (let cls = 0; cls < g.values.length; cls++) {
+      if (!ok[cls]) continue;
+      const run = pairRun(g, cls, other, b);
+      if (run.length) {
+        parts.push(run);
+        cells += run.length;
+      }
+    }
+    if (parts.length === 1) return parts[0]!;
+    const buf = new Int32Array(cells);
+    const runs: number[] = [0];
+    for (const run of parts) {
+      buf.set(run, runs[runs.length - 1]!);
+      runs.push(runs[runs.length - 1]! + run.length);
+    }
+    return mergeRuns(buf, runs);
+  }
   const out = new Int32Array(leadCells);
   let w = 0;
   if (classes > 1 && leadCells * 4 >= total) {
@@ -373,7 +396,12 @@ function groupedCount(groups: ValueClasses[], preds: Predicate[]): number {
   const { g, ok, leadCells, checks, classOf, classes, single } = plan;
   const others = checks.length;
   if (others === 0) return leadCells;
-  if (classes === 1 && others === 1 && plan.otherSingle >= 0) return pairRun(g, single, plan.other!, plan.otherSingle).length;
+  if (others === 1 && plan.otherSingle >= 0) {
+    if (classes === 1) return pairRun(g, single, plan.other!, plan.otherSingle).length;
+    let n = 0;
+    for (let cls = 0; cls < g.values.length; cls++) if (ok[cls]) n += pairRun(g, cls, plan.other!, plan.otherSingle).length;
+    return n;
+  }
   let n = 0;
   for (let cls = 0; cls < g.values.length; cls++) {
     if (!ok[cls]) continue;

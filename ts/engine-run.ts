@@ -140,11 +140,14 @@ export async function runEngineJob(job: EngineJob, functions?: Record<string, Us
   if (job.formulaValues) {
     let value = result.formulaValues();
     if (job.formulaValues.only) {
-      const keep = new Set((JSON.parse(readFileSync(job.formulaValues.only, 'utf8')) as number[][]).map((c) => c.join(',')));
+      // Numeric keys (sheet, row, column): a million formula cells are checked per build.
+      const key = (s: number, r: number, c: number) => (s * 1048576 + r) * 16384 + c;
+      const keep = new Set((JSON.parse(readFileSync(job.formulaValues.only, 'utf8')) as number[][]).map(([s, r, c]) => key(s!, r!, c!)));
       value = {
         sheets: value.sheets.map((flat, s) => {
           const o: EncodedScalar[] = [];
-          for (let i = 0; i + 2 < flat.length; i += 3) if (keep.has(`${s},${flat[i]},${flat[i + 1]}`)) o.push(flat[i]!, flat[i + 1]!, flat[i + 2]!);
+          if (keep.size === 0) return o;
+          for (let i = 0; i + 2 < flat.length; i += 3) if (keep.has(key(s, flat[i] as number, flat[i + 1] as number))) o.push(flat[i]!, flat[i + 1]!, flat[i + 2]!);
           return o;
         }),
       };

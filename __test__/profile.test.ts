@@ -274,3 +274,31 @@ test('a profile build reads the workbook once: its second pass compiles what the
   for (const ref of OUTPUTS) t.deepEqual(engine.run(inputs).get(ref), p.engine.run(inputs).get(ref), ref);
   t.is(readFileSync(join(dir, 'engine.js'), 'utf8'), readFileSync(join(p.dir, 'engine.js'), 'utf8'));
 });
+
+test('the profile pass that starts beside the full model run writes nothing when the build stops after that run', async (t) => {
+  // The second pass starts while the full model runs; --strict then finds the stored 999
+  // of Summary!B3 wrong, and the second pass must stop before it writes the engine.
+  const parent = tempDir();
+  const dir = join(parent, 'engine');
+  await t.throwsAsync(compile(file, { outDir: dir, inputs: INPUTS, outputs: OUTPUTS, strict: true }), { code: 'E_STRICT' } as never);
+  t.deepEqual(readdirSync(parent), []);
+  // An onProgress that throws on the held events of the second pass (passed on once
+  // the fold phase ends) stops the build the same way, with its own error.
+  const events: string[] = [];
+  const err = await t.throwsAsync(
+    compile(file, {
+      outDir: dir,
+      inputs: INPUTS,
+      outputs: OUTPUTS,
+      onProgress: (e) => {
+        events.push(e.phase);
+        if (e.phase === 'parse') throw new Error('no parse events, please');
+      },
+    }),
+  );
+  t.is((err as { code?: string }).code, 'E_INVALID_OPTION');
+  t.regex(err!.message, /no parse events/);
+  t.deepEqual(readdirSync(parent), []);
+  // The fold phase came first, whole.
+  t.is(events.indexOf('read'), events.lastIndexOf('fold') + 1);
+});

@@ -8,7 +8,7 @@ import { FUNCTION_NOTES } from './function-notes.js';
 import { runEngineJob, type Comparison, type EngineJob } from './engine-run.js';
 import { SheetcError, type SheetcErrorCode } from './errors.js';
 import { checkOptionsObject, guardedProgress, type OptionKind } from './options.js';
-import { loadNative, type BuildEvent, type KeptWorkbook } from './native.js';
+import { loadNative, type BuildEvent, type KeptWorkbook, type PendingValues } from './native.js';
 import { builtEntry } from './pool-entry.js';
 import { cellKey, parseArea } from './runtime/address.js';
 import { functionFacts, supportedFunctions } from './runtime/index.js';
@@ -171,6 +171,22 @@ export async function compileVerified(workbook: string, options: CompileOptions,
     });
     const values = join(scratch, 'values.json');
     const now = clockOf(first, settings);
+    // The profile's own pass starts now, beside the full model's run (on the other core):
+    // parsing and ordering need none of the values, so the native build waits for them
+    // only before it assembles the engine (`pending`). Its progress is held back until
+    // the fold phase is over, so the phases still come in order.
+    const native = loadNative();
+    const pending = new native.PendingValues();
+    const secondController = new AbortController();
+    const held = heldProgress(options.onProgress, () => secondController.abort());
+    const secondSignal = options.signal ? AbortSignal.any([options.signal, secondController.signal]) : secondController.signal;
+    const second = compileOnce(workbook, { ...options, onProgress: held.call, signal: secondSignal }, { ...extras, foldValues: values }, kept, pending);
+    // Settled below in every case; until then a rejection is not unhandled.
+    second.catch(() => undefined);
+    const stopSecond = async (why: string) => {
+      pending.fail(why);
+      await second.catch(() => undefined);
+    };
     const comparison = await runEngine(
       {
         engine: full,
@@ -179,14 +195,24 @@ export async function compileVerified(workbook: string, options: CompileOptions,
       },
       'evaluating the full model (to fold what no input reaches)',
       { ...options, signal },
-    ).catch((e: unknown) => {
+    ).catch(async (e: unknown) => {
+      await stopSecond('the full model could not be run');
       throw guard.error() ?? (e instanceof SheetcError && e.code === 'E_CANCELLED' ? new SheetcError('E_CANCELLED', 'the build was cancelled') : e);
     });
     fold(5 * STEP);
-    const failed = guard.error();
-    if (failed) throw failed;
-    if (comparison && options.strict) enforceStrictVerification({ ...first, verification: verificationOf(comparison, first, now) });
-    let report = await compileOnce(workbook, options, { ...extras, foldValues: values }, kept);
+    try {
+      const failed = guard.error();
+      if (failed) throw failed;
+      if (comparison && options.strict) enforceStrictVerification({ ...first, verification: verificationOf(comparison, first, now) });
+    } catch (e) {
+      await stopSecond('the build stopped after the full model ran');
+      throw e;
+    }
+    pending.ready();
+    held.release();
+    let report = await second.catch((e: unknown) => {
+      throw held.error() ?? e;
+    });
     // Folding turns formulas into constants; where the formulas were compact runs (one
     // loop for a column), the constants can cost more than the formulas did. A profile is
     // never larger than the full engine: then it is built again without folding (the
@@ -378,7 +404,7 @@ export interface BuildExtras {
   reportDataOut?: string;
 }
 
-export async function compileOnce(workbook: string, options: CompileOptions, extras: BuildExtras = {}, kept?: KeptWorkbook): Promise<BuildReport> {
+export async function compileOnce(workbook: string, options: CompileOptions, extras: BuildExtras = {}, kept?: KeptWorkbook, pending?: PendingValues): Promise<BuildReport> {
   if (options.signal?.aborted) throw new SheetcError('E_CANCELLED', 'the build was cancelled');
   const native = loadNative();
   const cancel = new native.CancelFlag();
@@ -429,9 +455,40 @@ export async function compileOnce(workbook: string, options: CompileOptions, ext
         },
         cancel,
         kept,
+        pending,
       );
     });
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/**
+ * Progress events held back until `release()` (an output profile's second pass, which
+ * starts before the fold phase ends), then passed on as they come. A callback that
+ * throws while the held events are passed on stops the build (`onThrow`) and is what
+ * `error()` reports, as `guardedProgress` does for events passed on at once.
+ */
+function heldProgress<E>(callback: ((event: E) => void) | undefined, onThrow: () => void): { call: ((event: E) => void) | undefined; release: () => void; error: () => SheetcError | undefined } {
+  if (!callback) return { call: undefined, release: () => {}, error: () => undefined };
+  let queue: E[] | null = [];
+  let failure: SheetcError | undefined;
+  return {
+    call: (event: E) => {
+      if (queue) queue.push(event);
+      else callback(event);
+    },
+    release: () => {
+      const held = queue ?? [];
+      queue = null;
+      try {
+        for (const e of held) callback(e);
+      } catch (e) {
+        const message = e instanceof Error ? e.message : String(e);
+        failure = new SheetcError('E_INVALID_OPTION', `onProgress threw: ${message}; the build was stopped`, undefined, { cause: e });
+        onThrow();
+      }
+    },
+    error: () => failure,
+  };
 }

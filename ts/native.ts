@@ -18,7 +18,7 @@ import { SheetcError } from './errors.js';
  * once, in Rust.
  */
 export type NativeAddon = typeof import('./generated/native.js');
-export type { BuildEvent, KeptWorkbook, NativeCompileOptions, NativeError, NativeFunctionFacts, ScanResult as NativeScanResult } from './generated/native.js';
+export type { BuildEvent, KeptWorkbook, NativeCompileOptions, PendingValues, NativeError, NativeFunctionFacts, ScanResult as NativeScanResult } from './generated/native.js';
 
 /** Platforms with a prebuilt binary (napi-rs triples → npm package suffixes). */
 export const SUPPORTED_PLATFORMS = [

@@ -1202,6 +1202,7 @@ fn run_workbooks(secs: u64, seed: u64, root: &Path, corpus: &Path, replay: Optio
                     inputs: if with_inputs { Some(vec!["Sheet1!A1:B2".to_string()]) } else { None },
                     outputs: if rng.chance(4) { Some(vec!["Sheet1!A1:C9".to_string()]) } else { None },
                     fold_values: None,
+                    fold_values_gate: None,
                     no_fold: with_inputs,
                     fold_plan: None,
                     report_data_out: None,

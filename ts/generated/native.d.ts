@@ -20,6 +20,19 @@ export declare class KeptWorkbook {
   release(): void
 }
 
+/**
+ * The full model's values for an output profile's second pass, written later: the pass
+ * starts while Node still runs the full model, and waits for `ready()` (or stops at
+ * `fail()`) before it assembles the engine (see `CompileOptions::fold_values_gate`).
+ */
+export declare class PendingValues {
+  constructor()
+  /** The values file is complete. */
+  ready(): void
+  /** The values will not come: the waiting build stops with this message. */
+  fail(message: string): void
+}
+
 /** One event of a build, in order: any number of `progress`, then one `done` or `error`. */
 export interface BuildEvent {
   kind: 'progress' | 'done' | 'error'
@@ -35,7 +48,7 @@ export interface BuildEvent {
  * Compiles a workbook into an engine directory. Returns at once; `onEvent` receives the
  * progress events and then exactly one `done` (with the report) or `error` event.
  */
-export declare function compile(path: string, options: NativeCompileOptions, onEvent: ((arg: BuildEvent) => void), cancel?: CancelFlag | undefined | null, keep?: KeptWorkbook | undefined | null): void
+export declare function compile(path: string, options: NativeCompileOptions, onEvent: ((arg: BuildEvent) => void), cancel?: CancelFlag | undefined | null, keep?: KeptWorkbook | undefined | null, pending?: PendingValues | undefined | null): void
 
 /**
  * The formula Excel shows in the cell (`row`, `col`) for a formula `text` written for the

@@ -16,6 +16,10 @@ use crate::stages::{
     schedule, shapes, static_offsets, Progress,
 };
 
+/// See [`CompileOptions::fold_values_gate`]: blocks until the values are written, polling
+/// the build's cancel check.
+pub type FoldValuesGate = std::sync::Arc<dyn Fn(&dyn Fn() -> bool) -> Result<()> + Send + Sync>;
+
 pub struct CompileOptions {
     pub out_dir: PathBuf,
     /// What the runtime's registry says about each function it implements.
@@ -41,6 +45,12 @@ pub struct CompileOptions {
     pub outputs: Option<Vec<String>>,
     /// The full model's computed values (JSON, see `profile::load_fold_values`), for folding.
     pub fold_values: Option<PathBuf>,
+    /// Waits until `fold_values` is written. An output profile's second pass starts while
+    /// the full model still runs (in Node, on the other core): parsing and ordering the
+    /// model need none of its values, only assembling the engine does, so the build waits
+    /// here. An error (the run failed, the build was cancelled) ends the build before
+    /// anything is written.
+    pub fold_values_gate: Option<FoldValuesGate>,
     /// An output profile that keeps every cell of the outputs' cone a formula (nothing
     /// folds): what compile() builds when folding made the engine larger than the full one.
     pub no_fold: bool,
@@ -141,7 +151,10 @@ pub fn compile_workbook(workbook: &Workbook, opts: &CompileOptions, progress: Pr
         report_data::write_for(path, workbook, &shaped, &schedule, profile.as_ref())?;
     }
 
-    // Folded cells take the full model's computed values.
+    // Folded cells take the full model's computed values (once they are written).
+    if let Some(gate) = &opts.fold_values_gate {
+        gate(cancelled)?;
+    }
     let fold_values = profile::fold_values(profile.as_ref(), opts.fold_values.as_deref(), shaped.nodes.len())?;
 
     // What the engine holds, per sheet; the profile's engine evaluates its live cells only.

@@ -177,6 +177,7 @@ impl TryFrom<NativeCompileOptions> for BuildOptions {
                 inputs: o.inputs,
                 outputs: o.outputs,
                 fold_values: o.fold_values.map(PathBuf::from),
+                fold_values_gate: None,
                 no_fold: o.no_fold.unwrap_or(false),
                 fold_plan: o.fold_plan.map(PathBuf::from),
                 report_data_out: o.report_data_out.map(PathBuf::from),
@@ -253,6 +254,65 @@ impl Default for CancelFlag {
     }
 }
 
+/// What became of the full model's values an output profile's second pass waits for:
+/// not yet (None), written (Ok), or never (Err: why).
+type PendingState = Arc<(Mutex<Option<std::result::Result<(), String>>>, std::sync::Condvar)>;
+
+/// The full model's values for an output profile's second pass, written later: the pass
+/// starts while Node still runs the full model, and waits for `ready()` (or stops at
+/// `fail()`) before it assembles the engine (see `CompileOptions::fold_values_gate`).
+#[napi]
+pub struct PendingValues {
+    state: PendingState,
+}
+
+#[napi]
+impl PendingValues {
+    #[napi(constructor)]
+    pub fn new() -> Self {
+        PendingValues { state: Arc::new((Mutex::new(None), std::sync::Condvar::new())) }
+    }
+    /// The values file is complete.
+    #[napi]
+    pub fn ready(&self) {
+        self.settle(Ok(()));
+    }
+    /// The values will not come: the waiting build stops with this message.
+    #[napi]
+    pub fn fail(&self, message: String) {
+        self.settle(Err(message));
+    }
+    fn settle(&self, outcome: std::result::Result<(), String>) {
+        let (slot, changed) = &*self.state;
+        if let Ok(mut s) = slot.lock() {
+            s.get_or_insert(outcome);
+        }
+        changed.notify_all();
+    }
+}
+
+impl Default for PendingValues {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Blocks until `state` is settled, checking `cancelled` between waits.
+fn wait_for_values(state: &PendingState, cancelled: &dyn Fn() -> bool) -> std::result::Result<(), SheetcError> {
+    let (slot, changed) = &**state;
+    let stopped = |m: &str| SheetcError::new(ErrorCode::Cancelled, m.to_string());
+    let mut s = slot.lock().map_err(|_| stopped("the full model's values were lost"))?;
+    loop {
+        if let Some(outcome) = s.as_ref() {
+            return outcome.clone().map_err(|m| stopped(&m));
+        }
+        if cancelled() {
+            return Err(stopped("the build was cancelled"));
+        }
+        s = changed.wait_timeout(s, std::time::Duration::from_millis(20)).map_err(|_| stopped("the full model's values were lost"))?.0;
+    }
+}
+
 /// A workbook read, and how long reading it took in milliseconds.
 type ReadWorkbook = (Arc<Workbook>, f64);
 
@@ -301,7 +361,9 @@ pub fn compile(
     on_event: ThreadsafeFunction<BuildEvent, (), BuildEvent, Status, false, false>,
     cancel: Option<&CancelFlag>,
     keep: Option<&KeptWorkbook>,
+    pending: Option<&PendingValues>,
 ) {
+    let pending = pending.map(|p| p.state.clone());
     let cancel = cancel.map_or_else(|| Arc::new(AtomicBool::new(false)), |c| c.flag.clone());
     let keep = keep.map(|k| k.workbook.clone());
     // Not weak: the pending build keeps Node's event loop alive until its last event.
@@ -318,6 +380,9 @@ pub fn compile(
         let send = send.clone();
         move || -> std::result::Result<serde_json::Value, NativeError> {
             let mut build = BuildOptions::try_from(options)?;
+            if let Some(state) = pending {
+                build.compile.fold_values_gate = Some(Arc::new(move |cancelled: &dyn Fn() -> bool| wait_for_values(&state, cancelled)));
+            }
             let progress = move |phase: &str, done: u64, total: u64| send(BuildEvent::progress(phase, done, total));
             let cancelled = || cancel.load(Ordering::SeqCst);
             let kept = keep.as_ref().and_then(|k| k.lock().ok().and_then(|w| w.clone()));

@@ -32,6 +32,7 @@ fn main() {
             inputs: None,
             outputs: None,
             fold_values: None,
+            fold_values_gate: None,
             no_fold: false,
             fold_plan: None,
             report_data_out: None,

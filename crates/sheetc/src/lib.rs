@@ -10,7 +10,7 @@ pub use sheetc_core::functions::FunctionNote;
 pub use sheetc_core::report::BuildReport;
 pub use sheetc_core::Progress;
 pub use sheetc_core::{
-    with_big_stack, ArgumentTest, ArgumentTestKind, CallRestriction, CompileOptions, ErrorCode, FunctionFacts, Limits, SheetcError, Workbook,
+    with_big_stack, ArgumentTest, ArgumentTestKind, CallRestriction, CompileOptions, ErrorCode, FoldValuesGate, FunctionFacts, Limits, SheetcError, Workbook,
 };
 #[cfg(feature = "scan")]
 pub use sheetc_xlsx::{scan_cells, scan_cells_with, ScanStats};

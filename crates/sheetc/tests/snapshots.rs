@@ -52,6 +52,7 @@ fn compile(xlsx: &Path, dir: &Path, variant: Variant) -> String {
             inputs: None,
             outputs: variant.outputs,
             fold_values: None,
+            fold_values_gate: None,
             no_fold: false,
             fold_plan: None,
             report_data_out: None,

@@ -416,6 +416,15 @@ function optMode(v: Scalar | undefined, dflt: number): number | ExcelError {
   return v.trim() !== '' && Number.isFinite(n) ? Math.trunc(n) : ERR.VALUE;
 }
 
+/** XLOOKUP's and XMATCH's position (or -1) with their modes (defaults: exact, first to last), or the modes' error. */
+function xposition(vec: Vec, value: Scalar, mm: Scalar | undefined, sm: Scalar | undefined): number | ExcelError {
+  const matchMode = optMode(mm, 0);
+  if (matchMode instanceof ExcelError) return matchMode;
+  const searchMode = optMode(sm, 1);
+  if (searchMode instanceof ExcelError) return searchMode;
+  return xfind(vec, value, matchMode, searchMode);
+}
+
 function xlookup(ctx: Ctx, value: Scalar, lookupArr: Value, returnArr: Value, ifNotFound?: Value, mm?: Scalar, sm?: Scalar): Value {
   if (value instanceof ExcelError) return value;
   const g = gridOf(lookupArr, ctx);
@@ -429,11 +438,7 @@ function xlookup(ctx: Ctx, value: Scalar, lookupArr: Value, returnArr: Value, if
   const horizontal = g.rows === 1 && g.cols !== 1;
   // Shape: a column lookup needs as many rows in the return array, a row lookup as many columns.
   if (horizontal ? r.cols !== g.cols : r.rows !== g.rows) return ERR.VALUE;
-  const matchMode = optMode(mm, 0);
-  if (matchMode instanceof ExcelError) return matchMode;
-  const searchMode = optMode(sm, 1);
-  if (searchMode instanceof ExcelError) return searchMode;
-  const i = xfind(vec, value, matchMode, searchMode);
+  const i = xposition(vec, value, mm, sm);
   if (i instanceof ExcelError) return i;
   if (i < 0) return ifNotFound === undefined || ifNotFound === null ? ERR.NA : ifNotFound;
   if (r instanceof Ref) {
@@ -475,11 +480,7 @@ defineFn('XMATCH', ['scalar', 'any', 'scalar', 'scalar'], 2, 4, (ctx, value: Sca
   if (g instanceof ExcelError) return g;
   const vec = vectorOf(g);
   if (!vec) return ERR.VALUE;
-  const matchMode = optMode(mm, 0);
-  if (matchMode instanceof ExcelError) return matchMode;
-  const searchMode = optMode(sm, 1);
-  if (searchMode instanceof ExcelError) return searchMode;
-  const i = xfind(vec, value, matchMode, searchMode);
+  const i = xposition(vec, value, mm, sm);
   if (i instanceof ExcelError) return i;
   return i < 0 ? ERR.NA : i + 1;
 }, { arrays: 'vav' });

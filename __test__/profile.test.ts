@@ -301,4 +301,18 @@ test('the profile pass that starts beside the full model run writes nothing when
   t.deepEqual(readdirSync(parent), []);
   // The fold phase came first, whole.
   t.is(events.indexOf('read'), events.lastIndexOf('fold') + 1);
+  // A throw on an event passed on after the fold phase (emit) stops it the same way.
+  const late = await t.throwsAsync(
+    compile(file, {
+      outDir: dir,
+      inputs: INPUTS,
+      outputs: OUTPUTS,
+      onProgress: (e) => {
+        if (e.phase === 'emit') throw new Error('no emit events, please');
+      },
+    }),
+  );
+  t.is((late as { code?: string }).code, 'E_INVALID_OPTION');
+  t.regex(late!.message, /no emit events/);
+  t.deepEqual(readdirSync(parent), []);
 });

@@ -160,7 +160,8 @@ export async function compileVerified(workbook: string, options: CompileOptions,
     // The full engine, and the list of cells the profile will need values for.
     const plan = join(scratch, 'fold-plan.json');
     // Both passes compile one read of the workbook (the second does not read the file).
-    kept = new (loadNative().KeptWorkbook)();
+    const native = loadNative();
+    kept = new native.KeptWorkbook();
     const first = await compileOnce(
       workbook,
       { ...options, outDir: full, lazy: false, maxModuleMb: undefined, onProgress: onFoldProgress, signal },
@@ -175,7 +176,6 @@ export async function compileVerified(workbook: string, options: CompileOptions,
     // parsing and ordering need none of the values, so the native build waits for them
     // only before it assembles the engine (`pending`). Its progress is held back until
     // the fold phase is over, so the phases still come in order.
-    const native = loadNative();
     const pending = new native.PendingValues();
     const secondController = new AbortController();
     const held = heldProgress(options.onProgress, () => secondController.abort());
@@ -465,30 +465,25 @@ export async function compileOnce(workbook: string, options: CompileOptions, ext
 
 /**
  * Progress events held back until `release()` (an output profile's second pass, which
- * starts before the fold phase ends), then passed on as they come. A callback that
- * throws while the held events are passed on stops the build (`onThrow`) and is what
- * `error()` reports, as `guardedProgress` does for events passed on at once.
+ * starts before the fold phase ends), then passed on as they come, through
+ * `guardedProgress`: a callback that throws, held events included, stops the build
+ * (`onThrow`) and is what `error()` reports.
  */
 function heldProgress<E>(callback: ((event: E) => void) | undefined, onThrow: () => void): { call: ((event: E) => void) | undefined; release: () => void; error: () => SheetcError | undefined } {
-  if (!callback) return { call: undefined, release: () => {}, error: () => undefined };
+  const guard = guardedProgress(callback, onThrow);
+  const pass = guard.call;
+  if (!pass) return { call: undefined, release: () => {}, error: guard.error };
   let queue: E[] | null = [];
-  let failure: SheetcError | undefined;
   return {
     call: (event: E) => {
       if (queue) queue.push(event);
-      else callback(event);
+      else pass(event);
     },
     release: () => {
       const held = queue ?? [];
       queue = null;
-      try {
-        for (const e of held) callback(e);
-      } catch (e) {
-        const message = e instanceof Error ? e.message : String(e);
-        failure = new SheetcError('E_INVALID_OPTION', `onProgress threw: ${message}; the build was stopped`, undefined, { cause: e });
-        onThrow();
-      }
+      for (const e of held) pass(e);
     },
-    error: () => failure,
+    error: guard.error,
   };
 }

@@ -383,7 +383,7 @@ function wrap(spec: FunctionSpec): CompiledFunction {
 }
 
 /** A NaN or infinite number is #NUM!: no function returns one (Excel has no such values). */
-function finite(r: Value): Value {
+export function finite(r: Value): Value {
   return typeof r === 'number' && !Number.isFinite(r) ? ERR.NUM : r;
 }
 

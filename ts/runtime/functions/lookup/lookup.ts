@@ -10,7 +10,7 @@ import { columnName } from '../../address.js';
 import { round15, scalar, toMatrix, toNumber, toText } from '../../coerce.js';
 import { hasWildcard, wildcardToRegExp } from '../../criteria.js';
 import { compareScalars } from '../../ops.js';
-import { F, areasOf, defineEntry, defineFn } from '../../registry.js';
+import { F, areasOf, defineEntry, defineFn, finite } from '../../registry.js';
 import { ERR, ExcelError, Lambda, Matrix, Ref, RefList, type Ctx, type Scalar, type SheetStore, type Value, type ValueClasses } from '../../values.js';
 
 export const MAX_ROWS = 1048576;
@@ -465,10 +465,7 @@ defineEntry('XLOOKUP', (general) =>
     const n = arguments.length;
     if (lookupArr instanceof Ref && returnArr instanceof Ref && n <= 5) {
       const v = value instanceof Ref ? (value.isCell ? value.sheet.get(value.r0, value.c0) : undefined) : value;
-      if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') {
-        const r = xlookup(ctx, v, lookupArr, returnArr, ifNotFound);
-        return typeof r === 'number' && !Number.isFinite(r) ? ERR.NUM : r;
-      }
+      if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') return finite(xlookup(ctx, v, lookupArr, returnArr, ifNotFound));
     }
     return general.apply(undefined, arguments as never);
   },

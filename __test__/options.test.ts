@@ -6,7 +6,7 @@
  */
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { compile, compileMany, loadEngine, verify, SheetcError } from '../ts/index.js';
 import { fixtureFile, tempDir } from './helpers/build.js';
@@ -100,6 +100,35 @@ test('a throwing onProgress stops the build with E_INVALID_OPTION; the host proc
       console.log('alive');`);
     t.is(r.status, 0, r.stderr);
     t.regex(r.stdout, /^E_INVALID_OPTION true 1\nalive\n$/, inputs);
+  }
+});
+
+test('an onProgress that throws on the last event leaves the earlier engine as it was', async (t) => {
+  // The last event (emit, done === total) reaches the callback after the native build has
+  // written the engine: the build is staged, so the failure still changes nothing.
+  const file = small();
+  const parent = tempDir();
+  const outDir = join(parent, 'engine');
+  await compile(file, { outDir });
+  const listing = () => (readdirSync(outDir, { recursive: true }) as string[]).filter((f) => statSync(join(outDir, f)).isFile()).sort();
+  const files = listing();
+  const before = files.map((f) => readFileSync(join(outDir, f), 'utf8'));
+  const changed = fixtureFile({ sheets: [{ name: 'S', cells: { A1: 5, B1: '=A1*3' } }] });
+  for (const inputs of [undefined, ['S!A1']]) {
+    const err = await t.throwsAsync(
+      compile(changed, {
+        outDir,
+        inputs,
+        outputs: inputs ? ['S!B1'] : undefined,
+        onProgress: (e) => {
+          if (e.phase === 'emit' && e.done === e.total) throw new Error('closed at the end');
+        },
+      }),
+    );
+    t.is((err as SheetcError).code, 'E_INVALID_OPTION');
+    t.deepEqual(readdirSync(parent), ['engine']);
+    t.deepEqual(listing(), files);
+    t.deepEqual(files.map((f) => readFileSync(join(outDir, f), 'utf8')), before, String(inputs));
   }
 });
 

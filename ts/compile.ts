@@ -1,6 +1,6 @@
 /** `compile()`: the workbook into an engine directory, on the libuv pool. */
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { getHeapStatistics } from 'node:v8';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -119,26 +119,26 @@ export async function compileVerified(workbook: string, options: CompileOptions,
   const verifyOn = options.verify !== false;
   const scratch = scratchDir('build');
   let kept: KeptWorkbook | undefined;
+  let staging: string | undefined;
   try {
     // Excel's stored values, written by the build's own read (the caller's path when it asks for them).
     const cached = extras.cachedValuesOut ?? (verifyOn ? join(scratch, 'cached.json') : undefined);
     if (!options.inputs) {
-      // --strict fails on any difference: the engine is verified in a staging directory
-      // and moved into place only then, so a failed build leaves the output as it was.
-      const staged = verifyOn && options.strict;
-      if (staged) checkOutDir(options.outDir);
-      const dir = staged ? stagingDir(options.outDir) : options.outDir;
+      // The engine is built (and verified) in a staging directory and moved into place
+      // only once the build has succeeded: a build that fails, is cancelled, is refused by
+      // --strict or whose onProgress throws on its last event (delivered after the native
+      // build has written) leaves the output directory as it was.
+      checkOutDir(options.outDir);
+      const dir = stagingDir(options.outDir);
       try {
         const report = await compileOnce(workbook, { ...options, outDir: dir }, { ...extras, cachedValuesOut: cached });
         if (verifyOn && cached) await verifyBuild(report, dir, cached, join(scratch, 'comparison.json'), options, settings);
-        if (staged) {
-          enforceStrictVerification(report);
-          replaceDir(dir, options.outDir);
-          report.outDir = resolve(options.outDir);
-        }
+        if (verifyOn && options.strict) enforceStrictVerification(report);
+        replaceDir(dir, options.outDir);
+        report.outDir = resolve(options.outDir);
         return report;
       } finally {
-        if (staged) rmSync(dir, { recursive: true, force: true });
+        rmSync(dir, { recursive: true, force: true });
       }
     }
     // Folding needs what the full model computes: build it in a temporary directory, run
@@ -180,7 +180,12 @@ export async function compileVerified(workbook: string, options: CompileOptions,
     const secondController = new AbortController();
     const held = heldProgress(options.onProgress, () => secondController.abort());
     const secondSignal = options.signal ? AbortSignal.any([options.signal, secondController.signal]) : secondController.signal;
-    const second = compileOnce(workbook, { ...options, onProgress: held.call, signal: secondSignal }, { ...extras, foldValues: values }, kept, pending);
+    // Built in a staging directory like a plain build (see above): the last held event can
+    // reach a throwing onProgress after the native build has written.
+    checkOutDir(options.outDir);
+    staging = stagingDir(options.outDir);
+    const target = { ...options, outDir: staging };
+    const second = compileOnce(workbook, { ...target, onProgress: held.call, signal: secondSignal }, { ...extras, foldValues: values }, kept, pending);
     // Settled below in every case; until then a rejection is not unhandled.
     second.catch(() => undefined);
     const stopSecond = async (why: string) => {
@@ -213,19 +218,25 @@ export async function compileVerified(workbook: string, options: CompileOptions,
     let report = await second.catch((e: unknown) => {
       throw held.error() ?? e;
     });
+    // Every progress event came before the result: a throw on any of them is known now.
+    const failed = held.error();
+    if (failed) throw failed;
     // Folding turns formulas into constants; where the formulas were compact runs (one
     // loop for a column), the constants can cost more than the formulas did. A profile is
     // never larger than the full engine: then it is built again without folding (the
     // cone's cells stay formulas; it still computes no more than the full engine does).
     if (report.foldedCells > 0 && !options.lazy && options.maxModuleMb === undefined && report.engineBytes > first.engineBytes) {
-      report = await compileOnce(workbook, options, { ...extras, noFold: true }, kept);
+      report = await compileOnce(workbook, target, { ...extras, noFold: true }, kept);
     }
     if (comparison) {
       report.verification = verificationOf(comparison, first, now);
-      writeManifest(options.outDir, report);
+      writeManifest(staging, report);
     }
+    replaceDir(staging, options.outDir);
+    report.outDir = resolve(options.outDir);
     return report;
   } finally {
+    if (staging) rmSync(staging, { recursive: true, force: true });
     kept?.release();
     rmSync(scratch, { recursive: true, force: true });
   }
@@ -241,40 +252,30 @@ function enforceStrictVerification(report: BuildReport): void {
   throw new SheetcError('E_STRICT', `${v.differ} formula cell(s) differ from the values Excel stored, and --strict forbids it${first}`, d?.cell);
 }
 
-/** The output directory rules of the compiler (stages/output.rs): missing, empty, or an earlier engine. */
+/** The output directory rules of the compiler (stages/output.rs): missing, empty, or an engine it wrote. */
 function checkOutDir(dir: string): void {
-  let entries: string[];
-  try {
-    entries = readdirSync(dir);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw new SheetcError('E_IO', `cannot use output directory ${dir}: ${(e as Error).message}`);
-  }
-  if (entries.length && !(existsSync(join(dir, 'manifest.json')) && existsSync(join(dir, 'engine.js')))) {
-    throw new SheetcError('E_IO', `output directory ${dir} exists and is not a sheetc engine; choose an empty or new directory`);
-  }
+  const refused = loadNative().checkEngineDir(resolve(dir));
+  if (refused) throw new SheetcError(refused.code as SheetcErrorCode, refused.message, refused.location ?? undefined);
 }
 
-/** A fresh directory name beside `dir` (same filesystem: the final move is a rename). */
+/**
+ * A fresh, empty directory beside `dir` (same filesystem: the final move is a rename),
+ * named as the compiler names its own (`.NAME.sheetc-tmp-PID-N`), so a later build into
+ * the same place removes it if this process is killed first.
+ */
 function stagingDir(dir: string): string {
-  const abs = resolve(dir);
-  return join(dirname(abs), `.${basename(abs)}.sheetc-verify-${process.pid}-${++engineRuns}`);
+  const staged = loadNative().stagingEngineDir(resolve(dir));
+  if (staged.error || !staged.path) {
+    const e = staged.error ?? { code: 'E_IO', message: 'cannot create a temporary output directory', location: null };
+    throw new SheetcError(e.code as SheetcErrorCode, e.message, e.location ?? undefined);
+  }
+  return staged.path;
 }
 
-/** Moves a complete engine into place, replacing an earlier one only then. */
+/** Moves a complete engine into place under the compiler's rules, replacing an earlier one only then. */
 function replaceDir(from: string, to: string): void {
-  checkOutDir(to);
-  if (existsSync(to)) {
-    const old = `${from}.old`;
-    renameSync(to, old);
-    try {
-      renameSync(from, to);
-    } catch (e) {
-      renameSync(old, to);
-      throw new SheetcError('E_IO', `moving the new engine into place: ${(e as Error).message}`);
-    }
-    rmSync(old, { recursive: true, force: true });
-  } else renameSync(from, to);
+  const failed = loadNative().replaceEngineDir(resolve(from), resolve(to));
+  if (failed) throw new SheetcError(failed.code as SheetcErrorCode, failed.message, failed.location ?? undefined);
 }
 
 /** NOW/TODAY for the verification: the caller's clock, else when the file was last saved. */

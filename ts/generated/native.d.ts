@@ -45,6 +45,12 @@ export interface BuildEvent {
 }
 
 /**
+ * Null when `dir` may receive an engine (missing, empty, or an engine sheetc wrote that
+ * holds nothing else), else why not (`E_IO`).
+ */
+export declare function checkEngineDir(dir: string): NativeError | null
+
+/**
  * Compiles a workbook into an engine directory. Returns at once; `onEvent` receives the
  * progress events and then exactly one `done` (with the report) or `error` event.
  */
@@ -136,6 +142,13 @@ export interface NativeFunctionNote {
 }
 
 /**
+ * Moves the complete engine in `from` to `to` under the rules of [`check_engine_dir`]
+ * (a previous engine is moved aside, then removed once the new one is in place). Null
+ * when done, else the failure; `to` is then as it was.
+ */
+export declare function replaceEngineDir(from: string, to: string): NativeError | null
+
+/**
  * The calamine floor, for benchmarks: streams every cell of every worksheet through
  * calamine's cell reader (values and formulas) and only counts them; sheet after sheet,
  * or spread over `threads` threads (largest sheets first, as the build reads them).
@@ -153,6 +166,18 @@ export interface ScanResult {
   positionSum: number
   elapsedMs: number
 }
+
+/**
+ * A fresh, empty staging directory beside `out_dir`, named as the build names its own
+ * (`.NAME.sheetc-tmp-PID-N`, so a later build into the same place removes it if this
+ * process is killed first; leftovers of killed builds are removed now), or why not.
+ */
+export interface StagingDir {
+  path?: string
+  error?: NativeError
+}
+
+export declare function stagingEngineDir(outDir: string): StagingDir
 
 /** The compiler's version. */
 export declare function version(): string

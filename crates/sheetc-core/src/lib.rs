@@ -36,6 +36,7 @@ pub use error::{ErrorCode, SheetcError};
 pub use functions::{ArgumentTest, ArgumentTestKind, CallRestriction, FunctionFacts};
 pub use model::{Limits, Workbook};
 pub use report::BuildReport;
+pub use stages::output::{check_out_dir, replace_dir, temp_sibling};
 pub use stages::Progress;
 
 /// Stack size for the compile thread. Formulas nest up to `parse::MAX_DEPTH` levels

@@ -487,6 +487,38 @@ pub fn formula_at(text: String, origin_row: u32, origin_col: u32, row: u32, col:
     sheetc::cached::display_formula_at(&text, origin_row, origin_col, row, col)
 }
 
+/// Null when `dir` may receive an engine (missing, empty, or an engine sheetc wrote that
+/// holds nothing else), else why not (`E_IO`).
+#[napi]
+pub fn check_engine_dir(dir: String) -> Option<NativeError> {
+    sheetc::check_out_dir(&PathBuf::from(dir)).err().map(NativeError::from)
+}
+
+/// A fresh, empty staging directory beside `out_dir`, named as the build names its own
+/// (`.NAME.sheetc-tmp-PID-N`, so a later build into the same place removes it if this
+/// process is killed first; leftovers of killed builds are removed now), or why not.
+#[napi(object)]
+pub struct StagingDir {
+    pub path: Option<String>,
+    pub error: Option<NativeError>,
+}
+
+#[napi]
+pub fn staging_engine_dir(out_dir: String) -> StagingDir {
+    match sheetc::temp_sibling(&PathBuf::from(out_dir)) {
+        Ok(p) => StagingDir { path: Some(p.to_string_lossy().into_owned()), error: None },
+        Err(e) => StagingDir { path: None, error: Some(e.into()) },
+    }
+}
+
+/// Moves the complete engine in `from` to `to` under the rules of [`check_engine_dir`]
+/// (a previous engine is moved aside, then removed once the new one is in place). Null
+/// when done, else the failure; `to` is then as it was.
+#[napi]
+pub fn replace_engine_dir(from: String, to: String) -> Option<NativeError> {
+    sheetc::replace_dir(&PathBuf::from(from), &PathBuf::from(to)).err().map(NativeError::from)
+}
+
 /// The compiler's version.
 #[napi]
 pub fn version() -> String {

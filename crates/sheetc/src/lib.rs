@@ -9,6 +9,10 @@ use std::time::Instant;
 pub use sheetc_core::functions::FunctionNote;
 pub use sheetc_core::report::BuildReport;
 pub use sheetc_core::Progress;
+/// The output directory's rules, for a caller that builds into a staging directory and
+/// moves the engine into place itself (the Node binding, once the build's last progress
+/// event has been delivered): only an empty directory or an engine sheetc wrote is replaced.
+pub use sheetc_core::{check_out_dir, replace_dir, temp_sibling};
 pub use sheetc_core::{
     with_big_stack, ArgumentTest, ArgumentTestKind, CallRestriction, CompileOptions, ErrorCode, FoldValuesGate, FunctionFacts, Limits, SheetcError, Workbook,
 };

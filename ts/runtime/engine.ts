@@ -652,7 +652,7 @@ class EngineCore {
    * run must be full (no previous run, or an input released from a formula cell: the
    * formula's segment is not known from the inputs).
    */
-  private incrementalPlan(pins: Map<number, Scalar>): { sheets: Sheet[]; steps: Uint32Array; cells: number } | null {
+  private incrementalPlan(pins: Map<number, Scalar>): { sheets: Sheet[]; steps: readonly number[]; cells: number } | null {
     const last = this.last;
     const index = this.incrementalIndex();
     if (last === null || index === null) return null;
@@ -813,6 +813,26 @@ class EngineCore {
     return s;
   }
 
+  private slotsOf: { order: readonly (readonly [number, number])[]; slot: Int32Array; count: number } | null = null;
+
+  /**
+   * Per position in `order` (the engine's, or a lazy engine's loaded part), its slot among
+   * the circular clusters (-1 for any other segment): a run keeps one outcome per cluster,
+   * not one per segment. Computed once per order.
+   */
+  private clusterSlots(order: readonly (readonly [number, number])[]): { slot: Int32Array; count: number } {
+    const known = this.slotsOf;
+    if (known !== null && known.order === order) return known;
+    const slot = new Int32Array(order.length);
+    let count = 0;
+    for (let k = 0; k < order.length; k++) {
+      const [mi, si] = order[k]!;
+      slot[k] = typeof this.modules[mi]?.segments[si] === 'function' ? -1 : count++;
+    }
+    this.slotsOf = { order, slot, count };
+    return this.slotsOf;
+  }
+
   /**
    * One run: the inputs pinned, the segments evaluated in order. A full run starts from
    * fresh stores of the model; an incremental one (`incremental`, and not `full`) from
@@ -862,9 +882,10 @@ class EngineCore {
     // An incremental run steps through the reached segments only.
     const steps = plan?.steps;
     const count = steps !== undefined ? steps.length : order.length;
-    // Each cluster's last iteration, by its position in the order: iterations * 2, plus 1
-    // when it did not converge (0 for a segment that is not a cluster).
-    const outcomes = plan !== null && last !== null ? last.outcomes.slice() : new Int32Array(order.length);
+    // Each cluster's last iteration, by its slot among the order's clusters: iterations * 2,
+    // plus 1 when it did not converge (an incremental run keeps the others').
+    const slots = this.clusterSlots(order);
+    const outcomes = plan !== null && last !== null ? last.outcomes.slice() : new Int32Array(slots.count);
     for (let i = 0; i < count; i++) {
       const k = steps !== undefined ? steps[i]! : i;
       const [mi, si] = order[k]!;
@@ -874,14 +895,13 @@ class EngineCore {
         // A cluster iterates from the model's values, as in a full run.
         if (steps !== undefined) resetCells(seg.cells, sheets, templates);
         const outcome = iterateCluster(seg, x, spec);
-        outcomes[k] = outcome.iterations * 2 + (outcome.converged ? 0 : 1);
+        outcomes[slots.slot[k]!] = outcome.iterations * 2 + (outcome.converged ? 0 : 1);
       }
     }
     let converged = true;
     let iterations = 0;
-    for (let k = 0; k < outcomes.length; k++) {
-      const o = outcomes[k]!;
-      if (o === 0) continue;
+    for (let i = 0; i < outcomes.length; i++) {
+      const o = outcomes[i]!;
       if ((o & 1) === 1) converged = false;
       iterations = Math.max(iterations, o >>> 1);
     }
@@ -897,7 +917,7 @@ interface LastRun {
   sheets: Sheet[];
   /** The inputs, by cell id. */
   pins: Map<number, Scalar>;
-  /** Each cluster's last iteration, by its position in the order (see `run`). */
+  /** Each cluster's last iteration, by its slot among the order's clusters (see `run`). */
   outcomes: Int32Array;
   spills: Map<number, [number, number]>;
 }
@@ -1213,16 +1233,19 @@ function iterate(seg: ClusterSegment, x: Ctx, spec: EngineSpec): { converged: bo
     for (let i = 0; i < cells.length; i += 3) sheets[cells[i]!]!.set(cells[i + 1]!, cells[i + 2]!, 0);
     return { converged: false, iterations: 0 };
   }
+  // The values before each sweep: only the sweep writes the cluster's cells, so a sweep's
+  // values are the next one's starting point (one read per cell and sweep).
   const prev = new Array<Scalar>(cells.length / 3);
+  for (let i = 0; i < cells.length; i += 3) prev[i / 3] = sheets[cells[i]!]!.get(cells[i + 1]!, cells[i + 2]!);
   for (let it = 1; it <= spec.calc.count; it++) {
-    for (let i = 0; i < cells.length; i += 3) prev[i / 3] = sheets[cells[i]!]!.get(cells[i + 1]!, cells[i + 2]!);
     seg.step(x);
     let maxChange = 0;
-    for (let i = 0; i < cells.length; i += 3) {
+    for (let i = 0, j = 0; i < cells.length; i += 3, j++) {
       const v = sheets[cells[i]!]!.get(cells[i + 1]!, cells[i + 2]!);
-      const p = prev[i / 3];
+      const p = prev[j];
       if (typeof v === 'number' && typeof p === 'number') maxChange = Math.max(maxChange, Math.abs(v - p));
       else if (v !== p) maxChange = Infinity;
+      prev[j] = v;
     }
     if (maxChange < spec.calc.delta) return { converged: true, iterations: it };
   }

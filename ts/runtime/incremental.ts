@@ -91,52 +91,74 @@ export class DepsIndex {
    * recomputed whatever changed.
    *
    * The reach is pushed forward, not pulled: a segment reached marks the readers of each
-   * dependency list it belongs to. The cost is the cone's, plus one byte per segment to
+   * dependency list it belongs to. The cost is the cone's, plus one bit per segment to
    * step over the rest; a pull walk read every segment's lists on every run (a sixth of
    * a small what-if run at 1M cells).
    */
-  plan(changed: readonly ChangedCell[], tail = this.segmentCount): { steps: Uint32Array; sheets: Set<number>; cells: number } {
+  plan(changed: readonly ChangedCell[], tail = this.segmentCount): { steps: readonly number[]; sheets: Set<number>; cells: number } {
     const d = this.data;
     const n = this.segmentCount;
     const f = this.forward();
-    const reached = new Uint8Array(n);
+    // The segments still to step, one bit each: the walk skips 32 unreached segments at a
+    // time (a byte per segment was a seventh of a small what-if run at 1M cells).
+    const pending = new Int32Array((n + 31) >>> 5);
+    const mark = (s: number) => {
+      pending[s >>> 5]! |= 1 << (s & 31);
+    };
     // The segments reading a changed cell: per cell, remembered (a what-if loop changes
     // the same inputs run after run); many cells at once (a range input) by one scan.
     if (changed.length <= MAX_REMEMBERED_CELLS) {
-      for (const c of changed) for (const seg of this.readersOf(c)) reached[seg] = 1;
-    } else this.markBoxes(changedBoxes(changed), reached);
+      for (const c of changed) for (const seg of this.readersOf(c)) mark(seg);
+    } else {
+      const reached = new Uint8Array(n);
+      this.markBoxes(changedBoxes(changed), reached);
+      for (let s = 0; s < n; s++) if (reached[s] === 1) mark(s);
+    }
+    // Recomputed whatever changed: from `tail` on, and the volatile segments.
+    for (let s = tail; s < n; s++) mark(s);
+    for (const s of f.volatile) if (s < tail) mark(s);
+    // A segment with computed references is recomputed once anything before it is.
+    const first = firstMarked(pending);
+    const from = changed.length > 0 ? 0 : first + 1;
+    if (first >= 0) for (const s of f.dynamic) if (s >= from && s < tail) mark(s);
     // A list fires once, at its first reached member: its readers after that member are
     // reached. A later member reaches only readers after itself, a subset. (A list can
     // name segments after one of its readers: it was found from the bounding box of a
     // loop's references, which may cover cells the order reaches later, as a running
     // balance interleaved with circular blocks does; those are not its precedents.)
+    // Readers come after the segment that reaches them: the walk, lowest bit first, meets
+    // them later in the same word or in a later one.
     const fired = new Uint8Array(f.readerStart.length - 1);
     const sheets = new Set<number>();
-    let anything = changed.length > 0;
     let cells = 0;
+    let lastSheet = -1;
     const steps: number[] = [];
-    for (let s = 0; s < n; s++) {
-      if (reached[s] === 0 && s < tail) {
-        const flags = f.flags[s]!;
-        if ((flags & VOLATILE) === 0 && ((flags & DYNAMIC) === 0 || !anything)) continue;
-        reached[s] = 1;
-      } else reached[s] = 1;
-      steps.push(s);
-      anything = true;
-      cells += f.cells[s]!;
-      const at = this.sheetsAt(s);
-      for (let i = 1, count = d[at]!; i <= count; i++) sheets.add(d[at + i]!);
-      for (let m = f.memberStart[s]!, end = f.memberStart[s + 1]!; m < end; m++) {
-        const l = f.members[m]!;
-        if (fired[l] === 1) continue;
-        fired[l] = 1;
-        for (let r = f.readerStart[l]!, stop = f.readerStart[l + 1]!; r < stop; r++) {
-          const reader = f.readers[r]!;
-          if (reader > s) reached[reader] = 1;
+    for (let w = 0; w < pending.length; w++) {
+      let bits: number;
+      while ((bits = pending[w]!) !== 0) {
+        const low = bits & -bits;
+        pending[w] = bits ^ low;
+        const s = (w << 5) | (31 - Math.clz32(low));
+        steps.push(s);
+        cells += f.cells[s]!;
+        const at = this.sheetsAt(s);
+        for (let i = 1, count = d[at]!; i <= count; i++) {
+          // Segments in a row mostly write one sheet: add it once.
+          const sheet = d[at + i]!;
+          if (sheet !== lastSheet) sheets.add((lastSheet = sheet));
+        }
+        for (let m = f.memberStart[s]!, end = f.memberStart[s + 1]!; m < end; m++) {
+          const l = f.members[m]!;
+          if (fired[l] === 1) continue;
+          fired[l] = 1;
+          for (let r = f.readerStart[l]!, stop = f.readerStart[l + 1]!; r < stop; r++) {
+            const reader = f.readers[r]!;
+            if (reader > s) mark(reader);
+          }
         }
       }
     }
-    return { steps: Uint32Array.from(steps), sheets, cells };
+    return { steps, sheets, cells };
   }
 
   /** Marks the segments whose reference rectangles hold one of the changed cells. */
@@ -214,7 +236,13 @@ export class DepsIndex {
       const lo = this.listOffsets[l]!;
       for (let k = lo + 1; k <= lo + d[lo]!; k++) members[memberFill[d[k]!]!++] = l;
     }
-    this.forwardIndex = { flags, cells, readerStart, readers, memberStart, members };
+    const volatile: number[] = [];
+    const dynamic: number[] = [];
+    for (let s = 0; s < n; s++) {
+      if ((flags[s]! & VOLATILE) !== 0) volatile.push(s);
+      else if ((flags[s]! & DYNAMIC) !== 0) dynamic.push(s);
+    }
+    this.forwardIndex = { flags, cells, readerStart, readers, memberStart, members, volatile: Uint32Array.from(volatile), dynamic: Uint32Array.from(dynamic) };
     return this.forwardIndex;
   }
 }
@@ -229,6 +257,19 @@ interface Forward {
   /** Per segment `s`, the lists naming it: `members[memberStart[s] .. memberStart[s + 1]]`. */
   memberStart: Uint32Array;
   members: Uint32Array;
+  /** The volatile segments, ascending. */
+  volatile: Uint32Array;
+  /** The segments with computed references (and not volatile), ascending. */
+  dynamic: Uint32Array;
+}
+
+/** The lowest segment marked in a bitset, or -1. */
+function firstMarked(bits: Int32Array): number {
+  for (let w = 0; w < bits.length; w++) {
+    const b = bits[w]!;
+    if (b !== 0) return (w << 5) | (31 - Math.clz32(b & -b));
+  }
+  return -1;
 }
 
 /** Cells whose readers an index remembers (beyond that, it forgets them all). */

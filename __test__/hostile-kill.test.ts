@@ -126,7 +126,17 @@ test.serial('kill -9 during emit leaves a pid-marked temporary sibling, which th
     const build = startBuild([file, '-o', out, '--max-module-mb', '0.01']);
     const mark = `.engine.sheetc-tmp-${build.pid!}-`;
     try {
-      await until('the temporary sibling', () => readdirSync(parent).some((n) => n.startsWith(mark)) || build.exitCode !== null, 120_000, 2);
+      // The sibling is made when the build starts (the staging directory); emission is
+      // when files appear in it.
+      const holdsFiles = (dir: string) => {
+        try {
+          return readdirSync(dir).length > 0;
+        } catch {
+          return false; // moved into place meanwhile
+        }
+      };
+      const writing = () => readdirSync(parent).some((n) => n.startsWith(mark) && holdsFiles(join(parent, n)));
+      await until('the temporary sibling being written', () => writing() || build.exitCode !== null, 120_000, 2);
     } finally {
       await killed(build);
     }

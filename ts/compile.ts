@@ -131,7 +131,7 @@ export async function compileVerified(workbook: string, options: CompileOptions,
       checkOutDir(options.outDir);
       const dir = stagingDir(options.outDir);
       try {
-        const report = await compileOnce(workbook, { ...options, outDir: dir }, { ...extras, cachedValuesOut: cached });
+        const report = await compileOnce(workbook, { ...options, outDir: dir }, { ...extras, cachedValuesOut: cached, staged: true });
         if (verifyOn && cached) await verifyBuild(report, dir, cached, join(scratch, 'comparison.json'), options, settings);
         if (verifyOn && options.strict) enforceStrictVerification(report);
         replaceDir(dir, options.outDir);
@@ -184,8 +184,7 @@ export async function compileVerified(workbook: string, options: CompileOptions,
     // reach a throwing onProgress after the native build has written.
     checkOutDir(options.outDir);
     staging = stagingDir(options.outDir);
-    const target = { ...options, outDir: staging };
-    const second = compileOnce(workbook, { ...target, onProgress: held.call, signal: secondSignal }, { ...extras, foldValues: values }, kept, pending);
+    const second = compileOnce(workbook, { ...options, outDir: staging, onProgress: held.call, signal: secondSignal }, { ...extras, foldValues: values, staged: true }, kept, pending);
     // Settled below in every case; until then a rejection is not unhandled.
     second.catch(() => undefined);
     const stopSecond = async (why: string) => {
@@ -226,7 +225,9 @@ export async function compileVerified(workbook: string, options: CompileOptions,
     // never larger than the full engine: then it is built again without folding (the
     // cone's cells stay formulas; it still computes no more than the full engine does).
     if (report.foldedCells > 0 && !options.lazy && options.maxModuleMb === undefined && report.engineBytes > first.engineBytes) {
-      report = await compileOnce(workbook, target, { ...extras, noFold: true }, kept);
+      rmSync(staging, { recursive: true, force: true });
+      staging = stagingDir(options.outDir);
+      report = await compileOnce(workbook, { ...options, outDir: staging }, { ...extras, noFold: true, staged: true }, kept);
     }
     if (comparison) {
       report.verification = verificationOf(comparison, first, now);
@@ -403,6 +404,8 @@ export interface BuildExtras {
   foldPlan?: string;
   cachedValuesOut?: string;
   reportDataOut?: string;
+  /** `outDir` is an empty staging directory of compileVerified's: written into directly. */
+  staged?: boolean;
 }
 
 export async function compileOnce(workbook: string, options: CompileOptions, extras: BuildExtras = {}, kept?: KeptWorkbook, pending?: PendingValues): Promise<BuildReport> {
@@ -440,6 +443,7 @@ export async function compileOnce(workbook: string, options: CompileOptions, ext
           foldPlan: extras.foldPlan,
           cachedValuesOut: extras.cachedValuesOut,
           reportDataOut: extras.reportDataOut,
+          staged: extras.staged,
         },
         (e: BuildEvent) => {
           if (e.kind === 'progress') {

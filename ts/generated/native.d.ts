@@ -102,6 +102,11 @@ export interface NativeCompileOptions {
   cachedValuesOut?: string
   /** Also write the HTML report's data (JSON) to this file. */
   reportDataOut?: string
+  /**
+   * `outDir` is the caller's own empty staging directory: write into it directly (the
+   * caller moves it into place once every progress event has been delivered).
+   */
+  staged?: boolean
 }
 
 /** A build failure: the stable code, a message that says what to do, and where. */

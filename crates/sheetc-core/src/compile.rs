@@ -64,6 +64,11 @@ pub struct CompileOptions {
     pub report_data_out: Option<PathBuf>,
     /// How long the reader took (the caller reads the file), for the report.
     pub read_ms: f64,
+    /// `out_dir` is an empty directory made for this build alone (the Node binding's
+    /// staging directory, which it moves into place itself once the build's last progress
+    /// event has been delivered): the engine is written straight into it, not into a
+    /// temporary sibling renamed over it.
+    pub staged: bool,
 }
 
 fn ms(t: Instant) -> f64 {
@@ -218,7 +223,7 @@ pub fn compile_workbook(workbook: &Workbook, opts: &CompileOptions, progress: Pr
     };
     // The what-if files beside the engine (find, explain).
     let what_if_files = |dir: &std::path::Path| emit::write_what_if(dir, cell_labels.as_ref(), explain.as_ref());
-    output::write_engine(&engine, &opts.out_dir, opts.runtime_js.as_deref(), &mut report, cancelled, (t, t_total), &what_if_files)?;
+    output::write_engine(&engine, &opts.out_dir, opts.staged, opts.runtime_js.as_deref(), &mut report, cancelled, (t, t_total), &what_if_files)?;
     progress("emit", parts.len() as u64, parts.len() as u64);
     Ok(report)
 }

@@ -141,6 +141,9 @@ pub struct NativeCompileOptions {
     pub cached_values_out: Option<String>,
     /// Also write the HTML report's data (JSON) to this file.
     pub report_data_out: Option<String>,
+    /// `outDir` is the caller's own empty staging directory: write into it directly (the
+    /// caller moves it into place once every progress event has been delivered).
+    pub staged: Option<bool>,
 }
 
 /// A positive whole count from JS (a number), or the default; anything else is an
@@ -182,6 +185,7 @@ impl TryFrom<NativeCompileOptions> for BuildOptions {
                 fold_plan: o.fold_plan.map(PathBuf::from),
                 report_data_out: o.report_data_out.map(PathBuf::from),
                 read_ms: 0.0,
+                staged: o.staged.unwrap_or(false),
             },
             limits,
             cached_values_out: o.cached_values_out.map(PathBuf::from),

@@ -37,6 +37,7 @@ fn main() {
             fold_plan: None,
             report_data_out: None,
             read_ms: 0.0,
+            staged: false,
         },
         limits: Limits::default(),
         cached_values_out: None,

@@ -57,6 +57,7 @@ fn compile(xlsx: &Path, dir: &Path, variant: Variant) -> String {
             fold_plan: None,
             report_data_out: None,
             read_ms: 0.0,
+            staged: false,
         },
         limits: Limits::default(),
         cached_values_out: None,

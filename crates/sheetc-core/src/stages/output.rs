@@ -208,9 +208,14 @@ pub fn replace_dir(tmp: &Path, out_dir: &Path) -> Result<()> {
 /// failure the sibling is removed and `out_dir` is as it was. `started` are the emit
 /// stage's and the whole build's start times (the manifest gives both); `side_files`
 /// writes the files that go beside the engine (the what-if labels and explain index).
+/// `staged`: `out_dir` is the caller's own empty staging directory (see
+/// `CompileOptions::staged`): the engine is written into it directly, and on failure the
+/// caller removes it.
+#[allow(clippy::too_many_arguments)]
 pub fn write_engine(
     engine: &EnginePlan<'_>,
     out_dir: &Path,
+    staged: bool,
     runtime_js: Option<&Path>,
     report: &mut BuildReport,
     cancelled: &dyn Fn() -> bool,
@@ -218,7 +223,7 @@ pub fn write_engine(
     side_files: &dyn Fn(&Path) -> Result<()>,
 ) -> Result<()> {
     let ms = |t: Instant| t.elapsed().as_secs_f64() * 1000.0;
-    let tmp = temp_sibling(out_dir)?;
+    let tmp = if staged { out_dir.to_path_buf() } else { temp_sibling(out_dir)? };
     let written = (|| -> Result<()> {
         let stats = emit::emit(engine, &tmp, cancelled)?;
         side_files(&tmp)?;
@@ -236,9 +241,12 @@ pub fn write_engine(
         if cancelled() {
             return Err(cancelled_err());
         }
+        if staged {
+            return Ok(());
+        }
         replace_dir(&tmp, out_dir)
     })();
-    if written.is_err() {
+    if written.is_err() && !staged {
         let _ = std::fs::remove_dir_all(&tmp);
     }
     written?;

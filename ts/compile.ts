@@ -1,5 +1,5 @@
 /** `compile()`: the workbook into an engine directory, on the libuv pool. */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { getHeapStatistics } from 'node:v8';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -120,6 +120,20 @@ export async function compileVerified(workbook: string, options: CompileOptions,
   const scratch = scratchDir('build');
   let kept: KeptWorkbook | undefined;
   let staging: string | undefined;
+  // The child that runs the engine (the verification, or a profile's run of the full
+  // model) starts when the native build reaches its graph phase, which uses one core: its
+  // start-up (about 0.1 s) overlaps the build instead of following it. (Started with the
+  // build, it slowed the read, which uses every core.)
+  let runner: EngineRunner | undefined;
+  const inProcess = options.functions !== undefined && Object.keys(options.functions).length > 0;
+  const wantsRunner = !inProcess && (options.inputs !== undefined || verifyOn);
+  const startingRunner = (onProgress: CompileOptions['onProgress']): CompileOptions['onProgress'] =>
+    wantsRunner
+      ? (e) => {
+          if (e.phase === 'graph' && runner === undefined) runner = new EngineRunner(null);
+          onProgress?.(e);
+        }
+      : onProgress;
   try {
     // Excel's stored values, written by the build's own read (the caller's path when it asks for them).
     const cached = extras.cachedValuesOut ?? (verifyOn ? join(scratch, 'cached.json') : undefined);
@@ -131,8 +145,8 @@ export async function compileVerified(workbook: string, options: CompileOptions,
       checkOutDir(options.outDir);
       const dir = stagingDir(options.outDir);
       try {
-        const report = await compileOnce(workbook, { ...options, outDir: dir }, { ...extras, cachedValuesOut: cached, staged: true });
-        if (verifyOn && cached) await verifyBuild(report, dir, cached, join(scratch, 'comparison.json'), options, settings);
+        const report = await compileOnce(workbook, { ...options, outDir: dir, onProgress: startingRunner(options.onProgress) }, { ...extras, cachedValuesOut: cached, staged: true });
+        if (verifyOn && cached) await verifyBuild(report, dir, cached, join(scratch, 'comparison.json'), options, settings, runner);
         if (verifyOn && options.strict) enforceStrictVerification(report);
         replaceDir(dir, options.outDir);
         report.outDir = resolve(options.outDir);
@@ -164,7 +178,7 @@ export async function compileVerified(workbook: string, options: CompileOptions,
     kept = new native.KeptWorkbook();
     const first = await compileOnce(
       workbook,
-      { ...options, outDir: full, lazy: false, maxModuleMb: undefined, onProgress: onFoldProgress, signal },
+      { ...options, outDir: full, lazy: false, maxModuleMb: undefined, onProgress: startingRunner(onFoldProgress), signal },
       { foldPlan: plan, cachedValuesOut: cached },
       kept,
     ).catch((e: unknown) => {
@@ -199,6 +213,7 @@ export async function compileVerified(workbook: string, options: CompileOptions,
       },
       'evaluating the full model (to fold what no input reaches)',
       { ...options, signal },
+      runner,
     ).catch(async (e: unknown) => {
       await stopSecond('the full model could not be run');
       throw guard.error() ?? (e instanceof SheetcError && e.code === 'E_CANCELLED' ? new SheetcError('E_CANCELLED', 'the build was cancelled') : e);
@@ -237,6 +252,7 @@ export async function compileVerified(workbook: string, options: CompileOptions,
     report.outDir = resolve(options.outDir);
     return report;
   } finally {
+    runner?.dispose();
     if (staging) rmSync(staging, { recursive: true, force: true });
     kept?.release();
     rmSync(scratch, { recursive: true, force: true });
@@ -299,7 +315,7 @@ function verifyJob(report: BuildReport, cached: string, out: string, settings: V
 }
 
 /** Runs the engine just built and compares it with Excel's stored values; updates the report and the manifest. */
-async function verifyBuild(report: BuildReport, dir: string, cached: string, out: string, options: CompileOptions, settings: VerifySettings): Promise<void> {
+async function verifyBuild(report: BuildReport, dir: string, cached: string, out: string, options: CompileOptions, settings: VerifySettings, runner?: EngineRunner): Promise<void> {
   const now = clockOf(report, settings);
   const job: EngineJob = { engine: dir, verify: verifyJob(report, cached, out, settings) };
   if (now) job.nowMs = now.getTime();
@@ -307,7 +323,7 @@ async function verifyBuild(report: BuildReport, dir: string, cached: string, out
     job.formulaValues = { out: settings.keepRun.values };
     job.meta = { out: settings.keepRun.meta };
   }
-  const comparison = await runEngine(job, 'verifying the engine against the stored values', options);
+  const comparison = await runEngine(job, 'verifying the engine against the stored values', options, runner);
   if (!comparison) return;
   report.verification = verificationOf(comparison, report, now);
   writeManifest(dir, report);
@@ -351,9 +367,10 @@ let engineRuns = 0;
  * heap limit: an imported ES module is never unloaded, so every profile build or verify
  * would leave a whole model in the caller's heap (and a profile's second build would run
  * beside it: 3.4 GB at 5M cells). With user-defined functions, in this process (functions
- * cannot be sent to a child), the engine imported afresh. `purpose` names the step in errors.
+ * cannot be sent to a child), the engine imported afresh. `purpose` names the step in
+ * errors. `runner`: a child started ahead of the job (see EngineRunner), used if given.
  */
-export async function runEngine(job: EngineJob, purpose: string, options: Pick<CompileOptions, 'signal' | 'functions'>): Promise<Comparison | undefined> {
+export async function runEngine(job: EngineJob, purpose: string, options: Pick<CompileOptions, 'signal' | 'functions'>, runner?: EngineRunner): Promise<Comparison | undefined> {
   const { signal, functions } = options;
   if (signal?.aborted) throw new SheetcError('E_CANCELLED', 'cancelled');
   if (functions && Object.keys(functions).length) {
@@ -366,34 +383,65 @@ export async function runEngine(job: EngineJob, purpose: string, options: Pick<C
   const jobFile = join(dirname(job.verify?.out ?? job.formulaValues?.out ?? job.meta?.out ?? join(job.engine, 'job')), `job-${process.pid}-${++engineRuns}.json`);
   writeFileSync(jobFile, JSON.stringify(job));
   try {
-    const entry = builtEntry('engine-run');
-    const heapMb = Math.ceil(getHeapStatistics().heap_size_limit / (1024 * 1024));
-    const args = [`--max-old-space-size=${heapMb}`, entry.file, '--sheetc-engine-job', jobFile, String(heapMb)];
-    await new Promise<void>((ok, fail) => {
-      // stdin stays an open pipe for the child's life: it exits when this process dies.
-      const child = spawn(process.execPath, args, { stdio: ['pipe', 'ignore', 'pipe'] });
-      let stderr = '';
-      child.stderr.setEncoding('utf8');
-      child.stderr.on('data', (d: string) => {
-        stderr = (stderr + d).slice(-4000);
-      });
-      const onAbort = () => child.kill();
-      signal?.addEventListener('abort', onAbort, { once: true });
-      child.on('error', (e) => {
-        signal?.removeEventListener('abort', onAbort);
-        fail(new SheetcError('E_INTERNAL', `cannot start Node for ${purpose}: ${e.message}`));
-      });
-      child.on('close', (code, sig) => {
-        signal?.removeEventListener('abort', onAbort);
-        if (signal?.aborted) fail(new SheetcError('E_CANCELLED', 'cancelled'));
-        else if (code === 0) ok();
-        else fail(new SheetcError('E_INTERNAL', `${purpose} failed with ${sig ? `signal ${sig}` : `exit code ${code}`}: ${stderr.trim()}`));
-      });
-    });
+    await (runner ?? new EngineRunner(jobFile)).run(runner ? jobFile : null, purpose, signal);
   } finally {
     rmSync(jobFile, { force: true });
   }
   return job.verify ? (JSON.parse(readFileSync(job.verify.out, 'utf8')) as Comparison) : undefined;
+}
+
+/**
+ * The child process of one engine job (engine-run.ts). Started with its job file, or
+ * without (`null`) ahead of it: Node and the child's worker thread take about 0.1 s to
+ * start, which a build overlaps with its native part, and the job file follows on stdin.
+ * stdin stays an open pipe for the child's life: it exits when this process dies, or
+ * when a runner that got no job is disposed.
+ */
+export class EngineRunner {
+  private readonly child: ChildProcess;
+  private readonly closed: Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>;
+  private stderr = '';
+  private used = false;
+
+  constructor(jobFile: string | null) {
+    const entry = builtEntry('engine-run');
+    const heapMb = Math.ceil(getHeapStatistics().heap_size_limit / (1024 * 1024));
+    const args = [`--max-old-space-size=${heapMb}`, entry.file, '--sheetc-engine-job', jobFile ?? '-', String(heapMb)];
+    const child = spawn(process.execPath, args, { stdio: ['pipe', 'ignore', 'pipe'] });
+    this.child = child;
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (d: string) => {
+      this.stderr = (this.stderr + d).slice(-4000);
+    });
+    // A child that is gone makes writes fail with EPIPE: its exit is what is reported.
+    child.stdin!.on('error', () => undefined);
+    this.closed = new Promise((settle) => {
+      child.on('error', (error) => settle({ code: null, signal: null, error }));
+      child.on('close', (code, signal) => settle({ code, signal }));
+    });
+  }
+
+  /** Runs the job (`jobFile`: sent now, for a runner started without one); resolves when it succeeded. */
+  async run(jobFile: string | null, purpose: string, signal?: AbortSignal): Promise<void> {
+    this.used = true;
+    const onAbort = () => this.child.kill();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      if (signal?.aborted) this.child.kill();
+      else if (jobFile !== null) this.child.stdin!.write(`${jobFile}\n`);
+      const { code, signal: killedBy, error } = await this.closed;
+      if (error) throw new SheetcError('E_INTERNAL', `cannot start Node for ${purpose}: ${error.message}`);
+      if (signal?.aborted) throw new SheetcError('E_CANCELLED', 'cancelled');
+      if (code !== 0) throw new SheetcError('E_INTERNAL', `${purpose} failed with ${killedBy ? `signal ${killedBy}` : `exit code ${code}`}: ${this.stderr.trim()}`);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Ends the child of a runner that got no job (it exits when its stdin closes). */
+  dispose(): void {
+    if (!this.used) this.child.stdin!.end();
+  }
 }
 
 /** Internal outputs of a build beside the engine (not part of the public options). */

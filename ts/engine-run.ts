@@ -11,7 +11,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Worker, isMainThread, workerData } from 'node:worker_threads';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { EncodedScalar, EngineSpec, RunOptions, RunResult } from './runtime/engine.js';
 import type { UserFunction } from './runtime/udf.js';
 import { readCachedTexts, readCachedValues, storedValue, type CachedTexts } from './cached-values.js';
@@ -171,32 +171,47 @@ export async function runEngineJob(job: EngineJob, functions?: Record<string, Us
  * thread runs the job in a worker thread and watches its stdin, a pipe from the parent:
  * when the parent dies (even by SIGKILL) the pipe closes and the child exits. The engine's
  * run is synchronous, so a job on the main thread could never notice (a killed profile
- * build left its engine runner computing at full CPU).
+ * build left its engine runner computing at full CPU). With `-` for the job file, the
+ * child starts (and starts its worker) before the job is known, and the job file's path
+ * comes as the first line on stdin (compile.ts EngineRunner: start-up overlaps the build).
  */
 const asChild = /engine-run\.[cm]?[jt]s$/.test(process.argv[1] ?? '') && process.argv[2] === '--sheetc-engine-job' && process.argv[3];
-const jobInWorker = (workerData as { sheetcEngineJob?: string } | null)?.sheetcEngineJob;
+const childData = workerData as { sheetcEngineJob?: string; sheetcJobFollows?: boolean } | null;
 if (isMainThread && asChild) {
+  const follows = process.argv[3] === '-';
   process.stdin.on('end', () => process.exit(70));
   process.stdin.on('error', () => process.exit(70));
-  process.stdin.resume();
   const heapMb = Number(process.argv[4]);
   // execArgv: [] — the worker must not inherit flags meant for this process.
   const worker = new Worker(new URL(import.meta.url), {
     execArgv: [],
-    workerData: { sheetcEngineJob: process.argv[3] },
+    workerData: follows ? { sheetcJobFollows: true } : { sheetcEngineJob: process.argv[3] },
     ...(heapMb > 0 ? { resourceLimits: { maxOldGenerationSizeMb: heapMb } } : {}),
+  });
+  let line: string | null = follows ? '' : null;
+  process.stdin.setEncoding('utf8');
+  process.stdin.on('data', (d: string) => {
+    if (line === null) return;
+    line += d;
+    const end = line.indexOf('\n');
+    if (end < 0) return;
+    worker.postMessage(line.slice(0, end));
+    line = null;
   });
   worker.on('error', (e: unknown) => {
     process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
     process.exit(1);
   });
   worker.on('exit', (code) => process.exit(code));
-} else if (!isMainThread && jobInWorker) {
-  runEngineJob(JSON.parse(readFileSync(jobInWorker, 'utf8')) as EngineJob).then(
-    () => process.exit(0),
-    (e: unknown) => {
-      process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-      process.exit(1);
-    },
-  );
+} else if (!isMainThread && (childData?.sheetcEngineJob || childData?.sheetcJobFollows)) {
+  const start = (jobFile: string) =>
+    runEngineJob(JSON.parse(readFileSync(jobFile, 'utf8')) as EngineJob).then(
+      () => process.exit(0),
+      (e: unknown) => {
+        process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+        process.exit(1);
+      },
+    );
+  if (childData.sheetcEngineJob) void start(childData.sheetcEngineJob);
+  else parentPort!.once('message', (jobFile: unknown) => void start(String(jobFile)));
 }

@@ -18,6 +18,7 @@ import { buildEngine } from './helpers/build.js';
 import { rng } from './helpers/random.js';
 import type { FixtureWorkbook } from '../scripts/lib/xlsx-writer.js';
 import type { InputValue, RunOptions, RunResult } from '../ts/index.js';
+import { DepsIndex } from '../ts/runtime/incremental.js';
 
 type Run = (inputs?: Record<string, InputValue>, options?: RunOptions) => RunResult;
 
@@ -196,4 +197,55 @@ test('run(inputs, { full: true }) recomputes everything; unchanged inputs recomp
   t.is(d.meta.recomputed, 2);
   t.is(d.get('Calc!H5'), 45002);
   t.throws(() => e.run({}, { full: 'yes' as unknown as boolean }), { message: /"full" must be true or false/ });
+});
+
+test('a changed input no formula names is still seen by formulas with computed references', async (t) => {
+  // INDIRECT reads Inputs!A2 only by its computed address: no static reference names it,
+  // so only "recompute computed references whenever an input changed" finds it.
+  const e = await buildEngine({
+    sheets: [
+      { name: 'Inputs', cells: { A1: 1, A2: 2, A3: 3, B1: 2 } },
+      { name: 'Calc', cells: { A1: '=INDIRECT("Inputs!A"&Inputs!B1)', A2: '=Calc!A1*10', B1: '=Inputs!A1+1' } },
+    ],
+  });
+  const reference = await secondInstance(e.dir);
+  for (const inputs of [{ 'Inputs!A2': 10 }, { 'Inputs!A2': 20 }, { 'Inputs!A2': 20, 'Inputs!A3': 5 }, { 'Inputs!A2': 30 }, {}]) {
+    const r = e.run(inputs);
+    const full = reference(inputs, { full: true });
+    t.deepEqual(r.get('Calc!A2'), full.get('Calc!A2'), JSON.stringify(inputs));
+    t.deepEqual(r.toJSON(), full.toJSON(), JSON.stringify(inputs));
+  }
+  t.is(e.run({ 'Inputs!A2': 40 }).get('Calc!A2'), 400);
+});
+
+/** An incremental index (`modules/deps.js`'s layout) of segments without dependency lists. */
+function depsIndex(segments: { flags: number; rects: [number, number, number, number, number][] }[]): DepsIndex {
+  const body: number[] = [];
+  const offsets: number[] = [];
+  const base = 2 + segments.length;
+  for (const s of segments) {
+    offsets.push(base + body.length);
+    body.push(s.flags, 1, 1, 1, 0, s.rects.length, ...s.rects.flat());
+  }
+  const words = Uint32Array.from([segments.length, 0, ...offsets, ...body]);
+  return DepsIndex.decode(Buffer.from(words.buffer).toString('base64'));
+}
+
+test('the plan: computed references are recomputed whenever an input changed, volatile segments always', (t) => {
+  const [DYNAMIC, VOLATILE] = [1, 2];
+  const plain = (r: number) => ({ flags: 0, rects: [[0, r, 0, r, 0]] as [number, number, number, number, number][] });
+  const dynamic = { flags: DYNAMIC, rects: [] };
+  const steps = (index: DepsIndex, rows: number[]) => [...index.plan(rows.map((row) => ({ sheet: 0, row, col: 0 }))).steps];
+  // No volatile segment: an input no rectangle holds still reaches the computed references.
+  const index = depsIndex([plain(0), dynamic, plain(5), dynamic]);
+  t.deepEqual(steps(index, [3]), [1, 3]);
+  t.deepEqual(steps(index, [0]), [0, 1, 3]);
+  t.deepEqual(steps(index, [5]), [1, 2, 3]);
+  t.deepEqual(steps(index, []), []);
+  // Unchanged inputs: the volatile segments, and computed references after the first of them.
+  const withVolatile = depsIndex([plain(0), dynamic, { flags: VOLATILE, rects: [] }, dynamic]);
+  t.deepEqual(steps(withVolatile, []), [2, 3]);
+  t.deepEqual(steps(withVolatile, [9]), [1, 2, 3]);
+  // Past `tail`, everything runs.
+  t.deepEqual([...index.plan([], 2).steps], [2, 3]);
 });

@@ -117,10 +117,10 @@ export class DepsIndex {
     // Recomputed whatever changed: from `tail` on, and the volatile segments.
     for (let s = tail; s < n; s++) mark(s);
     for (const s of f.volatile) if (s < tail) mark(s);
-    // A segment with computed references is recomputed once anything before it is.
-    const first = firstMarked(pending);
-    const from = changed.length > 0 ? 0 : first + 1;
-    if (first >= 0) for (const s of f.dynamic) if (s >= from && s < tail) mark(s);
+    // A segment with computed references is recomputed whenever an input changed (it may
+    // read any cell), else once anything before it is.
+    const first = changed.length > 0 ? -1 : firstMarked(pending);
+    if (changed.length > 0 || first >= 0) for (const s of f.dynamic) if (s > first && s < tail) mark(s);
     // A list fires once, at its first reached member: its readers after that member are
     // reached. A later member reaches only readers after itself, a subset. (A list can
     // name segments after one of its readers: it was found from the bounding box of a

@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { getHeapStatistics } from 'node:v8';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FUNCTION_NOTES } from './function-notes.js';
 import { runEngineJob, type Comparison, type EngineJob } from './engine-run.js';
@@ -171,6 +171,8 @@ export async function compileVerified(workbook: string, options: CompileOptions,
     const onFoldProgress = progress
       ? (e: { phase: BuildPhase; done: number; total: number }) => fold(PHASES.indexOf(e.phase) * STEP + (e.total > 0 ? (STEP * Math.min(e.done, e.total)) / e.total : 0))
       : undefined;
+    // The output directory is checked before any work (the profile moves into it last).
+    checkOutDir(options.outDir);
     // The full engine, and the list of cells the profile will need values for.
     const plan = join(scratch, 'fold-plan.json');
     // Both passes compile one read of the workbook (the second does not read the file).
@@ -196,7 +198,6 @@ export async function compileVerified(workbook: string, options: CompileOptions,
     const secondSignal = options.signal ? AbortSignal.any([options.signal, secondController.signal]) : secondController.signal;
     // Built in a staging directory like a plain build (see above): the last held event can
     // reach a throwing onProgress after the native build has written.
-    checkOutDir(options.outDir);
     staging = stagingDir(options.outDir);
     const second = compileOnce(workbook, { ...options, outDir: staging, onProgress: held.call, signal: secondSignal }, { ...extras, foldValues: values, staged: true }, kept, pending);
     // Settled below in every case; until then a rejection is not unhandled.

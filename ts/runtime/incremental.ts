@@ -242,14 +242,13 @@ export class DepsIndex {
       if ((flags[s]! & VOLATILE) !== 0) volatile.push(s);
       else if ((flags[s]! & DYNAMIC) !== 0) dynamic.push(s);
     }
-    this.forwardIndex = { flags, cells, readerStart, readers, memberStart, members, volatile: Uint32Array.from(volatile), dynamic: Uint32Array.from(dynamic) };
+    this.forwardIndex = { cells, readerStart, readers, memberStart, members, volatile: Uint32Array.from(volatile), dynamic: Uint32Array.from(dynamic) };
     return this.forwardIndex;
   }
 }
 
 /** `DepsIndex.plan`'s view of the index: compressed rows, both ways round. */
 interface Forward {
-  flags: Uint8Array;
   cells: Uint32Array;
   /** Per list `l`, its readers: `readers[readerStart[l] .. readerStart[l + 1]]`. */
   readerStart: Uint32Array;

@@ -282,37 +282,30 @@ test('the profile pass that starts beside the full model run writes nothing when
   const dir = join(parent, 'engine');
   await t.throwsAsync(compile(file, { outDir: dir, inputs: INPUTS, outputs: OUTPUTS, strict: true }), { code: 'E_STRICT' } as never);
   t.deepEqual(readdirSync(parent), []);
-  // An onProgress that throws on the held events of the second pass (passed on once
-  // the fold phase ends) stops the build the same way, with its own error.
-  const events: string[] = [];
-  const err = await t.throwsAsync(
-    compile(file, {
-      outDir: dir,
-      inputs: INPUTS,
-      outputs: OUTPUTS,
-      onProgress: (e) => {
-        events.push(e.phase);
-        if (e.phase === 'parse') throw new Error('no parse events, please');
-      },
-    }),
-  );
-  t.is((err as { code?: string }).code, 'E_INVALID_OPTION');
-  t.regex(err!.message, /no parse events/);
-  t.deepEqual(readdirSync(parent), []);
-  // The fold phase came first, whole.
+  // An onProgress that throws on one phase's events stops the build with its own error,
+  // and nothing is written; `events` are the phases it saw.
+  const throwingOn = async (phase: string): Promise<string[]> => {
+    const events: string[] = [];
+    const err = await t.throwsAsync(
+      compile(file, {
+        outDir: dir,
+        inputs: INPUTS,
+        outputs: OUTPUTS,
+        onProgress: (e) => {
+          events.push(e.phase);
+          if (e.phase === phase) throw new Error(`no ${phase} events, please`);
+        },
+      }),
+    );
+    t.is((err as { code?: string }).code, 'E_INVALID_OPTION');
+    t.regex(err!.message, new RegExp(`no ${phase} events`));
+    t.deepEqual(readdirSync(parent), []);
+    return events;
+  };
+  // The held events of the second pass (passed on once the fold phase ends)...
+  const events = await throwingOn('parse');
+  // ...come after the fold phase, whole.
   t.is(events.indexOf('read'), events.lastIndexOf('fold') + 1);
-  // A throw on an event passed on after the fold phase (emit) stops it the same way.
-  const late = await t.throwsAsync(
-    compile(file, {
-      outDir: dir,
-      inputs: INPUTS,
-      outputs: OUTPUTS,
-      onProgress: (e) => {
-        if (e.phase === 'emit') throw new Error('no emit events, please');
-      },
-    }),
-  );
-  t.is((late as { code?: string }).code, 'E_INVALID_OPTION');
-  t.regex(late!.message, /no emit events/);
-  t.deepEqual(readdirSync(parent), []);
+  // An event passed on after the fold phase (emit).
+  await throwingOn('emit');
 });

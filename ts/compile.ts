@@ -130,7 +130,7 @@ export async function compileVerified(workbook: string, options: CompileOptions,
   const startingRunner = (onProgress: CompileOptions['onProgress']): CompileOptions['onProgress'] =>
     wantsRunner
       ? (e) => {
-          if (e.phase === 'graph' && runner === undefined) runner = new EngineRunner(null);
+          if (e.phase === 'graph' && runner === undefined) runner = new EngineRunner();
           onProgress?.(e);
         }
       : onProgress;
@@ -384,7 +384,7 @@ export async function runEngine(job: EngineJob, purpose: string, options: Pick<C
   const jobFile = join(dirname(job.verify?.out ?? job.formulaValues?.out ?? job.meta?.out ?? join(job.engine, 'job')), `job-${process.pid}-${++engineRuns}.json`);
   writeFileSync(jobFile, JSON.stringify(job));
   try {
-    await (runner ?? new EngineRunner(jobFile)).run(runner ? jobFile : null, purpose, signal);
+    await (runner ?? new EngineRunner()).run(jobFile, purpose, signal);
   } finally {
     rmSync(jobFile, { force: true });
   }
@@ -392,11 +392,11 @@ export async function runEngine(job: EngineJob, purpose: string, options: Pick<C
 }
 
 /**
- * The child process of one engine job (engine-run.ts). Started with its job file, or
- * without (`null`) ahead of it: Node and the child's worker thread take about 0.1 s to
- * start, which a build overlaps with its native part, and the job file follows on stdin.
- * stdin stays an open pipe for the child's life: it exits when this process dies, or
- * when a runner that got no job is disposed.
+ * The child process of one engine job (engine-run.ts), started before the job is known:
+ * Node and the child's worker thread take about 0.1 s to start, which a build overlaps
+ * with its native part; the job file's path follows on stdin. stdin stays an open pipe
+ * for the child's life: it exits when this process dies, or when a runner that got no
+ * job is disposed.
  */
 export class EngineRunner {
   private readonly child: ChildProcess;
@@ -404,10 +404,10 @@ export class EngineRunner {
   private stderr = '';
   private used = false;
 
-  constructor(jobFile: string | null) {
+  constructor() {
     const entry = builtEntry('engine-run');
     const heapMb = Math.ceil(getHeapStatistics().heap_size_limit / (1024 * 1024));
-    const args = [`--max-old-space-size=${heapMb}`, entry.file, '--sheetc-engine-job', jobFile ?? '-', String(heapMb)];
+    const args = [`--max-old-space-size=${heapMb}`, entry.file, '--sheetc-engine-job', String(heapMb)];
     const child = spawn(process.execPath, args, { stdio: ['pipe', 'ignore', 'pipe'] });
     this.child = child;
     child.stderr!.setEncoding('utf8');
@@ -422,14 +422,14 @@ export class EngineRunner {
     });
   }
 
-  /** Runs the job (`jobFile`: sent now, for a runner started without one); resolves when it succeeded. */
-  async run(jobFile: string | null, purpose: string, signal?: AbortSignal): Promise<void> {
+  /** Sends the job file and resolves when the job succeeded. */
+  async run(jobFile: string, purpose: string, signal?: AbortSignal): Promise<void> {
     this.used = true;
     const onAbort = () => this.child.kill();
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       if (signal?.aborted) this.child.kill();
-      else if (jobFile !== null) this.child.stdin!.write(`${jobFile}\n`);
+      else this.child.stdin!.write(`${jobFile}\n`);
       const { code, signal: killedBy, error } = await this.closed;
       if (error) throw new SheetcError('E_INTERNAL', `cannot start Node for ${purpose}: ${error.message}`);
       if (signal?.aborted) throw new SheetcError('E_CANCELLED', 'cancelled');

@@ -167,28 +167,26 @@ export async function runEngineJob(job: EngineJob, functions?: Record<string, Us
 }
 
 /**
- * As a child process: `node engine-run.js --sheetc-engine-job JOB.json [HEAP_MB]`. Its main
- * thread runs the job in a worker thread and watches its stdin, a pipe from the parent:
- * when the parent dies (even by SIGKILL) the pipe closes and the child exits. The engine's
- * run is synchronous, so a job on the main thread could never notice (a killed profile
- * build left its engine runner computing at full CPU). With `-` for the job file, the
- * child starts (and starts its worker) before the job is known, and the job file's path
- * comes as the first line on stdin (compile.ts EngineRunner: start-up overlaps the build).
+ * As a child process: `node engine-run.js --sheetc-engine-job [HEAP_MB]`, the job file's
+ * path as the first line on stdin. The child starts (and starts its worker) before the
+ * job is known, so a build overlaps that start-up with its own work (compile.ts
+ * EngineRunner). Its main thread runs the job in a worker thread and watches stdin, a
+ * pipe from the parent: when the parent dies (even by SIGKILL) the pipe closes and the
+ * child exits. The engine's run is synchronous, so a job on the main thread could never
+ * notice (a killed profile build left its engine runner computing at full CPU).
  */
-const asChild = /engine-run\.[cm]?[jt]s$/.test(process.argv[1] ?? '') && process.argv[2] === '--sheetc-engine-job' && process.argv[3];
-const childData = workerData as { sheetcEngineJob?: string; sheetcJobFollows?: boolean } | null;
+const asChild = /engine-run\.[cm]?[jt]s$/.test(process.argv[1] ?? '') && process.argv[2] === '--sheetc-engine-job';
 if (isMainThread && asChild) {
-  const follows = process.argv[3] === '-';
   process.stdin.on('end', () => process.exit(70));
   process.stdin.on('error', () => process.exit(70));
-  const heapMb = Number(process.argv[4]);
+  const heapMb = Number(process.argv[3]);
   // execArgv: [] — the worker must not inherit flags meant for this process.
   const worker = new Worker(new URL(import.meta.url), {
     execArgv: [],
-    workerData: follows ? { sheetcJobFollows: true } : { sheetcEngineJob: process.argv[3] },
+    workerData: { sheetcEngineJob: true },
     ...(heapMb > 0 ? { resourceLimits: { maxOldGenerationSizeMb: heapMb } } : {}),
   });
-  let line: string | null = follows ? '' : null;
+  let line: string | null = '';
   process.stdin.setEncoding('utf8');
   process.stdin.on('data', (d: string) => {
     if (line === null) return;
@@ -203,15 +201,14 @@ if (isMainThread && asChild) {
     process.exit(1);
   });
   worker.on('exit', (code) => process.exit(code));
-} else if (!isMainThread && (childData?.sheetcEngineJob || childData?.sheetcJobFollows)) {
-  const start = (jobFile: string) =>
-    runEngineJob(JSON.parse(readFileSync(jobFile, 'utf8')) as EngineJob).then(
+} else if (!isMainThread && (workerData as { sheetcEngineJob?: boolean } | null)?.sheetcEngineJob) {
+  parentPort!.once('message', (jobFile: unknown) => {
+    runEngineJob(JSON.parse(readFileSync(String(jobFile), 'utf8')) as EngineJob).then(
       () => process.exit(0),
       (e: unknown) => {
         process.stderr.write(`${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
         process.exit(1);
       },
     );
-  if (childData.sheetcEngineJob) void start(childData.sheetcEngineJob);
-  else parentPort!.once('message', (jobFile: unknown) => void start(String(jobFile)));
+  });
 }

@@ -7,10 +7,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
-import { compareValues, functionsIn, normalizeKey, formatValue } from '../scripts/conformance/compare.js';
+import { callsNondeterministic, compareValues, functionsIn, normalizeKey, formatValue } from '../scripts/conformance/compare.js';
 import { backfilledCells } from '../scripts/conformance/engine.js';
 import { compareFile, listWorkbooks, runConformance } from '../scripts/conformance/runner.js';
-import { summarize, lastLine } from '../scripts/conformance/report.js';
+import { formatSummary, summarize, lastLine } from '../scripts/conformance/report.js';
 import { extractExpected, sheetParts, shiftFormula, stripWorkbook, valueMetadataErrors, type ExpectedCell } from '../scripts/conformance/xlsx.js';
 import { decodeXml, decodeXstring, textOf } from '../scripts/conformance/xml.js';
 
@@ -468,6 +468,50 @@ test('end to end with stand-in compilers: match, backfill, compile error, crash,
     const report = JSON.parse(readFileSync(out, 'utf8'));
     t.is(report.files[0].mismatches.length, 2);
     t.regex(cli.stdout, /Other!A1 =.*expected 3, got 99 \[value\]/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('cells calling RAND, RANDBETWEEN, RANDARRAY, NOW or TODAY are not counted: Excel stored a draw', async (t) => {
+  t.true(callsNondeterministic('RANDBETWEEN(D1,E2)'));
+  t.true(callsNondeterministic('_xlfn.RANDARRAY(2)*10'));
+  t.true(callsNondeterministic('TEXT(now(),"yyyy")'));
+  t.true(callsNondeterministic('IF(A1,TODAY(),0)'));
+  t.false(callsNondeterministic('"RAND()"&A1'));
+  t.false(callsNondeterministic('RANDOM_THING(1)+NOWHERE(2)'));
+  t.false(callsNondeterministic("'TODAY()'!A1+1"));
+
+  const dir = mkdtempSync(join(tmpdir(), 'sheetc-conf-test-'));
+  try {
+    const corpus = join(dir, 'corpus');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(corpus);
+    const data = [
+      '<row r="1"><c r="A1"><v>2</v></c><c r="B1"><f>A1*2</f><v>4</v></c><c r="C1"><f>RANDBETWEEN(1,3)</f><v>2</v></c></row>',
+      '<row r="2"><c r="A2"><f>NOW()</f><v>41399.5</v></c><c r="B2"><f>RAND()*A1</f><v>0.5</v></c><c r="C2" t="str"><f>"RAND()"</f><v>RAND()</v></c></row>',
+    ].join('');
+    writeFileSync(join(corpus, 'draws.xlsx'), buildXlsx([{ name: 'S', part: 'worksheets/sheet1.xml', data }], SST));
+    // the engine gets every deterministic cell right and every draw "wrong"
+    const values = { 'S!B1': 4, 'S!C1': 3, 'S!A2': 46361.5, 'S!B2': 1.5, 'S!C2': 'RAND()' };
+    const compiler = fakeCompiler(
+      dir,
+      'compiler',
+      `writeFileSync(outDir + '/engine.js', 'const v = ' + JSON.stringify(${JSON.stringify(values)}) + ';\\n' +
+    'export function run() { return { toJSON() { return v; } }; }\\n');
+  return { backfilled: [] };`,
+    );
+    const run = await runConformance(listWorkbooks([corpus]), { paths: [corpus], timeoutMs: 4000, jobs: 1, compiler });
+    const r = run.results[0]!;
+    t.is(r.status, 'ok', r.error);
+    t.is(r.nondeterministic, 3);
+    t.is(r.total, 2);
+    t.is(r.matched, 2);
+    t.deepEqual(r.mismatches, []);
+    const s = summarize(run.results, run.cells, [corpus], 0);
+    t.is(s.cells.nondeterministic, 3);
+    t.is(lastLine(s), 'conformance: 2/2 cells matched (100.00%), 1/1 files fully matched');
+    t.regex(formatSummary(s), /3 cells calling RAND\/RANDBETWEEN\/RANDARRAY\/NOW\/TODAY not counted/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -125,6 +125,19 @@ export function functionsIn(formula: string): string[] {
 }
 
 /**
+ * Functions whose result is a fresh draw on every calculation: a random number or the
+ * clock. The value Excel stored is the draw it made when it saved, so no engine can be
+ * expected to reproduce it; comparing would score a coin toss (RANDBETWEEN(1,3) "matches"
+ * one run in three).
+ */
+export const NONDETERMINISTIC_FUNCTIONS: ReadonlySet<string> = new Set(['RAND', 'RANDBETWEEN', 'RANDARRAY', 'NOW', 'TODAY']);
+
+/** Whether a formula calls a function whose result is a fresh draw (see above). */
+export function callsNondeterministic(formula: string): boolean {
+  return functionsIn(formula).some((f) => NONDETERMINISTIC_FUNCTIONS.has(f));
+}
+
+/**
  * Normalizes a cell key so that `Sheet!A1`, `'Sheet'!$A$1` and `sheet!a1` agree
  * (Excel sheet names are case-insensitive).
  */

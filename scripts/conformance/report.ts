@@ -43,7 +43,7 @@ export interface Summary {
   files: number;
   filesFullyMatched: number;
   statuses: Partial<Record<FileStatus, number>>;
-  cells: { total: number; matched: number; backfilled: number; mismatched: number; inFailedFiles: number; noValue: number };
+  cells: { total: number; matched: number; backfilled: number; mismatched: number; inFailedFiles: number; noValue: number; nondeterministic: number };
   percent: number;
   mismatchReasons: Record<string, number>;
   worst: WorstFile[];
@@ -57,7 +57,7 @@ const pct = (m: number, t: number) => (t ? Math.floor((m / t) * 10000) / 100 : 1
 
 export function summarize(results: FileResult[], cells: ExpectedCell[][], corpus: string[], durationMs: number, worstN = 15): Summary {
   const statuses: Partial<Record<FileStatus, number>> = {};
-  const c = { total: 0, matched: 0, backfilled: 0, mismatched: 0, inFailedFiles: 0, noValue: 0 };
+  const c = { total: 0, matched: 0, backfilled: 0, mismatched: 0, inFailedFiles: 0, noValue: 0, nondeterministic: 0 };
   const reasons: Record<string, number> = {};
   let full = 0;
   for (const r of results) {
@@ -66,6 +66,7 @@ export function summarize(results: FileResult[], cells: ExpectedCell[][], corpus
     c.matched += r.matched;
     c.backfilled += r.backfilled;
     c.noValue += r.noValue;
+    c.nondeterministic += r.nondeterministic;
     if (r.status === 'ok') c.mismatched += r.mismatched;
     else c.inFailedFiles += r.total - r.matched;
     if (r.status === 'ok' && r.matched === r.total) full++;
@@ -179,7 +180,8 @@ export function formatSummary(s: Summary, topFunctions = 30): string {
   L.push(
     `cells: ${c.matched}/${c.total} matched (${s.percent.toFixed(2)}%); ` +
       `mismatched ${c.mismatched}, backfilled ${c.backfilled}, in failed files ${c.inFailedFiles}` +
-      (c.noValue ? `; ${c.noValue} formula cells without a stored value not counted` : ''),
+      (c.noValue ? `; ${c.noValue} formula cells without a stored value not counted` : '') +
+      (c.nondeterministic ? `; ${c.nondeterministic} cells calling RAND/RANDBETWEEN/RANDARRAY/NOW/TODAY not counted (Excel stored a random or clock value)` : ''),
   );
   if (s.formats.length > 1 || s.formats.some((f) => f.format !== 'xlsx')) {
     for (const f of s.formats) {

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compareValues, normalizeKey, type MismatchReason } from './compare.js';
+import { callsNondeterministic, compareValues, normalizeKey, type MismatchReason } from './compare.js';
 import type { Backfill } from './engine.js';
 import { extractExpected, stripWorkbook, type CellValue, type ExpectedCell } from './xlsx.js';
 import { formatOfPath, oracleFor, stripTwin, type Format } from './twins.js';
@@ -54,6 +54,12 @@ export interface FileResult {
   mismatched: number;
   /** Formula cells without a stored value (not counted). */
   noValue: number;
+  /**
+   * Formula cells that call RAND, RANDBETWEEN, RANDARRAY, NOW or TODAY (not counted):
+   * Excel's stored value is a draw made when it saved. Cells that only depend on such a
+   * cell are still counted.
+   */
+  nondeterministic: number;
   /** Cells the build report says were backfilled (any cell, counted or not). */
   backfilledReported: number;
   mismatches: CellMismatch[];
@@ -260,6 +266,7 @@ export async function checkFile(path: string, name: string, workDir: string, ind
     backfilled: 0,
     mismatched: 0,
     noValue: 0,
+    nondeterministic: 0,
     backfilledReported: 0,
     mismatches: [],
     matchedCells: [],
@@ -271,7 +278,8 @@ export async function checkFile(path: string, name: string, workDir: string, ind
   try {
     const bytes = readFileSync(path);
     const ex = extractExpected(oracle ? readFileSync(oracle) : bytes);
-    cells = ex.cells;
+    cells = ex.cells.filter((c) => !callsNondeterministic(c.displayFormula));
+    base.nondeterministic = ex.cells.length - cells.length;
     oracleSheets = ex.sheets.filter((s) => s.type === 'worksheet').map((s) => s.name);
     base.total = cells.length;
     base.noValue = ex.noValue;

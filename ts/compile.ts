@@ -175,7 +175,8 @@ export async function compileVerified(workbook: string, options: CompileOptions,
     checkOutDir(options.outDir);
     // The full engine, and the list of cells the profile will need values for.
     const plan = join(scratch, 'fold-plan.json');
-    // Both passes compile one read of the workbook (the second does not read the file).
+    // Both passes compile one read of the workbook, and the second reuses the first's
+    // analysis (shapes, graph, order): it neither reads the file nor parses it again.
     const native = loadNative();
     kept = new native.KeptWorkbook();
     const first = await compileOnce(

@@ -1208,6 +1208,7 @@ fn run_workbooks(secs: u64, seed: u64, root: &Path, corpus: &Path, replay: Optio
                     report_data_out: None,
                     read_ms: 0.0,
                     staged: false,
+                    analysis_cache: None,
                 },
                 limits: Limits { max_uncompressed_bytes: 64 << 20, max_cells: 2_000_000 },
                 cached_values_out: None,

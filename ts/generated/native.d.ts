@@ -12,7 +12,8 @@ export declare class CancelFlag {
  * the full model, runs it (in Node), then compiles the profile from the same workbook
  * with the full model's values. The first `compile` given a `KeptWorkbook` reads the
  * file and keeps what it read here; later ones compile it without reading the file
- * again (their path is not read). `release()` frees it (so does garbage collection).
+ * again (their path is not read), and without parsing and ordering it again (the first
+ * build's analysis is kept too). `release()` frees both (so does garbage collection).
  */
 export declare class KeptWorkbook {
   constructor()

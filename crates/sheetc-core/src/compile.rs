@@ -69,6 +69,38 @@ pub struct CompileOptions {
     /// event has been delivered): the engine is written straight into it, not into a
     /// temporary sibling renamed over it.
     pub staged: bool,
+    /// Where a build leaves its analysis of the workbook (shapes, graph, order) for the
+    /// next build of the same workbook, and takes one left there: an output profile's
+    /// passes compile one workbook with the same functions, so the second (and a rebuild
+    /// without folding) reuse the first's analysis instead of parsing and ordering the
+    /// model again. Only an analysis made under the same [`AnalysisKey`] is reused.
+    pub analysis_cache: Option<AnalysisCache>,
+}
+
+/// See [`CompileOptions::analysis_cache`].
+pub type AnalysisCache = std::sync::Arc<std::sync::Mutex<Option<std::sync::Arc<Analysis>>>>;
+
+/// The options an [`Analysis`] depends on beyond the workbook and the function table
+/// (which a cache's builds share): two builds with equal keys analyse alike.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct AnalysisKey {
+    sweeps: schedule::Sweeps,
+    compute_tables: bool,
+    strict: bool,
+}
+
+/// What the build knows of a workbook before anything particular to the engine it
+/// emits (a profile's cut, folding, what-if files): the cells' shapes, what is
+/// backfilled and why, the graph and the evaluation order. Read-only once made.
+pub struct Analysis {
+    key: AnalysisKey,
+    shaped: shapes::Shaped,
+    formula_texts: formula_text::FormulaTexts,
+    schedule: schedule::Schedule,
+    kept: schedule::Kept,
+    backfill_cones: std::collections::HashMap<usize, Option<Vec<[u32; 5]>>>,
+    parse_ms: f64,
+    graph_ms: f64,
 }
 
 fn ms(t: Instant) -> f64 {
@@ -85,64 +117,58 @@ pub fn compile_workbook(workbook: &Workbook, opts: &CompileOptions, progress: Pr
         .with_catalogue(opts.known_functions.iter().cloned())
         .with_user_functions(opts.user_functions.iter().cloned(), workbook.vba_project)
         .with_notes(opts.function_notes.iter().cloned());
-    let mut binder = Binder::new(workbook, &functions);
 
-    // Partition, then parse and bind once per shape.
-    let t = Instant::now();
+    // Data tables are computed by re-running the model, except in an output profile (its
+    // cone may leave out the cells a table re-runs) or when the workbook calculates them
+    // only on request (Excel then shows the stored values): there they keep Excel's values.
+    let compute_tables = opts.inputs.is_none() && opts.outputs.is_none() && !workbook.calc.tables_on_request;
+    let sweeps = if opts.lazy || opts.max_module_bytes.is_some() { schedule::Sweeps::Rows } else { schedule::Sweeps::Fastest };
+    let key = AnalysisKey { sweeps, compute_tables, strict: opts.strict };
+    let cached = opts.analysis_cache.as_ref().and_then(|c| c.lock().ok().and_then(|a| a.clone())).filter(|a| a.key == key);
+    let fresh = cached.is_none();
+    let analysis = match cached {
+        Some(a) => {
+            // Parsed and ordered by an earlier build: that phase completes at once.
+            progress("parse", 0, 1);
+            progress("parse", 1, 1);
+            a
+        }
+        None => {
+            let a = std::sync::Arc::new(analyse(workbook, &functions, key, progress, cancelled)?);
+            if let Some(Ok(mut slot)) = opts.analysis_cache.as_ref().map(|c| c.lock()) {
+                *slot = Some(a.clone());
+            }
+            report.timings.parse_ms = a.parse_ms;
+            a
+        }
+    };
+    let Analysis { shaped, formula_texts, schedule, kept, backfill_cones, .. } = &*analysis;
     let parts = partition::partition(workbook);
-    let mut shaped = shapes::shape_cells(workbook, &parts, &mut binder, progress, cancelled)?;
-    report.timings.parse_ms = ms(t);
     // What a reader sees beside each formula and input cell (for find and explain); not
     // for an output profile's first pass, whose engine is only run for values.
     let what_if = opts.fold_plan.is_none();
     let cell_labels = what_if.then(|| labels::labels(workbook));
 
-    // OFFSET with constant arguments is the reference it names (where it stays on the sheet).
-    static_offsets::static_offsets(&mut shaped, &functions);
-    // Cells that cannot be computed as written are backfilled.
-    backfill::off_sheet(&mut shaped);
-    backfill::restricted_calls(&mut shaped, &functions);
-    // Data tables are computed by re-running the model, except in an output profile (its
-    // cone may leave out the cells a table re-runs): there they keep Excel's values.
-    // Data tables are computed unless the engine is an output profile or the workbook
-    // calculates them only on request (Excel then shows the stored values).
-    let compute_tables = opts.inputs.is_none() && opts.outputs.is_none() && !workbook.calc.tables_on_request;
-    backfill::data_tables(workbook, &mut shaped, compute_tables);
-    let user_function_cells = backfill::user_functions(&mut shaped, &functions);
-    let formula_texts = formula_text::resolve(workbook, &mut shaped);
-    backfill::notes(&mut shaped.backfills, &functions);
-    if opts.strict {
-        backfill::enforce_strict(workbook, &shaped)?;
-    }
-    if cancelled() {
-        return Err(cancelled_err());
-    }
-
-    // Graph and evaluation order; the output profile cuts it.
+    // The output profile cuts the graph (the graph phase began in `analyse` when fresh).
     let t = Instant::now();
-    progress("graph", 0, 1);
-    let sweeps = if opts.lazy || opts.max_module_bytes.is_some() { schedule::Sweeps::Rows } else { schedule::Sweeps::Fastest };
-    let schedule = schedule::schedule(workbook, &shaped.shapes, &shaped.nodes, &functions, sweeps);
-    let kept = schedule::keep_stored_cycles(workbook, &shaped.nodes, &schedule.order);
-    if opts.strict {
-        backfill::enforce_strict_backfills(workbook, &kept.backfills)?;
+    if !fresh {
+        progress("graph", 0, 1);
     }
-    shaped.backfills.extend(kept.backfills.iter().cloned());
     report.edges = schedule.graph.edge_count();
-    let backfill_cones = backfill::cones(&user_function_cells, &shaped.backfills, &shaped, &schedule.graph, &schedule.index, |s| schedule.is_dynamic_shape(s));
+    let mut binder = Binder::new(workbook, &functions);
     let names = names::defined_names(workbook, &mut binder);
     let request = profile::Request { inputs: opts.inputs.as_deref(), outputs: opts.outputs.as_deref(), fold: !opts.no_fold };
-    let mut profile = profile::plan(workbook, &names, &mut binder, request, &schedule, &shaped)?;
+    let mut profile = profile::plan(workbook, &names, &mut binder, request, schedule, shaped)?;
     if let Some(path) = &opts.fold_plan {
         profile::write_fold_plan(path, &parts, &shaped.nodes, &schedule.index, profile.as_ref())?;
         // The first pass emits the full engine.
         profile = None;
     }
     if let Some(p) = &profile {
-        report.warnings = p.input_warnings(workbook, &shaped);
+        report.warnings = p.input_warnings(workbook, shaped);
     }
     progress("graph", 1, 1);
-    report.timings.graph_ms = ms(t);
+    report.timings.graph_ms = ms(t) + if fresh { analysis.graph_ms } else { 0.0 };
     // Formulas and precedents per shape, cells by shape (for explain), and the data
     // tables the engine recomputes.
     let explain = what_if.then(|| explain_index::explain_index(workbook, &shaped.shapes, &shaped.nodes, &schedule.order, &schedule.dynamic_shapes));
@@ -153,7 +179,7 @@ pub fn compile_workbook(workbook: &Workbook, opts: &CompileOptions, progress: Pr
     describe_model(&mut report, workbook, &shaped.shapes, &shaped.nodes, &schedule.order);
     describe_functions(&mut report, workbook, &shaped.shapes, &shaped.nodes, &shaped.backfills, &shaped.unknown_functions, &functions);
     if let Some(path) = &opts.report_data_out {
-        report_data::write_for(path, workbook, &shaped, &schedule, profile.as_ref())?;
+        report_data::write_for(path, workbook, shaped, schedule, profile.as_ref())?;
     }
 
     // Folded cells take the full model's computed values (once they are written).
@@ -173,21 +199,17 @@ pub fn compile_workbook(workbook: &Workbook, opts: &CompileOptions, progress: Pr
     report.dropped_cells = assembled.dropped_cells;
     // The backfilled cells the engine holds (a profile drops those outside its cone).
     let backfills = backfill::kept(&shaped.backfills, &assembled.dropped_backfills);
-    let backfill_cones = backfill::kept_cones(&shaped.backfills, &assembled.dropped_backfills, &backfill_cones);
+    let backfill_cones = backfill::kept_cones(&shaped.backfills, &assembled.dropped_backfills, backfill_cones);
     backfill::report_into(&mut report, workbook, &backfills);
     // The cells' number formats: a profile with outputs serves its declared cells only.
     let number_formats = number_formats::plan(workbook, profile.as_ref().and_then(|p| p.served_rects()).as_deref());
-    let schedule::Schedule { index, graph, mut order, dynamic_shapes } = schedule;
-    drop(graph);
-    order.retain(|c| kept.retain(c));
-    if let Some(p) = &profile {
-        order.retain(|comp| p.cut.is_live(comp));
-    }
+    let schedule::Schedule { index, order, dynamic_shapes, .. } = schedule;
+    // The evaluation order without the clusters kept as stored and, in a profile, the cells cut.
+    let order = order.iter().filter(|c| kept.retain(c) && profile.as_ref().is_none_or(|p| p.cut.is_live(c)));
     let (inputs, outputs) = profile::declared(profile.as_ref(), workbook, &fold_values, &mut report);
 
     // Segments and modules; the lazy engine's unit index.
-    let mut plan = layout::plan(&assembled.sheets, &order, &shaped.nodes, &LayoutOptions { lazy: opts.lazy, max_module_bytes: opts.max_module_bytes });
-    drop(order);
+    let mut plan = layout::plan(&assembled.sheets, order, &shaped.nodes, &LayoutOptions { lazy: opts.lazy, max_module_bytes: opts.max_module_bytes });
     // What each segment reads and writes: the lazy engine's cone walk, every engine's
     // incremental runs.
     let volatile_shapes: std::collections::HashSet<u32> = (0..shaped.shapes.len() as u32)
@@ -197,8 +219,7 @@ pub fn compile_workbook(workbook: &Workbook, opts: &CompileOptions, progress: Pr
             volatile
         })
         .collect();
-    layout::compute_needs(&mut plan, &shaped.nodes, &shaped.shapes, &index, |s| dynamic_shapes.contains(&s), |s| volatile_shapes.contains(&s));
-    drop(index);
+    layout::compute_needs(&mut plan, &shaped.nodes, &shaped.shapes, index, |s| dynamic_shapes.contains(&s), |s| volatile_shapes.contains(&s));
     report.lazy = opts.lazy;
 
     // Emit into a temporary sibling, then rename into place.
@@ -226,4 +247,42 @@ pub fn compile_workbook(workbook: &Workbook, opts: &CompileOptions, progress: Pr
     output::write_engine(&engine, &opts.out_dir, opts.staged, opts.runtime_js.as_deref(), &mut report, cancelled, (t, t_total), &what_if_files)?;
     progress("emit", parts.len() as u64, parts.len() as u64);
     Ok(report)
+}
+
+/// Partitions, parses and binds the formula cells (once per shape), backfills what cannot
+/// be computed as written, and builds the graph and the evaluation order.
+fn analyse(workbook: &Workbook, functions: &FunctionTable, key: AnalysisKey, progress: Progress<'_>, cancelled: &dyn Fn() -> bool) -> Result<Analysis> {
+    let mut binder = Binder::new(workbook, functions);
+    let t = Instant::now();
+    let parts = partition::partition(workbook);
+    let mut shaped = shapes::shape_cells(workbook, &parts, &mut binder, progress, cancelled)?;
+    drop(parts);
+    // OFFSET with constant arguments is the reference it names (where it stays on the sheet).
+    static_offsets::static_offsets(&mut shaped, functions);
+    // Cells that cannot be computed as written are backfilled.
+    backfill::off_sheet(&mut shaped);
+    backfill::restricted_calls(&mut shaped, functions);
+    backfill::data_tables(workbook, &mut shaped, key.compute_tables);
+    let user_function_cells = backfill::user_functions(&mut shaped, functions);
+    let formula_texts = formula_text::resolve(workbook, &mut shaped);
+    backfill::notes(&mut shaped.backfills, functions);
+    if key.strict {
+        backfill::enforce_strict(workbook, &shaped)?;
+    }
+    if cancelled() {
+        return Err(cancelled_err());
+    }
+    let parse_ms = ms(t);
+
+    // Graph and evaluation order.
+    let t = Instant::now();
+    progress("graph", 0, 1);
+    let schedule = schedule::schedule(workbook, &shaped.shapes, &shaped.nodes, functions, key.sweeps);
+    let kept = schedule::keep_stored_cycles(workbook, &shaped.nodes, &schedule.order);
+    if key.strict {
+        backfill::enforce_strict_backfills(workbook, &kept.backfills)?;
+    }
+    shaped.backfills.extend(kept.backfills.iter().cloned());
+    let backfill_cones = backfill::cones(&user_function_cells, &shaped.backfills, &shaped, &schedule.graph, &schedule.index, |s| schedule.is_dynamic_shape(s));
+    Ok(Analysis { key, shaped, formula_texts, schedule, kept, backfill_cones, parse_ms, graph_ms: ms(t) })
 }

@@ -31,7 +31,7 @@ pub mod report;
 pub mod shape;
 pub(crate) mod stages;
 
-pub use compile::{compile_workbook, CompileOptions, FoldValuesGate};
+pub use compile::{compile_workbook, Analysis, AnalysisCache, AnalysisKey, CompileOptions, FoldValuesGate};
 pub use error::{ErrorCode, SheetcError};
 pub use functions::{ArgumentTest, ArgumentTestKind, CallRestriction, FunctionFacts};
 pub use model::{Limits, Workbook};

@@ -205,7 +205,7 @@ pub struct EnginePlan<'a> {
     pub nodes: &'a [Node],
     pub names: Vec<NamePlan>,
     /// What FORMULATEXT returns for the cells it points at: (sheet, row, col) → text.
-    pub formula_texts: BTreeMap<(u32, u32, u32), String>,
+    pub formula_texts: &'a BTreeMap<(u32, u32, u32), String>,
     /// The workbook's tables: INDIRECT resolves structured references at run time.
     pub tables: &'a [Table],
     pub backfilled: Vec<BackfillPlan>,

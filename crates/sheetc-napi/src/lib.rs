@@ -13,7 +13,8 @@ use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 use sheetc::{
-    ArgumentTest, ArgumentTestKind, BuildOptions, CallRestriction, CompileOptions, ErrorCode, FunctionFacts, FunctionNote, Limits, SheetcError, Workbook,
+    AnalysisCache, ArgumentTest, ArgumentTestKind, BuildOptions, CallRestriction, CompileOptions, ErrorCode, FunctionFacts, FunctionNote, Limits, SheetcError,
+    Workbook,
 };
 
 /// What the runtime's registry says about one function (see `sheetc_core::functions`).
@@ -186,6 +187,7 @@ impl TryFrom<NativeCompileOptions> for BuildOptions {
                 report_data_out: o.report_data_out.map(PathBuf::from),
                 read_ms: 0.0,
                 staged: o.staged.unwrap_or(false),
+                analysis_cache: None,
             },
             limits,
             cached_values_out: o.cached_values_out.map(PathBuf::from),
@@ -324,24 +326,30 @@ type ReadWorkbook = (Arc<Workbook>, f64);
 /// the full model, runs it (in Node), then compiles the profile from the same workbook
 /// with the full model's values. The first `compile` given a `KeptWorkbook` reads the
 /// file and keeps what it read here; later ones compile it without reading the file
-/// again (their path is not read). `release()` frees it (so does garbage collection).
+/// again (their path is not read), and without parsing and ordering it again (the first
+/// build's analysis is kept too). `release()` frees both (so does garbage collection).
 #[napi]
 pub struct KeptWorkbook {
     /// The workbook and how long reading it took (the later builds report that read).
     workbook: Arc<Mutex<Option<ReadWorkbook>>>,
+    /// The first build's shapes, graph and order (see `CompileOptions::analysis_cache`).
+    analysis: AnalysisCache,
 }
 
 #[napi]
 impl KeptWorkbook {
     #[napi(constructor)]
     pub fn new() -> Self {
-        KeptWorkbook { workbook: Arc::new(Mutex::new(None)) }
+        KeptWorkbook { workbook: Arc::new(Mutex::new(None)), analysis: Arc::new(Mutex::new(None)) }
     }
     /// Frees the workbook now rather than when this object is collected.
     #[napi]
     pub fn release(&self) {
         if let Ok(mut w) = self.workbook.lock() {
             *w = None;
+        }
+        if let Ok(mut a) = self.analysis.lock() {
+            *a = None;
         }
     }
 }
@@ -369,7 +377,7 @@ pub fn compile(
 ) {
     let pending = pending.map(|p| p.state.clone());
     let cancel = cancel.map_or_else(|| Arc::new(AtomicBool::new(false)), |c| c.flag.clone());
-    let keep = keep.map(|k| k.workbook.clone());
+    let (keep, analysis) = keep.map(|k| (k.workbook.clone(), k.analysis.clone())).unzip();
     // Not weak: the pending build keeps Node's event loop alive until its last event.
     let events = Arc::new(on_event);
     let send = {
@@ -384,6 +392,7 @@ pub fn compile(
         let send = send.clone();
         move || -> std::result::Result<serde_json::Value, NativeError> {
             let mut build = BuildOptions::try_from(options)?;
+            build.compile.analysis_cache = analysis;
             if let Some(state) = pending {
                 build.compile.fold_values_gate = Some(Arc::new(move |cancelled: &dyn Fn() -> bool| wait_for_values(&state, cancelled)));
             }

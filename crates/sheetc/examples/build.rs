@@ -38,6 +38,7 @@ fn main() {
             report_data_out: None,
             read_ms: 0.0,
             staged: false,
+            analysis_cache: None,
         },
         limits: Limits::default(),
         cached_values_out: None,

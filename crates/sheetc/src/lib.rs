@@ -14,7 +14,8 @@ pub use sheetc_core::Progress;
 /// event has been delivered): only an empty directory or an engine sheetc wrote is replaced.
 pub use sheetc_core::{check_out_dir, replace_dir, temp_sibling};
 pub use sheetc_core::{
-    with_big_stack, ArgumentTest, ArgumentTestKind, CallRestriction, CompileOptions, ErrorCode, FoldValuesGate, FunctionFacts, Limits, SheetcError, Workbook,
+    with_big_stack, AnalysisCache, ArgumentTest, ArgumentTestKind, CallRestriction, CompileOptions, ErrorCode, FoldValuesGate, FunctionFacts, Limits,
+    SheetcError, Workbook,
 };
 #[cfg(feature = "scan")]
 pub use sheetc_xlsx::{scan_cells, scan_cells_with, ScanStats};

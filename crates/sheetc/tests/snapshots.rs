@@ -10,7 +10,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use rust_xlsxwriter::{Formula, Workbook};
-use sheetc::{BuildOptions, CompileOptions, FunctionFacts, Limits};
+use sheetc::{AnalysisCache, BuildOptions, CompileOptions, FunctionFacts, Limits};
 
 fn function_table() -> (Vec<FunctionFacts>, Vec<String>) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/functions.json");
@@ -24,6 +24,7 @@ struct Variant {
     lazy: bool,
     outputs: Option<Vec<String>>,
     max_module_bytes: Option<u64>,
+    analysis_cache: Option<AnalysisCache>,
 }
 
 /// Compiles `book` and returns the engine's generated files (not the runtime copy or the
@@ -36,6 +37,11 @@ fn engine_text(name: &str, book: &mut Workbook, variant: Variant) -> String {
 }
 
 fn compile(xlsx: &Path, dir: &Path, variant: Variant) -> String {
+    compile_traced(xlsx, dir, variant).0
+}
+
+/// [`compile`], also giving the parse phase's progress events and the reported parse time.
+fn compile_traced(xlsx: &Path, dir: &Path, variant: Variant) -> (String, Vec<(u64, u64)>, f64) {
     let out = dir.join("engine");
     let (facts, known) = function_table();
     let mut opts = BuildOptions {
@@ -58,11 +64,18 @@ fn compile(xlsx: &Path, dir: &Path, variant: Variant) -> String {
             report_data_out: None,
             read_ms: 0.0,
             staged: false,
+            analysis_cache: variant.analysis_cache,
         },
         limits: Limits::default(),
         cached_values_out: None,
     };
-    sheetc::compile_file(xlsx, &mut opts, &|_, _, _| {}, &|| false).expect("compiles");
+    let parse_events = std::sync::Mutex::new(Vec::new());
+    let progress = |phase: &str, done: u64, total: u64| {
+        if phase == "parse" {
+            parse_events.lock().expect("events").push((done, total));
+        }
+    };
+    let report = sheetc::compile_file(xlsx, &mut opts, &progress, &|| false).expect("compiles");
     let mut files: Vec<PathBuf> = Vec::new();
     let mut stack = vec![out.clone()];
     while let Some(d) = stack.pop() {
@@ -92,7 +105,7 @@ fn compile(xlsx: &Path, dir: &Path, variant: Variant) -> String {
             text.push_str(&std::fs::read_to_string(&f).expect("read"));
         }
     }
-    text
+    (text, parse_events.into_inner().expect("events"), report.timings.parse_ms)
 }
 
 /// Rewrites one part of an xlsx (rust_xlsxwriter has no iterative-calculation setting).
@@ -315,6 +328,50 @@ fn an_output_profile_keeps_the_cone() {
     s.write_formula(6, 0, Formula::new("=SUM(B1:B3)")).expect("w");
     let variant = Variant { outputs: Some(vec!["S!A7".into(), "S!C2:C3".into()]), ..Variant::default() };
     insta::assert_snapshot!(engine_text("profile", &mut book, variant));
+}
+
+/// An output profile's passes share one analysis (shapes, graph, order): a build given a
+/// cache holding an analysis made under the same options skips parsing and ordering and
+/// emits the very engine a build from scratch emits; under other options (a lazy engine
+/// sweeps rows only) it analyses afresh.
+#[test]
+fn a_kept_analysis_is_reused_only_under_the_same_options() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let xlsx = dir.path().join("kept.xlsx");
+    let mut book = Workbook::new();
+    let s = book.add_worksheet().set_name("S").expect("name");
+    for r in 0..6u32 {
+        s.write_number(r, 0, r as f64).expect("w");
+        for c in 1..5u16 {
+            let left = (b'A' + c as u8 - 1) as char;
+            s.write_formula(r, c, Formula::new(format!("={left}{}*2+$A$1", r + 1))).expect("w");
+        }
+    }
+    s.write_formula(7, 0, Formula::new("=SUM(E1:E6)+A9")).expect("w");
+    // A8 and A9 are a circular pair: the analysis carries the clusters too.
+    s.write_formula(8, 0, Formula::new("=A8/2")).expect("w");
+    book.save(&xlsx).expect("save");
+    let outputs = || Some(vec!["S!A8".to_string(), "S!C2:C3".to_string()]);
+    let run = |name: &str, lazy: bool, cache: Option<AnalysisCache>| {
+        let out = dir.path().join(name);
+        std::fs::create_dir(&out).expect("dir");
+        compile_traced(&xlsx, &out, Variant { outputs: outputs(), lazy, analysis_cache: cache, ..Variant::default() })
+    };
+    let cache: AnalysisCache = Default::default();
+    let (fresh, fresh_events, _) = run("fresh", false, None);
+    let (first, first_events, _) = run("first", false, Some(cache.clone()));
+    assert!(cache.lock().expect("cache").is_some(), "the first build leaves its analysis");
+    let (second, second_events, second_parse_ms) = run("second", false, Some(cache.clone()));
+    assert_eq!(first, fresh);
+    assert_eq!(second, fresh, "a reused analysis emits the same engine");
+    assert_eq!(first_events, fresh_events);
+    assert_eq!(second_events, vec![(0, 1), (1, 1)], "the parse phase completes at once");
+    assert_eq!(second_parse_ms, 0.0);
+    let (lazy_fresh, lazy_fresh_events, _) = run("lazy-fresh", true, None);
+    let (lazy, lazy_events, _) = run("lazy", true, Some(cache.clone()));
+    assert_eq!(lazy, lazy_fresh, "another sweep analyses afresh");
+    assert_eq!(lazy_events, lazy_fresh_events);
+    assert_ne!(lazy_events, vec![(0, 1), (1, 1)]);
 }
 
 #[test]

@@ -121,7 +121,7 @@ fn plan_bands(sheets: &[SheetPlan<'_>], segment_rows: &[Vec<(u32, u64)>], target
 }
 
 /// Plans segments and modules.
-pub fn plan(sheets: &[SheetPlan<'_>], order: &[Component], nodes: &[Node], opts: &LayoutOptions) -> Layout {
+pub fn plan<'o>(sheets: &[SheetPlan<'_>], order: impl IntoIterator<Item = &'o Component>, nodes: &[Node], opts: &LayoutOptions) -> Layout {
     // Every engine has fine segments (one per loop, loose cells by row): the lazy engine
     // loads them one by one, and an incremental run recomputes only those an input reaches.
     let fine = true;

@@ -298,6 +298,7 @@ async function main() {
     entry.ratios = {
       buildOverScan: ratio(entry.build?.wallMs, entry.scan?.measured ? entry.scan.wallMs : null),
       buildOverParallelScan: ratio(entry.build?.wallMs, entry.scan?.measured ? entry.scan.parallelWallMs : null),
+      profileBuildOverBuild: ratio(entry.profile?.buildMs, entry.build?.wallMs),
       buildMinOverScanMin: ratio(entry.buildMinMs ?? entry.build?.wallMs, entry.scan?.measured ? entry.scan.wallMinMs : null),
       recalcHyperformulaOverSheetc: ratio(entry.hyperformula?.recalcMs, recalc),
       recalcIroncalcOverSheetc: ratio(entry.ironcalc?.recalcMs, recalc),
@@ -390,6 +391,7 @@ function printReport(out) {
     row('  lazy: import+load+run of 1 output', (r) => (r.scoped?.totalMs !== undefined ? `${ms(r.scoped.totalMs)} (${(r.scoped.fractionOfEager * 100).toFixed(1)}% of eager)` : err(r.scoped) ?? 'n/a')),
     row('  lazy: cone / modules loaded', (r) => (r.scoped?.coneFormulaCells !== undefined ? `${r.scoped.coneFormulaCells} cells / ${r.scoped.modulesLoaded} of ${r.scoped.modulesTotal}` : undefined)),
     row('  profile (5 in, 10 out): size / run', (r) => (r.profile?.engineBytes ? `${r.profile.sizeRatio}× smaller / ${r.profile.runSpeedup}× faster` : err(r.profile) ?? 'n/a')),
+    row('  profile: build / ÷ plain build (wall)', (r) => (r.profile?.buildMs ? `${ms(r.profile.buildMs)} / ${r.ratios?.profileBuildOverBuild ?? '?'}×` : undefined)),
     row('  profile: mismatches vs full engine', (r) => (r.profile?.inputSets ? `${r.profile.mismatches} in ${r.profile.inputSets}×10 outputs` : undefined)),
     row('  peak RSS', (r) => mb(r.engine?.processPeakRssMb ?? r.engine?.maxRssMb)),
     row('  converged / iterations', (r) => (r.engine?.meta ? `${r.engine.meta.converged} / ${r.engine.meta.iterations}` : undefined)),

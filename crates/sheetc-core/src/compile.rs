@@ -148,6 +148,7 @@ pub fn compile_workbook(workbook: &Workbook, opts: &CompileOptions, progress: Pr
     // for an output profile's first pass, whose engine is only run for values.
     let what_if = opts.fold_plan.is_none();
     let cell_labels = what_if.then(|| labels::labels(workbook));
+    let book = assemble::book_context(workbook, &shaped.nodes, &shaped.shapes, &functions);
 
     // The output profile cuts the graph (the graph phase began in `analyse` when fresh).
     let t = Instant::now();
@@ -169,29 +170,59 @@ pub fn compile_workbook(workbook: &Workbook, opts: &CompileOptions, progress: Pr
     }
     progress("graph", 1, 1);
     report.timings.graph_ms = ms(t) + if fresh { analysis.graph_ms } else { 0.0 };
-    // Formulas and precedents per shape, cells by shape (for explain), and the data
-    // tables the engine recomputes.
-    let explain = what_if.then(|| explain_index::explain_index(workbook, &shaped.shapes, &shaped.nodes, &schedule.order, &schedule.dynamic_shapes));
+    // The data tables the engine recomputes.
     let tables = data_tables::plans(workbook, &shaped.shapes, &shaped.nodes, |s| schedule.is_dynamic_shape(s), compute_tables);
 
-    // Report what the model holds (and the HTML report's data).
     let t = Instant::now();
-    describe_model(&mut report, workbook, &shaped.shapes, &shaped.nodes, &schedule.order);
-    describe_functions(&mut report, workbook, &shaped.shapes, &shaped.nodes, &shaped.backfills, &shaped.unknown_functions, &functions);
-    if let Some(path) = &opts.report_data_out {
-        report_data::write_for(path, workbook, shaped, schedule, profile.as_ref())?;
-    }
-
-    // Folded cells take the full model's computed values (once they are written).
+    // Folded cells take the full model's computed values (once they are written). The
+    // build waits on its own thread, not on one of the pool's.
     if let Some(gate) = &opts.fold_values_gate {
         gate(cancelled)?;
     }
     let fold_values = profile::fold_values(profile.as_ref(), opts.fold_values.as_deref(), shaped.nodes.len())?;
-
-    // What the engine holds, per sheet; the profile's engine evaluates its live cells only.
     progress("emit", 0, parts.len() as u64);
-    let assembled = assemble::assemble(&parts, &shaped.nodes, &schedule.index, &shaped.backfills, profile.as_ref().map(|p| &p.cut), &fold_values);
-    let book = assemble::book_context(workbook, &shaped.nodes, &shaped.shapes, &functions);
+
+    // Two lines of work, one per core: what the report says of the model (and the HTML
+    // report's data, and the explain index); and the engine's content and layout.
+    let (described, built) = rayon::join(
+        || -> Result<_> {
+            let explain = what_if.then(|| explain_index::explain_index(workbook, &shaped.shapes, &shaped.nodes, &schedule.order, &schedule.dynamic_shapes));
+            describe_model(&mut report, workbook, &shaped.shapes, &shaped.nodes, &schedule.order);
+            describe_functions(&mut report, workbook, &shaped.shapes, &shaped.nodes, &shaped.backfills, &shaped.unknown_functions, &functions);
+            if let Some(path) = &opts.report_data_out {
+                report_data::write_for(path, workbook, shaped, schedule, profile.as_ref())?;
+            }
+            Ok(explain)
+        },
+        || {
+            // What the engine holds, per sheet; the profile's engine evaluates its live cells only.
+            let assembled = assemble::assemble(&parts, &shaped.nodes, &schedule.index, &shaped.backfills, profile.as_ref().map(|p| &p.cut), &fold_values);
+            // The evaluation order without the clusters kept as stored and, in a profile, the cells cut.
+            let order = schedule.order.iter().filter(|c| kept.retain(c) && profile.as_ref().is_none_or(|p| p.cut.is_live(c)));
+            // Segments and modules; the lazy engine's unit index.
+            let mut plan = layout::plan(&assembled.sheets, order, &shaped.nodes, &LayoutOptions { lazy: opts.lazy, max_module_bytes: opts.max_module_bytes });
+            // What each segment reads and writes: the lazy engine's cone walk, every engine's
+            // incremental runs.
+            let volatile_shapes: std::collections::HashSet<u32> = (0..shaped.shapes.len() as u32)
+                .filter(|&i| {
+                    let mut volatile = false;
+                    crate::bind::visit_calls(&shaped.shapes[i as usize], &mut |name| volatile |= functions.is_volatile(name));
+                    volatile
+                })
+                .collect();
+            layout::compute_needs(
+                &mut plan,
+                &shaped.nodes,
+                &shaped.shapes,
+                &schedule.index,
+                |s| schedule.is_dynamic_shape(s),
+                |s| volatile_shapes.contains(&s),
+            );
+            (assembled, plan)
+        },
+    );
+    let explain = described?;
+    let (assembled, plan) = built;
     report.cells = parts.iter().map(|p| p.cells.len()).sum();
     report.formula_cells = assembled.sheet_reports.iter().map(|s| s.formula_cells).sum();
     report.sheets = assembled.sheet_reports;
@@ -203,23 +234,7 @@ pub fn compile_workbook(workbook: &Workbook, opts: &CompileOptions, progress: Pr
     backfill::report_into(&mut report, workbook, &backfills);
     // The cells' number formats: a profile with outputs serves its declared cells only.
     let number_formats = number_formats::plan(workbook, profile.as_ref().and_then(|p| p.served_rects()).as_deref());
-    let schedule::Schedule { index, order, dynamic_shapes, .. } = schedule;
-    // The evaluation order without the clusters kept as stored and, in a profile, the cells cut.
-    let order = order.iter().filter(|c| kept.retain(c) && profile.as_ref().is_none_or(|p| p.cut.is_live(c)));
     let (inputs, outputs) = profile::declared(profile.as_ref(), workbook, &fold_values, &mut report);
-
-    // Segments and modules; the lazy engine's unit index.
-    let mut plan = layout::plan(&assembled.sheets, order, &shaped.nodes, &LayoutOptions { lazy: opts.lazy, max_module_bytes: opts.max_module_bytes });
-    // What each segment reads and writes: the lazy engine's cone walk, every engine's
-    // incremental runs.
-    let volatile_shapes: std::collections::HashSet<u32> = (0..shaped.shapes.len() as u32)
-        .filter(|&i| {
-            let mut volatile = false;
-            crate::bind::visit_calls(&shaped.shapes[i as usize], &mut |name| volatile |= functions.is_volatile(name));
-            volatile
-        })
-        .collect();
-    layout::compute_needs(&mut plan, &shaped.nodes, &shaped.shapes, index, |s| dynamic_shapes.contains(&s), |s| volatile_shapes.contains(&s));
     report.lazy = opts.lazy;
 
     // Emit into a temporary sibling, then rename into place.

@@ -436,7 +436,7 @@ fn local_name(tag: &[u8]) -> &[u8] {
 /// caps the part's size (the uncompressed-size limit); `stop` (a cancel, or another
 /// sheet's failure) ends it between blocks.
 pub(crate) fn scan_part<R: Read>(reader: R, name: &str, limit: u64, want_sst: bool, stop: &AtomicBool) -> Result<PartScan> {
-    scan_part_observed(reader, name, limit, want_sst, stop, &mut |_| {})
+    scan_part_observed(reader, name, limit, want_sst, stop, &mut |_, _| {})
 }
 
 /// [`scan_part`], handing each decompressed block to `observe` as well (the cells' style
@@ -447,7 +447,7 @@ pub(crate) fn scan_part_observed<R: Read>(
     limit: u64,
     want_sst: bool,
     stop: &AtomicBool,
-    observe: &mut dyn FnMut(&[u8]),
+    observe: &mut dyn FnMut(&[u8], &PartScan),
 ) -> Result<PartScan> {
     let mut scanner = Scanner::new(name, want_sst);
     let arrays = memchr::memmem::Finder::new(b"array");
@@ -460,7 +460,7 @@ pub(crate) fn scan_part_observed<R: Read>(
     let mut kept = 0usize;
     while let Some(n) = scanner.read_block(&mut reader, &mut buf[kept..], limit, stop)? {
         scanner.feed(&buf[kept..kept + n])?;
-        observe(&buf[kept..kept + n]);
+        observe(&buf[kept..kept + n], &scanner.out);
         let block = &buf[..kept + n];
         scanner.out.has_arrays = scanner.out.has_arrays || arrays.find(block).is_some();
         scanner.out.has_vm = scanner.out.has_vm || vm.find(block).is_some();

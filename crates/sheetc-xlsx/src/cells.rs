@@ -13,9 +13,9 @@ use sheetc_core::ast::ErrorKind;
 use sheetc_core::error::{ErrorCode, Result, SheetcError};
 use sheetc_core::model::{Cell, CellKind, FormulaRef, Limits, Sheet, Value};
 
-use crate::bounds::{check_text, compact_package, scan_part_observed};
+use crate::bounds::{check_text, compact_package, scan_part_observed, PartScan};
 use crate::extras::{sheet_extras, ArrayExtent, SheetExtras};
-use crate::package::{corrupt, find_part, map_xlsx_err, read_part, Source, SourceReader};
+use crate::package::{corrupt, find_part, map_xlsx_err, read_part, FailOnDrop, Gate, GateSlot, GatedReader, ProgressReader, Source, SourceReader};
 use crate::style_scan::{self, StyleScan};
 use crate::styles::XfFormats;
 
@@ -49,25 +49,31 @@ pub(crate) fn read_all_cells(
     // again from a compacted copy). A sheet without its part is calamine's error to report.
     // When the workbook has number formats other than General, the same blocks feed the
     // scan of the cells' style ids (the runs kept are bounded by the cell limit).
-    let read_one = |r: &mut Readers<'_>, i: usize| -> Result<Option<(Sheet, SheetExtras)>> {
+    // A sheet that is most of the workbook is checked on a thread of its own while
+    // calamine reads it behind the check (`Gate`); other sheets are checked, then read.
+    let total_size: u64 = sizes.iter().sum();
+    let read_one = |r: &mut Readers<'_>, i: usize, pipelined: bool| -> Result<Option<(Sheet, SheetExtras)>> {
         let target = &sheets[i].1;
         let mut styles = xf.any().then(|| StyleScan::new(xf, max_runs));
-        let scan = match find_part(r.zip()?, target) {
-            Some(entry) => {
-                let file = r.zip()?.by_name(&entry).map_err(|e| corrupt(format!("cannot read {target}: {e}")))?;
-                let mut observe = |block: &[u8]| {
-                    if let Some(s) = styles.as_mut() {
-                        s.feed(block);
-                    }
-                };
-                Some(scan_part_observed(file, target, limit, false, &stop, &mut observe)?)
+        let entry = find_part(r.zip()?, target);
+        let (scan, sheet) = match entry {
+            Some(entry) if pipelined => {
+                let (scan, sheet, kept_styles) = read_behind_check(r, &entry, target, names[i], limit, limits, &cell_total, &stop, styles.take())?;
+                styles = kept_styles;
+                (Some(scan), sheet)
             }
-            None => None,
+            Some(entry) => {
+                let scan = scan_sheet_part(r.zip()?, &entry, target, limit, &stop, &mut styles, &mut |_| {})?;
+                if scan.long_whitespace {
+                    return Ok(None);
+                }
+                (Some(scan), read_sheet(r.xlsx()?, names[i], limits, &cell_total, &stop)?)
+            }
+            None => (None, read_sheet(r.xlsx()?, names[i], limits, &cell_total, &stop)?),
         };
         if scan.as_ref().is_some_and(|s| s.long_whitespace) {
             return Ok(None);
         }
-        let sheet = read_sheet(r.xlsx()?, names[i], limits, &cell_total, &stop)?;
         let mut extras = match scan {
             Some(s) if s.needs_extras() => sheet_extras(r.zip()?, target, limit, &s)?,
             _ => SheetExtras::default(),
@@ -87,14 +93,15 @@ pub(crate) fn read_all_cells(
         Ok(Some((sheet, extras)))
     };
     let out = sheets_in_parallel(source, &names, sizes, threads, &stop, &poll, &|r, i| {
-        if let Some(read) = read_one(r, i)? {
+        let pipelined = threads >= 2 && sizes.get(i).is_some_and(|&size| size > total_size / 2);
+        if let Some(read) = read_one(r, i, pipelined)? {
             return Ok(read);
         }
         let target = &sheets[i].1;
         let entry = find_part(r.zip()?, target).unwrap_or_else(|| target.clone());
         let compacted = compact_package(r.zip()?, &[entry], limit, &stop)?;
         let mut readers = Readers::new(Source::Bytes(&compacted));
-        read_one(&mut readers, i)?.ok_or_else(|| corrupt(format!("{target} still holds long whitespace after compaction")))
+        read_one(&mut readers, i, false)?.ok_or_else(|| corrupt(format!("{target} still holds long whitespace after compaction")))
     });
     if cancelled() {
         return Err(SheetcError::new(ErrorCode::Cancelled, "the build was cancelled"));
@@ -117,24 +124,116 @@ pub(crate) fn read_all_cells(
     Ok((read, cell_total.load(Ordering::Relaxed)))
 }
 
+/// The bounds (and style) pass over one sheet part; `after_block` sees the scan so far
+/// after each block has passed.
+fn scan_sheet_part<R: Read + Seek>(
+    zip: &mut zip::ZipArchive<R>,
+    entry: &str,
+    target: &str,
+    limit: u64,
+    stop: &AtomicBool,
+    styles: &mut Option<StyleScan>,
+    after_block: &mut dyn FnMut(&PartScan),
+) -> Result<PartScan> {
+    let file = zip.by_name(entry).map_err(|e| corrupt(format!("cannot read {target}: {e}")))?;
+    let mut observe = |block: &[u8], scan: &PartScan| {
+        if let Some(s) = styles.as_mut() {
+            s.feed(block);
+        }
+        after_block(scan);
+    };
+    scan_part_observed(file, target, limit, false, stop, &mut observe)
+}
+
+/// Reads a sheet with calamine on this thread while its bounds pass runs on another,
+/// calamine's reads of the part waiting behind the pass (`Gate`). The pass's outcome
+/// comes first: when it fails (or finds long whitespace, whose sheet is read again from a
+/// compacted copy) calamine's reads fail with it and its result is dropped.
+#[allow(clippy::too_many_arguments)]
+fn read_behind_check<'a, 'x>(
+    r: &mut Readers<'a>,
+    entry: &str,
+    target: &str,
+    name: &str,
+    limit: u64,
+    limits: &Limits,
+    cell_total: &std::sync::atomic::AtomicU64,
+    stop: &AtomicBool,
+    mut styles: Option<StyleScan<'x>>,
+) -> Result<(PartScan, Sheet, Option<StyleScan<'x>>)> {
+    use std::sync::atomic::AtomicU64;
+    use std::sync::Arc;
+    let (start, end) = {
+        let file = r.zip()?.by_name(entry).map_err(|e| corrupt(format!("cannot read {target}: {e}")))?;
+        let start = file.data_start().ok_or_else(|| corrupt(format!("cannot read {target}: no data offset")))?;
+        (start, start.saturating_add(file.compressed_size()))
+    };
+    let gate = Arc::new(Gate::new(start, end));
+    let consumed = Arc::new(AtomicU64::new(0));
+    let source = r.source;
+    let (checked, sheet) = std::thread::scope(|scope| {
+        let check = || -> Result<(PartScan, Option<StyleScan<'x>>)> {
+            let guard = FailOnDrop(Some(&gate));
+            let mut zip = zip::ZipArchive::new(ProgressReader::new(source.open()?, consumed.clone()))
+                .map_err(|e| SheetcError::new(ErrorCode::NotAWorkbook, format!("not a valid workbook zip: {e}")))?;
+            let scan = scan_sheet_part(&mut zip, entry, target, limit, stop, &mut styles, &mut |scan| {
+                if scan.long_whitespace {
+                    gate.fail();
+                } else {
+                    gate.open_to(consumed.load(std::sync::atomic::Ordering::Acquire));
+                }
+            })?;
+            if !scan.long_whitespace {
+                gate.open();
+                guard.disarm();
+            }
+            Ok((scan, styles))
+        };
+        let checker = std::thread::Builder::new().name("sheetc-check".into()).spawn_scoped(scope, check);
+        let checker = match checker {
+            Ok(c) => c,
+            Err(e) => return (Err(SheetcError::io("cannot start a thread to read the workbook", e)), None),
+        };
+        r.set_gate(Some(gate.clone()));
+        let sheet = r.xlsx().and_then(|x| read_sheet(x, name, limits, cell_total, stop));
+        r.set_gate(None);
+        // A panic in the check is the build's to report (its boundary catches it).
+        let checked = checker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (checked, Some(sheet))
+    });
+    let (scan, styles) = checked?;
+    if scan.long_whitespace {
+        return Ok((scan, Sheet::default(), styles));
+    }
+    let sheet = sheet.ok_or_else(|| SheetcError::new(ErrorCode::Cancelled, "a sheet was not read"))??;
+    Ok((scan, sheet, styles))
+}
+
 /// One thread's readers over the package, each opened on first use: calamine's, and a zip
 /// archive for the part-level passes (bounds, extras).
 pub(crate) struct Readers<'a> {
     source: Source<'a>,
-    xlsx: Option<Xlsx<SourceReader<'a>>>,
+    xlsx: Option<Xlsx<GatedReader<'a>>>,
     zip: Option<zip::ZipArchive<SourceReader<'a>>>,
+    /// The gate calamine's reads wait on while a sheet is checked on another thread.
+    gate: GateSlot,
 }
 
 impl<'a> Readers<'a> {
     pub(crate) fn new(source: Source<'a>) -> Self {
-        Readers { source, xlsx: None, zip: None }
+        Readers { source, xlsx: None, zip: None, gate: GateSlot::default() }
     }
-    pub(crate) fn xlsx(&mut self) -> Result<&mut Xlsx<SourceReader<'a>>> {
+    pub(crate) fn xlsx(&mut self) -> Result<&mut Xlsx<GatedReader<'a>>> {
         let source = self.source;
+        let gate = self.gate.clone();
         match &mut self.xlsx {
             Some(x) => Ok(x),
-            slot => Ok(slot.insert(Xlsx::new(source.open()?).map_err(map_xlsx_err)?)),
+            slot => Ok(slot.insert(Xlsx::new(GatedReader::new(source.open()?, gate)).map_err(map_xlsx_err)?)),
         }
+    }
+    /// Sets (or clears) the gate calamine's reads wait on.
+    fn set_gate(&self, gate: Option<std::sync::Arc<Gate>>) {
+        *self.gate.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = gate;
     }
     pub(crate) fn zip(&mut self) -> Result<&mut zip::ZipArchive<SourceReader<'a>>> {
         let source = self.source;
@@ -171,7 +270,7 @@ pub(crate) fn sheets_in_parallel<'a, T: Send>(
     let next = AtomicUsize::new(0);
     let mut out: Vec<Option<Result<T>>> = (0..names.len()).map(|_| None).collect();
     let worker = |tx: mpsc::Sender<(usize, Result<T>)>| {
-        let mut readers = Readers { source, xlsx: None, zip: None };
+        let mut readers = Readers::new(source);
         loop {
             let k = next.fetch_add(1, Ordering::Relaxed);
             let Some(&i) = order.get(k) else { break };

@@ -79,6 +79,163 @@ impl Seek for SourceReader<'_> {
     }
 }
 
+/// A sheet part checked on one thread (the bounds) while calamine reads it on another:
+/// calamine's reads of the part's compressed bytes wait until the check has passed them.
+/// Both decompress the same bytes, so what calamine decompresses from a prefix the check
+/// has passed is what the check has seen, and calamine never buffers an event the bounds
+/// refuse (the guarantee of checking first, without the wait: a sheet that is most of the
+/// workbook is read in about the time of the slower pass, not of the two).
+pub(crate) struct Gate {
+    state: std::sync::Mutex<GateState>,
+    moved: std::sync::Condvar,
+}
+
+struct GateState {
+    /// The part's compressed bytes in the file: `[start, end)`.
+    start: u64,
+    end: u64,
+    /// Reads below this position may go ahead.
+    open_to: u64,
+    /// The check failed (or stopped): reads in the part fail.
+    failed: bool,
+}
+
+impl Gate {
+    pub(crate) fn new(start: u64, end: u64) -> Self {
+        Gate { state: std::sync::Mutex::new(GateState { start, end, open_to: start, failed: false }), moved: std::sync::Condvar::new() }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, GateState> {
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The check has passed every compressed byte below `pos`.
+    pub(crate) fn open_to(&self, pos: u64) {
+        let mut s = self.state();
+        if pos > s.open_to {
+            s.open_to = pos;
+            self.moved.notify_all();
+        }
+    }
+
+    /// The check passed the whole part.
+    pub(crate) fn open(&self) {
+        self.open_to(u64::MAX);
+    }
+
+    /// The check failed or stopped: reads in the part fail from now on.
+    pub(crate) fn fail(&self) {
+        self.state().failed = true;
+        self.moved.notify_all();
+    }
+
+    /// How many of `want` bytes at `pos` may be read, once any may.
+    fn allowance(&self, pos: u64, want: usize) -> std::io::Result<usize> {
+        let mut s = self.state();
+        loop {
+            if pos >= s.end {
+                return Ok(want);
+            }
+            if pos < s.start {
+                return Ok(want.min(usize::try_from(s.start - pos).unwrap_or(usize::MAX)));
+            }
+            if s.failed {
+                return Err(std::io::Error::other("the part's bounds check failed"));
+            }
+            if s.open_to > pos {
+                return Ok(want.min(usize::try_from(s.open_to - pos).unwrap_or(usize::MAX)));
+            }
+            s = self.moved.wait(s).unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+    }
+}
+
+/// Fails the gate when dropped without `disarm` (the checking thread returned early,
+/// failed or panicked): calamine is never left waiting.
+pub(crate) struct FailOnDrop<'g>(pub(crate) Option<&'g Gate>);
+
+impl FailOnDrop<'_> {
+    pub(crate) fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for FailOnDrop<'_> {
+    fn drop(&mut self) {
+        if let Some(g) = self.0 {
+            g.fail();
+        }
+    }
+}
+
+/// Where a gate goes: set around the read of one sheet, shared with the reader inside
+/// calamine's archive.
+pub(crate) type GateSlot = std::sync::Arc<std::sync::Mutex<Option<std::sync::Arc<Gate>>>>;
+
+/// A reader over a [`Source`] whose reads wait on the gate in its slot, if any.
+pub(crate) struct GatedReader<'a> {
+    inner: SourceReader<'a>,
+    pos: u64,
+    slot: GateSlot,
+}
+
+impl<'a> GatedReader<'a> {
+    pub(crate) fn new(inner: SourceReader<'a>, slot: GateSlot) -> Self {
+        GatedReader { inner, pos: 0, slot }
+    }
+}
+
+impl Read for GatedReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let gate = self.slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+        let len = match gate {
+            Some(g) if !buf.is_empty() => g.allowance(self.pos, buf.len())?,
+            _ => buf.len(),
+        };
+        let n = self.inner.read(&mut buf[..len])?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl Seek for GatedReader<'_> {
+    fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
+        self.pos = self.inner.seek(pos)?;
+        Ok(self.pos)
+    }
+}
+
+/// A reader over a [`Source`] that tells where its latest read began: everything below
+/// that, a decompressor reading through it has consumed (it reads again only when it has
+/// used what it read).
+pub(crate) struct ProgressReader<'a> {
+    inner: SourceReader<'a>,
+    pos: u64,
+    consumed: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl<'a> ProgressReader<'a> {
+    pub(crate) fn new(inner: SourceReader<'a>, consumed: std::sync::Arc<std::sync::atomic::AtomicU64>) -> Self {
+        ProgressReader { inner, pos: 0, consumed }
+    }
+}
+
+impl Read for ProgressReader<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.consumed.store(self.pos, std::sync::atomic::Ordering::Release);
+        let n = self.inner.read(buf)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl Seek for ProgressReader<'_> {
+    fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
+        self.pos = self.inner.seek(pos)?;
+        Ok(self.pos)
+    }
+}
+
 impl<'a> Source<'a> {
     pub(crate) fn open(self) -> Result<SourceReader<'a>> {
         Ok(match self {
@@ -323,4 +480,72 @@ pub(crate) fn resolve_relative(dir: &str, target: &str) -> String {
         }
     }
     parts.join("/")
+}
+
+#[cfg(test)]
+mod gate_tests {
+    use super::*;
+    use std::sync::Arc;
+
+    fn gated(bytes: &[u8], gate: Option<Arc<Gate>>) -> GatedReader<'_> {
+        GatedReader::new(Source::Bytes(bytes).open().expect("open"), Arc::new(std::sync::Mutex::new(gate)))
+    }
+
+    #[test]
+    fn reads_wait_for_the_check_inside_the_part_only() {
+        let bytes: Vec<u8> = (0..100u8).collect();
+        let gate = Arc::new(Gate::new(10, 60));
+        let mut r = gated(&bytes, Some(gate.clone()));
+        // Before the part: up to its start at once.
+        let mut buf = [0u8; 32];
+        assert_eq!(r.read(&mut buf).expect("read"), 10);
+        // Inside: what the check has passed.
+        gate.open_to(25);
+        assert_eq!(r.read(&mut buf).expect("read"), 15);
+        assert_eq!(&buf[..15], &bytes[10..25]);
+        // A read that must wait is released by the check moving on.
+        let waiter = {
+            let gate = gate.clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(std::time::Duration::from_millis(30));
+                gate.open_to(40);
+            })
+        };
+        assert_eq!(r.read(&mut buf).expect("read"), 15);
+        assert_eq!(&buf[..15], &bytes[25..40]);
+        waiter.join().expect("thread");
+        // Past the part: not gated.
+        r.seek(SeekFrom::Start(70)).expect("seek");
+        assert_eq!(r.read(&mut buf).expect("read"), 30);
+        // A failed check fails reads inside the part, even a waiting one.
+        r.seek(SeekFrom::Start(45)).expect("seek");
+        let failer = {
+            let gate = gate.clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(std::time::Duration::from_millis(30));
+                gate.fail();
+            })
+        };
+        assert!(r.read(&mut buf).is_err());
+        failer.join().expect("thread");
+    }
+
+    #[test]
+    fn a_check_that_ends_without_opening_fails_the_gate() {
+        let gate = Gate::new(0, 10);
+        {
+            let _guard = FailOnDrop(Some(&gate));
+        }
+        let bytes = [0u8; 10];
+        let mut r = gated(&bytes, None);
+        *r.slot.lock().expect("slot") = Some(Arc::new(gate));
+        assert!(r.read(&mut [0u8; 4]).is_err());
+        // Disarmed, the guard leaves an opened gate alone.
+        let gate = Arc::new(Gate::new(0, 10));
+        let guard = FailOnDrop(Some(&gate));
+        gate.open();
+        guard.disarm();
+        let mut r = gated(&bytes, Some(gate.clone()));
+        assert_eq!(r.read(&mut [0u8; 4]).expect("read"), 4);
+    }
 }

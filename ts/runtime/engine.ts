@@ -56,7 +56,10 @@ export interface ClusterSegment {
 export type Segment = ((x: Ctx) => void) | ClusterSegment;
 
 export interface EngineModule {
-  /** Flat [sheet, row, col, value, ...] of constant cells. */
+  /**
+   * Constant cells as runs down a column: flat [sheet, row, col, count, value × count, ...]
+   * (rows `row` to `row + count - 1`).
+   */
   constants: EncodedScalar[];
   /**
    * Formula cells (array-formula ranges included) as runs: flat
@@ -720,8 +723,10 @@ class EngineCore {
     if (this.modules[index]) return;
     this.modules[index] = m;
     const sheet = this.spec.modules?.[index]?.[0];
+    const k = m.constants;
     if (this.loadedCells && sheet !== undefined) {
-      let cells = m.constants.length / 4;
+      let cells = 0;
+      for (let i = 0; i < k.length; i += 4 + (k[i + 3] as number)) cells += k[i + 3] as number;
       for (let i = 3; i < m.formulas.length; i += 5) cells += m.formulas[i]!; // run lengths
       const before = this.templates[sheet]!;
       this.loadedCells[sheet]! += cells;
@@ -730,9 +735,14 @@ class EngineCore {
         this.templates[sheet] = Sheet.resized(before, this.loadedCells[sheet]!);
       }
     }
-    const k = m.constants;
-    for (let i = 0; i < k.length; i += 4) {
-      this.templates[k[i] as number]!.set(k[i + 1] as number, k[i + 2] as number, decode(k[i + 3]!));
+    for (let i = 0; i < k.length; ) {
+      const template = this.templates[k[i] as number]!;
+      const row = k[i + 1] as number;
+      const col = k[i + 2] as number;
+      const count = k[i + 3] as number;
+      i += 4;
+      for (let j = 0; j < count; j++) template.set(row + j, col, decode(k[i + j]!));
+      i += count;
     }
     this.formulaSet = null;
     if (m.late) this.demandSet = undefined;

@@ -1,7 +1,9 @@
 //! Every worksheet's cells, streamed with calamine (`worksheet_cells_reader` +
 //! `next_cell_with_formula_metadata`) on every core, largest sheet first. Each sheet part
 //! is first streamed through the event bounds ([`crate::bounds`]) by the thread that
-//! then hands it to calamine, so calamine never reads an event larger than the bounds.
+//! then hands it to calamine, so calamine never reads an event larger than the bounds;
+//! a sheet that is most of the workbook is checked on a thread of its own while calamine
+//! reads it behind the check ([`read_behind_check`]), which keeps that guarantee.
 
 use std::collections::{HashMap, HashSet};
 use std::io::{Read, Seek};

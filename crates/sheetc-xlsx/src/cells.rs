@@ -60,7 +60,9 @@ pub(crate) fn read_all_cells(
         let entry = find_part(r.zip()?, target);
         let (scan, sheet) = match entry {
             Some(entry) if pipelined => {
-                let (scan, sheet, kept_styles) = read_behind_check(r, &entry, target, names[i], limit, limits, &cell_total, &stop, styles.take())?;
+                let Some((scan, sheet, kept_styles)) = read_behind_check(r, &entry, target, names[i], limit, limits, &cell_total, &stop, styles.take())? else {
+                    return Ok(None);
+                };
                 styles = kept_styles;
                 (Some(scan), sheet)
             }
@@ -73,9 +75,6 @@ pub(crate) fn read_all_cells(
             }
             None => (None, read_sheet(r.xlsx()?, names[i], limits, &cell_total, &stop)?),
         };
-        if scan.as_ref().is_some_and(|s| s.long_whitespace) {
-            return Ok(None);
-        }
         let mut extras = match scan {
             Some(s) if s.needs_extras() => sheet_extras(r.zip()?, target, limit, &s)?,
             _ => SheetExtras::default(),
@@ -149,8 +148,9 @@ fn scan_sheet_part<R: Read + Seek>(
 
 /// Reads a sheet with calamine on this thread while its bounds pass runs on another,
 /// calamine's reads of the part waiting behind the pass (`Gate`). The pass's outcome
-/// comes first: when it fails (or finds long whitespace, whose sheet is read again from a
-/// compacted copy) calamine's reads fail with it and its result is dropped.
+/// comes first: when it fails calamine's reads fail with it and its result is dropped;
+/// None when the part holds long whitespace (its sheet is read again from a compacted
+/// copy).
 #[allow(clippy::too_many_arguments)]
 fn read_behind_check<'a, 'x>(
     r: &mut Readers<'a>,
@@ -162,7 +162,7 @@ fn read_behind_check<'a, 'x>(
     cell_total: &std::sync::atomic::AtomicU64,
     stop: &AtomicBool,
     mut styles: Option<StyleScan<'x>>,
-) -> Result<(PartScan, Sheet, Option<StyleScan<'x>>)> {
+) -> Result<Option<(PartScan, Sheet, Option<StyleScan<'x>>)>> {
     use std::sync::atomic::AtomicU64;
     use std::sync::Arc;
     let (start, end) = {
@@ -205,10 +205,10 @@ fn read_behind_check<'a, 'x>(
     });
     let (scan, styles) = checked?;
     if scan.long_whitespace {
-        return Ok((scan, Sheet::default(), styles));
+        return Ok(None);
     }
     let sheet = sheet.ok_or_else(|| SheetcError::new(ErrorCode::Cancelled, "a sheet was not read"))??;
-    Ok((scan, sheet, styles))
+    Ok(Some((scan, sheet, styles)))
 }
 
 /// One thread's readers over the package, each opened on first use: calamine's, and a zip

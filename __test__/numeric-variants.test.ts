@@ -208,3 +208,41 @@ test('MIN, MAX and AVERAGE of cells and numbers: the numeric variant in runs, al
   t.deepEqual([1, 2, 3, 4].map((r) => shown(res.get(`S!C${r}`))), [1, 0, 2, '#VALUE!']); // A-1 coerces: blank -1, "3" 2, "abc" #VALUE!
   t.deepEqual([1, 2, 5].map((r) => shown(res.get(`S!D${r}`))), [3, 4, 4]); // TRUE in a reference is skipped
 });
+
+test('SUM of one reference: the numeric variant in runs gives what the general code gives', async (t) => {
+  // Windows that move with the row (rolling, growing from a fixed row above and below,
+  // past the last used row, across two columns) over every kind of cell in A1:A10, each
+  // with a twin wrapped in IF(TRUE, ..., 0), which has no numeric variant: the twins
+  // must agree exactly (a reference's blanks, text and logicals are skipped, its first
+  // error is the result, an overflowing sum is #NUM!).
+  const forms: Record<string, (r: number) => string> = {
+    B: (r) => `SUM(A${Math.max(1, r - 2)}:A${r})*2`,
+    C: (r) => `SUM(A$5:A${r})+1`,
+    D: (r) => `SUM(A${r}:A${r + 12})-SUM(A${r}:H${r})`,
+    E: (r) => `SUM(J$1:J${r})`,
+    F: (r) => `SUM(A${r}:A${r + 1})/SUM(J${r}:J${r + 1})`,
+  };
+  const columns: Record<string, (r: number) => string> = {};
+  for (const [col, f] of Object.entries(forms)) {
+    columns[col] = (r) => `=${f(r)}`;
+    columns[String.fromCharCode(col.charCodeAt(0) + 11)] = (r) => `=IF(TRUE,${f(r)},0)`; // M..Q
+  }
+  const model = sheet(columns);
+  const cells = model.sheets[0]!.cells as Record<string, unknown>;
+  // J: large numbers whose running sum overflows, then a blank and a negative.
+  Object.assign(cells, { J1: 1.5e308, J2: 1.5e308, J3: -1e308, J5: -2, J6: 0.25, J7: 'x', J8: false, J9: 3, J10: 0 });
+  const e = await buildEngine(model as never, { verify: false });
+  const code = await import('node:fs').then((fs) => fs.readdirSync(`${e.dir}/modules`).map((f) => fs.readFileSync(`${e.dir}/modules/${f}`, 'utf8')).join(''));
+  t.true(code.includes('R.nsum('), 'the shapes have numeric variants');
+  for (const inputs of [{}, { 'S!A2': 7, 'S!A4': 'x', 'S!A6': 1 }, { 'S!A1': null, 'S!A10': true, 'S!A9': '2', 'S!J3': 0 }]) {
+    const res = e.run(inputs);
+    for (const col of Object.keys(forms)) {
+      const twin = String.fromCharCode(col.charCodeAt(0) + 11);
+      for (let r = 1; r <= A.length; r++) t.deepEqual(shown(res.get(`S!${col}${r}`)), shown(res.get(`S!${twin}${r}`)), `${col}${r} with ${JSON.stringify(inputs)}`);
+    }
+  }
+  // And values by the definition: A1 2, A2 blank, A3 "3", A4 "abc", A5 TRUE, A6 #N/A, A7 0.
+  const res = e.run();
+  t.deepEqual([1, 2, 3, 4, 5, 6, 8].map((r) => shown(res.get(`S!B${r}`))), [4, 4, 4, 0, 0, '#N/A', '#N/A']);
+  t.deepEqual([1, 2].map((r) => shown(res.get(`S!E${r}`))), [1.5e308, '#NUM!']); // 3e308 is beyond Excel's largest number
+});

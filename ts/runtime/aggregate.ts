@@ -6,7 +6,7 @@
  * helpers walk references in place (no copy of the range) and call back per value.
  */
 import { parseNumber } from './coerce.js';
-import { ERR, ExcelError, Matrix, Ref, RefList, Lambda, type Ctx, type Scalar, type Value } from './values.js';
+import { ERR, ExcelError, Matrix, Ref, RefList, Lambda, type Ctx, type Scalar, type SheetStore, type Value } from './values.js';
 
 /** Visits every cell value of a reference, stopping at the used range. Return false to stop. */
 export function forEachInRef(ref: Ref, visit: (v: Scalar, r: number, c: number) => boolean | void): boolean {
@@ -122,6 +122,22 @@ export function collectNumbersA(args: readonly Value[]): number[] | ExcelError {
     return true;
   });
   return err ?? out;
+}
+
+/**
+ * SUM of one reference on a store, in the numeric variants of generated shapes
+ * (codegen's `numeric_expr`): the sum `sumValues` computes for that reference, addition
+ * for addition (`sumNumbers` from 0 over the same used rectangle), or NaN wherever that
+ * is not a plain number (an error in the range, a store without bulk sums, a reversed or
+ * negative corner), which sends the cell to the general code. No reference object.
+ */
+export function nsum(sheet: SheetStore, r0: number, c0: number, r1: number, c1: number): number {
+  if (r0 < 0 || c0 < 0 || r0 > r1 || c0 > c1) return NaN;
+  const lr = Math.min(r1, sheet.rowCount - 1);
+  const lc = Math.min(c1, sheet.colCount - 1);
+  if (r0 > lr || c0 > lc) return 0;
+  const total = sheet.sumNumbers?.(0, r0, c0, lr, lc);
+  return typeof total === 'number' ? total : NaN;
 }
 
 /** Sum without allocating: the hot path of SUM. */

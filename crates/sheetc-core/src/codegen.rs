@@ -49,7 +49,7 @@ pub fn shape_function(name: &str, bound: &Bound, functions: &FunctionTable, alon
     // The run function the emitter calls for n cells from (r, c), along the row or down
     // the column (d): the hoisting variant when there is one and it takes the run, else
     // the loop. Its own function per shape, so the call of the shape stays monomorphic.
-    let numeric = numeric_expr(bound, None, functions, &mut 0, &mut None);
+    let numeric = numeric_expr(bound, None, functions, &mut 0, &mut None, &mut None);
     let cell = match &numeric {
         // Written into the loop rather than called: the loop is what V8 optimises as one
         // unit, and a double returned from a call of its own is boxed (a heap number per
@@ -90,13 +90,27 @@ impl Loops {
 /// number, 0 for blank, NaN for anything else) and the values a run hoists (`h0`, ...,
 /// numbered as `Gen` numbers them along `axis`). None when `b` is anything else.
 ///
+/// `cells`, in a run's variant: arithmetic on cells that the run reads at the same
+/// addresses in every cell of the run (an assumption `Inputs!$B$3` down a column, the
+/// month's `(1+Inputs!$B$4)^(Timeline!G$3/12)` down that month's column) is computed
+/// once before the loop, as `k0`, `k1`, ... (listed in `cells`, one per distinct part):
+/// the same operations on the same numbers, so the same result; the run's guard keeps
+/// the run from writing the cells it reads.
+///
 /// A run calls the numeric variant first; a finite result is the cell's value, exactly
 /// what the general code computes for numbers (the same operations: `R.nadd` is `add`'s
 /// zero snap, `R.ndiv`/`R.npow` return NaN where `div`/`pow` give an error). NaN or an
 /// infinity sends the cell to the general function, which applies Excel's coercions and
 /// errors. So a model's arithmetic on numbers runs as plain double arithmetic with no
 /// boxed intermediate values, and nothing else changes.
-fn numeric_expr(b: &Bound, axis: Option<Axis>, functions: &FunctionTable, next: &mut usize, lines: &mut Option<Vec<LineValue>>) -> Option<String> {
+fn numeric_expr(
+    b: &Bound,
+    axis: Option<Axis>,
+    functions: &FunctionTable,
+    next: &mut usize,
+    lines: &mut Option<Vec<LineValue>>,
+    cells: &mut Option<Vec<InvariantPart>>,
+) -> Option<String> {
     if let Some(axis) = axis {
         if worth_hoisting(b, Want::Value) && !varies(b, axis) && ctx_free(b, functions).is_some() {
             *next += 1;
@@ -104,21 +118,48 @@ fn numeric_expr(b: &Bound, axis: Option<Axis>, functions: &FunctionTable, next: 
         }
         if lines.is_some() && contains_costly_op(b) && varies(b, axis) && !varies(b, axis.other()) && ctx_free(b, functions).is_some() {
             // Its code counts the hoisted values inside it as the traversal does.
-            let code = numeric_expr(b, Some(axis), functions, next, &mut None)?;
+            // Kept values are shared by every run of the line: no run's own `k`.
+            let code = numeric_expr(b, Some(axis), functions, next, &mut None, &mut None)?;
             let mut refs = Vec::new();
             collect_refs(b, &mut refs);
             let list = lines.as_mut()?;
             list.push(LineValue { code, refs });
             return Some(format!("q{}[{}]", list.len() - 1, axis.var()));
         }
+        if cells.is_some() && !varies(b, axis) {
+            let mut refs = Vec::new();
+            collect_refs(b, &mut refs);
+            if !refs.is_empty() {
+                // Arithmetic on cells alone here (a hoistable call was taken above): no
+                // `h` inside, nothing kept per line.
+                let code = numeric_expr(b, Some(axis), functions, next, &mut None, &mut None)?;
+                let list = cells.as_mut()?;
+                let i = match list.iter().position(|k| k.code == code) {
+                    Some(i) => i,
+                    None => {
+                        list.push(InvariantPart { code, refs });
+                        list.len() - 1
+                    }
+                };
+                return Some(format!("k{i}"));
+            }
+        }
     }
-    let mut num = |x: &Bound| numeric_expr(x, axis, functions, next, lines);
+    let mut num = |x: &Bound| numeric_expr(x, axis, functions, next, lines, cells);
     Some(match b {
         Bound::Number(n) => format!("({})", js::number(*n)),
         Bound::Cell { sheet, row, col } => format!("B[{sheet}].n({},{})", coord(*row, "r"), coord(*col, "c")),
         Bound::CellValue(inner) | Bound::Unary(UnaryOp::Plus, inner) => num(inner)?,
         Bound::Unary(UnaryOp::Neg, inner) => format!("(-{})", num(inner)?),
         Bound::Unary(UnaryOp::Percent, inner) => format!("({}/100)", num(inner)?),
+        // SUM of one reference (a rolling window `SUM(C r-11:C r)`, a row's total): its
+        // numbers added in place by `R.nsum`, as SUM adds them, with no reference object;
+        // NaN (an error inside, a store that cannot sum in bulk) takes the general code.
+        // Where the reference does not vary along a run, the call was hoisted above.
+        Bound::Call { name, args } if name == "SUM" && args.len() == 1 => match &args[0] {
+            Bound::Area(a) => format!("R.nsum(B[{}],{},{},{},{})", a.sheet, coord(a.r0, "r"), coord(a.c0, "c"), coord(a.r1, "r"), coord(a.c1, "c")),
+            _ => return None,
+        },
         // MIN, MAX and AVERAGE of single cells and numbers, outside hoisting variants (an
         // argument may be hoisted there as a reference object, which this code would not
         // number as `Gen` does). A cell argument is a reference: `nv` reads its number,
@@ -199,6 +240,16 @@ struct LineValue {
     refs: Vec<RefExtent>,
 }
 
+/// A part of a run's numeric variant that reads cells at the same addresses in every
+/// cell of the run (see `numeric_expr`): computed once per run, before the loop, instead
+/// of once per cell.
+struct InvariantPart {
+    /// Its numeric code, with the run's fixed coordinate.
+    code: String,
+    /// The cells it reads (the run's guard).
+    refs: Vec<RefExtent>,
+}
+
 fn contains_costly_op(b: &Bound) -> bool {
     match b {
         Bound::Binary(BinaryOp::Pow | BinaryOp::Div, _, _) | Bound::Unary(UnaryOp::Percent, _) => true,
@@ -235,13 +286,15 @@ fn loop_variant(name: &str, bound: &Bound, axis: Axis, main_branches: &[String],
     let h = g.hoist.take()?;
     let mut next = 0;
     let mut lines = keep_lines.then(Vec::new);
-    let numeric = numeric_expr(bound, Some(axis), functions, &mut next, &mut lines).filter(|_| next == h.exprs.len());
+    let mut invariant = Some(Vec::new());
+    let numeric = numeric_expr(bound, Some(axis), functions, &mut next, &mut lines, &mut invariant).filter(|_| next == h.exprs.len());
     let lines = if numeric.is_some() { lines.unwrap_or_default() } else { Vec::new() };
+    let invariant = if numeric.is_some() { invariant.unwrap_or_default() } else { Vec::new() };
     // Nothing to hoist or keep (the plain loop does as well); the whole formula hoisted
     // (a run of copies of one constant formula: rare, not worth the code); or the branch
     // functions the variant would call are not the main function's (same traversal,
     // same names: checked rather than assumed).
-    if (h.exprs.is_empty() && lines.is_empty()) || body == "h0" || g.hoisted != main_branches {
+    if (h.exprs.is_empty() && lines.is_empty() && invariant.is_empty()) || body == "h0" || g.hoisted != main_branches {
         return None;
     }
     let (suffix, fixed, var, lo, hi) = match axis {
@@ -258,6 +311,7 @@ fn loop_variant(name: &str, bound: &Bound, axis: Axis, main_branches: &[String],
         (source, format!("x.row=r;x.col=c;B[s].set(r,c,R.fin({variant}(x,B,r,c,{}),x));", params.join(",")))
     };
     let mut consts: Vec<String> = h.exprs.iter().enumerate().map(|(i, e)| format!("h{i}={e}")).collect();
+    consts.extend(invariant.iter().enumerate().map(|(i, k)| format!("k{i}={}", k.code)));
     // Kept line values, filled through the numeric code of their part (after the
     // hoisted values it may use).
     for (i, l) in lines.iter().enumerate() {
@@ -284,7 +338,9 @@ fn loop_variant(name: &str, bound: &Bound, axis: Axis, main_branches: &[String],
     let run = format!("{{{first}x.row=r;x.col=c;const {};{cells}}}return true;", consts.join(","));
     // When the run may write what a hoisted part or a kept line value reads, it returns
     // false and the run function's per-cell loop runs instead.
-    let clauses: Vec<String> = guard(&h.refs, axis).into_iter().chain(line_guard(&lines, axis)).collect();
+    let mut refs = h.refs;
+    refs.extend(invariant.iter().flat_map(|k| k.refs.iter().copied()));
+    let clauses: Vec<String> = guard(&refs, axis).into_iter().chain(line_guard(&lines, axis)).collect();
     let body = if clauses.is_empty() { run } else { format!("if({})return false;{run}", clauses.join("||")) };
     out.push_str(&format!("{name}.{suffix}=function(x,B,s,{fixed},{lo},{hi}){{{body}}};\n"));
     for i in 0..lines.len() {
@@ -988,10 +1044,15 @@ mod tests {
             src.ends_with("f1.L=function(x,B,s,r,c,n,d){for(;n>0;n--){x.row=r;x.col=c;B[s].set(r,c,R.fin(f1(x,B,r,c),x));if(d)r++;else c++;}};\n"),
             "{src}"
         );
-        // Arithmetic on cell values alone is not worth a run function either.
+        // Arithmetic on a fixed cell is computed once per run (the numeric variant), and a
+        // run that would write that cell takes the per-cell loop.
         let b = Bound::Binary(BinaryOp::Add, Box::new(Bound::Number(1.0)), Box::new(Bound::CellValue(Box::new(cell(0, Coord::Abs(3), Coord::Abs(1))))));
         let src = shape_function_for_test("f8", &mul(b, Bound::CellValue(Box::new(cell(0, Coord::Rel(0), Coord::Rel(-1)))))).source;
-        assert!(!src.contains("f8.c="), "{src}");
+        let along_row = run_fn(&src, "f8.c=");
+        assert!(along_row.starts_with("f8.c=function(x,B,s,r,c0,c1){if((s===0&&3<=r&&r<=3&&1<=c1&&c0<=1))return false;"), "{src}");
+        assert!(along_row.contains("const k0=R.nadd((1),B[0].n(3,1));for(let c=c0;c<=c1;c++){const v=(k0*B[0].n(r,c-1));"), "{src}");
+        // Only the numeric variant reads it hoisted: the general code still reads the cell.
+        assert!(along_row.contains("B[s].set(r,c,R.fin(f8(x,B,r,c),x))"), "{src}");
         // A multi-cell reference in arithmetic is intersected per cell: the reference
         // object may be shared, the product may not.
         let b = mul(area(0, 0, 10, 2, 10), Bound::Number(2.0));
@@ -1069,13 +1130,19 @@ mod tests {
         let src = shape_function_for_test("f3", &b).source;
         let along_row = run_fn(&src, "f3.c=");
         assert!(along_row.contains("q0=R.lineValues(x,f3.cq0,c0,c1,(c)=>R.npow(R.nadd((1),B[0].n(0,0)),R.ndiv(B[1].n(2,c),(12))))"), "{src}");
-        assert!(along_row.contains("const v=(B[2].n(r,1)*q0[c]);"), "{src}");
-        // A run on a row the factor reads takes the per-cell loop.
-        assert!(along_row.starts_with("f3.c=function(x,B,s,r,c0,c1){if((s===0&&0<=r&&r<=0)||(s===1&&2<=r&&r<=2))return false;"), "{src}");
+        // Along the row, $B r is the same cell in every cell of the run: read once.
+        assert!(along_row.contains("const k0=B[2].n(r,1),q0="), "{src}");
+        assert!(along_row.contains("const v=(k0*q0[c]);"), "{src}");
+        // A run on a row the factor reads, or over the cell read once, takes the per-cell loop.
+        assert!(
+            along_row.starts_with("f3.c=function(x,B,s,r,c0,c1){if((s===2&&1<=c1&&c0<=1)||(s===0&&0<=r&&r<=0)||(s===1&&2<=r&&r<=2))return false;"),
+            "{src}"
+        );
         assert!(src.contains("f3.cq0=R.lineSlot();"), "{src}");
-        // Down a column the factor is the same in every cell: nothing kept, nothing to hoist
-        // but cell arithmetic, so no variant.
-        assert_eq!(run_fn(&src, "f3.r="), "", "{src}");
+        // Down a column the factor is the same in every cell: computed once per run.
+        let down = run_fn(&src, "f3.r=");
+        assert!(down.contains("const k0=R.npow(R.nadd((1),B[0].n(0,0)),R.ndiv(B[1].n(2,c),(12)));for(let r=r0;r<=r1;r++){const v=(B[2].n(r,1)*k0);"), "{src}");
+        assert!(down.starts_with("f3.r=function(x,B,s,c,r0,r1){if((s===0&&0<=c&&c<=0&&0<=r1&&r0<=0)||(s===1&&2<=r1&&r0<=2))return false;"), "{src}");
     }
 
     #[test]

@@ -246,3 +246,74 @@ test('SUM of one reference: the numeric variant in runs gives what the general c
   t.deepEqual([1, 2, 3, 4, 5, 6, 8].map((r) => shown(res.get(`S!B${r}`))), [4, 4, 4, 0, 0, '#N/A', '#N/A']);
   t.deepEqual([1, 2].map((r) => shown(res.get(`S!E${r}`))), [1.5e308, '#NUM!']); // 3e308 is beyond Excel's largest number
 });
+
+test('direct loops over the typed arrays give what the general code gives, and step aside where they must', async (t) => {
+  // B: arithmetic on the row's A cell and a fixed cell (read once per run); C: a running
+  // total down the column (it reads what the same loop wrote); D: a lookup over C (the
+  // store then counts its writes: kept groupings must see the new values); E: the row
+  // two below on another sheet, T, whose used rectangle ends before the run does. Each
+  // has a twin wrapped in IF(TRUE, ..., 0) (M, N, O, P), which has no numeric variant.
+  const forms: Record<string, (r: number) => string> = {
+    B: (r) => `A${r}*2+$H$1`,
+    C: (r) => (r === 1 ? 'B1' : `C${r - 1}+B${r}`),
+    D: (r) => `MATCH(N${r},C$1:C$10,0)`,
+    E: (r) => `T!A${r + 2}*3`,
+  };
+  const columns: Record<string, (r: number) => string> = {};
+  for (const [col, f] of Object.entries(forms)) {
+    columns[col] = (r) => `=${f(r)}`;
+    columns[String.fromCharCode(col.charCodeAt(0) + 11)] = (r) => `=IF(TRUE,${f(r)},0)`; // M..P
+  }
+  const model = sheet(columns);
+  const T = { name: 'T', cells: { A1: 1, A2: 2, A3: 3, A4: '4', A5: 5, A6: 6 } };
+  const e = await buildEngine({ sheets: [...model.sheets, T] } as never, { verify: false });
+  const code = await import('node:fs').then((fs) => fs.readdirSync(`${e.dir}/modules`).map((f) => fs.readFileSync(`${e.dir}/modules/${f}`, 'utf8')).join(''));
+  t.true(code.includes('.direct(') && code.includes('R.cellNumber('), 'the runs have direct loops');
+  const inputSets: Record<string, unknown>[] = [
+    {},
+    { 'S!A2': 7, 'S!A4': 8, 'S!H1': 0.5 },
+    { 'S!B3': 100, 'S!M3': 100 }, // inputs on columns the loops write: those runs go through the store
+    { 'S!A6': 3, 'S!A1': 'x', 'T!A3': 'y', 'T!A8': 9 },
+    { 'S!C5': -1, 'S!N5': -1, 'S!A10': true },
+  ];
+  for (const inputs of inputSets) {
+    const res = e.run(inputs as never);
+    for (const col of Object.keys(forms)) {
+      const twin = String.fromCharCode(col.charCodeAt(0) + 11);
+      for (let r = 1; r <= A.length; r++) t.deepEqual(shown(res.get(`S!${col}${r}`)), shown(res.get(`S!${twin}${r}`)), `${col}${r} with ${JSON.stringify(inputs)}`);
+    }
+  }
+  // And values by the definition (A1 2, A2 blank, A3 "3", H1 1): B1 5, B2 1, B3 7.
+  const res = e.run();
+  t.deepEqual([1, 2, 3].map((r) => shown(res.get(`S!B${r}`))), [5, 1, 7]);
+  t.deepEqual([1, 2, 3].map((r) => shown(res.get(`S!C${r}`))), [5, 6, 13]);
+  const pinned = e.run({ 'S!B3': 100 });
+  t.is(shown(pinned.get('S!B3')), 100);
+  t.is(shown(pinned.get('S!C3')), 106);
+  // T!A4 is the text "4" (4 in arithmetic), T!A7 and below are blank (0), past T's used rows.
+  t.deepEqual([1, 2, 4, 5, 10].map((r) => shown(res.get(`S!E${r}`))), [9, 12, 18, 0, 0]);
+});
+
+test('a direct loop counts its writes where the store keeps column sums', async (t) => {
+  // D1 and D2 sum C1:C70 (the second request keeps the sums of every column of those
+  // rows, B's included, and the store starts counting writes); B's loop then writes
+  // B1:B70, and E1's sum of B must see the new values, not the kept ones. The inputs are
+  // on another sheet, P (an input on Q would pin a cell there: no direct loop writes Q).
+  const cells: Record<string, unknown> = { D1: '=SUM(C1:C70)', D2: '=SUM(C1:C70)*2', E1: '=SUM(B1:B70)' };
+  const inputsSheet: Record<string, unknown> = {};
+  for (let r = 1; r <= 70; r++) {
+    inputsSheet[`A${r}`] = r;
+    cells[`C${r}`] = `=P!A${r}`;
+    cells[`B${r}`] = `=C${r}*2+$D$1+$D$2*0`;
+  }
+  const e = await buildEngine({ sheets: [{ name: 'Q', cells: cells as never }, { name: 'P', cells: inputsSheet as never }] }, { verify: false });
+  for (const full of [false, true]) {
+    for (const inputs of [{}, { 'P!A5': 1000 }, { 'P!A70': -3, 'P!A1': 0.5 }, {}]) {
+      const res = e.run(inputs, { full });
+      let sum = 0;
+      for (let r = 1; r <= 70; r++) sum += (inputs as Record<string, number>)[`P!A${r}`] ?? r;
+      t.is(res.get('Q!D1'), sum);
+      t.is(res.get('Q!E1'), 72 * sum, `${JSON.stringify(inputs)}, full: ${full}`);
+    }
+  }
+});

@@ -165,6 +165,9 @@ class GuardedStore implements SheetStore {
   setNumber(r: number, c: number, v: number): void {
     this.real.set(r, c, v);
   }
+  direct(): boolean {
+    return false; // each read must be seen (a cell not computed yet is computed first)
+  }
   isPinned(r: number, c: number): boolean {
     return this.real.isPinned(r, c);
   }

@@ -9,7 +9,7 @@ export * from './ops.js';
 export { lineSlot, lineValues } from './lines.js';
 export * from './aggregate.js';
 export * from './address.js';
-export { Sheet } from './store.js';
+export { Sheet, cellNumber } from './store.js';
 export { F, define, defineFn, etaLambda, functionFacts, functionSpec, supportedFunctions, type FunctionFacts, type FunctionSpec, type ParamKind } from './registry.js';
 export * from './engine.js';
 export * from './errors.js';

@@ -44,6 +44,15 @@ interface ColumnSums {
   stamps: Uint32Array;
 }
 
+/**
+ * A dense cell as a number operand, from a store's `tags` and `nums` at row-major index
+ * `i` (generated direct loops): what `Sheet.n` gives there.
+ */
+export function cellNumber(tags: Uint8Array, nums: Float64Array, i: number): number {
+  const tag = tags[i];
+  return tag === NUMBER ? nums[i]! : tag === BLANK ? 0 : NaN;
+}
+
 /** The same number, 0 and -0 told apart: the cell's value changed, whatever a reader makes of it. */
 function sameNumber(a: number, b: number): boolean {
   return a === b ? a !== 0 || 1 / a === 1 / b : a !== a && b !== b;
@@ -53,6 +62,7 @@ function sameNumber(a: number, b: number): boolean {
 const COLUMN_SUM_MIN_ROWS = 64;
 
 const BLANK = 0;
+/** Generated direct loops write this tag for a number (codegen `direct_setup`). */
 const NUMBER = 1;
 const OTHER = 2;
 
@@ -62,9 +72,12 @@ export class Sheet implements SheetStore {
   /** Scan bounds: one past the last row/column holding anything. */
   rowCount: number;
   colCount: number;
-  /** The dense rectangle's size (0 × 0 when the sheet is sparse). */
-  private readonly denseRows: number;
-  private readonly denseCols: number;
+  /**
+   * The dense rectangle's size (0 × 0 when the sheet is sparse). Public, as `tags` and
+   * `nums`, for generated direct loops (codegen `direct_setup`), after `direct`.
+   */
+  readonly denseRows: number;
+  readonly denseCols: number;
   /**
    * The dense rectangle: what each cell holds (`tags`, row-major), its number (`nums`,
    * row-major), or its other value (`vals`, one array per column). Numbers live unboxed
@@ -72,8 +85,8 @@ export class Sheet implements SheetStore {
    * ordinary array they were young objects referenced from an old array, which every
    * scavenge had to find and copy (about a fifth of run() time at 100k cells).
    */
-  private readonly tags: Uint8Array;
-  private readonly nums: Float64Array;
+  readonly tags: Uint8Array;
+  readonly nums: Float64Array;
   private readonly vals: Scalar[][];
   /**
    * Per column, whether its `vals` array is this store's own: a clone shares its
@@ -101,7 +114,7 @@ export class Sheet implements SheetStore {
    * whatever the order; a write of the value the cell already holds changes nothing a
    * grouping or a column sum depends on, and is not counted.
    */
-  private columnWrites: Uint32Array | null = null;
+  columnWrites: Uint32Array | null = null;
   /**
    * On a model's sheet (a template): value classes that stores cloned from it for full
    * runs built, per rectangle one of the model's own values and one of the latest other
@@ -344,6 +357,26 @@ export class Sheet implements SheetStore {
       band.stamps[c] = writes[c]!;
     }
     return band.errors[c] ?? band.sums![c]!;
+  }
+
+  /**
+   * Whether a generated direct loop may read (with `write`, also write) the rectangle
+   * r0..r1 × c0..c1 straight in `tags` and `nums` (row-major, `denseCols` wide): it lies
+   * inside the dense rectangle and, for writes, no cell of this store is pinned by an
+   * input. Such a loop reads a cell as `cellNumber` and writes a number as `putNumber`
+   * (inline while `columnWrites` is null), so that a column of arithmetic costs no call
+   * and no bounds test per cell.
+   */
+  direct(r0: number, c0: number, r1: number, c1: number, write: boolean): boolean {
+    return r0 >= 0 && c0 >= 0 && r1 < this.denseRows && c1 < this.denseCols && (!write || this.pinned.size === 0);
+  }
+
+  /** `setNumber` of the cell at row-major index `i` (in column `c`), for direct loops. */
+  putNumber(i: number, c: number, v: number): void {
+    const writes = this.columnWrites;
+    if (writes !== null && !(this.tags[i] === NUMBER && sameNumber(this.nums[i]!, v))) writes[c]!++;
+    this.nums[i] = v;
+    this.tags[i] = NUMBER;
   }
 
   set(r: number, c: number, v: Scalar): void {

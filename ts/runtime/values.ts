@@ -129,6 +129,11 @@ export interface SheetStore {
   /** `set` for a number. */
   setNumber(r: number, c: number, v: number): void;
   /**
+   * Whether generated direct loops may read (write) the rectangle straight in the store's
+   * typed arrays (`Sheet.direct`); false for a store that has none or must see each read.
+   */
+  direct(r0: number, c0: number, r1: number, c1: number, write: boolean): boolean;
+  /**
    * The value classes of a rectangle (`ValueClasses`), kept while none of its columns
    * is written; undefined when the store does not keep them (then scan the cells).
    */

@@ -49,7 +49,7 @@ pub fn shape_function(name: &str, bound: &Bound, functions: &FunctionTable, alon
     // The run function the emitter calls for n cells from (r, c), along the row or down
     // the column (d): the hoisting variant when there is one and it takes the run, else
     // the loop. Its own function per shape, so the call of the shape stays monomorphic.
-    let numeric = numeric_expr(bound, None, functions, &mut 0, &mut None, &mut None);
+    let numeric = numeric_expr(bound, None, functions, &mut 0, &mut None, &mut None, &mut None);
     let cell = match &numeric {
         // Written into the loop rather than called: the loop is what V8 optimises as one
         // unit, and a double returned from a call of its own is boxed (a heap number per
@@ -97,6 +97,10 @@ impl Loops {
 /// the same operations on the same numbers, so the same result; the run's guard keeps
 /// the run from writing the cells it reads.
 ///
+/// `raw`, for a run's direct loop (see `loop_variant`): the other cells are read straight
+/// from the stores' typed arrays (`R.cellNumber(T2,N2,(r)*W2+c-1)`), each listed in
+/// `raw` for the loop's precondition.
+///
 /// A run calls the numeric variant first; a finite result is the cell's value, exactly
 /// what the general code computes for numbers (the same operations: `R.nadd` is `add`'s
 /// zero snap, `R.ndiv`/`R.npow` return NaN where `div`/`pow` give an error). NaN or an
@@ -110,6 +114,7 @@ fn numeric_expr(
     next: &mut usize,
     lines: &mut Option<Vec<LineValue>>,
     cells: &mut Option<Vec<InvariantPart>>,
+    raw: &mut Option<Vec<RawRead>>,
 ) -> Option<String> {
     if let Some(axis) = axis {
         if worth_hoisting(b, Want::Value) && !varies(b, axis) && ctx_free(b, functions).is_some() {
@@ -119,7 +124,7 @@ fn numeric_expr(
         if lines.is_some() && contains_costly_op(b) && varies(b, axis) && !varies(b, axis.other()) && ctx_free(b, functions).is_some() {
             // Its code counts the hoisted values inside it as the traversal does.
             // Kept values are shared by every run of the line: no run's own `k`.
-            let code = numeric_expr(b, Some(axis), functions, next, &mut None, &mut None)?;
+            let code = numeric_expr(b, Some(axis), functions, next, &mut None, &mut None, &mut None)?;
             let mut refs = Vec::new();
             collect_refs(b, &mut refs);
             let list = lines.as_mut()?;
@@ -132,7 +137,7 @@ fn numeric_expr(
             if !refs.is_empty() {
                 // Arithmetic on cells alone here (a hoistable call was taken above): no
                 // `h` inside, nothing kept per line.
-                let code = numeric_expr(b, Some(axis), functions, next, &mut None, &mut None)?;
+                let code = numeric_expr(b, Some(axis), functions, next, &mut None, &mut None, &mut None)?;
                 let list = cells.as_mut()?;
                 let i = match list.iter().position(|k| k.code == code) {
                     Some(i) => i,
@@ -145,7 +150,11 @@ fn numeric_expr(
             }
         }
     }
-    let mut num = |x: &Bound| numeric_expr(x, axis, functions, next, lines, cells);
+    if let (Bound::Cell { sheet, row, col }, Some(list)) = (b, raw.as_mut()) {
+        list.push(RawRead { sheet: *sheet, row: *row, col: *col });
+        return Some(format!("R.cellNumber(T{sheet},N{sheet},({})*W{sheet}+{})", coord(*row, "r"), coord(*col, "c")));
+    }
+    let mut num = |x: &Bound| numeric_expr(x, axis, functions, next, lines, cells, raw);
     Some(match b {
         Bound::Number(n) => format!("({})", js::number(*n)),
         Bound::Cell { sheet, row, col } => format!("B[{sheet}].n({},{})", coord(*row, "r"), coord(*col, "c")),
@@ -240,6 +249,13 @@ struct LineValue {
     refs: Vec<RefExtent>,
 }
 
+/// A cell that a run's direct loop reads from its store's typed arrays (see `numeric_expr`).
+struct RawRead {
+    sheet: u32,
+    row: Coord,
+    col: Coord,
+}
+
 /// A part of a run's numeric variant that reads cells at the same addresses in every
 /// cell of the run (see `numeric_expr`): computed once per run, before the loop, instead
 /// of once per cell.
@@ -287,14 +303,22 @@ fn loop_variant(name: &str, bound: &Bound, axis: Axis, main_branches: &[String],
     let mut next = 0;
     let mut lines = keep_lines.then(Vec::new);
     let mut invariant = Some(Vec::new());
-    let numeric = numeric_expr(bound, Some(axis), functions, &mut next, &mut lines, &mut invariant).filter(|_| next == h.exprs.len());
+    let numeric = numeric_expr(bound, Some(axis), functions, &mut next, &mut lines, &mut invariant, &mut None).filter(|_| next == h.exprs.len());
     let lines = if numeric.is_some() { lines.unwrap_or_default() } else { Vec::new() };
     let invariant = if numeric.is_some() { invariant.unwrap_or_default() } else { Vec::new() };
+    // The same traversal again, reading the cells that vary along the run from the typed
+    // arrays: the same `h`, `k` and `q` numbers (what it collects again is dropped).
+    let mut reads = Some(Vec::new());
+    let direct = match numeric {
+        Some(_) => numeric_expr(bound, Some(axis), functions, &mut 0, &mut keep_lines.then(Vec::new), &mut Some(Vec::new()), &mut reads),
+        None => None,
+    };
+    let reads = reads.unwrap_or_default();
     // Nothing to hoist or keep (the plain loop does as well); the whole formula hoisted
     // (a run of copies of one constant formula: rare, not worth the code); or the branch
     // functions the variant would call are not the main function's (same traversal,
     // same names: checked rather than assumed).
-    if (h.exprs.is_empty() && lines.is_empty() && invariant.is_empty()) || body == "h0" || g.hoisted != main_branches {
+    if (h.exprs.is_empty() && lines.is_empty() && invariant.is_empty() && reads.is_empty()) || body == "h0" || g.hoisted != main_branches {
         return None;
     }
     let (suffix, fixed, var, lo, hi) = match axis {
@@ -326,16 +350,27 @@ fn loop_variant(name: &str, bound: &Bound, axis: Axis, main_branches: &[String],
         // The numeric variant when every hoisted value is a number (see `numeric_expr`).
         Some(code) => {
             let numeric_loop = format!("for(let {var}={lo};{var}<={hi};{var}++){{const v={code};if(v-v===0)B[s].setNumber(r,c,v);else{{{general}}}}}");
-            if params.is_empty() {
-                numeric_loop
-            } else {
-                let numbers: Vec<String> = params.iter().map(|p| format!("typeof {p}===\"number\"")).collect();
-                format!("if({}){numeric_loop}else for(let {var}={lo};{var}<={hi};{var}++){{{general}}}", numbers.join("&&"))
+            let mut tests: Vec<String> = params.iter().map(|p| format!("typeof {p}===\"number\"")).collect();
+            let numbers = tests.join("&&");
+            let direct_loop = direct.map(|raw| {
+                let (write, arrays) = direct_setup(&reads, axis);
+                tests.push(write);
+                let loop_ = format!(
+                    "{{{arrays}for(let {var}={lo};{var}<={hi};{var}++){{const i=r*WS+c,v={raw};if(v-v===0){{if(S.columnWrites===null){{NS[i]=v;TS[i]=1;}}else S.putNumber(i,c,v);}}else{{{general}}}}}}}"
+                );
+                (tests.join("&&"), loop_)
+            });
+            let fallback =
+                if params.is_empty() { numeric_loop } else { format!("if({numbers}){numeric_loop}else for(let {var}={lo};{var}<={hi};{var}++){{{general}}}") };
+            match direct_loop {
+                Some((condition, loop_)) => format!("if({condition}){loop_}else {fallback}"),
+                None => fallback,
             }
         }
         None => format!("for(let {var}={lo};{var}<={hi};{var}++){{{general}}}"),
     };
-    let run = format!("{{{first}x.row=r;x.col=c;const {};{cells}}}return true;", consts.join(","));
+    let consts = if consts.is_empty() { String::new() } else { format!("const {};", consts.join(",")) };
+    let run = format!("{{{first}x.row=r;x.col=c;{consts}{cells}}}return true;");
     // When the run may write what a hoisted part or a kept line value reads, it returns
     // false and the run function's per-cell loop runs instead.
     let mut refs = h.refs;
@@ -347,6 +382,41 @@ fn loop_variant(name: &str, bound: &Bound, axis: Axis, main_branches: &[String],
         out.push_str(&format!("{name}.{suffix}q{i}=R.lineSlot();\n"));
     }
     Some(out)
+}
+
+/// For a run's direct loop: the condition under which it may take the run (every cell it
+/// writes and reads inside its store's dense arrays, no pinned cell where it writes: see
+/// `Sheet.direct`), and the declarations of the arrays it uses: `S`/`TS`/`NS`/`WS` the
+/// written store, its tags, numbers and row width; `T2`/`N2`/`W2` those of sheet 2.
+/// The loop writes a number as `Sheet.putNumber` does (tag 1, `NUMBER`), inline while
+/// the store counts no writes.
+fn direct_setup(reads: &[RawRead], axis: Axis) -> (String, String) {
+    let mut tests = vec![match axis {
+        Axis::Col => "B[s].direct(r,c0,r,c1,true)".to_string(),
+        Axis::Row => "B[s].direct(r0,c,r1,c,true)".to_string(),
+    }];
+    let mut arrays = "const S=B[s],TS=S.tags,NS=S.nums,WS=S.denseCols".to_string();
+    let mut sheets: Vec<u32> = Vec::new();
+    for read in reads {
+        let test = match axis {
+            Axis::Col => {
+                format!("B[{}].direct({},{},{},{},false)", read.sheet, coord(read.row, "r"), coord(read.col, "c0"), coord(read.row, "r"), coord(read.col, "c1"))
+            }
+            Axis::Row => {
+                format!("B[{}].direct({},{},{},{},false)", read.sheet, coord(read.row, "r0"), coord(read.col, "c"), coord(read.row, "r1"), coord(read.col, "c"))
+            }
+        };
+        if !tests.contains(&test) {
+            tests.push(test);
+        }
+        if !sheets.contains(&read.sheet) {
+            sheets.push(read.sheet);
+            let k = read.sheet;
+            arrays.push_str(&format!(",T{k}=B[{k}].tags,N{k}=B[{k}].nums,W{k}=B[{k}].denseCols"));
+        }
+    }
+    arrays.push(';');
+    (tests.join("&&"), arrays)
 }
 
 /// The JS condition under which a run may write a cell that a hoisted expression reads:
@@ -1050,7 +1120,11 @@ mod tests {
         let src = shape_function_for_test("f8", &mul(b, Bound::CellValue(Box::new(cell(0, Coord::Rel(0), Coord::Rel(-1)))))).source;
         let along_row = run_fn(&src, "f8.c=");
         assert!(along_row.starts_with("f8.c=function(x,B,s,r,c0,c1){if((s===0&&3<=r&&r<=3&&1<=c1&&c0<=1))return false;"), "{src}");
-        assert!(along_row.contains("const k0=R.nadd((1),B[0].n(3,1));for(let c=c0;c<=c1;c++){const v=(k0*B[0].n(r,c-1));"), "{src}");
+        assert!(along_row.contains("const k0=R.nadd((1),B[0].n(3,1));if("), "{src}");
+        // The loop over the typed arrays when every cell it reads and writes is in them...
+        assert!(along_row.contains("if(B[s].direct(r,c0,r,c1,true)&&B[0].direct(r,c0-1,r,c1-1,false)){const S=B[s],TS=S.tags,NS=S.nums,WS=S.denseCols,T0=B[0].tags,N0=B[0].nums,W0=B[0].denseCols;for(let c=c0;c<=c1;c++){const i=r*WS+c,v=(k0*R.cellNumber(T0,N0,(r)*W0+c-1));if(v-v===0){if(S.columnWrites===null){NS[i]=v;TS[i]=1;}else S.putNumber(i,c,v);}else{"), "{src}");
+        // ... else through the stores.
+        assert!(along_row.contains("else for(let c=c0;c<=c1;c++){const v=(k0*B[0].n(r,c-1));"), "{src}");
         // Only the numeric variant reads it hoisted: the general code still reads the cell.
         assert!(along_row.contains("B[s].set(r,c,R.fin(f8(x,B,r,c),x))"), "{src}");
         // A multi-cell reference in arithmetic is intersected per cell: the reference
@@ -1141,7 +1215,12 @@ mod tests {
         assert!(src.contains("f3.cq0=R.lineSlot();"), "{src}");
         // Down a column the factor is the same in every cell: computed once per run.
         let down = run_fn(&src, "f3.r=");
-        assert!(down.contains("const k0=R.npow(R.nadd((1),B[0].n(0,0)),R.ndiv(B[1].n(2,c),(12)));for(let r=r0;r<=r1;r++){const v=(B[2].n(r,1)*k0);"), "{src}");
+        assert!(
+            down.contains("const k0=R.npow(R.nadd((1),B[0].n(0,0)),R.ndiv(B[1].n(2,c),(12)));if(B[s].direct(r0,c,r1,c,true)&&B[2].direct(r0,1,r1,1,false))"),
+            "{src}"
+        );
+        assert!(down.contains("const i=r*WS+c,v=(R.cellNumber(T2,N2,(r)*W2+1)*k0);"), "{src}");
+        assert!(down.contains("else for(let r=r0;r<=r1;r++){const v=(B[2].n(r,1)*k0);"), "{src}");
         assert!(down.starts_with("f3.r=function(x,B,s,c,r0,r1){if((s===0&&0<=c&&c<=0&&0<=r1&&r0<=0)||(s===1&&2<=r1&&r0<=2))return false;"), "{src}");
     }
 

@@ -53,6 +53,25 @@ export function cellNumber(tags: Uint8Array, nums: Float64Array, i: number): num
   return tag === NUMBER ? nums[i]! : tag === BLANK ? 0 : NaN;
 }
 
+/**
+ * Adds rows r0..r1 of a dense rectangle `w` wide into per-column `sums`, and notes each
+ * column's first error from the top in `errors`: one pass along the rows, each column's
+ * additions in the order of a scan down it. A function of its own, apart from the
+ * bookkeeping around it: V8 optimises the loop as one unit (a sixth faster measured).
+ */
+function sumRows(tags: Uint8Array, nums: Float64Array, vals: Scalar[][], sums: Float64Array, errors: (ExcelError | null)[], r0: number, r1: number, w: number): void {
+  for (let r = r0; r <= r1; r++) {
+    for (let j = 0, i = r * w; j < w; j++, i++) {
+      const tag = tags[i];
+      if (tag === NUMBER) sums[j] = sums[j]! + nums[i]!;
+      else if (tag === OTHER && errors[j] === null) {
+        const v = vals[j]![r];
+        if (v instanceof ExcelError) errors[j] = v;
+      }
+    }
+  }
+}
+
 /** The same number, 0 and -0 told apart: the cell's value changed, whatever a reader makes of it. */
 function sameNumber(a: number, b: number): boolean {
   return a === b ? a !== 0 || 1 / a === 1 / b : a !== a && b !== b;
@@ -329,16 +348,7 @@ export class Sheet implements SheetStore {
     if (band.sums === null) {
       const sums = new Float64Array(w);
       const errors = new Array<ExcelError | null>(w).fill(null);
-      for (let r = r0; r <= r1; r++) {
-        for (let j = 0, i = r * w; j < w; j++, i++) {
-          const tag = tags[i];
-          if (tag === NUMBER) sums[j] = sums[j]! + nums[i]!;
-          else if (tag === OTHER && errors[j] === null) {
-            const v = this.vals[j]![r];
-            if (v instanceof ExcelError) errors[j] = v;
-          }
-        }
-      }
+      sumRows(tags, nums, this.vals, sums, errors, r0, r1, w);
       band = { sums, errors, stamps: writes.slice(0, w) };
       bands.set(key, band);
     } else if (band.stamps[c] !== writes[c]) {

@@ -8,7 +8,7 @@
  * text #VALUE!, an error operand propagates, x/0 #DIV/0!, a result (or an intermediate
  * result) beyond ±1.8e308 #NUM!, and + / - snap a result equal to zero in 15 digits to 0.
  */
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { add, compareNumbers, div, eq, F, ge, lt, mul, nadd, ndiv, nmax, nmin, npow, pow, sub, type Value } from '../ts/runtime/index.js';
 import { rng } from './helpers/random.js';
 import { ctx } from './helpers/runtime.js';
@@ -58,8 +58,11 @@ test('the numeric operators never give a finite number where the general ones gi
 
 const A: (number | string | boolean | null | { error: string })[] = [2, null, '3', 'abc', true, { error: '#N/A' }, 0, 1e300, -0.5, 4];
 
+/** Formulas by column: the formula of each row. */
+type Forms = Record<string, (r: number) => string>;
+
 /** A column of ten formulas `f(r)` in `col` over A1:A10, and H1:H6 for the lookups. */
-function sheet(columns: Record<string, (r: number) => string>) {
+function sheet(columns: Forms) {
   const cells: Record<string, unknown> = {};
   A.forEach((v, i) => {
     if (v !== null) cells[`A${i + 1}`] = v;
@@ -72,6 +75,32 @@ function sheet(columns: Record<string, (r: number) => string>) {
 /** An error as its code (the engine's runtime is its own copy: its errors are not this module's ExcelError). */
 function shown(v: unknown): unknown {
   return v !== null && typeof v === 'object' && 'code' in v ? (v as { code: unknown }).code : v;
+}
+
+
+/** A column's twin, 11 columns to the right (B → M). */
+function twinOf(col: string): string {
+  return String.fromCharCode(col.charCodeAt(0) + 11);
+}
+
+/**
+ * The columns of `forms` (a formula per row, without '=') and their twins: the same
+ * formula wrapped in IF(TRUE, ..., 0), which has no numeric variant.
+ */
+function withTwins(forms: Forms): Forms {
+  const columns: Forms = {};
+  for (const [col, f] of Object.entries(forms)) {
+    columns[col] = (r) => `=${f(r)}`;
+    columns[twinOf(col)] = (r) => `=IF(TRUE,${f(r)},0)`;
+  }
+  return columns;
+}
+
+/** Every cell of the forms' columns (rows 1 to 10 of S) equals its twin's, exactly. */
+function assertTwinsAgree(t: ExecutionContext, res: { get(cell: string): unknown }, forms: Forms, inputs: unknown): void {
+  for (const col of Object.keys(forms)) {
+    for (let r = 1; r <= A.length; r++) t.deepEqual(shown(res.get(`S!${col}${r}`)), shown(res.get(`S!${twinOf(col)}${r}`)), `${col}${r} with ${JSON.stringify(inputs)}`);
+  }
 }
 
 test('a column of arithmetic over every kind of operand gives what Excel gives', async (t) => {
@@ -158,19 +187,14 @@ test('MIN, MAX and AVERAGE of cells and numbers: the numeric variant in runs, al
   // Each formula has a twin wrapped in IF(TRUE, ..., 0), which has no numeric variant:
   // the twins must agree exactly, for every kind of operand in A1:A10 (a reference's
   // blanks, text and logicals are skipped, a typed argument's are coerced).
-  const forms: Record<string, (r: number) => string> = {
+  const forms: Forms = {
     B: (r) => `MIN(A${r},5)`,
     C: (r) => `MAX(0,MIN(A${r},A${r}-1))`,
     D: (r) => `AVERAGE(A${r},4)`,
     E: (r) => `AVERAGE(A${r},A${(r % 10) + 1},A${r}*2)`,
     F: (r) => `MIN(A${r})+MAX(A${r},-A${r})`,
   };
-  const columns: Record<string, (r: number) => string> = {};
-  for (const [col, f] of Object.entries(forms)) {
-    columns[col] = (r) => `=${f(r)}`;
-    columns[String.fromCharCode(col.charCodeAt(0) + 11)] = (r) => `=IF(TRUE,${f(r)},0)`; // M..Q
-  }
-  const model = sheet(columns);
+  const model = sheet(withTwins(forms));
   const cells = model.sheets[0]!.cells as Record<string, unknown>;
   // Cells alone (no run): a total, and a circular block of an opening balance, interest
   // on the average balance and a capped repayment, iterated.
@@ -194,10 +218,7 @@ test('MIN, MAX and AVERAGE of cells and numbers: the numeric variant in runs, al
   t.regex(code, /f\d+\.N\(x,B,0,\d+,\d+\);/, 'cells alone take them');
   for (const inputs of [{}, { 'S!A2': 7, 'S!A4': 'x', 'S!R1': 500, 'S!S1': 500 }, { 'S!A1': null, 'S!A10': true, 'S!A9': '2' }]) {
     const res = e.run(inputs);
-    for (const col of Object.keys(forms)) {
-      const twin = String.fromCharCode(col.charCodeAt(0) + 11);
-      for (let r = 1; r <= A.length; r++) t.deepEqual(shown(res.get(`S!${col}${r}`)), shown(res.get(`S!${twin}${r}`)), `${col}${r} with ${JSON.stringify(inputs)}`);
-    }
+    assertTwinsAgree(t, res, forms, inputs);
     t.is(shown(res.get('S!K1')), shown(res.get('S!L1')));
     t.is(shown(res.get('S!K2')), shown(res.get('S!L2')));
     for (const r of [2, 3, 4]) t.is(res.get(`S!R${r}`), res.get(`S!S${r}`), `R${r} with ${JSON.stringify(inputs)}`);
@@ -215,19 +236,14 @@ test('SUM of one reference: the numeric variant in runs gives what the general c
   // with a twin wrapped in IF(TRUE, ..., 0), which has no numeric variant: the twins
   // must agree exactly (a reference's blanks, text and logicals are skipped, its first
   // error is the result, an overflowing sum is #NUM!).
-  const forms: Record<string, (r: number) => string> = {
+  const forms: Forms = {
     B: (r) => `SUM(A${Math.max(1, r - 2)}:A${r})*2`,
     C: (r) => `SUM(A$5:A${r})+1`,
     D: (r) => `SUM(A${r}:A${r + 12})-SUM(A${r}:H${r})`,
     E: (r) => `SUM(J$1:J${r})`,
     F: (r) => `SUM(A${r}:A${r + 1})/SUM(J${r}:J${r + 1})`,
   };
-  const columns: Record<string, (r: number) => string> = {};
-  for (const [col, f] of Object.entries(forms)) {
-    columns[col] = (r) => `=${f(r)}`;
-    columns[String.fromCharCode(col.charCodeAt(0) + 11)] = (r) => `=IF(TRUE,${f(r)},0)`; // M..Q
-  }
-  const model = sheet(columns);
+  const model = sheet(withTwins(forms));
   const cells = model.sheets[0]!.cells as Record<string, unknown>;
   // J: large numbers whose running sum overflows, then a blank and a negative.
   Object.assign(cells, { J1: 1.5e308, J2: 1.5e308, J3: -1e308, J5: -2, J6: 0.25, J7: 'x', J8: false, J9: 3, J10: 0 });
@@ -236,10 +252,7 @@ test('SUM of one reference: the numeric variant in runs gives what the general c
   t.true(code.includes('R.nsum('), 'the shapes have numeric variants');
   for (const inputs of [{}, { 'S!A2': 7, 'S!A4': 'x', 'S!A6': 1 }, { 'S!A1': null, 'S!A10': true, 'S!A9': '2', 'S!J3': 0 }]) {
     const res = e.run(inputs);
-    for (const col of Object.keys(forms)) {
-      const twin = String.fromCharCode(col.charCodeAt(0) + 11);
-      for (let r = 1; r <= A.length; r++) t.deepEqual(shown(res.get(`S!${col}${r}`)), shown(res.get(`S!${twin}${r}`)), `${col}${r} with ${JSON.stringify(inputs)}`);
-    }
+    assertTwinsAgree(t, res, forms, inputs);
   }
   // And values by the definition: A1 2, A2 blank, A3 "3", A4 "abc", A5 TRUE, A6 #N/A, A7 0.
   const res = e.run();
@@ -253,18 +266,13 @@ test('direct loops over the typed arrays give what the general code gives, and s
   // store then counts its writes: kept groupings must see the new values); E: the row
   // two below on another sheet, T, whose used rectangle ends before the run does. Each
   // has a twin wrapped in IF(TRUE, ..., 0) (M, N, O, P), which has no numeric variant.
-  const forms: Record<string, (r: number) => string> = {
+  const forms: Forms = {
     B: (r) => `A${r}*2+$H$1`,
     C: (r) => (r === 1 ? 'B1' : `C${r - 1}+B${r}`),
     D: (r) => `MATCH(N${r},C$1:C$10,0)`,
     E: (r) => `T!A${r + 2}*3`,
   };
-  const columns: Record<string, (r: number) => string> = {};
-  for (const [col, f] of Object.entries(forms)) {
-    columns[col] = (r) => `=${f(r)}`;
-    columns[String.fromCharCode(col.charCodeAt(0) + 11)] = (r) => `=IF(TRUE,${f(r)},0)`; // M..P
-  }
-  const model = sheet(columns);
+  const model = sheet(withTwins(forms));
   const T = { name: 'T', cells: { A1: 1, A2: 2, A3: 3, A4: '4', A5: 5, A6: 6 } };
   const e = await buildEngine({ sheets: [...model.sheets, T] } as never, { verify: false });
   const code = await import('node:fs').then((fs) => fs.readdirSync(`${e.dir}/modules`).map((f) => fs.readFileSync(`${e.dir}/modules/${f}`, 'utf8')).join(''));
@@ -278,10 +286,7 @@ test('direct loops over the typed arrays give what the general code gives, and s
   ];
   for (const inputs of inputSets) {
     const res = e.run(inputs as never);
-    for (const col of Object.keys(forms)) {
-      const twin = String.fromCharCode(col.charCodeAt(0) + 11);
-      for (let r = 1; r <= A.length; r++) t.deepEqual(shown(res.get(`S!${col}${r}`)), shown(res.get(`S!${twin}${r}`)), `${col}${r} with ${JSON.stringify(inputs)}`);
-    }
+    assertTwinsAgree(t, res, forms, inputs);
   }
   // And values by the definition (A1 2, A2 blank, A3 "3", H1 1): B1 5, B2 1, B3 7.
   const res = e.run();

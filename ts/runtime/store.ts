@@ -131,7 +131,8 @@ export class Sheet implements SheetStore {
    * built. Every write that changes a cell's value counts (a formula, an input, a
    * cluster's iteration), so a kept grouping never outlives a change to its cells,
    * whatever the order; a write of the value the cell already holds changes nothing a
-   * grouping or a column sum depends on, and is not counted.
+   * grouping or a column sum depends on, and is not counted. Public: generated direct
+   * loops read it before each write (see `putNumber`).
    */
   columnWrites: Uint32Array | null = null;
   /**

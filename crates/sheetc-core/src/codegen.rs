@@ -295,6 +295,14 @@ fn contains_costly_op(b: &Bound) -> bool {
 /// once and calls `NAME$c(x,B,r,c,h0,..)` (`NAME$r`), the shape with the hoisted values
 /// as parameters; it returns false when it cannot take the run, and the run function
 /// loops over the cells itself.
+///
+/// Inside the variant, a shape with a numeric form (`numeric_expr`) loops three ways, the
+/// first that applies: the direct loop (`direct_setup`: the cells it writes and the cells
+/// it reads along the run inside their stores' dense arrays, nothing pinned where it
+/// writes), the numeric loop through the stores (`B[s].n`, `setNumber`), and the general
+/// code per cell; within the first two, a cell whose numeric value is not finite takes
+/// the general code. A shape whose numeric form reads cells along the run gets a variant
+/// for the direct loop alone.
 fn loop_variant(name: &str, bound: &Bound, axis: Axis, main_branches: &[String], functions: &FunctionTable, keep_lines: bool) -> Option<String> {
     let mut g = Gen::new(name, 0, functions);
     g.hoist = Some(Hoist { axis, exprs: Vec::new(), refs: Vec::new() });

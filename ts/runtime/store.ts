@@ -44,6 +44,19 @@ interface ColumnSums {
   stamps: Uint32Array;
 }
 
+/** The same number, 0 and -0 told apart: the cell's value changed, whatever a reader makes of it. */
+function sameNumber(a: number, b: number): boolean {
+  return a === b ? a !== 0 || 1 / a === 1 / b : a !== a && b !== b;
+}
+
+/** Columns summed through `ColumnSums` are at least this tall. */
+const COLUMN_SUM_MIN_ROWS = 64;
+
+const BLANK = 0;
+/** Generated direct loops write this tag for a number (codegen `direct_setup`). */
+const NUMBER = 1;
+const OTHER = 2;
+
 /**
  * A dense cell as a number operand, from a store's `tags` and `nums` at row-major index
  * `i` (generated direct loops): what `Sheet.n` gives there.
@@ -71,19 +84,6 @@ function sumRows(tags: Uint8Array, nums: Float64Array, vals: Scalar[][], sums: F
     }
   }
 }
-
-/** The same number, 0 and -0 told apart: the cell's value changed, whatever a reader makes of it. */
-function sameNumber(a: number, b: number): boolean {
-  return a === b ? a !== 0 || 1 / a === 1 / b : a !== a && b !== b;
-}
-
-/** Columns summed through `ColumnSums` are at least this tall. */
-const COLUMN_SUM_MIN_ROWS = 64;
-
-const BLANK = 0;
-/** Generated direct loops write this tag for a number (codegen `direct_setup`). */
-const NUMBER = 1;
-const OTHER = 2;
 
 export class Sheet implements SheetStore {
   readonly name: string;

@@ -317,7 +317,7 @@ fn loop_variant(name: &str, bound: &Bound, axis: Axis, main_branches: &[String],
     // The same traversal again, reading the cells that vary along the run from the typed
     // arrays: the same `h`, `k` and `q` numbers (what it collects again is dropped).
     let mut reads = Some(Vec::new());
-    let direct = match numeric {
+    let direct_code = match numeric {
         Some(_) => numeric_expr(bound, Some(axis), functions, &mut 0, &mut keep_lines.then(Vec::new), &mut Some(Vec::new()), &mut reads),
         None => None,
     };
@@ -358,20 +358,21 @@ fn loop_variant(name: &str, bound: &Bound, axis: Axis, main_branches: &[String],
         // The numeric variant when every hoisted value is a number (see `numeric_expr`).
         Some(code) => {
             let numeric_loop = format!("for(let {var}={lo};{var}<={hi};{var}++){{const v={code};if(v-v===0)B[s].setNumber(r,c,v);else{{{general}}}}}");
-            let mut tests: Vec<String> = params.iter().map(|p| format!("typeof {p}===\"number\"")).collect();
-            let numbers = tests.join("&&");
-            let direct_loop = direct.map(|raw| {
-                let (write, arrays) = direct_setup(&reads, axis);
-                tests.push(write);
-                let loop_ = format!(
-                    "{{{arrays}for(let {var}={lo};{var}<={hi};{var}++){{const i=r*WS+c,v={raw};if(v-v===0){{if(S.columnWrites===null){{NS[i]=v;TS[i]=1;}}else S.putNumber(i,c,v);}}else{{{general}}}}}}}"
-                );
-                (tests.join("&&"), loop_)
-            });
-            let fallback =
-                if params.is_empty() { numeric_loop } else { format!("if({numbers}){numeric_loop}else for(let {var}={lo};{var}<={hi};{var}++){{{general}}}") };
-            match direct_loop {
-                Some((condition, loop_)) => format!("if({condition}){loop_}else {fallback}"),
+            let numbers: Vec<String> = params.iter().map(|p| format!("typeof {p}===\"number\"")).collect();
+            let fallback = if numbers.is_empty() {
+                numeric_loop
+            } else {
+                format!("if({}){numeric_loop}else for(let {var}={lo};{var}<={hi};{var}++){{{general}}}", numbers.join("&&"))
+            };
+            match direct_code {
+                Some(raw) => {
+                    let (checks, arrays) = direct_setup(&reads, axis);
+                    let condition: Vec<String> = numbers.into_iter().chain([checks]).collect();
+                    format!(
+                        "if({}){{{arrays}for(let {var}={lo};{var}<={hi};{var}++){{const i=r*WS+c,v={raw};if(v-v===0){{if(S.columnWrites===null){{NS[i]=v;TS[i]=1;}}else S.putNumber(i,c,v);}}else{{{general}}}}}}}else {fallback}",
+                        condition.join("&&")
+                    )
+                }
                 None => fallback,
             }
         }

@@ -155,6 +155,16 @@ export class Sheet implements SheetStore {
    * its size: no key string per request), or null until built on a second request.
    */
   private classes: Map<number, KeptClasses[]> | null = null;
+  /**
+   * The rectangle whose value classes were returned last, and at what count of writes:
+   * a column of lookups asks for the same table's classes once per row, and this answers
+   * without the map and list searches (valid on the same terms as an entry of `classes`).
+   */
+  private lastClasses: ValueClasses | null = null;
+  private lastClassesKey = -1;
+  private lastClassesRows = 0;
+  private lastClassesCols = 0;
+  private lastClassesStamp = 0;
   /** Column sums by band of rows (keyed `r0 * 1048576 + r1`), or null until asked. */
   private columnSums: Map<number, ColumnSums> | null = null;
 
@@ -417,6 +427,28 @@ export class Sheet implements SheetStore {
     let stamp = 0;
     for (let c = c0; c < c0 + cols && c < writes.length; c++) stamp += writes[c]!;
     const key = r0 * KEY_STRIDE + c0;
+    if (
+      this.lastClasses !== null &&
+      key === this.lastClassesKey &&
+      stamp === this.lastClassesStamp &&
+      rows === this.lastClassesRows &&
+      cols === this.lastClassesCols
+    ) {
+      return this.lastClasses;
+    }
+    const found = this.findClasses(key, stamp, r0, c0, rows, cols);
+    if (found !== undefined) {
+      this.lastClasses = found;
+      this.lastClassesKey = key;
+      this.lastClassesStamp = stamp;
+      this.lastClassesRows = rows;
+      this.lastClassesCols = cols;
+    }
+    return found;
+  }
+
+  /** `valueClasses` past the last rectangle's: kept, shared by the model, or built. */
+  private findClasses(key: number, stamp: number, r0: number, c0: number, rows: number, cols: number): ValueClasses | undefined {
     const map = (this.classes ??= new Map<number, KeptClasses[]>());
     let list = map.get(key);
     if (list === undefined) map.set(key, (list = []));

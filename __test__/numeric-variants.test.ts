@@ -299,6 +299,35 @@ test('direct loops over the typed arrays give what the general code gives, and s
   t.deepEqual([1, 2, 4, 5, 10].map((r) => shown(res.get(`S!E${r}`))), [9, 12, 18, 0, 0]);
 });
 
+test('divisions in runs: by a cell or a number without a check, by anything else with one, as the general code', async (t) => {
+  // A divisor read from a cell (B, C, G) is finite or NaN: a zero one gives an infinity
+  // the general code turns into #DIV/0!. A computed divisor (D, F) can be an infinity
+  // (an overflow, 1/0), which must not make the quotient 0: R.ndiv refuses it. E's
+  // dividend overflows. Each has a twin without a numeric variant (IF(TRUE, ..., 0)).
+  const forms: Forms = {
+    B: (r) => `A${r}/$H$1`,
+    C: (r) => `10/A${r}`,
+    D: (r) => `A${r}/($H$1*1E300*1E300)`,
+    E: (r) => `(A${r}*1E300*1E300)/$H$3`,
+    F: (r) => `1/(1/A${r})`,
+    G: (r) => `A${r}/T!A${r}`,
+  };
+  const model = sheet(withTwins(forms));
+  const T = { name: 'T', cells: { A1: 4, A2: 0, A3: '2', A5: 5, A7: 1e-300, A8: 'x' } };
+  const e = await buildEngine({ sheets: [...model.sheets, T] } as never, { verify: false });
+  const code = await import('node:fs').then((fs) => fs.readdirSync(`${e.dir}/modules`).map((f) => fs.readFileSync(`${e.dir}/modules/${f}`, 'utf8')).join(''));
+  t.true(code.includes('R.ndiv(') && code.includes('(R.cellNumber(T0,N0,(r)*W0+c-1)/k0)'), 'both kinds of division are generated');
+  for (const inputs of [{}, { 'S!H1': 0 }, { 'S!H1': 1e-300, 'S!H3': 0 }, { 'S!A7': 1e-300, 'T!A2': 3 }]) {
+    for (const full of [true, false]) assertTwinsAgree(t, e.run(inputs as never, { full }), forms, inputs);
+  }
+  // By the definition: A1 2, A2 blank, A7 0, A8 1e300; H1 1, H3 1.
+  const res = e.run();
+  t.deepEqual([1, 2, 7].map((r) => shown(res.get(`S!C${r}`))), [5, '#DIV/0!', '#DIV/0!']);
+  t.deepEqual([1, 8].map((r) => shown(res.get(`S!D${r}`))), ['#NUM!', '#NUM!']); // never 2/∞ = 0
+  t.deepEqual([1, 7].map((r) => shown(res.get(`S!F${r}`))), [2, '#DIV/0!']);
+  t.is(shown(e.run({ 'S!H1': 0 }).get('S!B1')), '#DIV/0!');
+});
+
 test('a direct loop counts its writes where the store keeps column sums', async (t) => {
   // D1 and D2 sum C1:C70 (the second request keeps the sums of every column of those
   // rows, B's included, and the store starts counting writes); B's loop then writes

@@ -198,6 +198,10 @@ fn numeric_expr(
                 BinaryOp::Add => format!("R.nadd({a},{b})"),
                 BinaryOp::Sub => format!("R.nadd({a},-{b})"),
                 BinaryOp::Mul => format!("({a}*{b})"),
+                // A divisor read from a cell or written as a number is finite or NaN:
+                // a zero one gives an infinity or NaN, which no later operator turns
+                // finite (see `finite_or_nan`), so the plain division is exact.
+                BinaryOp::Div if finite_or_nan(r) => format!("({a}/{b})"),
                 BinaryOp::Div => format!("R.ndiv({a},{b})"),
                 BinaryOp::Pow => format!("R.npow({a},{b})"),
                 _ => return None,
@@ -205,6 +209,24 @@ fn numeric_expr(
         }
         _ => return None,
     })
+}
+
+/// Whether an operand's numeric code is a finite number or NaN, never an infinity: a
+/// number written in the formula or a cell's number (a cell never holds an infinity;
+/// `n` and `cellNumber` give NaN for what is not a number). The operators of the numeric
+/// variant keep every non-finite operand non-finite, except that a division by an
+/// infinity gives 0 (and a power or MIN/MAX could give a finite result): `R.ndiv`
+/// refuses an infinite divisor. A divisor that is finite or NaN needs no such check,
+/// and a zero one is no exception either: x/0 is an infinity or NaN, which stays
+/// non-finite to the end and sends the cell to the general code (#DIV/0!). The checks
+/// cost about a third of a growth recurrence's loop (two divisions a cell).
+fn finite_or_nan(b: &Bound) -> bool {
+    match b {
+        Bound::Number(n) => n.is_finite(),
+        Bound::Cell { .. } => true,
+        Bound::CellValue(inner) | Bound::Unary(UnaryOp::Plus, inner) => finite_or_nan(inner),
+        _ => false,
+    }
 }
 
 /// The coordinate that varies along a run of cells evaluated by one loop.
@@ -1212,7 +1234,7 @@ mod tests {
         let b = mul(cell(2, Coord::Rel(0), Coord::Abs(1)), pow);
         let src = shape_function_for_test("f3", &b).source;
         let along_row = run_fn(&src, "f3.c=");
-        assert!(along_row.contains("q0=R.lineValues(x,f3.cq0,c0,c1,(c)=>R.npow(R.nadd((1),B[0].n(0,0)),R.ndiv(B[1].n(2,c),(12))))"), "{src}");
+        assert!(along_row.contains("q0=R.lineValues(x,f3.cq0,c0,c1,(c)=>R.npow(R.nadd((1),B[0].n(0,0)),(B[1].n(2,c)/(12))))"), "{src}");
         // Along the row, $B r is the same cell in every cell of the run: read once.
         assert!(along_row.contains("const k0=B[2].n(r,1),q0="), "{src}");
         assert!(along_row.contains("const v=(k0*q0[c]);"), "{src}");
@@ -1225,7 +1247,7 @@ mod tests {
         // Down a column the factor is the same in every cell: computed once per run.
         let down = run_fn(&src, "f3.r=");
         assert!(
-            down.contains("const k0=R.npow(R.nadd((1),B[0].n(0,0)),R.ndiv(B[1].n(2,c),(12)));if(B[s].direct(r0,c,r1,c,true)&&B[2].direct(r0,1,r1,1,false))"),
+            down.contains("const k0=R.npow(R.nadd((1),B[0].n(0,0)),(B[1].n(2,c)/(12)));if(B[s].direct(r0,c,r1,c,true)&&B[2].direct(r0,1,r1,1,false))"),
             "{src}"
         );
         assert!(down.contains("const i=r*WS+c,v=(R.cellNumber(T2,N2,(r)*W2+1)*k0);"), "{src}");
@@ -1249,7 +1271,7 @@ mod tests {
         let b = mul(mul(cell(2, Coord::Rel(0), Coord::Rel(-1)), rate.clone()), season);
         let src = shape_function_for_test("f8", &b).source;
         let down = run_fn(&src, "f8.r=");
-        assert!(down.contains("q0=R.lineValues(x,f8.rq0,r0,r1,(r)=>R.nadd((1),R.ndiv(B[2].n(r,5),(12))))"), "{src}");
+        assert!(down.contains("q0=R.lineValues(x,f8.rq0,r0,r1,(r)=>R.nadd((1),(B[2].n(r,5)/(12))))"), "{src}");
         assert!(down.contains("const v=((B[2].n(r,c-1)*q0[r])*h0);"), "{src}");
         // A run down the column the rate reads takes the per-cell loop.
         assert!(down.contains("(s===2&&5<=c&&c<=5)"), "{src}");
@@ -1257,7 +1279,7 @@ mod tests {
         let single = shape_function("f8", &b, &crate::functions::test_table(), false, Loops { along_rows: true, down_columns: false }).source;
         let down = run_fn(&single, "f8.r=");
         assert!(!down.contains("lineValues"), "{single}");
-        assert!(down.contains("const v=((B[2].n(r,c-1)*R.nadd((1),R.ndiv(B[2].n(r,5),(12))))*h0);"), "{single}");
+        assert!(down.contains("const v=((B[2].n(r,c-1)*R.nadd((1),(B[2].n(r,5)/(12))))*h0);"), "{single}");
         // Addition and multiplication alone are not worth a kept value.
         let plain = mul(
             cell(2, Coord::Rel(0), Coord::Rel(-1)),

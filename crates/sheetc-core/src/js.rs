@@ -37,11 +37,13 @@ pub fn string(s: &str) -> String {
 /// A JS number literal (finite numbers only; others become NaN which the runtime maps to #NUM!).
 pub fn number(n: f64) -> String {
     if n.is_finite() {
-        let s = format!("{n}");
-        if s == "-0" {
-            "-0".to_string()
+        // Both forms are the shortest digits that read back as `n`. The exponent form
+        // where JavaScript itself writes one (1E300 is 301 digits written out).
+        let magnitude = n.abs();
+        if n != 0.0 && !(1e-6..1e21).contains(&magnitude) {
+            format!("{n:e}")
         } else {
-            s
+            format!("{n}")
         }
     } else {
         "NaN".to_string()
@@ -73,5 +75,12 @@ mod tests {
     fn numbers_round_trip() {
         assert_eq!(number(0.1), "0.1");
         assert_eq!(number(1e300).parse::<f64>().ok(), Some(1e300));
+        assert_eq!(number(1e300), "1e300");
+        assert_eq!(number(-1.5e-300), "-1.5e-300");
+        assert_eq!(number(1234.5), "1234.5");
+        assert_eq!(number(-0.0), "-0");
+        for n in [f64::MAX, f64::MIN_POSITIVE, 5e-324, 1e21, 123456789012345680000.0, 0.000001, 1e-7] {
+            assert_eq!(number(n).parse::<f64>().ok(), Some(n), "{n}");
+        }
     }
 }

@@ -25,7 +25,7 @@
  * iterative calculation reads a circular reference.
  */
 import { Ref, RefList, cellId, type Ctx, type ExcelError, type Scalar, type SheetStore, type Value } from './values.js';
-import type { Sheet } from './store.js';
+import { aggregated, type Sheet } from './store.js';
 
 /** A shape function as the generated code defines it. */
 export type CellFunction = (x: Ctx, B: SheetStore[], r: number, c: number) => Value;
@@ -155,9 +155,8 @@ class GuardedStore implements SheetStore {
     const v = this.get(r, c);
     return typeof v === 'number' ? v : v === null ? 0 : NaN;
   }
-  nv(r: number, c: number): number {
-    const v = this.get(r, c);
-    return typeof v === 'number' ? v : NaN;
+  agg(r: number, c: number): number {
+    return aggregated(this.get(r, c));
   }
   set(r: number, c: number, v: Scalar): void {
     this.real.set(r, c, v);

@@ -214,7 +214,9 @@ const POW_RESULTS = new Float64Array(1 << POW_CACHE_BITS);
  * general code, which computes the error Excel shows; so these only have to never turn
  * an error into a finite number. NaN propagates through + - * /; an infinity does too,
  * except where a division or a power would map it back to a finite value, so those two
- * refuse infinite operands.
+ * refuse infinite operands (a divisor read from a cell or written as a number is never
+ * infinite: codegen divides by it plainly). MIN, MAX and AVERAGE take Infinity as an
+ * argument they skip, which only `SheetStore.agg` gives (see `nmin`).
  */
 /** `+` on numbers (Excel's zero snap, as `add`). */
 export const nadd = addSnap;
@@ -223,14 +225,43 @@ export function ndiv(x: number, y: number): number {
   return y === 0 || y - y !== 0 || x - x !== 0 ? NaN : x / y;
 }
 /**
- * MIN and MAX of two numbers, as the functions fold their arguments (the first of equal
- * ones); NaN for a non-finite operand, which only an error upstream can produce.
+ * MIN and MAX of two arguments as the functions fold them (the first of equal ones).
+ * An operand is a number, Infinity for an argument the functions skip (a blank, text
+ * or logical cell: `SheetStore.agg`; codegen makes any other infinity NaN with `nfin`),
+ * or NaN for an error; all skipped gives Infinity, which `nskipped0` makes 0.
  */
 export function nmin(a: number, b: number): number {
-  return a - a !== 0 || b - b !== 0 ? NaN : b < a ? b : a;
+  if (a !== a || b !== b) return NaN;
+  return a === Infinity ? b : b === Infinity ? a : b < a ? b : a;
 }
 export function nmax(a: number, b: number): number {
-  return a - a !== 0 || b - b !== 0 ? NaN : b > a ? b : a;
+  if (a !== a || b !== b) return NaN;
+  return a === Infinity ? b : b === Infinity ? a : b > a ? b : a;
+}
+/** MIN or MAX of arguments all skipped: 0, as the functions give. */
+export function nskipped0(x: number): number {
+  return x === Infinity ? 0 : x;
+}
+/** A counted argument of MIN, MAX or AVERAGE: an infinity (an overflow) is NaN, never "skipped". */
+export function nfin(x: number): number {
+  return x - x === 0 ? x : NaN;
+}
+/**
+ * AVERAGE of `k` arguments (operands as for `nmin`): the sum from 0 of those not
+ * skipped, in argument order, over their count; NaN when all are skipped (#DIV/0!).
+ */
+export function navg(k: number, a: number, b = 0, c = 0, d = 0, e = 0, f = 0, g = 0, h = 0): number {
+  let sum = 0;
+  let n = 0;
+  if (a !== Infinity) (sum += a), n++;
+  if (k > 1 && b !== Infinity) (sum += b), n++;
+  if (k > 2 && c !== Infinity) (sum += c), n++;
+  if (k > 3 && d !== Infinity) (sum += d), n++;
+  if (k > 4 && e !== Infinity) (sum += e), n++;
+  if (k > 5 && f !== Infinity) (sum += f), n++;
+  if (k > 6 && g !== Infinity) (sum += g), n++;
+  if (k > 7 && h !== Infinity) (sum += h), n++;
+  return n === 0 ? NaN : sum / n;
 }
 /** `^` on numbers: NaN where `pow` gives an error or the result is not finite. */
 export function npow(x: number, y: number): number {

@@ -27,7 +27,6 @@ interface SharedClasses {
   classes: ValueClasses;
 }
 
-/** Cell kinds in a dense sheet's tag array. */
 /**
  * The sums of every column of the dense rectangle over one band of rows, for SUM down a
  * column (a total row under a table of months reads each month's column in turn). One
@@ -52,6 +51,7 @@ function sameNumber(a: number, b: number): boolean {
 /** Columns summed through `ColumnSums` are at least this tall. */
 const COLUMN_SUM_MIN_ROWS = 64;
 
+/** Cell kinds in a dense sheet's tag array. */
 const BLANK = 0;
 /** Generated direct loops write this tag for a number (codegen `direct_setup`). */
 const NUMBER = 1;
@@ -64,6 +64,11 @@ const OTHER = 2;
 export function cellNumber(tags: Uint8Array, nums: Float64Array, i: number): number {
   const tag = tags[i];
   return tag === NUMBER ? nums[i]! : tag === BLANK ? 0 : NaN;
+}
+
+/** A value as `SheetStore.agg` reads it: its number, NaN for an error, Infinity for what aggregates skip. */
+export function aggregated(v: Scalar): number {
+  return typeof v === 'number' ? v : v instanceof ExcelError ? NaN : Infinity;
 }
 
 /**
@@ -303,18 +308,18 @@ export class Sheet implements SheetStore {
 
   /**
    * The cell as an aggregate (MIN, MAX, AVERAGE) reads it from a reference, in the
-   * numeric variants: its number, NaN for anything else (blank, text, logical, error),
-   * which sends the cell to the general code (a reference's blanks and text are skipped
-   * there, not counted as 0).
+   * numeric variants: its number, Infinity for what the functions skip there (a blank,
+   * text or logical: a cell never holds an infinity), NaN for an error.
    */
-  nv(r: number, c: number): number {
+  agg(r: number, c: number): number {
     if (r < this.denseRows && c < this.denseCols) {
       const i = r * this.denseCols + c;
-      return this.tags[i] === NUMBER ? this.nums[i]! : NaN;
+      const tag = this.tags[i];
+      if (tag === NUMBER) return this.nums[i]!;
+      return tag === BLANK || !(this.vals[c]![r] instanceof ExcelError) ? Infinity : NaN;
     }
-    if (this.extra === null) return NaN;
-    const v = this.extra.get(r * KEY_STRIDE + c);
-    return typeof v === 'number' ? v : NaN;
+    if (this.extra === null) return Infinity;
+    return aggregated(this.extra.get(r * KEY_STRIDE + c) ?? null);
   }
 
   sumNumbers(total: number, r0: number, c0: number, r1: number, c1: number): number | ExcelError | undefined {

@@ -123,8 +123,8 @@ export interface SheetStore {
   get(r: number, c: number): Scalar;
   /** The cell as a number operand: its number, 0 when blank, NaN otherwise (`Sheet.n`). */
   n(r: number, c: number): number;
-  /** The cell as an aggregate reads it from a reference: its number, NaN otherwise (`Sheet.nv`). */
-  nv(r: number, c: number): number;
+  /** The cell as an aggregate reads it from a reference: its number, Infinity when skipped, NaN for an error (`Sheet.agg`). */
+  agg(r: number, c: number): number;
   set(r: number, c: number, v: Scalar): void;
   /** `set` for a number. */
   setNumber(r: number, c: number, v: number): void;

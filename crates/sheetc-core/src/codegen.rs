@@ -171,25 +171,32 @@ fn numeric_expr(
         },
         // MIN, MAX and AVERAGE of single cells and numbers, outside hoisting variants (an
         // argument may be hoisted there as a reference object, which this code would not
-        // number as `Gen` does). A cell argument is a reference: `nv` reads its number,
-        // NaN for a blank or text, which the general code skips (`n` would give 0).
+        // number as `Gen` does). A cell argument is a reference: `agg` reads its number,
+        // or Infinity for a blank, text or logical, which the functions skip, or NaN for
+        // an error. Any other argument is a value the functions count: `R.nfin` makes an
+        // infinity (an overflow) NaN, so that Infinity means "skipped" and nothing else.
+        // A circular block's average of an opening and a closing balance then stays on
+        // this code in the sweep where the closing balance is still blank.
         Bound::Call { name, args } if axis.is_none() && matches!(name.as_str(), "MIN" | "MAX" | "AVERAGE") && !args.is_empty() && args.len() <= 8 => {
             let mut parts = Vec::with_capacity(args.len());
             for a in args {
                 parts.push(match a {
-                    Bound::Cell { sheet, row, col } => format!("B[{sheet}].nv({},{})", coord(*row, "r"), coord(*col, "c")),
+                    Bound::Cell { sheet, row, col } => format!("B[{sheet}].agg({},{})", coord(*row, "r"), coord(*col, "c")),
                     Bound::Missing | Bound::Area(_) | Bound::Areas(_) => return None,
-                    other => num(other)?,
+                    other if finite_or_nan(other) => num(other)?,
+                    other => format!("R.nfin({})", num(other)?),
                 });
             }
-            let mut it = parts.into_iter();
-            let first = it.next()?;
             match name.as_str() {
-                // The functions' own fold: the first of equal values (NaN for non-finite).
-                "MIN" => it.fold(first, |acc, p| format!("R.nmin({acc},{p})")),
-                "MAX" => it.fold(first, |acc, p| format!("R.nmax({acc},{p})")),
-                // Summed from 0 in argument order, then divided: AVERAGE's additions.
-                _ => format!("({}/{})", it.fold(format!("(0+{first})"), |acc, p| format!("({acc}+{p})")), args.len()),
+                // The functions' own fold: the first of equal values; all skipped is 0.
+                "MIN" | "MAX" => {
+                    let op = if name == "MIN" { "R.nmin" } else { "R.nmax" };
+                    let mut it = parts.into_iter();
+                    let first = it.next()?;
+                    format!("R.nskipped0({})", it.fold(first, |acc, p| format!("{op}({acc},{p})")))
+                }
+                // Summed from 0 in argument order, then divided by the count: AVERAGE's.
+                _ => format!("R.navg({},{})", parts.len(), parts.join(",")),
             }
         }
         Bound::Binary(op, l, r) => {
@@ -1112,6 +1119,29 @@ mod tests {
     /// The run function's source for one axis (`NAME.c=` or `NAME.r=`), and the variant's.
     fn run_fn<'a>(src: &'a str, prefix: &str) -> &'a str {
         src.lines().find(|l| l.starts_with(prefix)).unwrap_or("")
+    }
+
+    #[test]
+    fn aggregates_of_cells_skip_what_the_functions_skip() {
+        // AVERAGE(r-2, r+2) * $B$5 / 12 and MAX(0, MIN(r-3, (r-2) - (r-1))): an interest
+        // line on the average balance and a capped repayment, as a circular block has them.
+        let rel = |dr: i32| cell(4, Coord::Rel(dr), Coord::Rel(0));
+        let avg = Bound::Binary(
+            BinaryOp::Div,
+            Box::new(mul(call("AVERAGE", vec![rel(-2), rel(2)]), cell(0, Coord::Abs(4), Coord::Abs(1)))),
+            Box::new(Bound::Number(12.0)),
+        );
+        let src = shape_function("f13", &avg, &crate::functions::test_table(), false, Loops { along_rows: false, down_columns: false }).source;
+        let single = run_fn(&src, "f13.L=");
+        assert!(single.contains("const v=((R.navg(2,B[4].agg(r-2,c),B[4].agg(r+2,c))*B[0].n(4,1))/(12));"), "{src}");
+        let capped = call("MAX", vec![Bound::Number(0.0), call("MIN", vec![rel(-3), Bound::Binary(BinaryOp::Sub, Box::new(rel(-2)), Box::new(rel(-1)))])]);
+        let src = shape_function("f14", &capped, &crate::functions::test_table(), false, Loops { along_rows: false, down_columns: false }).source;
+        let single = run_fn(&src, "f14.L=");
+        // A computed argument is counted: an overflow there is NaN, never "skipped".
+        assert!(
+            single.contains("const v=R.nskipped0(R.nmax((0),R.nfin(R.nskipped0(R.nmin(B[4].agg(r-3,c),R.nfin(R.nadd(B[4].n(r-2,c),-B[4].n(r-1,c))))))));"),
+            "{src}"
+        );
     }
 
     #[test]

@@ -76,15 +76,51 @@ export function aggregated(v: Scalar): number {
  * column's first error from the top in `errors`: one pass along the rows, each column's
  * additions in the order of a scan down it. A function of its own, apart from the
  * bookkeeping around it: V8 optimises the loop as one unit (a sixth faster measured).
+ *
+ * Four rows at a time, a column's running sum loaded and stored once for the four (1.2
+ * against 2.1 ns a cell measured): the same additions in the same order, with 0 added
+ * for a cell that is not a number. That changes no sum: x + 0 is x for every x but -0,
+ * and a sum that starts at 0 is never -0 (x + -x and 0 + -0 are +0). Errors are looked
+ * for afterwards, in the columns that hold anything but numbers and blanks.
  */
 function sumRows(tags: Uint8Array, nums: Float64Array, vals: Scalar[][], sums: Float64Array, errors: (ExcelError | null)[], r0: number, r1: number, w: number): void {
-  for (let r = r0; r <= r1; r++) {
-    for (let j = 0, i = r * w; j < w; j++, i++) {
-      const tag = tags[i];
-      if (tag === NUMBER) sums[j] = sums[j]! + nums[i]!;
-      else if (tag === OTHER && errors[j] === null) {
-        const v = vals[j]![r];
-        if (v instanceof ExcelError) errors[j] = v;
+  const kinds = new Uint8Array(w);
+  let r = r0;
+  for (; r + 3 <= r1; r += 4) {
+    const b0 = r * w;
+    const b1 = b0 + w;
+    const b2 = b1 + w;
+    const b3 = b2 + w;
+    for (let j = 0; j < w; j++) {
+      const t0 = tags[b0 + j]!;
+      const t1 = tags[b1 + j]!;
+      const t2 = tags[b2 + j]!;
+      const t3 = tags[b3 + j]!;
+      let sum = sums[j]!;
+      sum += t0 === NUMBER ? nums[b0 + j]! : 0;
+      sum += t1 === NUMBER ? nums[b1 + j]! : 0;
+      sum += t2 === NUMBER ? nums[b2 + j]! : 0;
+      sum += t3 === NUMBER ? nums[b3 + j]! : 0;
+      sums[j] = sum;
+      kinds[j] = kinds[j]! | t0 | t1 | t2 | t3;
+    }
+  }
+  for (; r <= r1; r++) {
+    const b = r * w;
+    for (let j = 0; j < w; j++) {
+      const t = tags[b + j]!;
+      sums[j] = sums[j]! + (t === NUMBER ? nums[b + j]! : 0);
+      kinds[j] = kinds[j]! | t;
+    }
+  }
+  for (let j = 0; j < w; j++) {
+    if ((kinds[j]! & OTHER) === 0) continue;
+    for (let row = r0, i = r0 * w + j; row <= r1; row++, i += w) {
+      if (tags[i] !== OTHER) continue;
+      const v = vals[j]![row];
+      if (v instanceof ExcelError) {
+        errors[j] = v;
+        break;
       }
     }
   }

@@ -17,5 +17,5 @@ export { dateToSerialValue, serialToDate, MAX_RANGE_CELLS } from './inputs.js';
 export { displayText, numberText } from './display.js';
 export * from './special.js';
 export { udf, type UserFunction, type UserFunctionArgument, type UserFunctionValue } from './udf.js';
-export { indexValue } from './functions/lookup/lookup.js';
+export { indexMatch, indexValue, xlookupValue } from './functions/lookup/lookup.js';
 import './functions/index.js';

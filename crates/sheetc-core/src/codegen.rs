@@ -31,7 +31,7 @@ pub struct ShapeCode {
 pub fn shape_function(name: &str, bound: &Bound, functions: &FunctionTable, alone: bool, loops: Loops) -> ShapeCode {
     let mut g = Gen::new(name, 0, functions);
     // A top-level single cell is read as a value; areas stay references (array formulas).
-    let body = g.expr(bound, Want::Value);
+    let body = g.result(bound);
     let main = g.function_source(name, &body);
     let mut source = g.hoisted.concat();
     source.push_str(&main);
@@ -236,6 +236,13 @@ fn finite_or_nan(b: &Bound) -> bool {
     }
 }
 
+/// A part of an exact lookup read as a value (`Gen::exact_lookup`): the key, generated
+/// as a value, or an argument as the function takes it (name, position).
+enum LookupPart<'b> {
+    Key(&'b Bound),
+    Arg(&'static str, usize, &'b Bound),
+}
+
 /// The coordinate that varies along a run of cells evaluated by one loop.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Axis {
@@ -335,7 +342,7 @@ fn contains_costly_op(b: &Bound) -> bool {
 fn loop_variant(name: &str, bound: &Bound, axis: Axis, main_branches: &[String], functions: &FunctionTable, keep_lines: bool) -> Option<String> {
     let mut g = Gen::new(name, 0, functions);
     g.hoist = Some(Hoist { axis, exprs: Vec::new(), refs: Vec::new() });
-    let body = g.expr(bound, Want::Value);
+    let body = g.result(bound);
     let h = g.hoist.take()?;
     let mut next = 0;
     let mut lines = keep_lines.then(Vec::new);
@@ -864,12 +871,70 @@ impl<'f> Gen<'f> {
         self.hoist.as_ref().is_some_and(|h| worth_hoisting(b, want) && !varies(b, h.axis) && ctx_free(b, self.functions).is_some())
     }
 
+    /// A formula's result, which the run stores as a value (`R.fin`): an exact lookup
+    /// through INDEX and MATCH or XLOOKUP is read as one (see `exact_lookup`).
+    fn result(&mut self, b: &Bound) -> String {
+        match self.exact_lookup(b) {
+            Some(code) => code,
+            None => self.expr(b, Want::Value),
+        }
+    }
+
+    /// An exact lookup over two ranges read as a value (an operator's operand, a
+    /// formula's result): `INDEX(values, MATCH(key, keys, 0))` becomes `R.indexMatch` and
+    /// `XLOOKUP(key, keys, values[, if_not_found])` `R.xlookupValue`, the selected cell's
+    /// value from the keys' exact-match index with no MATCH result, reference object or
+    /// generic call in between; anything else (a key that is not a number or text, a
+    /// range of more than one row and column) as the functions give it. A lookup per
+    /// row of a table is this shape. Elsewhere (`ROW(INDEX(...))`, a range operator's
+    /// end) the reference the functions return is kept.
+    fn exact_lookup(&mut self, b: &Bound) -> Option<String> {
+        let Bound::Call { name, args } = b else { return None };
+        let (function, parts) = match name.as_str() {
+            "INDEX" if args.len() == 2 && matches!(args[0], Bound::Area(_)) => match &args[1] {
+                Bound::Call { name: inner, args: lookup }
+                    if inner == "MATCH" && lookup.len() == 3 && matches!(lookup[1], Bound::Area(_)) && matches!(lookup[2], Bound::Number(n) if n == 0.0) =>
+                {
+                    ("R.indexMatch", vec![LookupPart::Arg("INDEX", 0, &args[0]), LookupPart::Key(&lookup[0]), LookupPart::Arg("MATCH", 1, &lookup[1])])
+                }
+                _ => return None,
+            },
+            "XLOOKUP" if (3..=4).contains(&args.len()) && matches!(args[1], Bound::Area(_)) && matches!(args[2], Bound::Area(_)) => {
+                let mut parts = vec![LookupPart::Key(&args[0]), LookupPart::Arg("XLOOKUP", 1, &args[1]), LookupPart::Arg("XLOOKUP", 2, &args[2])];
+                if let Some(alt) = args.get(3) {
+                    parts.push(LookupPart::Arg("XLOOKUP", 3, alt));
+                }
+                ("R.xlookupValue", parts)
+            }
+            _ => return None,
+        };
+        let hoisted = self.hoists(b, Want::Value);
+        let saved = if hoisted { self.hoist.take() } else { None };
+        let code: Vec<String> = parts
+            .into_iter()
+            .map(|part| match part {
+                // The key as a value: a cell is read, no reference object made.
+                LookupPart::Key(key) => self.expr(key, Want::Value),
+                LookupPart::Arg(of, i, a) => self.arg(of, i, a),
+            })
+            .collect();
+        let code = format!("{function}(x,{})", code.join(","));
+        if hoisted {
+            self.hoist = saved;
+            return Some(self.hoisted_value(b, code));
+        }
+        Some(code)
+    }
+
     /// An operand that its operator reads as a value at once. INDEX selecting one cell
     /// becomes `R.indexValue`: the cell's value rather than a reference object per call.
     /// Hoisted or not, it is the value: a hoisted INDEX is computed once per run as
     /// `R.indexValue` too, so each cell's operator gets a number, not a reference to
     /// read (the run's guard covers the range INDEX reads, hence the cell it selects).
     fn operand(&mut self, b: &Bound) -> String {
+        if let Some(code) = self.exact_lookup(b) {
+            return code;
+        }
         if let Bound::Call { name, args } = b {
             if name == "INDEX" && (2..=3).contains(&args.len()) {
                 let hoisted = self.hoists(b, Want::Value);
@@ -1119,6 +1184,33 @@ mod tests {
     /// The run function's source for one axis (`NAME.c=` or `NAME.r=`), and the variant's.
     fn run_fn<'a>(src: &'a str, prefix: &str) -> &'a str {
         src.lines().find(|l| l.starts_with(prefix)).unwrap_or("")
+    }
+
+    #[test]
+    fn exact_lookups_read_as_values_are_fused_and_references_kept() {
+        // INDEX(S1!B2:B201, MATCH($C r, S1!A2:A201, 0)), as a result, an operand and
+        // inside ROW (a reference wanted there: kept as INDEX's).
+        let key = Bound::CellValue(Box::new(cell(3, Coord::Rel(0), Coord::Abs(2))));
+        let lookup = call("INDEX", vec![area(1, 1, 1, 200, 1), call("MATCH", vec![key.clone(), area(1, 1, 0, 200, 0), Bound::Number(0.0)])]);
+        let src = shape_function_for_test("f0", &lookup).source;
+        assert!(src.starts_with("function f0(x,B,r,c){return R.indexMatch(x,new R.Ref(B[1],1,1,200,1),B[3].get(r,2),new R.Ref(B[1],1,0,200,0));}"), "{src}");
+        // Down a column both ranges are read once per run.
+        assert!(src.contains("function f0$r(x,B,r,c,h0,h1){return R.indexMatch(x,h0,B[3].get(r,2),h1);}"), "{src}");
+        let src = shape_function_for_test("f1", &mul(lookup.clone(), Bound::Number(2.0))).source;
+        assert!(src.starts_with("function f1(x,B,r,c){return R.mul(R.indexMatch(x,"), "{src}");
+        let src = shape_function_for_test("f2", &call("ROW", vec![lookup])).source;
+        assert!(src.starts_with("function f2(x,B,r,c){return R.F.ROW(x,R.F.INDEX(x,"), "{src}");
+        // XLOOKUP with an if-not-found value; with a match mode it stays XLOOKUP.
+        let key = cell(3, Coord::Rel(0), Coord::Abs(0));
+        let x = call("XLOOKUP", vec![key.clone(), area(2, 1, 0, 50, 0), area(2, 1, 2, 50, 2), Bound::Text("Unknown".into())]);
+        let src = shape_function_for_test("f3", &x).source;
+        assert!(
+            src.starts_with("function f3(x,B,r,c){return R.xlookupValue(x,B[3].get(r,0),new R.Ref(B[2],1,0,50,0),new R.Ref(B[2],1,2,50,2),\"Unknown\");}"),
+            "{src}"
+        );
+        let moded = call("XLOOKUP", vec![key, area(2, 1, 0, 50, 0), area(2, 1, 2, 50, 2), Bound::Text("Unknown".into()), Bound::Number(-1.0)]);
+        let src = shape_function_for_test("f4", &moded).source;
+        assert!(src.starts_with("function f4(x,B,r,c){return R.F.XLOOKUP(x,"), "{src}");
     }
 
     #[test]

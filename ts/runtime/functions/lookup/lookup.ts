@@ -555,6 +555,48 @@ export function indexValue(x: Ctx, arr: Value, row: Value, col?: Value): Value {
   return v instanceof Ref && v.isCell ? v.sheet.get(v.r0, v.c0) : v;
 }
 
+/**
+ * `INDEX(values, MATCH(key, keys, 0))` read as a value (the compiler's `exact_lookup`):
+ * for a number or text key, two ranges of one row or column each, the selected cell's
+ * value straight from the keys' exact-match index (`findExact` with MATCH's wildcards),
+ * as INDEX then reading the reference gives it: #N/A when no key matches, #REF! past the
+ * end of `values`. Anything else goes through INDEX and MATCH.
+ */
+export function indexMatch(x: Ctx, values: Value, key: Value, keys: Value): Value {
+  if ((typeof key === 'number' || typeof key === 'string') && values instanceof Ref && keys instanceof Ref && (values.rows === 1 || values.cols === 1)) {
+    const vec = keys.cols === 1 ? lineOf(keys, 0, false) : keys.rows === 1 ? lineOf(keys, 0, true) : null;
+    if (vec !== null) {
+      const i = findExact(vec, key, true);
+      if (i < 0) return ERR.NA;
+      if (values.cols === 1) return i < values.rows ? values.sheet.get(values.r0 + i, values.c0) : ERR.REF;
+      return i < values.cols ? values.sheet.get(values.r0, values.c0 + i) : ERR.REF;
+    }
+  }
+  const v = F.INDEX!(x, values, F.MATCH!(x, key, keys, 0));
+  return v instanceof Ref && v.isCell ? v.sheet.get(v.r0, v.c0) : v;
+}
+
+/**
+ * `XLOOKUP(key, keys, values[, ifNotFound])` read as a value (the compiler's
+ * `exact_lookup`): for a number or text key and two ranges of one row or column each,
+ * along the same direction and as long, the found cell's value straight from the keys'
+ * exact-match index (`findExact`, no wildcards: match mode 0), else `ifNotFound` or
+ * #N/A. Anything else goes through XLOOKUP.
+ */
+export function xlookupValue(x: Ctx, key: Value, keys: Value, values: Value, ifNotFound?: Value): Value {
+  if ((typeof key === 'number' || typeof key === 'string') && keys instanceof Ref && values instanceof Ref) {
+    const down = keys.cols === 1 && values.cols === 1 && values.rows === keys.rows;
+    if (down || (keys.rows === 1 && keys.cols > 1 && values.rows === 1 && values.cols === keys.cols)) {
+      const i = findExact(lineOf(keys, 0, !down), key, false);
+      if (i >= 0) return down ? values.sheet.get(values.r0 + i, values.c0) : values.sheet.get(values.r0, values.c0 + i);
+      const alt = ifNotFound === undefined || ifNotFound === null ? ERR.NA : ifNotFound;
+      return alt instanceof Ref && alt.isCell ? alt.sheet.get(alt.r0, alt.c0) : alt;
+    }
+  }
+  const v = arguments.length < 5 ? F.XLOOKUP!(x, key, keys, values) : F.XLOOKUP!(x, key, keys, values, ifNotFound as Value);
+  return v instanceof Ref && v.isCell ? v.sheet.get(v.r0, v.c0) : v;
+}
+
 // ---------------------------------------------------------------- CHOOSE
 
 defineFn(

@@ -9,7 +9,7 @@
  * result) beyond ±1.8e308 #NUM!, and + / - snap a result equal to zero in 15 digits to 0.
  */
 import test, { type ExecutionContext } from 'ava';
-import { add, compareNumbers, div, eq, ERR, F, ge, lt, mul, nadd, navg, ndiv, nfin, nmax, nmin, npow, nskipped0, pow, Ref, sub, type Value } from '../ts/runtime/index.js';
+import { add, compareNumbers, compareScalars, div, eq, ERR, F, ge, le, lt, mul, ne, nadd, navg, ndiv, nfin, nmax, nmin, npow, nskipped0, pow, Ref, sub, type Value } from '../ts/runtime/index.js';
 import { rng } from './helpers/random.js';
 import { ctx, makeBook, sheetOf } from './helpers/runtime.js';
 import { buildEngine } from './helpers/build.js';
@@ -225,6 +225,21 @@ test('comparisons of numbers agree with comparing them rounded to 15 digits', (t
   // Pairs that differ but are equal to 15 digits (Excel: =0.1+0.2=0.3 is TRUE) occurred.
   t.true(near > 100);
   t.is(eq(0.1 + 0.2, 0.3, ctx()), true);
+});
+
+test('= and <> on two texts agree with comparing them as every other comparison does', (t) => {
+  const x = ctx();
+  const texts = ['Internal', 'INTERNAL', 'internal', 'Internal ', 'External', '', 'İ', 'i̇', 'i', 'ß', 'SS', 'ss', 'Straße', 'STRASSE', 'Ǆ', 'ǅ', 'ǆ', '😀a', '😀A'];
+  for (const a of texts) {
+    for (const b of texts) {
+      const same = compareScalars(a, b) === 0;
+      t.is(eq(a, b, x), same, `${a} = ${b}`);
+      t.is(ne(a, b, x), !same, `${a} <> ${b}`);
+      t.is(le(a, b, x) === true && ge(a, b, x) === true, same, `${a} <=>= ${b}`);
+    }
+  }
+  t.true(eq('Internal', 'INTERNAL', x) as boolean);
+  t.false(eq('Internal', 'External', x) as boolean);
 });
 
 test('MIN, MAX and AVERAGE of cells and numbers: the numeric variant in runs, alone and in a circular block gives what the general code gives', async (t) => {

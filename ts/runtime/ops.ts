@@ -273,9 +273,26 @@ export function npow(x: number, y: number): number {
 export const concat = (a: Value, b: Value, ctx: Ctx): Value => binary(concatOp, a, b, ctx);
 // Number-number fast paths, as for arithmetic.
 export const eq = (a: Value, b: Value, ctx: Ctx): Value =>
-  typeof a === 'number' && typeof b === 'number' ? compareNumbers(a, b) === 0 : binary(eqOp, a, b, ctx);
+  typeof a === 'number' && typeof b === 'number'
+    ? compareNumbers(a, b) === 0
+    : typeof a === 'string' && typeof b === 'string'
+      ? sameText(a, b)
+      : binary(eqOp, a, b, ctx);
 export const ne = (a: Value, b: Value, ctx: Ctx): Value =>
-  typeof a === 'number' && typeof b === 'number' ? compareNumbers(a, b) !== 0 : binary(neOp, a, b, ctx);
+  typeof a === 'number' && typeof b === 'number'
+    ? compareNumbers(a, b) !== 0
+    : typeof a === 'string' && typeof b === 'string'
+      ? !sameText(a, b)
+      : binary(neOp, a, b, ctx);
+
+/**
+ * Text equality as `=` compares (`compareScalars`: case folded by toLowerCase), with
+ * no folding when the two are the same string: a column of IF(C2="Internal", ...)
+ * tests text per row.
+ */
+function sameText(a: string, b: string): boolean {
+  return a === b || a.toLowerCase() === b.toLowerCase();
+}
 export const lt = (a: Value, b: Value, ctx: Ctx): Value =>
   typeof a === 'number' && typeof b === 'number' ? compareNumbers(a, b) < 0 : binary(ltOp, a, b, ctx);
 export const le = (a: Value, b: Value, ctx: Ctx): Value =>

@@ -194,6 +194,41 @@ test('the cached calendar date (EDATE, EOMONTH, YEAR, MONTH, DAY) is the compute
   t.is(call('EDATE', -1, 0), ERR.NUM);
 });
 
+test('EOMONTH and EDATE agree with DATE over both date systems, the 1900 leap day and the range ends', (t) => {
+  // By definition EOMONTH(s, k) is DATE(y, m + k + 1, 0) and EDATE(s, k) is DATE(y, m + k,
+  // MIN(d, DAY(EOMONTH(s, k)))), with y, m, d the date of s (YEAR, MONTH, DAY); outside
+  // 1900-01-01 .. 9999-12-31 both are #NUM!. DATE computes through serialFromYMD, not
+  // through the month starts EOMONTH and EDATE keep.
+  const draw = rng(21);
+  let checked = 0;
+  for (const date1904 of [false, true]) {
+    const x = ctx({}, makeBook([], { date1904 }));
+    const starts = [0, 1, 31, 59, 60, 61, 365, 1462, 2958465 - 400, 2958100];
+    for (let i = 0; i < 4000; i++) {
+      const s = i < starts.length ? starts[i]! : Math.floor(draw() * 2958465);
+      const k = i % 3 === 0 ? Math.floor(draw() * 240) - 120 : Math.floor(draw() * 7) - 3;
+      const y = callIn(x, 'YEAR', s) as number;
+      const m = callIn(x, 'MONTH', s) as number;
+      const d = callIn(x, 'DAY', s) as number;
+      const target = y * 12 + m - 1 + k;
+      const inRange = target >= 1900 * 12 && target < 10000 * 12;
+      const end = inRange ? callIn(x, 'DATE', y, m + k + 1, 0) : ERR.NUM;
+      const eom = callIn(x, 'EOMONTH', s, k);
+      if (typeof end === 'number' && end < 0) t.is(eom, ERR.NUM, `EOMONTH(${s}, ${k})`);
+      else t.is(eom, end, `EOMONTH(${s}, ${k}) in the ${date1904 ? 1904 : 1900} system`);
+      const edate = callIn(x, 'EDATE', s, k);
+      if (typeof eom === 'number') {
+        const expected = callIn(x, 'DATE', y, m + k, Math.min(d, callIn(x, 'DAY', eom) as number));
+        t.is(edate, expected, `EDATE(${s}, ${k})`);
+      } else t.is(edate, ERR.NUM);
+      checked++;
+    }
+  }
+  t.is(checked, 8000);
+  t.is(call('EOMONTH', 45, 0), 60); // February 1900 ends on the phantom 29th
+  t.is(call('EDATE', 31, 1), 60); // 1900-01-31 plus a month
+});
+
 test('a whole number joined into text is written as Excel writes it, as the general path does', (t) => {
   // The general path (15 significant digits, shortest form) the integer one skips.
   const general = (n: number) => Number(n.toPrecision(15)).toString();

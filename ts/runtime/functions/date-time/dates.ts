@@ -265,20 +265,42 @@ defineFn('DATEDIF', ['number', 'number', 'text'], 3, 3, (ctx, start: number, end
 // ---------------------------------------------------------------------------------
 // Month arithmetic
 
-/** Adds whole months to a serial: [year, month] of the target month. */
-function addMonths(s: number, months: number, ctx: Ctx): { y: number; m: number; d: number } {
+/** A whole serial's calendar date packed as y * 512 + m * 32 + d (`packedYmd`'s form). */
+function packedDate(n: number, date1904: boolean): number {
   // EDATE/EOMONTH run once per row of a table: the calendar date through the cache.
-  const n = Math.floor(s);
-  let y: number, m: number, d: number;
-  if (n >= 0 && n <= MAX_CACHED_DAY) {
-    const packed = packedYmd(n, ctx.book.date1904);
-    y = packed >> 9;
-    m = (packed >> 5) & 15;
-    d = packed & 31;
-  } else ({ y, m, d } = ymdFromSerial(n, ctx.book.date1904));
-  const total = y * 12 + (m - 1) + Math.trunc(months);
-  return { y: Math.floor(total / 12), m: (((total % 12) + 12) % 12) + 1, d };
+  if (n >= 0 && n <= MAX_CACHED_DAY) return packedYmd(n, date1904);
+  const { y, m, d } = ymdFromSerial(n, date1904);
+  return y * 512 + m * 32 + d;
 }
+
+/** Month index y * 12 + (m - 1) of a packed date, `months` later. */
+function monthAfter(packed: number, months: number): number {
+  return (packed >> 9) * 12 + ((packed >> 5) & 15) - 1 + Math.trunc(months);
+}
+
+/** Months whose first day `monthStart` gives: the years 1900 to 9999, and January 10000 (the end of December 9999). */
+const FIRST_MONTH = 1900 * 12;
+const LAST_MONTH = 10000 * 12;
+
+/**
+ * Serial of the first day of month index `t` (y * 12 + m - 1, a year from 1900 to
+ * 9999 or January 10000) in Excel's calendar, through a small cache: a month's days
+ * are the next month's first serial minus its own (29 for February 1900 in the 1900
+ * system, as `excelDaysInMonth` says), so EOMONTH and EDATE need no date arithmetic
+ * for the months a timeline keeps asking about.
+ */
+function monthStart(t: number, date1904: boolean): number {
+  const key = 2 * t + (date1904 ? 1 : 0);
+  const slot = t & (MONTH_CACHE_SIZE - 1);
+  if (monthCacheKeys[slot] === key) return monthCacheValues[slot]!;
+  const serial = excelSerial(Math.floor(t / 12), (t % 12) + 1, 1, date1904);
+  monthCacheKeys[slot] = key;
+  monthCacheValues[slot] = serial;
+  return serial;
+}
+const MONTH_CACHE_SIZE = 1024;
+const monthCacheKeys = new Int32Array(MONTH_CACHE_SIZE).fill(-1);
+const monthCacheValues = new Int32Array(MONTH_CACHE_SIZE);
 
 /** The months argument of EDATE/EOMONTH: a boolean is #VALUE! (corpus: EOMONTH(d, TRUE)). */
 function monthsNumber(v: Scalar): number | ExcelError {
@@ -291,10 +313,13 @@ defineFn('EDATE', ['number', 'scalar'], 2, 2, (ctx, start: number, monthsArg: Sc
   if (s instanceof ExcelError) return s;
   const months = monthsNumber(monthsArg);
   if (months instanceof ExcelError) return months;
-  const t = addMonths(s, months, ctx);
-  if (t.y < 1900 || t.y > 9999) return ERR.NUM;
-  const d = Math.min(t.d, excelDaysInMonth(t.y, t.m, ctx.book.date1904));
-  return checkedSerial(excelSerial(t.y, t.m, d, ctx.book.date1904), ctx);
+  const date1904 = ctx.book.date1904;
+  const packed = packedDate(s, date1904);
+  const t = monthAfter(packed, months);
+  if (!(t >= FIRST_MONTH && t < LAST_MONTH)) return ERR.NUM;
+  const first = monthStart(t, date1904);
+  const d = Math.min(packed & 31, monthStart(t + 1, date1904) - first);
+  return checkedSerial(first + d - 1, ctx);
 }, { pure: true });
 
 defineFn('EOMONTH', ['number', 'scalar'], 2, 2, (ctx, start: number, monthsArg: Scalar) => {
@@ -302,10 +327,10 @@ defineFn('EOMONTH', ['number', 'scalar'], 2, 2, (ctx, start: number, monthsArg: 
   if (s instanceof ExcelError) return s;
   const months = monthsNumber(monthsArg);
   if (months instanceof ExcelError) return months;
-  const t = addMonths(s, months, ctx);
-  if (t.y < 1900 || t.y > 9999) return ERR.NUM;
-  const d = excelDaysInMonth(t.y, t.m, ctx.book.date1904);
-  return checkedSerial(excelSerial(t.y, t.m, d, ctx.book.date1904), ctx);
+  const date1904 = ctx.book.date1904;
+  const t = monthAfter(packedDate(s, date1904), months);
+  if (!(t >= FIRST_MONTH && t < LAST_MONTH)) return ERR.NUM;
+  return checkedSerial(monthStart(t + 1, date1904) - 1, ctx);
 }, { pure: true });
 
 // ---------------------------------------------------------------------------------

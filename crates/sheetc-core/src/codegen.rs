@@ -222,8 +222,9 @@ fn numeric_expr(
 /// number written in the formula or a cell's number (a cell never holds an infinity;
 /// `n` and `cellNumber` give NaN for what is not a number). The operators of the numeric
 /// variant keep every non-finite operand non-finite, except that a division by an
-/// infinity gives 0 (and a power or MIN/MAX could give a finite result): `R.ndiv`
-/// refuses an infinite divisor. A divisor that is finite or NaN needs no such check,
+/// infinity gives 0: `R.ndiv` refuses an infinite divisor (as `R.npow` refuses an
+/// infinite operand, and MIN, MAX and AVERAGE count no infinity: `R.nfin`). A divisor
+/// that is finite or NaN needs no such check,
 /// and a zero one is no exception either: x/0 is an infinity or NaN, which stays
 /// non-finite to the end and sends the cell to the general code (#DIV/0!). The checks
 /// cost about a third of a growth recurrence's loop (two divisions a cell).

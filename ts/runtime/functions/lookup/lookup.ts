@@ -538,6 +538,11 @@ defineEntry('INDEX', (general) =>
   },
 );
 
+/** A lookup's result as an operator reads it: a one-cell reference is the cell's value. */
+function valueRead(v: Value): Value {
+  return v instanceof Ref && v.isCell ? v.sheet.get(v.r0, v.c0) : v;
+}
+
 /**
  * INDEX as the operand of an operator that reads it as a value at once (arithmetic,
  * comparison, negation; the compiler decides): the selected cell's value, as the
@@ -552,7 +557,7 @@ export function indexValue(x: Ctx, arr: Value, row: Value, col?: Value): Value {
       : n === 3
         ? F.INDEX!(x, arr, row)
         : F.INDEX!(x, arr, row, col!);
-  return v instanceof Ref && v.isCell ? v.sheet.get(v.r0, v.c0) : v;
+  return valueRead(v);
 }
 
 /**
@@ -573,7 +578,7 @@ export function indexMatch(x: Ctx, values: Value, key: Value, keys: Value): Valu
     }
   }
   const v = F.INDEX!(x, values, F.MATCH!(x, key, keys, 0));
-  return v instanceof Ref && v.isCell ? v.sheet.get(v.r0, v.c0) : v;
+  return valueRead(v);
 }
 
 /**
@@ -589,12 +594,11 @@ export function xlookupValue(x: Ctx, key: Value, keys: Value, values: Value, ifN
     if (down || (keys.rows === 1 && keys.cols > 1 && values.rows === 1 && values.cols === keys.cols)) {
       const i = findExact(lineOf(keys, 0, !down), key, false);
       if (i >= 0) return down ? values.sheet.get(values.r0 + i, values.c0) : values.sheet.get(values.r0, values.c0 + i);
-      const alt = ifNotFound === undefined || ifNotFound === null ? ERR.NA : ifNotFound;
-      return alt instanceof Ref && alt.isCell ? alt.sheet.get(alt.r0, alt.c0) : alt;
+      return valueRead(ifNotFound === undefined || ifNotFound === null ? ERR.NA : ifNotFound);
     }
   }
   const v = arguments.length < 5 ? F.XLOOKUP!(x, key, keys, values) : F.XLOOKUP!(x, key, keys, values, ifNotFound as Value);
-  return v instanceof Ref && v.isCell ? v.sheet.get(v.r0, v.c0) : v;
+  return valueRead(v);
 }
 
 // ---------------------------------------------------------------- CHOOSE

@@ -279,3 +279,44 @@ test('a grouping of values a run computed serves a later run whose cells hold th
   const fifth = fill(Sheet.cloneOf(model, true), 'k2');
   for (let i = 0; i < 3; i++) t.true(Object.is(sumifs(fifth, 2, crits), expected(fifth, 2, crits)));
 });
+
+test('COUNTIFS of a key and number intervals on one column counts what the definition counts, sorted or not', (t) => {
+  // Column 1 holds numbers 0..11 and, here, text, logicals, blanks and an error too:
+  // an ordering criterion on a number accepts numbers only. Each case is asked more
+  // times than it takes the kept sorted numbers to be built (the first asks scan).
+  const s = table(31);
+  for (let r = 0; r < ROWS; r += 17) s.set(r, 1, ['5', true, null, ERR.NA, 5.5, -1][(r / 17) % 6]!);
+  const col = (c: number) => new Ref(s, 0, c, ROWS - 1, c);
+  const cases: Scalar[][] = [
+    ['a', '>3', '<=7'],
+    ['b', '>=3', '<3'], // empty
+    ['b', '>=3', '<=3'], // one value
+    ['b', '>3', '<=3'], // empty
+    [1, '>-5'],
+    ['<>', '<5.5', '>2', '<=9'], // three intervals, one column
+    ['a*', '>=11'],
+    ['zzz', '>0', '<100'],
+    [true, '<4'],
+    ['>=', '>=0'], // ">=" with no operand: a text criterion, not an interval
+  ];
+  for (const [key, ...ranges] of cases) {
+    const accepts = [key, ...ranges].map((c) => parseCriteria(c!));
+    let count = 0;
+    for (let r = 0; r < ROWS; r++) if (accepts[0]!(s.get(r, 0)) && accepts.slice(1).every((p) => p(s.get(r, 1)))) count++;
+    const args = ranges.flatMap((c) => [col(1), c]);
+    for (let i = 0; i < 7; i++) t.is(F.COUNTIFS!(ctx(), col(0), key, ...args), count, `${[key, ...ranges].map(String).join(' ')} call ${i}`);
+    // The intervals first, the key last: the same count.
+    t.is(F.COUNTIFS!(ctx(), ...args, col(0), key), count);
+  }
+  // Intervals on two columns (3 holds 0..2): not one column's sorted numbers; counted all the same.
+  let count = 0;
+  for (let r = 0; r < ROWS; r++) if (s.get(r, 0) === 'c' && typeof s.get(r, 1) === 'number' && (s.get(r, 1) as number) > 4 && (s.get(r, 3) as number) < 2) count++;
+  for (let i = 0; i < 6; i++) t.is(F.COUNTIFS!(ctx(), col(0), 'c', col(1), '>4', col(3), '<2'), count);
+  // A write to the interval column: the kept sorted numbers give way to the new values.
+  const key = 'a';
+  const before = F.COUNTIFS!(ctx(), col(0), key, col(1), '>100');
+  t.is(before, 0);
+  const row = [...Array(ROWS).keys()].find((r) => s.get(r, 0) === key)!;
+  s.set(row, 1, 1000);
+  t.is(F.COUNTIFS!(ctx(), col(0), key, col(1), '>100'), 1);
+});

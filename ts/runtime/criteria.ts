@@ -82,6 +82,27 @@ export function parseCriteria(criterion: Scalar): Predicate {
 }
 
 const criteriaCache = new Map<string, Predicate>();
+
+/**
+ * The numbers an ordering criterion accepts (`">"&date`, `"<=100"`): an interval, open
+ * or closed at each end. Such a criterion accepts numbers only (text and logical values
+ * never compare with a number in the *IFS functions), so a count over it is a count of
+ * the numbers in the interval (criteria.ts `countInIntervals` counts them in sorted runs).
+ */
+export interface NumberInterval {
+  readonly lo: number;
+  readonly loOpen: boolean;
+  readonly hi: number;
+  readonly hiOpen: boolean;
+}
+
+/** The criteria that are number intervals, by predicate (see `numberInterval`). */
+const intervals = new WeakMap<Predicate, NumberInterval>();
+
+/** The interval of numbers `p` accepts when it is an ordering criterion on a number. */
+export function numberInterval(p: Predicate): NumberInterval | undefined {
+  return intervals.get(p);
+}
 /** Number criteria (a key cell holding a number), cached the same way. */
 const numberCriteria = new Map<number, Predicate>();
 
@@ -132,7 +153,11 @@ function buildCriteria(criterion: Scalar): Predicate {
   if (s === '') return () => false;
   // Ordering comparisons: numbers with numbers, text with text.
   const cmp = (c: number) => (op === '<' ? c < 0 : op === '<=' ? c <= 0 : op === '>' ? c > 0 : c >= 0);
-  if (num !== undefined) return (v) => typeof v === 'number' && cmp(v < num ? -1 : v > num ? 1 : 0);
+  if (num !== undefined) {
+    const p: Predicate = (v) => typeof v === 'number' && cmp(v < num ? -1 : v > num ? 1 : 0);
+    intervals.set(p, op === '<' ? { lo: -Infinity, loOpen: true, hi: num, hiOpen: true } : op === '<=' ? { lo: -Infinity, loOpen: true, hi: num, hiOpen: false } : op === '>' ? { lo: num, loOpen: true, hi: Infinity, hiOpen: true } : { lo: num, loOpen: false, hi: Infinity, hiOpen: true });
+    return p;
+  }
   if (bool !== undefined) return (v) => typeof v === 'boolean' && cmp(Number(v) - Number(bool));
   const t = s.toLowerCase();
   return (v) => {

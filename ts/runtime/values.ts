@@ -186,7 +186,7 @@ export interface ValueClasses {
    * summary asks each criterion of many cells (an account in every month, a month for
    * every account): each is evaluated over the classes once per grouping.
    */
-  accepted?: Map<(v: Scalar) => boolean, { ok: Uint8Array; cells: number; single: number }>;
+  accepted?: Map<(v: Scalar) => boolean, Accepted>;
   /**
    * Per other grouping of a range of the same shape (criteria.ts `pairRun`), per class
    * of this one (built on first use): its members split by their class in the other,
@@ -195,6 +195,37 @@ export interface ValueClasses {
    * transaction by month, once per cell. Bounded (cleared when full).
    */
   pairs?: Map<ValueClasses, (Map<number, Int32Array> | undefined)[]>;
+  /**
+   * Per other grouping of a range of the same shape (criteria.ts `sortedWithin`): per
+   * class of this one, its members' numbers in the other range, sorted; or, until a
+   * grouping has been asked for a few times, how many times it was (the sort pays off
+   * over a column of counts, not for one). Bounded (cleared when full).
+   */
+  sortedBy?: Map<ValueClasses, number | SortedWithin>;
+}
+
+/** What one criterion accepts of a grouping (`ValueClasses.accepted`). */
+export interface Accepted {
+  /** Per class, 1 when accepted. */
+  readonly ok: Uint8Array;
+  /** The cells of the accepted classes. */
+  readonly cells: number;
+  /** The one accepted class, or -1. */
+  readonly single: number;
+  /**
+   * With a second criterion accepting one class of another grouping (an account's
+   * sales in one month, the account's code written in two cases): the positions that
+   * both accept, ascending, by other grouping and its class (criteria.ts
+   * `groupedMatches`). Bounded (cleared when full).
+   */
+  merged?: Map<ValueClasses, Map<number, Int32Array>>;
+}
+
+/** Numbers of one range sorted per class of another (`ValueClasses.sortedBy`). */
+export interface SortedWithin {
+  /** Class k's numbers, ascending: values[starts[k] .. starts[k + 1]). */
+  readonly starts: Int32Array;
+  readonly values: Float64Array;
 }
 
 export class Ref {

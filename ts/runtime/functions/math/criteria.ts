@@ -9,9 +9,9 @@
  */
 import { forEachValue } from '../../aggregate.js';
 import { arraySizeError, parseNumber, refMatrix, scalar } from '../../coerce.js';
-import { parseCriteria, type Predicate } from '../../criteria.js';
+import { numberInterval, parseCriteria, type Predicate } from '../../criteria.js';
 import { F, defineFn } from '../../registry.js';
-import { ERR, ExcelError, Matrix, Ref, RefList, type Ctx, type Scalar, type Value, type ValueClasses } from '../../values.js';
+import { ERR, ExcelError, Matrix, Ref, RefList, type Ctx, type Accepted, type Scalar, type SortedWithin, type Value, type ValueClasses } from '../../values.js';
 
 /** A rectangle of values read in place: a reference or an array. */
 interface Area {
@@ -341,6 +341,15 @@ function groupedMatches(groups: ValueClasses[], preds: Predicate[], total: numbe
     const other = plan.other!;
     const b = plan.otherSingle;
     if (classes === 1) return pairRun(g, single, other, b);
+    // The same pair of criteria in the next run (the groupings unchanged): merged once.
+    const merged = (plan.accepted.merged ??= new Map());
+    let byClass = merged.get(other);
+    if (byClass === undefined) {
+      if (merged.size >= 16) merged.clear();
+      merged.set(other, (byClass = new Map()));
+    }
+    const known = byClass.get(b);
+    if (known !== undefined) return known;
     const parts: Int32Array[] = [];
     let cells = 0;
     for (let cls = 0; cls < g.values.length; cls++) {
@@ -351,14 +360,19 @@ function groupedMatches(groups: ValueClasses[], preds: Predicate[], total: numbe
         cells += run.length;
       }
     }
-    if (parts.length === 1) return parts[0]!;
-    const buf = new Int32Array(cells);
-    const runs: number[] = [0];
-    for (const run of parts) {
-      buf.set(run, runs[runs.length - 1]!);
-      runs.push(runs[runs.length - 1]! + run.length);
+    let positions: Int32Array;
+    if (parts.length <= 1) positions = parts[0] ?? EMPTY_RUN;
+    else {
+      const buf = new Int32Array(cells);
+      const runs: number[] = [0];
+      for (const run of parts) {
+        buf.set(run, runs[runs.length - 1]!);
+        runs.push(runs[runs.length - 1]! + run.length);
+      }
+      positions = mergeRuns(buf, runs);
     }
-    return mergeRuns(buf, runs);
+    byClass.set(b, positions);
+    return positions;
   }
   const out = new Int32Array(leadCells);
   let w = 0;
@@ -391,6 +405,8 @@ function groupedMatches(groups: ValueClasses[], preds: Predicate[], total: numbe
  * same candidates and checks, with no positions written or put in order.
  */
 function groupedCount(groups: ValueClasses[], preds: Predicate[]): number {
+  const counted = countInIntervals(groups, preds);
+  if (counted >= 0) return counted;
   const plan = leadOf(groups, preds);
   if (plan === null) return 0;
   const { g, ok, leadCells, checks, classOf, classes, single } = plan;
@@ -414,8 +430,132 @@ function groupedCount(groups: ValueClasses[], preds: Predicate[]): number {
   return n;
 }
 
+/**
+ * COUNTIFS of one criterion of any kind and of number intervals on one other range
+ * (an account's transactions between two dates: `$A6`, `">"&C$3`, `"<="&C$2`): the
+ * members of each class the first accepts, with their numbers in the other range sorted
+ * once (`sortedWithin`), are counted by two binary searches per class instead of being
+ * checked one by one. An interval criterion accepts numbers only, so this counts what
+ * the check would. -1 when the criteria have another shape (or the sorted numbers are
+ * not worth building yet).
+ */
+function countInIntervals(groups: ValueClasses[], preds: Predicate[]): number {
+  let lead = -1;
+  let h: ValueClasses | undefined;
+  let lo = -Infinity;
+  let loOpen = true;
+  let hi = Infinity;
+  let hiOpen = true;
+  for (let k = 0; k < preds.length; k++) {
+    const iv = numberInterval(preds[k]!);
+    if (iv === undefined) {
+      if (lead >= 0) return -1;
+      lead = k;
+      continue;
+    }
+    if (h === undefined) h = groups[k];
+    else if (groups[k] !== h) return -1;
+    // The intersection of the intervals.
+    if (iv.lo > lo || (iv.lo === lo && iv.loOpen)) {
+      lo = iv.lo;
+      loOpen = iv.loOpen;
+    }
+    if (iv.hi < hi || (iv.hi === hi && iv.hiOpen)) {
+      hi = iv.hi;
+      hiOpen = iv.hiOpen;
+    }
+  }
+  if (lead < 0 || h === undefined) return -1;
+  const g = groups[lead]!;
+  if (g === h) return -1;
+  const accepted = acceptedBy(g, preds[lead]!);
+  if (accepted.cells === 0 || lo > hi || (lo === hi && (loOpen || hiOpen))) return 0;
+  const sorted = sortedWithin(g, h);
+  if (sorted === undefined) return -1;
+  const { starts, values } = sorted;
+  const ok = accepted.ok;
+  let n = 0;
+  for (let cls = 0; cls < ok.length; cls++) {
+    if (!ok[cls]) continue;
+    const from = starts[cls]!;
+    const to = starts[cls + 1]!;
+    if (from === to) continue;
+    const first = loOpen ? upperBound(values, from, to, lo) : lowerBound(values, from, to, lo);
+    const end = hiOpen ? lowerBound(values, first, to, hi) : upperBound(values, first, to, hi);
+    n += end - first;
+  }
+  return n;
+}
+
+/** The first index in values[from..to) (ascending) holding a number >= x, else to. */
+function lowerBound(values: Float64Array, from: number, to: number, x: number): number {
+  let a = from;
+  let b = to;
+  while (a < b) {
+    const m = (a + b) >>> 1;
+    if (values[m]! < x) a = m + 1;
+    else b = m;
+  }
+  return a;
+}
+
+/** The first index in values[from..to) (ascending) holding a number > x, else to. */
+function upperBound(values: Float64Array, from: number, to: number, x: number): number {
+  let a = from;
+  let b = to;
+  while (a < b) {
+    const m = (a + b) >>> 1;
+    if (values[m]! <= x) a = m + 1;
+    else b = m;
+  }
+  return a;
+}
+
+/** Asks for a pair of groupings before `sortedWithin` sorts (a single count scans). */
+const SORT_AFTER_ASKS = 3;
+
+/**
+ * Per class of `g`, the numbers its members hold in `h` (a range of the same shape),
+ * ascending (`ValueClasses.sortedBy`); undefined for the first few asks.
+ */
+function sortedWithin(g: ValueClasses, h: ValueClasses): SortedWithin | undefined {
+  const by = (g.sortedBy ??= new Map());
+  const known = by.get(h);
+  if (known === undefined || typeof known === 'number') {
+    const asks = (known ?? 0) + 1;
+    if (asks <= SORT_AFTER_ASKS) {
+      // Bounded: a grouping meets the few others its criteria pair it with.
+      if (known === undefined && by.size >= 16) by.clear();
+      by.set(h, asks);
+      return undefined;
+    }
+    const isNumber = new Uint8Array(h.values.length);
+    for (let k = 0; k < h.values.length; k++) isNumber[k] = typeof h.values[k] === 'number' ? 1 : 0;
+    const classes = g.values.length;
+    const starts = new Int32Array(classes + 1);
+    for (let cls = 0; cls < classes; cls++) {
+      let count = 0;
+      for (let m = g.starts[cls]!; m < g.starts[cls + 1]!; m++) count += isNumber[h.classOf[g.members[m]!]!]!;
+      starts[cls + 1] = starts[cls]! + count;
+    }
+    const values = new Float64Array(starts[classes]!);
+    for (let cls = 0; cls < classes; cls++) {
+      let w = starts[cls]!;
+      for (let m = g.starts[cls]!; m < g.starts[cls + 1]!; m++) {
+        const k = h.classOf[g.members[m]!]!;
+        if (isNumber[k]) values[w++] = h.values[k] as number;
+      }
+      values.subarray(starts[cls]!, w).sort();
+    }
+    const sorted: SortedWithin = { starts, values };
+    by.set(h, sorted);
+    return sorted;
+  }
+  return known;
+}
+
 /** What a criterion accepts in a grouping: per class, its cells, and its one class (or -1). */
-function acceptedBy(g: ValueClasses, pred: Predicate): { ok: Uint8Array; cells: number; single: number } {
+function acceptedBy(g: ValueClasses, pred: Predicate): Accepted {
   const accepted = (g.accepted ??= new Map());
   let known = accepted.get(pred);
   if (known === undefined) {
@@ -445,7 +585,7 @@ function acceptedBy(g: ValueClasses, pred: Predicate): { ok: Uint8Array; cells: 
  */
 function leadOf(groups: ValueClasses[], preds: Predicate[]) {
   const n = groups.length;
-  const accepts: { ok: Uint8Array; cells: number; single: number }[] = new Array(n);
+  const accepts: Accepted[] = new Array(n);
   let lead = 0;
   let leadCells = Infinity;
   for (let k = 0; k < n; k++) {
@@ -478,7 +618,7 @@ function leadOf(groups: ValueClasses[], preds: Predicate[]) {
       single = cls;
     }
   }
-  return { g, ok, leadCells, checks, classOf, classes, single, other, otherSingle };
+  return { g, ok, leadCells, checks, classOf, classes, single, other, otherSingle, accepted: accepts[lead]! };
 }
 
 /**

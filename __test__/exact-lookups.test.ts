@@ -79,3 +79,52 @@ test('exact lookups read as values give what INDEX, MATCH and XLOOKUP give', asy
   t.deepEqual(column('D').slice(0, 4), [1, 2, 3, 'not found']);
   t.deepEqual(column('G').slice(0, 3), [1, 2, 3]);
 });
+
+test('exact lookups in long ranges (the keys\' kept index) give what INDEX, MATCH and XLOOKUP give, down and across', async (t) => {
+  // 30 keys down K and across row 50 (A..AD), ranges reaching past the used cells (to
+  // row 200, to column AZ): the index of a range's used part serves the lookups, cells
+  // beyond it are blank. Keys repeat in another case (the first one is found).
+  const letters = (i: number) => (i < 26 ? COLUMN_LETTERS[i]! : `A${COLUMN_LETTERS[i - 26]}`);
+  const keys: unknown[] = [];
+  for (let i = 0; i < 30; i++) keys.push(i % 7 === 3 ? i * 1.5 : i % 5 === 0 ? `Key${i}` : `key${i % 11}`);
+  const cells: Record<string, unknown> = {};
+  keys.forEach((k, i) => {
+    cells[`K${i + 1}`] = k;
+    cells[`L${i + 1}`] = i + 100;
+    cells[`${letters(i)}50`] = k;
+    cells[`${letters(i)}51`] = `v${i}`;
+  });
+  const asked: unknown[] = ['KEY5', 'key3', 'Key4', 4.5, 15, 'key10', 'nope', null, 45, 'KEY0'];
+  asked.forEach((k, i) => {
+    if (k !== null) cells[`A${i + 1}`] = k;
+  });
+  const forms: Record<string, (r: number) => string> = {
+    B: (r) => `INDEX($L$1:$L$200,MATCH(A${r},$K$1:$K$200,0))`,
+    C: (r) => `XLOOKUP(A${r},$K$1:$K$200,$L$1:$L$200,"none")`,
+    D: (r) => `XLOOKUP(A${r},$A$50:$AZ$50,$A$51:$AZ$51)`,
+    E: (r) => `INDEX($A$51:$AZ$51,MATCH(A${r},$A$50:$AZ$50,0))`,
+  };
+  for (const [col, f] of Object.entries(forms)) {
+    for (let r = 1; r <= asked.length; r++) {
+      cells[`${col}${r}`] = `=${f(r)}`;
+      cells[`${String.fromCharCode(col.charCodeAt(0) + 10)}${r + 60}`] = `=IF(TRUE,${f(r)},0)`;
+    }
+  }
+  const e = await buildEngine({ sheets: [{ name: 'S', cells: cells as never }] }, { verify: false });
+  for (const inputs of [{}, { 'S!K6': 'other', 'S!A7': 'key1' }, { 'S!K2': 'NOPE', 'S!F50': 'KEY5' }]) {
+    for (let k = 0; k < 3; k++) {
+      const res = e.run(inputs as never);
+      for (const col of Object.keys(forms)) {
+        const twin = String.fromCharCode(col.charCodeAt(0) + 10);
+        for (let r = 1; r <= asked.length; r++) t.deepEqual(shown(res.get(`S!${col}${r}`)), shown(res.get(`S!${twin}${r + 60}`)), `${col}${r} with ${JSON.stringify(inputs)}`);
+      }
+    }
+  }
+  // By the definitions, text without case: "KEY5" finds Key5 (row 6), "key3" the first
+  // key3 (row 15, after key0..key10 of rows 12..), "Key4" key4 (row 5); 4.5 is row 4's
+  // key (3 x 1.5), 15 row 11's, "key10" row 22's.
+  const res = e.run();
+  const column = (c: string) => asked.map((_, i) => shown(res.get(`S!${c}${i + 1}`)));
+  t.deepEqual(column('B').slice(0, 7), [105, 114, 104, 103, 110, 121, '#N/A']);
+  t.deepEqual(column('D').slice(0, 4), ['v5', 'v14', 'v4', 'v3']);
+});

@@ -145,29 +145,55 @@ function exactIndex(g: ValueClasses): Map<number | string, [number, number]> {
   return index;
 }
 
+/**
+ * Where an exact match finds a number or text in a range with these value classes
+ * (first or last position, -1 when absent); undefined for text with wildcards when
+ * `wild` (the caller scans).
+ */
+function exactIn(g: ValueClasses, value: number | string, wild: boolean, reverse: boolean): number | undefined {
+  if (typeof value === 'number') {
+    const hit = exactIndex(g).get(round15(value));
+    return hit === undefined ? -1 : reverse ? hit[1] : hit[0];
+  }
+  const memo = (g.exactText ??= new Map());
+  let known = memo.get(value);
+  if (known === undefined) {
+    if (memo.size >= EXACT_TEXT_MEMO) memo.clear();
+    known = { wildcard: /[*?~]/.test(value), at: exactIndex(g).get(exactKey(value)!) ?? null };
+    memo.set(value, known);
+  }
+  if (wild && known.wildcard) return undefined;
+  return known.at === null ? -1 : reverse ? known.at[1] : known.at[0];
+}
+
+/**
+ * `findExact` of a number or text in a one-column (`down`) or one-row reference through
+ * its store's value classes, with no line view in between (a lookup per row of a table
+ * calls this once per cell): the first position, -1 when absent, undefined when the
+ * store keeps no classes for it or the key has wildcards (the caller scans).
+ */
+function exactInRef(keys: Ref, down: boolean, key: number | string, wild: boolean): number | undefined {
+  const sheet = keys.sheet;
+  if (sheet.valueClasses === undefined) return undefined;
+  // The used part, as `lineOf` takes it: nothing to find beyond it.
+  if (down ? keys.c0 >= sheet.colCount : keys.r0 >= sheet.rowCount) return -1;
+  const used = down ? Math.min(keys.r1, sheet.rowCount - 1) - keys.r0 + 1 : Math.min(keys.c1, sheet.colCount - 1) - keys.c0 + 1;
+  if (used <= 0) return -1;
+  const g = down ? sheet.valueClasses(keys.r0, keys.c0, used, 1) : sheet.valueClasses(keys.r0, keys.c0, 1, used);
+  return g === undefined ? undefined : exactIn(g, key, wild, false);
+}
+
 /** Text lookup values remembered per range's classes (`ValueClasses.exactText`). */
 const EXACT_TEXT_MEMO = 4096;
 
 /** First (or last) index matching exactly, or -1. */
 export function findExact(vec: Vec, value: Scalar, wild: boolean, reverse = false): number {
   const n = vec.n;
-  if (typeof value === 'string' && vec.classes) {
+  if ((typeof value === 'string' || typeof value === 'number') && vec.classes) {
     const g = vec.classes();
     if (g) {
-      const memo = (g.exactText ??= new Map());
-      let known = memo.get(value);
-      if (known === undefined) {
-        if (memo.size >= EXACT_TEXT_MEMO) memo.clear();
-        known = { wildcard: /[*?~]/.test(value), at: exactIndex(g).get(exactKey(value)!) ?? null };
-        memo.set(value, known);
-      }
-      if (!(wild && known.wildcard)) return known.at === null ? -1 : reverse ? known.at[1] : known.at[0];
-    }
-  } else if (typeof value === 'number' && vec.classes) {
-    const g = vec.classes();
-    if (g) {
-      const hit = exactIndex(g).get(exactKey(value)!);
-      return hit === undefined ? -1 : reverse ? hit[1] : hit[0];
+      const at = exactIn(g, value, wild, reverse);
+      if (at !== undefined) return at;
     }
   }
   if (typeof value === 'number') {
@@ -568,10 +594,10 @@ export function indexValue(x: Ctx, arr: Value, row: Value, col?: Value): Value {
  * end of `values`. Anything else goes through INDEX and MATCH.
  */
 export function indexMatch(x: Ctx, values: Value, key: Value, keys: Value): Value {
-  if ((typeof key === 'number' || typeof key === 'string') && values instanceof Ref && keys instanceof Ref && (values.rows === 1 || values.cols === 1)) {
-    const vec = keys.cols === 1 ? lineOf(keys, 0, false) : keys.rows === 1 ? lineOf(keys, 0, true) : null;
-    if (vec !== null) {
-      const i = findExact(vec, key, true);
+  if ((typeof key === 'number' || typeof key === 'string') && values instanceof Ref && keys instanceof Ref && (values.r0 === values.r1 || values.c0 === values.c1)) {
+    const down = keys.c0 === keys.c1;
+    if (down || keys.r0 === keys.r1) {
+      const i = exactInRef(keys, down, key, true) ?? findExact(lineOf(keys, 0, !down), key, true);
       if (i < 0) return ERR.NA;
       if (values.cols === 1) return i < values.rows ? values.sheet.get(values.r0 + i, values.c0) : ERR.REF;
       return i < values.cols ? values.sheet.get(values.r0, values.c0 + i) : ERR.REF;
@@ -592,7 +618,7 @@ export function xlookupValue(x: Ctx, key: Value, keys: Value, values: Value, ifN
   if ((typeof key === 'number' || typeof key === 'string') && keys instanceof Ref && values instanceof Ref) {
     const down = keys.cols === 1 && values.cols === 1 && values.rows === keys.rows;
     if (down || (keys.rows === 1 && keys.cols > 1 && values.rows === 1 && values.cols === keys.cols)) {
-      const i = findExact(lineOf(keys, 0, !down), key, false);
+      const i = exactInRef(keys, down, key, false) ?? findExact(lineOf(keys, 0, !down), key, false);
       if (i >= 0) return down ? values.sheet.get(values.r0 + i, values.c0) : values.sheet.get(values.r0, values.c0 + i);
       return valueRead(ifNotFound === undefined || ifNotFound === null ? ERR.NA : ifNotFound);
     }

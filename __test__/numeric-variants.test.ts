@@ -9,7 +9,7 @@
  * result) beyond ±1.8e308 #NUM!, and + / - snap a result equal to zero in 15 digits to 0.
  */
 import test, { type ExecutionContext } from 'ava';
-import { add, compareNumbers, compareScalars, div, eq, ERR, F, ge, le, lt, mul, ne, nadd, navg, ndiv, nfin, nmax, nmin, npow, nskipped0, pow, Ref, sub, type Value } from '../ts/runtime/index.js';
+import { add, compareNumbers, compareScalars, div, eq, ERR, F, ge, gt, le, lt, mul, nadd, navg, nbool, ndiv, ne, neq, nfin, nge, ngt, nif, nle, nlt, nmax, nmin, nne, npow, nskipped0, ntruth, pow, Ref, sub, type Value } from '../ts/runtime/index.js';
 import { rng } from './helpers/random.js';
 import { ctx, makeBook, sheetOf } from './helpers/runtime.js';
 import { buildEngine } from './helpers/build.js';
@@ -409,4 +409,67 @@ test('a direct loop counts its writes where the store keeps column sums', async 
       t.is(res.get('Q!E1'), 72 * sum, `${JSON.stringify(inputs)}, full: ${full}`);
     }
   }
+});
+
+test('IF in numbers: a condition is 1, 0 or NaN as the comparison operators and IF judge it', (t) => {
+  const x = ctx();
+  const pairs: [string, (a: number, b: number) => number, (a: Value, b: Value) => Value][] = [
+    ['=', neq, (a, b) => eq(a, b, x)],
+    ['<>', nne, (a, b) => ne(a, b, x)],
+    ['<', nlt, (a, b) => lt(a, b, x)],
+    ['<=', nle, (a, b) => le(a, b, x)],
+    ['>', ngt, (a, b) => gt(a, b, x)],
+    ['>=', nge, (a, b) => ge(a, b, x)],
+  ];
+  const operands = [...OPERANDS, 0.1 + 0.2, 1 + 1e-15, 1 - 1e-16];
+  for (const [op, numeric, general] of pairs) {
+    for (const a of operands) {
+      for (const b of operands) {
+        const n = numeric(a, b);
+        if (!Number.isFinite(a) || !Number.isFinite(b)) {
+          // An operand that is NaN or an infinity stands for an error (or a value that
+          // is not a number): the general code decides.
+          t.true(Number.isNaN(n), `${a} ${op} ${b}`);
+          continue;
+        }
+        t.is(n, general(a, b) === true ? 1 : 0, `${a} ${op} ${b}`);
+      }
+    }
+  }
+  t.is(nbool(true), 1);
+  t.is(nbool(false), 0);
+  t.true(Number.isNaN(nbool(ERR.NA)));
+  t.true(Number.isNaN(nbool(0)));
+  t.deepEqual([0, -0, 1, -2.5, 1e-300].map(ntruth), [0, 0, 1, 1, 1]);
+  t.true([NaN, Infinity, -Infinity].every((v) => Number.isNaN(ntruth(v))));
+  t.deepEqual([nif(1, 2, 3), nif(0, 2, 3)], [2, 3]);
+  t.true(Number.isNaN(nif(NaN, 2, 3)));
+});
+
+test('IF, EOMONTH and EDATE: the numeric variant in runs gives what the general code gives', async (t) => {
+  // Over every kind of operand in A1:A10, each formula with its IF(TRUE, ..., 0) twin,
+  // which has no numeric variant (the condition TRUE is a logical, not a number).
+  const forms: Forms = {
+    B: (r) => `IF(A${r}="ABC",1,A${r}*2)`, // text against a cell: case-insensitive, any type
+    C: (r) => `IF(A${r}>=1,A${r},-1)`,
+    D: (r) => `IF(A${r},10,20)`,
+    E: (r) => `EOMONTH(45000+A${r},1)`,
+    F: (r) => `EDATE(A${r}*20000,A${r}-1)`,
+    G: (r) => `IF(A${r}<>"3",EOMONTH(A${r},0),0)+IF(A${r}=$A$7,1,2)`,
+  };
+  const model = sheet(withTwins(forms));
+  const e = await buildEngine(model as never, { verify: false });
+  const code = await import('node:fs').then((fs) => fs.readdirSync(`${e.dir}/modules`).map((f) => fs.readFileSync(`${e.dir}/modules/${f}`, 'utf8')).join(''));
+  t.true(['R.nif(', 'R.nbool(R.eq(', 'R.nge(', 'R.ntruth(', 'R.neomonth(', 'R.nedate('].every((f) => code.includes(f)), 'the shapes have numeric variants');
+  for (const inputs of [{}, { 'S!A2': 45688.7, 'S!A4': 'abc', 'S!A7': -1 }, { 'S!A1': null, 'S!A10': true, 'S!A9': '2', 'S!A3': 'Abc' }]) {
+    for (const full of [true, false]) assertTwinsAgree(t, e.run(inputs as never, { full }), forms, inputs);
+  }
+  // By the definition: A1 2, A2 blank, A3 "3", A4 "abc", A5 TRUE, A6 #N/A, A7 0, A8 1e300.
+  const res = e.run();
+  t.deepEqual([1, 2, 3, 4, 5, 6].map((r) => shown(res.get(`S!B${r}`))), [4, 0, 6, 1, 2, '#N/A']);
+  t.deepEqual([1, 2, 7].map((r) => shown(res.get(`S!D${r}`))), [10, 20, 20]);
+  // 45000 is 2023-03-15: the end of the next month, 2023-04-30, is 45046; 45002 too.
+  t.deepEqual([1, 2, 4, 8].map((r) => shown(res.get(`S!E${r}`))), [45046, 45046, '#VALUE!', '#NUM!']);
+  // 40000 is 2009-07-06: a month later 2009-08-06, 40031.
+  t.is(res.get('S!F1'), 40031);
 });

@@ -7,6 +7,7 @@ export * from './values.js';
 export * from './coerce.js';
 export * from './ops.js';
 export { lineSlot, lineValues } from './lines.js';
+export { nedate, neomonth } from './functions/date-time/dates.js';
 export * from './aggregate.js';
 export * from './address.js';
 export { Sheet, cellNumber } from './store.js';

@@ -263,6 +263,52 @@ export function navg(k: number, a: number, b = 0, c = 0, d = 0, e = 0, f = 0, g 
   if (k > 7 && h !== Infinity) (sum += h), n++;
   return n === 0 ? NaN : sum / n;
 }
+/**
+ * IF in the numeric variant: its condition as 1 (TRUE), 0 (FALSE) or NaN (an error, or
+ * a value the general code must judge), its branches as numbers. Both branches are
+ * evaluated (numeric code has no effects and raises nothing); the one not taken is
+ * dropped, as IF drops it.
+ */
+export function nif(cond: number, a: number, b: number): number {
+  return cond === 1 ? a : cond === 0 ? b : NaN;
+}
+/** A number as IF's condition: 0 is FALSE, any other number TRUE; NaN and infinities (errors) NaN. */
+export function ntruth(v: number): number {
+  return v - v === 0 ? (v !== 0 ? 1 : 0) : NaN;
+}
+/** A comparison's result as a condition: TRUE 1, FALSE 0, anything else (an error) NaN. */
+export function nbool(v: Value): number {
+  return v === true ? 1 : v === false ? 0 : NaN;
+}
+/** Two numbers compared as `=` and the other comparisons compare them (`compareNumbers`); NaN unless both are finite. */
+function ncompare(a: number, b: number): number {
+  return a - a === 0 && b - b === 0 ? compareNumbers(a, b) : NaN;
+}
+/** The comparison operators on numbers, as conditions (see `nif`). */
+export function neq(a: number, b: number): number {
+  const c = ncompare(a, b);
+  return c === 0 ? 1 : c === c ? 0 : NaN;
+}
+export function nne(a: number, b: number): number {
+  const c = ncompare(a, b);
+  return c === 0 ? 0 : c === c ? 1 : NaN;
+}
+export function nlt(a: number, b: number): number {
+  const c = ncompare(a, b);
+  return c < 0 ? 1 : c === c ? 0 : NaN;
+}
+export function nle(a: number, b: number): number {
+  const c = ncompare(a, b);
+  return c <= 0 ? 1 : c === c ? 0 : NaN;
+}
+export function ngt(a: number, b: number): number {
+  const c = ncompare(a, b);
+  return c > 0 ? 1 : c === c ? 0 : NaN;
+}
+export function nge(a: number, b: number): number {
+  const c = ncompare(a, b);
+  return c >= 0 ? 1 : c === c ? 0 : NaN;
+}
 /** `^` on numbers: NaN where `pow` gives an error or the result is not finite. */
 export function npow(x: number, y: number): number {
   if (x - x !== 0 || y - y !== 0) return NaN;

@@ -199,6 +199,52 @@ fn numeric_expr(
                 _ => format!("R.navg({},{})", parts.len(), parts.join(",")),
             }
         }
+        // EDATE and EOMONTH of numbers (a month-end column down a table, a timeline's
+        // next month across): `R.nedate`/`R.neomonth` give the serial the functions give
+        // for those numbers, NaN for an error or an argument that is not a number, which
+        // takes the general code and its coercions (a date written as text, a logical
+        // number of months).
+        Bound::Call { name, args } if matches!(name.as_str(), "EDATE" | "EOMONTH") && args.len() == 2 => {
+            let (start, months) = (num(&args[0])?, num(&args[1])?);
+            let f = if name == "EDATE" { "R.nedate" } else { "R.neomonth" };
+            format!("{f}(x,{start},{months})")
+        }
+        // IF on numbers (a fee unless the account is internal, a flag over a threshold):
+        // the condition as 1, 0 or NaN (`R.nif`), both branches as numbers. Inside a
+        // run's variant, a branch holding something the run would hoist is left to the
+        // general code: `Gen` hoists nothing from a branch (it is evaluated lazily), and
+        // the numeric code must number its hoisted values as `Gen` does.
+        Bound::Call { name, args } if name == "IF" && args.len() == 3 && !args.iter().any(|a| matches!(a, Bound::Missing)) => {
+            if let Some(axis) = axis {
+                if args[1..].iter().any(|a| hoists_inside(a, axis, functions)) {
+                    return None;
+                }
+            }
+            let cond = match &args[0] {
+                Bound::Binary(op @ (BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge), l, r) => {
+                    let name = match op {
+                        BinaryOp::Eq => "eq",
+                        BinaryOp::Ne => "ne",
+                        BinaryOp::Lt => "lt",
+                        BinaryOp::Le => "le",
+                        BinaryOp::Gt => "gt",
+                        _ => "ge",
+                    };
+                    if matches!(**l, Bound::Text(_)) || matches!(**r, Bound::Text(_)) {
+                        // Text against a cell or a literal: the operator itself on the
+                        // values (Excel's comparison of text, blanks and types), its
+                        // logical result as the condition.
+                        format!("R.nbool(R.{name}({},{},x))", scalar_operand(l)?, scalar_operand(r)?)
+                    } else {
+                        let (a, b) = (num(l)?, num(r)?);
+                        format!("R.n{name}({a},{b})")
+                    }
+                }
+                other => format!("R.ntruth({})", num(other)?),
+            };
+            let (a, b) = (num(&args[1])?, num(&args[2])?);
+            format!("R.nif({cond},{a},{b})")
+        }
         Bound::Binary(op, l, r) => {
             let (a, b) = (num(l)?, num(r)?);
             match op {
@@ -216,6 +262,30 @@ fn numeric_expr(
         }
         _ => return None,
     })
+}
+
+/// A comparison's operand as a value for the numeric variant's text comparisons
+/// (`numeric_expr`'s IF): a cell's value, a number or a text literal; None otherwise.
+fn scalar_operand(b: &Bound) -> Option<String> {
+    match b {
+        Bound::Cell { sheet, row, col } => Some(format!("B[{sheet}].get({},{})", coord(*row, "r"), coord(*col, "c"))),
+        Bound::Number(n) => Some(format!("({})", js::number(*n))),
+        Bound::Text(t) => Some(js::string(t)),
+        _ => None,
+    }
+}
+
+/// Whether `numeric_expr` along `axis` would hoist something inside `b` (see its IF).
+fn hoists_inside(b: &Bound, axis: Axis, functions: &FunctionTable) -> bool {
+    if worth_hoisting(b, Want::Value) && !varies(b, axis) && ctx_free(b, functions).is_some() {
+        return true;
+    }
+    match b {
+        Bound::Call { args: items, .. } | Bound::Array { items, .. } | Bound::Areas(items) => items.iter().any(|i| hoists_inside(i, axis, functions)),
+        Bound::Unary(_, x) | Bound::CellValue(x) => hoists_inside(x, axis, functions),
+        Bound::Binary(_, l, r) => hoists_inside(l, axis, functions) || hoists_inside(r, axis, functions),
+        _ => false,
+    }
 }
 
 /// Whether an operand's numeric code is a finite number or NaN, never an infinity: a
@@ -1235,6 +1305,43 @@ mod tests {
             single.contains("const v=R.nskipped0(R.nmax((0),R.nfin(R.nskipped0(R.nmin(B[4].agg(r-3,c),R.nfin(R.nadd(B[4].n(r-2,c),-B[4].n(r-1,c))))))));"),
             "{src}"
         );
+    }
+
+    #[test]
+    fn if_on_numbers_and_text_tests_has_a_numeric_form_unless_a_branch_would_hoist() {
+        // E r * (1 + IF(G r = "Internal", 0, S0!$B$3)): a text test, numeric branches.
+        let g = cell(3, Coord::Rel(0), Coord::Rel(-1));
+        let test = Bound::Binary(BinaryOp::Eq, Box::new(g.clone()), Box::new(Bound::Text("Internal".into())));
+        let fee = call("IF", vec![test.clone(), Bound::Number(0.0), cell(0, Coord::Abs(2), Coord::Abs(1))]);
+        let b = mul(cell(3, Coord::Rel(0), Coord::Rel(-3)), Bound::Binary(BinaryOp::Add, Box::new(Bound::Number(1.0)), Box::new(fee)));
+        let src = shape_function("f2", &b, &crate::functions::test_table(), false, Loops { along_rows: false, down_columns: false }).source;
+        assert!(
+            run_fn(&src, "f2.L=").contains(r#"const v=(B[3].n(r,c-3)*R.nadd((1),R.nif(R.nbool(R.eq(B[3].get(r,c-1),"Internal",x)),(0),B[0].n(2,1))));"#),
+            "{src}"
+        );
+        // A comparison of numbers, and a number as the condition.
+        let flag = call("IF", vec![Bound::Binary(BinaryOp::Ge, Box::new(g.clone()), Box::new(Bound::Number(5.0))), Bound::Number(1.0), Bound::Number(0.0)]);
+        let src = shape_function("f6", &flag, &crate::functions::test_table(), false, Loops { along_rows: false, down_columns: false }).source;
+        assert!(run_fn(&src, "f6.L=").contains("const v=R.nif(R.nge(B[3].n(r,c-1),(5)),(1),(0));"), "{src}");
+        let truth = call("IF", vec![g.clone(), Bound::Number(1.0), Bound::Number(0.0)]);
+        let src = shape_function("f7", &truth, &crate::functions::test_table(), false, Loops { along_rows: false, down_columns: false }).source;
+        assert!(run_fn(&src, "f7.L=").contains("const v=R.nif(R.ntruth(B[3].n(r,c-1)),(1),(0));"), "{src}");
+        // A branch with a call that a run would hoist (invariant down the column): the
+        // general code evaluates the branch lazily and hoists nothing from it, so a run's
+        // variant has no numeric form; a cell alone has one.
+        let lookup = call("SUM", vec![area(0, 1, 1, 9, 1)]);
+        let lazy = call("IF", vec![test, lookup, Bound::Number(0.0)]);
+        let src = shape_function_for_test("f8", &lazy).source;
+        assert!(!run_fn(&src, "f8.r=").contains("R.nif("), "{src}");
+        assert!(run_fn(&src, "f8.L=").contains("R.nif("), "{src}");
+        // EOMONTH and EDATE of numbers.
+        let eom = call("EOMONTH", vec![g.clone(), Bound::Number(0.0)]);
+        let src = shape_function("f3", &eom, &crate::functions::test_table(), false, Loops { along_rows: false, down_columns: false }).source;
+        assert!(run_fn(&src, "f3.L=").contains("const v=R.neomonth(x,B[3].n(r,c-1),(0));"), "{src}");
+        // IF with a missing branch gives FALSE or a blank's 0: no numeric form.
+        let missing = call("IF", vec![g, Bound::Number(1.0), Bound::Missing]);
+        let src = shape_function("f9", &missing, &crate::functions::test_table(), false, Loops { along_rows: false, down_columns: false }).source;
+        assert!(!src.contains("R.nif("), "{src}");
     }
 
     #[test]

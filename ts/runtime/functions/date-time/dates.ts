@@ -308,11 +308,10 @@ function monthsNumber(v: Scalar): number | ExcelError {
   return toNumber(v);
 }
 
-defineFn('EDATE', ['number', 'scalar'], 2, 2, (ctx, start: number, monthsArg: Scalar) => {
+/** EDATE of a start serial and a number of months. */
+function edate(ctx: Ctx, start: number, months: number): number | ExcelError {
   const s = dateArg(start, ctx);
   if (s instanceof ExcelError) return s;
-  const months = monthsNumber(monthsArg);
-  if (months instanceof ExcelError) return months;
   const date1904 = ctx.book.date1904;
   const packed = packedDate(s, date1904);
   const t = monthAfter(packed, months);
@@ -320,18 +319,46 @@ defineFn('EDATE', ['number', 'scalar'], 2, 2, (ctx, start: number, monthsArg: Sc
   const first = monthStart(t, date1904);
   const d = Math.min(packed & 31, monthStart(t + 1, date1904) - first);
   return checkedSerial(first + d - 1, ctx);
-}, { pure: true });
+}
 
-defineFn('EOMONTH', ['number', 'scalar'], 2, 2, (ctx, start: number, monthsArg: Scalar) => {
+/** EOMONTH of a start serial and a number of months. */
+function eomonth(ctx: Ctx, start: number, months: number): number | ExcelError {
   const s = dateArg(start, ctx);
   if (s instanceof ExcelError) return s;
-  const months = monthsNumber(monthsArg);
-  if (months instanceof ExcelError) return months;
   const date1904 = ctx.book.date1904;
   const t = monthAfter(packedDate(s, date1904), months);
   if (!(t >= FIRST_MONTH && t < LAST_MONTH)) return ERR.NUM;
   return checkedSerial(monthStart(t + 1, date1904) - 1, ctx);
+}
+
+defineFn('EDATE', ['number', 'scalar'], 2, 2, (ctx, start: number, monthsArg: Scalar) => {
+  const months = monthsNumber(monthsArg);
+  return months instanceof ExcelError ? months : edate(ctx, start, months);
 }, { pure: true });
+
+defineFn('EOMONTH', ['number', 'scalar'], 2, 2, (ctx, start: number, monthsArg: Scalar) => {
+  const months = monthsNumber(monthsArg);
+  return months instanceof ExcelError ? months : eomonth(ctx, start, months);
+}, { pure: true });
+
+/**
+ * EDATE and EOMONTH in the numeric variant of a generated shape (codegen
+ * `numeric_expr`): the arguments as numbers (a cell's number, 0 for a blank one), the
+ * serial EDATE/EOMONTH give for them, or NaN where they give an error or an argument is
+ * not a number (NaN): the cell then takes the general code, with Excel's coercions.
+ */
+export function nedate(x: Ctx, start: number, months: number): number {
+  if (start !== start || months !== months) return NaN;
+  const v = edate(x, start, months);
+  return typeof v === 'number' ? v : NaN;
+}
+
+/** EOMONTH's numeric form (see `nedate`). */
+export function neomonth(x: Ctx, start: number, months: number): number {
+  if (start !== start || months !== months) return NaN;
+  const v = eomonth(x, start, months);
+  return typeof v === 'number' ? v : NaN;
+}
 
 // ---------------------------------------------------------------------------------
 // Working days

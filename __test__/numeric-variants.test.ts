@@ -309,6 +309,7 @@ test('SUM of one reference: the numeric variant in runs gives what the general c
   const e = await buildEngine(model as never, { verify: false });
   const code = await import('node:fs').then((fs) => fs.readdirSync(`${e.dir}/modules`).map((f) => fs.readFileSync(`${e.dir}/modules/${f}`, 'utf8')).join(''));
   t.true(code.includes('R.nsum('), 'the shapes have numeric variants');
+  t.true(code.includes('R.windowSum(T0,N0,(r-2)*W0+c-1,3,W0)'), 'a window moving down a column is added from the typed arrays in a direct loop');
   for (const inputs of [{}, { 'S!A2': 7, 'S!A4': 'x', 'S!A6': 1 }, { 'S!A1': null, 'S!A10': true, 'S!A9': '2', 'S!J3': 0 }]) {
     const res = e.run(inputs);
     assertTwinsAgree(t, res, forms, inputs);

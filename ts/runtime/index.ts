@@ -10,7 +10,7 @@ export { lineSlot, lineValues } from './lines.js';
 export { nedate, neomonth } from './functions/date-time/dates.js';
 export * from './aggregate.js';
 export * from './address.js';
-export { Sheet, cellNumber } from './store.js';
+export { Sheet, cellNumber, windowSum } from './store.js';
 export { F, define, defineFn, etaLambda, functionFacts, functionSpec, supportedFunctions, type FunctionFacts, type FunctionSpec, type ParamKind } from './registry.js';
 export * from './engine.js';
 export * from './errors.js';

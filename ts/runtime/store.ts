@@ -66,6 +66,23 @@ export function cellNumber(tags: Uint8Array, nums: Float64Array, i: number): num
   return tag === NUMBER ? nums[i]! : tag === BLANK ? 0 : NaN;
 }
 
+/**
+ * SUM of `n` dense cells down a column from row-major index `i` (a row width `w` apart),
+ * from a store's `tags` and `nums` (generated direct loops: a trailing window
+ * `SUM(H r-11:H r)`): the numbers added from 0 in row order, as SUM adds them, blanks
+ * skipped; NaN when a cell holds anything else (text or a logical, which SUM skips, or
+ * an error, which it returns): the general code then decides.
+ */
+export function windowSum(tags: Uint8Array, nums: Float64Array, i: number, n: number, w: number): number {
+  let total = 0;
+  for (let k = 0; k < n; k++, i += w) {
+    const tag = tags[i];
+    if (tag === NUMBER) total += nums[i]!;
+    else if (tag !== BLANK) return NaN;
+  }
+  return total;
+}
+
 /** A value as `SheetStore.agg` reads it: its number, NaN for an error, Infinity for what aggregates skip. */
 export function aggregated(v: Scalar): number {
   return typeof v === 'number' ? v : v instanceof ExcelError ? NaN : Infinity;

@@ -165,8 +165,21 @@ fn numeric_expr(
         // numbers added in place by `R.nsum`, as SUM adds them, with no reference object;
         // NaN (an error inside, a store that cannot sum in bulk) takes the general code.
         // Where the reference does not vary along a run, the call was hoisted above.
+        //
+        // In a run's direct loop, a short window down one column (`window_rows`) is added
+        // straight from the typed arrays by `R.windowSum`: the same additions in the same
+        // order, NaN for a cell that is not a number or blank. Its first and last cells are
+        // listed as raw reads, so the loop's precondition covers the whole window.
         Bound::Call { name, args } if name == "SUM" && args.len() == 1 => match &args[0] {
-            Bound::Area(a) => format!("R.nsum(B[{}],{},{},{},{})", a.sheet, coord(a.r0, "r"), coord(a.c0, "c"), coord(a.r1, "r"), coord(a.c1, "c")),
+            Bound::Area(a) => match (window_rows(a), raw.as_mut()) {
+                (Some(n), Some(list)) => {
+                    list.push(RawRead { sheet: a.sheet, row: a.r0, col: a.c0 });
+                    list.push(RawRead { sheet: a.sheet, row: a.r1, col: a.c0 });
+                    let s = a.sheet;
+                    format!("R.windowSum(T{s},N{s},({})*W{s}+{},{n},W{s})", coord(a.r0, "r"), coord(a.c0, "c"))
+                }
+                _ => format!("R.nsum(B[{}],{},{},{},{})", a.sheet, coord(a.r0, "r"), coord(a.c0, "c"), coord(a.r1, "r"), coord(a.c1, "c")),
+            },
             _ => return None,
         },
         // MIN, MAX and AVERAGE of single cells and numbers, outside hoisting variants (an
@@ -262,6 +275,16 @@ fn numeric_expr(
         }
         _ => return None,
     })
+}
+
+/// The rows of a window that `R.windowSum` adds in a direct loop: one column, rows
+/// relative at both ends (it moves with the run, a fixed number of rows, up to 64:
+/// longer columns are summed through the store's kept column sums, `R.nsum`).
+fn window_rows(a: &Area) -> Option<i64> {
+    match (a.r0, a.r1) {
+        (Coord::Rel(r0), Coord::Rel(r1)) if a.c0 == a.c1 && r0 <= r1 && i64::from(r1) - i64::from(r0) < 64 => Some(i64::from(r1) - i64::from(r0) + 1),
+        _ => None,
+    }
 }
 
 /// A comparison's operand as a value for the numeric variant's text comparisons

@@ -474,3 +474,25 @@ test('IF, EOMONTH and EDATE: the numeric variant in runs gives what the general 
   // 40000 is 2009-07-06: a month later 2009-08-06, 40031.
   t.is(res.get('S!F1'), 40031);
 });
+
+test('a division by a hoisted value: plain division while it is a finite number, the general code otherwise', async (t) => {
+  // INDEX($H$4:$H$6,2) (H5, 5) is computed once per run of the column; the run divides by
+  // it without a check only when it is a finite number. Each formula has its IF(TRUE,
+  // ..., 0) twin (no numeric variant).
+  const forms: Forms = {
+    B: (r) => `A${r}/INDEX($H$4:$H$6,2)`,
+    C: (r) => `(A${r}+1)/INDEX($H$4:$H$6,2)*2`,
+  };
+  const e = await buildEngine(sheet(withTwins(forms)) as never, { verify: false });
+  const code = await import('node:fs').then((fs) => fs.readdirSync(`${e.dir}/modules`).map((f) => fs.readFileSync(`${e.dir}/modules/${f}`, 'utf8')).join(''));
+  t.regex(code, /Number\.isFinite\(h0\)/, 'the run checks the hoisted value once');
+  t.regex(code, /\/h0\)/, 'and divides by it without R.ndiv');
+  for (const inputs of [{}, { 'S!H5': 0 }, { 'S!H5': 'y' }, { 'S!H5': null }, { 'S!H5': '4' }, { 'S!H5': 1e-300, 'S!A8': 1e300 }]) {
+    for (const full of [true, false]) assertTwinsAgree(t, e.run(inputs as never, { full }), forms, inputs);
+  }
+  // By the definition: A1 is 2, A8 1e300; H5 0 or blank is #DIV/0!, 1e-300 overflows (#NUM!).
+  t.is(e.run().get('S!B1'), 0.4);
+  t.is(shown(e.run({ 'S!H5': 0 }).get('S!B1')), '#DIV/0!');
+  t.is(shown(e.run({ 'S!H5': null }).get('S!C1')), '#DIV/0!');
+  t.is(shown(e.run({ 'S!H5': 1e-300 }).get('S!B8')), '#NUM!');
+});

@@ -266,8 +266,10 @@ fn numeric_expr(
                 BinaryOp::Mul => format!("({a}*{b})"),
                 // A divisor read from a cell or written as a number is finite or NaN:
                 // a zero one gives an infinity or NaN, which no later operator turns
-                // finite (see `finite_or_nan`), so the plain division is exact.
-                BinaryOp::Div if finite_or_nan(r) => format!("({a}/{b})"),
+                // finite (see `finite_or_nan`), so the plain division is exact. So is a
+                // value the run hoists: its numeric loop runs only when every hoisted
+                // value is a finite number (`loop_variant`).
+                BinaryOp::Div if finite_or_nan(r) || is_hoisted(&b) => format!("({a}/{b})"),
                 BinaryOp::Div => format!("R.ndiv({a},{b})"),
                 BinaryOp::Pow => format!("R.npow({a},{b})"),
                 _ => return None,
@@ -275,6 +277,11 @@ fn numeric_expr(
         }
         _ => return None,
     })
+}
+
+/// Whether numeric code is a value the run hoists (`h0`, `h1`, ...).
+fn is_hoisted(code: &str) -> bool {
+    code.strip_prefix('h').is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// The rows of a window that `R.windowSum` adds in a direct loop: one column, rows
@@ -488,7 +495,8 @@ fn loop_variant(name: &str, bound: &Bound, axis: Axis, main_branches: &[String],
         // The numeric variant when every hoisted value is a number (see `numeric_expr`).
         Some(code) => {
             let numeric_loop = format!("for(let {var}={lo};{var}<={hi};{var}++){{const v={code};if(v-v===0)B[s].setNumber(r,c,v);else{{{general}}}}}");
-            let numbers: Vec<String> = params.iter().map(|p| format!("typeof {p}===\"number\"")).collect();
+            // Finite numbers: a division by one needs no check (`numeric_expr`).
+            let numbers: Vec<String> = params.iter().map(|p| format!("Number.isFinite({p})")).collect();
             let fallback = if numbers.is_empty() {
                 numeric_loop
             } else {

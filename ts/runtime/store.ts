@@ -41,6 +41,16 @@ interface ColumnSums {
   errors: (ExcelError | null)[];
   /** Per column: its write count when summed. */
   stamps: Uint32Array;
+  /** Per column, 1 once summed; null when every column was summed at once. */
+  known: Uint8Array | null;
+  /** The column of the band's first request. */
+  first: number;
+  /** Per column, 1 once asked for (from the second request on). */
+  asked: Uint8Array | null;
+  /** The distinct columns asked for in this store. */
+  asks: number;
+  /** The requests of the latest run cloned from the same model, when known (`bandAsks`). */
+  lastAsks: number | undefined;
 }
 
 /** The same number, 0 and -0 told apart: the cell's value changed, whatever a reader makes of it. */
@@ -225,6 +235,13 @@ export class Sheet implements SheetStore {
   private lastClassesStamp = 0;
   /** Column sums by band of rows (keyed `r0 * 1048576 + r1`), or null until asked. */
   private columnSums: Map<number, ColumnSums> | null = null;
+  /**
+   * On a model's sheet: per band of rows, how many of its columns the latest run cloned
+   * from it asked the sum of (`columnSum`). A run that sums a few columns of a wide
+   * table (a report's totals of two columns) sums those columns alone; one that sums
+   * most (a total per month) sums them all in one pass over the rows.
+   */
+  private bandAsks: Map<number, number> | null = null;
 
   private constructor(
     name: string,
@@ -405,22 +422,40 @@ export class Sheet implements SheetStore {
   private columnSum(r0: number, r1: number, c: number): number | ExcelError | undefined {
     const key = r0 * 1048576 + r1;
     const bands = (this.columnSums ??= new Map<number, ColumnSums>());
-    let band = bands.get(key);
+    const band = bands.get(key);
+    const model = this.model;
     if (band === undefined) {
-      bands.set(key, { sums: null, errors: [], stamps: new Uint32Array(0) });
+      const kept = model === null ? undefined : (model.bandAsks ??= new Map());
+      bands.set(key, { sums: null, errors: [], stamps: new Uint32Array(0), known: null, first: c, asked: null, asks: 1, lastAsks: kept?.get(key) });
+      kept?.set(key, 1);
       return undefined;
     }
-    const writes = (this.columnWrites ??= new Uint32Array(KEY_STRIDE));
     const w = this.denseCols;
+    let asked = band.asked;
+    if (asked === null) {
+      asked = band.asked = new Uint8Array(w);
+      asked[band.first] = 1;
+    }
+    if (asked[c] === 0) {
+      asked[c] = 1;
+      model?.bandAsks?.set(key, ++band.asks);
+    }
+    const writes = (this.columnWrites ??= new Uint32Array(KEY_STRIDE));
     const tags = this.tags;
     const nums = this.nums;
     if (band.sums === null) {
-      const sums = new Float64Array(w);
-      const errors = new Array<ExcelError | null>(w).fill(null);
-      sumRows(tags, nums, this.vals, sums, errors, r0, r1, w);
-      band = { sums, errors, stamps: writes.slice(0, w) };
-      bands.set(key, band);
-    } else if (band.stamps[c] !== writes[c]) {
+      band.sums = new Float64Array(w);
+      band.errors = new Array<ExcelError | null>(w).fill(null);
+      if (band.lastAsks !== undefined && band.lastAsks * 4 < w) {
+        // The last run asked for few of its columns: each is summed when asked.
+        band.stamps = new Uint32Array(w);
+        band.known = new Uint8Array(w);
+      } else {
+        sumRows(tags, nums, this.vals, band.sums, band.errors, r0, r1, w);
+        band.stamps = writes.slice(0, w);
+      }
+    }
+    if ((band.known !== null && band.known[c] === 0) || band.stamps[c] !== writes[c]) {
       let sum = 0;
       let error: ExcelError | null = null;
       for (let r = r0, i = r0 * w + c; r <= r1; r++, i += w) {
@@ -431,9 +466,10 @@ export class Sheet implements SheetStore {
           if (v instanceof ExcelError) error = v;
         }
       }
-      band.sums[c] = sum;
+      band.sums![c] = sum;
       band.errors[c] = error;
       band.stamps[c] = writes[c]!;
+      if (band.known !== null) band.known[c] = 1;
     }
     return band.errors[c] ?? band.sums![c]!;
   }

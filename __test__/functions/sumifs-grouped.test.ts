@@ -320,3 +320,33 @@ test('COUNTIFS of a key and number intervals on one column counts what the defin
   s.set(row, 1, 1000);
   t.is(F.COUNTIFS!(ctx(), col(0), key, col(1), '>100'), 1);
 });
+
+test('grouped SUMIFS reads a target column written since the last call, pinned cells and errors included', (t) => {
+  // The criteria columns stay as they are (their groupings are kept); only the target
+  // column changes between calls, which read it from one array per column while it is
+  // unwritten.
+  const s = table(41);
+  const crits: [number, Scalar][] = [
+    [0, 'a'],
+    [1, '>=0'],
+  ];
+  for (let i = 0; i < 3; i++) t.true(Object.is(sumifs(s, 2, crits), expected(s, 2, crits)));
+  const rows = [...Array(ROWS).keys()].filter((r) => s.get(r, 0) === 'a');
+  s.set(rows[0]!, 2, 1e6);
+  t.true(Object.is(sumifs(s, 2, crits), expected(s, 2, crits)));
+  t.true((sumifs(s, 2, crits) as number) > 5e5);
+  s.pin(rows[1]!, 2, -2e6);
+  t.true(Object.is(sumifs(s, 2, crits), expected(s, 2, crits)));
+  t.true((sumifs(s, 2, crits) as number) < 0);
+  // Every matching cell -0, text or blank: the sum is 0, as the scan's.
+  for (const r of rows) s.set(r, 2, r % 3 === 0 ? -0 : r % 3 === 1 ? 'x' : null);
+  s.unpin(rows[1]!, 2);
+  s.set(rows[1]!, 2, -0);
+  t.true(Object.is(sumifs(s, 2, crits), expected(s, 2, crits)));
+  t.true(Object.is(sumifs(s, 2, crits), 0));
+  // An error in a matching cell is the result; once gone, the numbers again.
+  s.set(rows[2]!, 2, ERR.NA);
+  t.is(sumifs(s, 2, crits), ERR.NA);
+  s.set(rows[2]!, 2, 2.5);
+  t.is(sumifs(s, 2, crits), 2.5);
+});

@@ -233,6 +233,11 @@ export class Sheet implements SheetStore {
   private lastClassesRows = 0;
   private lastClassesCols = 0;
   private lastClassesStamp = 0;
+  /**
+   * Columns' numbers by band of rows (keyed as `columnSums`) and column
+   * (`columnNumbers`), with the column's write count when read; null until asked.
+   */
+  private columnArrays: Map<number, Map<number, { stamp: number; numbers: Float64Array | undefined }>> | null = null;
   /** Column sums by band of rows (keyed `r0 * 1048576 + r1`), or null until asked. */
   private columnSums: Map<number, ColumnSums> | null = null;
   /**
@@ -413,6 +418,41 @@ export class Sheet implements SheetStore {
       }
     }
     return total;
+  }
+
+  /**
+   * See `SheetStore.columnNumbers`. SUMIFS over a table reads its target column at the
+   * matching rows, scattered over the table: from the row-major arrays each read is a
+   * cache miss of its own; from one column's array (read once per run, in row order)
+   * they are not.
+   */
+  columnNumbers(r0: number, r1: number, c: number): Float64Array | undefined {
+    if (r0 < 0 || r1 >= this.denseRows || c < 0 || c >= this.denseCols || r1 < r0) return undefined;
+    const writes = (this.columnWrites ??= new Uint32Array(KEY_STRIDE));
+    const bands = (this.columnArrays ??= new Map());
+    const band = r0 * 1048576 + r1;
+    let arrays = bands.get(band);
+    if (arrays === undefined) {
+      // Bounded: a run reads the few target columns of its summaries.
+      if (bands.size >= 16) bands.clear();
+      bands.set(band, (arrays = new Map()));
+    }
+    const kept = arrays.get(c);
+    if (kept !== undefined && kept.stamp === writes[c]) return kept.numbers;
+    const w = this.denseCols;
+    const tags = this.tags;
+    const nums = this.nums;
+    let numbers: Float64Array | undefined = new Float64Array(r1 - r0 + 1);
+    for (let r = r0, i = r0 * w + c; r <= r1; r++, i += w) {
+      const tag = tags[i];
+      if (tag === NUMBER) numbers[r - r0] = nums[i]!;
+      else if (tag === OTHER && this.vals[c]![r] instanceof ExcelError) {
+        numbers = undefined;
+        break;
+      }
+    }
+    arrays.set(c, { stamp: writes[c]!, numbers });
+    return numbers;
   }
 
   /**

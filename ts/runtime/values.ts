@@ -148,6 +148,13 @@ export interface SheetStore {
    * reference); undefined when the store cannot do it in bulk (then read cell by cell).
    */
   sumNumbers?(total: number, r0: number, c0: number, r1: number, c1: number): number | ExcelError | undefined;
+  /**
+   * Column c's numbers over rows r0..r1 in one array (0 for a blank, text or logical:
+   * a sum from 0 is never -0, so adding 0 changes nothing), for sums read at scattered
+   * rows; undefined when a cell of it holds an error or the store cannot keep it.
+   * Kept while the column is unwritten. Optional.
+   */
+  columnNumbers?(r0: number, r1: number, c: number): Float64Array | undefined;
 }
 
 /**

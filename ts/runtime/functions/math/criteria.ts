@@ -309,6 +309,12 @@ function sumGrouped(target: Ref, ranges: Ref[], preds: Predicate[], rows: number
   const positions = groupedMatches(groups, preds, rows * cols);
   const ts = target.sheet;
   let sum = 0;
+  // One column: its numbers from one array (errors absent), added in the same order.
+  const column = cols === 1 && positions.length > 0 ? ts.columnNumbers?.(target.r0, target.r0 + rows - 1, target.c0) : undefined;
+  if (column !== undefined) {
+    for (let m = 0; m < positions.length; m++) sum += column[positions[m]!]!;
+    return sum;
+  }
   for (let m = 0; m < positions.length; m++) {
     const p = positions[m]!;
     const i = (p / cols) | 0;

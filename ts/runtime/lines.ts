@@ -19,15 +19,22 @@ export interface LineSlot {
   owner: unknown;
   values: Float64Array;
   filled: Uint8Array;
+  /**
+   * The last range asked for, all filled for `owner` (hi < lo: none): the rows of a
+   * table ask for the same months, which then cost two comparisons, not a check per month.
+   */
+  lo: number;
+  hi: number;
 }
 
 export function lineSlot(): LineSlot {
-  return { owner: null, values: new Float64Array(0), filled: new Uint8Array(0) };
+  return { owner: null, values: new Float64Array(0), filled: new Uint8Array(0), lo: 0, hi: -1 };
 }
 
 /** The part's values at lo..hi of its coordinate (indexes into the returned array). */
 export function lineValues(x: Ctx, slot: LineSlot, lo: number, hi: number, fill: (i: number) => number): Float64Array {
   const book = x.book;
+  if (slot.owner === book && lo >= slot.lo && hi <= slot.hi && (book.iterating ?? 0) === 0) return slot.values;
   if (slot.values.length <= hi) {
     const size = Math.max(hi + 1, slot.values.length * 2);
     const values = new Float64Array(size);
@@ -54,5 +61,7 @@ export function lineValues(x: Ctx, slot: LineSlot, lo: number, hi: number, fill:
       filled[i] = 1;
     }
   }
+  slot.lo = lo;
+  slot.hi = hi;
   return values;
 }

@@ -277,6 +277,8 @@ function sumifsDirect1(ctx: Ctx, target: Ref, range: Value | undefined, crit: Va
   const pred = parseCriteria(scalar(crit ?? null, ctx));
   const rows = Math.min(target.rows, target.lastUsedRow - target.r0 + 1);
   const cols = Math.min(target.cols, target.lastUsedCol - target.c0 + 1);
+  const one = sumOneClass(target, range, pred, rows, cols);
+  if (one !== undefined) return one;
   const grouped = sumGrouped(target, [range], [pred], rows, cols);
   if (grouped !== undefined) return grouped;
   const rs = range.sheet;
@@ -289,6 +291,38 @@ function sumifsDirect1(ctx: Ctx, target: Ref, range: Value | undefined, crit: Va
       if (typeof v === 'number') sum += v;
       else if (v instanceof ExcelError) return v;
     }
+  }
+  return sum;
+}
+
+/**
+ * SUMIF(S) of one column with one criterion that accepts one value of its range (a
+ * category's cost ratio looked up per line item): the members of that value's class,
+ * ascending, straight from the range's value classes, with no positions array or plan
+ * (`sumGrouped` otherwise; undefined when it applies).
+ */
+function sumOneClass(target: Ref, range: Ref, pred: Predicate, rows: number, cols: number): number | ExcelError | undefined {
+  if (rows <= 0 || cols !== 1) return undefined;
+  const g = range.sheet.valueClasses?.(range.r0, range.c0, rows, 1);
+  if (g === undefined) return undefined;
+  const accepted = acceptedBy(g, pred);
+  if (accepted.cells === 0) return 0;
+  const cls = accepted.single;
+  if (cls < 0) return undefined;
+  const from = g.starts[cls]!;
+  const to = g.starts[cls + 1]!;
+  const members = g.members;
+  const ts = target.sheet;
+  let sum = 0;
+  const column = ts.columnNumbers?.(target.r0, target.r0 + rows - 1, target.c0);
+  if (column !== undefined) {
+    for (let m = from; m < to; m++) sum += column[members[m]!]!;
+    return sum;
+  }
+  for (let m = from; m < to; m++) {
+    const v = ts.get(target.r0 + members[m]!, target.c0);
+    if (typeof v === 'number') sum += v;
+    else if (v instanceof ExcelError) return v;
   }
   return sum;
 }

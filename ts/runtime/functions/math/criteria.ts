@@ -520,32 +520,24 @@ function countInIntervals(groups: ValueClasses[], preds: Predicate[]): number {
     const from = starts[cls]!;
     const to = starts[cls + 1]!;
     if (from === to) continue;
-    const first = loOpen ? upperBound(values, from, to, lo) : lowerBound(values, from, to, lo);
-    const end = hiOpen ? lowerBound(values, first, to, hi) : upperBound(values, first, to, hi);
+    const first = boundOf(values, from, to, lo, !loOpen);
+    const end = boundOf(values, first, to, hi, hiOpen);
     n += end - first;
   }
   return n;
 }
 
-/** The first index in values[from..to) (ascending) holding a number >= x, else to. */
-function lowerBound(values: Float64Array, from: number, to: number, x: number): number {
+/**
+ * The first index in values[from..to) (ascending) holding a number above x (with
+ * `orEqual`, at least x), else `to`: where an interval's open or closed end falls.
+ */
+function boundOf(values: Float64Array, from: number, to: number, x: number, orEqual: boolean): number {
   let a = from;
   let b = to;
   while (a < b) {
     const m = (a + b) >>> 1;
-    if (values[m]! < x) a = m + 1;
-    else b = m;
-  }
-  return a;
-}
-
-/** The first index in values[from..to) (ascending) holding a number > x, else to. */
-function upperBound(values: Float64Array, from: number, to: number, x: number): number {
-  let a = from;
-  let b = to;
-  while (a < b) {
-    const m = (a + b) >>> 1;
-    if (values[m]! <= x) a = m + 1;
+    const v = values[m]!;
+    if (v < x || (v === x && !orEqual)) a = m + 1;
     else b = m;
   }
   return a;

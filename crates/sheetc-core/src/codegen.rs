@@ -117,7 +117,7 @@ fn numeric_expr(
     raw: &mut Option<Vec<RawRead>>,
 ) -> Option<String> {
     if let Some(axis) = axis {
-        if worth_hoisting(b, Want::Value) && !varies(b, axis) && ctx_free(b, functions).is_some() {
+        if hoistable(b, Want::Value, axis, functions) {
             *next += 1;
             return Some(format!("h{}", *next - 1));
         }
@@ -307,7 +307,7 @@ fn scalar_operand(b: &Bound) -> Option<String> {
 
 /// Whether `numeric_expr` along `axis` would hoist something inside `b` (see its IF).
 fn hoists_inside(b: &Bound, axis: Axis, functions: &FunctionTable) -> bool {
-    if worth_hoisting(b, Want::Value) && !varies(b, axis) && ctx_free(b, functions).is_some() {
+    if hoistable(b, Want::Value, axis, functions) {
         return true;
     }
     match b {
@@ -708,7 +708,7 @@ pub fn hoist_gain(bound: &Bound, down_column: bool, functions: &FunctionTable) -
 /// `hoist_gain`, following `Gen::expr`: the outermost hoistable subexpressions count,
 /// and nothing inside a lazily evaluated branch (IF's, IFERROR's alternative).
 fn gain(b: &Bound, want: Want, axis: Axis, functions: &FunctionTable) -> u64 {
-    if worth_hoisting(b, want) && !varies(b, axis) && ctx_free(b, functions).is_some() {
+    if hoistable(b, want, axis, functions) {
         return hoisted_cost(b);
     }
     match b {
@@ -775,6 +775,14 @@ fn varies(b: &Bound, axis: Axis) -> bool {
         // Not hoisted anyway (see ctx_free).
         _ => true,
     }
+}
+
+/// Whether a run along `axis` computes `b` once instead of per cell: worth it, the same in
+/// every cell of the run, and free of the evaluation context (see `loop_variant`). `Gen`,
+/// the numeric code and the schedule's gain all decide by this one rule, so that they
+/// number and count the same hoisted values.
+fn hoistable(b: &Bound, want: Want, axis: Axis, functions: &FunctionTable) -> bool {
+    worth_hoisting(b, want) && !varies(b, axis) && ctx_free(b, functions).is_some()
 }
 
 /// Worth evaluating once per run: a call, a reference or array object, or an operator
@@ -970,7 +978,7 @@ impl<'f> Gen<'f> {
 
     /// Whether `b` is hoisted out of the run being generated (see `loop_variant`).
     fn hoists(&self, b: &Bound, want: Want) -> bool {
-        self.hoist.as_ref().is_some_and(|h| worth_hoisting(b, want) && !varies(b, h.axis) && ctx_free(b, self.functions).is_some())
+        self.hoist.as_ref().is_some_and(|h| hoistable(b, want, h.axis, self.functions))
     }
 
     /// A formula's result, which the run stores as a value (`R.fin`): an exact lookup
